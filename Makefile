@@ -1,0 +1,46 @@
+# Two commands matter: `make demo` and `make test`. Everything else supports them.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+SIZES ?= 100k
+
+.PHONY: demo test bench lint install clean chromium
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11 or newer)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@
+
+install: $(STAMP)
+
+## Start the embedded graph server, import the seed scenario, serve the explorer.
+demo: $(STAMP)
+	$(BIN)/ownership demo
+
+## The whole test suite (embedded server by default; a real Neo4j when NEO4J_URI is set).
+test: $(TEST_STAMP) chromium
+	$(BIN)/python -m pytest
+
+## Headless Chromium for the browser tests, from Debian's packages (never a downloaded build).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.run --sizes $(SIZES)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check ownership tests bench app.py
+	$(BIN)/ruff format --check ownership tests bench app.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

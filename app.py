@@ -1,0 +1,5 @@
+"""Streamlit entry point: ``streamlit run app.py`` serves the ownership explorer."""
+
+from ownership.explorer.main import run
+
+run()

@@ -1,0 +1,345 @@
+"""The ``ownership`` command line (contract section 3).
+
+Each command parses its options, calls one function of the analysis or loading layers, and
+renders the result. Every failure ends with a non-zero exit and a one-line reason on stderr;
+``--format json`` prints exactly one JSON document on stdout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ownership import __version__
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.stats import graph_stats
+from ownership.config import ConfigError, Settings
+from ownership.cypher import MAX_HOPS_LIMIT
+from ownership.embedded import EmbeddedServer, EmbeddedServerError
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
+from ownership.loader import import_paths
+from ownership.output import to_csv, to_json, to_table
+from ownership.problems import InvalidData
+from ownership.sources import FORMATS, UnknownFormat
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXPECTED_ERRORS = (
+    ConfigError,
+    EmbeddedServerError,
+    GraphUnavailable,
+    QueryFailed,
+    UnknownFormat,
+    ValueError,
+    OSError,
+)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fail(message: str, details: str | None = None) -> None:
+    """Exit 1 with a one-line reason (details, if any, on the lines after it)."""
+    click.echo(f"ownership: error: {message}", err=True)
+    if details:
+        click.echo(details, err=True)
+    sys.exit(1)
+
+
+def handle_errors(command: F) -> F:
+    """Turn the project's expected failures into a one-line message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InvalidData as exc:
+            fail(exc.summary(), exc.report())
+        except EXPECTED_ERRORS as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, _rest(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _rest(exc: Exception) -> str | None:
+    lines = str(exc).splitlines()
+    return "\n".join(lines[1:]) or None
+
+
+@contextmanager
+def open_graph() -> Iterator[Graph]:
+    graph = Graph.open(Settings.from_env())
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def as_of_option(command: F) -> F:
+    return click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Date the question is asked for, YYYY-MM-DD (default: today).",
+    )(command)
+
+
+def output_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def max_hops_option(default: int) -> Callable[[F], F]:
+    return click.option(
+        "--max-hops",
+        type=click.IntRange(1, MAX_HOPS_LIMIT),
+        default=default,
+        show_default=True,
+        help="Longest chain followed.",
+    )
+
+
+def _date(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print ``document`` as JSON, or ``rows`` as a table or CSV."""
+    if output == "json":
+        click.echo(to_json(document))
+    elif output == "csv":
+        click.echo(to_csv(rows, columns), nl=False)
+    else:
+        click.echo(to_table(rows, columns))
+
+
+@click.group()
+@click.version_option(__version__, prog_name="ownership")
+def main() -> None:
+    """Investigate corporate-ownership networks stored in Neo4j (or the embedded server)."""
+
+
+# -- db --------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The embedded graph server for OWNERSHIP_HOME (unused when NEO4J_URI is set)."""
+
+
+def _server() -> EmbeddedServer:
+    settings = Settings.from_env()
+    if not settings.embedded:
+        raise ConfigError("NEO4J_URI is set: the embedded server is not used")
+    return EmbeddedServer(settings.home)
+
+
+@db.command("start")
+@output_option("table", "json")
+@handle_errors
+def db_start(output: str) -> None:
+    """Start the embedded server (no-op when it already runs)."""
+    status = _server().ensure_running()
+    _print_status(output, status.as_dict())
+
+
+@db.command("stop")
+@output_option("table", "json")
+@handle_errors
+def db_stop(output: str) -> None:
+    """Stop the embedded server."""
+    stopped = _server().stop()
+    if output == "json":
+        click.echo(to_json({"stopped": stopped}))
+    else:
+        click.echo("stopped" if stopped else "not running")
+
+
+@db.command("status")
+@output_option("table", "json")
+@handle_errors
+def db_status(output: str) -> None:
+    """Say whether the embedded server runs, and where."""
+    settings = Settings.from_env()
+    if settings.embedded:
+        _print_status(output, EmbeddedServer(settings.home).status().as_dict())
+    else:
+        with open_graph():
+            _print_status(output, {"running": True, "uri": settings.uri, "embedded": False})
+
+
+def _print_status(output: str, status: dict[str, Any]) -> None:
+    if output == "json":
+        click.echo(to_json(status))
+    else:
+        for key, value in status.items():
+            click.echo(f"{key}: {'' if value is None else value}")
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--source", help="Source name for provenance (default: the first path's name).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", *sorted(FORMATS)]),
+    default="auto",
+    show_default=True,
+    help="Input format.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@handle_errors
+def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool) -> None:
+    """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
+    name = source or paths[0].resolve().name
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and sys.stderr.isatty() and total > 5000:
+            bar = click.progressbar(length=total, label=f"importing {name}", file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    with open_graph() as graph:
+        try:
+            summary = import_paths(graph, paths, name, fmt, progress=progress)
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(to_json(summary.as_dict()))
+        return
+    read = ", ".join(f"{n} {k}" for k, n in sorted(summary.read.items())) or "nothing"
+    written = ", ".join(f"{n} {k}" for k, n in sorted(summary.written.items()) if n) or "nothing"
+    click.echo(f"source {name}: read {read}; created or changed {written}")
+    click.echo(
+        f"{summary.created['nodes']} nodes and {summary.created['relationships']} relationships "
+        f"created in {summary.seconds:.1f} s"
+    )
+
+
+# -- chains ----------------------------------------------------------------------------------
+
+
+@main.command("chains")
+@click.option("--from-country", required=True, help="Start at companies registered here.")
+@click.option("--to-country", required=True, help="End at entities registered or operating here.")
+@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
+@max_hops_option(DEFAULT_MAX_HOPS)
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def chains_command(
+    from_country: str,
+    to_country: str,
+    via_country: tuple[str, ...],
+    max_hops: int,
+    as_of: dt.datetime | None,
+    output: str,
+) -> None:
+    """Ownership chains from one country to another, as of a date."""
+    with open_graph() as graph:
+        chains = find_chains(graph, from_country, to_country, via_country, _date(as_of), max_hops)
+    rows = [
+        {
+            "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
+            "ids": " > ".join(e["id"] for e in c.entities),
+            "shares": c.shares,
+            "effective_share": c.effective_share,
+            "hops": len(c.links),
+        }
+        for c in chains
+    ]
+    emit(output, [c.as_dict() for c in chains], rows, ["chain", "shares", "effective_share", "hops", "ids"])
+
+
+# -- stats -----------------------------------------------------------------------------------
+
+
+@main.command("stats")
+@output_option("table", "json")
+@handle_errors
+def stats_command(output: str) -> None:
+    """Counts of nodes per label and relationships per type."""
+    with open_graph() as graph:
+        stats = graph_stats(graph)
+    rows = [{"kind": "node", "name": k, "count": v} for k, v in stats["nodes"].items()]
+    rows += [{"kind": "relationship", "name": k, "count": v} for k, v in stats["relationships"].items()]
+    emit(output, stats, rows, ["kind", "name", "count"])
+
+
+# -- explorer --------------------------------------------------------------------------------
+
+
+def _app_file() -> Path:
+    return Path(__file__).resolve().parent / "explorer" / "entry.py"
+
+
+@main.command("app")
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True)
+@handle_errors
+def app_command(port: int, address: str) -> None:
+    """Serve the Streamlit explorer."""
+    run_explorer(port, address)
+
+
+def run_explorer(port: int, address: str) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(_app_file()),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+    ]
+    click.echo(f"explorer on http://{address}:{port}/", err=True)
+    sys.exit(subprocess.call(command, env=os.environ.copy()))
+
+
+@main.command("demo")
+@click.option("--port", type=int, default=8501, show_default=True)
+@click.option("--address", default="127.0.0.1", show_default=True)
+@handle_errors
+def demo_command(port: int, address: str) -> None:
+    """Start the embedded server, import the seed scenario and serve the explorer."""
+    seed = seed_registry()
+    with open_graph() as graph:
+        summary = import_paths(graph, [seed], "seed-registry", "csv")
+    click.echo(f"seed imported: {summary.total_read} records from {seed}", err=True)
+    run_explorer(port, address)
+
+
+def seed_registry() -> Path:
+    """The seed scenario's registry folder: beside the package in a checkout or an image."""
+    for base in (Path.cwd(), REPO_ROOT):
+        candidate = base / "seed" / "registry"
+        if (candidate / "entities.csv").is_file():
+            return candidate
+    raise OSError("cannot find seed/registry (run from the repository folder)")

@@ -1,0 +1,1 @@
+"""The Streamlit explorer: pages that render what the analysis layer returns."""

@@ -1,0 +1,5 @@
+"""Streamlit entry point used by ``ownership app`` (the repository's ``app.py`` does the same)."""
+
+from ownership.explorer.main import run
+
+run()

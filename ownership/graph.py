@@ -1,0 +1,169 @@
+"""Graph access: one driver, the named queries of :mod:`ownership.cypher`, native Python values.
+
+This is the only module that talks to the database. It does not care whether the server is a
+production Neo4j (``NEO4J_URI`` set) or the embedded ArcadeDB server: both speak Bolt and the
+same Cypher, so there is one code path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.graph import Node, Path, Relationship
+
+from ownership import cypher
+from ownership.config import Settings
+from ownership.cypher import Query
+from ownership.embedded import DATABASE, EmbeddedServer
+
+
+class GraphUnavailable(Exception):
+    """The graph server cannot be reached or refused the credentials."""
+
+
+class QueryFailed(Exception):
+    """The server rejected a statement; the message is the server's, without parameters."""
+
+
+def native(value: Any) -> Any:
+    """Driver values to plain Python (dates, lists, dicts); nodes and paths to dicts."""
+    if isinstance(value, neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, neo4j.time.DateTime):
+        return value.to_native()
+    if isinstance(value, Node):
+        return {"_labels": sorted(value.labels), **{k: native(v) for k, v in value.items()}}
+    if isinstance(value, Relationship):
+        return {"_type": value.type, **{k: native(v) for k, v in value.items()}}
+    if isinstance(value, Path):
+        return {
+            "nodes": [native(n) for n in value.nodes],
+            "relationships": [native(r) for r in value.relationships],
+        }
+    if isinstance(value, list | tuple):
+        return [native(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: native(v) for k, v in value.items()}
+    return value
+
+
+class Graph:
+    """A connection to the graph with the project's queries."""
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, embedded: bool) -> None:
+        self.driver = driver
+        self.database = database
+        self.embedded = embedded
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Graph:
+        """Connect, starting the embedded server first when no ``NEO4J_URI`` is set."""
+        settings = settings or Settings.from_env()
+        if settings.embedded:
+            server = EmbeddedServer(settings.home)
+            status = server.ensure_running()
+            uri, auth, database = status.uri, ("root", server.password()), DATABASE
+        else:
+            uri, auth, database = settings.uri, (settings.user, settings.password), settings.database
+        assert uri is not None
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_acquisition_timeout=30)
+        graph = cls(driver, database, settings.embedded)
+        try:
+            driver.verify_connectivity()
+        except AuthError as exc:
+            driver.close()
+            raise GraphUnavailable(f"the graph server at {uri} refused the credentials") from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            driver.close()
+            raise GraphUnavailable(f"cannot reach the graph server at {uri}: {exc}") from exc
+        return graph
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- running queries -----------------------------------------------------------------------
+
+    def read(self, query: Query, max_hops: int | None = None, **params: Any) -> list[dict]:
+        """Run a read query in a managed read transaction; rows as plain dicts."""
+        text = query.render(max_hops)
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+            return [native(record.data()) for record in tx.run(text, params)]
+
+        with self._errors(query.name):
+            with self.driver.session(database=self.database) as session:
+                return session.execute_read(work)
+
+    def write(self, query: Query, **params: Any) -> dict[str, int]:
+        """Run one write statement in its own transaction; returns the update counters."""
+        with self._errors(query.name):
+            with self.driver.session(database=self.database) as session:
+                return session.execute_write(lambda tx: _counters(tx.run(query.text, params)))
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One explicit write transaction: all statements in it commit together or not at all."""
+        with self._errors("transaction"):
+            with self.driver.session(database=self.database) as session:
+                tx = session.begin_transaction()
+                try:
+                    yield Transaction(tx)
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        tx.rollback()
+                    raise
+                tx.commit()
+
+    def ensure_schema(self) -> None:
+        """Create constraints and indexes; idempotent (IF NOT EXISTS) on both servers."""
+        for statement in cypher.SCHEMA:
+            self.write(statement)
+
+    @contextlib.contextmanager
+    def _errors(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise GraphUnavailable(f"lost the graph server during {name}: {exc}") from exc
+        except Neo4jError as exc:
+            raise QueryFailed(f"{name}: {exc.message or exc}") from exc
+
+
+class Transaction:
+    """A write transaction handed out by :meth:`Graph.transaction`."""
+
+    def __init__(self, tx: neo4j.Transaction) -> None:
+        self._tx = tx
+
+    def run(self, query: Query, **params: Any) -> dict[str, int]:
+        return _counters(self._tx.run(query.text, params))
+
+
+def _counters(result: neo4j.Result) -> dict[str, int]:
+    rows = [record.data() for record in result]
+    counters = result.consume().counters
+    written = sum(int(row.get("written", 0) or 0) for row in rows)
+    return {
+        "written": written,
+        "nodes_created": counters.nodes_created,
+        "relationships_created": counters.relationships_created,
+        "nodes_deleted": counters.nodes_deleted,
+        "relationships_deleted": counters.relationships_deleted,
+        "properties_set": counters.properties_set,
+    }
+
+
+def today() -> dt.date:
+    """The default as-of date of every query."""
+    return dt.date.today()

@@ -1,0 +1,59 @@
+"""Source formats: each one is a module that turns files into normalized records.
+
+A format is a :class:`SourceFormat`: a name (what ``--format`` takes), a ``detect`` that looks at
+a path, and a ``read`` that yields :mod:`ownership.records` and reports problems to a
+:class:`~ownership.problems.ProblemLog` instead of raising. ``read`` must be repeatable: the
+loader reads once to validate everything and a second time to write, so no file is held in
+memory whole. Adding a format means adding a module and one line to :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+from ownership.problems import ProblemLog
+from ownership.records import Record
+
+
+class SourceFormat(Protocol):
+    """What every importer module provides."""
+
+    name: str
+    description: str
+
+    def detect(self, path: Path) -> bool:
+        """True when ``path`` looks like this format (cheap: names and the first bytes)."""
+        ...
+
+    def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
+        """Yield valid records; report every invalid one to ``problems``."""
+        ...
+
+
+def _formats() -> dict[str, SourceFormat]:
+    from ownership.sources import registry_csv
+
+    return {module.FORMAT.name: module.FORMAT for module in (registry_csv,)}
+
+
+FORMATS: dict[str, SourceFormat] = _formats()
+
+
+class UnknownFormat(Exception):
+    """No format was named and none recognised the path."""
+
+
+def resolve_format(path: Path, name: str = "auto") -> SourceFormat:
+    """The format called ``name``, or the first that detects ``path`` when ``name`` is auto."""
+    if name != "auto":
+        try:
+            return FORMATS[name]
+        except KeyError:
+            known = ", ".join(sorted(FORMATS))
+            raise UnknownFormat(f"unknown format {name!r} (known: auto, {known})") from None
+    for fmt in FORMATS.values():
+        if fmt.detect(path):
+            return fmt
+    raise UnknownFormat(f"{path}: cannot tell its format; pass --format")

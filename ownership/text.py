@@ -1,0 +1,34 @@
+"""Text normalization for matching names, aliases and addresses.
+
+Matching must ignore case, accents, punctuation and full-width forms (Japanese registry text is
+often full-width), so ``"Ｋａｂｕ  Co., Ltd."`` and ``"kabu co ltd"`` compare equal. Cyrillic and
+Japanese letters are kept as they are: they are letters, not decoration.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_KANA_MARKS = "\u3099\u309a"  # combining (semi-)voiced sound marks
+
+
+def normalize(text: str | None) -> str:
+    """Case-, accent-, width- and punctuation-insensitive form of ``text`` ('' for None)."""
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", folded)
+    stripped = "".join(
+        ch for ch in decomposed if not unicodedata.combining(ch) or ch in _KANA_MARKS
+    )
+    # NFKD splits Japanese voiced kana (ガ → カ + ゛): keep the mark and recompose, or
+    # ビットバンク would match ヒットハンク.
+    recomposed = unicodedata.normalize("NFC", stripped)
+    return _NON_WORD.sub(" ", recomposed).strip()
+
+
+def normalize_address(address: str | None) -> str:
+    """An address key for spotting mass registration: ``#05-01`` and ``# 05-01`` agree."""
+    return normalize(address).replace(" ", "")
