@@ -223,6 +223,16 @@ SET s.imported_at = $now, s.paths = $paths, s.format = $format
     format="csv",
 )
 
+DELETE_ALL = _q(
+    "delete_all",
+    """
+MATCH (n)
+DETACH DELETE n
+""",
+    "Empty the database. Used by the test suite between tests; never by a command.",
+    write=True,
+)
+
 # --------------------------------------------------------------------------------------------
 # What the graph holds
 # --------------------------------------------------------------------------------------------

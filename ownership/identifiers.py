@@ -99,9 +99,10 @@ def jp_corporate_number(base12: str) -> str:
 def valid_jp_corporate_number(s: str) -> bool:
     """True if ``s`` is 13 ASCII digits whose first digit is the NTA check digit of the rest.
 
-    Catches single-digit typos and adjacent transpositions of digits of different parity
-    weight, which is what happens when a 13-digit number is copied by hand. The invoice-issuer
-    form ``T`` + number is not accepted here; :func:`normalize_identifier` strips the ``T``.
+    This catches the errors of copying a 13-digit number by hand: every single wrong digit and
+    every swap of neighbouring digits, except where a 0 and a 9 are involved (a difference of 9
+    vanishes mod 9). The invoice-issuer form ``T`` + number is not accepted here;
+    :func:`normalize_identifier` strips the ``T``.
     """
     return _is_digits(s, 13) and int(s[0]) == _jp_check_digit(s[1:])
 
@@ -122,7 +123,7 @@ def ogrn(base12: str) -> str:
 
 
 def ogrnip(base14: str) -> str:
-    """Return the 15-digit OGRNIP (sole proprietor) for its first 14 digits: (base mod 13) mod 10."""
+    """Return the 15-digit OGRNIP (sole proprietor) for 14 digits: check = (base mod 13) mod 10."""
     base14 = _require_digits(base14, 14, "base14")
     return f"{base14}{int(base14) % 13 % 10}"
 
@@ -179,10 +180,8 @@ def valid_inn(s: str) -> bool:
     if _is_digits(s, 10):
         return _weighted_mod11(s[:9], _INN10_WEIGHTS) == int(s[9])
     if _is_digits(s, 12):
-        return (
-            _weighted_mod11(s[:10], _INN12_WEIGHTS_1) == int(s[10])
-            and _weighted_mod11(s[:11], _INN12_WEIGHTS_2) == int(s[11])
-        )
+        first_ok = _weighted_mod11(s[:10], _INN12_WEIGHTS_1) == int(s[10])
+        return first_ok and _weighted_mod11(s[:11], _INN12_WEIGHTS_2) == int(s[11])
     return False
 
 
@@ -249,7 +248,7 @@ def _mod97(alnum: str) -> int:
 
 
 def lei(base18: str) -> str:
-    """Return the 20-character LEI for an 18-character base (check digits 98 - (base·100 mod 97))."""
+    """Return the 20-character LEI for an 18-character base: check = 98 - (base·100 mod 97)."""
     if not (isinstance(base18, str) and len(base18) == 18 and _ALNUM.fullmatch(base18)):
         raise ValueError(f"base18 must be 18 characters 0-9 A-Z, got {base18!r}")
     return f"{base18}{98 - _mod97(base18 + '00'):02d}"
@@ -261,6 +260,10 @@ def valid_lei(s: str) -> bool:
     Beyond the checksum, the check digits themselves must be 02..98: ISO 7064 never produces 00,
     01 or 99, and a string ending in 01 or 99 can still satisfy "mod 97 == 1" (it is the right
     number plus or minus 97), so the checksum alone would accept it.
+
+    Every single-character error of the same class (digit for digit, letter for letter) and every
+    adjacent transposition of digits is caught; a digit replaced by a letter occasionally is not,
+    because a letter becomes two digits before the mod-97 step.
     """
     if not (isinstance(s, str) and len(s) == 20 and _ALNUM.fullmatch(s)):
         return False

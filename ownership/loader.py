@@ -49,7 +49,7 @@ class ImportSummary:
             "formats": self.formats,
             "paths": self.paths,
             "read": dict(self.read),
-            "written": dict(self.written),
+            "written": {kind: self.written.get(kind, 0) for kind in self.read},
             "created": dict(self.created),
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.total_read / self.seconds) if self.seconds else None,

@@ -206,13 +206,13 @@ class RegistryCsv:
                 row.error("id", f"duplicate id {record_id!r} (first on line {first_line[record_id]})")
             elif record_id:
                 first_line[record_id] = row.line
+                kinds[record_id] = kind  # even if the row has other problems: no cascade
             jurisdiction = row.country("jurisdiction")
             incorporated, dissolved = row.period("incorporation_date", "dissolution_date")
             operates_in = row.countries("operates_in")
             identifiers = _identifiers(row, jurisdiction)
             if not row.ok:
                 continue
-            kinds[record_id] = kind
             yield Entity(
                 id=record_id,
                 kind=kind,
@@ -364,19 +364,20 @@ def _rows(folder: Path, spec: FileSpec, problems: ProblemLog) -> Iterator[Row]:
             problems.add(shown, None, None, "file not found (a dataset needs entities.csv)")
         return
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        handle = open(path, "rb")
     except OSError as exc:
         problems.add(shown, None, None, f"cannot read: {exc.strerror}")
         return
     with handle:
-        reader = csv.reader(_lines_checked(handle, shown, problems), strict=True)
+        reader = csv.reader(_decoded_lines(handle, shown, problems), strict=True)
         try:
             header = next(reader, None)
-        except (csv.Error, UnicodeDecodeError) as exc:
+        except csv.Error as exc:
             problems.add(shown, 1, None, f"unreadable header: {exc}")
             return
         if header is None:
-            problems.add(shown, None, None, "empty file (a header row is required)")
+            if not problems.problems or problems.problems[-1].file != shown:
+                problems.add(shown, None, None, "empty file (a header row is required)")
             return
         header = [column.strip() for column in header]
         if not _header_ok(header, spec, shown, problems):
@@ -386,9 +387,6 @@ def _rows(folder: Path, spec: FileSpec, problems: ProblemLog) -> Iterator[Row]:
             try:
                 values = next(reader)
             except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                problems.add(shown, reader.line_num + 1, None, f"not valid UTF-8 text: {exc.reason}")
                 return
             except csv.Error as exc:
                 problems.add(shown, reader.line_num, None, f"malformed CSV: {exc}")
@@ -431,13 +429,23 @@ def _header_ok(header: list[str], spec: FileSpec, shown: str, problems: ProblemL
     return ok
 
 
-def _lines_checked(handle: Any, shown: str, problems: ProblemLog) -> Iterator[str]:
-    """The file's lines; a NUL byte (a binary file, or UTF-16) is reported rather than parsed."""
-    for number, line in enumerate(handle, start=1):
-        if "\x00" in line:
+def _decoded_lines(handle: Any, shown: str, problems: ProblemLog) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so a bad byte is reported with its line.
+
+    A byte-order mark is dropped; a NUL byte (a binary file, or UTF-16) ends the file with a
+    problem rather than being parsed.
+    """
+    for number, raw in enumerate(handle, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\x00" in raw:
             problems.add(shown, number, None, "contains NUL bytes: not a UTF-8 text CSV")
             return
-        yield line
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.add(shown, number, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")
+            return
 
 
 FORMAT = RegistryCsv()

@@ -1,0 +1,5 @@
+"""``python -m ownership`` is the ``ownership`` command."""
+
+from ownership.cli import main
+
+main()

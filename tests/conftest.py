@@ -1,0 +1,138 @@
+"""Shared fixtures: one graph server for the whole session, emptied before each test that uses it.
+
+With ``NEO4J_URI`` unset the suite starts the embedded server in a temporary ``OWNERSHIP_HOME``;
+with it set, the suite runs against that Neo4j and EMPTIES the configured database.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ownership import cypher
+from ownership.cli import main
+from ownership.config import Settings
+from ownership.embedded import EmbeddedServer
+from ownership.graph import Graph
+
+REPO = Path(__file__).resolve().parent.parent
+REAL_DATA = REPO.parent / "shared" / "data" / "real"
+
+ENTITY_HEADER = [
+    "id",
+    "type",
+    "name",
+    "jurisdiction",
+    "registration_number",
+    "incorporation_date",
+    "dissolution_date",
+    "address",
+    "operates_in",
+    "tags",
+    "aliases",
+]
+OWNERSHIP_HEADER = ["owner_id", "owned_id", "share", "share_min", "share_max", "start_date", "end_date"]
+OFFICER_HEADER = ["person_id", "company_id", "role", "start_date", "end_date"]
+SANCTION_HEADER = ["entity_id", "authority", "program", "listed_on", "delisted_on"]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    if os.environ.get("NEO4J_URI"):
+        yield Settings.from_env()
+        return
+    home = tmp_path_factory.mktemp("ownership-home")
+    server = EmbeddedServer(home)
+    server.ensure_running()
+    try:
+        yield Settings(home=home)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def session_graph(settings: Settings) -> Iterator[Graph]:
+    graph = Graph.open(settings)
+    graph.ensure_schema()
+    yield graph
+    graph.close()
+
+
+@pytest.fixture()
+def graph(session_graph: Graph) -> Graph:
+    """The session's graph, emptied."""
+    session_graph.write(cypher.DELETE_ALL)
+    return session_graph
+
+
+@pytest.fixture()
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for commands that must reach the session's graph."""
+    env = {"OWNERSHIP_HOME": str(settings.home)}
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        if os.environ.get(key):
+            env[key] = os.environ[key]
+    return env
+
+
+@pytest.fixture()
+def run_cli(cli_env: dict[str, str]) -> Callable[..., Result]:
+    """Invoke ``ownership …`` in-process against the session's graph."""
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(main, list(args), env=cli_env, catch_exceptions=False)
+
+    return invoke
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, object]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if v is None else v for k, v in row.items()})
+
+
+@pytest.fixture()
+def make_dataset(tmp_path: Path) -> Callable[..., Path]:
+    """Write a registry-CSV dataset from lists of dicts; returns its folder."""
+    counter = iter(range(1_000_000))
+
+    def make(
+        entities: list[dict[str, object]],
+        ownership: list[dict[str, object]] | None = None,
+        officers: list[dict[str, object]] | None = None,
+        sanctions: list[dict[str, object]] | None = None,
+        name: str | None = None,
+    ) -> Path:
+        folder = tmp_path / (name or f"dataset{next(counter)}")
+        folder.mkdir()
+        extra = sorted({k for e in entities for k in e} - set(ENTITY_HEADER))
+        write_csv(folder / "entities.csv", ENTITY_HEADER + extra, entities)
+        if ownership is not None:
+            write_csv(folder / "ownership.csv", OWNERSHIP_HEADER, ownership)
+        if officers is not None:
+            write_csv(folder / "officers.csv", OFFICER_HEADER, officers)
+        if sanctions is not None:
+            write_csv(folder / "sanctions.csv", SANCTION_HEADER, sanctions)
+        return folder
+
+    return make
+
+
+def company(id: str, jurisdiction: str, **fields: object) -> dict[str, object]:
+    return {"id": id, "type": "company", "name": fields.pop("name", f"{id} Ltd"), "jurisdiction": jurisdiction, **fields}
+
+
+def person(id: str, nationality: str, **fields: object) -> dict[str, object]:
+    return {"id": id, "type": "person", "name": fields.pop("name", f"Person {id}"), "jurisdiction": nationality, **fields}
+
+
+def owns(owner: str, owned: str, share: object = None, **fields: object) -> dict[str, object]:
+    return {"owner_id": owner, "owned_id": owned, "share": share, **fields}
