@@ -74,6 +74,17 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Every entity has one graph key, SOURCE:ID; MERGE relies on it.",
         ),
         (
+            "schema_record_uid",
+            "CREATE CONSTRAINT record_uid IF NOT EXISTS FOR (r:Record) REQUIRE r.uid IS UNIQUE",
+            "Every source record has one key, SOURCE:ID; edges find their ends through it.",
+        ),
+        (
+            "schema_identifier_key",
+            "CREATE CONSTRAINT identifier_key IF NOT EXISTS "
+            "FOR (i:Identifier) REQUIRE i.key IS UNIQUE",
+            "One node per strong identifier (lei:…, reg:CC:…, inn:…): the resolution key.",
+        ),
+        (
             "schema_sanction_uid",
             "CREATE CONSTRAINT sanction_uid IF NOT EXISTS FOR (s:Sanction) REQUIRE s.uid IS UNIQUE",
             "Every sanction listing has one graph key.",
@@ -101,9 +112,14 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Sanction edges are merged on their record key.",
         ),
         (
-            "schema_entity_record_id",
-            "CREATE INDEX entity_record_id IF NOT EXISTS FOR (e:Entity) ON (e.record_id)",
+            "schema_record_record_id",
+            "CREATE INDEX record_record_id IF NOT EXISTS FOR (r:Record) ON (r.record_id)",
             "Entities are looked up by the id they have in their source file.",
+        ),
+        (
+            "schema_identifier_value",
+            "CREATE INDEX identifier_value IF NOT EXISTS FOR (i:Identifier) ON (i.value)",
+            "Look-up by a bare identifier (an LEI or register number typed without its scheme).",
         ),
         (
             "schema_entity_name_norm",
@@ -116,8 +132,8 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Chain search starts from the companies of one country.",
         ),
         (
-            "schema_entity_source",
-            "CREATE INDEX entity_source IF NOT EXISTS FOR (e:Entity) ON (e.source)",
+            "schema_record_source",
+            "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
         ),
     )
@@ -127,39 +143,115 @@ SCHEMA: tuple[Query, ...] = tuple(
 # Loading (UNWIND batches; MERGE on constrained keys; unchanged records are not rewritten)
 # --------------------------------------------------------------------------------------------
 
+RESOLVE_RECORDS = _q(
+    "resolve_records",
+    """
+UNWIND $rows AS row
+OPTIONAL MATCH (:Record {uid: row.uid})-[:DESCRIBES]->(known:Entity)
+CALL (row) {
+  UNWIND row.identifiers AS key
+  OPTIONAL MATCH (:Identifier {key: key})-[:IDENTIFIES]->(m:Entity)
+  WHERE m.kind = row.kind
+  RETURN collect(DISTINCT m.uid) AS matches
+}
+RETURN row.uid AS uid, known.uid AS known, matches,
+       COUNT { (known)<-[:DESCRIBES]-(:Record) } AS records
+""",
+    "Entity resolution, before a batch of entity records is written: the entity each record "
+    "already describes (re-import), and the entities of the same kind that share one of its "
+    "strong identifiers (LEI, register number, INN): those it merges into.",
+    rows=[],
+)
+
 _UPSERT_ENTITY = """
 UNWIND $rows AS row
-MERGE (e:Entity:%s {uid: row.uid})
+MERGE (e:Entity:%s {uid: row.entity_uid})
 ON CREATE SET e.imported_at = $now
-WITH e, row
-WHERE e.fingerprint IS NULL OR e.fingerprint <> row.fingerprint
-SET e += row.props, e.fingerprint = row.fingerprint, e.updated_at = $now
-RETURN count(e) AS written
+MERGE (r:Record {uid: row.uid})
+ON CREATE SET r.imported_at = $now
+MERGE (r)-[:DESCRIBES]->(e)
+WITH e, r, row
+WHERE r.fingerprint IS NULL OR r.fingerprint <> row.fingerprint
+SET r += row.props, r.fingerprint = row.fingerprint, r.updated_at = $now,
+    e += CASE WHEN row.primary THEN row.props ELSE {} END, e.updated_at = $now
+RETURN count(r) AS written
 """
 
 UPSERT_COMPANIES = _q(
     "upsert_companies",
     _UPSERT_ENTITY % "Company",
-    "Create or update companies from a batch of rows {uid, fingerprint, props}. A row whose "
-    "fingerprint is unchanged is left alone, so re-importing the same data changes nothing.",
+    "Create or update company records {uid, entity_uid, primary, fingerprint, props} and the "
+    "entity each describes. The record that created an entity (primary) sets its properties; "
+    "an unchanged fingerprint writes nothing, so re-importing the same data changes nothing.",
     write=True,
     rows=[],
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
 )
 
 UPSERT_PERSONS = _q(
     "upsert_persons",
     _UPSERT_ENTITY % "Person",
-    "Create or update natural persons from a batch of rows {uid, fingerprint, props}.",
+    "Create or update natural-person records and the entity each describes.",
     write=True,
     rows=[],
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+
+LINK_IDENTIFIERS = _q(
+    "link_identifiers",
+    """
+UNWIND $rows AS row
+MERGE (i:Identifier {key: row.key})
+ON CREATE SET i.scheme = row.scheme, i.value = row.value
+WITH i, row
+MATCH (e:Entity {uid: row.entity_uid})
+MERGE (i)-[:IDENTIFIES]->(e)
+""",
+    "Strong identifiers as nodes, so resolution and look-up by identifier use an index.",
+    write=True,
+    rows=[],
+)
+
+MERGE_RECORDS = _q(
+    "merge_records",
+    """
+UNWIND $uids AS entity_uid
+MATCH (e:Entity {uid: entity_uid})<-[:DESCRIBES]-(r:Record)
+WITH e, r ORDER BY CASE WHEN r.uid = e.uid THEN 0 ELSE 1 END, r.uid
+WITH e, collect(r) AS rs
+SET e.name = head([x IN rs WHERE x.name IS NOT NULL | x.name]),
+    e.name_norm = head([x IN rs WHERE x.name_norm IS NOT NULL | x.name_norm]),
+    e.jurisdiction = head([x IN rs WHERE x.jurisdiction IS NOT NULL | x.jurisdiction]),
+    e.registration_number = head([x IN rs WHERE x.registration_number IS NOT NULL
+                                  | x.registration_number]),
+    e.incorporation_date = head([x IN rs WHERE x.incorporation_date IS NOT NULL
+                                 | x.incorporation_date]),
+    e.dissolution_date = head([x IN rs WHERE x.dissolution_date IS NOT NULL
+                               | x.dissolution_date]),
+    e.address = head([x IN rs WHERE x.address IS NOT NULL | x.address]),
+    e.address_norm = head([x IN rs WHERE x.address_norm IS NOT NULL | x.address_norm]),
+    e.aliases = reduce(acc = [], x IN rs | acc + [v IN coalesce(x.aliases, []) WHERE NOT v IN acc]),
+    e.tags = reduce(acc = [], x IN rs | acc + [v IN coalesce(x.tags, []) WHERE NOT v IN acc]),
+    e.operates_in = reduce(acc = [], x IN rs
+                           | acc + [v IN coalesce(x.operates_in, []) WHERE NOT v IN acc]),
+    e.identifiers = reduce(acc = [], x IN rs
+                           | acc + [v IN coalesce(x.identifiers, []) WHERE NOT v IN acc]),
+    e.search_terms = reduce(acc = [], x IN rs
+                            | acc + [v IN coalesce(x.search_terms, []) WHERE NOT v IN acc]),
+    e.sources = reduce(acc = [], x IN rs | acc + [v IN [x.source] WHERE NOT v IN acc]),
+    e.names = reduce(acc = [], x IN rs | acc + [v IN [x.name] WHERE NOT v IN acc])
+""",
+    "Recompute an entity described by several records: the primary record's values first, "
+    "gaps filled from the others, lists united. Each record keeps its own values, so "
+    "conflicts stay visible.",
+    write=True,
+    uids=[],
 )
 
 _UPSERT_EDGE = """
 UNWIND $rows AS row
-MATCH (a:Entity {uid: row.from_uid})
-MATCH (b:Entity {uid: row.to_uid})
+MATCH (:Record {uid: row.from_uid})-[:DESCRIBES]->(a:Entity)
+MATCH (:Record {uid: row.to_uid})-[:DESCRIBES]->(b:Entity)
 MERGE (a)-[r:%s {uid: row.uid}]->(b)
 ON CREATE SET r.imported_at = $now
 WITH r, row
@@ -171,11 +263,11 @@ RETURN count(r) AS written
 UPSERT_OWNERSHIP = _q(
     "upsert_ownership",
     _UPSERT_EDGE % "OWNS",
-    "Create or update ownership edges (owner)-[:OWNS]->(owned) from rows "
-    "{uid, from_uid, to_uid, fingerprint, props}.",
+    "Create or update ownership edges (owner)-[:OWNS]->(owned) between the entities that the "
+    "records from_uid and to_uid describe.",
     write=True,
     rows=[],
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
 )
 
 UPSERT_OFFICERS = _q(
@@ -184,14 +276,14 @@ UPSERT_OFFICERS = _q(
     "Create or update officer edges (person)-[:OFFICER_OF]->(company).",
     write=True,
     rows=[],
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
 )
 
 UPSERT_SANCTIONS = _q(
     "upsert_sanctions",
     """
 UNWIND $rows AS row
-MATCH (e:Entity {uid: row.entity_uid})
+MATCH (:Record {uid: row.entity_uid})-[:DESCRIBES]->(e:Entity)
 MERGE (s:Sanction {uid: row.uid})
 ON CREATE SET s.imported_at = $now
 MERGE (e)-[r:SUBJECT_TO {uid: row.uid}]->(s)
@@ -206,7 +298,7 @@ RETURN count(s) AS written
     "program, listed_on, delisted_on}).",
     write=True,
     rows=[],
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
 )
 
 UPSERT_SOURCE = _q(
@@ -218,7 +310,7 @@ SET s.imported_at = $now, s.paths = $paths, s.format = $format
     "Record that a source was imported, when, from where and in which format.",
     write=True,
     name="seed-registry",
-    now="2024-01-01T00:00:00Z",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     paths=[],
     format="csv",
 )
@@ -262,25 +354,46 @@ ORDER BY type
 # Finding entities
 # --------------------------------------------------------------------------------------------
 
-RESOLVE_ENTITY = _q(
-    "resolve_entity",
+_ENTITY_SUMMARY = """
+RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS name,
+       e.jurisdiction AS jurisdiction, e.kind AS kind
+ORDER BY uid
+"""
+
+FIND_ENTITY_BY_KEY = _q(
+    "find_entity_by_key",
     """
 CALL () {
   MATCH (e:Entity {uid: $ref}) RETURN e
   UNION
-  MATCH (e:Entity {record_id: $ref}) RETURN e
+  MATCH (:Record {uid: $ref})-[:DESCRIBES]->(e:Entity) RETURN e
+  UNION
+  MATCH (:Record {record_id: $ref})-[:DESCRIBES]->(e:Entity) RETURN e
+  UNION
+  MATCH (:Identifier {key: $ref})-[:IDENTIFIES]->(e:Entity) RETURN e
+  UNION
+  MATCH (:Identifier {value: $ref})-[:IDENTIFIES]->(e:Entity) RETURN e
   UNION
   MATCH (e:Entity {name_norm: $norm}) RETURN e
-  UNION
-  MATCH (e:Entity) WHERE $norm IN e.search_terms OR $ref IN e.identifiers RETURN e
 }
-RETURN e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS name,
-       e.jurisdiction AS jurisdiction, e.kind AS kind
-ORDER BY uid
-""",
-    "Entities an analyst may mean by $ref: a graph key SOURCE:ID, a record id, an identifier "
-    "('lei:…', 'reg:JP:…'), or an exact name or alias ($norm is its normalized form).",
+"""
+    + _ENTITY_SUMMARY,
+    "Entities an analyst may mean by $ref, through indexes: a graph key or SOURCE:ID, a record "
+    "id as in its source file, an identifier with or without its scheme ('lei:…', a bare LEI "
+    "or register number), or an exact name ($norm is its normalized form).",
     ref="jp-ex-01",
+    norm="",
+)
+
+FIND_ENTITY_BY_ALIAS = _q(
+    "find_entity_by_alias",
+    """
+MATCH (e:Entity)
+WHERE $norm IN e.search_terms
+"""
+    + _ENTITY_SUMMARY,
+    "Entities with $norm among their normalized names and aliases (a scan: used only when the "
+    "indexed look-ups found nothing).",
     norm="",
 )
 

@@ -149,6 +149,10 @@ class Transaction:
     def run(self, query: Query, **params: Any) -> dict[str, int]:
         return _counters(self._tx.run(query.text, params))
 
+    def read(self, query: Query, **params: Any) -> list[dict]:
+        """Rows of a query run inside this transaction (it sees the transaction's writes)."""
+        return [native(record.data()) for record in self._tx.run(query.text, params)]
+
 
 def _counters(result: neo4j.Result) -> dict[str, int]:
     rows = [record.data() for record in result]

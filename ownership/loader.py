@@ -155,7 +155,14 @@ class _BatchWriter:
         rows = self.buffers.pop(name, [])
         if not rows:
             return
+        merged: set[str] = set()
+        if name in self._ENTITY_QUERIES:
+            merged = self._resolve(rows)
         counters = self.tx.run(cypher.LIBRARY[name], rows=rows, now=self.now)
+        if name in self._ENTITY_QUERIES:
+            self._link_identifiers(rows)
+            if merged:
+                self.tx.run(cypher.MERGE_RECORDS, uids=sorted(merged))
         kind = _QUERY_KIND[name]
         self.summary.written[kind] += counters["written"]
         self.summary.created["nodes"] += counters["nodes_created"]
@@ -163,6 +170,53 @@ class _BatchWriter:
         self.done += len(rows)
         if self.progress:
             self.progress(self.done, self.summary.total_read)
+
+    def _resolve(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Give each entity row the entity it describes; return entities with several records.
+
+        A record keeps the entity it was attached to before. A new record joins the entity
+        that shares one of its strong identifiers (the lowest key when several do: a conflict
+        the matches report shows); otherwise it founds an entity of its own.
+        """
+        found = {
+            r["uid"]: r
+            for r in self.tx.read(
+                cypher.RESOLVE_RECORDS,
+                rows=[
+                    {"uid": row["uid"], "kind": row["props"]["kind"], "identifiers": row["identifiers"]}
+                    for row in rows
+                ],
+            )
+        }
+        claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
+        merged: set[str] = set()
+        for row in rows:
+            hit = found.get(row["uid"], {})
+            matches = sorted(hit.get("matches") or [])
+            batch_matches = sorted({claimed[k] for k in row["identifiers"] if k in claimed})
+            if hit.get("known"):
+                entity = hit["known"]
+                if (hit.get("records") or 0) > 1:
+                    merged.add(entity)
+            elif matches or batch_matches:
+                entity = (matches or batch_matches)[0]
+                merged.add(entity)
+            else:
+                entity = row["uid"]
+            row["entity_uid"] = entity
+            row["primary"] = entity == row["uid"]
+            for key in row["identifiers"]:
+                claimed.setdefault(key, entity)
+        return merged
+
+    def _link_identifiers(self, rows: list[dict[str, Any]]) -> None:
+        links = []
+        for row in rows:
+            for key in row["identifiers"]:
+                scheme, _, value = key.rpartition(":")
+                links.append({"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]})
+        if links:
+            self.tx.run(cypher.LINK_IDENTIFIERS, rows=links)
 
 
 _QUERY_KIND = {
@@ -193,7 +247,6 @@ def _row(record: Record) -> tuple[str, dict[str, Any]]:
         props = {
             **record.extra,
             **_base(record),
-            "uid": uid(source, record.id),
             "kind": record.kind,
             "name": record.name,
             "name_norm": normalize(record.name),
@@ -208,9 +261,13 @@ def _row(record: Record) -> tuple[str, dict[str, Any]]:
             "aliases": list(record.aliases),
             "identifiers": list(record.identifiers),
             "search_terms": terms,
+            "sources": [source],
+            "names": [record.name],
         }
         name = "upsert_companies" if record.kind == "company" else "upsert_persons"
-        return name, _keyed(props["uid"], props)
+        row = _keyed(uid(source, record.id), props)
+        row["identifiers"] = list(record.identifiers)
+        return name, row
     if isinstance(record, Ownership):
         props = {
             **record.extra,

@@ -6,6 +6,15 @@ a fact came from except through its :class:`Provenance`.
 
 Shares are percent (0 < share <= 100). When only a band is known, ``share`` is ``None`` and
 ``share_min``/``share_max`` hold it. Dates are :class:`datetime.date`; ``None`` means unknown.
+
+Identifiers are strings ``scheme:value`` so that records from different sources that carry the
+same strong key resolve to one entity:
+
+- ``lei:<LEI>`` (ISO 17442, upper case);
+- ``reg:<CC>:<number>``: the national company-register number of country CC — a Japanese
+  corporate number, a Singapore UEN, a Russian OGRN, a UK company number (``reg:GB:01234567``);
+- ``inn:<INN>`` (Russian taxpayer number);
+- any other scheme lower-case, e.g. ``ofac:12345``, ``eu-fsf:EU.123.45``: kept and searchable.
 """
 
 from __future__ import annotations
@@ -97,7 +106,9 @@ class Ownership:
     share_max: float | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    kind: str = "shareholding"
+    kind: str = "shareholding"  # one of OWNERSHIP_KINDS
+    interest_type: str | None = None  # the source's own word (BODS interest type, GLEIF type…)
+    direct: bool | None = None  # False: an indirect interest also reached through a chain
     extra: dict[str, Any] = field(default_factory=dict)
 
 

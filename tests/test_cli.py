@@ -17,8 +17,8 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
     assert "read 2 entities, 1 ownership" in result.stdout
     stats = run_cli("stats", "--format", "json")
     assert json.loads(stats.stdout) == {
-        "nodes": {"Company": 2, "Entity": 2, "Source": 1},
-        "relationships": {"OWNS": 1},
+        "nodes": {"Company": 2, "Entity": 2, "Record": 2, "Source": 1},
+        "relationships": {"DESCRIBES": 2, "OWNS": 1},
     }
 
 

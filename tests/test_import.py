@@ -46,8 +46,12 @@ def test_import_writes_entities_edges_and_provenance(graph, make_dataset):
     summary = import_paths(graph, [folder], "test-src")
     assert summary.read == {"entities": 3, "ownership": 2, "officers": 1, "sanctions": 1}
     stats = graph_stats(graph)
-    assert stats["nodes"] == {"Company": 2, "Entity": 3, "Person": 1, "Sanction": 1, "Source": 1}
-    assert stats["relationships"] == {"OFFICER_OF": 1, "OWNS": 2, "SUBJECT_TO": 1}
+    assert stats["nodes"] == {
+        "Company": 2, "Entity": 3, "Identifier": 2, "Person": 1, "Record": 3, "Sanction": 1, "Source": 1,
+    }
+    assert stats["relationships"] == {
+        "DESCRIBES": 3, "IDENTIFIES": 2, "OFFICER_OF": 1, "OWNS": 2, "SUBJECT_TO": 1,
+    }
 
     [row] = graph.read(ENTITY_PROPS, uid="test-src:jp1")
     props = row["p"]
@@ -92,11 +96,39 @@ def test_changed_record_is_updated_in_place(graph, make_dataset):
     assert graph_stats(graph)["nodes"]["Entity"] == 3
 
 
-def test_two_sources_do_not_collide(graph, make_dataset):
+def test_two_sources_with_the_same_identifiers_resolve_to_one_entity(graph, make_dataset):
     folder = small(make_dataset)
     import_paths(graph, [folder], "a")
     import_paths(graph, [folder], "b")
-    assert graph_stats(graph)["nodes"]["Entity"] == 6
+    nodes = graph_stats(graph)["nodes"]
+    # jp1 (corporate number, LEI) and sg1? no: sg1 has no identifier; p1 none either
+    assert nodes["Record"] == 6
+    assert nodes["Entity"] == 5
+    [row] = graph.read(ENTITY_PROPS, uid="a:jp1")
+    assert row["p"]["sources"] == ["a", "b"]
+
+
+def test_same_name_different_identifiers_stay_apart(graph, make_dataset):
+    one = make_dataset([company("x", "JP", name="Same Name KK", registration_number="1180301018771")])
+    two = make_dataset([company("x", "JP", name="Same Name KK", registration_number="7000012050002")])
+    import_paths(graph, [one], "a")
+    import_paths(graph, [two], "b")
+    assert graph_stats(graph)["nodes"]["Entity"] == 2
+
+
+def test_merged_entity_keeps_both_names_and_fills_gaps(graph, make_dataset):
+    one = make_dataset([company("x", "GB", name="Alpha Ltd", registration_number="01234567")])
+    two = make_dataset([company("y", "GB", name="ALPHA LIMITED", registration_number="01234567",
+                                address="1 High St", aliases="Alpha Trading")])
+    import_paths(graph, [one], "a")
+    import_paths(graph, [two], "b")
+    [row] = graph.read(ENTITY_PROPS, uid="a:x")
+    props = row["p"]
+    assert props["name"] == "Alpha Ltd"  # the first record's value
+    assert props["names"] == ["Alpha Ltd", "ALPHA LIMITED"]  # the conflict stays visible
+    assert props["address"] == "1 High St"  # a gap filled by the second source
+    assert "alpha trading" in props["search_terms"]
+    assert graph_stats(graph)["nodes"]["Entity"] == 1
 
 
 def problems_of(folder: Path) -> list[str]:
