@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -20,20 +22,27 @@ from typing import Any, TypeVar
 import click
 
 from ownership import __version__
+from ownership.analysis import connections, flags, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
 from ownership.analysis.stats import graph_stats
 from ownership.config import ConfigError, Settings
+from ownership import cypher
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.embedded import EmbeddedServer, EmbeddedServerError
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 from ownership.loader import import_paths
 from ownership.output import to_csv, to_json, to_table
 from ownership.problems import InvalidData
+from ownership.readonly import NotReadOnly
 from ownership.sources import FORMATS, UnknownFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXPECTED_ERRORS = (
     ConfigError,
+    EntityNotFound,
+    AmbiguousEntity,
+    NotReadOnly,
     EmbeddedServerError,
     GraphUnavailable,
     QueryFailed,
@@ -343,3 +352,197 @@ def seed_registry() -> Path:
         if (candidate / "entities.csv").is_file():
             return candidate
     raise OSError("cannot find seed/registry (run from the repository folder)")
+
+
+# -- owners, subsidiaries --------------------------------------------------------------------
+
+HOLDING_COLUMNS = ["id", "name", "jurisdiction", "effective_share", "effective_share_min",
+                   "effective_share_max", "hops", "paths", "ultimate"]
+
+
+def _holdings_command(direction: str) -> Callable[..., None]:
+    @click.argument("entity")
+    @max_hops_option(owners.DEFAULT_MAX_HOPS)
+    @as_of_option
+    @output_option("table", "json", "csv")
+    @handle_errors
+    def command(entity: str, max_hops: int, as_of: dt.datetime | None, output: str) -> None:
+        with open_graph() as graph:
+            subject = resolve(graph, entity)
+            find = owners.owners if direction == "owners" else owners.subsidiaries
+            found = find(graph, subject, _date(as_of), max_hops)
+        rows = [h.as_dict() for h in found]
+        emit(output, rows, rows, HOLDING_COLUMNS)
+
+    return command
+
+
+main.command("owners", help="Everyone who owns ENTITY, directly or indirectly, with effective shares.")(
+    _holdings_command("owners")
+)
+main.command("subsidiaries", help="Everything ENTITY owns, directly or indirectly, with effective shares.")(
+    _holdings_command("subsidiaries")
+)
+
+
+# -- blocked ---------------------------------------------------------------------------------
+
+
+@main.command("blocked")
+@click.option("--rule", type=click.Choice(sorted(sanctions.RULES)), default="ofac", show_default=True,
+              help="ofac: 50 percent or more of shares; eu: more than 50 percent, or control.")
+@click.option("--authority", multiple=True, help="Count only these listing authorities (e.g. OFAC).")
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def blocked_command(rule: str, authority: tuple[str, ...], as_of: dt.datetime | None, output: str) -> None:
+    """Listed entities and those the 50 percent rule blocks, with the stakes that justify it."""
+    with open_graph() as graph:
+        found = sanctions.blocked_entities(graph, _date(as_of), rule, authority)
+    rows = [
+        {
+            **f.as_dict(),
+            "because": "; ".join(
+                f"{b['owner_name']} ({b['owner_status']}) {b['share'] if b['share'] is not None else _band(b)}%"
+                if "owner" in b else f"{b['authority']} {b.get('program') or ''} {b.get('listed_on') or ''}".strip()
+                for b in f.because
+            ),
+        }
+        for f in found
+    ]
+    emit(output, [f.as_dict() for f in found], rows,
+         ["id", "name", "status", "blocked_share_min", "blocked_share_max", "because"])
+
+
+def _band(stake: dict[str, Any]) -> str:
+    low = stake["share_min"] if stake["share_min"] is not None else "?"
+    high = stake["share_max"] if stake["share_max"] is not None else "?"
+    return f"{low}-{high}"
+
+
+# -- flags -----------------------------------------------------------------------------------
+
+
+@main.command("flags")
+@click.option("--address-threshold", type=click.IntRange(2), default=3, show_default=True,
+              help="Companies at one registered address.")
+@click.option("--officer-threshold", type=click.IntRange(2), default=3, show_default=True,
+              help="Companies served by one officer.")
+@click.option("--days", type=click.IntRange(1), default=90, show_default=True,
+              help="Window for new intermediaries and restructuring after a listing.")
+@click.option("--watch-country", multiple=True, help="Watched countries (default RU).")
+@click.option("--secrecy", help="Comma-separated secrecy/transit jurisdictions "
+              f"(default {','.join(flags.DEFAULT_SECRECY)}).")
+@click.option("--only", multiple=True, type=click.Choice(sorted(flags.DETECTORS)), help="Only these flags.")
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def flags_command(address_threshold: int, officer_threshold: int, days: int, watch_country: tuple[str, ...],
+                  secrecy: str | None, only: tuple[str, ...], as_of: dt.datetime | None, output: str) -> None:
+    """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more."""
+    settings = flags.FlagSettings(
+        address_threshold=address_threshold,
+        officer_threshold=officer_threshold,
+        new_intermediary_days=days,
+        restructuring_days=days,
+        watched_countries=tuple(c.upper() for c in watch_country) or ("RU",),
+        secrecy_jurisdictions=tuple(c.strip().upper() for c in secrecy.split(",")) if secrecy else flags.DEFAULT_SECRECY,
+    )
+    with open_graph() as graph:
+        found = flags.red_flags(graph, settings, _date(as_of), only)
+    rows = [f.as_dict() for f in found]
+    emit(output, rows, rows, ["id", "name", "flag", "detail"])
+
+
+# -- connect ---------------------------------------------------------------------------------
+
+
+@main.command("connect")
+@click.argument("first")
+@click.argument("second")
+@max_hops_option(connections.DEFAULT_MAX_HOPS)
+@click.option("--hub-limit", type=click.IntRange(1), default=connections.DEFAULT_HUB_LIMIT, show_default=True,
+              help="Do not walk through nodes with more links than this.")
+@click.option("--include-hubs", is_flag=True, help="Walk through hubs too.")
+@as_of_option
+@output_option("table", "json")
+@handle_errors
+def connect_command(first: str, second: str, max_hops: int, hub_limit: int, include_hubs: bool,
+                    as_of: dt.datetime | None, output: str) -> None:
+    """Shortest connections between two entities by ownership, officers or shared addresses."""
+    with open_graph() as graph:
+        a, b = resolve(graph, first), resolve(graph, second)
+        found = connections.connect(graph, a.uid, b.uid, _date(as_of), max_hops, None if include_hubs else hub_limit)
+    rows = [{"hops": len(c.links), "connection": c.describe()} for c in found]
+    emit(output, [c.as_dict() for c in found], rows, ["hops", "connection"])
+
+
+# -- query -----------------------------------------------------------------------------------
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """NAME=VALUE; VALUE is JSON when it parses as JSON, a date when YYYY-MM-DD, else text."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE")
+    try:
+        parsed: Any = json.loads(value)
+    except ValueError:
+        parsed = value
+    if isinstance(parsed, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", parsed):
+        try:
+            parsed = dt.date.fromisoformat(parsed)
+        except ValueError as exc:
+            raise click.BadParameter(f"{name}: {parsed} is not a real date") from exc
+    return name.strip(), parsed
+
+
+@main.command("query")
+@click.argument("cypher_text", metavar="CYPHER")
+@click.option("--param", "params", multiple=True, help="NAME=VALUE (JSON, YYYY-MM-DD or text).")
+@click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help="Rows kept.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds before the server stops it.")
+@max_hops_option(DEFAULT_MAX_HOPS)
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def query_command(cypher_text: str, params: tuple[str, ...], limit: int, timeout: float, max_hops: int,
+                  as_of: dt.datetime | None, output: str) -> None:
+    """Run a read-only Cypher query: ad hoc, or a named query of the library (see `queries`)."""
+    named = cypher.LIBRARY.get(cypher_text)
+    if named is not None and named.write:
+        raise NotReadOnly(f"refused: {named.name} is a write statement of the loader")
+    text = named.render(max_hops) if named else cypher_text
+    values: dict[str, Any] = dict(named.params) if named else {}
+    if named and "as_of" in values:
+        values["as_of"] = _date(as_of)
+    values.update(parse_param(p) for p in params)
+    with open_graph() as graph:
+        result = graph.run_read_only(text, values, limit=limit, timeout=timeout)
+    if result.truncated:
+        click.echo(f"ownership: only the first {limit} rows are shown (--limit)", err=True)
+    emit(output, result.rows, result.rows, result.columns)
+
+
+@main.command("queries")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the library as a Neo4j Browser script to this file.")
+@click.option("--show", "show_name", help="Print one query as a Neo4j Browser script.")
+@output_option("table", "json")
+@handle_errors
+def queries_command(export_path: Path | None, show_name: str | None, output: str) -> None:
+    """The named query library (every query the CLI and the explorer run)."""
+    if export_path:
+        export_path.write_text(cypher.library_script(), encoding="utf-8")
+        click.echo(f"wrote {export_path}", err=True)
+        return
+    if show_name:
+        if show_name not in cypher.LIBRARY:
+            raise ValueError(f"no query named {show_name!r}")
+        click.echo(cypher.browser_script(cypher.LIBRARY[show_name]))
+        return
+    rows = [
+        {"name": q.name, "kind": "write" if q.write else "read", "params": ", ".join(q.params), "doc": q.doc}
+        for q in sorted(cypher.LIBRARY.values(), key=lambda q: q.name)
+    ]
+    emit(output, rows, rows, ["name", "kind", "params", "doc"])

@@ -85,6 +85,11 @@ SCHEMA: tuple[Query, ...] = tuple(
             "One node per strong identifier (lei:…, reg:CC:…, inn:…): the resolution key.",
         ),
         (
+            "schema_address_uid",
+            "CREATE CONSTRAINT address_uid IF NOT EXISTS FOR (a:Address) REQUIRE a.uid IS UNIQUE",
+            "One node per normalized registered address.",
+        ),
+        (
             "schema_sanction_uid",
             "CREATE CONSTRAINT sanction_uid IF NOT EXISTS FOR (s:Sanction) REQUIRE s.uid IS UNIQUE",
             "Every sanction listing has one graph key.",
@@ -425,4 +430,444 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
     to_country="RU",
     via=["SG"],
     as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
+# Owners and subsidiaries
+# --------------------------------------------------------------------------------------------
+
+_PATH_COLUMNS = """
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
+                         jurisdiction: n.jurisdiction, kind: n.kind}] AS entities,
+       [r IN relationships(p) | {uid: r.uid, share: r.share, share_min: r.share_min,
+                                 share_max: r.share_max, kind: r.kind, direct: r.direct,
+                                 start_date: r.start_date, end_date: r.end_date}] AS links
+"""
+
+OWNER_PATHS = _q(
+    "owner_paths",
+    """
+MATCH (t:Entity {uid: $uid})
+MATCH p = (o:Entity)-[:OWNS*1..{max_hops}]->(t)
+WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+"""
+    + _PATH_COLUMNS,
+    "Every simple ownership path in force on $as_of that ends at entity $uid (its owners, "
+    "direct and indirect, up to the ultimate owners).",
+    uid="seed-registry:ru-host-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+SUBSIDIARY_PATHS = _q(
+    "subsidiary_paths",
+    """
+MATCH (o:Entity {uid: $uid})
+MATCH p = (o)-[:OWNS*1..{max_hops}]->(t:Entity)
+WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+"""
+    + _PATH_COLUMNS,
+    "Every simple ownership path in force on $as_of that starts at entity $uid (what it owns, "
+    "directly and through subsidiaries).",
+    uid="seed-registry:jp-ex-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
+# Sanctions and the 50 percent rule
+# --------------------------------------------------------------------------------------------
+
+LISTED_ENTITIES = _q(
+    "listed_entities",
+    """
+MATCH (e:Entity)-[:SUBJECT_TO]->(s:Sanction)
+WHERE (s.listed_on IS NULL OR s.listed_on <= $as_of)
+  AND (s.delisted_on IS NULL OR $as_of < s.delisted_on)
+  AND (size($authorities) = 0 OR s.authority IN $authorities)
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
+ORDER BY uid
+""",
+    "Entities on a sanctions list on $as_of (all authorities, or those in $authorities).",
+    as_of=dt.date(2022, 7, 1),
+    authorities=[],
+)
+
+HOLDINGS_OF = _q(
+    "holdings_of",
+    """
+UNWIND $owners AS owner_uid
+MATCH (o:Entity {uid: owner_uid})-[r:OWNS]->(t:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+  AND (r.end_date IS NULL OR $as_of < r.end_date)
+  AND coalesce(r.kind, 'shareholding') IN $kinds
+  AND coalesce(r.direct, true)
+RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
+       t.jurisdiction AS jurisdiction, r.share AS share, r.share_min AS share_min,
+       r.share_max AS share_max, r.kind AS kind
+""",
+    "Direct holdings in force on $as_of of the entities in $owners: one step of the 50 percent "
+    "rule's fixpoint (a blocked owner's stake counts in full, never multiplied down a chain).",
+    owners=["seed-registry:ru-mine-01"],
+    as_of=dt.date(2022, 7, 1),
+    kinds=["shareholding"],
+)
+
+# --------------------------------------------------------------------------------------------
+# Red flags
+# --------------------------------------------------------------------------------------------
+
+SHARED_ADDRESSES = _q(
+    "shared_addresses",
+    """
+MATCH (e:Company)
+WHERE e.address_norm IS NOT NULL
+WITH e.address_norm AS address, collect(e) AS companies
+WHERE size(companies) >= $threshold
+UNWIND companies AS e
+RETURN address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
+       size(companies) AS count
+ORDER BY count DESC, address, uid
+""",
+    "Companies sharing one normalized registered address with at least $threshold - 1 others "
+    "(mass registration: formation agents, shell factories).",
+    threshold=3,
+)
+
+OFFICER_HUBS = _q(
+    "officer_hubs",
+    """
+MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+  AND (r.end_date IS NULL OR $as_of < r.end_date)
+WITH p, collect(DISTINCT c.name) AS companies
+WHERE size(companies) >= $threshold
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, size(companies) AS count,
+       companies
+ORDER BY count DESC, uid
+""",
+    "Persons or companies that are officers of at least $threshold companies on $as_of "
+    "(nominee directors).",
+    threshold=3,
+    as_of=dt.date(2022, 7, 1),
+)
+
+CYCLES = _q(
+    "cycles",
+    """
+MATCH (a:Entity)
+WHERE EXISTS { (a)<-[:OWNS]-(:Entity) } AND EXISTS { (a)-[:OWNS]->(:Entity) }
+MATCH p = (a)-[:OWNS*2..{max_hops}]->(a)
+WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+  AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
+""",
+    "Circular ownership in force on $as_of: each cycle once per member it starts from.",
+    as_of=dt.date(2022, 7, 1),
+)
+
+OVER_OWNED = _q(
+    "over_owned",
+    """
+MATCH (o:Entity)-[r:OWNS]->(t:Entity)
+WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
+  AND coalesce(r.direct, true)
+  AND (r.start_date IS NULL OR r.start_date <= $as_of)
+  AND (r.end_date IS NULL OR $as_of < r.end_date)
+WITH t, sum(r.share) AS total, collect(o.name + ' ' + toString(r.share) + '%') AS owners
+WHERE total > 100.0001
+RETURN t.uid AS uid, t.record_id AS id, t.name AS name, total, owners
+ORDER BY total DESC, uid
+""",
+    "Entities whose incoming direct shares in force on $as_of add up to more than 100 percent "
+    "(a data-quality problem, or two sources disagreeing).",
+    as_of=dt.date(2022, 7, 1),
+)
+
+NEW_INTERMEDIARIES = _q(
+    "new_intermediaries",
+    """
+MATCH (e:Company)-[r:OWNS]->(n:Entity)
+WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
+  AND r.start_date >= e.incorporation_date
+  AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
+  AND r.start_date <= $as_of AND (r.end_date IS NULL OR $as_of < r.end_date)
+  AND EXISTS { (:Entity)-[:OWNS]->(e) }
+MATCH p = (n)-[:OWNS*0..{max_hops}]->(t:Entity)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of)
+                                   AND (x.end_date IS NULL OR $as_of < x.end_date))
+  AND (t.jurisdiction IN $countries
+       OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
+       OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS incorporated,
+       n.name AS acquired_name, r.start_date AS acquired,
+       duration.inDays(e.incorporation_date, r.start_date).days AS days,
+       collect(DISTINCT t.name) AS reaches
+ORDER BY days, uid
+""",
+    "Intermediaries (companies that have an owner) that acquired a holding within $days days "
+    "of their own incorporation, where the holding leads to an entity in $countries or on a "
+    "sanctions list: the shell set up weeks before the deal.",
+    days=90,
+    countries=["RU"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+RESTRUCTURED_AFTER_LISTING = _q(
+    "restructured_after_listing",
+    """
+MATCH (l:Entity)-[:SUBJECT_TO]->(s:Sanction)
+WHERE s.listed_on IS NOT NULL AND s.listed_on <= $as_of
+MATCH (l)-[:OWNS*0..1]-(x:Entity)-[r:OWNS]-(y:Entity)
+WHERE (r.start_date IS NOT NULL AND r.start_date >= s.listed_on
+       AND duration.inDays(s.listed_on, r.start_date).days <= $days)
+   OR (r.end_date IS NOT NULL AND r.end_date >= s.listed_on
+       AND duration.inDays(s.listed_on, r.end_date).days <= $days)
+WITH DISTINCT l, s, r, startNode(r) AS owner, endNode(r) AS owned
+RETURN owned.uid AS uid, owned.record_id AS id, owned.name AS name, owner.name AS owner,
+       l.name AS listed, s.authority AS authority, s.listed_on AS listed_on,
+       r.start_date AS start_date, r.end_date AS end_date
+ORDER BY uid, listed_on
+""",
+    "Ownership that began or ended within $days days after the listing of a related party "
+    "(the listed entity itself or one directly linked to it by ownership): sanctions evasion "
+    "often looks like a hurried restructuring.",
+    days=90,
+    as_of=dt.date(2022, 7, 1),
+)
+
+TRANSIT_INTERMEDIARIES = _q(
+    "transit_intermediaries",
+    """
+MATCH (o:Entity)-[r0:OWNS]->(e:Entity)
+WHERE e.jurisdiction IN $secrecy
+  AND (r0.start_date IS NULL OR r0.start_date <= $as_of)
+  AND (r0.end_date IS NULL OR $as_of < r0.end_date)
+MATCH p = (e)-[:OWNS*1..{max_hops}]->(t:Entity)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of)
+                                   AND (x.end_date IS NULL OR $as_of < x.end_date))
+  AND (t.jurisdiction IN $countries
+       OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
+       OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
+  AND t <> o
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       collect(DISTINCT t.name) AS reaches
+ORDER BY uid
+""",
+    "Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside "
+    "an ownership chain leading to an entity in $countries or on a sanctions list.",
+    secrecy=["VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK"],
+    countries=["RU"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
+# Connections (breadth-first, one step at a time, so hubs can be skipped)
+# --------------------------------------------------------------------------------------------
+
+NEIGHBOURS = _q(
+    "neighbours",
+    """
+UNWIND $uids AS uid
+CALL (uid) {
+  MATCH (n:Entity {uid: uid}) RETURN n
+  UNION
+  MATCH (n:Address {uid: uid}) RETURN n
+}
+MATCH (n)-[r:OWNS|OFFICER_OF|REGISTERED_AT]-(m)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+  AND (r.end_date IS NULL OR $as_of < r.end_date)
+RETURN uid, m.uid AS other, type(r) AS type, startNode(r) = n AS outgoing, r.share AS share,
+       coalesce(m.name, m.text) AS name, labels(m) AS labels,
+       COUNT { (m)--() } AS degree
+""",
+    "Entities and addresses linked to the nodes $uids by ownership, officer roles or a "
+    "registered address in force on $as_of, with each neighbour's number of links (to skip "
+    "hubs such as formation agents).",
+    uids=["seed-registry:p-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+LINK_ADDRESSES = _q(
+    "link_addresses",
+    """
+UNWIND $rows AS row
+MERGE (a:Address {uid: row.address_uid})
+ON CREATE SET a.text = row.text, a.key = row.key
+WITH a, row
+MATCH (e:Entity {uid: row.entity_uid})
+MERGE (e)-[:REGISTERED_AT]->(a)
+""",
+    "Registered addresses as nodes (one per normalized address) so shared addresses are links "
+    "an analyst can follow.",
+    write=True,
+    rows=[],
+)
+
+# --------------------------------------------------------------------------------------------
+# Neo4j Browser export
+# --------------------------------------------------------------------------------------------
+
+
+def cypher_literal(value: object) -> str:
+    """A parameter value written as Cypher, for ``:param`` lines in Neo4j Browser."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"datetime('{value.isoformat()}')"
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(cypher_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"`{k}`: {cypher_literal(v)}" for k, v in value.items()) + "}"
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
+
+
+def browser_script(query: Query, params: dict[str, object] | None = None, max_hops: int = 6) -> str:
+    """``:param`` lines followed by the query, ready to paste into Neo4j Browser."""
+    values = {**query.params, **(params or {})}
+    lines = [f":param {name} => {cypher_literal(value)};" for name, value in values.items()]
+    return "\n".join([*lines, query.render(max_hops) + ";"])
+
+
+def library_script() -> str:
+    """Every read query of the library, documented, as one file (``docs/queries.cypher``)."""
+    parts = [
+        "// The ownership query library, for Neo4j Browser.",
+        "// Generated by `ownership queries --export docs/queries.cypher`; do not edit by hand.",
+        "// Run the :param lines first, then the query. Variable-length bounds are shown as 6.",
+    ]
+    for query in sorted(LIBRARY.values(), key=lambda q: q.name):
+        if query.write:
+            continue
+        doc = "\n".join(f"// {line}" for line in _wrap(query.doc))
+        parts.append(f"\n// ---- {query.name}\n{doc}\n{browser_script(query)}")
+    return "\n".join(parts) + "\n"
+
+
+def _wrap(text: str, width: int = 94) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line] if line else lines
+
+# --------------------------------------------------------------------------------------------
+# Search and entity profile (the explorer)
+# --------------------------------------------------------------------------------------------
+
+SEARCH_ENTITIES = _q(
+    "search_entities",
+    """
+MATCH (e:Entity)
+WHERE any(t IN coalesce(e.search_terms, []) WHERE t CONTAINS $norm)
+   OR any(i IN coalesce(e.identifiers, []) WHERE i ENDS WITH $compact)
+   OR e.registration_number = $compact
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.kind AS kind, coalesce(e.tags, []) AS tags, coalesce(e.sources, [e.source]) AS sources,
+       e.registration_number AS registration_number
+ORDER BY CASE WHEN e.name_norm = $norm THEN 0 ELSE 1 END, size(e.name), e.name, e.uid
+LIMIT $limit
+""",
+    "Entities whose name or alias contains $norm (normalized: case, accents, punctuation and "
+    "width ignored; Japanese and Cyrillic kept), or whose identifier or registration number "
+    "is $compact.",
+    norm="tsubame",
+    compact="TSUBAME",
+    limit=50,
+)
+
+ENTITY_PROFILE = _q(
+    "entity_profile",
+    """
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  RETURN collect(properties(r)) AS records
+}
+CALL (e) {
+  OPTIONAL MATCH (e)-[:SUBJECT_TO]->(s:Sanction)
+  RETURN collect(properties(s)) AS sanctions
+}
+CALL (e) {
+  OPTIONAL MATCH (p:Entity)-[o:OFFICER_OF]->(e)
+  RETURN collect({uid: p.uid, id: p.record_id, name: p.name, role: o.role,
+                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS officers
+}
+CALL (e) {
+  OPTIONAL MATCH (e)-[o:OFFICER_OF]->(c:Entity)
+  RETURN collect({uid: c.uid, id: c.record_id, name: c.name, role: o.role,
+                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS roles
+}
+CALL (e) {
+  OPTIONAL MATCH (e)-[:REGISTERED_AT]->(a:Address)
+  RETURN collect({uid: a.uid, text: a.text, companies: COUNT { (a)<-[:REGISTERED_AT]-() }})
+         AS addresses
+}
+RETURN properties(e) AS entity, labels(e) AS labels, records, sanctions, officers, roles,
+       addresses
+""",
+    "Everything known about one entity: its properties, the source records behind it (with "
+    "their own, possibly conflicting, values), sanctions, officers, roles and addresses.",
+    uid="seed-registry:sg-shell-01",
+)
+
+ENTITY_CYCLES = _q(
+    "entity_cycles",
+    """
+MATCH (e:Entity {uid: $uid})
+MATCH p = (e)-[:OWNS*2..{max_hops}]->(e)
+WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
+                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+  AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
+""",
+    "Circular ownership through one entity, in force on $as_of.",
+    uid="seed-registry:hk-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+EDGES_AMONG = _q(
+    "edges_among",
+    """
+MATCH (a:Entity)-[r:OWNS]->(b:Entity)
+WHERE a.uid IN $uids AND b.uid IN $uids
+  AND (r.start_date IS NULL OR r.start_date <= $as_of)
+  AND (r.end_date IS NULL OR $as_of < r.end_date)
+RETURN a.uid AS source, b.uid AS target, r.share AS share, r.share_min AS share_min,
+       r.share_max AS share_max, r.kind AS kind, r.start_date AS start_date,
+       r.end_date AS end_date
+ORDER BY source, target
+""",
+    "Ownership edges in force on $as_of among the entities $uids (to draw a subgraph).",
+    uids=["seed-registry:jp-ex-01", "seed-registry:sg-shell-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+NODES_BY_UID = _q(
+    "nodes_by_uid",
+    """
+MATCH (e:Entity)
+WHERE e.uid IN $uids
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.kind AS kind, coalesce(e.tags, []) AS tags,
+       EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) } AS sanctioned,
+       COUNT { (e)-[:OWNS]-() } AS degree
+ORDER BY uid
+""",
+    "Display facts for the entities $uids (for graph drawing).",
+    uids=["seed-registry:jp-ex-01"],
 )

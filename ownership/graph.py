@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 
-from ownership import cypher
+from ownership import cypher, readonly
 from ownership.config import Settings
 from ownership.cypher import Query
 from ownership.embedded import DATABASE, EmbeddedServer
@@ -125,6 +126,58 @@ class Graph:
                     raise
                 tx.commit()
 
+    def run_read_only(
+        self, text: str, params: dict[str, Any], limit: int = 1000, timeout: float = 30.0
+    ) -> ReadResult:
+        """Run an analyst's query that must not write (see :mod:`ownership.readonly`).
+
+        Checked lexically, then by EXPLAIN, then executed in a READ transaction that is always
+        rolled back; at most ``limit`` rows are kept and the server stops it after ``timeout``.
+        """
+        readonly.check(text)
+        text = readonly.strip_terminator(text)
+        with self._errors("query"):
+            with self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                summary = session.run("EXPLAIN " + text, params).consume()
+                if self.is_arcadedb:
+                    plan = str((summary.plan or {}).get("args", {}).get("string-representation", ""))
+                    if readonly.plan_writes(plan):
+                        raise readonly.NotReadOnly("refused: the query plan writes to the graph")
+                elif summary.query_type != "r":
+                    raise readonly.NotReadOnly(
+                        f"refused: the server classifies this query as {summary.query_type!r}, not read-only"
+                    )
+                tx = session.begin_transaction(timeout=timeout)
+                try:
+                    result = tx.run(text, params)
+                    keys = list(result.keys())
+                    rows = []
+                    truncated = False
+                    for record in result:
+                        if len(rows) >= limit:
+                            truncated = True
+                            break
+                        rows.append(record)
+                    graph_items = [_graph_items(record) for record in rows]
+                    data = [{k: native(v) for k, v in record.items()} for record in rows]
+                    if not truncated and result.consume().counters.contains_updates:
+                        raise readonly.NotReadOnly("refused: the query wrote to the graph (rolled back)")
+                finally:
+                    tx.rollback()
+        nodes: dict[str, dict[str, Any]] = {}
+        rels: dict[str, dict[str, Any]] = {}
+        for found_nodes, found_rels in graph_items:
+            nodes.update(found_nodes)
+            rels.update(found_rels)
+        return ReadResult(keys, data, truncated, list(nodes.values()), list(rels.values()))
+
+    @property
+    def is_arcadedb(self) -> bool:
+        """The embedded server (or another ArcadeDB) rather than Neo4j."""
+        return "ArcadeDB" in (self.driver.get_server_info().agent or "")
+
     def ensure_schema(self) -> None:
         """Create constraints and indexes; idempotent (IF NOT EXISTS) on both servers."""
         for statement in cypher.SCHEMA:
@@ -138,6 +191,50 @@ class Graph:
             raise GraphUnavailable(f"lost the graph server during {name}: {exc}") from exc
         except Neo4jError as exc:
             raise QueryFailed(f"{name}: {exc.message or exc}") from exc
+
+
+@dataclass
+class ReadResult:
+    """What an ad hoc query returned, with the nodes and relationships found in its rows."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    relationships: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _graph_items(record: neo4j.Record) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Nodes and relationships anywhere in a record (also inside paths and lists)."""
+    nodes: dict[str, dict[str, Any]] = {}
+    rels: dict[str, dict[str, Any]] = {}
+
+    def visit(value: Any) -> None:
+        if isinstance(value, Node):
+            nodes[value.element_id] = {"element_id": value.element_id, **native(value)}
+        elif isinstance(value, Relationship):
+            rels[value.element_id] = {
+                "element_id": value.element_id,
+                "start": value.start_node.element_id if value.start_node else None,
+                "end": value.end_node.element_id if value.end_node else None,
+                **native(value),
+            }
+            for end in (value.start_node, value.end_node):
+                if end is not None and end.element_id not in nodes:
+                    nodes[end.element_id] = {"element_id": end.element_id, **native(end)}
+        elif isinstance(value, Path):
+            for item in (*value.nodes, *value.relationships):
+                visit(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                visit(item)
+        elif isinstance(value, Mapping):
+            for item in value.values():
+                visit(item)
+
+    for value in record.values():
+        visit(value)
+    return nodes, rels
 
 
 class Transaction:

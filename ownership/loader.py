@@ -217,6 +217,18 @@ class _BatchWriter:
                 links.append({"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]})
         if links:
             self.tx.run(cypher.LINK_IDENTIFIERS, rows=links)
+        addresses = [
+            {
+                "address_uid": "address:" + row["props"]["address_norm"],
+                "key": row["props"]["address_norm"],
+                "text": row["props"]["address"],
+                "entity_uid": row["entity_uid"],
+            }
+            for row in rows
+            if row["props"].get("address_norm")
+        ]
+        if addresses:
+            self.tx.run(cypher.LINK_ADDRESSES, rows=addresses)
 
 
 _QUERY_KIND = {

@@ -56,3 +56,12 @@ def resolve(graph: Graph, ref: str) -> EntityRef:
     if len(found) > 1:
         raise AmbiguousEntity(ref, found)
     return found[0]
+
+
+def search(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:
+    """Entities whose name or alias contains ``text``, or with ``text`` as an identifier."""
+    norm = normalize(text)
+    compact = "".join(text.split()).upper()
+    if not norm and not compact:
+        return []
+    return graph.read(cypher.SEARCH_ENTITIES, norm=norm or compact, compact=compact or norm, limit=limit)

@@ -1,0 +1,178 @@
+"""Red flags (``ownership flags``): patterns that deserve an analyst's look, with the evidence.
+
+Each detector is one named query plus a sentence that names the evidence and the threshold.
+A flag is a reason to look, not a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.graph import Graph
+
+# Secrecy or transit jurisdictions commonly used to route ownership (configurable).
+DEFAULT_SECRECY = ("VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK", "MH", "BS")
+
+
+@dataclass(frozen=True)
+class FlagSettings:
+    """Thresholds, each with its documented default."""
+
+    address_threshold: int = 3  # companies at one registered address
+    officer_threshold: int = 3  # companies one officer serves
+    new_intermediary_days: int = 90  # incorporated this close to entering a chain
+    restructuring_days: int = 90  # ownership changed this soon after a related listing
+    watched_countries: tuple[str, ...] = ("RU",)
+    secrecy_jurisdictions: tuple[str, ...] = DEFAULT_SECRECY
+    max_hops: int = 6
+
+
+@dataclass
+class Flag:
+    uid: str
+    id: str
+    name: str
+    flag: str
+    detail: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "uid": self.uid, "name": self.name, "flag": self.flag, "detail": self.detail}
+
+
+def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    return [
+        Flag(
+            r["uid"], r["id"], r["name"], "shared-address",
+            f"one of {r['count']} companies registered at {r['text']!r} "
+            f"(threshold {s.address_threshold})",
+            {"address": r["address"], "count": r["count"]},
+        )
+        for r in graph.read(cypher.SHARED_ADDRESSES, threshold=s.address_threshold)
+    ]
+
+
+def _officer_hub(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    flags = []
+    for r in graph.read(cypher.OFFICER_HUBS, threshold=s.officer_threshold, as_of=as_of):
+        names = sorted(r["companies"])
+        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        flags.append(
+            Flag(
+                r["uid"], r["id"], r["name"], "officer-hub",
+                f"officer of {r['count']} companies (threshold {s.officer_threshold}): {listed}",
+                {"count": r["count"]},
+            )
+        )
+    return flags
+
+
+def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    cycles: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in graph.read(cypher.CYCLES, max_hops=s.max_hops, as_of=as_of):
+        members = row["members"][:-1]
+        uids = [m["uid"] for m in members]
+        start = uids.index(min(uids))  # one rotation per cycle
+        cycles.setdefault(tuple(uids[start:] + uids[:start]), members[start:] + members[:start])
+    flags = []
+    for members in cycles.values():
+        ring = " -> ".join(m["name"] for m in members + members[:1])
+        for m in members:
+            flags.append(Flag(m["uid"], m["id"], m["name"], "circular-ownership",
+                              f"member of a circular ownership: {ring}", {"size": len(members)}))
+    return flags
+
+
+def _new_intermediary(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    rows = graph.read(
+        cypher.NEW_INTERMEDIARIES, max_hops=s.max_hops, days=s.new_intermediary_days,
+        countries=list(s.watched_countries), as_of=as_of,
+    )
+    return [
+        Flag(
+            r["uid"], r["id"], r["name"], "new-intermediary",
+            f"incorporated {r['incorporated']}, acquired {r['acquired_name']} on {r['acquired']} "
+            f"({r['days']} days later, threshold {s.new_intermediary_days}); leads to "
+            + ", ".join(sorted(r["reaches"])[:5]),
+            {"days": r["days"]},
+        )
+        for r in rows
+    ]
+
+
+def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    flags = []
+    for r in graph.read(cypher.RESTRUCTURED_AFTER_LISTING, days=s.restructuring_days, as_of=as_of):
+        change = f"ended {r['end_date']}" if r["end_date"] and r["end_date"] >= r["listed_on"] else f"began {r['start_date']}"
+        flags.append(
+            Flag(
+                r["uid"], r["id"], r["name"], "restructured-after-listing",
+                f"ownership by {r['owner']} {change}, within {s.restructuring_days} days after "
+                f"{r['listed']} was listed by {r['authority']} on {r['listed_on']}",
+            )
+        )
+    return flags
+
+
+def _transit(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    rows = graph.read(
+        cypher.TRANSIT_INTERMEDIARIES, max_hops=s.max_hops, secrecy=list(s.secrecy_jurisdictions),
+        countries=list(s.watched_countries), as_of=as_of,
+    )
+    return [
+        Flag(
+            r["uid"], r["id"], r["name"], "secrecy-jurisdiction-intermediary",
+            f"intermediary registered in {r['jurisdiction']} (a listed secrecy or transit "
+            f"jurisdiction) in a chain leading to " + ", ".join(sorted(r["reaches"])[:5]),
+        )
+        for r in rows
+    ]
+
+
+def _over_owned(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+    return [
+        Flag(
+            r["uid"], r["id"], r["name"], "shares-over-100",
+            f"direct shares held in it add up to {r['total']:g}% (data quality): "
+            + ", ".join(sorted(r["owners"])),
+            {"total": r["total"]},
+        )
+        for r in graph.read(cypher.OVER_OWNED, as_of=as_of)
+    ]
+
+
+DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
+    "shared-address": _shared_address,
+    "officer-hub": _officer_hub,
+    "circular-ownership": _circular,
+    "new-intermediary": _new_intermediary,
+    "restructured-after-listing": _restructured,
+    "secrecy-jurisdiction-intermediary": _transit,
+    "shares-over-100": _over_owned,
+}
+
+
+def red_flags(
+    graph: Graph,
+    settings: FlagSettings | None = None,
+    as_of: dt.date | None = None,
+    only: list[str] | tuple[str, ...] = (),
+) -> list[Flag]:
+    """Every flag, one item per entity and flag, sorted by flag then name."""
+    settings = settings or FlagSettings()
+    as_of = as_of or dt.date.today()
+    found: dict[tuple[str, str], Flag] = {}
+    for name, detect in DETECTORS.items():
+        if only and name not in only:
+            continue
+        for flag in detect(graph, settings, as_of):
+            key = (flag.uid, flag.flag)
+            if key in found:
+                found[key].detail += "; " + flag.detail
+            else:
+                found[key] = flag
+    return sorted(found.values(), key=lambda f: (f.flag, f.name or "", f.uid))

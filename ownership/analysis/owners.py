@@ -1,0 +1,159 @@
+"""Owners and subsidiaries of one entity, with effective ownership (``ownership owners``).
+
+The effective share of A in B sums, over every simple path from A to B, the product of the
+shares along the path. Paths are fetched from the graph; the arithmetic happens here so bands,
+duplicates and indirect interests are handled in one place:
+
+- parallel edges between the same two entities (two sources reporting one holding) count once;
+- an edge a source marked indirect (BODS ``directOrIndirect: indirect``) is dropped when the
+  same two ends are also joined by a path of direct edges, so it is not counted twice;
+- a band contributes its minimum to ``effective_share_min`` and its maximum to ``_max``; an
+  edge without any share (control, consolidation) contributes 0 and 100.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.analysis.chains import product_percent
+from ownership.analysis.entities import EntityRef
+from ownership.graph import Graph
+
+DEFAULT_MAX_HOPS = 10
+
+
+@dataclass
+class Holding:
+    """One entity upstream (an owner) or downstream (a subsidiary) of the subject."""
+
+    uid: str
+    id: str
+    name: str
+    jurisdiction: str | None
+    kind: str | None
+    hops: int
+    paths: int
+    effective_share: float | None
+    effective_share_min: float | None
+    effective_share_max: float | None
+    ultimate: bool = False
+    via: list[list[str]] = field(default_factory=list)  # names along each path, for display
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "name": self.name,
+            "jurisdiction": self.jurisdiction,
+            "kind": self.kind,
+            "effective_share": self.effective_share,
+            "effective_share_min": self.effective_share_min,
+            "effective_share_max": self.effective_share_max,
+            "hops": self.hops,
+            "paths": self.paths,
+            "ultimate": self.ultimate,
+        }
+
+
+def _low(link: dict[str, Any]) -> float:
+    value = link["share"] if link["share"] is not None else link["share_min"]
+    return float(value) if value is not None else 0.0
+
+
+def _high(link: dict[str, Any]) -> float:
+    value = link["share"] if link["share"] is not None else link["share_max"]
+    return float(value) if value is not None else 100.0
+
+
+def _deduplicate(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One path per sequence of entities: parallel edges are one holding reported twice.
+
+    The path kept is the most informative (most exact shares, then the largest product).
+    """
+    best: dict[tuple[str, ...], dict[str, Any]] = {}
+    for path in paths:
+        key = tuple(e["uid"] for e in path["entities"])
+        exact = sum(1 for link in path["links"] if link["share"] is not None)
+        score = (exact, product_percent([_low(link) for link in path["links"]]) or 0.0)
+        if key not in best or score > best[key]["_score"]:
+            best[key] = {**path, "_score": score}
+    return list(best.values())
+
+
+def _drop_double_counted(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop paths through an indirect edge whose two ends a run of direct edges also joins."""
+    joined: set[tuple[str, str]] = set()  # (x, y) joined by two or more direct edges
+    for path in paths:
+        uids = [e["uid"] for e in path["entities"]]
+        links = path["links"]
+        for i in range(len(uids)):
+            for j in range(i + 2, len(uids)):
+                if all(links[k].get("direct") is not False for k in range(i, j)):
+                    joined.add((uids[i], uids[j]))
+
+    def doubled(path: dict[str, Any]) -> bool:
+        uids = [e["uid"] for e in path["entities"]]
+        return any(
+            link.get("direct") is False and (uids[i], uids[i + 1]) in joined
+            for i, link in enumerate(path["links"])
+        )
+
+    return [path for path in paths if not doubled(path)]
+
+
+def _aggregate(paths: list[dict[str, Any]], far_end: int) -> list[Holding]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for path in paths:
+        groups[path["entities"][far_end]["uid"]].append(path)
+    holdings = []
+    for members in groups.values():
+        entity = members[0]["entities"][far_end]
+        exact = [product_percent([link["share"] for link in p["links"]]) for p in members]
+        low = sum(product_percent([_low(link) for link in p["links"]]) or 0.0 for p in members)
+        high = sum(product_percent([_high(link) for link in p["links"]]) or 0.0 for p in members)
+        holdings.append(
+            Holding(
+                uid=entity["uid"],
+                id=entity["id"],
+                name=entity["name"],
+                jurisdiction=entity["jurisdiction"],
+                kind=entity["kind"],
+                hops=min(len(p["links"]) for p in members),
+                paths=len(members),
+                effective_share=None if None in exact else round(sum(exact), 6),  # type: ignore[arg-type]
+                effective_share_min=round(min(low, 100.0), 6),
+                effective_share_max=round(min(high, 100.0), 6),
+                via=[[e["name"] for e in p["entities"]] for p in members],
+            )
+        )
+    return sorted(
+        holdings, key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or "", h.uid)
+    )
+
+
+def _paths(graph: Graph, query: cypher.Query, subject: EntityRef, as_of: dt.date | None, max_hops: int) -> list[dict[str, Any]]:
+    rows = graph.read(query, max_hops=max_hops, uid=subject.uid, as_of=as_of or dt.date.today())
+    return _drop_double_counted(_deduplicate(rows))
+
+
+def owners(
+    graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
+) -> list[Holding]:
+    """Everyone who owns ``subject`` on ``as_of``, directly or through others."""
+    paths = _paths(graph, cypher.OWNER_PATHS, subject, as_of, max_hops)
+    holdings = _aggregate(paths, far_end=0)
+    for holding in holdings:
+        holding.ultimate = holding.kind == "person"
+    return holdings
+
+
+def subsidiaries(
+    graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
+) -> list[Holding]:
+    """Everything ``subject`` owns on ``as_of``, directly or through subsidiaries."""
+    paths = _paths(graph, cypher.SUBSIDIARY_PATHS, subject, as_of, max_hops)
+    return _aggregate(paths, far_end=-1)

@@ -1,0 +1,105 @@
+"""One entity, everything known about it (the explorer's profile page, ``ownership show``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.analysis import owners as holdings
+from ownership.analysis.entities import EntityNotFound, EntityRef
+from ownership.analysis.flags import Flag, FlagSettings
+from ownership.graph import Graph
+
+INTERNAL = frozenset({"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"})
+
+
+@dataclass
+class Profile:
+    entity: dict[str, Any]
+    labels: list[str]
+    records: list[dict[str, Any]]
+    sanctions: list[dict[str, Any]]
+    officers: list[dict[str, Any]]
+    roles: list[dict[str, Any]]
+    addresses: list[dict[str, Any]]
+    owners: list[holdings.Holding] = field(default_factory=list)
+    subsidiaries: list[holdings.Holding] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def uid(self) -> str:
+        return str(self.entity["uid"])
+
+    def facts(self) -> dict[str, Any]:
+        """The entity's own properties without the loader's bookkeeping."""
+        return {k: v for k, v in sorted(self.entity.items()) if k not in INTERNAL}
+
+    def conflicts(self) -> dict[str, list[tuple[str, Any]]]:
+        """Properties on which the source records disagree: {property: [(record uid, value)]}."""
+        found: dict[str, list[tuple[str, Any]]] = {}
+        keys = {k for r in self.records for k in r} - INTERNAL - {
+            "uid", "record_id", "source", "file", "imported_at", "updated_at", "identifiers"}
+        for key in sorted(keys):
+            values = [(r["uid"], r.get(key)) for r in self.records if r.get(key) not in (None, [], "")]
+            if len({repr(v) for _, v in values}) > 1:
+                found[key] = values
+        return found
+
+
+def entity_profile(
+    graph: Graph, ref: EntityRef, as_of: dt.date | None = None, settings: FlagSettings | None = None
+) -> Profile:
+    """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags."""
+    as_of = as_of or dt.date.today()
+    settings = settings or FlagSettings()
+    rows = graph.read(cypher.ENTITY_PROFILE, uid=ref.uid)
+    if not rows:
+        raise EntityNotFound(f"no entity {ref.uid!r}")
+    row = rows[0]
+    profile = Profile(
+        entity=row["entity"],
+        labels=row["labels"],
+        records=sorted(row["records"], key=lambda r: r.get("uid") or ""),
+        sanctions=[s for s in row["sanctions"] if s],
+        officers=[o for o in row["officers"] if o.get("uid")],
+        roles=[o for o in row["roles"] if o.get("uid")],
+        addresses=[a for a in row["addresses"] if a.get("uid")],
+    )
+    profile.owners = holdings.owners(graph, ref, as_of)
+    profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
+    profile.flags = _local_flags(graph, profile, settings, as_of)
+    return profile
+
+
+def _local_flags(graph: Graph, profile: Profile, settings: FlagSettings, as_of: dt.date) -> list[Flag]:
+    """The red flags that can be told from this entity's neighbourhood (cheap, no graph scan)."""
+    e = profile.entity
+    flags = []
+    for address in profile.addresses:
+        if address["companies"] >= settings.address_threshold and e.get("kind") == "company":
+            flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "shared-address",
+                              f"one of {address['companies']} companies registered at {address['text']!r} "
+                              f"(threshold {settings.address_threshold})"))
+    active = [r for r in profile.roles if _in_force(r, as_of)]
+    if len({r["uid"] for r in active}) >= settings.officer_threshold:
+        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "officer-hub",
+                          f"officer of {len({r['uid'] for r in active})} companies "
+                          f"(threshold {settings.officer_threshold})"))
+    cycles = graph.read(cypher.ENTITY_CYCLES, max_hops=settings.max_hops, uid=profile.uid, as_of=as_of)
+    if cycles:
+        ring = " -> ".join(m["name"] for m in cycles[0]["members"])
+        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "circular-ownership",
+                          f"member of a circular ownership: {ring}"))
+    direct = [h for h in profile.owners if h.hops == 1 and h.effective_share is not None]
+    total = sum(h.effective_share or 0 for h in direct)
+    if total > 100.0001:
+        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "shares-over-100",
+                          f"direct shares held in it add up to {total:g}% (data quality)"))
+    return flags
+
+
+def _in_force(edge: dict[str, Any], as_of: dt.date) -> bool:
+    start, end = edge.get("start_date"), edge.get("end_date")
+    return (start is None or start <= as_of) and (end is None or as_of < end)

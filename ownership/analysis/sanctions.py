@@ -1,0 +1,176 @@
+"""The OFAC 50 percent rule (``ownership blocked``), and the EU/UK variant.
+
+OFAC FAQ 401: an entity is blocked when one or more blocked persons own, directly or
+indirectly, 50 percent or more of it in the aggregate. "Indirectly" means through entities that
+are themselves blocked: a blocked entity's stake counts in full, it is never multiplied down a
+chain. So the rule is a fixpoint over *direct* holdings, computed here without enumerating
+paths: start from the listed entities, fetch their direct holdings, block what reaches 50
+percent, fetch the holdings of the newly blocked, and repeat until nothing changes.
+
+Bands give two answers. ``blocked`` uses exact shares and band minima from blocked owners;
+``possibly-blocked`` uses exact shares and band maxima from blocked *or possibly blocked* owners
+(an edge with no share at all counts as 0 and 100).
+
+The EU/UK variant (``rule="eu"``) blocks at *more than* 50 percent and also counts voting rights
+and control edges, as EU Regulation 269/2014 guidance on ownership and control does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.graph import Graph
+
+LISTED, BLOCKED, POSSIBLY = "listed", "blocked", "possibly-blocked"
+_RANK = {None: 0, POSSIBLY: 1, BLOCKED: 2, LISTED: 3}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How much, and of what kind, a blocked party must own."""
+
+    name: str
+    threshold: float
+    inclusive: bool
+    kinds: tuple[str, ...]
+
+    def reached(self, share: float) -> bool:
+        return share >= self.threshold - 1e-9 if self.inclusive else share > self.threshold + 1e-9
+
+
+RULES = {
+    "ofac": Rule("ofac", 50.0, True, ("shareholding",)),
+    "eu": Rule("eu", 50.0, False, ("shareholding", "voting", "control")),
+}
+
+
+@dataclass
+class Finding:
+    """An entity the rule catches, and why."""
+
+    uid: str
+    id: str
+    name: str
+    jurisdiction: str | None
+    status: str
+    blocked_share_min: float | None = None
+    blocked_share_max: float | None = None
+    because: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "name": self.name,
+            "jurisdiction": self.jurisdiction,
+            "status": self.status,
+            "blocked_share_min": self.blocked_share_min,
+            "blocked_share_max": self.blocked_share_max,
+            "because": self.because,
+        }
+
+
+@dataclass
+class _Stake:
+    owner: str
+    low: float
+    high: float
+    share: float | None
+    share_min: float | None
+    share_max: float | None
+    kind: str | None
+
+
+def blocked_entities(
+    graph: Graph,
+    as_of: dt.date | None = None,
+    rule: str = "ofac",
+    authorities: list[str] | tuple[str, ...] = (),
+) -> list[Finding]:
+    """Listed, blocked and possibly blocked entities on ``as_of``, listed first."""
+    as_of = as_of or dt.date.today()
+    chosen = RULES[rule]
+    findings: dict[str, Finding] = {}
+    for row in graph.read(cypher.LISTED_ENTITIES, as_of=as_of, authorities=list(authorities)):
+        findings[row["uid"]] = Finding(
+            uid=row["uid"],
+            id=row["id"],
+            name=row["name"],
+            jurisdiction=row["jurisdiction"],
+            status=LISTED,
+            because=[
+                {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in listing.items()}
+                for listing in row["listings"]
+            ],
+        )
+    stakes: dict[str, dict[str, _Stake]] = {}  # owned -> owner -> strongest stake
+    fetched: set[str] = set()
+    while True:
+        # only listed, blocked or possibly blocked owners' stakes count: fetch theirs, once
+        owners = sorted(uid for uid, f in findings.items() if f.status and uid not in fetched)
+        if not owners:
+            break
+        fetched.update(owners)
+        for row in graph.read(cypher.HOLDINGS_OF, owners=owners, as_of=as_of, kinds=list(chosen.kinds)):
+            _add_stake(stakes, findings, row)
+        _settle(stakes, findings, chosen)
+    order = {LISTED: 0, BLOCKED: 1, POSSIBLY: 2}
+    caught = [f for f in findings.values() if f.status]
+    return sorted(caught, key=lambda f: (order[f.status], f.name or "", f.uid))
+
+
+def _add_stake(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], row: dict[str, Any]) -> None:
+    share, low_band, high_band = row["share"], row["share_min"], row["share_max"]
+    low = share if share is not None else (low_band or 0.0)
+    high = share if share is not None else (high_band if high_band is not None else 100.0)
+    stake = _Stake(row["owner"], float(low), float(high), share, low_band, high_band, row["kind"])
+    by_owner = stakes.setdefault(row["owned"], {})
+    current = by_owner.get(row["owner"])
+    if current is None or (stake.low, stake.high) > (current.low, current.high):
+        by_owner[row["owner"]] = stake  # two sources reporting one holding count once
+    if row["owned"] not in findings:
+        findings[row["owned"]] = Finding(
+            uid=row["owned"], id=row["id"], name=row["name"], jurisdiction=row["jurisdiction"], status=""
+        )
+
+
+def _settle(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], rule: Rule) -> None:
+    """Recompute every owned entity's status from the stakes known so far, until stable.
+
+    Entities below every threshold stay in ``findings`` with an empty status: a later round
+    may add the stake that tips them over.
+    """
+    changed = True
+    while changed:
+        changed = False
+        for owned, by_owner in stakes.items():
+            finding = findings[owned]
+            sure = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED)]
+            maybe = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED, POSSIBLY)]
+            low = min(sum(s.low for s in sure), 100.0)
+            high = min(sum(s.high for s in maybe), 100.0)
+            finding.blocked_share_min, finding.blocked_share_max = round(low, 6), round(high, 6)
+            if finding.status == LISTED:
+                continue
+            status = BLOCKED if rule.reached(low) else POSSIBLY if rule.reached(high) else ""
+            if rule.name == "eu" and any(s.kind == "control" for s in sure):
+                status = BLOCKED
+            if _RANK[status or None] > _RANK[finding.status or None]:
+                finding.status = status
+                changed = True
+            counted = maybe if finding.status == POSSIBLY else sure
+            finding.because = [
+                {
+                    "owner": findings[s.owner].id,
+                    "owner_uid": s.owner,
+                    "owner_name": findings[s.owner].name,
+                    "owner_status": findings[s.owner].status,
+                    "share": s.share,
+                    "share_min": s.share_min,
+                    "share_max": s.share_max,
+                }
+                for s in sorted(counted, key=lambda s: (-s.low, s.owner))
+            ]
