@@ -1,0 +1,1 @@
+"""Benchmark tooling: a synthetic ownership-registry generator (``python -m bench.generate``)."""
