@@ -239,8 +239,8 @@ def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_jso
     written = ", ".join(f"{n} {k}" for k, n in sorted(summary.written.items()) if n) or "nothing"
     click.echo(f"source {name}: read {read}; created or changed {written}")
     click.echo(
-        f"{summary.created['nodes']} nodes and {summary.created['relationships']} relationships "
-        f"created in {summary.seconds:.1f} s"
+        f"{summary.created['entities']} entities and {summary.created['relationships']} "
+        f"relationships created in {summary.seconds:.1f} s"
     )
 
 

@@ -153,13 +153,14 @@ RESOLVE_RECORDS = _q(
     """
 UNWIND $rows AS row
 OPTIONAL MATCH (:Record {uid: row.uid})-[:DESCRIBES]->(known:Entity)
+OPTIONAL MATCH (same:Entity {uid: row.uid})
 CALL (row) {
   UNWIND row.identifiers AS key
   OPTIONAL MATCH (:Identifier {key: key})-[:IDENTIFIES]->(m:Entity)
   WHERE m.kind = row.kind
   RETURN collect(DISTINCT m.uid) AS matches
 }
-RETURN row.uid AS uid, known.uid AS known, matches,
+RETURN row.uid AS uid, known.uid AS known, same.uid AS same, matches,
        COUNT { (known)<-[:DESCRIBES]-(:Record) } AS records
 """,
     "Entity resolution, before a batch of entity records is written: the entity each record "
@@ -168,10 +169,37 @@ RETURN row.uid AS uid, known.uid AS known, matches,
     rows=[],
 )
 
-_UPSERT_ENTITY = """
+_CREATE_ENTITY = """
 UNWIND $rows AS row
-MERGE (e:Entity:%s {uid: row.entity_uid})
-ON CREATE SET e.imported_at = $now
+CREATE (e:Entity:%s {uid: row.entity_uid})
+SET e += row.props, e.imported_at = $now, e.updated_at = $now
+"""
+
+CREATE_COMPANIES = _q(
+    "create_companies",
+    _CREATE_ENTITY % "Company",
+    "Create the companies that resolution found to be new (CREATE, not MERGE: a two-label "
+    "MERGE cannot use the Entity.uid index on every server; the constraint still guards "
+    "against duplicates).",
+    write=True,
+    rows=[],
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+
+CREATE_PERSONS = _q(
+    "create_persons",
+    _CREATE_ENTITY % "Person",
+    "Create the natural persons that resolution found to be new.",
+    write=True,
+    rows=[],
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+
+UPSERT_RECORDS = _q(
+    "upsert_records",
+    """
+UNWIND $rows AS row
+MATCH (e:Entity {uid: row.entity_uid})
 MERGE (r:Record {uid: row.uid})
 ON CREATE SET r.imported_at = $now
 MERGE (r)-[:DESCRIBES]->(e)
@@ -180,23 +208,10 @@ WHERE r.fingerprint IS NULL OR r.fingerprint <> row.fingerprint
 SET r += row.props, r.fingerprint = row.fingerprint, r.updated_at = $now,
     e += CASE WHEN row.primary THEN row.props ELSE {} END, e.updated_at = $now
 RETURN count(r) AS written
-"""
-
-UPSERT_COMPANIES = _q(
-    "upsert_companies",
-    _UPSERT_ENTITY % "Company",
-    "Create or update company records {uid, entity_uid, primary, fingerprint, props} and the "
-    "entity each describes. The record that created an entity (primary) sets its properties; "
-    "an unchanged fingerprint writes nothing, so re-importing the same data changes nothing.",
-    write=True,
-    rows=[],
-    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-)
-
-UPSERT_PERSONS = _q(
-    "upsert_persons",
-    _UPSERT_ENTITY % "Person",
-    "Create or update natural-person records and the entity each describes.",
+""",
+    "Create or update source records {uid, entity_uid, primary, fingerprint, props}, each "
+    "attached to the entity it describes. The record that founded an entity (primary) sets its "
+    "properties; an unchanged fingerprint writes nothing, so re-importing changes nothing.",
     write=True,
     rows=[],
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),

@@ -131,52 +131,54 @@ class _BatchWriter:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.done = 0
 
-    _ENTITY_QUERIES = ("upsert_companies", "upsert_persons")
-
     def add(self, record: Record) -> None:
         name, row = _row(record)
         buffer = self.buffers.setdefault(name, [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
-            if name not in self._ENTITY_QUERIES:
-                self._flush_entities()
+            if name != "entities":
+                self._flush("entities")
             self._flush(name)
 
     def flush_all(self) -> None:
-        self._flush_entities()
+        self._flush("entities")
         for name in list(self.buffers):
-            self._flush(name)
-
-    def _flush_entities(self) -> None:
-        for name in self._ENTITY_QUERIES:
             self._flush(name)
 
     def _flush(self, name: str) -> None:
         rows = self.buffers.pop(name, [])
         if not rows:
             return
-        merged: set[str] = set()
-        if name in self._ENTITY_QUERIES:
-            merged = self._resolve(rows)
-        counters = self.tx.run(cypher.LIBRARY[name], rows=rows, now=self.now)
-        if name in self._ENTITY_QUERIES:
-            self._link_identifiers(rows)
-            if merged:
-                self.tx.run(cypher.MERGE_RECORDS, uids=sorted(merged))
-        kind = _QUERY_KIND[name]
-        self.summary.written[kind] += counters["written"]
-        self.summary.created["nodes"] += counters["nodes_created"]
+        if name == "entities":
+            counters = self._write_entities(rows)
+        else:
+            counters = self.tx.run(cypher.LIBRARY[name], rows=rows, now=self.now)
+        self.summary.written[_QUERY_KIND[name]] += counters["written"]
         self.summary.created["relationships"] += counters["relationships_created"]
         self.done += len(rows)
         if self.progress:
             self.progress(self.done, self.summary.total_read)
 
-    def _resolve(self, rows: list[dict[str, Any]]) -> set[str]:
-        """Give each entity row the entity it describes; return entities with several records.
+    def _write_entities(self, rows: list[dict[str, Any]]) -> dict[str, int]:
+        merged, new = self._resolve(rows)
+        for kind, query in (("company", cypher.CREATE_COMPANIES), ("person", cypher.CREATE_PERSONS)):
+            fresh = [row for row in new if row["props"]["kind"] == kind]
+            if fresh:
+                self.tx.run(query, rows=fresh, now=self.now)
+                self.summary.created["entities"] += len(fresh)
+        counters = self.tx.run(cypher.UPSERT_RECORDS, rows=rows, now=self.now)
+        self._link_identifiers(rows)
+        if merged:
+            self.tx.run(cypher.MERGE_RECORDS, uids=sorted(merged))
+        return counters
+
+    def _resolve(self, rows: list[dict[str, Any]]) -> tuple[set[str], list[dict[str, Any]]]:
+        """Give each entity row the entity it describes.
 
         A record keeps the entity it was attached to before. A new record joins the entity
-        that shares one of its strong identifiers (the lowest key when several do: a conflict
-        the matches report shows); otherwise it founds an entity of its own.
+        that shares one of its strong identifiers (the lowest key when several do); otherwise
+        it founds an entity of its own. Returns the entities described by several records
+        (to recompute) and the rows that found new entities (to create).
         """
         found = {
             r["uid"]: r
@@ -190,6 +192,7 @@ class _BatchWriter:
         }
         claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
         merged: set[str] = set()
+        new: list[dict[str, Any]] = []
         for row in rows:
             hit = found.get(row["uid"], {})
             matches = sorted(hit.get("matches") or [])
@@ -203,11 +206,13 @@ class _BatchWriter:
                 merged.add(entity)
             else:
                 entity = row["uid"]
+                if not hit.get("same"):
+                    new.append(row)
             row["entity_uid"] = entity
             row["primary"] = entity == row["uid"]
             for key in row["identifiers"]:
                 claimed.setdefault(key, entity)
-        return merged
+        return merged, new
 
     def _link_identifiers(self, rows: list[dict[str, Any]]) -> None:
         links = []
@@ -232,8 +237,7 @@ class _BatchWriter:
 
 
 _QUERY_KIND = {
-    "upsert_companies": "entities",
-    "upsert_persons": "entities",
+    "entities": "entities",
     "upsert_ownership": "ownership",
     "upsert_officers": "officers",
     "upsert_sanctions": "sanctions",
@@ -276,15 +280,16 @@ def _row(record: Record) -> tuple[str, dict[str, Any]]:
             "sources": [source],
             "names": [record.name],
         }
-        name = "upsert_companies" if record.kind == "company" else "upsert_persons"
         row = _keyed(uid(source, record.id), props)
         row["identifiers"] = list(record.identifiers)
-        return name, row
+        return "entities", row
     if isinstance(record, Ownership):
         props = {
             **record.extra,
             **_base(record),
             "kind": record.kind,
+            "interest_type": record.interest_type,
+            "direct": record.direct,
             "share": record.share,
             "share_min": record.share_min,
             "share_max": record.share_max,

@@ -47,10 +47,12 @@ def test_import_writes_entities_edges_and_provenance(graph, make_dataset):
     assert summary.read == {"entities": 3, "ownership": 2, "officers": 1, "sanctions": 1}
     stats = graph_stats(graph)
     assert stats["nodes"] == {
-        "Company": 2, "Entity": 3, "Identifier": 2, "Person": 1, "Record": 3, "Sanction": 1, "Source": 1,
+        "Address": 1, "Company": 2, "Entity": 3, "Identifier": 2, "Person": 1, "Record": 3,
+        "Sanction": 1, "Source": 1,
     }
     assert stats["relationships"] == {
-        "DESCRIBES": 3, "IDENTIFIES": 2, "OFFICER_OF": 1, "OWNS": 2, "SUBJECT_TO": 1,
+        "DESCRIBES": 3, "IDENTIFIES": 2, "OFFICER_OF": 1, "OWNS": 2, "REGISTERED_AT": 1,
+        "SUBJECT_TO": 1,
     }
 
     [row] = graph.read(ENTITY_PROPS, uid="test-src:jp1")
@@ -80,7 +82,7 @@ def test_reimport_changes_nothing(graph, make_dataset):
     before = graph.read(ENTITY_PROPS, uid="test-src:jp1")[0]["p"]
     again = import_paths(graph, [folder], "test-src")
     assert sum(again.written.values()) == 0
-    assert again.created["nodes"] == 0 and again.created["relationships"] == 0
+    assert again.created["entities"] == 0 and again.created["relationships"] == 0
     after = graph.read(ENTITY_PROPS, uid="test-src:jp1")[0]["p"]
     assert after == before
 

@@ -33,9 +33,11 @@ class SourceFormat(Protocol):
 
 
 def _formats() -> dict[str, SourceFormat]:
-    from ownership.sources import registry_csv
+    """Every format, in detection order (the most specific first; registry CSV last)."""
+    from ownership.sources import eu_sanctions, ofac, registry_csv
 
-    return {module.FORMAT.name: module.FORMAT for module in (registry_csv,)}
+    modules = (ofac, eu_sanctions, registry_csv)
+    return {module.FORMAT.name: module.FORMAT for module in modules}
 
 
 FORMATS: dict[str, SourceFormat] = _formats()

@@ -51,6 +51,11 @@ _DATE = re.compile(
 )
 _GLEIF_RA = re.compile(r"^RA\d{6}$")  # a GLEIF registration-authority code used as schemeName
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+# GLEIF-derived BODS (bodspipelines) states a level-2 relationship as otherInfluenceOrControl
+# with this in ``details``; the project keeps accounting consolidation as its own edge kind.
+_GLEIF_CONSOLIDATION = re.compile(
+    r"^LEI RelationshipType: IS_(DIRECTLY|ULTIMATELY)_CONSOLIDATED_BY$"
+)
 
 # Identifier schemes (org-id.guide codes, as BODS uses them) that map onto the project's strong
 # keys; every other scheme is kept lower-case as ``scheme:value``.
@@ -541,6 +546,8 @@ def _interest(
     if view.closed:
         extra["record_status"] = "closed"
     kind = SHARE_KINDS.get(itype)
+    if kind is None and _GLEIF_CONSOLIDATION.match(extra.get("details", "")):
+        kind = "consolidation"  # GLEIF accounting consolidation, as GLEIF-derived BODS words it
     if kind is None and party_kind == "person":
         return Officer(
             person_id=party,
@@ -943,7 +950,9 @@ def _array_values(shown: str, data: bytes, problems: ProblemLog) -> Iterator[Jso
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            where = "truncated file?" if exc.pos >= len(text.rstrip()) else f"column {exc.colno}"
+            # Both mean the text ran out inside the element: a cut-off download or copy.
+            ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+            where = "the file ends inside it: truncated?" if ended else f"column {exc.colno}"
             problems.add(shown, exc.lineno, f"[{n}]", f"not valid JSON: {exc.msg} ({where})")
             return
         yield JsonValue(shown, line, f"[{n}]", value)

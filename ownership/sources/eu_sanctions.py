@@ -184,7 +184,7 @@ def _non_latin(text: str) -> bool:
 
 def split_names(cell: str) -> list[str]:
     """The names in a ``;``-separated cell; ``Latin (Кириллица)`` counts as two names."""
-    names = []
+    names: list[str] = []
     for part in cell.split(";"):
         part = part.strip()
         m = re.fullmatch(r"(.*\S)\s*\(([^()]+)\)", part)
@@ -401,7 +401,11 @@ def _records(subject: Subject, source: str) -> Iterator[Entity | Sanction]:
     celex = first.text("celex")
     entity_id = f"eu-{celex or 'annex'}-{annex}-{record_id}"
     name = subject.names[0]
+    identifiers = tuple(dict.fromkeys(subject.identifiers))
+    ogrns = [i.removeprefix("reg:RU:") for i in identifiers if i.startswith("reg:RU:")]
     countries = set(subject.countries)
+    if not countries and ogrns and subject.kind == "company":
+        countries = {"RU"}  # an entry that says nothing else is where its register number is
     extra = dict(subject.extra)
     if subject.unverified:
         extra["unverified_identifiers"] = list(dict.fromkeys(subject.unverified))
@@ -421,11 +425,12 @@ def _records(subject: Subject, source: str) -> Iterator[Entity | Sanction]:
         name=name,
         provenance=Provenance(source, entity_id, first.file, first.line),
         jurisdiction=countries.pop() if len(countries) == 1 else None,
+        registration_number=ogrns[0] if len(ogrns) == 1 else None,
         incorporation_date=incorporated,
         address="; ".join(dict.fromkeys(subject.addresses)) or None,
         tags=(subject.tag,) if subject.tag else (),
         aliases=tuple(dict.fromkeys(n for n in subject.names if n != name)),
-        identifiers=tuple(dict.fromkeys((listing, *subject.identifiers))),
+        identifiers=(listing, *identifiers),
         extra=extra,
     )
     program = program_of(celex) or first.text("programKey") or None
@@ -490,13 +495,16 @@ def _rows(path: Path, shown: str, problems: ProblemLog) -> Iterator[Row]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                # In strict mode every csv error is a quote out of place; it belongs to the row
+                # that was being read, which may have swallowed the lines after it.
                 if "unexpected end of data" in str(exc):
                     message = "unclosed quote in the row starting here (the file ends inside it)"
-                    problems.add(shown, start, None, message)
                 else:
-                    problems.add(
-                        shown, reader.line_num, None, f"malformed CSV: {exc}; reading stopped here"
+                    message = (
+                        f"malformed CSV, a quote out of place in the row starting here "
+                        f"({exc} on line {reader.line_num}); reading stopped here"
                     )
+                problems.add(shown, start, None, message)
                 return
             end = reader.line_num
             if any(start <= n <= end for n in bad_lines):

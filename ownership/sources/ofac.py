@@ -339,7 +339,10 @@ class OfacSdn:
     ) -> Iterator[Entity | Sanction]:
         """Pass 2: an entity and its sanctions per row; every problem is reported here."""
         first_line: dict[str, int] = {}
+        reported = len(problems.problems)
+        rows = 0
         for row in _rows(path, shown, problems):
+            rows += 1
             checked = _check(row, shown, problems)
             if not checked:
                 continue
@@ -354,6 +357,8 @@ class OfacSdn:
                 continue
             first_line[ent_num] = row.line
             yield from _entity_and_sanctions(row, shown, source, ent_num, kind, tag, index)
+        if rows == 0 and len(problems.problems) == reported:
+            problems.add(shown, None, None, "no SDN rows: the file is empty")
 
     def _relations(
         self, path: Path, shown: str, source: str, index: dict[str, list[Listed]]
@@ -576,12 +581,16 @@ def _rows(path: Path, shown: str, problems: ProblemLog) -> Iterator[Row]:
             except StopIteration:
                 return
             except csv.Error as exc:
+                # In strict mode every csv error is a quote out of place; it belongs to the row
+                # that was being read, which may have swallowed the lines after it.
                 if "unexpected end of data" in str(exc):
                     message = "unclosed quote in the row starting here (the file ends inside it)"
-                    problems.add(shown, start, None, message)
                 else:
-                    message = f"malformed CSV: {exc}; reading stopped here"
-                    problems.add(shown, reader.line_num, None, message)
+                    message = (
+                        f"malformed CSV, a quote out of place in the row starting here "
+                        f"({exc} on line {reader.line_num}); reading stopped here"
+                    )
+                problems.add(shown, start, None, message)
                 return
             end = reader.line_num
             if any(start <= n <= end for n in bad_lines):

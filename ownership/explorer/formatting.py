@@ -1,0 +1,294 @@
+"""Analysis results as display tables (pandas), and the small text formats they share.
+
+Pure functions, no Streamlit: the pages show these frames and export them as CSV unchanged,
+so what an analyst downloads is what is on screen. Values stay TEXT: nothing here is HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+ARROW = " → "
+
+
+def iso(value: Any) -> str:
+    """A date or datetime as ISO text; '' for None."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=0).isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def pct(value: float | None) -> str:
+    """A percentage for reading: 43.2 -> '43.2%', None -> '?'."""
+    if value is None:
+        return "?"
+    return f"{round(float(value), 4):g}%"
+
+
+def share_text(share: float | None, share_min: float | None = None, share_max: float | None = None) -> str:
+    """An exact share, a band ('40–60%'), or '?' when nothing is known."""
+    if share is not None:
+        return pct(share)
+    if share_min is not None or share_max is not None:
+        low = "?" if share_min is None else f"{round(float(share_min), 4):g}"
+        high = "?" if share_max is None else f"{round(float(share_max), 4):g}"
+        return f"{low}–{high}%"
+    return "?"
+
+
+def effective_text(exact: float | None, low: float | None, high: float | None) -> str:
+    """An effective share; a range when bands or unknown shares make it uncertain."""
+    if exact is not None:
+        return pct(exact)
+    if low is None and high is None:
+        return "?"
+    if low is not None and high is not None and abs(low - high) < 1e-9:
+        return pct(low)
+    return share_text(None, low, high)
+
+
+def plain(value: Any) -> str:
+    """Any property value as one line of text (lists joined, dates ISO, dicts as JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | set):
+        return "; ".join(plain(v) for v in value)
+    if isinstance(value, dt.date):
+        return iso(value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, default=iso, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def in_force(start: dt.date | None, end: dt.date | None, as_of: dt.date) -> bool:
+    """The contract's rule: start <= D (or no start) and D < end (or no end)."""
+    return (start is None or start <= as_of) and (end is None or as_of < end)
+
+
+def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """A DataFrame with exactly ``columns`` (in order), also when there are no rows."""
+    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+SEARCH_COLUMNS = ["name", "id", "jurisdiction", "kind", "registration_number", "tags", "sources", "uid"]
+
+
+def search_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    return frame(
+        ({**r, "tags": plain(r.get("tags")), "sources": plain(r.get("sources"))} for r in rows),
+        SEARCH_COLUMNS,
+    )
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+HOLDING_COLUMNS = [
+    "name", "id", "jurisdiction", "kind", "effective", "effective_share", "effective_share_min",
+    "effective_share_max", "hops", "paths", "ultimate", "via", "uid",
+]
+
+
+def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
+    """Owners or subsidiaries (``Holding`` objects) with their effective shares."""
+    rows = []
+    for h in holdings:
+        row = h.as_dict()
+        row["effective"] = effective_text(h.effective_share, h.effective_share_min, h.effective_share_max)
+        row["via"] = " | ".join(ARROW.join(names) for names in h.via[:3]) + (
+            f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
+        )
+        rows.append(row)
+    return frame(rows, HOLDING_COLUMNS)
+
+
+def facts_frame(facts: dict[str, Any], records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Each property of the entity, its value, and the source records that state that value."""
+    rows = []
+    for key, value in facts.items():
+        backing = [
+            r.get("uid", "")
+            for r in records
+            if key in r and plain(r.get(key)) == plain(value)
+        ]
+        rows.append({"property": key, "value": plain(value), "sources": "; ".join(backing)})
+    return frame(rows, ["property", "value", "sources"])
+
+
+def records_frame(records: list[dict[str, Any]], hidden: Iterable[str] = ()) -> pd.DataFrame:
+    """One row per property, one column per source record (each record's own values)."""
+    skip = set(hidden)
+    keys = sorted({k for r in records for k in r} - skip)
+    first = ["source", "record_id", "file", "imported_at", "updated_at"]
+    ordered = [k for k in first if k in keys] + [k for k in keys if k not in first and k != "uid"]
+    columns = [r.get("uid", f"record {i + 1}") for i, r in enumerate(records)]
+    rows = [{"property": key, **{col: plain(r.get(key)) for col, r in zip(columns, records, strict=True)}}
+            for key in ordered]
+    return frame(rows, ["property", *columns])
+
+
+def conflicts_frame(conflicts: dict[str, list[tuple[str, Any]]]) -> pd.DataFrame:
+    rows = [
+        {"property": key, "record": record, "value": plain(value)}
+        for key, values in conflicts.items()
+        for record, value in values
+    ]
+    return frame(rows, ["property", "record", "value"])
+
+
+def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataFrame:
+    rows = []
+    for s in sorted(sanctions, key=lambda s: (iso(s.get("listed_on")), s.get("authority") or "")):
+        rows.append(
+            {
+                "authority": s.get("authority"),
+                "program": s.get("program"),
+                "listed_on": iso(s.get("listed_on")),
+                "delisted_on": iso(s.get("delisted_on")),
+                "in_force": in_force(s.get("listed_on"), s.get("delisted_on"), as_of),
+                "source": s.get("source"),
+                "record_id": s.get("record_id"),
+                "file": s.get("file"),
+            }
+        )
+    return frame(rows, ["authority", "program", "listed_on", "delisted_on", "in_force", "source",
+                        "record_id", "file"])
+
+
+def officers_frame(officers: list[dict[str, Any]], as_of: dt.date) -> pd.DataFrame:
+    """Officers of a company, or the roles a person holds (same shape)."""
+    rows = [
+        {
+            "name": o.get("name"),
+            "id": o.get("id"),
+            "role": o.get("role"),
+            "start_date": iso(o.get("start_date")),
+            "end_date": iso(o.get("end_date")),
+            "in_force": in_force(o.get("start_date"), o.get("end_date"), as_of),
+            "source": o.get("source"),
+            "uid": o.get("uid"),
+        }
+        for o in sorted(officers, key=lambda o: (o.get("name") or "", iso(o.get("start_date"))))
+    ]
+    return frame(rows, ["name", "id", "role", "start_date", "end_date", "in_force", "source", "uid"])
+
+
+def addresses_frame(addresses: list[dict[str, Any]]) -> pd.DataFrame:
+    return frame(
+        ({"address": a.get("text"), "companies_registered_there": a.get("companies"), "uid": a.get("uid")}
+         for a in addresses),
+        ["address", "companies_registered_there", "uid"],
+    )
+
+
+# -- chains ------------------------------------------------------------------------------------
+
+CHAIN_COLUMNS = [
+    "chain", "ids", "jurisdictions", "shares", "effective", "effective_share", "effective_share_min",
+    "effective_share_max", "hops", "in_force_since", "ends", "link_dates",
+]
+
+
+def chains_frame(chains: list[Any]) -> pd.DataFrame:
+    rows = []
+    for c in chains:
+        starts = [link.start_date for link in c.links if link.start_date]
+        ends = [link.end_date for link in c.links if link.end_date]
+        rows.append(
+            {
+                "chain": ARROW.join(e["name"] or e["id"] for e in c.entities),
+                "ids": ARROW.join(e["id"] for e in c.entities),
+                "jurisdictions": ARROW.join(e["jurisdiction"] or "?" for e in c.entities),
+                "shares": ARROW.join(share_text(link.share, link.share_min, link.share_max) for link in c.links),
+                "effective": effective_text(c.effective_share, c.effective_share_min, c.effective_share_max),
+                "effective_share": c.effective_share,
+                "effective_share_min": c.effective_share_min,
+                "effective_share_max": c.effective_share_max,
+                "hops": len(c.links),
+                "in_force_since": iso(max(starts)) if starts else "",
+                "ends": iso(min(ends)) if ends else "",
+                "link_dates": ARROW.join(f"{iso(link.start_date) or '…'}..{iso(link.end_date) or '…'}"
+                                        for link in c.links),
+            }
+        )
+    return frame(rows, CHAIN_COLUMNS)
+
+
+# -- 50 percent rule ---------------------------------------------------------------------------
+
+BLOCKED_COLUMNS = ["name", "id", "jurisdiction", "status", "blocked_share_min", "blocked_share_max",
+                   "because", "uid"]
+
+
+def because_text(finding: Any) -> str:
+    """Why an entity is caught, in one line."""
+    parts = []
+    for b in finding.because:
+        if "authority" in b:
+            parts.append(f"{b.get('authority')} {b.get('program') or ''} listed {b.get('listed_on') or '?'}".replace("  ", " "))
+        else:
+            parts.append(
+                f"{share_text(b.get('share'), b.get('share_min'), b.get('share_max'))} held by "
+                f"{b.get('owner_name') or b.get('owner')} ({b.get('owner_status') or 'not blocked'})"
+            )
+    if finding.status != "listed" and len(finding.because) > 1:
+        parts.append("aggregate")
+    return "; ".join(parts)
+
+
+def blocked_frame(findings: list[Any]) -> pd.DataFrame:
+    return frame(({**f.as_dict(), "because": because_text(f)} for f in findings), BLOCKED_COLUMNS)
+
+
+BECAUSE_COLUMNS = ["name", "id", "status", "reason", "authority", "program", "listed_on", "owner",
+                   "owner_name", "owner_status", "share", "share_min", "share_max", "uid"]
+
+
+def because_frame(findings: list[Any]) -> pd.DataFrame:
+    """One row per reason: a listing, or a blocked owner's direct stake."""
+    rows = []
+    for f in findings:
+        for b in f.because:
+            reason = "listing" if "authority" in b else "owned by blocked party"
+            rows.append({"name": f.name, "id": f.id, "status": f.status, "reason": reason, "uid": f.uid, **b})
+    return frame(rows, BECAUSE_COLUMNS)
+
+
+# -- red flags ---------------------------------------------------------------------------------
+
+FLAG_COLUMNS = ["flag", "name", "id", "detail", "uid"]
+
+
+def flags_frame(flags: list[Any]) -> pd.DataFrame:
+    return frame((f.as_dict() for f in flags), FLAG_COLUMNS)
+
+
+# -- console -----------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date):
+        return iso(value)
+    return json.dumps(value, default=iso, ensure_ascii=False)
+
+
+def result_frame(columns: list[str], rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Rows of an ad hoc query; nodes, lists and maps as JSON text so every column is a scalar."""
+    table = pd.DataFrame([{c: _cell(r.get(c)) for c in columns} for r in rows], columns=columns)
+    for column in table.columns:  # mixed types break the Arrow conversion: make them text
+        kinds = {type(v) for v in table[column] if v is not None}
+        if len(kinds) > 1 and not kinds <= {int, float}:
+            table[column] = table[column].map(lambda v: None if v is None else str(v))
+    return table

@@ -1,0 +1,297 @@
+"""The part of the graph a page draws: nodes, ownership edges, and what was left out.
+
+This is the explorer's only module that reads the graph directly, and only through named queries
+of :mod:`ownership.cypher` (``NODES_BY_UID``, ``EDGES_AMONG``, ``NEIGHBOURS``). Drawing is capped
+so a hub (a formation agent with 3,000 companies) never floods the screen:
+
+- at most ``per_node`` new neighbours are drawn from each node, the rest are summarised as
+  "and M more" on that node;
+- with hub suppression on, a node with more than ``hub_limit`` ownership links (other than the
+  entity in focus) is drawn but not walked through;
+- never more than ``max_nodes`` nodes in all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.graph import Graph
+
+DEFAULT_PER_NODE = 15
+DEFAULT_MAX_NODES = 150
+HARD_MAX_NODES = 500  # whatever the caller asks for
+DEFAULT_HUB_LIMIT = 30
+
+
+@dataclass
+class Node:
+    id: str  # graph key (uid), or a Bolt element id for console results
+    name: str
+    record_id: str = ""
+    jurisdiction: str | None = None
+    kind: str | None = None
+    tags: list[str] = field(default_factory=list)
+    sanctioned: bool = False  # ever on a list (any date)
+    status: str = ""  # listed | blocked | possibly-blocked on the as-of date ('' = none)
+    degree: int = 0  # ownership links in the whole graph
+    focus: bool = False
+    hub: bool = False  # drawn, but its other links were not walked
+    more: int = 0  # neighbours left out by the per-node cap
+    labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    type: str = "OWNS"
+    share: float | None = None
+    share_min: float | None = None
+    share_max: float | None = None
+    kind: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    records: int = 1  # parallel edges (several sources) merged into this one
+
+
+@dataclass
+class Subgraph:
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    left_out: int = 0  # candidate nodes not drawn because of the caps
+    as_of: dt.date | None = None
+
+    def node(self, uid: str) -> Node | None:
+        return next((n for n in self.nodes if n.id == uid), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO text."""
+
+        def clean(item: Any) -> dict[str, Any]:
+            return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(item).items()}
+
+        return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "nodes": [clean(n) for n in self.nodes],
+            "edges": [clean(e) for e in self.edges],
+            "left_out": self.left_out,
+        }
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i for i in items if i))
+
+
+def _node(row: Mapping[str, Any], status: Mapping[str, str]) -> Node:
+    return Node(
+        id=row["uid"],
+        name=row.get("name") or row.get("id") or row["uid"],
+        record_id=row.get("id") or "",
+        jurisdiction=row.get("jurisdiction"),
+        kind=row.get("kind"),
+        tags=list(row.get("tags") or []),
+        sanctioned=bool(row.get("sanctioned")),
+        status=status.get(row["uid"], ""),
+        degree=int(row.get("degree") or 0),
+    )
+
+
+def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
+    """One edge per (owner, owned): parallel records of one holding are drawn once."""
+    merged: dict[tuple[str, str], Edge] = {}
+    for row in rows:
+        edge = Edge(
+            source=row["source"], target=row["target"], share=row.get("share"),
+            share_min=row.get("share_min"), share_max=row.get("share_max"), kind=row.get("kind"),
+            start_date=row.get("start_date"), end_date=row.get("end_date"),
+        )
+        key = (edge.source, edge.target)
+        if key in merged:
+            known = merged[key]
+            known.records += 1
+            if (edge.share or 0) > (known.share or 0):
+                edge.records = known.records
+                merged[key] = edge
+        else:
+            merged[key] = edge
+    return list(merged.values())
+
+
+def neighbours(graph: Graph, uids: Sequence[str], as_of: dt.date) -> dict[str, list[tuple[str, float | None]]]:
+    """Direct ownership neighbours in force on ``as_of``: {uid: [(other uid, share)]}."""
+    found: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
+    if not uids:
+        return found
+    for row in graph.read(cypher.NEIGHBOURS, uids=list(uids), as_of=as_of):
+        if row["type"] == "OWNS" and row.get("other"):
+            found[row["uid"]].append((row["other"], row.get("share")))
+    return found
+
+
+def build(
+    graph: Graph,
+    focus: Sequence[str],
+    candidates: Sequence[str],
+    as_of: dt.date,
+    *,
+    per_node: int | None = DEFAULT_PER_NODE,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    hub_limit: int | None = None,
+    expand: Sequence[str] = (),
+    status: Mapping[str, str] | None = None,
+) -> Subgraph:
+    """The ownership subgraph around ``focus`` among ``candidates`` (plus expanded neighbours).
+
+    Nodes are taken breadth-first from the focus along ownership edges in force on ``as_of``,
+    strongest share first, within the caps described in the module docstring.
+    """
+    status = status or {}
+    max_nodes = max(1, min(max_nodes, HARD_MAX_NODES))
+    pool = _unique([*focus, *candidates])
+    extra = neighbours(graph, _unique(expand), as_of)
+    for uid in expand:
+        ordered = sorted(extra.get(uid, []), key=lambda item: -(item[1] or 0.0))
+        pool = _unique([*pool, *(other for other, _ in ordered)])
+    # look up at most a bounded number of candidates: beyond that nothing could be drawn anyway
+    lookup = pool[: max_nodes * 4 + len(focus)]
+    info = {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=lookup)}
+    edges = _merge_edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
+    adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for e in edges:
+        strength = e.share if e.share is not None else (e.share_max or e.share_min or 0.0)
+        adjacency[e.source].append((e.target, strength))
+        adjacency[e.target].append((e.source, strength))
+
+    accepted: list[str] = []
+    seen: set[str] = set()
+    queue: deque[str] = deque()
+    for uid in focus:
+        if uid in info and uid not in seen and len(accepted) < max_nodes:
+            accepted.append(uid)
+            seen.add(uid)
+            queue.append(uid)
+            info[uid].focus = True
+    while queue:
+        uid = queue.popleft()
+        node = info[uid]
+        if hub_limit is not None and not node.focus and node.degree > hub_limit:
+            node.hub = True
+            continue
+        fresh = sorted(
+            {other: s for other, s in adjacency[uid] if other not in seen}.items(),
+            key=lambda item: (-item[1], info[item[0]].name or "", item[0]),
+        )
+        room = len(fresh) if per_node is None else per_node
+        for other, _ in fresh:
+            if room <= 0 or len(accepted) >= max_nodes:
+                break
+            accepted.append(other)
+            seen.add(other)
+            queue.append(other)
+            room -= 1
+    drawn = set(accepted)
+    for uid in drawn:
+        node = info[uid]
+        linked = {other for other, _ in adjacency[uid]}
+        node.more = len(linked - drawn)
+        if node.hub:  # its links outside this view count too: they were not walked
+            node.more = max(node.more, node.degree - len(linked & drawn))
+    return Subgraph(
+        nodes=[info[uid] for uid in accepted],
+        edges=[e for e in edges if e.source in drawn and e.target in drawn],
+        left_out=len(pool) - len(accepted),
+        as_of=as_of,
+    )
+
+
+def from_chains(
+    graph: Graph,
+    chains: Sequence[Any],
+    as_of: dt.date,
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    status: Mapping[str, str] | None = None,
+) -> Subgraph:
+    """The chains themselves (their entities and links, nothing else), whole chains only."""
+    status = status or {}
+    max_nodes = max(1, min(max_nodes, HARD_MAX_NODES))
+    uids: list[str] = []
+    kept = []
+    for chain in chains:
+        new = [e["uid"] for e in chain.entities if e["uid"] not in uids]
+        if len(uids) + len(new) > max_nodes:
+            continue
+        uids.extend(new)
+        kept.append(chain)
+    info = {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=uids)}
+    rows = []
+    for chain in kept:
+        for left, right, link in zip(chain.entities, chain.entities[1:], chain.links, strict=False):
+            rows.append({"source": left["uid"], "target": right["uid"], "share": link.share,
+                         "share_min": link.share_min, "share_max": link.share_max,
+                         "start_date": link.start_date, "end_date": link.end_date})
+    for chain in kept:
+        if chain.entities:
+            start = info.get(chain.entities[0]["uid"])
+            if start is not None:
+                start.focus = True
+    every = {e["uid"] for c in chains for e in c.entities}
+    return Subgraph(
+        nodes=[info[u] for u in uids if u in info],
+        edges=_merge_edges(rows),
+        left_out=len(every) - len(uids),
+        as_of=as_of,
+    )
+
+
+def _display_name(props: Mapping[str, Any]) -> str:
+    for key in ("name", "text", "uid", "key"):
+        if props.get(key):
+            return str(props[key])
+    if props.get("authority"):
+        return f"{props['authority']} {props.get('program') or ''}".strip()
+    labels = props.get("_labels") or []
+    return labels[0] if labels else "?"
+
+
+def from_result(
+    nodes: Sequence[Mapping[str, Any]],
+    relationships: Sequence[Mapping[str, Any]],
+    *,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    status: Mapping[str, str] | None = None,
+) -> Subgraph:
+    """What a console query returned (nodes and relationships found in its rows)."""
+    status = status or {}
+    max_nodes = max(1, min(max_nodes, HARD_MAX_NODES))
+    drawn = []
+    for props in nodes[:max_nodes]:
+        labels = list(props.get("_labels") or [])
+        drawn.append(
+            Node(
+                id=str(props["element_id"]),
+                name=_display_name(props),
+                record_id=str(props.get("record_id") or ""),
+                jurisdiction=props.get("jurisdiction"),
+                kind=props.get("kind") or (labels[0].lower() if labels else None),
+                tags=list(props.get("tags") or []) if isinstance(props.get("tags"), list) else [],
+                status=status.get(str(props.get("uid")), ""),
+                labels=labels,
+            )
+        )
+    ids = {n.id for n in drawn}
+    edges = [
+        Edge(
+            source=str(r["start"]), target=str(r["end"]), type=str(r.get("_type") or ""),
+            share=r.get("share"), share_min=r.get("share_min"), share_max=r.get("share_max"),
+            kind=r.get("kind") or r.get("role"), start_date=r.get("start_date"), end_date=r.get("end_date"),
+        )
+        for r in relationships
+        if str(r.get("start")) in ids and str(r.get("end")) in ids
+    ]
+    return Subgraph(nodes=drawn, edges=edges, left_out=max(0, len(nodes) - len(drawn)))
