@@ -16,6 +16,7 @@ never a value from data.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 MAX_HOPS_LIMIT = 12  # beyond this, path enumeration on real registries explodes
@@ -50,6 +51,10 @@ LIBRARY: dict[str, Query] = {}
 
 
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
+    """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
+    predicates of :func:`path_in_force` and :func:`in_force`."""
+    text = text.replace("{PATH_IN_FORCE}", path_in_force("p"))
+    text = re.sub(r"\{IN_FORCE_(\w+)\}", lambda m: in_force(m.group(1)), text)
     query = Query(name=name, text=text.strip(), doc=doc.strip(), params=params, write=write)
     if name in LIBRARY:
         raise ValueError(f"duplicate query name {name}")
@@ -57,9 +62,23 @@ def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object)
     return query
 
 
-# An ownership edge is in force on day D when start <= D (or no start) and D < end (or no end).
-# The same predicate appears inline in several queries (Cypher has no user functions without
-# plugins); keep the copies identical.
+def in_force(var: str) -> str:
+    """Cypher for "edge ``var`` is in force on $as_of": start <= D (or no start), D < end (or no
+    end), and D before the day a refresh found it gone from its source (``retired_on``).
+
+    Cypher has no user functions without plugins, so queries are built with this at import
+    time; ``var`` is always a variable name written in this module, never input.
+    """
+    return (
+        f"({var}.start_date IS NULL OR {var}.start_date <= $as_of) "
+        f"AND ({var}.end_date IS NULL OR $as_of < {var}.end_date) "
+        f"AND ({var}.retired_on IS NULL OR $as_of < {var}.retired_on)"
+    )
+
+
+def path_in_force(path: str = "p") -> str:
+    """Every relationship of path ``path`` is in force on $as_of."""
+    return f"all(x IN relationships({path}) WHERE {in_force('x')})"
 
 # --------------------------------------------------------------------------------------------
 # Schema
@@ -428,8 +447,7 @@ MATCH (start:Company)
 WHERE start.jurisdiction = $from_country
 MATCH p = (start)-[:OWNS*1..{max_hops}]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
-  AND all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+  AND {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
   AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
@@ -464,8 +482,7 @@ OWNER_PATHS = _q(
     """
 MATCH (t:Entity {uid: $uid})
 MATCH p = (o:Entity)-[:OWNS*1..{max_hops}]->(t)
-WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
     + _PATH_COLUMNS,
@@ -480,8 +497,7 @@ SUBSIDIARY_PATHS = _q(
     """
 MATCH (o:Entity {uid: $uid})
 MATCH p = (o)-[:OWNS*1..{max_hops}]->(t:Entity)
-WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
     + _PATH_COLUMNS,
@@ -501,6 +517,7 @@ LISTED_ENTITIES = _q(
 MATCH (e:Entity)-[:SUBJECT_TO]->(s:Sanction)
 WHERE (s.listed_on IS NULL OR s.listed_on <= $as_of)
   AND (s.delisted_on IS NULL OR $as_of < s.delisted_on)
+  AND (s.retired_on IS NULL OR $as_of < s.retired_on)
   AND (size($authorities) = 0 OR s.authority IN $authorities)
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
@@ -516,8 +533,7 @@ HOLDINGS_OF = _q(
     """
 UNWIND $owners AS owner_uid
 MATCH (o:Entity {uid: owner_uid})-[r:OWNS]->(t:Entity)
-WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-  AND (r.end_date IS NULL OR $as_of < r.end_date)
+WHERE {IN_FORCE_r}
   AND coalesce(r.kind, 'shareholding') IN $kinds
   AND coalesce(r.direct, true)
 RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
@@ -556,8 +572,7 @@ OFFICER_HUBS = _q(
     "officer_hubs",
     """
 MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
-WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-  AND (r.end_date IS NULL OR $as_of < r.end_date)
+WHERE {IN_FORCE_r}
 WITH p, collect(DISTINCT c.name) AS companies
 WHERE size(companies) >= $threshold
 RETURN p.uid AS uid, p.record_id AS id, p.name AS name, size(companies) AS count,
@@ -576,8 +591,7 @@ CYCLES = _q(
 MATCH (a:Entity)
 WHERE EXISTS { (a)<-[:OWNS]-(:Entity) } AND EXISTS { (a)-[:OWNS]->(:Entity) }
 MATCH p = (a)-[:OWNS*2..{max_hops}]->(a)
-WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+WHERE {PATH_IN_FORCE}
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
 """,
@@ -591,8 +605,7 @@ OVER_OWNED = _q(
 MATCH (o:Entity)-[r:OWNS]->(t:Entity)
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
-  AND (r.start_date IS NULL OR r.start_date <= $as_of)
-  AND (r.end_date IS NULL OR $as_of < r.end_date)
+  AND {IN_FORCE_r}
 WITH t, sum(r.share) AS total, collect(o.name + ' ' + toString(r.share) + '%') AS owners
 WHERE total > 100.0001
 RETURN t.uid AS uid, t.record_id AS id, t.name AS name, total, owners
@@ -610,11 +623,10 @@ MATCH (e:Company)-[r:OWNS]->(n:Entity)
 WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
   AND r.start_date >= e.incorporation_date
   AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
-  AND r.start_date <= $as_of AND (r.end_date IS NULL OR $as_of < r.end_date)
+  AND {IN_FORCE_r}
   AND EXISTS { (:Entity)-[:OWNS]->(e) }
 MATCH p = (n)-[:OWNS*0..{max_hops}]->(t:Entity)
-WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of)
-                                   AND (x.end_date IS NULL OR $as_of < x.end_date))
+WHERE {PATH_IN_FORCE}
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
        OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
@@ -660,11 +672,9 @@ TRANSIT_INTERMEDIARIES = _q(
     """
 MATCH (o:Entity)-[r0:OWNS]->(e:Entity)
 WHERE e.jurisdiction IN $secrecy
-  AND (r0.start_date IS NULL OR r0.start_date <= $as_of)
-  AND (r0.end_date IS NULL OR $as_of < r0.end_date)
+  AND {IN_FORCE_r0}
 MATCH p = (e)-[:OWNS*1..{max_hops}]->(t:Entity)
-WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of)
-                                   AND (x.end_date IS NULL OR $as_of < x.end_date))
+WHERE {PATH_IN_FORCE}
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
        OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
@@ -694,8 +704,7 @@ CALL (uid) {
   MATCH (n:Address {uid: uid}) RETURN n
 }
 MATCH (n)-[r:OWNS|OFFICER_OF|REGISTERED_AT]-(m)
-WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-  AND (r.end_date IS NULL OR $as_of < r.end_date)
+WHERE {IN_FORCE_r}
 RETURN uid, m.uid AS other, type(r) AS type, startNode(r) = n AS outgoing, r.share AS share,
        coalesce(m.name, m.text) AS name, labels(m) AS labels,
        COUNT { (m)--() } AS degree
@@ -845,8 +854,7 @@ ENTITY_CYCLES = _q(
     """
 MATCH (e:Entity {uid: $uid})
 MATCH p = (e)-[:OWNS*2..{max_hops}]->(e)
-WHERE all(r IN relationships(p) WHERE (r.start_date IS NULL OR r.start_date <= $as_of)
-                                   AND (r.end_date IS NULL OR $as_of < r.end_date))
+WHERE {PATH_IN_FORCE}
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
 """,
@@ -860,8 +868,7 @@ EDGES_AMONG = _q(
     """
 MATCH (a:Entity)-[r:OWNS]->(b:Entity)
 WHERE a.uid IN $uids AND b.uid IN $uids
-  AND (r.start_date IS NULL OR r.start_date <= $as_of)
-  AND (r.end_date IS NULL OR $as_of < r.end_date)
+  AND {IN_FORCE_r}
 RETURN a.uid AS source, b.uid AS target, r.share AS share, r.share_min AS share_min,
        r.share_max AS share_max, r.kind AS kind, r.start_date AS start_date,
        r.end_date AS end_date

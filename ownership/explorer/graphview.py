@@ -1,0 +1,282 @@
+"""Drawing a :class:`~ownership.explorer.subgraph.Subgraph` with pyvis (vis-network), offline.
+
+Everything the page needs is inlined (``cdn_resources="in_line"``); the Bootstrap links that the
+pyvis template adds unconditionally are removed, and a Content-Security-Policy forbids any other
+fetch. Names come from registries and sanctions lists, i.e. from strangers: every data value is
+escaped with :func:`html.escape` before it goes into a tooltip (tooltips are turned into DOM
+nodes from that escaped HTML in the page), and node labels are escaped for vis-network's own
+label markup (which understands only ``&lt;`` and ``&amp;``). The layout settles once
+(``physics.stabilization``) and physics is then switched off so the picture stops moving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from typing import Any
+
+from pyvis.network import Network
+
+from ownership.explorer.formatting import iso, share_text
+from ownership.explorer.subgraph import Edge, Node, Subgraph
+
+# Fill colours by jurisdiction (light, so dark label text stays readable); others get a
+# stable colour from the code's hash.
+JURISDICTION_COLOURS = {
+    "JP": "#f7c6c7", "RU": "#f4a6a6", "SG": "#b9e3c6", "HK": "#ffe0a3", "CY": "#c6d8f7",
+    "VG": "#d9c6f7", "AE": "#f7e3c6", "KZ": "#c6f1f7", "US": "#c9d3e6", "GB": "#d6e6c9",
+    "CN": "#f7d0b5", "DE": "#e0e0b8", "NL": "#ffd1a9", "CH": "#f2c4de", "LU": "#b8e0dc",
+    "KY": "#e8c8f0", "PA": "#cfe8b0", "SC": "#b0d4e8", "BZ": "#e8d4b0", "MH": "#d0d0f0",
+}
+EXTRA_COLOURS = ["#e6cfa8", "#a8d5e6", "#e6a8c8", "#b5e6a8", "#c8b5e6", "#e6e0a8", "#a8e6d0",
+                 "#e6b8a8", "#b8c8e6", "#d8e6a8"]
+UNKNOWN_COLOUR = "#e0e0e0"
+STATUS_BORDERS = {  # the 50 percent rule on the as-of date
+    "listed": ("#c00000", 5, False),
+    "blocked": ("#7a0000", 5, True),
+    "possibly-blocked": ("#e07b00", 4, True),
+}
+STATUS_WORDS = {"listed": "LISTED", "blocked": "BLOCKED", "possibly-blocked": "POSSIBLY BLOCKED"}
+
+_OPTIONS: dict[str, Any] = {
+    "layout": {"randomSeed": 7, "improvedLayout": True},
+    "physics": {
+        "enabled": True,
+        "solver": "forceAtlas2Based",
+        "forceAtlas2Based": {"gravitationalConstant": -90, "centralGravity": 0.008,
+                             "springLength": 150, "springConstant": 0.06, "avoidOverlap": 0.5},
+        "stabilization": {"enabled": True, "iterations": 500, "updateInterval": 50, "fit": True},
+        "minVelocity": 1.0,
+    },
+    "nodes": {"font": {"multi": "html", "size": 14, "face": "sans-serif"}, "borderWidth": 1,
+              "margin": 8},
+    "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
+              "smooth": {"enabled": True, "type": "continuous"},
+              "font": {"size": 12, "align": "middle", "strokeWidth": 3},
+              "color": {"color": "#7d7d7d", "highlight": "#222222"}},
+    "interaction": {"hover": True, "tooltipDelay": 150, "keyboard": False, "multiselect": False},
+}
+_HIERARCHICAL = {"hierarchical": {"enabled": True, "direction": "UD", "sortMethod": "directed",
+                                  "levelSeparation": 140, "nodeSpacing": 220}}
+
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+       "img-src data:; font-src data:")
+
+
+def colour(jurisdiction: str | None) -> str:
+    if not jurisdiction:
+        return UNKNOWN_COLOUR
+    code = jurisdiction.upper()
+    if code in JURISDICTION_COLOURS:
+        return JURISDICTION_COLOURS[code]
+    digest = int(hashlib.sha1(code.encode()).hexdigest(), 16)
+    return EXTRA_COLOURS[digest % len(EXTRA_COLOURS)]
+
+
+def esc(value: Any) -> str:
+    """A data value as HTML text. ``href`` is spelled with an entity so pyvis never switches to
+    its link-tooltip mode (which would write the tooltip with innerHTML)."""
+    text = html.escape("" if value is None else str(value), quote=True)
+    return re.sub("href", "hre&#102;", text, flags=re.IGNORECASE)
+
+
+def label_text(value: Any, limit: int = 40) -> str:
+    """A data value for a vis-network label with ``multi: "html"``: it decodes only ``&lt;`` and
+    ``&amp;``, so exactly those are escaped (a tag cannot be formed, and names read as typed)."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+def _node_label(node: Node) -> str:
+    second = " · ".join(x for x in (node.jurisdiction or "?", STATUS_WORDS.get(node.status, "")) if x)
+    name = f"<b>{label_text(node.name)}</b>" if node.focus else label_text(node.name)
+    return f"{name}\n{label_text(second)}"
+
+
+def _node_title(node: Node) -> str:
+    lines = [f"<b>{esc(node.name)}</b>"]
+    ident = " · ".join(esc(x) for x in (node.record_id, node.jurisdiction, node.kind) if x)
+    if ident:
+        lines.append(ident)
+    if node.status:
+        lines.append(f"50% rule: <b>{esc(node.status)}</b>")
+    elif node.sanctioned:
+        lines.append("on a sanctions list (not in force on this date)")
+    if node.tags:
+        lines.append("tags: " + esc(", ".join(node.tags)))
+    if node.degree:
+        lines.append(f"ownership links: {node.degree}")
+    if node.hub:
+        lines.append("hub: its other links are not drawn")
+    if node.more:
+        lines.append(f"and {node.more} more not drawn")
+    lines.append(f"key: {esc(node.id)}")
+    return "<br>".join(lines)
+
+
+def _edge_label(edge: Edge) -> str:
+    if edge.type != "OWNS":
+        return label_text(edge.type.lower().replace("_", " "), 20)
+    return share_text(edge.share, edge.share_min, edge.share_max)
+
+
+def _edge_title(edge: Edge, names: dict[str, str]) -> str:
+    lines = [f"{esc(names.get(edge.source, edge.source))} → {esc(names.get(edge.target, edge.target))}"]
+    if edge.type == "OWNS":
+        lines.append("share: " + esc(share_text(edge.share, edge.share_min, edge.share_max)))
+    else:
+        lines.append(esc(edge.type))
+    if edge.kind:
+        lines.append("kind: " + esc(edge.kind))
+    if edge.start_date or edge.end_date:
+        lines.append(f"from {esc(iso(edge.start_date) or '…')} to {esc(iso(edge.end_date) or '…')}")
+    if edge.records > 1:
+        lines.append(f"reported by {edge.records} records")
+    return "<br>".join(lines)
+
+
+def _width(edge: Edge) -> float:
+    share = edge.share if edge.share is not None else (edge.share_max or edge.share_min or 0.0)
+    return 1.0 + 4.0 * min(max(float(share), 0.0), 100.0) / 100.0
+
+
+def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
+    """The pyvis network for ``sub`` (ids are graph keys; labels and tooltips escaped)."""
+    net = Network(height=f"{height}px", width="100%", directed=True, cdn_resources="in_line")
+    options = json.loads(json.dumps(_OPTIONS))
+    if layout == "hierarchical":
+        options["layout"].update(_HIERARCHICAL)
+        options["physics"]["enabled"] = False
+    net.set_options(json.dumps(options))
+    names = {n.id: n.name for n in sub.nodes}
+    for node in sub.nodes:
+        fill = colour(node.jurisdiction)
+        border, width, dashed = STATUS_BORDERS.get(node.status, ("#555555", 1, False))
+        if node.focus:
+            width = max(width, 3)
+            border = border if node.status else "#000000"
+        net.add_node(
+            node.id,
+            label=_node_label(node),
+            title=_node_title(node),
+            shape="ellipse" if node.kind == "person" else "box",
+            color={"background": fill, "border": border,
+                   "highlight": {"background": fill, "border": "#000000"},
+                   "hover": {"background": fill, "border": "#000000"}},
+            borderWidth=width,
+            shapeProperties={"borderDashes": [6, 4] if dashed else False},
+            font={"size": 16 if node.focus else 14},
+        )
+        if node.more:
+            more_id = f"more:{node.id}"
+            net.add_node(
+                more_id,
+                label=f"and {node.more} more",
+                title=f"{node.more} more links of {esc(node.name)} not drawn (caps)",
+                shape="box",
+                color={"background": "#f4f4f4", "border": "#aaaaaa"},
+                shapeProperties={"borderDashes": [3, 3]},
+                font={"size": 12, "color": "#666666"},
+            )
+            net.add_edge(node.id, more_id, color="#bbbbbb", dashes=True, arrows="", width=1)
+    for edge in sub.edges:
+        net.add_edge(
+            edge.source,
+            edge.target,
+            label=_edge_label(edge),
+            title=_edge_title(edge, names),
+            width=_width(edge),
+            dashes=edge.share is None,
+        )
+    return net
+
+
+_TITLES_TO_ELEMENTS = """
+                  // tooltips: the titles are HTML built from escaped values; make them DOM nodes
+                  [nodes, edges].forEach(function (set) {
+                      var updates = [];
+                      set.forEach(function (item) {
+                          if (typeof item.title === "string") {
+                              var box = document.createElement("div");
+                              box.innerHTML = item.title;
+                              updates.push({id: item.id, title: box});
+                          }
+                      });
+                      set.update(updates);
+                  });
+"""
+_SETTLE = """
+                  // stable layout: settle once, then stop moving
+                  if (options.physics && options.physics.enabled === false) {
+                      window.__graphStable = true;
+                  } else {
+                      network.once("stabilizationIterationsDone", function () {
+                          network.setOptions({physics: {enabled: false}});
+                          window.__graphStable = true;
+                      });
+                  }
+"""
+_CONSTRUCT = "network = new vis.Network(container, data, options);"
+
+
+def _legend(sub: Subgraph) -> str:
+    codes = sorted({(n.jurisdiction or "").upper() for n in sub.nodes})
+    chips = "".join(
+        f'<span class="chip"><span class="sw" style="background:{colour(code)}"></span>{esc(code or "?")}</span>'
+        for code in codes
+    )
+    statuses = "".join(
+        f'<span class="chip"><span class="sw" style="background:#fff;border:{w}px {"dashed" if d else "solid"} {c}"></span>{esc(STATUS_WORDS[s].lower())}</span>'
+        for s, (c, w, d) in STATUS_BORDERS.items()
+    )
+    shapes = ('<span class="chip">▭ company</span><span class="chip">◯ person</span>'
+              '<span class="chip">→ owns (label: share; dashed: unknown share)</span>')
+    return (
+        '<div id="legend"><div>' + chips + "</div><div>" + statuses + shapes + "</div></div>"
+    )
+
+
+_STYLE = """
+<style>
+  body { margin: 0; font-family: sans-serif; }
+  #mynetwork { float: none !important; border: 1px solid #ddd !important; }
+  #legend { clear: both; font-size: 12px; color: #333; padding: 4px 2px; line-height: 22px; }
+  #legend .chip { display: inline-block; margin-right: 12px; white-space: nowrap; }
+  #legend .sw { display: inline-block; width: 14px; height: 12px; border: 1px solid #888;
+                margin-right: 4px; vertical-align: middle; }
+  div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 12px; }
+</style>
+"""
+
+_REMOTE = re.compile(
+    r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>"
+    r"|<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def render(sub: Subgraph, height: int = 600, layout: str = "force", title: str = "ownership graph") -> str:
+    """A complete, self-contained HTML page drawing ``sub`` (no network access needed)."""
+    page = network(sub, height, layout).generate_html(notebook=False)
+    page = _REMOTE.sub("", page)
+    page = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", page)
+    if _CONSTRUCT not in page or "<head>" not in page or "</body>" not in page:
+        raise RuntimeError("unexpected pyvis template: cannot make the graph page safe")
+    page = page.replace(_CONSTRUCT, _TITLES_TO_ELEMENTS + "                  " + _CONSTRUCT + _SETTLE, 1)
+    head = (f'<head>\n<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+            f"<title>{esc(title)}</title>")
+    page = page.replace("<head>", head, 1)
+    page = page.replace("</head>", _STYLE + "</head>", 1)
+    page = page.replace("</body>", _legend(sub) + "\n</body>", 1)
+    if re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE):
+        raise RuntimeError("the graph page still refers to a remote resource")
+    return page
+
+
+def frame_height(height: int) -> int:
+    """Height of the iframe that shows a graph of ``height`` pixels with its legend."""
+    return height + 80
