@@ -606,7 +606,7 @@ MATCH (o:Entity)-[r:OWNS]->(t:Entity)
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND {IN_FORCE_r}
-WITH t, sum(r.share) AS total, collect(o.name + ' ' + toString(r.share) + '%') AS owners
+WITH t, sum(r.share) AS total, collect({name: o.name, share: r.share}) AS owners
 WHERE total > 100.0001
 RETURN t.uid AS uid, t.record_id AS id, t.name AS name, total, owners
 ORDER BY total DESC, uid

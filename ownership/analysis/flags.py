@@ -138,7 +138,7 @@ def _over_owned(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
         Flag(
             r["uid"], r["id"], r["name"], "shares-over-100",
             f"direct shares held in it add up to {r['total']:g}% (data quality): "
-            + ", ".join(sorted(r["owners"])),
+            + ", ".join(sorted(f"{o['name']} {o['share']:g}%" for o in r["owners"])),
             {"total": r["total"]},
         )
         for r in graph.read(cypher.OVER_OWNED, as_of=as_of)

@@ -1,60 +1,65 @@
-"""The explorer's first page: what the graph holds and the chain finder."""
+"""The explorer: a sidebar (view, as-of date, connection) and one page per view.
+
+``run()`` is the entry point of ``app.py`` and ``ownership app``. Each run reads the URL on a
+session's first visit (deep links), draws the chosen view inside an error boundary, and writes
+the URL of what is on screen.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from ownership.analysis.chains import find_chains
-from ownership.analysis.stats import graph_stats
-from ownership.config import Settings
-from ownership.graph import Graph, GraphUnavailable, QueryFailed
+from ownership.explorer import data, state, ui
+from ownership.explorer.pages import blocked, chains, console, flags, overview, profile, search
+from ownership.graph import Graph
+
+PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
+    "search": search.render,
+    "entity": profile.render,
+    "chains": chains.render,
+    "blocked": blocked.render,
+    "flags": flags.render,
+    "console": console.render,
+    "overview": overview.render,
+}
 
 
-@st.cache_resource
-def graph() -> Graph:
-    """One driver for the whole app."""
-    return Graph.open(Settings.from_env())
+def _sidebar() -> None:
+    with st.sidebar:
+        st.title("Ownership explorer", anchor=False)
+        st.radio("View", list(state.VIEWS), format_func=state.VIEWS.get, key="view")
+        st.date_input("As of", key="as_of", min_value=state.MIN_DATE, max_value=state.MAX_DATE,
+                      format="YYYY-MM-DD",
+                      help="every view shows ownership, listings and roles in force on this day")
+        if st.button("Today", key="as_of_today", on_click=_today):
+            pass
+        st.divider()
+        cols = st.columns(2)
+        cols[0].button("Reload data", on_click=data.clear, key="reload",
+                       help="forget cached results (after an import)")
+        cols[1].button("Reconnect", on_click=data.reconnect, key="reconnect",
+                       help="open a new connection to the graph")
+        with ui.guard("Reading the settings"):
+            st.caption(f"Graph: {ui.md(data.describe())}")
+
+
+def _today() -> None:
+    st.session_state["as_of"] = dt.date.today()
 
 
 def run() -> None:
-    st.set_page_config(page_title="ownership explorer", layout="wide")
-    st.title("Ownership explorer")
-    try:
-        g = graph()
-        stats = graph_stats(g)
-    except (GraphUnavailable, QueryFailed) as exc:
-        st.error(f"The graph database is not reachable: {exc}")
-        return
-    cols = st.columns(4)
-    nodes, rels = stats["nodes"], stats["relationships"]
-    cols[0].metric("Companies", nodes.get("Company", 0))
-    cols[1].metric("Persons", nodes.get("Person", 0))
-    cols[2].metric("Ownership links", rels.get("OWNS", 0))
-    cols[3].metric("Sanction listings", nodes.get("Sanction", 0))
-
-    st.header("Chain finder")
-    params = st.query_params
-    c1, c2, c3, c4, c5 = st.columns(5)
-    origin = c1.text_input("From country", params.get("from", "JP"))
-    target = c2.text_input("To country", params.get("to", "RU"))
-    via = c3.text_input("Via country (optional)", params.get("via", "SG"))
-    hops = c4.number_input("Max hops", 1, 12, 6)
-    as_of = c5.date_input("As of", dt.date.fromisoformat(params.get("as_of", dt.date.today().isoformat())))
-    chains = find_chains(g, origin, target, [via] if via else [], as_of, int(hops))
-    st.caption(f"{len(chains)} chains")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "chain": " → ".join(f"{e['name']} ({e['jurisdiction']})" for e in c.entities),
-                    "effective share %": c.effective_share,
-                    "hops": len(c.links),
-                }
-                for c in chains
-            ]
-        ),
-        use_container_width=True,
-    )
+    st.set_page_config(page_title="Ownership explorer", page_icon="🕸️", layout="wide")
+    state.load_url()
+    _sidebar()
+    for warning in state.warnings():
+        st.warning(warning)
+    view = state.view()
+    url: dict[str, Any] = {}
+    with ui.guard(state.VIEWS.get(view, "The page")):
+        graph = data.graph()
+        PAGES.get(view, search.render)(graph, url)
+    state.publish(url)

@@ -106,7 +106,7 @@ def load_url() -> None:
 
 
 def warnings() -> list[str]:
-    return list(st.session_state.get(_WARNINGS, []))
+    return list(st.session_state.pop(_WARNINGS, []))
 
 
 def seed(key: str, default: Any) -> None:

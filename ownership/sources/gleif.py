@@ -931,7 +931,8 @@ class _JsonDocument:
         self.text = codecs.getincrementaldecoder("utf-8-sig")()
         self.buf = ""
         self.pos = 0
-        self.line = 1  # the line at buf[0]
+        self.line = 1  # the line at buf[counted]
+        self.counted = 0
         self.eof = False
 
     def records(self) -> Iterator[tuple[Where, Any]]:
@@ -998,9 +999,9 @@ class _JsonDocument:
             decoded = self.text.decode(chunk, final=not chunk)
         except UnicodeDecodeError as exc:
             raise _StreamError(self._line(), f"not valid UTF-8 text ({exc.reason})") from None
-        self.line += self.buf.count("\n", 0, self.pos)
+        self._line(self.pos)
         self.buf = self.buf[self.pos :] + decoded
-        self.pos = 0
+        self.pos = self.counted = 0
         if not chunk:
             self.eof = True
         return bool(chunk)
@@ -1014,7 +1015,14 @@ class _JsonDocument:
                 return self.buf[self.pos : self.pos + 1]
 
     def _line(self, pos: int | None = None) -> int:
-        return self.line + self.buf.count("\n", 0, self.pos if pos is None else pos)
+        """The line at ``pos`` (default: here), counting only the text since the last call."""
+        pos = self.pos if pos is None else pos
+        if pos >= self.counted:
+            self.line += self.buf.count("\n", self.counted, pos)
+        else:
+            self.line -= self.buf.count("\n", pos, self.counted)
+        self.counted = pos
+        return self.line
 
     def _value(self) -> Any:
         self._peek()
@@ -1029,7 +1037,7 @@ class _JsonDocument:
                 if self._more():
                     continue
                 raise _StreamError(
-                    self._line(exc.pos), f"malformed or cut-short JSON: {exc.msg}"
+                    self._line(exc.pos), f"malformed JSON, or the file is cut short: {exc.msg}"
                 ) from None
             if end == len(self.buf) and self._more():
                 continue  # a number may go on in the next chunk

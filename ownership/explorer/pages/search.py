@@ -1,0 +1,53 @@
+"""Search: a name fragment (any case, accents, punctuation; aliases in Japanese or Cyrillic), a
+record id or an identifier (LEI, registration number, INN)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from ownership import cypher
+from ownership.explorer import data, formatting, state, ui
+from ownership.graph import Graph
+from ownership.text import normalize
+
+LIMIT = 50
+
+
+def render(graph: Graph, url: dict[str, Any]) -> None:
+    st.header("Search")
+    state.seed("search_q", "")
+    text = st.text_input(
+        "Name, alias, record id, registration number or other identifier",
+        key="search_q",
+        placeholder="e.g. tsubame, Ангара, 株式会社ツバメ, 3010001930117, jp-ex-01",
+    )
+    state.keep("search_q")
+    url["q"] = text.strip()
+    if not text.strip():
+        st.caption("Matching ignores case, accents, punctuation and full-width forms; aliases in "
+                   "other scripts are searched too.")
+        return
+    rows = data.search(graph, data.key(), text.strip(), LIMIT)
+    exact = data.candidates(graph, data.key(), text.strip())
+    known = {r["uid"] for r in rows}
+    rows += [  # an exact id or identifier that the name search does not find
+        {"uid": c.uid, "id": c.id, "name": c.name, "jurisdiction": c.jurisdiction, "kind": c.kind,
+         "tags": [], "sources": [c.source], "registration_number": None}
+        for c in exact if c.uid not in known
+    ]
+    if not rows:
+        st.info("No entity matches. Try fewer words, another spelling, or an identifier.")
+        return
+    more = " (the first 50: refine the search to see others)" if len(rows) >= LIMIT else ""
+    st.caption(f"{len(rows)} entities{more}. Select a row to open its profile.")
+    table = formatting.search_frame(rows)
+    ui.table(table, "search_results", "search", open_column="uid")
+    ui.entity_picker(
+        [(r["uid"], f"{r['name']} ({r.get('jurisdiction') or '?'}, {r['id']})") for r in rows],
+        "search_pick",
+    )
+    compact = "".join(text.split()).upper()
+    ui.browser_link(graph, cypher.SEARCH_ENTITIES,
+                    {"norm": normalize(text) or compact, "compact": compact or normalize(text), "limit": LIMIT})

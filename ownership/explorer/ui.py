@@ -1,0 +1,189 @@
+"""Pieces every page uses: safe text, tables with CSV export, entity pickers, graph panels,
+Neo4j Browser links, and the error boundary that turns failures into one-line messages."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ownership import cypher, readonly
+from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
+from ownership.config import ConfigError
+from ownership.explorer import exports, graphview, links, state
+from ownership.explorer.subgraph import Subgraph
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
+
+log = logging.getLogger("ownership.explorer")
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=&\"'])")
+
+
+def md(text: Any) -> str:
+    """A data value inside Markdown: every Markdown/HTML-significant character escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", "" if text is None else str(text)).replace("\n", " ")
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:500]
+
+
+@contextlib.contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show a failure as one line (never a stack trace); the log keeps the details."""
+    try:
+        yield
+    except (GraphUnavailable, ConfigError) as exc:
+        st.error(f"The graph database is not reachable: {first_line(exc)}", icon="🔌")
+        st.caption("Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, or start the embedded server "
+                   "with `ownership db start`; then use “Reconnect” in the sidebar.")
+    except QueryFailed as exc:
+        st.error(f"{what} failed: {first_line(exc)}")
+    except readonly.NotReadOnly as exc:
+        st.error(first_line(exc))
+    except (EntityNotFound, AmbiguousEntity, ValueError) as exc:
+        st.error(first_line(exc))
+    except Exception as exc:  # noqa: BLE001 - the boundary: anything else, one line
+        log.exception("explorer: %s failed", what)
+        st.error(f"{what} failed ({type(exc).__name__}): {first_line(exc)}")
+
+
+def open_from_table(key: str, uids: list[str]) -> None:
+    """Row-selection callback: open the profile of the selected row's entity."""
+    selection = st.session_state.get(key)
+    rows = []
+    if selection is not None:
+        try:
+            rows = list(selection["selection"]["rows"])
+        except (KeyError, TypeError, AttributeError):
+            rows = list(getattr(getattr(selection, "selection", None), "rows", []) or [])
+    if rows and 0 <= rows[0] < len(uids) and uids[rows[0]]:
+        state.open_entity(uids[rows[0]])
+
+
+def table(
+    data: pd.DataFrame,
+    key: str,
+    filename: str,
+    *,
+    open_column: str | None = None,
+    hide: tuple[str, ...] = ("uid",),
+    column_config: Mapping[str, Any] | None = None,
+    height: int | str = "auto",
+    caption: str | None = None,
+) -> None:
+    """A table with its CSV download; with ``open_column``, selecting a row opens that entity."""
+    shown = [c for c in data.columns if c not in hide]
+    kwargs: dict[str, Any] = {"hide_index": True, "column_order": shown, "key": key, "height": height}
+    if column_config:
+        kwargs["column_config"] = dict(column_config)
+    if open_column and len(data):
+        uids = [str(u) if u is not None else "" for u in data[open_column].tolist()]
+        kwargs["on_select"] = partial(open_from_table, key, uids)
+        kwargs["selection_mode"] = "single-row"
+    st.dataframe(data, **kwargs)
+    left, right = st.columns([3, 1])
+    if caption:
+        left.caption(caption)
+    right.download_button(
+        "Download CSV", exports.csv_bytes(data), file_name=f"{filename}.csv", mime="text/csv",
+        key=f"{key}.csv", on_click="ignore", icon="⬇️",
+    )
+
+
+def entity_picker(options: list[tuple[str, str]], key: str, label: str = "Open the profile of") -> None:
+    """A select box and a button: the keyboard way to open one of the listed entities."""
+    if not options:
+        return
+    labels = {uid: text for uid, text in options}
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    choice = left.selectbox(label, list(labels), format_func=lambda uid: labels.get(uid, uid), key=key)
+    if right.button("Open profile", key=f"{key}.open") and choice:
+        state.open_entity(choice)
+        st.rerun()
+
+
+def browser_link(graph: Graph, query: cypher.Query, params: Mapping[str, Any] | None = None,
+                 max_hops: int = 6, key: str | None = None) -> None:
+    """"Open in Neo4j Browser" with the query and its parameters (not for the embedded server)."""
+    if graph.embedded:
+        return
+    st.link_button("Open in Neo4j Browser", links.browser_url(query, params, max_hops), key=key,
+                   icon="↗️", help=f"the named query {query.name} with its parameters")
+
+
+def show_html(page: str, height: int) -> None:
+    """An HTML page in an iframe (scripts run, same as components.v1.html)."""
+    if hasattr(st, "iframe"):
+        st.iframe(page, height=height)
+    else:  # older Streamlit
+        import streamlit.components.v1 as components
+
+        components.html(page, height=height)
+
+
+def graph_panel(sub: Subgraph, key: str, filename: str, *, height: int = 600, title: str = "ownership graph",
+                layout: str = "force") -> None:
+    """Draw ``sub``, say what the caps left out, and offer it as HTML, GraphML and JSON."""
+    if not sub.nodes:
+        st.info("Nothing to draw.")
+        return
+    page = graphview.render(sub, height=height, layout=layout, title=title)
+    show_html(page, graphview.frame_height(height))
+    notes = [f"{len(sub.nodes)} nodes, {len(sub.edges)} ownership links drawn"]
+    if sub.left_out:
+        notes.append(f"{sub.left_out} more left out by the caps")
+    hubs = [n.name for n in sub.nodes if n.hub]
+    if hubs:
+        notes.append(f"{len(hubs)} hub(s) not expanded")
+    cols = st.columns([3, 1, 1, 1])
+    cols[0].caption("; ".join(notes))
+    cols[1].download_button("HTML", exports.html_bytes(page), file_name=f"{filename}.html",
+                            mime="text/html", key=f"{key}.html", on_click="ignore", icon="⬇️")
+    cols[2].download_button("GraphML", exports.graphml_bytes(sub), file_name=f"{filename}.graphml",
+                            mime="application/xml", key=f"{key}.graphml", on_click="ignore", icon="⬇️")
+    cols[3].download_button("JSON", exports.json_bytes(sub), file_name=f"{filename}.json",
+                            mime="application/json", key=f"{key}.json", on_click="ignore", icon="⬇️")
+
+
+def graph_controls(key: str, *, hubs: bool = True, per_node: bool = True) -> dict[str, Any]:
+    """Caps and layout for a graph: returns the values chosen."""
+    with st.expander("Graph settings", expanded=False):
+        cols = st.columns(4)
+        state.seed(f"{key}.max_nodes", 120)
+        max_nodes = cols[0].number_input("Max nodes drawn", 5, 500, step=5, key=f"{key}.max_nodes")
+        values: dict[str, Any] = {"max_nodes": int(max_nodes), "per_node": None, "hub_limit": None}
+        if per_node:
+            state.seed(f"{key}.per_node", 15)
+            values["per_node"] = int(cols[1].number_input("Max neighbours per node", 1, 200,
+                                                          key=f"{key}.per_node"))
+        if hubs:
+            state.seed(f"{key}.hubs", True)
+            state.seed(f"{key}.hub_limit", 30)
+            suppress = cols[2].toggle("Suppress hubs", key=f"{key}.hubs",
+                                      help="do not walk through nodes with more ownership links than the limit")
+            limit = cols[2].number_input("Hub: more links than", 2, 10_000, key=f"{key}.hub_limit",
+                                         disabled=not suppress)
+            values["hub_limit"] = int(limit) if suppress else None
+        state.seed(f"{key}.layout", "force")
+        values["layout"] = cols[3].radio("Layout", ["force", "hierarchical"], key=f"{key}.layout",
+                                         horizontal=True)
+        state.keep(*(k for k in (f"{key}.max_nodes", f"{key}.per_node", f"{key}.hubs",
+                                 f"{key}.hub_limit", f"{key}.layout") if k in st.session_state))
+    return values
+
+
+def share_box(page: Mapping[str, Any]) -> None:
+    """The shareable link of what is on screen."""
+    st.caption("Link to this view")
+    st.code(state.share_link(page), language=None)
+
+
+Renderer = Callable[[Graph], Mapping[str, Any]]

@@ -1,0 +1,103 @@
+"""Owners and subsidiaries with effective shares, worked out by hand.
+
+    P (person) ─60%─▶ A ─50%─▶ C
+    P ─100%─▶ B ─40%─▶ A
+    B ─band 10–20%─▶ C
+    X ─50%─▶ Y ─50%─▶ X (cycle), Y ─100%─▶ Z
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from conftest import company, owns, person
+from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
+from ownership.analysis.owners import _drop_double_counted, owners, subsidiaries
+from ownership.loader import import_paths
+
+AS_OF = dt.date(2023, 1, 1)
+
+
+@pytest.fixture()
+def group(graph, make_dataset):
+    folder = make_dataset(
+        [person("P", "JP", name="Pat Owner"), company("A", "SG", name="Alpha Pte Ltd", aliases="Alpha Holdings"),
+         company("B", "HK"), company("C", "RU"), company("X", "CY"), company("Y", "CY"), company("Z", "RU"),
+         company("D", "JP", name="Twin KK"), company("E", "JP", name="Twin KK")],
+        [owns("P", "A", 60), owns("P", "B", 100), owns("B", "A", 40), owns("A", "C", 50),
+         owns("B", "C", None, share_min=10, share_max=20),
+         owns("X", "Y", 50), owns("Y", "X", 50), owns("Y", "Z", 100, end_date="2024-01-01")],
+    )
+    import_paths(graph, [folder], "g")
+    return graph
+
+
+def table(holdings):
+    return {h.id: (h.effective_share, h.effective_share_min, h.effective_share_max, h.hops, h.paths) for h in holdings}
+
+
+def test_owners_sum_products_over_all_paths(group):
+    c = resolve(group, "C")
+    assert table(owners(group, c, AS_OF)) == {
+        "A": (50.0, 50.0, 50.0, 1, 1),
+        "B": (None, 30.0, 40.0, 1, 2),  # band 10–20 direct + 40% x 50% = 20 via A
+        "P": (None, 60.0, 70.0, 2, 3),  # 60x50 = 30, 100x40x50 = 20, 100 x band 10–20
+    }
+    ultimate = {h.id for h in owners(group, c, AS_OF) if h.ultimate}
+    assert ultimate == {"P"}
+
+
+def test_subsidiaries(group):
+    assert table(subsidiaries(group, resolve(group, "P"), AS_OF)) == {
+        "A": (100.0, 100.0, 100.0, 1, 2),
+        "B": (100.0, 100.0, 100.0, 1, 1),
+        "C": (None, 60.0, 70.0, 2, 3),
+    }
+
+
+def test_cycles_are_walked_once_and_as_of_applies(group):
+    assert table(owners(group, resolve(group, "Z"), AS_OF)) == {
+        "Y": (100.0, 100.0, 100.0, 1, 1),
+        "X": (50.0, 50.0, 50.0, 2, 1),
+    }
+    assert owners(group, resolve(group, "Z"), dt.date(2024, 1, 1)) == []
+
+
+def test_max_hops(group):
+    assert set(table(owners(group, resolve(group, "C"), AS_OF, max_hops=1))) == {"A", "B"}
+
+
+def test_resolution_by_id_uid_alias_and_ambiguity(group):
+    assert resolve(group, "g:A").id == "A"
+    assert resolve(group, "alpha holdings").id == "A"  # alias, case-insensitive
+    assert resolve(group, "ALPHA PTE. LTD.").id == "A"  # name, punctuation-insensitive
+    with pytest.raises(AmbiguousEntity) as caught:
+        resolve(group, "Twin KK")
+    assert {c.id for c in caught.value.candidates} == {"D", "E"}
+    assert "g:D" in str(caught.value) and "g:E" in str(caught.value)
+    with pytest.raises(EntityNotFound):
+        resolve(group, "nobody at all")
+
+
+def test_cli_owners_json_shape(group, run_cli):
+    result = run_cli("owners", "C", "--as-of", "2023-01-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["id"] for r in rows] == ["A", "B", "P"]
+    assert set(rows[0]) >= {"id", "name", "jurisdiction", "effective_share", "hops"}
+    ambiguous = run_cli("owners", "Twin KK")
+    assert ambiguous.exit_code == 1 and "ambiguous" in ambiguous.stderr
+
+
+def test_indirect_edges_are_not_double_counted():
+    def path(uids, directs):
+        return {"entities": [{"uid": u} for u in uids],
+                "links": [{"share": 50.0, "direct": d} for d in directs]}
+    via_chain = path(["P", "A", "C"], [True, True])
+    declared_indirect = path(["P", "C"], [False])
+    only_indirect = path(["Q", "C"], [False])
+    kept = _drop_double_counted([via_chain, declared_indirect, only_indirect])
+    assert kept == [via_chain, only_indirect]
