@@ -25,6 +25,7 @@ from ownership import __version__
 from ownership.analysis import connections, flags, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
+from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.config import ConfigError, Settings
 from ownership import cypher
@@ -32,7 +33,7 @@ from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.embedded import EmbeddedServer, EmbeddedServerError
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 from ownership.loader import import_paths
-from ownership.output import to_csv, to_json, to_table
+from ownership.output import cell, to_csv, to_json, to_table
 from ownership.problems import InvalidData
 from ownership.readonly import NotReadOnly
 from ownership.sources import FORMATS, UnknownFormat
@@ -546,3 +547,55 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
         for q in sorted(cypher.LIBRARY.values(), key=lambda q: q.name)
     ]
     emit(output, rows, rows, ["name", "kind", "params", "doc"])
+
+
+# -- show ------------------------------------------------------------------------------------
+
+
+@main.command("show")
+@click.argument("entity")
+@as_of_option
+@output_option("table", "json")
+@handle_errors
+def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
+    """Everything known about ENTITY, and the source record behind every fact."""
+    with open_graph() as graph:
+        found = entity_profile(graph, resolve(graph, entity), _date(as_of))
+    document = {
+        "entity": found.facts(),
+        "records": found.records,
+        "conflicts": {k: [{"record": uid, "value": v} for uid, v in values] for k, values in found.conflicts().items()},
+        "sanctions": found.sanctions,
+        "officers": found.officers,
+        "roles": found.roles,
+        "addresses": found.addresses,
+        "owners": [h.as_dict() for h in found.owners],
+        "subsidiaries": [h.as_dict() for h in found.subsidiaries],
+        "flags": [f.as_dict() for f in found.flags],
+    }
+    if output == "json":
+        click.echo(to_json(document))
+        return
+    facts = found.facts()
+    click.echo(f"{facts.get('name')}  [{facts.get('kind')}, {facts.get('jurisdiction') or '?'}]  {found.uid}")
+    for key in ("registration_number", "incorporation_date", "dissolution_date", "address", "identifiers",
+                "aliases", "tags", "operates_in"):
+        if facts.get(key):
+            click.echo(f"  {key}: {cell(facts[key])}")
+    click.echo("\nsources:")
+    for record in found.records:
+        click.echo(f"  {record.get('uid')}  {record.get('file') or ''}  imported {cell(record.get('imported_at'))}")
+    for key, values in found.conflicts().items():
+        click.echo(f"  conflict on {key}: " + "; ".join(f"{uid}={cell(v)}" for uid, v in values))
+    sections = [
+        ("sanctions", found.sanctions, ["authority", "program", "listed_on", "delisted_on", "source"]),
+        ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "source"]),
+        ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "source"]),
+        ("owners", document["owners"], HOLDING_COLUMNS),
+        ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
+        ("flags", document["flags"], ["flag", "detail"]),
+    ]
+    for title, rows, columns in sections:
+        if rows:
+            click.echo(f"\n{title}:")
+            click.echo(to_table(rows, columns))
