@@ -244,6 +244,32 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
                                  start_date: r.start_date, end_date: r.end_date}] AS links;
 
+// ---- refresh_retired
+// What source $source no longer contains: its retired records, edges and listings, and since
+// when.
+:param source => 'seed-registry';
+CALL () {
+  MATCH (x:Record) WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN 'Record' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  UNION ALL
+  MATCH ()-[x:OWNS|OFFICER_OF]->() WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN type(x) AS kind, x.uid AS uid, x.retired_on AS retired_on
+  UNION ALL
+  MATCH (x:Sanction) WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN 'Sanction' AS kind, x.uid AS uid, x.retired_on AS retired_on
+}
+RETURN kind, uid, retired_on
+ORDER BY retired_on DESC, kind, uid;
+
+// ---- refresh_runs
+// The refresh runs recorded in the graph, newest first.
+:param limit => 20;
+MATCH (r:Run)
+RETURN r.run_id AS run_id, r.started_at AS started_at, r.finished_at AS finished_at,
+       r.status AS status, r.sources_ok AS sources_ok, r.sources_failed AS sources_failed
+ORDER BY started_at DESC, run_id DESC
+LIMIT $limit;
+
 // ---- resolve_records
 // Entity resolution, before a batch of entity records is written: the entity each record already
 // describes (re-import), and the entities of the same kind that share one of its strong

@@ -256,7 +256,8 @@ MERGE_RECORDS = _q(
     """
 UNWIND $uids AS entity_uid
 MATCH (e:Entity {uid: entity_uid})<-[:DESCRIBES]-(r:Record)
-WITH e, r ORDER BY CASE WHEN r.uid = e.uid THEN 0 ELSE 1 END, r.uid
+WITH e, r ORDER BY CASE WHEN coalesce(r.placeholder, false) THEN 1 ELSE 0 END,
+                   CASE WHEN r.uid = e.uid THEN 0 ELSE 1 END, r.uid
 WITH e, collect(r) AS rs
 SET e.name = head([x IN rs WHERE x.name IS NOT NULL | x.name]),
     e.name_norm = head([x IN rs WHERE x.name_norm IS NOT NULL | x.name_norm]),
@@ -280,7 +281,8 @@ SET e.name = head([x IN rs WHERE x.name IS NOT NULL | x.name]),
     e.sources = reduce(acc = [], x IN rs | acc + [v IN [x.source] WHERE NOT v IN acc]),
     e.names = reduce(acc = [], x IN rs | acc + [v IN [x.name] WHERE NOT v IN acc])
 """,
-    "Recompute an entity described by several records: the primary record's values first, "
+    "Recompute an entity described by several records: the primary record's values first "
+    "(a placeholder record, made up only to name the end of a relationship, comes last), "
     "gaps filled from the others, lists united. Each record keeps its own values, so "
     "conflicts stay visible.",
     write=True,
@@ -892,4 +894,259 @@ ORDER BY uid
 """,
     "Display facts for the entities $uids (for graph drawing).",
     uids=["seed-registry:jp-ex-01"],
+)
+
+# ---- Refresh (per-source replacement, run ledger) -------------------------------------------
+# ``ownership refresh`` (ownership/refresh). After a source imports, everything the new data
+# contains is stamped with the run's id (``last_seen_run``) and un-retired; what of that source
+# carries an older stamp is retired (``retired_on`` = run date) and kept, so as-of queries before
+# that date still see it. ``seen_fingerprint`` is the fingerprint at the last stamping: a stamp
+# that finds it different counts a change. Stamping and retiring run in one transaction per
+# source, keyed on the run id, so a run killed between import and stamping is repaired by the next.
+
+_REFRESH_STAMP = """
+WITH x, x.retired_on IS NOT NULL OR x.last_seen_run IS NULL AS added,
+     x.retired_on IS NULL AND x.seen_fingerprint IS NOT NULL
+       AND x.seen_fingerprint <> x.fingerprint AS changed
+SET x.last_seen_run = $run_id, x.seen_fingerprint = x.fingerprint, x.retired_on = null,
+    x.retired_run = null
+RETURN sum(CASE WHEN added THEN 1 ELSE 0 END) AS added,
+       sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed,
+       collect(CASE WHEN added THEN x.uid END) AS added_uids
+"""
+
+REFRESH_STAMP_RECORDS = _q(
+    "refresh_stamp_records",
+    """
+UNWIND $rows AS row
+MATCH (x:Record {uid: row.uid})
+"""
+    + _REFRESH_STAMP,
+    "Refresh: stamp the records {uid} a source's new data contains with $run_id and un-retire "
+    "them; counts those first seen or back (added) and those whose fingerprint changed since "
+    "the last stamping (changed).",
+    write=True,
+    rows=[],
+    run_id="20240101T000000Z-0000",
+)
+
+_REFRESH_STAMP_EDGE = """
+UNWIND $rows AS row
+MATCH (:Record {uid: row.from_uid})-[:DESCRIBES]->(:Entity)-[x:%s {uid: row.uid}]->(:Entity)
+"""
+
+REFRESH_STAMP_OWNERSHIP = _q(
+    "refresh_stamp_ownership",
+    _REFRESH_STAMP_EDGE % "OWNS" + _REFRESH_STAMP,
+    "Refresh: stamp the ownership edges {uid, from_uid} a source's new data contains (found "
+    "from their owner's record, as the loader writes them) and un-retire them.",
+    write=True,
+    rows=[],
+    run_id="20240101T000000Z-0000",
+)
+
+REFRESH_STAMP_OFFICERS = _q(
+    "refresh_stamp_officers",
+    _REFRESH_STAMP_EDGE % "OFFICER_OF" + _REFRESH_STAMP,
+    "Refresh: stamp the officer edges {uid, from_uid} a source's new data contains and "
+    "un-retire them.",
+    write=True,
+    rows=[],
+    run_id="20240101T000000Z-0000",
+)
+
+REFRESH_STAMP_SANCTIONS = _q(
+    "refresh_stamp_sanctions",
+    """
+UNWIND $rows AS row
+MATCH (x:Sanction {uid: row.uid})
+"""
+    + _REFRESH_STAMP,
+    "Refresh: stamp the sanction listings {uid} a source's new data contains and un-retire "
+    "them (their SUBJECT_TO edges: refresh_stamp_subject_to).",
+    write=True,
+    rows=[],
+    run_id="20240101T000000Z-0000",
+)
+
+REFRESH_STAMP_SUBJECT_TO = _q(
+    "refresh_stamp_subject_to",
+    """
+UNWIND $rows AS row
+MATCH (:Entity)-[t:SUBJECT_TO {uid: row.uid}]->(:Sanction {uid: row.uid})
+SET t.last_seen_run = $run_id, t.retired_on = null, t.retired_run = null
+""",
+    "Refresh: stamp and un-retire the SUBJECT_TO edges of the listings {uid}.",
+    write=True,
+    rows=[],
+    run_id="20240101T000000Z-0000",
+)
+
+REFRESH_REVIVE_ENTITIES = _q(
+    "refresh_revive_entities",
+    """
+UNWIND $uids AS uid
+MATCH (:Record {uid: uid})-[:DESCRIBES]->(e:Entity)
+WHERE e.retired_on IS NOT NULL
+SET e.retired_on = null
+""",
+    "Refresh: an entity one of whose records $uids is back in its source is no longer retired.",
+    write=True,
+    uids=[],
+)
+
+_REFRESH_RETIRE = """
+WHERE x.source = $source AND coalesce(x.last_seen_run, '') <> $run_id AND x.retired_on IS NULL
+SET x.retired_on = $run_date, x.retired_run = $run_id
+RETURN count(x) AS retired
+"""
+
+REFRESH_RETIRE_RECORDS = _q(
+    "refresh_retire_records",
+    "MATCH (x:Record)\n" + _REFRESH_RETIRE,
+    "Refresh: retire the records of $source that run $run_id did not find in the new data "
+    "(retired_on = $run_date; kept for as-of queries before that day).",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_RETIRE_OWNERSHIP = _q(
+    "refresh_retire_ownership",
+    "MATCH ()-[x:OWNS]->()\n" + _REFRESH_RETIRE,
+    "Refresh: retire the ownership edges of $source that run $run_id did not find.",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_RETIRE_OFFICERS = _q(
+    "refresh_retire_officers",
+    "MATCH ()-[x:OFFICER_OF]->()\n" + _REFRESH_RETIRE,
+    "Refresh: retire the officer edges of $source that run $run_id did not find.",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_RETIRE_SANCTIONS = _q(
+    "refresh_retire_sanctions",
+    "MATCH (x:Sanction)\n" + _REFRESH_RETIRE,
+    "Refresh: retire the sanction listings of $source that run $run_id did not find.",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_RETIRE_SUBJECT_TO = _q(
+    "refresh_retire_subject_to",
+    "MATCH ()-[x:SUBJECT_TO]->()\n" + _REFRESH_RETIRE,
+    "Refresh: retire the SUBJECT_TO edges of $source that run $run_id did not find.",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_RETIRE_ENTITIES = _q(
+    "refresh_retire_entities",
+    """
+MATCH (r:Record)-[:DESCRIBES]->(e:Entity)
+WHERE r.source = $source AND r.retired_run = $run_id AND e.retired_on IS NULL
+  AND NOT EXISTS { (e)<-[:DESCRIBES]-(live:Record) WHERE live.retired_on IS NULL }
+WITH DISTINCT e
+SET e.retired_on = $run_date
+RETURN count(e) AS retired
+""",
+    "Refresh: an entity whose records run $run_id retired and that has no live record left "
+    "(from any source) is retired too.",
+    write=True,
+    source="seed-registry",
+    run_id="20240101T000000Z-0000",
+    run_date=dt.date(2024, 1, 1),
+)
+
+REFRESH_MARK_SOURCE = _q(
+    "refresh_mark_source",
+    """
+MERGE (s:Source {name: $name})
+SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256
+""",
+    "Refresh: the run that last refreshed source $name, when, and (for a downloaded source) "
+    "from which URL and with which sha256 checksum.",
+    write=True,
+    name="seed-registry",
+    run_id="20240101T000000Z-0000",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    url=None,
+    sha256=None,
+)
+
+REFRESH_SAVE_RUN = _q(
+    "refresh_save_run",
+    """
+MERGE (r:Run {run_id: $run_id})
+SET r.started_at = $started_at, r.finished_at = $finished_at, r.status = $status,
+    r.sources_ok = $sources_ok, r.sources_failed = $sources_failed
+""",
+    "Refresh: record run $run_id in the graph's run ledger (status running, then ok, partial "
+    "or failed).",
+    write=True,
+    run_id="20240101T000000Z-0000",
+    started_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    finished_at=None,
+    status="running",
+    sources_ok=0,
+    sources_failed=0,
+)
+
+REFRESH_FAIL_RUNS = _q(
+    "refresh_fail_runs",
+    """
+UNWIND $run_ids AS run_id
+MATCH (r:Run {run_id: run_id})
+WHERE r.status = 'running'
+SET r.status = 'failed'
+""",
+    "Refresh: runs $run_ids that never finished (their process died) are failed.",
+    write=True,
+    run_ids=[],
+)
+
+REFRESH_RUNS = _q(
+    "refresh_runs",
+    """
+MATCH (r:Run)
+RETURN r.run_id AS run_id, r.started_at AS started_at, r.finished_at AS finished_at,
+       r.status AS status, r.sources_ok AS sources_ok, r.sources_failed AS sources_failed
+ORDER BY started_at DESC, run_id DESC
+LIMIT $limit
+""",
+    "The refresh runs recorded in the graph, newest first.",
+    limit=20,
+)
+
+REFRESH_RETIRED = _q(
+    "refresh_retired",
+    """
+CALL () {
+  MATCH (x:Record) WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN 'Record' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  UNION ALL
+  MATCH ()-[x:OWNS|OFFICER_OF]->() WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN type(x) AS kind, x.uid AS uid, x.retired_on AS retired_on
+  UNION ALL
+  MATCH (x:Sanction) WHERE x.source = $source AND x.retired_on IS NOT NULL
+  RETURN 'Sanction' AS kind, x.uid AS uid, x.retired_on AS retired_on
+}
+RETURN kind, uid, retired_on
+ORDER BY retired_on DESC, kind, uid
+""",
+    "What source $source no longer contains: its retired records, edges and listings, and "
+    "since when.",
+    source="seed-registry",
 )

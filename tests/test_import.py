@@ -210,7 +210,7 @@ def test_malformed_files(tmp_path, content, message):
 def test_not_utf8_is_reported(tmp_path):
     (tmp_path / "entities.csv").write_bytes("id,type,name\na,company,Général\n".encode("latin-1"))
     found = problems_of(tmp_path)
-    assert any("not valid UTF-8" in p and ":2" in p for p in found), found
+    assert any("cannot tell the text encoding" in p for p in found), found  # never mojibake
 
 
 def test_bom_and_blank_lines_are_accepted(tmp_path):

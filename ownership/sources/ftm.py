@@ -45,7 +45,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,13 +97,13 @@ class FtmJsonLines:
         if not path.is_file():
             return False
         try:
-            with open(path, "rb") as handle:
-                for raw in handle:
-                    if raw.strip():
-                        data = json.loads(raw.decode("utf-8-sig"))
-                        break
-                else:
+            with open(path, "rb") as handle:  # the first non-blank line, and no more
+                raw = handle.readline(MAX_LINE_BYTES)
+                while raw and not raw.strip():
+                    raw = handle.readline(MAX_LINE_BYTES)
+                if not raw:
                     return False
+                data = json.loads(raw.decode("utf-8-sig"))
         except (OSError, UnicodeDecodeError, ValueError):
             return False
         return (
@@ -193,6 +193,7 @@ class _Reader:
                 continue
             schema = model.get(known.schema)
             assert schema is not None
+            handler: Callable[[EntityProxy, dict[str, Any], int], Iterator[Record]]
             if schema.is_a("Ownership"):
                 handler = self._ownership
             elif schema.is_a("Directorship"):
@@ -213,14 +214,14 @@ class _Reader:
     def _lines(self, *, report: bool) -> Iterator[tuple[int, dict[str, Any]]]:
         """Each non-blank line as a JSON object; problems reported only when ``report``."""
 
-        def problem(line: int, message: str) -> None:
+        def problem(line: int | None, message: str) -> None:
             if report:
                 self.problems.add(self.shown, line, None, message)
 
         try:
             handle = open(self.path, "rb")
         except OSError as exc:
-            problem(0, f"cannot read: {exc.strerror}")
+            problem(None, f"cannot read: {exc.strerror}")
             return
         with handle:
             line = 0
@@ -291,15 +292,15 @@ class _Reader:
         kind = _kind(schema)
         assert kind is not None
         names = _clean(proxy.get("name"))
-        aliases = _clean(
+        others = _clean(
             names[1:] + proxy.get("alias") + proxy.get("previousName") + proxy.get("weakAlias")
         )
-        if not names and aliases:
-            names, aliases = aliases[:1], aliases[1:]
+        if not names and others:
+            names, others = others[:1], others[1:]
         if not names:
             row.error("properties.name", "no name (nor alias) to show this entity by")
         name = names[0] if names else ""
-        aliases = tuple(a for a in aliases if a != name)
+        aliases = tuple(a for a in others if a != name)
 
         countries = proxy.get("jurisdiction") + proxy.get("country")
         if schema.is_a("Person"):
@@ -309,9 +310,9 @@ class _Reader:
         jurisdiction = iso[0] if iso else None
 
         extra: dict[str, Any] = {"ftm_schema": schema.name}
-        others = sorted(set(codes) - {jurisdiction})
-        if others:
-            extra["countries"] = others
+        more = sorted(set(codes) - {jurisdiction})
+        if more:
+            extra["countries"] = more
         identifiers, invalid = _identifiers(proxy, jurisdiction)
         if invalid:
             extra["invalid_identifiers"] = invalid

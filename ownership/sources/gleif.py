@@ -61,7 +61,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeGuard
 
 from ownership.identifiers import valid_lei
 from ownership.problems import ProblemLog
@@ -109,7 +109,7 @@ class Where:
 
     def field(self, path: str | None) -> str | None:
         if path is None:
-            return self.prefix.rstrip("/") or None
+            return self.prefix.rstrip("/.") or None
         return self.prefix + (path.replace("/", ".") if self.json else path)
 
 
@@ -168,7 +168,7 @@ class _Reader:
         self.problems = problems
         self.entities_at: dict[str, int] = {}  # LEI -> ordinal of its LEI record
         self.edges_at: dict[str, int] = {}  # relationship key -> ordinal of its record
-        self.endpoints: set[str] = set()
+        self.endpoints: dict[str, int | None] = {}  # LEI named by a relationship -> its line
         self.exceptions: dict[str, dict[str, str]] = {}  # LEI -> extra from its exceptions
 
     def read(self) -> Iterator[Record]:
@@ -188,7 +188,7 @@ class _Reader:
             values, paths = rec.values, rec.paths
             if rec.kind == "lei":
                 lei = values.get("lei")
-                if not self._lei_ok(where, paths["lei"], lei):
+                if not self._lei_ok(lei, where, paths["lei"]):
                     continue
                 if lei in self.entities_at:
                     self._add(where, paths["lei"], f"LEI {lei} appears twice in this file")
@@ -200,12 +200,13 @@ class _Reader:
                     self._add(where, None, f"relationship {key} appears twice in this file")
                     continue
                 self.edges_at[key] = ordinal
-                for end in ("child", "parent"):
-                    if valid_lei(values.get(end) or ""):
-                        self.endpoints.add(values[end])
+                for side in ("child", "parent"):
+                    node = values.get(side)
+                    if isinstance(node, str) and valid_lei(node):
+                        self.endpoints.setdefault(node, where.line)
             else:
                 lei = values.get("lei")
-                if not self._lei_ok(where, paths["lei"], lei):
+                if not self._lei_ok(lei, where, paths["lei"]):
                     continue
                 category = (values.get("category") or "").strip()
                 reason = (values.get("reason") or "").strip()
@@ -218,12 +219,14 @@ class _Reader:
                 facts[key] = f"{facts[key]}; {reason}" if key in facts else reason
                 if values.get("reference"):
                     facts[f"{key}_reference"] = values["reference"]
-        self.endpoints -= set(self.entities_at)
+        for lei in self.entities_at:
+            self.endpoints.pop(lei, None)
 
     def _entities(self) -> Iterator[Entity]:
         if self.entities_at:
             for ordinal, (where, rec) in enumerate(self._records(ProblemLog())):
-                if rec.kind == "lei" and self.entities_at.get(rec.values.get("lei")) == ordinal:
+                lei = rec.values.get("lei") or ""
+                if rec.kind == "lei" and self.entities_at.get(lei) == ordinal:
                     entity = self._entity(where, rec)
                     if entity is not None:
                         yield entity
@@ -233,7 +236,7 @@ class _Reader:
                 id=record_id,
                 kind="company",
                 name=lei,
-                provenance=Provenance(self.source, record_id, self.shown, None),
+                provenance=Provenance(self.source, record_id, self.shown, self.endpoints[lei]),
                 identifiers=(f"lei:{lei}",),
                 extra={
                     "placeholder": True,
@@ -313,17 +316,17 @@ class _Reader:
         values, paths = rec.values, rec.paths
         check = _Check(self, where, rec)
         ends: dict[str, str] = {}
-        for end in ("child", "parent"):
-            node_type = (values.get(f"{end}_type") or "LEI").strip().upper()
-            node = (values.get(end) or "").strip()
+        for side in ("child", "parent"):
+            node_type = (values.get(f"{side}_type") or "LEI").strip().upper()
+            node = (values.get(side) or "").strip()
             if node_type != "LEI":
-                check.error(f"{end}_type", f"node type {node_type!r}: only LEI nodes are read")
+                check.error(f"{side}_type", f"node type {node_type!r}: only LEI nodes are read")
             elif not node:
-                check.error(end, "required, but empty")
+                check.error(side, "required, but empty")
             elif not valid_lei(node):
-                check.error(end, f"{node!r} is not a valid LEI (format or check digits)")
+                check.error(side, f"{node!r} is not a valid LEI (format or check digits)")
             else:
-                ends[end] = node if node in self.entities_at else PLACEHOLDER_PREFIX + node
+                ends[side] = node if node in self.entities_at else PLACEHOLDER_PREFIX + node
         if values.get("child") and values.get("child") == values.get("parent"):
             check.error("parent", "an entity cannot be its own parent")
         kind = (values.get("type") or "").strip().upper()
@@ -405,7 +408,7 @@ class _Reader:
         except OSError as exc:
             problems.add(self.shown, None, None, f"cannot read: {exc.strerror}")
 
-    def _lei_ok(self, where: Where, path: str, lei: Any) -> bool:
+    def _lei_ok(self, lei: Any, where: Where, path: str) -> TypeGuard[str]:
         if not isinstance(lei, str) or not lei.strip():
             self._add(where, path, "required, but empty")
             return False
@@ -477,7 +480,8 @@ def _classify(value: Any) -> Rec | None:
     """The record a JSON value holds (API or Golden Copy shape), or None if it is not GLEIF's."""
     if not isinstance(value, dict):
         return None
-    kind = API_TYPES.get(value.get("type")) if isinstance(value.get("type"), str) else None
+    api_type = value.get("type")
+    kind = API_TYPES.get(api_type) if isinstance(api_type, str) else None
     attributes = value.get("attributes")
     if kind and isinstance(attributes, dict):
         return _API[kind](attributes, value)
