@@ -33,6 +33,7 @@ from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.embedded import EmbeddedServer, EmbeddedServerError
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 from ownership.loader import import_paths
+from ownership.locks import Busy, exclusive
 from ownership.output import cell, to_csv, to_json, to_table
 from ownership.problems import InvalidData
 from ownership.readonly import NotReadOnly
@@ -40,6 +41,7 @@ from ownership.sources import FORMATS, UnknownFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXPECTED_ERRORS = (
+    Busy,
     ConfigError,
     EntityNotFound,
     AmbiguousEntity,
@@ -213,8 +215,10 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
     help="Input format.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--wait", type=click.FloatRange(0), default=600.0, show_default=True,
+              help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.")
 @handle_errors
-def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool) -> None:
+def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool, wait: float) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
     bar: Any = None
@@ -227,7 +231,8 @@ def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_jso
         if bar is not None:
             bar.update(done - bar.pos)
 
-    with open_graph() as graph:
+    settings = Settings.from_env()
+    with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
         try:
             summary = import_paths(graph, paths, name, fmt, progress=progress)
         finally:
@@ -340,7 +345,7 @@ def run_explorer(port: int, address: str) -> None:
 def demo_command(port: int, address: str) -> None:
     """Start the embedded server, import the seed scenario and serve the explorer."""
     seed = seed_registry()
-    with open_graph() as graph:
+    with exclusive(Settings.from_env().home, "import"), open_graph() as graph:
         summary = import_paths(graph, [seed], "seed-registry", "csv")
     click.echo(f"seed imported: {summary.total_read} records from {seed}", err=True)
     run_explorer(port, address)
