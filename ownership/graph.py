@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,12 @@ from ownership import cypher, readonly
 from ownership.config import Settings
 from ownership.cypher import Query
 from ownership.embedded import DATABASE, EmbeddedServer
+
+
+# The driver logs each retry of a failed transaction as a warning. A command reports the final
+# failure in one line instead; a program that configures logging (the scheduler) still sees them.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+RETRY_SECONDS = 10.0  # how long a managed transaction is retried on a lost connection
 
 
 class GraphUnavailable(Exception):
@@ -72,7 +79,9 @@ class Graph:
         else:
             uri, auth, database = settings.uri, (settings.user, settings.password), settings.database
         assert uri is not None
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_acquisition_timeout=30)
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=auth, connection_acquisition_timeout=30, max_transaction_retry_time=RETRY_SECONDS
+        )
         graph = cls(driver, database, settings.embedded)
         try:
             driver.verify_connectivity()
