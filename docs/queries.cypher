@@ -33,6 +33,16 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
+// ---- decisions
+// Analysts' match decisions with the entities their records describe now.
+MATCH (d:Decision)
+OPTIONAL MATCH (:Record {uid: d.record_a})-[:DESCRIBES]->(a:Entity)
+OPTIONAL MATCH (:Record {uid: d.record_b})-[:DESCRIBES]->(b:Entity)
+RETURN d.key AS key, d.record_a AS record_a, d.record_b AS record_b, d.verdict AS verdict,
+       d.decided_at AS decided_at, d.note AS note, d.score AS score,
+       a.uid AS entity_a, b.uid AS entity_b, a.name AS name_a, b.name AS name_b
+ORDER BY decided_at, key;
+
 // ---- edges_among
 // Ownership edges in force on $as_of among the entities $uids (to draw a subgraph).
 :param uids => ['seed-registry:jp-ex-01', 'seed-registry:sg-shell-01'];
@@ -147,6 +157,19 @@ WHERE (s.listed_on IS NULL OR s.listed_on <= $as_of)
   AND (size($authorities) = 0 OR s.authority IN $authorities)
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
+ORDER BY uid;
+
+// ---- matchable_entities
+// Entities with their names, aliases, identifiers and records, for proposing name matches.
+MATCH (e:Entity)
+WHERE e.retired_on IS NULL
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  RETURN collect(r.uid) AS records
+}
+RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
+       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
+       coalesce(e.identifiers, []) AS identifiers, records
 ORDER BY uid;
 
 // ---- neighbours

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from ownership import __version__
-from ownership.analysis import connections, flags, owners, sanctions
+from ownership.analysis import connections, flags, matching, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
 from ownership.analysis.profile import entity_profile
@@ -238,6 +238,7 @@ def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_jso
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)
+        matching.apply_decisions(graph)
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return
@@ -604,3 +605,31 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         if rows:
             click.echo(f"\n{title}:")
             click.echo(to_table(rows, columns))
+
+
+# -- matches ---------------------------------------------------------------------------------
+
+
+@main.command("matches")
+@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=matching.DEFAULT_THRESHOLD,
+              show_default=True, help="Name similarity needed to propose a pair.")
+@click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
+@click.option("--accept", nargs=2, metavar="A B", help="Accept: entities A and B are one (they are merged).")
+@click.option("--reject", nargs=2, metavar="A B", help="Reject: A and B are different; never propose them again.")
+@click.option("--note", help="Why (kept with the decision).")
+@output_option("table", "json", "csv")
+@handle_errors
+def matches_command(threshold: float, limit: int, accept: tuple[str, str] | None, reject: tuple[str, str] | None,
+                    note: str | None, output: str) -> None:
+    """Entities that may be the same by name (never merged without an analyst's decision)."""
+    with open_graph() as graph:
+        if accept or reject:
+            verdict, pair = ("accept", accept) if accept else ("reject", reject)
+            assert pair is not None
+            a, b = resolve(graph, pair[0]), resolve(graph, pair[1])
+            key = matching.decide(graph, a.uid, b.uid, verdict, note)
+            click.echo(f"{verdict}ed {a.uid} and {b.uid} ({key})", err=True)
+            return
+        found = matching.candidates(graph, threshold, limit)
+    rows = [c.as_dict() for c in found]
+    emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])

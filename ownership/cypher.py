@@ -896,6 +896,216 @@ ORDER BY uid
     uids=["seed-registry:jp-ex-01"],
 )
 
+
+# --------------------------------------------------------------------------------------------
+# Name matching: candidates, analysts' decisions, and merging two entities
+# --------------------------------------------------------------------------------------------
+
+MATCHABLE_ENTITIES = _q(
+    "matchable_entities",
+    """
+MATCH (e:Entity)
+WHERE e.retired_on IS NULL
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  RETURN collect(r.uid) AS records
+}
+RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
+       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
+       coalesce(e.identifiers, []) AS identifiers, records
+ORDER BY uid
+""",
+    "Entities with their names, aliases, identifiers and records, for proposing name matches.",
+)
+
+UPSERT_DECISION = _q(
+    "upsert_decision",
+    """
+MERGE (d:Decision {key: $key})
+SET d.record_a = $record_a, d.record_b = $record_b, d.verdict = $verdict,
+    d.decided_at = $now, d.note = $note, d.score = $score
+""",
+    "Record an analyst's accept or reject of a proposed match between two records' entities.",
+    write=True,
+    key="a|b",
+    record_a="a",
+    record_b="b",
+    verdict="accept",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    note=None,
+    score=0.95,
+)
+
+DECISIONS = _q(
+    "decisions",
+    """
+MATCH (d:Decision)
+OPTIONAL MATCH (:Record {uid: d.record_a})-[:DESCRIBES]->(a:Entity)
+OPTIONAL MATCH (:Record {uid: d.record_b})-[:DESCRIBES]->(b:Entity)
+RETURN d.key AS key, d.record_a AS record_a, d.record_b AS record_b, d.verdict AS verdict,
+       d.decided_at AS decided_at, d.note AS note, d.score AS score,
+       a.uid AS entity_a, b.uid AS entity_b, a.name AS name_a, b.name AS name_b
+ORDER BY decided_at, key
+""",
+    "Analysts' match decisions with the entities their records describe now.",
+)
+
+MOVE_DESCRIBES = _q(
+    "move_describes",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})<-[x:DESCRIBES]-(n:Record)
+DELETE x
+CREATE (n)-[:DESCRIBES]->(k)
+""",
+    "Merging two entities: the records of $drop move to $keep.",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_IDENTIFIES = _q(
+    "move_identifies",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})<-[x:IDENTIFIES]-(n:Identifier)
+DELETE x
+MERGE (n)-[:IDENTIFIES]->(k)
+""",
+    "Merging two entities: the identifiers of $drop move to $keep.",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_REGISTERED_AT = _q(
+    "move_registered_at",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})-[x:REGISTERED_AT]->(n:Address)
+DELETE x
+MERGE (k)-[:REGISTERED_AT]->(n)
+""",
+    "Merging two entities: the addresses of $drop move to $keep.",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_OWNS_OUT = _q(
+    "move_owns_out",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})-[x:OWNS]->(n)
+WITH k, n, x, properties(x) AS props
+DELETE x
+WITH k, n, props
+WHERE n <> k
+CREATE (k)-[y:OWNS]->(n)
+SET y = props
+""",
+    "Merging two entities: OWNS relationships (outgoing) of $drop move to $keep "
+    "(a link between the two disappears).",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_OWNS_IN = _q(
+    "move_owns_in",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})<-[x:OWNS]-(n)
+WITH k, n, x, properties(x) AS props
+DELETE x
+WITH k, n, props
+WHERE n <> k
+CREATE (n)-[y:OWNS]->(k)
+SET y = props
+""",
+    "Merging two entities: OWNS relationships (ingoing) of $drop move to $keep "
+    "(a link between the two disappears).",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_OFFICER_OF_OUT = _q(
+    "move_officer_of_out",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})-[x:OFFICER_OF]->(n)
+WITH k, n, x, properties(x) AS props
+DELETE x
+WITH k, n, props
+WHERE n <> k
+CREATE (k)-[y:OFFICER_OF]->(n)
+SET y = props
+""",
+    "Merging two entities: OFFICER_OF relationships (outgoing) of $drop move to $keep "
+    "(a link between the two disappears).",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_OFFICER_OF_IN = _q(
+    "move_officer_of_in",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})<-[x:OFFICER_OF]-(n)
+WITH k, n, x, properties(x) AS props
+DELETE x
+WITH k, n, props
+WHERE n <> k
+CREATE (n)-[y:OFFICER_OF]->(k)
+SET y = props
+""",
+    "Merging two entities: OFFICER_OF relationships (ingoing) of $drop move to $keep "
+    "(a link between the two disappears).",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+MOVE_SUBJECT_TO_OUT = _q(
+    "move_subject_to_out",
+    """
+MATCH (k:Entity {uid: $keep})
+MATCH (d:Entity {uid: $drop})-[x:SUBJECT_TO]->(n)
+WITH k, n, x, properties(x) AS props
+DELETE x
+WITH k, n, props
+WHERE n <> k
+CREATE (k)-[y:SUBJECT_TO]->(n)
+SET y = props
+""",
+    "Merging two entities: SUBJECT_TO relationships (outgoing) of $drop move to $keep "
+    "(a link between the two disappears).",
+    write=True,
+    keep="a",
+    drop="b",
+)
+
+DELETE_ENTITY = _q(
+    "delete_entity",
+    """
+MATCH (d:Entity {uid: $drop})
+DETACH DELETE d
+""",
+    "Merging two entities: the emptied entity goes.",
+    write=True,
+    drop="b",
+)
+
+MERGE_MOVES: tuple[Query, ...] = tuple(
+    LIBRARY[name]
+    for name in (
+        "move_describes", "move_identifies", "move_registered_at", "move_owns_out", "move_owns_in",
+        "move_officer_of_out", "move_officer_of_in", "move_subject_to_out", "delete_entity",
+    )
+)
+
 # ---- Refresh (per-source replacement, run ledger) -------------------------------------------
 # ``ownership refresh`` (ownership/refresh). After a source imports, everything the new data
 # contains is stamped with the run's id (``last_seen_run``) and un-retired; what of that source

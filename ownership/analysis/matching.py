@@ -1,0 +1,173 @@
+"""Name matching (``ownership matches``): candidates with a score, never a silent merge.
+
+Strong identifiers merge records automatically at import (:mod:`ownership.loader`). Names only
+*propose*: two entities of the same kind whose names, stripped of legal forms (K.K., 株式会社,
+Pte. Ltd., ООО/OOO …) and transliterated, are similar enough become a candidate with a score.
+An analyst accepts (the two entities are merged, every record and link kept) or rejects (the
+pair is never proposed again). Decisions are stored in the graph by *record* keys, which are
+stable, and re-applied after every import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from normality import latinize_text
+from rapidfuzz import fuzz
+from rigour.names import remove_org_types
+
+from ownership import cypher
+from ownership.graph import Graph
+from ownership.text import normalize
+
+DEFAULT_THRESHOLD = 0.9
+# Japanese legal forms, which rigour does not strip (in native script and romanized).
+_JP_FORMS = re.compile(
+    r"株式会社|有限会社|合同会社|合名会社|合資会社|\b(?:kabushiki ?[kg]aisha|yugen ?kaisha|godo ?kaisha|k ?k|g ?k)\b"
+)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def name_key(name: str) -> str:
+    """The part of a name that identifies: no case, accents, punctuation or legal form."""
+    text = normalize(name)
+    text = _JP_FORMS.sub(" ", text)
+    if _CYRILLIC.search(text):  # compare Cyrillic and Latin spellings of Russian names
+        text = normalize(latinize_text(text))
+    text = remove_org_types(text)
+    return " ".join(text.split())
+
+
+@dataclass
+class Candidate:
+    """Two entities that may be one."""
+
+    a: dict[str, Any]
+    b: dict[str, Any]
+    score: float
+    reason: str
+
+    @property
+    def key(self) -> str:
+        return decision_key(self.a["records"][0], self.b["records"][0])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a["uid"],
+            "a_name": self.a["name"],
+            "a_jurisdiction": self.a["jurisdiction"],
+            "b": self.b["uid"],
+            "b_name": self.b["name"],
+            "b_jurisdiction": self.b["jurisdiction"],
+            "score": round(self.score, 3),
+            "reason": self.reason,
+        }
+
+
+def decision_key(record_a: str, record_b: str) -> str:
+    return "|".join(sorted((record_a, record_b)))
+
+
+def _conflicting(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Both carry a register number (or LEI, INN) of the same scheme, and they differ."""
+    schemes_a: dict[str, set[str]] = defaultdict(set)
+    for ident in a["identifiers"]:
+        scheme, _, value = ident.rpartition(":")
+        schemes_a[scheme].add(value)
+    for ident in b["identifiers"]:
+        scheme, _, value = ident.rpartition(":")
+        if scheme in schemes_a and value not in schemes_a[scheme]:
+            return True
+    return False
+
+
+def candidates(graph: Graph, threshold: float = DEFAULT_THRESHOLD, limit: int = 200) -> list[Candidate]:
+    """Pairs of entities whose names match at ``threshold`` or better, best first."""
+    entities = [e for e in graph.read(cypher.MATCHABLE_ENTITIES) if e["records"]]
+    rejected = {d["key"] for d in graph.read(cypher.DECISIONS) if d["verdict"] == "reject"}
+    keys: dict[str, list[str]] = {}
+    blocks: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, token) -> entities
+    for index, entity in enumerate(entities):
+        names = {name_key(n) for n in [*entity["names"], *entity["aliases"]] if n}
+        keys[entity["uid"]] = sorted(n for n in names if n)
+        for key in keys[entity["uid"]]:
+            for token in key.split():
+                if len(token) >= 3:
+                    blocks[(entity["kind"], token)].add(index)
+    seen: set[tuple[int, int]] = set()
+    found: list[Candidate] = []
+    for members in blocks.values():
+        if len(members) > 200:  # a token as common as "holdings": no evidence on its own
+            continue
+        ordered = sorted(members)
+        for i, left in enumerate(ordered):
+            for right in ordered[i + 1 :]:
+                if (left, right) in seen:
+                    continue
+                seen.add((left, right))
+                a, b = entities[left], entities[right]
+                if a["jurisdiction"] and b["jurisdiction"] and a["jurisdiction"] != b["jurisdiction"]:
+                    continue
+                if _conflicting(a, b):
+                    continue
+                score, pair = max(
+                    ((fuzz.token_sort_ratio(x, y) / 100.0, (x, y)) for x in keys[a["uid"]] for y in keys[b["uid"]]),
+                    default=(0.0, ("", "")),
+                )
+                if score < threshold:
+                    continue
+                candidate = Candidate(a, b, score, f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}")
+                if candidate.key not in rejected:
+                    found.append(candidate)
+    found.sort(key=lambda c: (-c.score, c.a["uid"], c.b["uid"]))
+    return found[:limit]
+
+
+def decide(graph: Graph, uid_a: str, uid_b: str, verdict: str, note: str | None = None) -> str:
+    """Record ``accept`` or ``reject`` for two entities (by their uids); accept merges them."""
+    if verdict not in ("accept", "reject"):
+        raise ValueError("a decision is accept or reject")
+    entities = {e["uid"]: e for e in graph.read(cypher.MATCHABLE_ENTITIES)}
+    missing = [uid for uid in (uid_a, uid_b) if uid not in entities or not entities[uid]["records"]]
+    if missing:
+        raise ValueError(f"no entity {missing[0]!r}")
+    if uid_a == uid_b:
+        raise ValueError("an entity cannot be matched with itself")
+    record_a, record_b = entities[uid_a]["records"][0], entities[uid_b]["records"][0]
+    key = decision_key(record_a, record_b)
+    graph.write(
+        cypher.UPSERT_DECISION,
+        key=key,
+        record_a=record_a,
+        record_b=record_b,
+        verdict=verdict,
+        now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        note=note,
+        score=None,
+    )
+    if verdict == "accept":
+        apply_decisions(graph)
+    return key
+
+
+def apply_decisions(graph: Graph) -> int:
+    """Merge the entities of every accepted decision that are still apart; returns how many.
+
+    Run after each import, so a decision survives re-imports of either source.
+    """
+    merged = 0
+    for decision in graph.read(cypher.DECISIONS):
+        a, b = decision["entity_a"], decision["entity_b"]
+        if decision["verdict"] != "accept" or not a or not b or a == b:
+            continue
+        keep, drop = sorted((a, b))
+        with graph.transaction() as tx:
+            for statement in cypher.MERGE_MOVES:
+                tx.run(statement, keep=keep, drop=drop)
+            tx.run(cypher.MERGE_RECORDS, uids=[keep])
+        merged += 1
+    return merged
