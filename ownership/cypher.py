@@ -950,160 +950,57 @@ ORDER BY decided_at, key
     "Analysts' match decisions with the entities their records describe now.",
 )
 
-MOVE_DESCRIBES = _q(
-    "move_describes",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})<-[x:DESCRIBES]-(n:Record)
-DELETE x
-CREATE (n)-[:DESCRIBES]->(k)
-""",
-    "Merging two entities: the records of $drop move to $keep.",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_IDENTIFIES = _q(
-    "move_identifies",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})<-[x:IDENTIFIES]-(n:Identifier)
-DELETE x
-MERGE (n)-[:IDENTIFIES]->(k)
-""",
-    "Merging two entities: the identifiers of $drop move to $keep.",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_REGISTERED_AT = _q(
-    "move_registered_at",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})-[x:REGISTERED_AT]->(n:Address)
-DELETE x
-MERGE (k)-[:REGISTERED_AT]->(n)
-""",
-    "Merging two entities: the addresses of $drop move to $keep.",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_OWNS_OUT = _q(
-    "move_owns_out",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})-[x:OWNS]->(n)
-WITH k, n, x, properties(x) AS props
-DELETE x
-WITH k, n, props
-WHERE n <> k
-CREATE (k)-[y:OWNS]->(n)
-SET y = props
-""",
-    "Merging two entities: OWNS relationships (outgoing) of $drop move to $keep "
-    "(a link between the two disappears).",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_OWNS_IN = _q(
-    "move_owns_in",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})<-[x:OWNS]-(n)
-WITH k, n, x, properties(x) AS props
-DELETE x
-WITH k, n, props
-WHERE n <> k
-CREATE (n)-[y:OWNS]->(k)
-SET y = props
-""",
-    "Merging two entities: OWNS relationships (ingoing) of $drop move to $keep "
-    "(a link between the two disappears).",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_OFFICER_OF_OUT = _q(
-    "move_officer_of_out",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})-[x:OFFICER_OF]->(n)
-WITH k, n, x, properties(x) AS props
-DELETE x
-WITH k, n, props
-WHERE n <> k
-CREATE (k)-[y:OFFICER_OF]->(n)
-SET y = props
-""",
-    "Merging two entities: OFFICER_OF relationships (outgoing) of $drop move to $keep "
-    "(a link between the two disappears).",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_OFFICER_OF_IN = _q(
-    "move_officer_of_in",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})<-[x:OFFICER_OF]-(n)
-WITH k, n, x, properties(x) AS props
-DELETE x
-WITH k, n, props
-WHERE n <> k
-CREATE (n)-[y:OFFICER_OF]->(k)
-SET y = props
-""",
-    "Merging two entities: OFFICER_OF relationships (ingoing) of $drop move to $keep "
-    "(a link between the two disappears).",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-MOVE_SUBJECT_TO_OUT = _q(
-    "move_subject_to_out",
-    """
-MATCH (k:Entity {uid: $keep})
-MATCH (d:Entity {uid: $drop})-[x:SUBJECT_TO]->(n)
-WITH k, n, x, properties(x) AS props
-DELETE x
-WITH k, n, props
-WHERE n <> k
-CREATE (k)-[y:SUBJECT_TO]->(n)
-SET y = props
-""",
-    "Merging two entities: SUBJECT_TO relationships (outgoing) of $drop move to $keep "
-    "(a link between the two disappears).",
-    write=True,
-    keep="a",
-    drop="b",
-)
-
-DELETE_ENTITY = _q(
-    "delete_entity",
-    """
+# Merging entity $drop into $keep moves each kind of link. Relationship types cannot be
+# parameters, so there is one statement per type and direction, built here from a fixed table.
+_MOVE_LINKS = {
+    "move_describes": ("(d)<-[x:DESCRIBES]-(n:Record)", "CREATE (n)-[:DESCRIBES]->(k)"),
+    "move_identifies": ("(d)<-[x:IDENTIFIES]-(n:Identifier)", "MERGE (n)-[:IDENTIFIES]->(k)"),
+    "move_registered_at": ("(d)-[x:REGISTERED_AT]->(n:Address)", "MERGE (k)-[:REGISTERED_AT]->(n)"),
+}
+_MOVE_PROPERTIED = {  # links with properties of their own: copied, and dropped if they would loop
+    "move_owns_out": ("(d)-[x:OWNS]->(n)", "CREATE (k)-[y:OWNS]->(n)"),
+    "move_owns_in": ("(d)<-[x:OWNS]-(n)", "CREATE (n)-[y:OWNS]->(k)"),
+    "move_officer_of_out": ("(d)-[x:OFFICER_OF]->(n)", "CREATE (k)-[y:OFFICER_OF]->(n)"),
+    "move_officer_of_in": ("(d)<-[x:OFFICER_OF]-(n)", "CREATE (n)-[y:OFFICER_OF]->(k)"),
+    "move_subject_to_out": ("(d)-[x:SUBJECT_TO]->(n)", "CREATE (k)-[y:SUBJECT_TO]->(n)"),
+}
+MERGE_MOVES: tuple[Query, ...] = (
+    *(
+        _q(
+            name,
+            f"MATCH (k:Entity {{uid: $keep}})\nMATCH (d:Entity {{uid: $drop}})\n"
+            f"MATCH {pattern}\nDELETE x\n{create}",
+            f"Merging two entities ({name}): these links of $drop move to $keep.",
+            write=True,
+            keep="a",
+            drop="b",
+        )
+        for name, (pattern, create) in _MOVE_LINKS.items()
+    ),
+    *(
+        _q(
+            name,
+            f"MATCH (k:Entity {{uid: $keep}})\nMATCH (d:Entity {{uid: $drop}})\n"
+            f"MATCH {pattern}\nWITH k, n, x, properties(x) AS props\nDELETE x\n"
+            f"WITH k, n, props\nWHERE n <> k\n{create}\nSET y = props",
+            f"Merging two entities ({name}): these links of $drop move to $keep with their "
+            "properties; one between the two entities disappears.",
+            write=True,
+            keep="a",
+            drop="b",
+        )
+        for name, (pattern, create) in _MOVE_PROPERTIED.items()
+    ),
+    _q(
+        "delete_entity",
+        """
 MATCH (d:Entity {uid: $drop})
 DETACH DELETE d
 """,
-    "Merging two entities: the emptied entity goes.",
-    write=True,
-    drop="b",
-)
-
-MERGE_MOVES: tuple[Query, ...] = tuple(
-    LIBRARY[name]
-    for name in (
-        "move_describes", "move_identifies", "move_registered_at", "move_owns_out", "move_owns_in",
-        "move_officer_of_out", "move_officer_of_in", "move_subject_to_out", "delete_entity",
-    )
+        "Merging two entities: the emptied entity goes.",
+        write=True,
+        drop="b",
+    ),
 )
 
 # ---- Refresh (per-source replacement, run ledger) -------------------------------------------
