@@ -273,13 +273,13 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
 :param source => 'seed-registry';
 CALL () {
   MATCH (x:Record) WHERE x.source = $source AND x.retired_on IS NOT NULL
-  RETURN 'Record' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  RETURN head(labels(x)) AS kind, x.uid AS uid, x.retired_on AS retired_on
   UNION ALL
   MATCH ()-[x:OWNS|OFFICER_OF]->() WHERE x.source = $source AND x.retired_on IS NOT NULL
   RETURN type(x) AS kind, x.uid AS uid, x.retired_on AS retired_on
   UNION ALL
   MATCH (x:Sanction) WHERE x.source = $source AND x.retired_on IS NOT NULL
-  RETURN 'Sanction' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  RETURN head(labels(x)) AS kind, x.uid AS uid, x.retired_on AS retired_on
 }
 RETURN kind, uid, retired_on
 ORDER BY retired_on DESC, kind, uid;

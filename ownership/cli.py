@@ -37,6 +37,7 @@ from ownership.locks import Busy, exclusive
 from ownership.output import cell, to_csv, to_json, to_table
 from ownership.problems import InvalidData
 from ownership.readonly import NotReadOnly
+from ownership.refresh.command import refresh_command, runs_command
 from ownership.sources import FORMATS, UnknownFormat
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -141,6 +142,10 @@ def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[s
 @click.version_option(__version__, prog_name="ownership")
 def main() -> None:
     """Investigate corporate-ownership networks stored in Neo4j (or the embedded server)."""
+
+
+main.add_command(refresh_command)
+main.add_command(runs_command)
 
 
 # -- db --------------------------------------------------------------------------------------

@@ -1011,15 +1011,13 @@ DETACH DELETE d
 # that finds it different counts a change. Stamping and retiring run in one transaction per
 # source, keyed on the run id, so a run killed between import and stamping is repaired by the next.
 
-_REFRESH_STAMP = """
-WITH x, x.retired_on IS NOT NULL OR x.last_seen_run IS NULL AS added,
+_REFRESH_STAMP = """WITH x, x.retired_on IS NOT NULL OR x.last_seen_run IS NULL AS added,
      x.retired_on IS NULL AND x.seen_fingerprint IS NOT NULL
        AND x.seen_fingerprint <> x.fingerprint AS changed
 SET x.last_seen_run = $run_id, x.seen_fingerprint = x.fingerprint, x.retired_on = null,
     x.retired_run = null
 RETURN sum(CASE WHEN added THEN 1 ELSE 0 END) AS added,
-       sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed,
-       collect(CASE WHEN added THEN x.uid END) AS added_uids
+       sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed
 """
 
 REFRESH_STAMP_RECORDS = _q(
@@ -1028,7 +1026,8 @@ REFRESH_STAMP_RECORDS = _q(
 UNWIND $rows AS row
 MATCH (x:Record {uid: row.uid})
 """
-    + _REFRESH_STAMP,
+    + _REFRESH_STAMP.rstrip()
+    + ",\n       collect(CASE WHEN added THEN x.uid END) AS added_uids",
     "Refresh: stamp the records {uid} a source's new data contains with $run_id and un-retire "
     "them; counts those first seen or back (added) and those whose fingerprint changed since "
     "the last stamping (changed).",
@@ -1216,12 +1215,12 @@ REFRESH_FAIL_RUNS = _q(
     """
 UNWIND $run_ids AS run_id
 MATCH (r:Run {run_id: run_id})
-WHERE r.status = 'running'
-SET r.status = 'failed'
+SET r.status = $status
 """,
-    "Refresh: runs $run_ids that never finished (their process died) are failed.",
+    "Refresh: runs $run_ids that never finished (their process died) get $status (failed).",
     write=True,
     run_ids=[],
+    status="failed",
 )
 
 REFRESH_RUNS = _q(
@@ -1242,13 +1241,13 @@ REFRESH_RETIRED = _q(
     """
 CALL () {
   MATCH (x:Record) WHERE x.source = $source AND x.retired_on IS NOT NULL
-  RETURN 'Record' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  RETURN head(labels(x)) AS kind, x.uid AS uid, x.retired_on AS retired_on
   UNION ALL
   MATCH ()-[x:OWNS|OFFICER_OF]->() WHERE x.source = $source AND x.retired_on IS NOT NULL
   RETURN type(x) AS kind, x.uid AS uid, x.retired_on AS retired_on
   UNION ALL
   MATCH (x:Sanction) WHERE x.source = $source AND x.retired_on IS NOT NULL
-  RETURN 'Sanction' AS kind, x.uid AS uid, x.retired_on AS retired_on
+  RETURN head(labels(x)) AS kind, x.uid AS uid, x.retired_on AS retired_on
 }
 RETURN kind, uid, retired_on
 ORDER BY retired_on DESC, kind, uid

@@ -1,0 +1,235 @@
+"""The report of a refresh run (contract section 4), and what it compares.
+
+``--format json`` prints :meth:`RunReport.as_dict` exactly::
+
+    {"run_id", "started_at", "finished_at", "status": "ok"|"partial"|"failed",
+     "sources": [{"name", "status", "error", "added": {"entities", "relationships"},
+                  "removed": {…}, "changed": {…}}],
+     "chains_new": [chain…], "chains_gone": [chain…],
+     "newly_blocked": [entity…], "no_longer_blocked": [entity…]}
+
+Per source, *entities* counts the source's entity records and *relationships* its ownership and
+officer edges and sanction listings: *added* were created by this run (or first seen by a
+refresh, or back after having been retired), *changed* had their fingerprint change, *removed*
+were retired by this run. Chains (shape of ``ownership chains`` JSON, :meth:`Chain.as_dict`) are
+those of the ``[[watch]]`` entries, compared as of the run date before and after the run by their
+sequence of entity keys; blocked entities (:meth:`Finding.as_dict`) are compared by entity key.
+
+Each report is kept in ``OWNERSHIP_HOME/runs/<run_id>.json`` (see :mod:`ownership.refresh.ledger`,
+whose :func:`~ownership.refresh.ledger.load_reports` reads them back for the explorer).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership.analysis.chains import find_chains
+from ownership.analysis.sanctions import blocked_entities
+from ownership.graph import Graph
+from ownership.refresh.ledger import load_reports  # noqa: F401 (the explorer imports it here too)
+from ownership.refresh.replace import Changes, Counts
+from ownership.refresh.sources import RefreshConfig, Watch
+
+OK, PARTIAL, FAILED, RUNNING, PENDING = "ok", "partial", "failed", "running", "pending"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def new_run_id(started: dt.datetime) -> str:
+    """Sortable and unique: ``20240607T120000Z-1a2b3c``."""
+    return f"{started.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class SourceReport:
+    name: str
+    status: str = PENDING  # pending, running while the run works on it; then ok or failed
+    error: str | None = None
+    added: Counts = field(default_factory=Counts)
+    removed: Counts = field(default_factory=Counts)
+    changed: Counts = field(default_factory=Counts)
+
+    def record(self, changes: Changes) -> None:
+        self.added, self.removed, self.changed = changes.added, changes.removed, changes.changed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "error": self.error,
+            "added": self.added.as_dict(),
+            "removed": self.removed.as_dict(),
+            "changed": self.changed.as_dict(),
+        }
+
+
+@dataclass
+class Snapshot:
+    """Watched chains and blocked entities on one date, keyed for comparison."""
+
+    chains: dict[tuple[str, ...], dict[str, Any]]
+    blocked: dict[str, dict[str, Any]]
+
+
+def take_snapshot(graph: Graph, watches: list[Watch], as_of: dt.date) -> Snapshot:
+    chains: dict[tuple[str, ...], dict[str, Any]] = {}
+    for watch in watches:
+        for chain in find_chains(
+            graph, watch.from_country, watch.to_country, watch.via, as_of, watch.max_hops
+        ):
+            chains.setdefault(chain.key, chain.as_dict())
+    blocked = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
+    return Snapshot(chains, blocked)
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    started_at: dt.datetime
+    run_date: dt.date
+    sources: list[SourceReport] = field(default_factory=list)
+    finished_at: dt.datetime | None = None
+    status: str = RUNNING
+    chains_new: list[dict[str, Any]] = field(default_factory=list)
+    chains_gone: list[dict[str, Any]] = field(default_factory=list)
+    newly_blocked: list[dict[str, Any]] = field(default_factory=list)
+    no_longer_blocked: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, config: RefreshConfig, run_date: dt.date | None = None) -> RunReport:
+        started = now()
+        return cls(
+            run_id=new_run_id(started),
+            started_at=started,
+            run_date=run_date or dt.date.today(),
+            sources=[SourceReport(spec.name) for spec in config.sources],
+        )
+
+    def compare(self, before: Snapshot, after: Snapshot) -> None:
+        self.chains_new = [c for key, c in after.chains.items() if key not in before.chains]
+        self.chains_gone = [c for key, c in before.chains.items() if key not in after.chains]
+        self.newly_blocked = [f for uid, f in after.blocked.items() if uid not in before.blocked]
+        self.no_longer_blocked = [
+            f for uid, f in before.blocked.items() if uid not in after.blocked
+        ]
+
+    def finish(self, error: str | None = None) -> None:
+        """Close the run. With ``error`` the run itself failed: it is ``failed`` and the sources
+        it did not get to fail with that error."""
+        for source in self.sources:
+            if source.status in (PENDING, RUNNING):
+                source.status = FAILED
+                source.error = error or "not refreshed"
+        failed = sum(s.status == FAILED for s in self.sources)
+        self.status = OK if not failed else FAILED if failed == len(self.sources) else PARTIAL
+        if error:
+            self.status = FAILED
+        self.finished_at = now()
+
+    @property
+    def failed_sources(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.status == FAILED]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "status": self.status,
+            "sources": [s.as_dict() for s in self.sources],
+            "chains_new": self.chains_new,
+            "chains_gone": self.chains_gone,
+            "newly_blocked": self.newly_blocked,
+            "no_longer_blocked": self.no_longer_blocked,
+        }
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return f"{counts.get('entities', 0)} entities, {counts.get('relationships', 0)} relationships"
+
+
+def _chain_text(chain: dict[str, Any]) -> str:
+    path = " -> ".join(f"{e['name']} ({e.get('jurisdiction') or '?'})" for e in chain["entities"])
+    share = chain.get("effective_share")
+    return f"{path}  [effective share {share:g}%]" if share is not None else path
+
+
+def _entity_text(finding: dict[str, Any]) -> str:
+    return f"{finding['name']} ({finding['id']}): {finding['status']}"
+
+
+def render_text(report: dict[str, Any]) -> str:
+    """A report (as saved) for a terminal."""
+    lines = [
+        f"refresh {report['run_id']}: {report['status']}",
+        f"  started {report['started_at']}, finished {report.get('finished_at') or '-'}",
+    ]
+    for source in report["sources"]:
+        if source["status"] == OK:
+            lines.append(f"  source {source['name']}: ok")
+            for what in ("added", "changed", "removed"):
+                lines.append(f"    {what:<8} {_counts(source[what])}")
+        else:
+            lines.append(
+                f"  source {source['name']}: {source['status']}: {source.get('error') or ''}"
+            )
+    for key, title in (
+        ("chains_new", "new watched chains"),
+        ("chains_gone", "watched chains gone"),
+    ):
+        lines.append(f"  {title}: {len(report[key])}")
+        lines.extend(f"    {_chain_text(chain)}" for chain in report[key])
+    for key, title in (
+        ("newly_blocked", "newly blocked"),
+        ("no_longer_blocked", "no longer blocked"),
+    ):
+        lines.append(f"  {title}: {len(report[key])}")
+        lines.extend(f"    {_entity_text(finding)}" for finding in report[key])
+    return "\n".join(lines)
+
+
+def summary_row(report: dict[str, Any]) -> dict[str, Any]:
+    """One line of ``ownership runs``."""
+    sources = report.get("sources", [])
+    failed = [s["name"] for s in sources if s["status"] != OK]
+
+    def total(what: str) -> int:
+        return sum(s[what]["entities"] + s[what]["relationships"] for s in sources)
+
+    return {
+        "run_id": report["run_id"],
+        "started_at": report["started_at"],
+        "finished_at": report.get("finished_at"),
+        "status": report["status"],
+        "sources": f"{len(sources) - len(failed)}/{len(sources)} ok",
+        "failed": ", ".join(failed),
+        "added": total("added"),
+        "changed": total("changed"),
+        "removed": total("removed"),
+        "chains": f"+{len(report.get('chains_new', []))} -{len(report.get('chains_gone', []))}",
+        "blocked": f"+{len(report.get('newly_blocked', []))} "
+        f"-{len(report.get('no_longer_blocked', []))}",
+    }
+
+
+SUMMARY_COLUMNS = [
+    "run_id",
+    "started_at",
+    "finished_at",
+    "status",
+    "sources",
+    "added",
+    "changed",
+    "removed",
+    "chains",
+    "blocked",
+    "failed",
+]

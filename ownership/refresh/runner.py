@@ -1,0 +1,178 @@
+"""One refresh run: every source imported, replaced per source, compared, and recorded.
+
+:func:`run_refresh` takes the refresh lock, opens the graph, and for each ``[[source]]`` in turn
+
+1. fetches it when it is a URL (:mod:`ownership.refresh.fetch`);
+2. imports it with :func:`ownership.loader.import_paths` (validate, then one transaction);
+3. stamps what it contains and retires what it no longer contains (a second transaction,
+   :mod:`ownership.refresh.replace`).
+
+A source that fails at any step (unreadable, invalid, unknown format, download error, a
+statement the server rejects) is reported with its error and keeps its previous data; the others
+go on. Losing the graph server (:class:`~ownership.graph.GraphUnavailable`) ends the run: its
+report is saved as failed and the exception goes to the caller (the scheduler retries).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from ownership.analysis import matching
+from ownership.graph import Graph, GraphUnavailable
+from ownership.loader import import_paths
+from ownership.locks import exclusive
+from ownership.problems import InvalidData
+from ownership.refresh import ledger
+from ownership.refresh.fetch import cache_dir, fetch
+from ownership.refresh.lock import refresh_lock
+from ownership.refresh.replace import stamp_and_retire
+from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport, take_snapshot
+from ownership.refresh.sources import RefreshConfig, SourceSpec
+
+log = logging.getLogger("ownership.refresh")
+IMPORT_WAIT_S = 600.0  # how long a source waits for a manual ``ownership import`` to finish
+
+GraphFactory = Callable[[], Graph]
+
+
+def run_refresh(
+    config: RefreshConfig,
+    home: Path,
+    open_graph: GraphFactory,
+    run_date: dt.date | None = None,
+) -> RunReport:
+    """Refresh every source of ``config`` once; the report is also saved in ``home/runs``.
+
+    Raises :class:`~ownership.refresh.lock.RefreshLocked` when another refresh runs and
+    :class:`~ownership.graph.GraphUnavailable` when the graph cannot be reached (before the run
+    starts: nothing recorded; during it: the report is saved as failed first).
+    """
+    home = Path(home)
+    with refresh_lock(home):
+        graph = open_graph()
+        try:
+            return _run(graph, config, home, run_date)
+        finally:
+            graph.close()
+
+
+def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | None) -> RunReport:
+    report = RunReport.start(config, run_date)
+    log.info("refresh %s: %d sources from %s", report.run_id, len(config.sources), config.file)
+    try:
+        repaired = ledger.repair_interrupted(home)
+        graph.ensure_schema()
+        if repaired:
+            log.warning("runs %s had been interrupted: marked failed", ", ".join(repaired))
+            ledger.fail_runs(graph, repaired)
+        _save(home, report, graph)
+        before = take_snapshot(graph, config.watches, report.run_date)
+        for spec, source in zip(config.sources, report.sources, strict=True):
+            source.status = RUNNING
+            ledger.save_report(home, report.as_dict())
+            _refresh_source(graph, spec, source, home, report)
+            ledger.save_report(home, report.as_dict())
+        if any(s.status == OK for s in report.sources):
+            _apply_match_decisions(graph)
+        after = take_snapshot(graph, config.watches, report.run_date)
+        report.compare(before, after)
+        report.finish()
+    except BaseException as exc:  # the graph lost, a signal, a bug: the ledger says so first
+        reason = "interrupted" if not isinstance(exc, Exception) else describe(exc)
+        report.finish(f"run failed: {reason}")
+        ledger.save_report(home, report.as_dict())
+        if isinstance(exc, Exception) and not isinstance(exc, GraphUnavailable):
+            with contextlib.suppress(Exception):
+                ledger.record_run(graph, report.as_dict())
+        log.error("refresh %s failed: %s", report.run_id, reason)
+        raise
+    _save(home, report, graph)
+    log.info(
+        "refresh %s: %s (%d sources, %d failed)",
+        report.run_id,
+        report.status,
+        len(report.sources),
+        len(report.failed_sources),
+    )
+    return report
+
+
+def _save(home: Path, report: RunReport, graph: Graph) -> None:
+    document = report.as_dict()
+    ledger.save_report(home, document)
+    ledger.record_run(graph, document)
+
+
+def _refresh_source(
+    graph: Graph, spec: SourceSpec, source: SourceReport, home: Path, report: RunReport
+) -> None:
+    log.info("source %s: refreshing from %s", spec.name, spec.location)
+    try:
+        url = sha256 = None
+        if spec.url:
+            fetched = fetch(spec.url, cache_dir(home, spec.name), spec.timeout)
+            url, sha256 = spec.url, fetched.sha256
+            log.info(
+                "source %s: %s (sha256 %s)",
+                spec.name,
+                "not modified, cached copy reused" if fetched.not_modified else "downloaded",
+                fetched.sha256[:12],
+            )
+            paths = [Path(fetched.path)]
+        else:
+            paths = spec.local_paths()
+        with exclusive(home, "import", wait_s=IMPORT_WAIT_S):  # not with `ownership import`
+            summary = import_paths(graph, paths, spec.name, spec.format)
+            log.info("source %s: imported %d records", spec.name, summary.total_read)
+            changes = stamp_and_retire(
+                graph, paths, spec.name, spec.format, report.run_id, report.run_date, url, sha256
+            )
+    except GraphUnavailable:
+        raise
+    except Exception as exc:  # the source's own failure (data, files, download): reported
+        source.status = FAILED
+        source.error = describe(exc)
+        log.error("source %s: failed: %s", spec.name, source.error)
+        log.debug("source %s: failure details", spec.name, exc_info=True)
+        return
+    source.status = OK
+    source.record(changes)
+    log.info(
+        "source %s: ok; entities/relationships added %d/%d, changed %d/%d, removed %d/%d%s",
+        spec.name,
+        changes.added.entities,
+        changes.added.relationships,
+        changes.changed.entities,
+        changes.changed.relationships,
+        changes.removed.entities,
+        changes.removed.relationships,
+        f"; {changes.entities_retired} entities retired" if changes.entities_retired else "",
+    )
+
+
+def _apply_match_decisions(graph: Graph) -> None:
+    """Analysts' accepted name matches are re-applied after imports (as ``ownership import``
+    does); a failure here is logged, it does not fail the run."""
+    try:
+        merged = matching.apply_decisions(graph)
+    except GraphUnavailable:
+        raise
+    except Exception as exc:
+        log.error("re-applying accepted name matches failed: %s", describe(exc))
+        return
+    if merged:
+        log.info("re-applied %d accepted name matches", merged)
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason."""
+    if isinstance(exc, InvalidData):
+        return exc.summary()
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, OSError | ValueError) or type(exc).__module__.startswith("ownership"):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,644 @@
+"""The scheduled refresh (``ownership refresh``, contract section 4): per-source replacement,
+the change report, the run ledger, the lock, URL sources and the ``--every`` schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import ENTITY_HEADER, OWNERSHIP_HEADER, REPO, company, owns, person, write_csv
+
+from ownership import cypher
+from ownership.analysis.chains import find_chains
+from ownership.analysis.stats import graph_stats
+from ownership.cypher import Query
+from ownership.graph import Graph, GraphUnavailable
+from ownership.loader import import_paths
+from ownership.locks import exclusive
+from ownership.refresh import ledger, runner
+from ownership.refresh.command import refresh_command, runs_command
+from ownership.refresh.lock import RefreshLocked, refresh_lock
+from ownership.refresh.runner import run_refresh
+from ownership.refresh.schedule import Scheduler, parse_duration
+from ownership.refresh.sources import SourcesFileError, load_config
+
+TODAY = dt.date.today()
+YESTERDAY = TODAY - dt.timedelta(days=1)
+REPORT_KEYS = {
+    "run_id",
+    "started_at",
+    "finished_at",
+    "status",
+    "sources",
+    "chains_new",
+    "chains_gone",
+    "newly_blocked",
+    "no_longer_blocked",
+}
+SOURCE_KEYS = {"name", "status", "error", "added", "removed", "changed"}
+ZERO = {"entities": 0, "relationships": 0}
+
+RETIRED = Query(
+    "test_retired",
+    """
+CALL () {
+  MATCH (x:Record) WHERE x.retired_on IS NOT NULL RETURN x.uid AS uid, x.retired_on AS day
+  UNION ALL
+  MATCH (x:Entity) WHERE x.retired_on IS NOT NULL RETURN x.uid AS uid, x.retired_on AS day
+  UNION ALL
+  MATCH ()-[x]->() WHERE x.retired_on IS NOT NULL RETURN x.uid AS uid, x.retired_on AS day
+}
+RETURN uid, day ORDER BY uid
+""",
+    "test",
+)
+FINGERPRINTS = Query(
+    "test_fingerprints",
+    """
+CALL () {
+  MATCH (x:Record) WHERE x.source = $source RETURN x.uid AS uid, x.fingerprint AS fp
+  UNION ALL
+  MATCH ()-[x:OWNS]->() WHERE x.source = $source RETURN x.uid AS uid, x.fingerprint AS fp
+}
+RETURN uid, fp ORDER BY uid
+""",
+    "test",
+)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def home(settings, graph) -> Path:
+    """The session's OWNERSHIP_HOME with no run ledger, cache or lock left by another test."""
+    for name in ("runs", "cache"):
+        shutil.rmtree(settings.home / name, ignore_errors=True)
+    return settings.home
+
+
+class Borrowed(Graph):
+    """The session's connection, which a run must not close."""
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture()
+def borrow(graph) -> Callable[[], Graph]:
+    return lambda: Borrowed(graph.driver, graph.database, graph.embedded)
+
+
+@pytest.fixture()
+def invoke(cli_env) -> Callable[..., Result]:
+    runner = CliRunner()
+
+    def run(command, *args: str) -> Result:
+        return runner.invoke(command, list(args), env=cli_env, catch_exceptions=False)
+
+    return run
+
+
+def sources_toml(folder: Path, *sources: dict[str, str], watch: bool = True) -> Path:
+    lines = []
+    for source in sources:
+        lines.append("[[source]]")
+        lines.extend(f'{key} = "{value}"' for key, value in source.items())
+    if watch:
+        lines += ["[[watch]]", 'from = "JP"', 'to = "RU"']
+    path = folder / "sources.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def refresh_json(invoke, toml: Path, code: int = 0) -> dict:
+    result = invoke(refresh_command, "--sources", str(toml), "--format", "json")
+    assert result.exit_code == code, result.output
+    report = json.loads(result.stdout)
+    assert set(report) == REPORT_KEYS
+    assert all(set(s) == SOURCE_KEYS for s in report["sources"])
+    return report
+
+
+def chain_keys(chains: list[dict]) -> list[list[str]]:
+    return [[e["uid"] for e in chain["entities"]] for chain in chains]
+
+
+SCENARIO_ENTITIES = [
+    company("jp1", "JP", name="Tsubame Exchange K.K."),
+    company("sg1", "SG", name="Northbridge Pte"),
+    company("ru1", "RU", name="OOO Angara"),
+    company("jp2", "JP", name="Raijin K.K."),
+    company("ru2", "RU", name="OOO Sayan"),
+    company("gb1", "GB", name="Dormant Ltd"),
+    person("p1", "RU", name="Ivan Petrov"),
+]
+SCENARIO_OWNERSHIP = [
+    owns("jp1", "sg1", 100),
+    owns("sg1", "ru1", 60),
+    owns("jp2", "ru2", 40),
+    owns("p1", "jp2", 55),
+]
+SCENARIO_SANCTIONS = [{"entity_id": "p1", "authority": "OFAC", "program": "RUSSIA-EO14024"}]
+
+
+def scenario(make_dataset, name: str = "registry") -> Path:
+    return make_dataset(SCENARIO_ENTITIES, SCENARIO_OWNERSHIP, [], SCENARIO_SANCTIONS, name=name)
+
+
+# -- the sources file and durations (no graph) -------------------------------------------------
+
+
+def test_sources_file_is_checked_with_file_and_key(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nname = "a"\npath = "x"\n[[source]]\nname = "b"\nurl = "https://e.org/f.csv"\n'
+        'format = "ofac"\ntimeout = 5\n[[watch]]\nfrom = "jp"\nto = "RU"\nvia = ["sg"]\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert [(s.name, s.path, s.url, s.format) for s in config.sources] == [
+        ("a", "x", None, "auto"),
+        ("b", None, "https://e.org/f.csv", "ofac"),
+    ]
+    assert config.sources[0].base == tmp_path and config.sources[1].timeout == 5.0
+    assert (config.watches[0].from_country, config.watches[0].via) == ("JP", ("SG",))
+    bad = {
+        '[[source]]\nname = "a"\npath = "x"\n[[source]]\nname = "a"\npath = "y"\n': "already",
+        '[[source]]\nname = "a"\n': "exactly one of path and url",
+        '[[source]]\nname = "a"\npath = "x"\nfromat = "csv"\n': "unknown key 'fromat'",
+        '[[source]]\npath = "x"\n': "name is required",
+        '[[watch]]\nfrom = "JPN"\nto = "RU"\n': "[[watch]] #1 from",
+        '[[watch]]\nfrom = "JP"\nto = "RU"\nmax_hops = 99\n': "max_hops",
+        '[[source]]\nname = "a"\nurl = "ftp://x"\n': "url",
+        "[[source]\n": "not valid TOML",
+    }
+    for text, message in bad.items():
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(SourcesFileError) as caught:
+            load_config(path)
+        assert str(path) in str(caught.value) and message in str(caught.value), text
+    with pytest.raises(SourcesFileError, match="no such sources file"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_durations():
+    assert [parse_duration(t) for t in ("30s", "15m", "6h", "1d", "1h30m")] == [
+        30,
+        900,
+        21600,
+        86400,
+        5400,
+    ]
+    for text in ("", "6", "h", "-1h", "0s", "6 hours"):
+        with pytest.raises(ValueError):
+            parse_duration(text)
+
+
+# -- replacement and the change report ---------------------------------------------------------
+
+
+def test_two_runs_in_a_row_report_no_change(home, make_dataset, tmp_path, invoke):
+    scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry", "format": "csv"})
+    first = refresh_json(invoke, toml)
+    assert first["status"] == "ok"
+    [source] = first["sources"]
+    assert source["added"] == {"entities": 7, "relationships": 5}
+    assert chain_keys(first["chains_new"]) == [
+        ["reg:jp1", "reg:sg1", "reg:ru1"],
+        ["reg:jp2", "reg:ru2"],
+    ]
+    assert {f["id"] for f in first["newly_blocked"]} == {"p1", "jp2"}
+
+    second = refresh_json(invoke, toml)
+    assert second["status"] == "ok" and second["run_id"] != first["run_id"]
+    [source] = second["sources"]
+    assert (source["added"], source["changed"], source["removed"]) == (ZERO, ZERO, ZERO)
+    assert second["chains_new"] == second["chains_gone"] == []
+    assert second["newly_blocked"] == second["no_longer_blocked"] == []
+    # the ledger: files (full reports) and Run nodes, newest first
+    saved = ledger.load_reports(home)
+    assert [r["run_id"] for r in saved] == [second["run_id"], first["run_id"]]
+    assert saved[0] == second
+    result = invoke(runs_command, "--format", "json")
+    assert [r["run_id"] for r in json.loads(result.stdout)] == [second["run_id"], first["run_id"]]
+    table = invoke(runs_command).stdout
+    assert second["run_id"] in table.splitlines()[2] and "1/1 ok" in table
+
+
+def test_an_edited_source_reports_exactly_its_changes(home, graph, make_dataset, tmp_path, invoke):
+    folder = scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    refresh_json(invoke, toml)
+
+    # remove sg1 -> ru1 (the watched chain), change p1's share in jp2, drop the dormant company
+    edited = [owns("jp1", "sg1", 100), owns("jp2", "ru2", 40), owns("p1", "jp2", 45)]
+    write_csv(folder / "ownership.csv", OWNERSHIP_HEADER, edited)
+    entities = [e for e in SCENARIO_ENTITIES if e["id"] != "gb1"]
+    write_csv(folder / "entities.csv", ENTITY_HEADER, entities)
+    report = refresh_json(invoke, toml)
+    [source] = report["sources"]
+    assert source["added"] == ZERO
+    assert source["changed"] == {"entities": 0, "relationships": 1}
+    assert source["removed"] == {"entities": 1, "relationships": 1}
+    assert chain_keys(report["chains_gone"]) == [["reg:jp1", "reg:sg1", "reg:ru1"]]
+    assert report["chains_new"] == []
+    assert [f["id"] for f in report["no_longer_blocked"]] == ["jp2"]  # 45 % < 50 %
+    retired = graph.read(RETIRED)
+    [gone_edge] = [row["uid"] for row in retired if "sg1" in row["uid"] and "ru1" in row["uid"]]
+    assert sorted((row["uid"], row["day"]) for row in retired) == sorted(
+        [("reg:gb1", TODAY), ("reg:gb1", TODAY), (gone_edge, TODAY)]  # the record and its entity
+    )
+
+    # kept for as-of queries before the run date, gone on and after it
+    def keys(as_of: dt.date) -> list[list[str]]:
+        return chain_keys([c.as_dict() for c in find_chains(graph, "JP", "RU", as_of=as_of)])
+
+    assert keys(YESTERDAY) == [["reg:jp1", "reg:sg1", "reg:ru1"], ["reg:jp2", "reg:ru2"]]
+    assert keys(TODAY) == [["reg:jp2", "reg:ru2"]]
+
+    # the row comes back: un-retired, reported as added, the chain is new again
+    write_csv(folder / "ownership.csv", OWNERSHIP_HEADER, [*edited, owns("sg1", "ru1", 60)])
+    report = refresh_json(invoke, toml)
+    [source] = report["sources"]
+    assert source["added"] == {"entities": 0, "relationships": 1}
+    assert source["removed"] == source["changed"] == ZERO
+    assert chain_keys(report["chains_new"]) == [["reg:jp1", "reg:sg1", "reg:ru1"]]
+    assert set(row["uid"] for row in graph.read(RETIRED)) == {"reg:gb1"}
+    assert keys(TODAY) == keys(YESTERDAY)
+
+
+def test_a_corrupt_source_keeps_its_data_and_the_others_go_on(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    good = make_dataset(
+        [company("jp1", "JP"), company("ru1", "RU")], [owns("jp1", "ru1", 100)], name="good"
+    )
+    bad = make_dataset(
+        [company("sg1", "SG"), company("ru9", "RU")], [owns("sg1", "ru9", 70)], name="bad"
+    )
+    toml = sources_toml(tmp_path, {"name": "good", "path": "good"}, {"name": "bad", "path": "bad"})
+    refresh_json(invoke, toml)
+    before = graph.read(FINGERPRINTS, source="bad")
+
+    (bad / "entities.csv").write_text("id,type,name\nsg1,spaceship,\n", encoding="utf-8")
+    write_csv(good / "ownership.csv", OWNERSHIP_HEADER, [owns("jp1", "ru1", 90)])
+    result = invoke(refresh_command, "--sources", str(toml), "--format", "json")
+    assert result.exit_code == 1
+    assert "1 of 2 sources failed: bad: " in result.stderr
+    report = json.loads(result.stdout)
+    assert report["status"] == "partial"
+    by_name = {s["name"]: s for s in report["sources"]}
+    assert by_name["good"]["status"] == "ok" and by_name["good"]["error"] is None
+    assert by_name["good"]["changed"] == {"entities": 0, "relationships": 1}
+    assert by_name["bad"]["status"] == "failed"
+    assert (
+        "problem" in by_name["bad"]["error"] and "nothing was imported" in by_name["bad"]["error"]
+    )
+    assert by_name["bad"]["removed"] == ZERO
+    assert graph.read(FINGERPRINTS, source="bad") == before  # previous data unchanged, not retired
+    assert graph.read(RETIRED) == []
+    assert len(find_chains(graph, "SG", "RU", as_of=TODAY)) == 1
+
+    # every source failing (here: one missing, one unknown format) is status failed
+    toml = sources_toml(
+        tmp_path,
+        {"name": "bad", "path": "nowhere"},
+        {"name": "good", "path": "good", "format": "nonesuch"},
+    )
+    report = refresh_json(invoke, toml, code=1)
+    assert report["status"] == "failed"
+    errors = [s["error"] for s in report["sources"]]
+    assert "no such file or folder" in errors[0] and "unknown format 'nonesuch'" in errors[1]
+    assert graph.read(RETIRED) == []
+
+
+def test_a_run_killed_between_import_and_stamping_is_repaired(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    folder = scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    refresh_json(invoke, toml)
+    edited = [owns("jp1", "sg1", 100), owns("jp2", "ru2", 40), owns("p1", "jp2", 45)]
+    write_csv(folder / "ownership.csv", OWNERSHIP_HEADER, edited)
+    import_paths(graph, [folder], "reg")  # the import committed, then the process died
+
+    report = refresh_json(invoke, toml)
+    [source] = report["sources"]
+    assert (source["added"], source["changed"], source["removed"]) == (
+        ZERO,
+        {"entities": 0, "relationships": 1},
+        {"entities": 0, "relationships": 1},
+    )
+    assert chain_keys(report["chains_gone"]) == [["reg:jp1", "reg:sg1", "reg:ru1"]]
+    assert [r["kind"] for r in graph.read(cypher.REFRESH_RETIRED, source="reg")] == ["OWNS"]
+
+
+# -- robustness: a killed run, two runs at once -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_dataset(tmp_path_factory) -> Path:
+    from bench.generate import generate
+
+    folder = tmp_path_factory.mktemp("bench") / "registry"
+    generate(folder, companies=1000)
+    return folder
+
+
+def subprocess_env(cli_env: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    return {**env, **cli_env}
+
+
+def test_a_killed_run_is_repaired_by_the_next(home, graph, big_dataset, tmp_path, cli_env, borrow):
+    toml = sources_toml(tmp_path, {"name": "bench", "path": str(big_dataset)}, watch=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ownership.refresh", "--sources", str(toml)],
+        cwd=REPO,
+        env=subprocess_env(cli_env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not any(
+            s["status"] == "running" for r in ledger.load_reports(home) for s in r["sources"]
+        ):
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the refresh never started its source"
+            time.sleep(0.05)
+        time.sleep(1.0)  # inside the import transaction
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    [killed] = ledger.load_reports(home)
+    assert killed["status"] == "running"
+
+    report = run_refresh(load_config(toml), home, borrow)
+    assert report.status == "ok"
+    repaired = ledger.load_report(home, killed["run_id"])
+    assert repaired is not None and repaired["status"] == "failed"
+    assert repaired["sources"][0]["error"].startswith("interrupted")
+    runs = {
+        r["run_id"]: r["status"]
+        for r in graph.read(
+            Query("t", "MATCH (r:Run) RETURN r.run_id AS run_id, r.status AS status", "")
+        )
+    }
+    assert runs == {killed["run_id"]: "failed", report.run_id: "ok"}
+    assert graph.read(RETIRED) == []
+
+    def without_runs(stats: dict) -> dict:
+        return {**stats, "nodes": {k: v for k, v in stats["nodes"].items() if k != "Run"}}
+
+    refreshed = without_runs(graph_stats(graph))
+    graph.write(Query("wipe", "MATCH (n) DETACH DELETE n", "", write=True))
+    import_paths(graph, [big_dataset], "bench")
+    assert refreshed == graph_stats(graph)
+
+
+def test_two_concurrent_runs_one_gets_the_lock(
+    home, make_dataset, tmp_path, invoke, borrow, monkeypatch
+):
+    scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    holding, release = threading.Event(), threading.Event()
+    reports = []
+
+    def slow_graph() -> Graph:  # the first run holds the lock while it "connects"
+        holding.set()
+        release.wait(30)
+        return borrow()
+
+    first = threading.Thread(
+        target=lambda: reports.append(run_refresh(load_config(toml), home, slow_graph))
+    )
+    first.start()
+    try:
+        assert holding.wait(30)
+        result = invoke(refresh_command, "--sources", str(toml))
+        assert result.exit_code == 1
+        assert f"another refresh is running (pid {os.getpid()})" in result.stderr
+        with pytest.raises(RefreshLocked):
+            with refresh_lock(home):
+                pass
+    finally:
+        release.set()
+        first.join(60)
+    [report] = reports
+    assert report.status == "ok"
+    assert [r["run_id"] for r in ledger.load_reports(home)] == [report.run_id]
+    with refresh_lock(home):  # released
+        pass
+
+    # a manual `ownership import` in progress: the source waits for it, then gives up
+    monkeypatch.setattr(runner, "IMPORT_WAIT_S", 0.3)
+    with exclusive(home, "import"):
+        busy = run_refresh(load_config(toml), home, borrow)
+    assert busy.status == "failed"
+    assert busy.sources[0].error.startswith(f"another import is running (pid {os.getpid()})")
+
+
+# -- URL sources ---------------------------------------------------------------------------------
+
+
+def sdn_row(ent: int, name: str, program: str = "SDGT") -> str:
+    empty = ",".join(["-0- "] * 7)
+    return f'{ent},"{name}",-0- ,"{program}",{empty},-0- \r\n'
+
+
+class Server:
+    """A local HTTP server on 127.0.0.1 with ETags, recording what it was asked."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.requests: list[tuple[str, str | None, int]] = []  # path, If-None-Match, status
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                file = server.root / self.path.lstrip("/")
+                condition = self.headers.get("If-None-Match")
+                if not file.is_file():
+                    status, body = 404, b"not found"
+                else:
+                    body = file.read_bytes()
+                    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                    status = 304 if condition == etag else 200
+                server.requests.append((self.path, condition, status))
+                self.send_response(status)
+                if status != 304:
+                    if status == 200:
+                        self.send_header("ETag", etag)
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if status != 304:
+                    self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def server(tmp_path, monkeypatch) -> Iterator[Server]:
+    for key in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(key, raising=False)
+    root = tmp_path / "www"
+    root.mkdir()
+    served = Server(root)
+    yield served
+    served.close()
+
+
+def test_url_sources_are_cached_with_etags(home, graph, tmp_path, server, borrow, make_dataset):
+    sdn = server.root / "sdn.csv"
+    sdn.write_bytes((sdn_row(1, "ALPHA LTD") + sdn_row(2, "BETA LLC") + "\x1a").encode())
+    registry = make_dataset(
+        [company("jp1", "JP"), company("ru1", "RU")], [owns("jp1", "ru1", 100)], name="zipped"
+    )
+    with zipfile.ZipFile(server.root / "registry.zip", "w") as archive:
+        for file in registry.iterdir():
+            archive.write(file, f"registry/{file.name}")
+    toml = sources_toml(
+        tmp_path,
+        {"name": "ofac", "url": f"{server.url}/sdn.csv", "format": "ofac"},
+        {"name": "zipped", "url": f"{server.url}/registry.zip"},
+    )
+    config = load_config(toml)
+
+    first = run_refresh(config, home, borrow).as_dict()
+    assert first["status"] == "ok", first
+    ofac, zipped = first["sources"]
+    assert ofac["added"] == {"entities": 2, "relationships": 2}
+    assert zipped["added"] == {"entities": 2, "relationships": 1}
+    cache = home / "cache" / "ofac"
+    meta = json.loads((cache / "meta.json").read_text())
+    assert (cache / "sdn.csv").read_bytes() == sdn.read_bytes()
+    assert meta["sha256"] == hashlib.sha256(sdn.read_bytes()).hexdigest() and meta["etag"]
+    assert (home / "cache" / "zipped" / "unpacked" / "registry" / "entities.csv").is_file()
+    assert [status for path, _, status in server.requests] == [200, 200]
+
+    second = run_refresh(config, home, borrow).as_dict()  # 304: the cached copies are reused
+    assert second["status"] == "ok"
+    assert all(s["added"] == s["changed"] == s["removed"] == ZERO for s in second["sources"])
+    assert [(cond, status) for _, cond, status in server.requests[2:]] == [
+        (meta["etag"], 304),
+        (json.loads((home / "cache/zipped/meta.json").read_text())["etag"], 304),
+    ]
+
+    sdn.write_bytes((sdn_row(1, "ALPHA LTD") + "\x1a").encode())  # BETA is delisted
+    (server.root / "registry.zip").unlink()  # and the other source's server loses its file
+    third = run_refresh(config, home, borrow).as_dict()
+    assert third["status"] == "partial"
+    ofac, zipped = third["sources"]
+    assert ofac["removed"] == {"entities": 1, "relationships": 1}
+    assert zipped["status"] == "failed" and "HTTP 404" in zipped["error"]
+    assert (home / "cache" / "zipped" / "registry.zip").is_file()  # the good copy is kept
+    assert [status for _, _, status in server.requests[4:]] == [200, 404]
+
+
+# -- the schedule --------------------------------------------------------------------------------
+
+
+def test_every_runs_n_times_with_jitter_then_stops():
+    calls, sleeps = [], []
+    scheduler = Scheduler(lambda: calls.append(1), interval=3600, sleep=sleeps.append)
+    assert scheduler.run(max_runs=4) == 4
+    assert len(calls) == 4 and len(sleeps) == 3
+    assert all(3240 <= s <= 3960 for s in sleeps) and len(set(sleeps)) > 1
+
+    calls.clear()
+
+    def sleep_then_stop(seconds: float) -> None:  # what a SIGTERM during the sleep does
+        scheduler.stop.set()
+
+    scheduler = Scheduler(lambda: calls.append(1), interval=60, sleep=sleep_then_stop)
+    assert scheduler.run() == 1 and calls == [1]
+
+
+def test_a_database_that_is_down_is_retried_with_backoff(
+    home, make_dataset, tmp_path, borrow, caplog
+):
+    scenario(make_dataset)
+    config = load_config(sources_toml(tmp_path, {"name": "reg", "path": "registry"}))
+    attempts, sleeps, reports = [], [], []
+
+    def flaky_graph() -> Graph:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise GraphUnavailable("cannot reach the graph server at bolt://127.0.0.1:1")
+        return borrow()
+
+    scheduler = Scheduler(
+        lambda: reports.append(run_refresh(config, home, flaky_graph)), 21600, sleep=sleeps.append
+    )
+    with caplog.at_level("INFO", logger="ownership.refresh"):
+        assert scheduler.run(max_runs=2) == 2
+    assert sleeps[:2] == [5.0, 10.0] and 19440 <= sleeps[2] <= 23760 and len(sleeps) == 3
+    assert [r.status for r in reports] == ["ok", "ok"] and len(attempts) == 4
+    assert "graph unavailable (attempt 2)" in caplog.text and "Traceback" not in caplog.text
+    assert len(ledger.load_reports(home)) == 2  # attempts that never reached the graph: no run
+
+
+def test_every_stops_cleanly_on_sigterm(home, make_dataset, tmp_path, cli_env):
+    scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ownership.refresh",
+            "--sources",
+            str(toml),
+            "--every",
+            "1h",
+            "--format",
+            "json",
+        ],
+        cwd=REPO,
+        env=subprocess_env(cli_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        logged = []
+        while not logged or "next refresh in" not in logged[-1]:
+            logged.append(proc.stderr.readline())
+            assert logged[-1], "".join(logged)
+        line = proc.stdout.readline()  # one compact JSON report per run
+        assert json.loads(line)["status"] == "ok"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "SIGTERM received" in err and "schedule stopped after 1 runs" in err
+    assert "Traceback" not in "".join(logged) + err
