@@ -8,134 +8,41 @@ renders the result. Every failure ends with a non-zero exit and a one-line reaso
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
-from ownership import __version__
+from ownership import __version__, cypher
 from ownership.analysis import connections, flags, matching, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
-from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
+from ownership.analysis.entities import resolve
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
+from ownership.commandline import (
+    REPO_ROOT,
+    as_of_date,
+    as_of_option,
+    emit,
+    handle_errors,
+    max_hops_option,
+    open_graph,
+    output_option,
+)
 from ownership.config import ConfigError, Settings
-from ownership import cypher
-from ownership.cypher import MAX_HOPS_LIMIT
-from ownership.embedded import EmbeddedServer, EmbeddedServerError
-from ownership.graph import Graph, GraphUnavailable, QueryFailed
+from ownership.embedded import EmbeddedServer
 from ownership.loader import import_paths
-from ownership.locks import Busy, exclusive
-from ownership.output import cell, to_csv, to_json, to_table
-from ownership.problems import InvalidData
+from ownership.locks import exclusive
+from ownership.output import cell, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
-from ownership.sources import FORMATS, UnknownFormat
-
-F = TypeVar("F", bound=Callable[..., Any])
-EXPECTED_ERRORS = (
-    Busy,
-    ConfigError,
-    EntityNotFound,
-    AmbiguousEntity,
-    NotReadOnly,
-    EmbeddedServerError,
-    GraphUnavailable,
-    QueryFailed,
-    UnknownFormat,
-    ValueError,
-    OSError,
-)
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def fail(message: str, details: str | None = None) -> None:
-    """Exit 1 with a one-line reason (details, if any, on the lines after it)."""
-    click.echo(f"ownership: error: {message}", err=True)
-    if details:
-        click.echo(details, err=True)
-    sys.exit(1)
-
-
-def handle_errors(command: F) -> F:
-    """Turn the project's expected failures into a one-line message and exit status 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except InvalidData as exc:
-            fail(exc.summary(), exc.report())
-        except EXPECTED_ERRORS as exc:
-            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, _rest(exc))
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _rest(exc: Exception) -> str | None:
-    lines = str(exc).splitlines()
-    return "\n".join(lines[1:]) or None
-
-
-@contextmanager
-def open_graph() -> Iterator[Graph]:
-    graph = Graph.open(Settings.from_env())
-    try:
-        yield graph
-    finally:
-        graph.close()
-
-
-def as_of_option(command: F) -> F:
-    return click.option(
-        "--as-of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        default=None,
-        help="Date the question is asked for, YYYY-MM-DD (default: today).",
-    )(command)
-
-
-def output_option(*choices: str) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "output",
-        type=click.Choice(choices),
-        default=choices[0],
-        show_default=True,
-        help="Output format.",
-    )
-
-
-def max_hops_option(default: int) -> Callable[[F], F]:
-    return click.option(
-        "--max-hops",
-        type=click.IntRange(1, MAX_HOPS_LIMIT),
-        default=default,
-        show_default=True,
-        help="Longest chain followed.",
-    )
-
-
-def _date(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else dt.date.today()
-
-
-def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    """Print ``document`` as JSON, or ``rows`` as a table or CSV."""
-    if output == "json":
-        click.echo(to_json(document))
-    elif output == "csv":
-        click.echo(to_csv(rows, columns), nl=False)
-    else:
-        click.echo(to_table(rows, columns))
+from ownership.sources import FORMATS
 
 
 @click.group()
@@ -220,10 +127,17 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
     help="Input format.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--wait", type=click.FloatRange(0), default=600.0, show_default=True,
-              help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
+)
 @handle_errors
-def import_command(paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool, wait: float) -> None:
+def import_command(
+    paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool, wait: float
+) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
     bar: Any = None
@@ -277,7 +191,9 @@ def chains_command(
 ) -> None:
     """Ownership chains from one country to another, as of a date."""
     with open_graph() as graph:
-        chains = find_chains(graph, from_country, to_country, via_country, _date(as_of), max_hops)
+        chains = find_chains(
+            graph, from_country, to_country, via_country, as_of_date(as_of), max_hops
+        )
     rows = [
         {
             "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
@@ -288,7 +204,12 @@ def chains_command(
         }
         for c in chains
     ]
-    emit(output, [c.as_dict() for c in chains], rows, ["chain", "shares", "effective_share", "hops", "ids"])
+    emit(
+        output,
+        [c.as_dict() for c in chains],
+        rows,
+        ["chain", "shares", "effective_share", "hops", "ids"],
+    )
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -302,7 +223,9 @@ def stats_command(output: str) -> None:
     with open_graph() as graph:
         stats = graph_stats(graph)
     rows = [{"kind": "node", "name": k, "count": v} for k, v in stats["nodes"].items()]
-    rows += [{"kind": "relationship", "name": k, "count": v} for k, v in stats["relationships"].items()]
+    rows += [
+        {"kind": "relationship", "name": k, "count": v} for k, v in stats["relationships"].items()
+    ]
     emit(output, stats, rows, ["kind", "name", "count"])
 
 
@@ -368,8 +291,17 @@ def seed_registry() -> Path:
 
 # -- owners, subsidiaries --------------------------------------------------------------------
 
-HOLDING_COLUMNS = ["id", "name", "jurisdiction", "effective_share", "effective_share_min",
-                   "effective_share_max", "hops", "paths", "ultimate"]
+HOLDING_COLUMNS = [
+    "id",
+    "name",
+    "jurisdiction",
+    "effective_share",
+    "effective_share_min",
+    "effective_share_max",
+    "hops",
+    "paths",
+    "ultimate",
+]
 
 
 def _holdings_command(direction: str) -> Callable[..., None]:
@@ -382,48 +314,62 @@ def _holdings_command(direction: str) -> Callable[..., None]:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = find(graph, subject, _date(as_of), max_hops)
+            found = find(graph, subject, as_of_date(as_of), max_hops)
         rows = [h.as_dict() for h in found]
         emit(output, rows, rows, HOLDING_COLUMNS)
 
     return command
 
 
-main.command("owners", help="Everyone who owns ENTITY, directly or indirectly, with effective shares.")(
-    _holdings_command("owners")
-)
-main.command("subsidiaries", help="Everything ENTITY owns, directly or indirectly, with effective shares.")(
-    _holdings_command("subsidiaries")
-)
+main.command(
+    "owners", help="Everyone who owns ENTITY, directly or indirectly, with effective shares."
+)(_holdings_command("owners"))
+main.command(
+    "subsidiaries", help="Everything ENTITY owns, directly or indirectly, with effective shares."
+)(_holdings_command("subsidiaries"))
 
 
 # -- blocked ---------------------------------------------------------------------------------
 
 
 @main.command("blocked")
-@click.option("--rule", type=click.Choice(sorted(sanctions.RULES)), default="ofac", show_default=True,
-              help="ofac: 50 percent or more of shares; eu: more than 50 percent, or control.")
-@click.option("--authority", multiple=True, help="Count only these listing authorities (e.g. OFAC).")
+@click.option(
+    "--rule",
+    type=click.Choice(sorted(sanctions.RULES)),
+    default="ofac",
+    show_default=True,
+    help="ofac: 50 percent or more of shares; eu: more than 50 percent, or control.",
+)
+@click.option(
+    "--authority", multiple=True, help="Count only these listing authorities (e.g. OFAC)."
+)
 @as_of_option
 @output_option("table", "json", "csv")
 @handle_errors
-def blocked_command(rule: str, authority: tuple[str, ...], as_of: dt.datetime | None, output: str) -> None:
+def blocked_command(
+    rule: str, authority: tuple[str, ...], as_of: dt.datetime | None, output: str
+) -> None:
     """Listed entities and those the 50 percent rule blocks, with the stakes that justify it."""
     with open_graph() as graph:
-        found = sanctions.blocked_entities(graph, _date(as_of), rule, authority)
+        found = sanctions.blocked_entities(graph, as_of_date(as_of), rule, authority)
     rows = [
         {
             **f.as_dict(),
             "because": "; ".join(
                 f"{b['owner_name']} ({b['owner_status']}) {b['share'] if b['share'] is not None else _band(b)}%"
-                if "owner" in b else f"{b['authority']} {b.get('program') or ''} {b.get('listed_on') or ''}".strip()
+                if "owner" in b
+                else f"{b['authority']} {b.get('program') or ''} {b.get('listed_on') or ''}".strip()
                 for b in f.because
             ),
         }
         for f in found
     ]
-    emit(output, [f.as_dict() for f in found], rows,
-         ["id", "name", "status", "blocked_share_min", "blocked_share_max", "because"])
+    emit(
+        output,
+        [f.as_dict() for f in found],
+        rows,
+        ["id", "name", "status", "blocked_share_min", "blocked_share_max", "because"],
+    )
 
 
 def _band(stake: dict[str, Any]) -> str:
@@ -436,21 +382,49 @@ def _band(stake: dict[str, Any]) -> str:
 
 
 @main.command("flags")
-@click.option("--address-threshold", type=click.IntRange(2), default=3, show_default=True,
-              help="Companies at one registered address.")
-@click.option("--officer-threshold", type=click.IntRange(2), default=3, show_default=True,
-              help="Companies served by one officer.")
-@click.option("--days", type=click.IntRange(1), default=90, show_default=True,
-              help="Window for new intermediaries and restructuring after a listing.")
+@click.option(
+    "--address-threshold",
+    type=click.IntRange(2),
+    default=3,
+    show_default=True,
+    help="Companies at one registered address.",
+)
+@click.option(
+    "--officer-threshold",
+    type=click.IntRange(2),
+    default=3,
+    show_default=True,
+    help="Companies served by one officer.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1),
+    default=90,
+    show_default=True,
+    help="Window for new intermediaries and restructuring after a listing.",
+)
 @click.option("--watch-country", multiple=True, help="Watched countries (default RU).")
-@click.option("--secrecy", help="Comma-separated secrecy/transit jurisdictions "
-              f"(default {','.join(flags.DEFAULT_SECRECY)}).")
-@click.option("--only", multiple=True, type=click.Choice(sorted(flags.DETECTORS)), help="Only these flags.")
+@click.option(
+    "--secrecy",
+    help="Comma-separated secrecy/transit jurisdictions "
+    f"(default {','.join(flags.DEFAULT_SECRECY)}).",
+)
+@click.option(
+    "--only", multiple=True, type=click.Choice(sorted(flags.DETECTORS)), help="Only these flags."
+)
 @as_of_option
 @output_option("table", "json", "csv")
 @handle_errors
-def flags_command(address_threshold: int, officer_threshold: int, days: int, watch_country: tuple[str, ...],
-                  secrecy: str | None, only: tuple[str, ...], as_of: dt.datetime | None, output: str) -> None:
+def flags_command(
+    address_threshold: int,
+    officer_threshold: int,
+    days: int,
+    watch_country: tuple[str, ...],
+    secrecy: str | None,
+    only: tuple[str, ...],
+    as_of: dt.datetime | None,
+    output: str,
+) -> None:
     """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more."""
     settings = flags.FlagSettings(
         address_threshold=address_threshold,
@@ -458,10 +432,12 @@ def flags_command(address_threshold: int, officer_threshold: int, days: int, wat
         new_intermediary_days=days,
         restructuring_days=days,
         watched_countries=tuple(c.upper() for c in watch_country) or ("RU",),
-        secrecy_jurisdictions=tuple(c.strip().upper() for c in secrecy.split(",")) if secrecy else flags.DEFAULT_SECRECY,
+        secrecy_jurisdictions=tuple(c.strip().upper() for c in secrecy.split(","))
+        if secrecy
+        else flags.DEFAULT_SECRECY,
     )
     with open_graph() as graph:
-        found = flags.red_flags(graph, settings, _date(as_of), only)
+        found = flags.red_flags(graph, settings, as_of_date(as_of), only)
     rows = [f.as_dict() for f in found]
     emit(output, rows, rows, ["id", "name", "flag", "detail"])
 
@@ -473,18 +449,32 @@ def flags_command(address_threshold: int, officer_threshold: int, days: int, wat
 @click.argument("first")
 @click.argument("second")
 @max_hops_option(connections.DEFAULT_MAX_HOPS)
-@click.option("--hub-limit", type=click.IntRange(1), default=connections.DEFAULT_HUB_LIMIT, show_default=True,
-              help="Do not walk through nodes with more links than this.")
+@click.option(
+    "--hub-limit",
+    type=click.IntRange(1),
+    default=connections.DEFAULT_HUB_LIMIT,
+    show_default=True,
+    help="Do not walk through nodes with more links than this.",
+)
 @click.option("--include-hubs", is_flag=True, help="Walk through hubs too.")
 @as_of_option
 @output_option("table", "json")
 @handle_errors
-def connect_command(first: str, second: str, max_hops: int, hub_limit: int, include_hubs: bool,
-                    as_of: dt.datetime | None, output: str) -> None:
+def connect_command(
+    first: str,
+    second: str,
+    max_hops: int,
+    hub_limit: int,
+    include_hubs: bool,
+    as_of: dt.datetime | None,
+    output: str,
+) -> None:
     """Shortest connections between two entities by ownership, officers or shared addresses."""
     with open_graph() as graph:
         a, b = resolve(graph, first), resolve(graph, second)
-        found = connections.connect(graph, a.uid, b.uid, _date(as_of), max_hops, None if include_hubs else hub_limit)
+        found = connections.connect(
+            graph, a.uid, b.uid, as_of_date(as_of), max_hops, None if include_hubs else hub_limit
+        )
     rows = [{"hops": len(c.links), "connection": c.describe()} for c in found]
     emit(output, [c.as_dict() for c in found], rows, ["hops", "connection"])
 
@@ -513,13 +503,26 @@ def parse_param(text: str) -> tuple[str, Any]:
 @click.argument("cypher_text", metavar="CYPHER")
 @click.option("--param", "params", multiple=True, help="NAME=VALUE (JSON, YYYY-MM-DD or text).")
 @click.option("--limit", type=click.IntRange(1), default=1000, show_default=True, help="Rows kept.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds before the server stops it.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds before the server stops it.",
+)
 @max_hops_option(DEFAULT_MAX_HOPS)
 @as_of_option
 @output_option("table", "json", "csv")
 @handle_errors
-def query_command(cypher_text: str, params: tuple[str, ...], limit: int, timeout: float, max_hops: int,
-                  as_of: dt.datetime | None, output: str) -> None:
+def query_command(
+    cypher_text: str,
+    params: tuple[str, ...],
+    limit: int,
+    timeout: float,
+    max_hops: int,
+    as_of: dt.datetime | None,
+    output: str,
+) -> None:
     """Run a read-only Cypher query: ad hoc, or a named query of the library (see `queries`)."""
     named = cypher.LIBRARY.get(cypher_text)
     if named is not None and named.write:
@@ -527,7 +530,7 @@ def query_command(cypher_text: str, params: tuple[str, ...], limit: int, timeout
     text = named.render(max_hops) if named else cypher_text
     values: dict[str, Any] = dict(named.params) if named else {}
     if named and "as_of" in values:
-        values["as_of"] = _date(as_of)
+        values["as_of"] = as_of_date(as_of)
     values.update(parse_param(p) for p in params)
     with open_graph() as graph:
         result = graph.run_read_only(text, values, limit=limit, timeout=timeout)
@@ -537,8 +540,12 @@ def query_command(cypher_text: str, params: tuple[str, ...], limit: int, timeout
 
 
 @main.command("queries")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the library as a Neo4j Browser script to this file.")
+@click.option(
+    "--export",
+    "export_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the library as a Neo4j Browser script to this file.",
+)
 @click.option("--show", "show_name", help="Print one query as a Neo4j Browser script.")
 @output_option("table", "json")
 @handle_errors
@@ -554,7 +561,12 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
         click.echo(cypher.browser_script(cypher.LIBRARY[show_name]))
         return
     rows = [
-        {"name": q.name, "kind": "write" if q.write else "read", "params": ", ".join(q.params), "doc": q.doc}
+        {
+            "name": q.name,
+            "kind": "write" if q.write else "read",
+            "params": ", ".join(q.params),
+            "doc": q.doc,
+        }
         for q in sorted(cypher.LIBRARY.values(), key=lambda q: q.name)
     ]
     emit(output, rows, rows, ["name", "kind", "params", "doc"])
@@ -571,11 +583,14 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
 def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
     """Everything known about ENTITY, and the source record behind every fact."""
     with open_graph() as graph:
-        found = entity_profile(graph, resolve(graph, entity), _date(as_of))
+        found = entity_profile(graph, resolve(graph, entity), as_of_date(as_of))
     document = {
         "entity": found.facts(),
         "records": found.records,
-        "conflicts": {k: [{"record": uid, "value": v} for uid, v in values] for k, values in found.conflicts().items()},
+        "conflicts": {
+            k: [{"record": uid, "value": v} for uid, v in values]
+            for k, values in found.conflicts().items()
+        },
         "sanctions": found.sanctions,
         "officers": found.officers,
         "roles": found.roles,
@@ -588,18 +603,34 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         click.echo(to_json(document))
         return
     facts = found.facts()
-    click.echo(f"{facts.get('name')}  [{facts.get('kind')}, {facts.get('jurisdiction') or '?'}]  {found.uid}")
-    for key in ("registration_number", "incorporation_date", "dissolution_date", "address", "identifiers",
-                "aliases", "tags", "operates_in"):
+    click.echo(
+        f"{facts.get('name')}  [{facts.get('kind')}, {facts.get('jurisdiction') or '?'}]  {found.uid}"
+    )
+    for key in (
+        "registration_number",
+        "incorporation_date",
+        "dissolution_date",
+        "address",
+        "identifiers",
+        "aliases",
+        "tags",
+        "operates_in",
+    ):
         if facts.get(key):
             click.echo(f"  {key}: {cell(facts[key])}")
     click.echo("\nsources:")
     for record in found.records:
-        click.echo(f"  {record.get('uid')}  {record.get('file') or ''}  imported {cell(record.get('imported_at'))}")
+        click.echo(
+            f"  {record.get('uid')}  {record.get('file') or ''}  imported {cell(record.get('imported_at'))}"
+        )
     for key, values in found.conflicts().items():
         click.echo(f"  conflict on {key}: " + "; ".join(f"{uid}={cell(v)}" for uid, v in values))
     sections = [
-        ("sanctions", found.sanctions, ["authority", "program", "listed_on", "delisted_on", "source"]),
+        (
+            "sanctions",
+            found.sanctions,
+            ["authority", "program", "listed_on", "delisted_on", "source"],
+        ),
         ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "source"]),
         ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "source"]),
         ("owners", document["owners"], HOLDING_COLUMNS),
@@ -616,16 +647,34 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
 
 
 @main.command("matches")
-@click.option("--threshold", type=click.FloatRange(0.5, 1.0), default=matching.DEFAULT_THRESHOLD,
-              show_default=True, help="Name similarity needed to propose a pair.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=matching.DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Name similarity needed to propose a pair.",
+)
 @click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
-@click.option("--accept", nargs=2, metavar="A B", help="Accept: entities A and B are one (they are merged).")
-@click.option("--reject", nargs=2, metavar="A B", help="Reject: A and B are different; never propose them again.")
+@click.option(
+    "--accept", nargs=2, metavar="A B", help="Accept: entities A and B are one (they are merged)."
+)
+@click.option(
+    "--reject",
+    nargs=2,
+    metavar="A B",
+    help="Reject: A and B are different; never propose them again.",
+)
 @click.option("--note", help="Why (kept with the decision).")
 @output_option("table", "json", "csv")
 @handle_errors
-def matches_command(threshold: float, limit: int, accept: tuple[str, str] | None, reject: tuple[str, str] | None,
-                    note: str | None, output: str) -> None:
+def matches_command(
+    threshold: float,
+    limit: int,
+    accept: tuple[str, str] | None,
+    reject: tuple[str, str] | None,
+    note: str | None,
+    output: str,
+) -> None:
     """Entities that may be the same by name (never merged without an analyst's decision)."""
     with open_graph() as graph:
         if accept or reject:

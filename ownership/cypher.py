@@ -80,6 +80,7 @@ def path_in_force(path: str = "p") -> str:
     """Every relationship of path ``path`` is in force on $as_of."""
     return f"all(x IN relationships({path}) WHERE {in_force('x')})"
 
+
 # --------------------------------------------------------------------------------------------
 # Schema
 # --------------------------------------------------------------------------------------------
@@ -790,6 +791,7 @@ def _wrap(text: str, width: int = 94) -> list[str]:
         else:
             line = f"{line} {word}".strip()
     return [*lines, line] if line else lines
+
 
 # --------------------------------------------------------------------------------------------
 # Search and entity profile (the explorer)

@@ -23,7 +23,6 @@ from ownership.config import Settings
 from ownership.cypher import Query
 from ownership.embedded import DATABASE, EmbeddedServer
 
-
 # The driver logs each retry of a failed transaction as a warning. A command reports the final
 # failure in one line instead; a program that configures logging (the scheduler) still sees them.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
@@ -77,10 +76,17 @@ class Graph:
             status = server.ensure_running()
             uri, auth, database = status.uri, ("root", server.password()), DATABASE
         else:
-            uri, auth, database = settings.uri, (settings.user, settings.password), settings.database
+            uri, auth, database = (
+                settings.uri,
+                (settings.user, settings.password),
+                settings.database,
+            )
         assert uri is not None
         driver = neo4j.GraphDatabase.driver(
-            uri, auth=auth, connection_acquisition_timeout=30, max_transaction_retry_time=RETRY_SECONDS
+            uri,
+            auth=auth,
+            connection_acquisition_timeout=30,
+            max_transaction_retry_time=RETRY_SECONDS,
         )
         graph = cls(driver, database, settings.embedded)
         try:
@@ -151,7 +157,9 @@ class Graph:
             ) as session:
                 summary = session.run("EXPLAIN " + text, params).consume()
                 if self.is_arcadedb:
-                    plan = str((summary.plan or {}).get("args", {}).get("string-representation", ""))
+                    plan = str(
+                        (summary.plan or {}).get("args", {}).get("string-representation", "")
+                    )
                     if readonly.plan_writes(plan):
                         raise readonly.NotReadOnly("refused: the query plan writes to the graph")
                 elif summary.query_type != "r":
@@ -172,7 +180,9 @@ class Graph:
                     graph_items = [_graph_items(record) for record in rows]
                     data = [{k: native(v) for k, v in record.items()} for record in rows]
                     if not truncated and result.consume().counters.contains_updates:
-                        raise readonly.NotReadOnly("refused: the query wrote to the graph (rolled back)")
+                        raise readonly.NotReadOnly(
+                            "refused: the query wrote to the graph (rolled back)"
+                        )
                 finally:
                     tx.rollback()
         nodes: dict[str, dict[str, Any]] = {}
@@ -213,7 +223,9 @@ class ReadResult:
     relationships: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _graph_items(record: neo4j.Record) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+def _graph_items(
+    record: neo4j.Record,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Nodes and relationships anywhere in a record (also inside paths and lists)."""
     nodes: dict[str, dict[str, Any]] = {}
     rels: dict[str, dict[str, Any]] = {}

@@ -161,7 +161,10 @@ class _BatchWriter:
 
     def _write_entities(self, rows: list[dict[str, Any]]) -> dict[str, int]:
         merged, new = self._resolve(rows)
-        for kind, query in (("company", cypher.CREATE_COMPANIES), ("person", cypher.CREATE_PERSONS)):
+        for kind, query in (
+            ("company", cypher.CREATE_COMPANIES),
+            ("person", cypher.CREATE_PERSONS),
+        ):
             fresh = [row for row in new if row["props"]["kind"] == kind]
             if fresh:
                 self.tx.run(query, rows=fresh, now=self.now)
@@ -185,7 +188,11 @@ class _BatchWriter:
             for r in self.tx.read(
                 cypher.RESOLVE_RECORDS,
                 rows=[
-                    {"uid": row["uid"], "kind": row["props"]["kind"], "identifiers": row["identifiers"]}
+                    {
+                        "uid": row["uid"],
+                        "kind": row["props"]["kind"],
+                        "identifiers": row["identifiers"],
+                    }
                     for row in rows
                 ],
             )
@@ -219,7 +226,9 @@ class _BatchWriter:
         for row in rows:
             for key in row["identifiers"]:
                 scheme, _, value = key.rpartition(":")
-                links.append({"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]})
+                links.append(
+                    {"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]}
+                )
         if links:
             self.tx.run(cypher.LINK_IDENTIFIERS, rows=links)
         addresses = [

@@ -35,7 +35,9 @@ def exclusive(home: Path, name: str, wait_s: float = 600.0, poll_s: float = 0.2)
                 if time.monotonic() >= deadline:
                     handle.seek(0)
                     holder = handle.read().strip() or "?"
-                    raise Busy(f"another {name} is running (pid {holder}); try again later") from None
+                    raise Busy(
+                        f"another {name} is running (pid {holder}); try again later"
+                    ) from None
                 time.sleep(poll_s)
         handle.seek(0)
         handle.truncate()

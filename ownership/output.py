@@ -31,7 +31,9 @@ def cell(value: Any) -> str:
         return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, dict) or (isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value)):
+    if isinstance(value, dict) or (
+        isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value)
+    ):
         return json.dumps(value, ensure_ascii=False, default=_default)
     if isinstance(value, list | tuple):
         return "; ".join(cell(v) for v in value)

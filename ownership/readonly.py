@@ -25,8 +25,19 @@ WRITE_KEYWORDS = frozenset(
 # also ordinary variable names).
 ADMIN_KEYWORDS = frozenset(
     {
-        "ALTER", "GRANT", "REVOKE", "DENY", "RENAME", "START", "STOP", "TERMINATE", "ENABLE",
-        "DEALLOCATE", "REALLOCATE", "USE", "SHOW",
+        "ALTER",
+        "GRANT",
+        "REVOKE",
+        "DENY",
+        "RENAME",
+        "START",
+        "STOP",
+        "TERMINATE",
+        "ENABLE",
+        "DEALLOCATE",
+        "REALLOCATE",
+        "USE",
+        "SHOW",
     }
 )
 # SHOW is refused as well: it lists users, privileges and settings on Neo4j; the schema a
@@ -81,7 +92,9 @@ def check(text: str) -> None:
         if index == 0 and word in ADMIN_KEYWORDS:
             raise NotReadOnly(f"refused: {word} is an administration command")
         if word in WRITE_KEYWORDS:
-            raise NotReadOnly(f"refused: {word} would change the graph (queries here are read-only)")
+            raise NotReadOnly(
+                f"refused: {word} would change the graph (queries here are read-only)"
+            )
         if word == "CALL":
             following = tokens[index + 1] if index + 1 < len(tokens) else ("other", "")
             if following[0] == "word":

@@ -36,7 +36,15 @@ ENTITY_HEADER = [
     "tags",
     "aliases",
 ]
-OWNERSHIP_HEADER = ["owner_id", "owned_id", "share", "share_min", "share_max", "start_date", "end_date"]
+OWNERSHIP_HEADER = [
+    "owner_id",
+    "owned_id",
+    "share",
+    "share_min",
+    "share_max",
+    "start_date",
+    "end_date",
+]
 OFFICER_HEADER = ["person_id", "company_id", "role", "start_date", "end_date"]
 SANCTION_HEADER = ["entity_id", "authority", "program", "listed_on", "delisted_on"]
 
@@ -127,11 +135,23 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
 
 
 def company(id: str, jurisdiction: str, **fields: object) -> dict[str, object]:
-    return {"id": id, "type": "company", "name": fields.pop("name", f"{id} Ltd"), "jurisdiction": jurisdiction, **fields}
+    return {
+        "id": id,
+        "type": "company",
+        "name": fields.pop("name", f"{id} Ltd"),
+        "jurisdiction": jurisdiction,
+        **fields,
+    }
 
 
 def person(id: str, nationality: str, **fields: object) -> dict[str, object]:
-    return {"id": id, "type": "person", "name": fields.pop("name", f"Person {id}"), "jurisdiction": nationality, **fields}
+    return {
+        "id": id,
+        "type": "person",
+        "name": fields.pop("name", f"Person {id}"),
+        "jurisdiction": nationality,
+        **fields,
+    }
 
 
 def owns(owner: str, owned: str, share: object = None, **fields: object) -> dict[str, object]:

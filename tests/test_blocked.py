@@ -6,22 +6,34 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership.analysis.sanctions import blocked_entities
 from ownership.loader import import_paths
 
 AS_OF = dt.date(2023, 1, 1)
 
 
-def listing(entity: str, listed_on: str = "2022-04-20", authority: str = "OFAC", delisted_on: str | None = None):
-    return {"entity_id": entity, "authority": authority, "program": "RUSSIA-EO14024",
-            "listed_on": listed_on, "delisted_on": delisted_on}
+def listing(
+    entity: str,
+    listed_on: str = "2022-04-20",
+    authority: str = "OFAC",
+    delisted_on: str | None = None,
+):
+    return {
+        "entity_id": entity,
+        "authority": authority,
+        "program": "RUSSIA-EO14024",
+        "listed_on": listed_on,
+        "delisted_on": delisted_on,
+    }
 
 
 def statuses(graph, as_of=AS_OF, **kwargs):
-    return {f.id: (f.status, f.blocked_share_min, f.blocked_share_max)
-            for f in blocked_entities(graph, as_of, **kwargs)}
+    return {
+        f.id: (f.status, f.blocked_share_min, f.blocked_share_max)
+        for f in blocked_entities(graph, as_of, **kwargs)
+    }
 
 
 def load(graph, make_dataset, entities, ownership, sanctions):
@@ -30,23 +42,41 @@ def load(graph, make_dataset, entities, ownership, sanctions):
 
 def test_faq_401_example_1_blocked_down_the_chain(graph, make_dataset):
     # X (blocked) owns 50% of A; A owns 50% of B: A and B are blocked.
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "RU")],
-         [owns("X", "A", 50), owns("A", "B", 50)], [listing("X")])
-    assert statuses(graph) == {"X": ("listed", None, None), "A": ("blocked", 50.0, 50.0),
-                               "B": ("blocked", 50.0, 50.0)}
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "RU")],
+        [owns("X", "A", 50), owns("A", "B", 50)],
+        [listing("X")],
+    )
+    assert statuses(graph) == {
+        "X": ("listed", None, None),
+        "A": ("blocked", 50.0, 50.0),
+        "B": ("blocked", 50.0, 50.0),
+    }
 
 
 def test_faq_401_example_2_aggregate_of_two_blocked_owners(graph, make_dataset):
     # X and Y (both blocked) own 25% each of A: 50% in the aggregate, A is blocked.
-    load(graph, make_dataset, [person("X", "RU"), person("Y", "RU"), company("A", "CY")],
-         [owns("X", "A", 25), owns("Y", "A", 25)], [listing("X"), listing("Y")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), person("Y", "RU"), company("A", "CY")],
+        [owns("X", "A", 25), owns("Y", "A", 25)],
+        [listing("X"), listing("Y")],
+    )
     assert statuses(graph)["A"] == ("blocked", 50.0, 50.0)
 
 
 def test_faq_401_example_3_direct_and_through_a_blocked_entity(graph, make_dataset):
     # X owns 50% of A (so A is blocked) and 25% of B; A owns 25% of B: B is blocked (25 + 25).
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "RU")],
-         [owns("X", "A", 50), owns("X", "B", 25), owns("A", "B", 25)], [listing("X")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "RU")],
+        [owns("X", "A", 50), owns("X", "B", 25), owns("A", "B", 25)],
+        [listing("X")],
+    )
     found = {f.id: f for f in blocked_entities(graph, AS_OF)}
     assert found["B"].status == "blocked" and found["B"].blocked_share_min == 50.0
     assert {b["owner"] for b in found["B"].because} == {"X", "A"}
@@ -54,31 +84,53 @@ def test_faq_401_example_3_direct_and_through_a_blocked_entity(graph, make_datas
 
 def test_below_fifty_through_an_unblocked_entity_is_not_blocked(graph, make_dataset):
     # X owns 40% of A (A not blocked); A owns 100% of B: neither is blocked.
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "RU")],
-         [owns("X", "A", 40), owns("A", "B", 100)], [listing("X")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "RU")],
+        [owns("X", "A", 40), owns("A", "B", 100)],
+        [listing("X")],
+    )
     assert statuses(graph) == {"X": ("listed", None, None)}
 
 
 def test_shares_are_not_multiplied_down_the_chain(graph, make_dataset):
     # Multiplying would give X 50% x 60% = 30% of B (not blocked). The rule: A is blocked,
     # and a blocked owner's 60% counts in full, so B is blocked.
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "RU")],
-         [owns("X", "A", 50), owns("A", "B", 60)], [listing("X")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "RU")],
+        [owns("X", "A", 50), owns("A", "B", 60)],
+        [listing("X")],
+    )
     assert statuses(graph)["B"] == ("blocked", 60.0, 60.0)
 
 
 def test_bands_give_possibly_blocked_and_propagate(graph, make_dataset):
     # X owns 40-60% of C: possibly blocked. C owns 100% of D: D possibly blocked too.
-    load(graph, make_dataset, [person("X", "RU"), company("C", "RU"), company("D", "RU")],
-         [owns("X", "C", None, share_min=40, share_max=60), owns("C", "D", 100)], [listing("X")])
-    assert statuses(graph) == {"X": ("listed", None, None), "C": ("possibly-blocked", 40.0, 60.0),
-                               "D": ("possibly-blocked", 0.0, 100.0)}
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("C", "RU"), company("D", "RU")],
+        [owns("X", "C", None, share_min=40, share_max=60), owns("C", "D", 100)],
+        [listing("X")],
+    )
+    assert statuses(graph) == {
+        "X": ("listed", None, None),
+        "C": ("possibly-blocked", 40.0, 60.0),
+        "D": ("possibly-blocked", 0.0, 100.0),
+    }
 
 
 def test_listing_dates_and_ended_edges(graph, make_dataset):
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "CY")],
-         [owns("X", "A", 100, end_date="2022-12-01"), owns("X", "B", 100)],
-         [listing("X", listed_on="2022-04-20", delisted_on="2024-01-01")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "CY")],
+        [owns("X", "A", 100, end_date="2022-12-01"), owns("X", "B", 100)],
+        [listing("X", listed_on="2022-04-20", delisted_on="2024-01-01")],
+    )
     assert statuses(graph, dt.date(2022, 1, 1)) == {}
     assert set(statuses(graph, dt.date(2022, 6, 1))) == {"X", "A", "B"}
     assert set(statuses(graph, dt.date(2023, 1, 1))) == {"X", "B"}  # the A holding ended
@@ -86,26 +138,53 @@ def test_listing_dates_and_ended_edges(graph, make_dataset):
 
 
 def test_eu_rule_needs_more_than_half(graph, make_dataset):
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY")], [owns("X", "A", 50)], [listing("X", authority="EU")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY")],
+        [owns("X", "A", 50)],
+        [listing("X", authority="EU")],
+    )
     assert statuses(graph)["A"][0] == "blocked"
     assert "A" not in statuses(graph, rule="eu")
     assert "A" not in statuses(graph, authorities=["OFAC"])  # only EU lists X
 
 
 def test_cycles_terminate(graph, make_dataset):
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY"), company("B", "CY")],
-         [owns("X", "A", 50), owns("A", "B", 50), owns("B", "A", 50)], [listing("X")])
-    assert statuses(graph) == {"X": ("listed", None, None), "A": ("blocked", 100.0, 100.0),
-                               "B": ("blocked", 50.0, 50.0)}
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY"), company("B", "CY")],
+        [owns("X", "A", 50), owns("A", "B", 50), owns("B", "A", 50)],
+        [listing("X")],
+    )
+    assert statuses(graph) == {
+        "X": ("listed", None, None),
+        "A": ("blocked", 100.0, 100.0),
+        "B": ("blocked", 50.0, 50.0),
+    }
 
 
 def test_cli_blocked_json(graph, make_dataset, run_cli):
-    load(graph, make_dataset, [person("X", "RU"), company("A", "CY")], [owns("X", "A", 50)], [listing("X")])
+    load(
+        graph,
+        make_dataset,
+        [person("X", "RU"), company("A", "CY")],
+        [owns("X", "A", 50)],
+        [listing("X")],
+    )
     result = run_cli("blocked", "--as-of", "2023-01-01", "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert [(d["id"], d["status"]) for d in document] == [("X", "listed"), ("A", "blocked")]
-    assert set(document[1]) >= {"id", "name", "status", "blocked_share_min", "blocked_share_max", "because"}
+    assert set(document[1]) >= {
+        "id",
+        "name",
+        "status",
+        "blocked_share_min",
+        "blocked_share_max",
+        "because",
+    }
     assert document[1]["because"][0]["owner"] == "X"
 
 

@@ -1,12 +1,12 @@
 """Chains on a small graph whose answers were worked out by hand.
 
-    jp1 (JP) ─100% from 2022-03-01─▶ sg1 (SG) ─60% from 2022-04-01─▶ ru1 (RU) ─10%─▶ sg1 (cycle)
-    jp1 ─30% until 2022-03-15─▶ ru2 (RU)
-    sg1 ─50%─▶ ae1 (AE, operates in RU)
-    jp2 (JP) ─80%─▶ hk1 (HK) ─50%─▶ cy1 (CY) ─100%─▶ sg2 (SG) ─40%─▶ ru3 (RU)    16% in all
-    jp3 (JP) ─100%─▶ sg3 (SG)                                                     a decoy
-    p1 (person, JP national) ─100%─▶ ru4 (RU)                                    not a company
-    sg1 ─band 25–50%─▶ ru5 (RU)
+jp1 (JP) ─100% from 2022-03-01─▶ sg1 (SG) ─60% from 2022-04-01─▶ ru1 (RU) ─10%─▶ sg1 (cycle)
+jp1 ─30% until 2022-03-15─▶ ru2 (RU)
+sg1 ─50%─▶ ae1 (AE, operates in RU)
+jp2 (JP) ─80%─▶ hk1 (HK) ─50%─▶ cy1 (CY) ─100%─▶ sg2 (SG) ─40%─▶ ru3 (RU)    16% in all
+jp3 (JP) ─100%─▶ sg3 (SG)                                                     a decoy
+p1 (person, JP national) ─100%─▶ ru4 (RU)                                    not a company
+sg1 ─band 25–50%─▶ ru5 (RU)
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership.analysis.chains import find_chains
 from ownership.loader import import_paths
 
@@ -27,11 +27,21 @@ D = dt.date
 def story(graph, make_dataset):
     folder = make_dataset(
         [
-            company("jp1", "JP"), company("jp2", "JP"), company("jp3", "JP"),
-            company("sg1", "SG"), company("sg2", "SG"), company("sg3", "SG"),
-            company("ru1", "RU"), company("ru2", "RU"), company("ru3", "RU"), company("ru4", "RU"),
-            company("ru5", "RU"), company("hk1", "HK"), company("cy1", "CY"),
-            company("ae1", "AE", operates_in="RU"), person("p1", "JP"),
+            company("jp1", "JP"),
+            company("jp2", "JP"),
+            company("jp3", "JP"),
+            company("sg1", "SG"),
+            company("sg2", "SG"),
+            company("sg3", "SG"),
+            company("ru1", "RU"),
+            company("ru2", "RU"),
+            company("ru3", "RU"),
+            company("ru4", "RU"),
+            company("ru5", "RU"),
+            company("hk1", "HK"),
+            company("cy1", "CY"),
+            company("ae1", "AE", operates_in="RU"),
+            person("p1", "JP"),
         ],
         [
             owns("jp1", "sg1", 100, start_date="2022-03-01"),
@@ -39,7 +49,10 @@ def story(graph, make_dataset):
             owns("ru1", "sg1", 10),
             owns("jp1", "ru2", 30, end_date="2022-03-15"),
             owns("sg1", "ae1", 50),
-            owns("jp2", "hk1", 80), owns("hk1", "cy1", 50), owns("cy1", "sg2", 100), owns("sg2", "ru3", 40),
+            owns("jp2", "hk1", 80),
+            owns("hk1", "cy1", 50),
+            owns("cy1", "sg2", 100),
+            owns("sg2", "ru3", 40),
             owns("jp3", "sg3", 100),
             owns("p1", "ru4", 100),
             owns("sg1", "ru5", None, share_min=25, share_max=50),
@@ -112,20 +125,45 @@ def test_cycles_never_repeat_an_entity(story):
 
 
 def test_cli_chains_json_shape(story, run_cli):
-    result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--via-country", "SG",
-                     "--as-of", "2022-05-01", "--format", "json")
+    result = run_cli(
+        "chains",
+        "--from-country",
+        "JP",
+        "--to-country",
+        "RU",
+        "--via-country",
+        "SG",
+        "--as-of",
+        "2022-05-01",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert [len(c["entities"]) for c in document] == [3, 3, 5, 3]
     first = document[0]
     assert set(first) >= {"entities", "shares", "effective_share"}
-    assert first["entities"][0] == {"id": "jp1", "name": "jp1 Ltd", "jurisdiction": "JP", "uid": "t:jp1"}
+    assert first["entities"][0] == {
+        "id": "jp1",
+        "name": "jp1 Ltd",
+        "jurisdiction": "JP",
+        "uid": "t:jp1",
+    }
     assert first["shares"] == [100.0, 60.0] and first["effective_share"] == 60.0
 
 
 def test_cli_chains_csv_and_table(story, run_cli):
-    csv_out = run_cli("chains", "--from-country", "jp", "--to-country", "ru", "--as-of", "2022-05-01",
-                      "--format", "csv")
+    csv_out = run_cli(
+        "chains",
+        "--from-country",
+        "jp",
+        "--to-country",
+        "ru",
+        "--as-of",
+        "2022-05-01",
+        "--format",
+        "csv",
+    )
     lines = csv_out.stdout.splitlines()
     assert lines[0] == "chain,shares,effective_share,hops,ids"
     assert len(lines) == 5

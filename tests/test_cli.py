@@ -44,35 +44,56 @@ def test_invalid_import_exits_non_zero_with_reasons(run_cli, graph, make_dataset
 
 
 def test_default_source_name_is_the_folder(run_cli, graph, make_dataset):
-    folder = make_dataset([company("a", "JP"), company("b", "JP")], [owns("a", "b", 51)], name="acra-2024")
+    folder = make_dataset(
+        [company("a", "JP"), company("b", "JP")], [owns("a", "b", 51)], name="acra-2024"
+    )
     run_cli("import", str(folder))
-    chains = json.loads(run_cli("chains", "--from-country", "JP", "--to-country", "JP", "--format", "json").stdout)
+    chains = json.loads(
+        run_cli("chains", "--from-country", "JP", "--to-country", "JP", "--format", "json").stdout
+    )
     assert [e["uid"] for e in chains[0]["entities"]] == ["acra-2024:a", "acra-2024:b"]
 
 
 def test_bad_arguments_exit_non_zero(run_cli):
     result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--max-hops", "99")
     assert result.exit_code != 0
-    result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--as-of", "2022-02-30")
+    result = run_cli(
+        "chains", "--from-country", "JP", "--to-country", "RU", "--as-of", "2022-02-30"
+    )
     assert result.exit_code != 0
 
 
 def test_console_script_reports_unreachable_server(tmp_path):
-    env = {**os.environ, "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "secret-pw"}
+    env = {
+        **os.environ,
+        "NEO4J_URI": "bolt://127.0.0.1:9",
+        "NEO4J_USER": "neo4j",
+        "NEO4J_PASSWORD": "secret-pw",
+    }
     result = subprocess.run(
         [sys.executable, "-m", "ownership", "stats", "--format", "json"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.startswith("ownership: error: cannot reach the graph server at bolt://127.0.0.1:9")
+    assert result.stderr.startswith(
+        "ownership: error: cannot reach the graph server at bolt://127.0.0.1:9"
+    )
     assert "secret-pw" not in result.stderr
 
 
 def test_uri_without_credentials_is_refused(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     env["NEO4J_URI"] = "bolt://127.0.0.1:9"
-    result = subprocess.run([sys.executable, "-m", "ownership", "stats"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "ownership", "stats"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert "NEO4J_USER and NEO4J_PASSWORD must be set" in result.stderr

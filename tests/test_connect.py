@@ -6,8 +6,8 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership.analysis.connections import connect
 from ownership.loader import import_paths
 
@@ -18,14 +18,24 @@ AS_OF = dt.date(2023, 1, 1)
 def web(graph, make_dataset):
     # A ─owns─▶ B ◀─officer─ P ─officer─▶ D;  E and F share an address;  H officer of 5 companies
     folder = make_dataset(
-        [company("A", "JP"), company("B", "SG"), person("P", "SG"), company("D", "RU"),
-         company("E", "CY", address="1 Agent Street"), company("F", "CY", address="1 AGENT STREET"),
-         person("H", "SG"), *[company(f"h{i}", "SG") for i in range(5)], company("G", "RU")],
+        [
+            company("A", "JP"),
+            company("B", "SG"),
+            person("P", "SG"),
+            company("D", "RU"),
+            company("E", "CY", address="1 Agent Street"),
+            company("F", "CY", address="1 AGENT STREET"),
+            person("H", "SG"),
+            *[company(f"h{i}", "SG") for i in range(5)],
+            company("G", "RU"),
+        ],
         [owns("A", "B", 100)],
-        [{"person_id": "P", "company_id": "B", "role": "director"},
-         {"person_id": "P", "company_id": "D", "role": "director"},
-         *[{"person_id": "H", "company_id": f"h{i}", "role": "nominee"} for i in range(5)],
-         {"person_id": "H", "company_id": "G", "role": "nominee"}],
+        [
+            {"person_id": "P", "company_id": "B", "role": "director"},
+            {"person_id": "P", "company_id": "D", "role": "director"},
+            *[{"person_id": "H", "company_id": f"h{i}", "role": "nominee"} for i in range(5)],
+            {"person_id": "H", "company_id": "G", "role": "nominee"},
+        ],
     )
     import_paths(graph, [folder], "w")
     return graph
@@ -35,8 +45,13 @@ def test_path_through_an_officer(web):
     [found] = connect(web, "w:A", "w:D", AS_OF)
     assert [s.uid for s in found.steps] == ["w:A", "w:B", "w:P", "w:D"]
     assert [(link["type"], link["forward"]) for link in found.links] == [
-        ("OWNS", True), ("OFFICER_OF", False), ("OFFICER_OF", True)]
-    assert found.describe() == "A Ltd -[owns]-> B Ltd -[officer of]<- Person P -[officer of]-> D Ltd"
+        ("OWNS", True),
+        ("OFFICER_OF", False),
+        ("OFFICER_OF", True),
+    ]
+    assert (
+        found.describe() == "A Ltd -[owns]-> B Ltd -[officer of]<- Person P -[officer of]-> D Ltd"
+    )
 
 
 def test_shared_address_connects(web):

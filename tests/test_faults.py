@@ -30,10 +30,14 @@ def test_lock_is_exclusive_and_released(tmp_path):
 
 def test_lock_of_a_killed_process_is_free(tmp_path):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from ownership.locks import exclusive\n"
-         f"with exclusive(Path({str(tmp_path)!r}), 'import'):\n    print('held', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from ownership.locks import exclusive\n"
+            f"with exclusive(Path({str(tmp_path)!r}), 'import'):\n    print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     holder.kill()
@@ -61,14 +65,25 @@ def test_server_lost_mid_import_leaves_nothing(tmp_path):
     server = EmbeddedServer(home)
     server.ensure_running()
     try:
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}, "OWNERSHIP_HOME": str(home)}
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")},
+            "OWNERSHIP_HOME": str(home),
+        }
         importer = subprocess.Popen(
             [sys.executable, "-m", "ownership", "import", str(data), "--source", "big"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        time.sleep(3)  # validation done (about a second), writing under way
         pid = server.status().pid
-        assert pid
+        bolt = server.status().bolt_port
+        assert pid and bolt
+        deadline = time.monotonic() + 60
+        while not _connected(bolt) and time.monotonic() < deadline:
+            time.sleep(0.1)  # until the importer holds a Bolt connection (startup may be slow)
+        assert importer.poll() is None, "the import finished before the server could be killed"
+        time.sleep(1)
         os.kill(pid, 9)  # the server dies mid-import
         out, err = importer.communicate(timeout=120)
         assert importer.returncode == 1
@@ -84,8 +99,22 @@ def test_server_lost_mid_import_leaves_nothing(tmp_path):
         server.stop()
 
 
+def _connected(port: int) -> bool:
+    """True when some process has an established TCP connection to 127.0.0.1:``port``."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as handle:
+            next(handle)
+            for line in handle:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[2].split(":")[1], 16) == port:
+                    return True
+    return False
+
+
 def test_unreachable_server_is_one_line(tmp_path):
     with pytest.raises(GraphUnavailable) as caught:
-        Graph.open(Settings(home=tmp_path, uri="bolt://127.0.0.1:9", user="neo4j", password="pw-secret"))
+        Graph.open(
+            Settings(home=tmp_path, uri="bolt://127.0.0.1:9", user="neo4j", password="pw-secret")
+        )
     assert "pw-secret" not in str(caught.value)
     json.dumps(str(caught.value))

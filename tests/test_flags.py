@@ -6,8 +6,8 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership.analysis.flags import FlagSettings, red_flags
 from ownership.loader import import_paths
 
@@ -23,24 +23,50 @@ def patterns(graph, make_dataset):
             company("s3", "SG", address="88 Merbau Crescent, #05-01"),
             company("s4", "SG", address="1 Other Road"),
             person("nom", "SG", name="Nominee Director"),
-            company("c1", "HK"), company("c2", "CY"), company("c3", "VG"),
-            company("t1", "GB"), company("t2", "GB"), company("t3", "GB"),
-            company("jp", "JP"), company("shell", "SG", incorporation_date="2022-03-10"),
-            company("ru", "RU"), company("old", "SG", incorporation_date="2010-01-01"),
-            company("ru2", "RU"), person("L", "RU", name="Listed Person"), company("lsub", "RU"),
-            company("buyer", "AE"), company("vgx", "VG"), company("ru3", "RU"),
+            company("c1", "HK"),
+            company("c2", "CY"),
+            company("c3", "VG"),
+            company("t1", "GB"),
+            company("t2", "GB"),
+            company("t3", "GB"),
+            company("jp", "JP"),
+            company("shell", "SG", incorporation_date="2022-03-10"),
+            company("ru", "RU"),
+            company("old", "SG", incorporation_date="2010-01-01"),
+            company("ru2", "RU"),
+            person("L", "RU", name="Listed Person"),
+            company("lsub", "RU"),
+            company("buyer", "AE"),
+            company("vgx", "VG"),
+            company("ru3", "RU"),
         ],
         [
-            owns("c1", "c2", 60), owns("c2", "c3", 51), owns("c3", "c1", 20),
-            owns("t1", "t3", 60), owns("t2", "t3", 50),
-            owns("jp", "shell", 100, start_date="2022-03-10"), owns("shell", "ru", 100, start_date="2022-04-01"),
-            owns("jp", "old", 100, start_date="2010-01-01"), owns("old", "ru2", 100, start_date="2015-02-01"),
+            owns("c1", "c2", 60),
+            owns("c2", "c3", 51),
+            owns("c3", "c1", 20),
+            owns("t1", "t3", 60),
+            owns("t2", "t3", 50),
+            owns("jp", "shell", 100, start_date="2022-03-10"),
+            owns("shell", "ru", 100, start_date="2022-04-01"),
+            owns("jp", "old", 100, start_date="2010-01-01"),
+            owns("old", "ru2", 100, start_date="2015-02-01"),
             owns("L", "lsub", 100, start_date="2015-01-01", end_date="2022-05-10"),
             owns("buyer", "lsub", 100, start_date="2022-05-10"),
-            owns("jp", "vgx", 100), owns("vgx", "ru3", 100),
+            owns("jp", "vgx", 100),
+            owns("vgx", "ru3", 100),
         ],
-        [{"person_id": "nom", "company_id": c, "role": "nominee-director"} for c in ("s1", "s2", "s3")],
-        [{"entity_id": "L", "authority": "OFAC", "program": "RUSSIA-EO14024", "listed_on": "2022-04-20"}],
+        [
+            {"person_id": "nom", "company_id": c, "role": "nominee-director"}
+            for c in ("s1", "s2", "s3")
+        ],
+        [
+            {
+                "entity_id": "L",
+                "authority": "OFAC",
+                "program": "RUSSIA-EO14024",
+                "listed_on": "2022-04-20",
+            }
+        ],
     )
     import_paths(graph, [folder], "f")
     return graph
@@ -74,8 +100,10 @@ def test_details_name_the_evidence_and_thresholds(patterns):
     assert "c1 Ltd -> c2 Ltd -> c3 Ltd -> c1 Ltd" in flags[("c1", "circular-ownership")]
     assert "110%" in flags[("t3", "shares-over-100")]
     assert "22 days later" in flags[("shell", "new-intermediary")]
-    assert "ended 2022-05-10" in flags[("lsub", "restructured-after-listing")] or \
-           "began 2022-05-10" in flags[("lsub", "restructured-after-listing")]
+    assert (
+        "ended 2022-05-10" in flags[("lsub", "restructured-after-listing")]
+        or "began 2022-05-10" in flags[("lsub", "restructured-after-listing")]
+    )
 
 
 def test_thresholds_are_configurable(patterns):

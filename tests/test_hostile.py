@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ownership import cypher
 from ownership.analysis.flags import red_flags
 from ownership.analysis.stats import graph_stats
 from ownership.cypher import Query
@@ -19,34 +17,48 @@ from ownership.loader import import_paths, validate
 from ownership.problems import InvalidData
 
 CORPUS = Path(__file__).resolve().parent / "hostile"
-NAMES = Query("test_names", "MATCH (e:Entity) RETURN e.record_id AS id, e.name AS name, e.aliases AS aliases ORDER BY id", "test")
+NAMES = Query(
+    "test_names",
+    "MATCH (e:Entity) RETURN e.record_id AS id, e.name AS name, e.aliases AS aliases ORDER BY id",
+    "test",
+)
 
 REFUSED = {
     "latin1": [("entities.csv", None, None, "cannot tell the text encoding")],
     "unclosed_quote": [("entities.csv", 2, None, "malformed CSV")],
-    "wrong_column_count": [("entities.csv", 2, None, "5 fields where the header has 4"),
-                           ("entities.csv", 3, None, "2 fields where the header has 4")],
+    "wrong_column_count": [
+        ("entities.csv", 2, None, "5 fields where the header has 4"),
+        ("entities.csv", 3, None, "2 fields where the header has 4"),
+    ],
     "missing_required_column": [("entities.csv", 1, "type", "required column is missing")],
     "duplicate_ids": [("entities.csv", 3, "id", "duplicate id 'a' (first on line 2)")],
     "unknown_reference": [("ownership.csv", 2, "owned_id", "'ghost' is not an id in entities.csv")],
-    "shares_out_of_range": [("ownership.csv", 2, "share", "0 is outside (0, 100]"),
-                            ("ownership.csv", 3, "share", "150 is outside (0, 100]"),
-                            ("ownership.csv", 4, "share", "-5 is outside (0, 100]"),
-                            ("ownership.csv", 5, "share", "nan is outside (0, 100]"),
-                            ("ownership.csv", 6, "share", "inf is outside (0, 100]")],
-    "band_min_above_max": [("ownership.csv", 2, "share_min", "band minimum 60.0 is above its maximum 40.0")],
-    "impossible_date": [("entities.csv", 2, "incorporation_date", "'2022-02-30' is not a real calendar date"),
-                        ("entities.csv", 3, "incorporation_date", "'22/03/2022' is not a date in YYYY-MM-DD form")],
+    "shares_out_of_range": [
+        ("ownership.csv", 2, "share", "0 is outside (0, 100]"),
+        ("ownership.csv", 3, "share", "150 is outside (0, 100]"),
+        ("ownership.csv", 4, "share", "-5 is outside (0, 100]"),
+        ("ownership.csv", 5, "share", "nan is outside (0, 100]"),
+        ("ownership.csv", 6, "share", "inf is outside (0, 100]"),
+    ],
+    "band_min_above_max": [
+        ("ownership.csv", 2, "share_min", "band minimum 60.0 is above its maximum 40.0")
+    ],
+    "impossible_date": [
+        ("entities.csv", 2, "incorporation_date", "'2022-02-30' is not a real calendar date"),
+        ("entities.csv", 3, "incorporation_date", "'22/03/2022' is not a date in YYYY-MM-DD form"),
+    ],
     "self_ownership": [("ownership.csv", 2, "owned_id", "'a' cannot own itself")],
     "absurd_field": [("entities.csv", 2, "name", "20000 characters (at most 10000)")],
     "binary": [("entities.csv", 2, None, "contains NUL bytes")],
-    "several_problems": [("entities.csv", 2, "jurisdiction", "'XX' is not an ISO 3166-1"),
-                         ("entities.csv", 3, "type", "'trust' is not 'company' or 'person'"),
-                         ("entities.csv", 3, "name", "required, but empty"),
-                         ("entities.csv", 3, "id", "duplicate id 'a'"),
-                         ("ownership.csv", 2, "owned_id", "'zzz' is not an id"),
-                         ("ownership.csv", 2, "share", "200 is outside"),
-                         ("ownership.csv", 2, "start_date", "'2022-13-01' is not a real calendar date")],
+    "several_problems": [
+        ("entities.csv", 2, "jurisdiction", "'XX' is not an ISO 3166-1"),
+        ("entities.csv", 3, "type", "'trust' is not 'company' or 'person'"),
+        ("entities.csv", 3, "name", "required, but empty"),
+        ("entities.csv", 3, "id", "duplicate id 'a'"),
+        ("ownership.csv", 2, "owned_id", "'zzz' is not an id"),
+        ("ownership.csv", 2, "share", "200 is outside"),
+        ("ownership.csv", 2, "start_date", "'2022-13-01' is not a real calendar date"),
+    ],
 }
 
 
@@ -76,8 +88,14 @@ def test_refused_corpus_writes_nothing(graph):
         ("utf8_bom", {"a": "Société Générale"}),
         ("shift_jis", {"a": "株式会社ビットバンク", "b": "ＧＭＯコイン株式会社"}),
         ("cp1251", {"a": "ООО «Иркутская Энергосбытовая Компания»"}),
-        ("injection_names", {"a": "Robert'); MATCH (n) DETACH DELETE n; //", "b": "`x` {a:1}",
-                             "c": '<img src=x onerror="window.__xss=1">'}),
+        (
+            "injection_names",
+            {
+                "a": "Robert'); MATCH (n) DETACH DELETE n; //",
+                "b": "`x` {a:1}",
+                "c": '<img src=x onerror="window.__xss=1">',
+            },
+        ),
     ],
 )
 def test_imported_verbatim(graph, case, names):
@@ -98,11 +116,31 @@ def test_shares_over_100_import_and_are_flagged(graph):
 
 
 CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
-    ["", "0", "100", "50.5", "-1", "1e309", "2022-02-30", "2022-01-01", "JP", "RU", "company", "person", "a", "b", '"', "\n", ";"]
+    [
+        "",
+        "0",
+        "100",
+        "50.5",
+        "-1",
+        "1e309",
+        "2022-02-30",
+        "2022-01-01",
+        "JP",
+        "RU",
+        "company",
+        "person",
+        "a",
+        "b",
+        '"',
+        "\n",
+        ";",
+    ]
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     entities=st.lists(st.lists(CELL, min_size=1, max_size=6), max_size=6),
     ownership=st.lists(st.lists(CELL, min_size=1, max_size=8), max_size=6),
@@ -134,5 +172,3 @@ def test_random_rows_import_or_fail_cleanly(tmp_path_factory, entities, ownershi
 
 def _quote(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell
-
-

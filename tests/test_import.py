@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership import cypher
 from ownership.analysis.stats import graph_stats
 from ownership.cypher import Query
@@ -30,14 +30,31 @@ EDGE_PROPS = Query(
 def small(make_dataset):
     return make_dataset(
         [
-            company("jp1", "JP", registration_number="1180301018771", tags="crypto-exchange;listed",
-                    aliases="株式会社テスト;Test KK", incorporation_date="2015-04-01", lei="529900T8BM49AURSDO55"),
+            company(
+                "jp1",
+                "JP",
+                registration_number="1180301018771",
+                tags="crypto-exchange;listed",
+                aliases="株式会社テスト;Test KK",
+                incorporation_date="2015-04-01",
+                lei="529900T8BM49AURSDO55",
+            ),
             company("sg1", "SG", address="10 Anson Road #05-01"),
             person("p1", "RU", name="Ivan Petrov"),
         ],
-        [owns("jp1", "sg1", 100, start_date="2022-03-01"), owns("p1", "jp1", None, share_min=25, share_max=50)],
+        [
+            owns("jp1", "sg1", 100, start_date="2022-03-01"),
+            owns("p1", "jp1", None, share_min=25, share_max=50),
+        ],
         [{"person_id": "p1", "company_id": "sg1", "role": "director"}],
-        [{"entity_id": "p1", "authority": "OFAC", "program": "RUSSIA-EO14024", "listed_on": "2022-04-20"}],
+        [
+            {
+                "entity_id": "p1",
+                "authority": "OFAC",
+                "program": "RUSSIA-EO14024",
+                "listed_on": "2022-04-20",
+            }
+        ],
     )
 
 
@@ -47,11 +64,21 @@ def test_import_writes_entities_edges_and_provenance(graph, make_dataset):
     assert summary.read == {"entities": 3, "ownership": 2, "officers": 1, "sanctions": 1}
     stats = graph_stats(graph)
     assert stats["nodes"] == {
-        "Address": 1, "Company": 2, "Entity": 3, "Identifier": 2, "Person": 1, "Record": 3,
-        "Sanction": 1, "Source": 1,
+        "Address": 1,
+        "Company": 2,
+        "Entity": 3,
+        "Identifier": 2,
+        "Person": 1,
+        "Record": 3,
+        "Sanction": 1,
+        "Source": 1,
     }
     assert stats["relationships"] == {
-        "DESCRIBES": 3, "IDENTIFIES": 2, "OFFICER_OF": 1, "OWNS": 2, "REGISTERED_AT": 1,
+        "DESCRIBES": 3,
+        "IDENTIFIES": 2,
+        "OFFICER_OF": 1,
+        "OWNS": 2,
+        "REGISTERED_AT": 1,
         "SUBJECT_TO": 1,
     }
 
@@ -89,7 +116,9 @@ def test_reimport_changes_nothing(graph, make_dataset):
 
 def test_changed_record_is_updated_in_place(graph, make_dataset):
     import_paths(graph, [small(make_dataset)], "test-src")
-    changed = make_dataset([company("jp1", "JP", name="Renamed KK"), company("sg1", "SG"), person("p1", "RU")])
+    changed = make_dataset(
+        [company("jp1", "JP", name="Renamed KK"), company("sg1", "SG"), person("p1", "RU")]
+    )
     summary = import_paths(graph, [changed], "test-src")
     assert summary.written["entities"] == 3  # jp1 renamed; sg1 and p1 lost fields
     [row] = graph.read(ENTITY_PROPS, uid="test-src:jp1")
@@ -111,8 +140,12 @@ def test_two_sources_with_the_same_identifiers_resolve_to_one_entity(graph, make
 
 
 def test_same_name_different_identifiers_stay_apart(graph, make_dataset):
-    one = make_dataset([company("x", "JP", name="Same Name KK", registration_number="1180301018771")])
-    two = make_dataset([company("x", "JP", name="Same Name KK", registration_number="7000012050002")])
+    one = make_dataset(
+        [company("x", "JP", name="Same Name KK", registration_number="1180301018771")]
+    )
+    two = make_dataset(
+        [company("x", "JP", name="Same Name KK", registration_number="7000012050002")]
+    )
     import_paths(graph, [one], "a")
     import_paths(graph, [two], "b")
     assert graph_stats(graph)["nodes"]["Entity"] == 2
@@ -120,8 +153,18 @@ def test_same_name_different_identifiers_stay_apart(graph, make_dataset):
 
 def test_merged_entity_keeps_both_names_and_fills_gaps(graph, make_dataset):
     one = make_dataset([company("x", "GB", name="Alpha Ltd", registration_number="01234567")])
-    two = make_dataset([company("y", "GB", name="ALPHA LIMITED", registration_number="01234567",
-                                address="1 High St", aliases="Alpha Trading")])
+    two = make_dataset(
+        [
+            company(
+                "y",
+                "GB",
+                name="ALPHA LIMITED",
+                registration_number="01234567",
+                address="1 High St",
+                aliases="Alpha Trading",
+            )
+        ]
+    )
     import_paths(graph, [one], "a")
     import_paths(graph, [two], "b")
     [row] = graph.read(ENTITY_PROPS, uid="a:x")

@@ -1,9 +1,9 @@
 """Owners and subsidiaries with effective shares, worked out by hand.
 
-    P (person) ─60%─▶ A ─50%─▶ C
-    P ─100%─▶ B ─40%─▶ A
-    B ─band 10–20%─▶ C
-    X ─50%─▶ Y ─50%─▶ X (cycle), Y ─100%─▶ Z
+P (person) ─60%─▶ A ─50%─▶ C
+P ─100%─▶ B ─40%─▶ A
+B ─band 10–20%─▶ C
+X ─50%─▶ Y ─50%─▶ X (cycle), Y ─100%─▶ Z
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import company, owns, person
+
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
 from ownership.analysis.owners import _drop_double_counted, owners, subsidiaries
 from ownership.loader import import_paths
@@ -24,19 +24,37 @@ AS_OF = dt.date(2023, 1, 1)
 @pytest.fixture()
 def group(graph, make_dataset):
     folder = make_dataset(
-        [person("P", "JP", name="Pat Owner"), company("A", "SG", name="Alpha Pte Ltd", aliases="Alpha Holdings"),
-         company("B", "HK"), company("C", "RU"), company("X", "CY"), company("Y", "CY"), company("Z", "RU"),
-         company("D", "JP", name="Twin KK"), company("E", "JP", name="Twin KK")],
-        [owns("P", "A", 60), owns("P", "B", 100), owns("B", "A", 40), owns("A", "C", 50),
-         owns("B", "C", None, share_min=10, share_max=20),
-         owns("X", "Y", 50), owns("Y", "X", 50), owns("Y", "Z", 100, end_date="2024-01-01")],
+        [
+            person("P", "JP", name="Pat Owner"),
+            company("A", "SG", name="Alpha Pte Ltd", aliases="Alpha Holdings"),
+            company("B", "HK"),
+            company("C", "RU"),
+            company("X", "CY"),
+            company("Y", "CY"),
+            company("Z", "RU"),
+            company("D", "JP", name="Twin KK"),
+            company("E", "JP", name="Twin KK"),
+        ],
+        [
+            owns("P", "A", 60),
+            owns("P", "B", 100),
+            owns("B", "A", 40),
+            owns("A", "C", 50),
+            owns("B", "C", None, share_min=10, share_max=20),
+            owns("X", "Y", 50),
+            owns("Y", "X", 50),
+            owns("Y", "Z", 100, end_date="2024-01-01"),
+        ],
     )
     import_paths(graph, [folder], "g")
     return graph
 
 
 def table(holdings):
-    return {h.id: (h.effective_share, h.effective_share_min, h.effective_share_max, h.hops, h.paths) for h in holdings}
+    return {
+        h.id: (h.effective_share, h.effective_share_min, h.effective_share_max, h.hops, h.paths)
+        for h in holdings
+    }
 
 
 def test_owners_sum_products_over_all_paths(group):
@@ -94,8 +112,11 @@ def test_cli_owners_json_shape(group, run_cli):
 
 def test_indirect_edges_are_not_double_counted():
     def path(uids, directs):
-        return {"entities": [{"uid": u} for u in uids],
-                "links": [{"share": 50.0, "direct": d} for d in directs]}
+        return {
+            "entities": [{"uid": u} for u in uids],
+            "links": [{"share": 50.0, "direct": d} for d in directs],
+        }
+
     via_chain = path(["P", "A", "C"], [True, True])
     declared_indirect = path(["P", "C"], [False])
     only_indirect = path(["Q", "C"], [False])

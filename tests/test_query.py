@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import company, owns
+
 from ownership import cypher
 from ownership.analysis.stats import graph_stats
 from ownership.loader import import_paths
@@ -58,14 +58,18 @@ def test_lexical_check_allows(text):
 
 @pytest.fixture()
 def data(graph, make_dataset):
-    folder = make_dataset([company("a", "JP", name=HOSTILE_NAME), company("b", "RU")], [owns("a", "b", 100)])
+    folder = make_dataset(
+        [company("a", "JP", name=HOSTILE_NAME), company("b", "RU")], [owns("a", "b", 100)]
+    )
     import_paths(graph, [folder], "q")
     return graph
 
 
 def test_reads_run_and_writes_change_nothing(data):
     before = graph_stats(data)
-    result = data.run_read_only("MATCH (e:Entity {record_id: $id}) RETURN e.name AS name", {"id": "a"})
+    result = data.run_read_only(
+        "MATCH (e:Entity {record_id: $id}) RETURN e.name AS name", {"id": "a"}
+    )
     assert result.rows == [{"name": HOSTILE_NAME}]  # stored and returned verbatim
     with pytest.raises(NotReadOnly):
         data.run_read_only("MATCH (n) DETACH DELETE n", {})
@@ -82,7 +86,9 @@ def test_server_side_guards_catch_what_the_lexer_cannot_see(data, monkeypatch):
     with pytest.raises(NotReadOnly):
         data.run_read_only("CREATE (x:Intruder) RETURN x", {})
     assert graph_stats(data) == before
-    rows = data.run_read_only("MATCH (e:Entity) WHERE e.hacked IS NOT NULL RETURN count(e) AS n", {}).rows
+    rows = data.run_read_only(
+        "MATCH (e:Entity) WHERE e.hacked IS NOT NULL RETURN count(e) AS n", {}
+    ).rows
     assert rows == [{"n": 0}]
 
 
@@ -95,10 +101,24 @@ def test_limit_and_graph_items(data):
 
 
 def test_cli_query_named_and_ad_hoc(data, run_cli):
-    ok = run_cli("query", "MATCH (e:Company) RETURN e.record_id AS id ORDER BY id", "--format", "json")
+    ok = run_cli(
+        "query", "MATCH (e:Company) RETURN e.record_id AS id ORDER BY id", "--format", "json"
+    )
     assert json.loads(ok.stdout) == [{"id": "a"}, {"id": "b"}]
-    named = run_cli("query", "chains", "--param", "from_country=JP", "--param", "to_country=RU",
-                    "--param", "via=[]", "--param", "as_of=2024-01-01", "--format", "json")
+    named = run_cli(
+        "query",
+        "chains",
+        "--param",
+        "from_country=JP",
+        "--param",
+        "to_country=RU",
+        "--param",
+        "via=[]",
+        "--param",
+        "as_of=2024-01-01",
+        "--format",
+        "json",
+    )
     assert named.exit_code == 0, named.output
     assert len(json.loads(named.stdout)) == 1
     refused = run_cli("query", "MATCH (n) DETACH DELETE n")
@@ -111,9 +131,9 @@ def test_cli_query_named_and_ad_hoc(data, run_cli):
 def test_docs_queries_file_is_current():
     from conftest import REPO
 
-    assert (REPO / "docs" / "queries.cypher").read_text(encoding="utf-8") == cypher.library_script(), (
-        "regenerate with: ownership queries --export docs/queries.cypher"
-    )
+    assert (REPO / "docs" / "queries.cypher").read_text(
+        encoding="utf-8"
+    ) == cypher.library_script(), "regenerate with: ownership queries --export docs/queries.cypher"
 
 
 def test_every_library_query_is_documented_and_parameterized():

@@ -41,7 +41,9 @@ class Connection:
     def describe(self) -> str:
         parts = [self.steps[0].name]
         for link, step in zip(self.links, self.steps[1:], strict=True):
-            arrow = {"OWNS": "owns", "OFFICER_OF": "officer of", "REGISTERED_AT": "registered at"}[link["type"]]
+            arrow = {"OWNS": "owns", "OFFICER_OF": "officer of", "REGISTERED_AT": "registered at"}[
+                link["type"]
+            ]
             parts.append(f"-[{arrow}]{'->' if link['forward'] else '<-'} {step.name}")
         return " ".join(parts)
 
@@ -66,11 +68,18 @@ def connect(
     depth = [0, 0]
     meeting: set[str] = set()
     while not meeting and depth[0] + depth[1] < max_hops and (frontiers[0] or frontiers[1]):
-        side = 0 if (len(frontiers[0]) <= len(frontiers[1]) and frontiers[0]) or not frontiers[1] else 1
+        side = (
+            0
+            if (len(frontiers[0]) <= len(frontiers[1]) and frontiers[0]) or not frontiers[1]
+            else 1
+        )
         next_frontier: list[str] = []
         for row in graph.read(cypher.NEIGHBOURS, uids=frontiers[side], as_of=as_of):
             other = row["other"]
-            names[other] = (row["name"] or other, "address" if "Address" in row["labels"] else "entity")
+            names[other] = (
+                row["name"] or other,
+                "address" if "Address" in row["labels"] else "entity",
+            )
             if other in parents[side] and other not in next_frontier:
                 continue
             link = {"type": row["type"], "outgoing": row["outgoing"], "share": row["share"]}
@@ -96,7 +105,9 @@ def connect(
     return list(unique.values())[:limit]
 
 
-def _walks(parents: dict[str, list[tuple[str, dict[str, Any]]]], node: str, root: str) -> list[list[tuple[str, dict[str, Any] | None]]]:
+def _walks(
+    parents: dict[str, list[tuple[str, dict[str, Any]]]], node: str, root: str
+) -> list[list[tuple[str, dict[str, Any] | None]]]:
     """Every walk from ``root`` to ``node`` through the BFS parents, as (node, link-in) pairs."""
     if node == root:
         return [[(root, None)]]
@@ -108,7 +119,11 @@ def _walks(parents: dict[str, list[tuple[str, dict[str, Any]]]], node: str, root
     return walks
 
 
-def _join(left: list[tuple[str, dict[str, Any] | None]], right: list[tuple[str, dict[str, Any] | None]], names: dict[str, tuple[str, str]]) -> Connection:
+def _join(
+    left: list[tuple[str, dict[str, Any] | None]],
+    right: list[tuple[str, dict[str, Any] | None]],
+    names: dict[str, tuple[str, str]],
+) -> Connection:
     """``left`` runs from a to the middle, ``right`` from the middle to b (links face b's way)."""
     steps = [Step(uid, *names[uid]) for uid, _ in left]
     links: list[dict[str, Any]] = []
@@ -122,5 +137,7 @@ def _join(left: list[tuple[str, dict[str, Any] | None]], right: list[tuple[str, 
         link = right[index - 1][1]
         assert link is not None
         steps.append(Step(uid, *names[uid]))
-        links.append({"type": link["type"], "forward": not link["outgoing"], "share": link["share"]})
+        links.append(
+            {"type": link["type"], "forward": not link["outgoing"], "share": link["share"]}
+        )
     return Connection(steps, links)

@@ -49,7 +49,9 @@ def resolve(graph: Graph, ref: str) -> EntityRef:
     """The one entity ``ref`` means, or :class:`EntityNotFound` / :class:`AmbiguousEntity`."""
     found = candidates(graph, ref)
     if not found:
-        raise EntityNotFound(f"no entity matches {ref!r} (try a record id, SOURCE:ID, an identifier or an exact name)")
+        raise EntityNotFound(
+            f"no entity matches {ref!r} (try a record id, SOURCE:ID, an identifier or an exact name)"
+        )
     exact = [c for c in found if c.uid == ref]
     if len(found) > 1 and len(exact) == 1:
         return exact[0]
@@ -64,4 +66,6 @@ def search(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:
     compact = "".join(text.split()).upper()
     if not norm and not compact:
         return []
-    return graph.read(cypher.SEARCH_ENTITIES, norm=norm or compact, compact=compact or norm, limit=limit)
+    return graph.read(
+        cypher.SEARCH_ENTITIES, norm=norm or compact, compact=compact or norm, limit=limit
+    )

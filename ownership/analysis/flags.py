@@ -41,13 +41,22 @@ class Flag:
     evidence: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "uid": self.uid, "name": self.name, "flag": self.flag, "detail": self.detail}
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "name": self.name,
+            "flag": self.flag,
+            "detail": self.detail,
+        }
 
 
 def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return [
         Flag(
-            r["uid"], r["id"], r["name"], "shared-address",
+            r["uid"],
+            r["id"],
+            r["name"],
+            "shared-address",
             f"one of {r['count']} companies registered at {r['text']!r} "
             f"(threshold {s.address_threshold})",
             {"address": r["address"], "count": r["count"]},
@@ -63,7 +72,10 @@ def _officer_hub(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
         listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         flags.append(
             Flag(
-                r["uid"], r["id"], r["name"], "officer-hub",
+                r["uid"],
+                r["id"],
+                r["name"],
+                "officer-hub",
                 f"officer of {r['count']} companies (threshold {s.officer_threshold}): {listed}",
                 {"count": r["count"]},
             )
@@ -82,19 +94,33 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     for members in cycles.values():
         ring = " -> ".join(m["name"] for m in members + members[:1])
         for m in members:
-            flags.append(Flag(m["uid"], m["id"], m["name"], "circular-ownership",
-                              f"member of a circular ownership: {ring}", {"size": len(members)}))
+            flags.append(
+                Flag(
+                    m["uid"],
+                    m["id"],
+                    m["name"],
+                    "circular-ownership",
+                    f"member of a circular ownership: {ring}",
+                    {"size": len(members)},
+                )
+            )
     return flags
 
 
 def _new_intermediary(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     rows = graph.read(
-        cypher.NEW_INTERMEDIARIES, max_hops=s.max_hops, days=s.new_intermediary_days,
-        countries=list(s.watched_countries), as_of=as_of,
+        cypher.NEW_INTERMEDIARIES,
+        max_hops=s.max_hops,
+        days=s.new_intermediary_days,
+        countries=list(s.watched_countries),
+        as_of=as_of,
     )
     return [
         Flag(
-            r["uid"], r["id"], r["name"], "new-intermediary",
+            r["uid"],
+            r["id"],
+            r["name"],
+            "new-intermediary",
             f"incorporated {r['incorporated']}, acquired {r['acquired_name']} on {r['acquired']} "
             f"({r['days']} days later, threshold {s.new_intermediary_days}); leads to "
             + ", ".join(sorted(r["reaches"])[:5]),
@@ -107,10 +133,17 @@ def _new_intermediary(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Fla
 def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     flags = []
     for r in graph.read(cypher.RESTRUCTURED_AFTER_LISTING, days=s.restructuring_days, as_of=as_of):
-        change = f"ended {r['end_date']}" if r["end_date"] and r["end_date"] >= r["listed_on"] else f"began {r['start_date']}"
+        change = (
+            f"ended {r['end_date']}"
+            if r["end_date"] and r["end_date"] >= r["listed_on"]
+            else f"began {r['start_date']}"
+        )
         flags.append(
             Flag(
-                r["uid"], r["id"], r["name"], "restructured-after-listing",
+                r["uid"],
+                r["id"],
+                r["name"],
+                "restructured-after-listing",
                 f"ownership by {r['owner']} {change}, within {s.restructuring_days} days after "
                 f"{r['listed']} was listed by {r['authority']} on {r['listed_on']}",
             )
@@ -120,12 +153,18 @@ def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
 
 def _transit(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     rows = graph.read(
-        cypher.TRANSIT_INTERMEDIARIES, max_hops=s.max_hops, secrecy=list(s.secrecy_jurisdictions),
-        countries=list(s.watched_countries), as_of=as_of,
+        cypher.TRANSIT_INTERMEDIARIES,
+        max_hops=s.max_hops,
+        secrecy=list(s.secrecy_jurisdictions),
+        countries=list(s.watched_countries),
+        as_of=as_of,
     )
     return [
         Flag(
-            r["uid"], r["id"], r["name"], "secrecy-jurisdiction-intermediary",
+            r["uid"],
+            r["id"],
+            r["name"],
+            "secrecy-jurisdiction-intermediary",
             f"intermediary registered in {r['jurisdiction']} (a listed secrecy or transit "
             f"jurisdiction) in a chain leading to " + ", ".join(sorted(r["reaches"])[:5]),
         )
@@ -136,7 +175,10 @@ def _transit(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
 def _over_owned(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return [
         Flag(
-            r["uid"], r["id"], r["name"], "shares-over-100",
+            r["uid"],
+            r["id"],
+            r["name"],
+            "shares-over-100",
             f"direct shares held in it add up to {r['total']:g}% (data quality): "
             + ", ".join(sorted(f"{o['name']} {o['share']:g}%" for o in r["owners"])),
             {"total": r["total"]},

@@ -85,7 +85,9 @@ def _conflicting(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return False
 
 
-def candidates(graph: Graph, threshold: float = DEFAULT_THRESHOLD, limit: int = 200) -> list[Candidate]:
+def candidates(
+    graph: Graph, threshold: float = DEFAULT_THRESHOLD, limit: int = 200
+) -> list[Candidate]:
     """Pairs of entities whose names match at ``threshold`` or better, best first."""
     entities = [e for e in graph.read(cypher.MATCHABLE_ENTITIES) if e["records"]]
     rejected = {d["key"] for d in graph.read(cypher.DECISIONS) if d["verdict"] == "reject"}
@@ -110,17 +112,27 @@ def candidates(graph: Graph, threshold: float = DEFAULT_THRESHOLD, limit: int = 
                     continue
                 seen.add((left, right))
                 a, b = entities[left], entities[right]
-                if a["jurisdiction"] and b["jurisdiction"] and a["jurisdiction"] != b["jurisdiction"]:
+                if (
+                    a["jurisdiction"]
+                    and b["jurisdiction"]
+                    and a["jurisdiction"] != b["jurisdiction"]
+                ):
                     continue
                 if _conflicting(a, b):
                     continue
                 score, pair = max(
-                    ((fuzz.token_sort_ratio(x, y) / 100.0, (x, y)) for x in keys[a["uid"]] for y in keys[b["uid"]]),
+                    (
+                        (fuzz.token_sort_ratio(x, y) / 100.0, (x, y))
+                        for x in keys[a["uid"]]
+                        for y in keys[b["uid"]]
+                    ),
                     default=(0.0, ("", "")),
                 )
                 if score < threshold:
                     continue
-                candidate = Candidate(a, b, score, f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}")
+                candidate = Candidate(
+                    a, b, score, f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}"
+                )
                 if candidate.key not in rejected:
                     found.append(candidate)
     found.sort(key=lambda c: (-c.score, c.a["uid"], c.b["uid"]))

@@ -135,7 +135,9 @@ def _aggregate(paths: list[dict[str, Any]], far_end: int) -> list[Holding]:
     )
 
 
-def _paths(graph: Graph, query: cypher.Query, subject: EntityRef, as_of: dt.date | None, max_hops: int) -> list[dict[str, Any]]:
+def _paths(
+    graph: Graph, query: cypher.Query, subject: EntityRef, as_of: dt.date | None, max_hops: int
+) -> list[dict[str, Any]]:
     rows = graph.read(query, max_hops=max_hops, uid=subject.uid, as_of=as_of or dt.date.today())
     return _drop_double_counted(_deduplicate(rows))
 

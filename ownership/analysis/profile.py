@@ -12,7 +12,9 @@ from ownership.analysis.entities import EntityNotFound, EntityRef
 from ownership.analysis.flags import Flag, FlagSettings
 from ownership.graph import Graph
 
-INTERNAL = frozenset({"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"})
+INTERNAL = frozenset(
+    {"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"}
+)
 
 
 @dataclass
@@ -39,10 +41,15 @@ class Profile:
     def conflicts(self) -> dict[str, list[tuple[str, Any]]]:
         """Properties on which the source records disagree: {property: [(record uid, value)]}."""
         found: dict[str, list[tuple[str, Any]]] = {}
-        keys = {k for r in self.records for k in r} - INTERNAL - {
-            "uid", "record_id", "source", "file", "imported_at", "updated_at", "identifiers"}
+        keys = (
+            {k for r in self.records for k in r}
+            - INTERNAL
+            - {"uid", "record_id", "source", "file", "imported_at", "updated_at", "identifiers"}
+        )
         for key in sorted(keys):
-            values = [(r["uid"], r.get(key)) for r in self.records if r.get(key) not in (None, [], "")]
+            values = [
+                (r["uid"], r.get(key)) for r in self.records if r.get(key) not in (None, [], "")
+            ]
             if len({repr(v) for _, v in values}) > 1:
                 found[key] = values
         return found
@@ -73,30 +80,62 @@ def entity_profile(
     return profile
 
 
-def _local_flags(graph: Graph, profile: Profile, settings: FlagSettings, as_of: dt.date) -> list[Flag]:
+def _local_flags(
+    graph: Graph, profile: Profile, settings: FlagSettings, as_of: dt.date
+) -> list[Flag]:
     """The red flags that can be told from this entity's neighbourhood (cheap, no graph scan)."""
     e = profile.entity
     flags = []
     for address in profile.addresses:
         if address["companies"] >= settings.address_threshold and e.get("kind") == "company":
-            flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "shared-address",
-                              f"one of {address['companies']} companies registered at {address['text']!r} "
-                              f"(threshold {settings.address_threshold})"))
+            flags.append(
+                Flag(
+                    profile.uid,
+                    e.get("record_id", ""),
+                    e.get("name", ""),
+                    "shared-address",
+                    f"one of {address['companies']} companies registered at {address['text']!r} "
+                    f"(threshold {settings.address_threshold})",
+                )
+            )
     active = [r for r in profile.roles if _in_force(r, as_of)]
     if len({r["uid"] for r in active}) >= settings.officer_threshold:
-        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "officer-hub",
-                          f"officer of {len({r['uid'] for r in active})} companies "
-                          f"(threshold {settings.officer_threshold})"))
-    cycles = graph.read(cypher.ENTITY_CYCLES, max_hops=settings.max_hops, uid=profile.uid, as_of=as_of)
+        flags.append(
+            Flag(
+                profile.uid,
+                e.get("record_id", ""),
+                e.get("name", ""),
+                "officer-hub",
+                f"officer of {len({r['uid'] for r in active})} companies "
+                f"(threshold {settings.officer_threshold})",
+            )
+        )
+    cycles = graph.read(
+        cypher.ENTITY_CYCLES, max_hops=settings.max_hops, uid=profile.uid, as_of=as_of
+    )
     if cycles:
         ring = " -> ".join(m["name"] for m in cycles[0]["members"])
-        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "circular-ownership",
-                          f"member of a circular ownership: {ring}"))
+        flags.append(
+            Flag(
+                profile.uid,
+                e.get("record_id", ""),
+                e.get("name", ""),
+                "circular-ownership",
+                f"member of a circular ownership: {ring}",
+            )
+        )
     direct = [h for h in profile.owners if h.hops == 1 and h.effective_share is not None]
     total = sum(h.effective_share or 0 for h in direct)
     if total > 100.0001:
-        flags.append(Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), "shares-over-100",
-                          f"direct shares held in it add up to {total:g}% (data quality)"))
+        flags.append(
+            Flag(
+                profile.uid,
+                e.get("record_id", ""),
+                e.get("name", ""),
+                "shares-over-100",
+                f"direct shares held in it add up to {total:g}% (data quality)",
+            )
+        )
     return flags
 
 

@@ -114,7 +114,9 @@ def blocked_entities(
         if not owners:
             break
         fetched.update(owners)
-        for row in graph.read(cypher.HOLDINGS_OF, owners=owners, as_of=as_of, kinds=list(chosen.kinds)):
+        for row in graph.read(
+            cypher.HOLDINGS_OF, owners=owners, as_of=as_of, kinds=list(chosen.kinds)
+        ):
             _add_stake(stakes, findings, row)
         _settle(stakes, findings, chosen)
     order = {LISTED: 0, BLOCKED: 1, POSSIBLY: 2}
@@ -122,7 +124,9 @@ def blocked_entities(
     return sorted(caught, key=lambda f: (order[f.status], f.name or "", f.uid))
 
 
-def _add_stake(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], row: dict[str, Any]) -> None:
+def _add_stake(
+    stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], row: dict[str, Any]
+) -> None:
     share, low_band, high_band = row["share"], row["share_min"], row["share_max"]
     low = share if share is not None else (low_band or 0.0)
     high = share if share is not None else (high_band if high_band is not None else 100.0)
@@ -133,7 +137,11 @@ def _add_stake(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding
         by_owner[row["owner"]] = stake  # two sources reporting one holding count once
     if row["owned"] not in findings:
         findings[row["owned"]] = Finding(
-            uid=row["owned"], id=row["id"], name=row["name"], jurisdiction=row["jurisdiction"], status=""
+            uid=row["owned"],
+            id=row["id"],
+            name=row["name"],
+            jurisdiction=row["jurisdiction"],
+            status="",
         )
 
 
@@ -149,7 +157,11 @@ def _settle(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], 
         for owned, by_owner in stakes.items():
             finding = findings[owned]
             sure = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED)]
-            maybe = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED, POSSIBLY)]
+            maybe = [
+                s
+                for s in by_owner.values()
+                if findings[s.owner].status in (LISTED, BLOCKED, POSSIBLY)
+            ]
             low = min(sum(s.low for s in sure), 100.0)
             high = min(sum(s.high for s in maybe), 100.0)
             finding.blocked_share_min, finding.blocked_share_max = round(low, 6), round(high, 6)

@@ -1,64 +1,30 @@
 """``ownership refresh`` and ``ownership runs`` (registered in :mod:`ownership.cli`).
 
-This module does not import :mod:`ownership.cli` (which imports it), so it has its own small
-error handling with the same behaviour: a one-line reason on stderr and exit status 1.
+Failures go through :mod:`ownership.commandline` like every other command: a one-line reason
+on stderr and exit status 1.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
-from ownership.config import ConfigError, Settings
-from ownership.embedded import EmbeddedServerError
-from ownership.graph import Graph, GraphUnavailable, QueryFailed
-from ownership.locks import Busy
+from ownership.commandline import REPO_ROOT, fail, handle_errors
+from ownership.config import Settings
+from ownership.graph import Graph
 from ownership.output import to_json, to_table
 from ownership.refresh.ledger import load_reports
-from ownership.refresh.lock import RefreshLocked
 from ownership.refresh.report import SUMMARY_COLUMNS, RunReport, render_text, summary_row
 from ownership.refresh.runner import run_refresh
 from ownership.refresh.schedule import Scheduler, format_duration, parse_duration, stop_on_signals
 from ownership.refresh.sources import RefreshConfig, SourcesFileError, load_config
 
-F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_SOURCES = Path("seed") / "sources.toml"
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-EXPECTED = (
-    Busy,
-    ConfigError,
-    EmbeddedServerError,
-    SourcesFileError,
-    RefreshLocked,
-    GraphUnavailable,
-    QueryFailed,
-    OSError,
-    ValueError,
-)
 LOG_FORMAT = "%(asctime)s ownership refresh %(levelname)s %(message)s"
-
-
-def _fail(message: str) -> None:
-    click.echo(f"ownership: error: {message}", err=True)
-    sys.exit(1)
-
-
-def _handle_errors(command: F) -> F:
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except EXPECTED as exc:
-            _fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _sources_file(path: Path) -> Path:
@@ -131,7 +97,7 @@ def _failure_reason(report: RunReport) -> str:
 @click.option(
     "-v", "--verbose", is_flag=True, help="Log progress on stderr (always on with --every)."
 )
-@_handle_errors
+@handle_errors
 def refresh_command(sources_file: Path, every: str | None, output: str, verbose: bool) -> None:
     """Import every source of the sources file, retire what they no longer contain, report changes.
 
@@ -150,7 +116,7 @@ def refresh_command(sources_file: Path, every: str | None, output: str, verbose:
             report = run_refresh(config, settings.home, open_graph)
         _print_report(report, output, compact=False)
         if report.failed_sources:
-            _fail(_failure_reason(report))
+            fail(_failure_reason(report))
         return
 
     try:
@@ -190,7 +156,7 @@ def refresh_command(sources_file: Path, every: str | None, output: str, verbose:
     show_default=True,
     help="Output format (json: the full reports).",
 )
-@_handle_errors
+@handle_errors
 def runs_command(limit: int, output: str) -> None:
     """The refresh runs recorded in OWNERSHIP_HOME, newest first."""
     reports = load_reports(Settings.from_env().home, limit)

@@ -23,14 +23,13 @@ Two passes over the dataset: the first notes, for every record, its type and whe
 statement is (ids only, never statements); the second builds records and reports problems, so
 references to records later in the file are checked without holding the file in memory.
 
-The JSON helpers at the end (:func:`json_values`, :func:`first_json_object`, :func:`json_files`)
-report file, line and JSON path; the UK PSC reader uses them too.
+Files are read with :mod:`ownership.sources.files` (:func:`~ownership.sources.files.json_values`
+and friends), which reports broken bytes and JSON with file, line and JSON path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ import pycountry
 from ownership.identifiers import normalize_identifier
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record
+from ownership.sources.files import first_json_object, json_files, json_values
 
 COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}  # Kosovo, used by registries
 _SUBDIVISION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-DE
@@ -834,162 +834,6 @@ def _json_type(value: Any) -> str:
         list: "a list",
         dict: "an object",
     }.get(type(value), type(value).__name__)
-
-
-# -- JSON files with lines and paths -----------------------------------------------------------
-
-
-@dataclass
-class JsonValue:
-    """A top-level value of a JSON file: an array element, or one JSON line."""
-
-    file: str
-    line: int | None
-    prefix: str  # "[n]" for the n-th array element, "" for a JSON line
-    value: Any
-
-
-def json_files(folder: Path) -> list[Path]:
-    """The ``.json``/``.jsonl`` files of a folder, in name order (hidden files left out)."""
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in (".json", ".jsonl")
-    )
-
-
-def first_json_object(path: Path, limit: int = 1 << 20) -> dict[str, Any] | None:
-    """The first object of a JSON array or JSON-lines file, read from its first bytes only."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(limit)
-    except OSError:
-        return None
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if text.startswith("["):
-        text = text[1:].lstrip()
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def json_values(path: Path, problems: ProblemLog) -> Iterator[JsonValue]:
-    """Top-level values of ``path`` with their line; problems reported, never raised.
-
-    A file whose first character is ``[`` is one JSON array (loaded whole: such files are
-    small); anything else is JSON lines, read line by line, a bad line reported and skipped.
-    """
-    shown = str(path)
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        problems.add(shown, None, None, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
-        handle.seek(0)
-        if not start:
-            problems.add(shown, None, None, "empty file: no JSON in it")
-            return
-        if start.startswith(b"["):
-            yield from _array_values(shown, handle.read(), problems)
-        else:
-            yield from _line_values(shown, handle, problems)
-
-
-def _line_values(shown: str, handle: Any, problems: ProblemLog) -> Iterator[JsonValue]:
-    for number, raw in enumerate(handle, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.add(
-                shown, number, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"
-            )
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            problems.add(shown, number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
-            continue
-        yield JsonValue(shown, number, "", value)
-
-
-def _array_values(shown: str, data: bytes, problems: ProblemLog) -> Iterator[JsonValue]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.add(shown, line, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")
-        return
-    decoder = json.JSONDecoder()
-    pos = text.index("[") + 1
-    line, counted = 1, 0
-    n = 0
-    while True:
-        pos = _skip_space(text, pos)
-        if pos >= len(text):
-            problems.add(
-                shown,
-                text.count("\n") + 1,
-                f"[{n}]",
-                "the JSON array is not closed: truncated file?",
-            )
-            return
-        if text[pos] == "]" and n == 0:
-            break
-        line += text.count("\n", counted, pos)
-        counted = pos
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            # Both mean the text ran out inside the element: a cut-off download or copy.
-            ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
-            where = "the file ends inside it: truncated?" if ended else f"column {exc.colno}"
-            problems.add(shown, exc.lineno, f"[{n}]", f"not valid JSON: {exc.msg} ({where})")
-            return
-        yield JsonValue(shown, line, f"[{n}]", value)
-        n += 1
-        pos = _skip_space(text, end)
-        if pos >= len(text):
-            problems.add(
-                shown,
-                text.count("\n") + 1,
-                f"[{n}]",
-                "the JSON array is not closed: truncated file?",
-            )
-            return
-        if text[pos] == ",":
-            pos += 1
-            continue
-        if text[pos] == "]":
-            break
-        bad_line = text.count("\n", 0, pos) + 1
-        problems.add(
-            shown,
-            bad_line,
-            f"[{n}]",
-            f"expected ',' or ']' after element [{n - 1}], found {text[pos]!r}",
-        )
-        return
-    rest = _skip_space(text, pos + 1)
-    if rest < len(text):
-        problems.add(
-            shown, text.count("\n", 0, rest) + 1, None, "text after the end of the JSON array"
-        )
-
-
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 FORMAT = Bods()

@@ -19,7 +19,6 @@ an entity as soon as its last row has been read and keep only unfinished groups 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import re
@@ -27,13 +26,14 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pycountry
 
 from ownership.identifiers import normalize_identifier, valid_inn, valid_lei, valid_ogrn
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Provenance, Record, Sanction
+from ownership.sources.files import csv_header, csv_rows, first_csv_row, open_csv
 
 AUTHORITY = "EU"
 HEADER_MARKERS = ("celex", "recordId", "annex", "schema", "name", "startDate")
@@ -236,18 +236,8 @@ class EuSanctions:
 
     def detect(self, path: Path) -> bool:
         """A CSV file whose header has the annex columns (celex, recordId, annex, schema…)."""
-        if not path.is_file():
-            return False
-        try:
-            with open(path, "rb") as handle:
-                first = handle.readline(64 * 1024)
-        except OSError:
-            return False
-        text = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-        try:
-            header = {c.strip() for c in next(csv.reader([text]), [])}
-        except csv.Error:
-            return False
+        first = first_csv_row(path)
+        header = {c.strip() for c in first or ()}
         return all(marker in header for marker in HEADER_MARKERS)
 
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
@@ -464,84 +454,25 @@ def _rows(path: Path, shown: str, problems: ProblemLog) -> Iterator[Row]:
     reading goes on. A CSV syntax error (a stray or unclosed quote) stops reading: after it,
     where rows begin can no longer be trusted.
     """
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        problems.add(shown, None, None, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        bad_lines: set[int] = set()
-        reader = csv.reader(_decoded_lines(handle, shown, problems, bad_lines), strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            problems.add(shown, 1, None, f"unreadable header: {exc}")
+    bad_lines: set[int] = set()
+    with open_csv(path, problems, bad_lines=bad_lines) as reader:
+        if reader is None:
             return
+        header = csv_header(reader, shown, problems)
         if header is None:
-            if not problems.problems or problems.problems[-1].file != shown:
-                problems.add(shown, None, None, "empty file (a header row is required)")
             return
-        header = [column.strip() for column in header]
         missing = [column for column in REQUIRED + ("annex",) if column not in header]
         for column in missing:
             problems.add(shown, 1, column, "required column is missing from the header")
         if missing:
             return
-        end = reader.line_num
-        while True:
-            start = end + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                # In strict mode every csv error is a quote out of place; it belongs to the row
-                # that was being read, which may have swallowed the lines after it.
-                if "unexpected end of data" in str(exc):
-                    message = "unclosed quote in the row starting here (the file ends inside it)"
-                else:
-                    message = (
-                        f"malformed CSV, a quote out of place in the row starting here "
-                        f"({exc} on line {reader.line_num}); reading stopped here"
-                    )
-                problems.add(shown, start, None, message)
-                return
-            end = reader.line_num
-            if any(start <= n <= end for n in bad_lines):
-                continue  # already reported by the decoder
-            if not any(v.strip() for v in values):
-                continue
+        for start, values in csv_rows(reader, shown, problems, bad_lines):
             if len(values) != len(header):
                 problems.add(
                     shown, start, None, f"{len(values)} fields where the header has {len(header)}"
                 )
                 continue
             yield Row(shown, start, dict(zip(header, values, strict=True)))
-
-
-def _decoded_lines(
-    handle: BinaryIO, shown: str, problems: ProblemLog, bad_lines: set[int]
-) -> Iterator[str]:
-    """The file's lines as text, decoded one by one so a bad byte is reported with its line.
-
-    An undecodable line is reported, remembered in ``bad_lines`` and passed on with replacement
-    characters so the CSV structure after it stays intact. A byte-order mark is dropped; a NUL
-    byte (a binary file, or UTF-16) ends the file with a problem.
-    """
-    for number, raw in enumerate(handle, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if b"\x00" in raw:
-            problems.add(shown, number, None, "contains NUL bytes: not a UTF-8 text CSV")
-            return
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.add(
-                shown, number, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"
-            )
-            bad_lines.add(number)
-            yield raw.decode("utf-8", errors="replace")
 
 
 FORMAT = EuSanctions()

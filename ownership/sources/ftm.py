@@ -57,6 +57,7 @@ from followthemoney.schema import Schema
 from ownership.identifiers import normalize_identifier, valid_inn, valid_lei, valid_ogrn
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record, Sanction
+from ownership.sources.files import json_lines, open_binary
 from ownership.sources.registry_csv import COUNTRIES
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one FtM entity larger than this is not an entity
@@ -213,44 +214,18 @@ class _Reader:
 
     def _lines(self, *, report: bool) -> Iterator[tuple[int, dict[str, Any]]]:
         """Each non-blank line as a JSON object; problems reported only when ``report``."""
-
-        def problem(line: int | None, message: str) -> None:
-            if report:
-                self.problems.add(self.shown, line, None, message)
-
-        try:
-            handle = open(self.path, "rb")
-        except OSError as exc:
-            problem(None, f"cannot read: {exc.strerror}")
+        problems = self.problems if report else ProblemLog()
+        handle = open_binary(self.path, problems)
+        if handle is None:
             return
         with handle:
-            line = 0
-            while True:
-                raw = handle.readline(MAX_LINE_BYTES + 1)
-                if not raw:
-                    return
-                line += 1
-                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    problem(line, f"line longer than {MAX_LINE_BYTES} bytes: not an FtM entity")
-                    while raw and not raw.endswith(b"\n"):  # skip the rest of that line
-                        raw = handle.readline(MAX_LINE_BYTES + 1)
-                    continue
-                if line == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                if not raw.strip():
-                    continue
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    problem(line, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")
-                    continue
-                try:
-                    data = json.loads(text)
-                except ValueError as exc:
-                    problem(line, f"malformed JSON: {exc}")
-                    continue
+            lines = json_lines(
+                handle, self.shown, problems, max_line_bytes=MAX_LINE_BYTES, record="an FtM entity"
+            )
+            for line, data in lines:
                 if not isinstance(data, dict):
-                    problem(line, f"a JSON {type(data).__name__}, not an FtM entity object")
+                    message = f"a JSON {type(data).__name__}, not an FtM entity object"
+                    problems.add(self.shown, line, None, message)
                     continue
                 yield line, data
 

@@ -66,6 +66,7 @@ from typing import Any, BinaryIO, TypeGuard
 from ownership.identifiers import valid_lei
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Ownership, Provenance, Record
+from ownership.sources.files import json_lines
 from ownership.sources.ftm import register_identifier
 from ownership.sources.registry_csv import COUNTRIES
 
@@ -890,39 +891,17 @@ def _json_values(path: Path, problems: ProblemLog | None = None) -> Iterator[tup
                 lines_mode = False
         handle.seek(0)
         if lines_mode:
-            yield from _json_lines(handle, str(path), problems)
+            lines = json_lines(
+                handle,
+                str(path),
+                ProblemLog() if problems is None else problems,
+                max_line_bytes=MAX_LINE_BYTES,
+                record="a GLEIF record",
+            )
+            for line, value in lines:
+                yield Where(line), value
         else:
             yield from _JsonDocument(handle).records()
-
-
-def _json_lines(
-    handle: BinaryIO, shown: str, problems: ProblemLog | None
-) -> Iterator[tuple[Where, Any]]:
-    def problem(line: int, message: str) -> None:
-        if problems is not None:
-            problems.add(shown, line, None, message)
-
-    line = 0
-    while True:
-        raw = handle.readline(MAX_LINE_BYTES + 1)
-        if not raw:
-            return
-        line += 1
-        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            problem(line, f"line longer than {MAX_LINE_BYTES} bytes: not a GLEIF record")
-            while raw and not raw.endswith(b"\n"):
-                raw = handle.readline(MAX_LINE_BYTES + 1)
-            continue
-        if line == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
-        if not raw.strip():
-            continue
-        try:
-            yield Where(line), json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            problem(line, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")
-        except ValueError as exc:
-            problem(line, f"malformed JSON: {exc}")
 
 
 class _JsonDocument:

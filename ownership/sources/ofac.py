@@ -32,20 +32,20 @@ been written. Problems are reported by the second pass only.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pycountry
 
 from ownership.identifiers import normalize_identifier, valid_inn, valid_lei, valid_ogrn
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record, Sanction
+from ownership.sources.files import csv_rows, first_csv_row, open_csv
 
 COLUMNS = (
     "ent_num",
@@ -291,17 +291,8 @@ class OfacSdn:
         Only the first line is looked at, so a file with broken rows further down is still
         recognised, and its problems are then reported by :meth:`read`.
         """
-        if not path.is_file():
-            return False
-        try:
-            with open(path, "rb") as handle:
-                first = handle.readline(64 * 1024)
-        except OSError:
-            return False
-        text = first.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-        try:
-            row = next(csv.reader([text]), [])
-        except csv.Error:
+        row = first_csv_row(path)
+        if row is None:
             return False
         return (
             len(row) == len(COLUMNS)
@@ -565,37 +556,12 @@ def _rows(path: Path, shown: str, problems: ProblemLog) -> Iterator[Row]:
     reading goes on, so one pass finds every such problem. A CSV syntax error (a stray or
     unclosed quote) stops reading: after it, where rows begin can no longer be trusted.
     """
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        problems.add(shown, None, None, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        bad_lines: set[int] = set()
-        reader = csv.reader(_decoded_lines(handle, shown, problems, bad_lines), strict=True)
-        end = 0  # the last physical line of the previous row
-        while True:
-            start = end + 1
-            try:
-                values = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                # In strict mode every csv error is a quote out of place; it belongs to the row
-                # that was being read, which may have swallowed the lines after it.
-                if "unexpected end of data" in str(exc):
-                    message = "unclosed quote in the row starting here (the file ends inside it)"
-                else:
-                    message = (
-                        f"malformed CSV, a quote out of place in the row starting here "
-                        f"({exc} on line {reader.line_num}); reading stopped here"
-                    )
-                problems.add(shown, start, None, message)
-                return
-            end = reader.line_num
-            if any(start <= n <= end for n in bad_lines):
-                continue  # already reported by the decoder
-            if not any(v.strip() for v in values) or values == [DOS_EOF]:
+    bad_lines: set[int] = set()
+    with open_csv(path, problems, bad_lines=bad_lines) as reader:
+        if reader is None:
+            return
+        for start, values in csv_rows(reader, shown, problems, bad_lines):
+            if values == [DOS_EOF]:
                 continue
             if len(values) != len(COLUMNS):
                 problems.add(
@@ -606,31 +572,6 @@ def _rows(path: Path, shown: str, problems: ProblemLog) -> Iterator[Row]:
                 )
                 continue
             yield Row(start, dict(zip(COLUMNS, values, strict=True)))
-
-
-def _decoded_lines(
-    handle: BinaryIO, shown: str, problems: ProblemLog, bad_lines: set[int]
-) -> Iterator[str]:
-    """The file's lines as text, decoded one by one so a bad byte is reported with its line.
-
-    An undecodable line is reported, remembered in ``bad_lines`` and passed on with replacement
-    characters so the CSV structure after it stays intact. A byte-order mark is dropped; a NUL
-    byte (a binary file, or UTF-16) ends the file with a problem.
-    """
-    for number, raw in enumerate(handle, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if b"\x00" in raw:
-            problems.add(shown, number, None, "contains NUL bytes: not a UTF-8 text CSV")
-            return
-        try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            problems.add(
-                shown, number, None, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})"
-            )
-            bad_lines.add(number)
-            yield raw.decode("utf-8", errors="replace")
 
 
 FORMAT = OfacSdn()

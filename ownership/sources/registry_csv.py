@@ -29,6 +29,7 @@ from ownership.records import (
     Record,
     Sanction,
 )
+from ownership.sources.files import csv_header, open_csv
 
 MAX_FIELD_CHARS = 10_000  # a registry cell longer than this is an error, not a name
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -203,7 +204,8 @@ class RegistryCsv:
                 row.error("type", f"{row.text('type')!r} is not 'company' or 'person'")
             name = row.required("name")
             if record_id in first_line:
-                row.error("id", f"duplicate id {record_id!r} (first on line {first_line[record_id]})")
+                first = first_line[record_id]
+                row.error("id", f"duplicate id {record_id!r} (first on line {first})")
             elif record_id:
                 first_line[record_id] = row.line
                 kinds[record_id] = kind  # even if the row has other problems: no cascade
@@ -265,7 +267,9 @@ class RegistryCsv:
             yield Ownership(
                 owner_id=owner,
                 owned_id=owned,
-                provenance=Provenance(source, _edge_id("own", owner, owned, start), row.file, row.line),
+                provenance=Provenance(
+                    source, _edge_id("own", owner, owned, start), row.file, row.line
+                ),
                 share=share,
                 share_min=low,
                 share_max=high,
@@ -363,24 +367,11 @@ def _rows(folder: Path, spec: FileSpec, problems: ProblemLog) -> Iterator[Row]:
         if spec.mandatory_file:
             problems.add(shown, None, None, "file not found (a dataset needs entities.csv)")
         return
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the with block below
-    except OSError as exc:
-        problems.add(shown, None, None, f"cannot read: {exc.strerror}")
-        return
-    with handle:
-        reader = csv.reader(_decoded_lines(handle, shown, problems), strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            problems.add(shown, 1, None, f"unreadable header: {exc}")
+    with open_csv(path, problems, encoding=None) as reader:  # UTF-8, CP932 or CP1251
+        if reader is None:
             return
-        if header is None:
-            if not problems.problems or problems.problems[-1].file != shown:
-                problems.add(shown, None, None, "empty file (a header row is required)")
-            return
-        header = [column.strip() for column in header]
-        if not _header_ok(header, spec, shown, problems):
+        header = csv_header(reader, shown, problems)
+        if header is None or not _header_ok(header, spec, shown, problems):
             return
         extras = [c for c in header if c not in spec.columns]
         while True:
@@ -391,7 +382,9 @@ def _rows(folder: Path, spec: FileSpec, problems: ProblemLog) -> Iterator[Row]:
                 return
             except csv.Error as exc:
                 # an unclosed quote swallows the rest of the file: point at where it opened
-                problems.add(shown, starts_on, None, f"malformed CSV in the record starting here: {exc}")
+                problems.add(
+                    shown, starts_on, None, f"malformed CSV in the record starting here: {exc}"
+                )
                 return
             line = reader.line_num
             if not any(v.strip() for v in values):
@@ -429,93 +422,6 @@ def _header_ok(header: list[str], spec: FileSpec, shown: str, problems: ProblemL
             ok = False
         seen.add(column)
     return ok
-
-
-# Legacy encodings registries still publish in: Japanese (Shift_JIS/CP932) and Russian (CP1251).
-LEGACY_ENCODINGS = ("cp932", "cp1251")
-SAMPLE_BYTES = 1 << 16
-
-
-def detect_encoding(sample: bytes) -> str | None:
-    """The encoding of a file that starts with ``sample``: UTF-8 when it decodes as UTF-8,
-    else the legacy encoding under which the text reads most like its own script (kana and
-    kanji for CP932, Cyrillic for CP1251), else None (undecodable).
-
-    Mis-decoding is the danger (mojibake stored for good), so a legacy encoding is only chosen
-    when the sample decodes cleanly and mostly into letters of its script.
-    """
-    if sample.startswith(b"\xef\xbb\xbf"):
-        return "utf-8"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3:  # a character cut by the end of the sample
-            try:
-                sample[: exc.start].decode("utf-8")
-                return "utf-8"
-            except UnicodeDecodeError:
-                pass
-    best, best_score = None, 0.0
-    for encoding in LEGACY_ENCODINGS:
-        try:
-            text = sample.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        runs = [(m.start(), m.end()) for m in re.finditer(r"[^\x00-\x7f]+", text)]
-        if not runs:
-            continue
-        # Real text has runs of its own script; Latin-1 accents mis-read as CP932 or CP1251
-        # give short runs wedged between ASCII letters ("Gйnйral", "G鬮ral").
-        total = sum(end - start for start, end in runs)
-        native = sum(
-            sum(1 for ch in text[start:end] if _script_of(ch) == encoding)
-            for start, end in runs
-            if not _wedged(text, start, end)
-        )
-        score = native / total
-        if score > best_score:
-            best, best_score = encoding, score
-    return best if best_score >= 0.8 else None
-
-
-def _wedged(text: str, start: int, end: int) -> bool:
-    """True when the run text[start:end] sits between two ASCII letters."""
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
-
-
-def _script_of(ch: str) -> str | None:
-    code = ord(ch)
-    if 0x3040 <= code <= 0x30FF or 0x4E00 <= code <= 0x9FFF or 0xFF00 <= code <= 0xFFEF or 0x3000 <= code <= 0x303F:
-        return "cp932"
-    if 0x0400 <= code <= 0x04FF or ch in "«»№–—“”„":
-        return "cp1251"
-    return None
-
-
-def _decoded_lines(handle: Any, shown: str, problems: ProblemLog) -> Iterator[str]:
-    """The file's lines as text, decoded one by one so a bad byte is reported with its line.
-
-    The encoding is detected from the first 64 KiB (UTF-8 with or without a byte-order mark,
-    CP932, CP1251). A NUL byte (a binary file, or UTF-16) ends the file with a problem.
-    """
-    encoding = detect_encoding(handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES])
-    if encoding is None:
-        problems.add(shown, None, None, "cannot tell the text encoding (not UTF-8, CP932 or CP1251)")
-        return
-    for number, raw in enumerate(handle, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        if b"\x00" in raw:
-            problems.add(shown, number, None, "contains NUL bytes: not a text CSV")
-            return
-        try:
-            yield raw.decode(encoding)
-        except UnicodeDecodeError as exc:
-            problems.add(shown, number, None, f"not valid {encoding} text ({exc.reason} at byte {exc.start})")
-            return
 
 
 FORMAT = RegistryCsv()

@@ -35,7 +35,7 @@ import pycountry
 from ownership.identifiers import normalize_identifier
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Ownership, Provenance, Record
-from ownership.sources.bods import JsonValue, first_json_object, json_files, json_values
+from ownership.sources.files import JsonValue, first_json_object, json_files, json_values
 
 PERSON_KINDS = frozenset(
     {"individual-person-with-significant-control", "individual-beneficial-owner"}

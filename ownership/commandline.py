@@ -1,0 +1,130 @@
+"""The command line's shared plumbing: one-line failures, common options, output.
+
+Every ``ownership`` command (in :mod:`ownership.cli` and :mod:`ownership.refresh.command`) fails
+the same way — exit 1 and a one-line reason on stderr, never a traceback — and renders through
+:func:`emit`, so ``--format json`` always prints exactly one document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
+from ownership.config import ConfigError, Settings
+from ownership.cypher import MAX_HOPS_LIMIT
+from ownership.embedded import EmbeddedServerError
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
+from ownership.locks import Busy
+from ownership.output import to_csv, to_json, to_table
+from ownership.problems import InvalidData
+from ownership.readonly import NotReadOnly
+from ownership.refresh.lock import RefreshLocked
+from ownership.sources import UnknownFormat
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXPECTED_ERRORS = (
+    Busy,
+    RefreshLocked,
+    ConfigError,
+    EntityNotFound,
+    AmbiguousEntity,
+    NotReadOnly,
+    EmbeddedServerError,
+    GraphUnavailable,
+    QueryFailed,
+    UnknownFormat,
+    ValueError,
+    OSError,
+)
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def fail(message: str, details: str | None = None) -> None:
+    """Exit 1 with a one-line reason (details, if any, on the lines after it)."""
+    click.echo(f"ownership: error: {message}", err=True)
+    if details:
+        click.echo(details, err=True)
+    sys.exit(1)
+
+
+def handle_errors(command: F) -> F:
+    """Turn the project's expected failures into a one-line message and exit status 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InvalidData as exc:
+            fail(exc.summary(), exc.report())
+        except EXPECTED_ERRORS as exc:
+            fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, _rest(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _rest(exc: Exception) -> str | None:
+    lines = str(exc).splitlines()
+    return "\n".join(lines[1:]) or None
+
+
+@contextmanager
+def open_graph() -> Iterator[Graph]:
+    """The graph of the environment's settings, closed after the block."""
+    graph = Graph.open(Settings.from_env())
+    try:
+        yield graph
+    finally:
+        graph.close()
+
+
+def as_of_option(command: F) -> F:
+    return click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Date the question is asked for, YYYY-MM-DD (default: today).",
+    )(command)
+
+
+def output_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def max_hops_option(default: int) -> Callable[[F], F]:
+    return click.option(
+        "--max-hops",
+        type=click.IntRange(1, MAX_HOPS_LIMIT),
+        default=default,
+        show_default=True,
+        help="Longest chain followed.",
+    )
+
+
+def as_of_date(value: dt.datetime | None) -> dt.date:
+    """The date of an ``--as-of`` option; today when it was not given."""
+    return value.date() if value else dt.date.today()
+
+
+def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print ``document`` as JSON, or ``rows`` as a table or CSV."""
+    if output == "json":
+        click.echo(to_json(document))
+    elif output == "csv":
+        click.echo(to_csv(rows, columns), nl=False)
+    else:
+        click.echo(to_table(rows, columns))
