@@ -172,3 +172,14 @@ def test_random_rows_import_or_fail_cleanly(tmp_path_factory, entities, ownershi
 
 def _quote(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"' if any(c in cell for c in ',"\n\r') else cell
+
+
+def test_json_with_a_giant_number_is_a_problem_not_a_crash(tmp_path):
+    from ownership.problems import ProblemLog
+    from ownership.sources import bods
+
+    path = tmp_path / "statements.jsonl"
+    path.write_text('{"statementId": "s1", "recordType": "entity", "recordDetails": {"n": ' + "9" * 5000 + "}}\n")
+    problems = ProblemLog()
+    assert list(bods.FORMAT.read(path, "x", problems)) == []
+    assert problems.problems and problems.problems[0].line == 1

@@ -389,6 +389,9 @@ def _line_values(shown: str, handle: BufferedReader, problems: ProblemLog) -> It
         except json.JSONDecodeError as exc:
             problems.add(shown, number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
             continue
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            problems.add(shown, number, None, f"not usable JSON: {exc}")
+            continue
         yield JsonValue(shown, number, "", value)
 
 
@@ -425,6 +428,9 @@ def _array_values(shown: str, data: bytes, problems: ProblemLog) -> Iterator[Jso
             ended = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
             where = "the file ends inside it: truncated?" if ended else f"column {exc.colno}"
             problems.add(shown, exc.lineno, f"[{n}]", f"not valid JSON: {exc.msg} ({where})")
+            return
+        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+            problems.add(shown, line, f"[{n}]", f"not usable JSON: {exc}")
             return
         yield JsonValue(shown, line, f"[{n}]", value)
         n += 1
