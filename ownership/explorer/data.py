@@ -12,10 +12,9 @@ import datetime as dt
 import streamlit as st
 
 from ownership.analysis import chains as chains_mod
-from ownership.analysis import entities
+from ownership.analysis import entities, sanctions
 from ownership.analysis import flags as flags_mod
 from ownership.analysis import profile as profile_mod
-from ownership.analysis import sanctions
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
 from ownership.explorer import subgraph as subgraph_mod
@@ -83,19 +82,29 @@ def resolve(_graph: Graph, key: str, ref: str) -> entities.EntityRef:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def profile(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> profile_mod.Profile:
+def profile(
+    _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
+) -> profile_mod.Profile:
     return profile_mod.entity_profile(_graph, ref, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def chains(_graph: Graph, key: str, origin: str, target: str, via: tuple[str, ...], as_of: dt.date,
-           max_hops: int) -> list[chains_mod.Chain]:
+def chains(
+    _graph: Graph,
+    key: str,
+    origin: str,
+    target: str,
+    via: tuple[str, ...],
+    as_of: dt.date,
+    max_hops: int,
+) -> list[chains_mod.Chain]:
     return chains_mod.find_chains(_graph, origin, target, list(via), as_of, max_hops)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def blocked(_graph: Graph, key: str, as_of: dt.date, rule: str = "ofac",
-            authorities: tuple[str, ...] = ()) -> list[sanctions.Finding]:
+def blocked(
+    _graph: Graph, key: str, as_of: dt.date, rule: str = "ofac", authorities: tuple[str, ...] = ()
+) -> list[sanctions.Finding]:
     return sanctions.blocked_entities(_graph, as_of, rule=rule, authorities=authorities)
 
 
@@ -105,26 +114,51 @@ def statuses(_graph: Graph, key: str, as_of: dt.date) -> dict[str, str]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def flags(_graph: Graph, key: str, settings: flags_mod.FlagSettings, as_of: dt.date,
-          only: tuple[str, ...]) -> list[flags_mod.Flag]:
+def flags(
+    _graph: Graph, key: str, settings: flags_mod.FlagSettings, as_of: dt.date, only: tuple[str, ...]
+) -> list[flags_mod.Flag]:
     return flags_mod.red_flags(_graph, settings, as_of, only=only)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def subgraph(_graph: Graph, key: str, focus: tuple[str, ...], candidates: tuple[str, ...],
-             as_of: dt.date, per_node: int | None, max_nodes: int, hub_limit: int | None,
-             expand: tuple[str, ...] = ()) -> subgraph_mod.Subgraph:
+def subgraph(
+    _graph: Graph,
+    key: str,
+    focus: tuple[str, ...],
+    candidates: tuple[str, ...],
+    as_of: dt.date,
+    per_node: int | None,
+    max_nodes: int,
+    hub_limit: int | None,
+    expand: tuple[str, ...] = (),
+) -> subgraph_mod.Subgraph:
     return subgraph_mod.build(
-        _graph, focus, candidates, as_of, per_node=per_node, max_nodes=max_nodes,
-        hub_limit=hub_limit, expand=expand, status=statuses(_graph, key, as_of),
+        _graph,
+        focus,
+        candidates,
+        as_of,
+        per_node=per_node,
+        max_nodes=max_nodes,
+        hub_limit=hub_limit,
+        expand=expand,
+        status=statuses(_graph, key, as_of),
     )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def chains_subgraph(_graph: Graph, key: str, origin: str, target: str, via: tuple[str, ...],
-                    as_of: dt.date, max_hops: int, rows: tuple[int, ...] | None,
-                    max_nodes: int) -> subgraph_mod.Subgraph:
+def chains_subgraph(
+    _graph: Graph,
+    key: str,
+    origin: str,
+    target: str,
+    via: tuple[str, ...],
+    as_of: dt.date,
+    max_hops: int,
+    rows: tuple[int, ...] | None,
+    max_nodes: int,
+) -> subgraph_mod.Subgraph:
     found = chains(_graph, key, origin, target, via, as_of, max_hops)
     chosen = found if rows is None else [found[i] for i in rows if 0 <= i < len(found)]
-    return subgraph_mod.from_chains(_graph, chosen, as_of, max_nodes=max_nodes,
-                                    status=statuses(_graph, key, as_of))
+    return subgraph_mod.from_chains(
+        _graph, chosen, as_of, max_nodes=max_nodes, status=statuses(_graph, key, as_of)
+    )

@@ -35,13 +35,27 @@ def json_bytes(sub: Subgraph) -> bytes:
 
 
 _NODE_KEYS: list[tuple[str, str]] = [
-    ("name", "string"), ("record_id", "string"), ("jurisdiction", "string"), ("kind", "string"),
-    ("tags", "string"), ("sanctioned", "boolean"), ("status", "string"), ("degree", "int"),
-    ("focus", "boolean"), ("hub", "boolean"), ("more", "int"),
+    ("name", "string"),
+    ("record_id", "string"),
+    ("jurisdiction", "string"),
+    ("kind", "string"),
+    ("tags", "string"),
+    ("sanctioned", "boolean"),
+    ("status", "string"),
+    ("degree", "int"),
+    ("focus", "boolean"),
+    ("hub", "boolean"),
+    ("more", "int"),
 ]
 _EDGE_KEYS: list[tuple[str, str]] = [
-    ("type", "string"), ("share", "double"), ("share_min", "double"), ("share_max", "double"),
-    ("kind", "string"), ("start_date", "string"), ("end_date", "string"), ("records", "int"),
+    ("type", "string"),
+    ("share", "double"),
+    ("share_min", "double"),
+    ("share_max", "double"),
+    ("kind", "string"),
+    ("start_date", "string"),
+    ("end_date", "string"),
+    ("records", "int"),
 ]
 
 
@@ -64,22 +78,32 @@ def graphml_bytes(sub: Subgraph) -> bytes:
     root = ET.Element(f"{{{ns}}}graphml")
     for scope, keys in (("node", _NODE_KEYS), ("edge", _EDGE_KEYS)):
         for name, kind in keys:
-            ET.SubElement(root, f"{{{ns}}}key", {"id": f"{scope[0]}_{name}", "for": scope,
-                                                  "attr.name": name, "attr.type": kind})
+            ET.SubElement(
+                root,
+                f"{{{ns}}}key",
+                {"id": f"{scope[0]}_{name}", "for": scope, "attr.name": name, "attr.type": kind},
+            )
     graph = ET.SubElement(root, f"{{{ns}}}graph", {"id": "ownership", "edgedefault": "directed"})
     for node in sub.nodes:
         element = ET.SubElement(graph, f"{{{ns}}}node", {"id": node.id})
         for name, kind in _NODE_KEYS:
             value = getattr(node, name)
             if value is not None and value != []:
-                ET.SubElement(element, f"{{{ns}}}data", {"key": f"n_{name}"}).text = _text(value, kind)
+                ET.SubElement(element, f"{{{ns}}}data", {"key": f"n_{name}"}).text = _text(
+                    value, kind
+                )
     for index, edge in enumerate(sub.edges):
-        element = ET.SubElement(graph, f"{{{ns}}}edge",
-                                {"id": f"e{index}", "source": edge.source, "target": edge.target})
+        element = ET.SubElement(
+            graph,
+            f"{{{ns}}}edge",
+            {"id": f"e{index}", "source": edge.source, "target": edge.target},
+        )
         for name, kind in _EDGE_KEYS:
             value = getattr(edge, name)
             if value is not None:
-                ET.SubElement(element, f"{{{ns}}}data", {"key": f"e_{name}"}).text = _text(value, kind)
+                ET.SubElement(element, f"{{{ns}}}data", {"key": f"e_{name}"}).text = _text(
+                    value, kind
+                )
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

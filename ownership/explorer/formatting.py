@@ -34,7 +34,9 @@ def pct(value: float | None) -> str:
     return f"{round(float(value), 4):g}%"
 
 
-def share_text(share: float | None, share_min: float | None = None, share_max: float | None = None) -> str:
+def share_text(
+    share: float | None, share_min: float | None = None, share_max: float | None = None
+) -> str:
     """An exact share, a band ('40–60%'), or '?' when nothing is known."""
     if share is not None:
         return pct(share)
@@ -81,7 +83,16 @@ def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame
 
 # -- search ------------------------------------------------------------------------------------
 
-SEARCH_COLUMNS = ["name", "id", "jurisdiction", "kind", "registration_number", "tags", "sources", "uid"]
+SEARCH_COLUMNS = [
+    "name",
+    "id",
+    "jurisdiction",
+    "kind",
+    "registration_number",
+    "tags",
+    "sources",
+    "uid",
+]
 
 
 def search_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -94,8 +105,19 @@ def search_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 # -- profile -----------------------------------------------------------------------------------
 
 HOLDING_COLUMNS = [
-    "name", "id", "jurisdiction", "kind", "effective", "effective_share", "effective_share_min",
-    "effective_share_max", "hops", "paths", "ultimate", "via", "uid",
+    "name",
+    "id",
+    "jurisdiction",
+    "kind",
+    "effective",
+    "effective_share",
+    "effective_share_min",
+    "effective_share_max",
+    "hops",
+    "paths",
+    "ultimate",
+    "via",
+    "uid",
 ]
 
 
@@ -104,7 +126,9 @@ def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
     rows = []
     for h in holdings:
         row = h.as_dict()
-        row["effective"] = effective_text(h.effective_share, h.effective_share_min, h.effective_share_max)
+        row["effective"] = effective_text(
+            h.effective_share, h.effective_share_min, h.effective_share_max
+        )
         row["via"] = " | ".join(ARROW.join(names) for names in h.via[:3]) + (
             f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
         )
@@ -117,9 +141,7 @@ def facts_frame(facts: dict[str, Any], records: list[dict[str, Any]]) -> pd.Data
     rows = []
     for key, value in facts.items():
         backing = [
-            r.get("uid", "")
-            for r in records
-            if key in r and plain(r.get(key)) == plain(value)
+            r.get("uid", "") for r in records if key in r and plain(r.get(key)) == plain(value)
         ]
         rows.append({"property": key, "value": plain(value), "sources": "; ".join(backing)})
     return frame(rows, ["property", "value", "sources"])
@@ -132,8 +154,13 @@ def records_frame(records: list[dict[str, Any]], hidden: Iterable[str] = ()) -> 
     first = ["source", "record_id", "file", "imported_at", "updated_at"]
     ordered = [k for k in first if k in keys] + [k for k in keys if k not in first and k != "uid"]
     columns = [r.get("uid", f"record {i + 1}") for i, r in enumerate(records)]
-    rows = [{"property": key, **{col: plain(r.get(key)) for col, r in zip(columns, records, strict=True)}}
-            for key in ordered]
+    rows = [
+        {
+            "property": key,
+            **{col: plain(r.get(key)) for col, r in zip(columns, records, strict=True)},
+        }
+        for key in ordered
+    ]
     return frame(rows, ["property", *columns])
 
 
@@ -161,8 +188,19 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
                 "file": s.get("file"),
             }
         )
-    return frame(rows, ["authority", "program", "listed_on", "delisted_on", "in_force", "source",
-                        "record_id", "file"])
+    return frame(
+        rows,
+        [
+            "authority",
+            "program",
+            "listed_on",
+            "delisted_on",
+            "in_force",
+            "source",
+            "record_id",
+            "file",
+        ],
+    )
 
 
 def officers_frame(officers: list[dict[str, Any]], as_of: dt.date) -> pd.DataFrame:
@@ -180,13 +218,21 @@ def officers_frame(officers: list[dict[str, Any]], as_of: dt.date) -> pd.DataFra
         }
         for o in sorted(officers, key=lambda o: (o.get("name") or "", iso(o.get("start_date"))))
     ]
-    return frame(rows, ["name", "id", "role", "start_date", "end_date", "in_force", "source", "uid"])
+    return frame(
+        rows, ["name", "id", "role", "start_date", "end_date", "in_force", "source", "uid"]
+    )
 
 
 def addresses_frame(addresses: list[dict[str, Any]]) -> pd.DataFrame:
     return frame(
-        ({"address": a.get("text"), "companies_registered_there": a.get("companies"), "uid": a.get("uid")}
-         for a in addresses),
+        (
+            {
+                "address": a.get("text"),
+                "companies_registered_there": a.get("companies"),
+                "uid": a.get("uid"),
+            }
+            for a in addresses
+        ),
         ["address", "companies_registered_there", "uid"],
     )
 
@@ -194,8 +240,18 @@ def addresses_frame(addresses: list[dict[str, Any]]) -> pd.DataFrame:
 # -- chains ------------------------------------------------------------------------------------
 
 CHAIN_COLUMNS = [
-    "chain", "ids", "jurisdictions", "shares", "effective", "effective_share", "effective_share_min",
-    "effective_share_max", "hops", "in_force_since", "ends", "link_dates",
+    "chain",
+    "effective",
+    "shares",
+    "jurisdictions",
+    "hops",
+    "in_force_since",
+    "ends",
+    "ids",
+    "effective_share",
+    "effective_share_min",
+    "effective_share_max",
+    "link_dates",
 ]
 
 
@@ -209,16 +265,22 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
                 "chain": ARROW.join(e["name"] or e["id"] for e in c.entities),
                 "ids": ARROW.join(e["id"] for e in c.entities),
                 "jurisdictions": ARROW.join(e["jurisdiction"] or "?" for e in c.entities),
-                "shares": ARROW.join(share_text(link.share, link.share_min, link.share_max) for link in c.links),
-                "effective": effective_text(c.effective_share, c.effective_share_min, c.effective_share_max),
+                "shares": ARROW.join(
+                    share_text(link.share, link.share_min, link.share_max) for link in c.links
+                ),
+                "effective": effective_text(
+                    c.effective_share, c.effective_share_min, c.effective_share_max
+                ),
                 "effective_share": c.effective_share,
                 "effective_share_min": c.effective_share_min,
                 "effective_share_max": c.effective_share_max,
                 "hops": len(c.links),
                 "in_force_since": iso(max(starts)) if starts else "",
                 "ends": iso(min(ends)) if ends else "",
-                "link_dates": ARROW.join(f"{iso(link.start_date) or '…'}..{iso(link.end_date) or '…'}"
-                                        for link in c.links),
+                "link_dates": ARROW.join(
+                    f"{iso(link.start_date) or '…'}..{iso(link.end_date) or '…'}"
+                    for link in c.links
+                ),
             }
         )
     return frame(rows, CHAIN_COLUMNS)
@@ -226,8 +288,16 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
 
 # -- 50 percent rule ---------------------------------------------------------------------------
 
-BLOCKED_COLUMNS = ["name", "id", "jurisdiction", "status", "blocked_share_min", "blocked_share_max",
-                   "because", "uid"]
+BLOCKED_COLUMNS = [
+    "name",
+    "id",
+    "jurisdiction",
+    "status",
+    "because",
+    "blocked_share_min",
+    "blocked_share_max",
+    "uid",
+]
 
 
 def because_text(finding: Any) -> str:
@@ -235,12 +305,12 @@ def because_text(finding: Any) -> str:
     parts = []
     for b in finding.because:
         if "authority" in b:
-            parts.append(f"{b.get('authority')} {b.get('program') or ''} listed {b.get('listed_on') or '?'}".replace("  ", " "))
+            words = [b.get("authority"), b.get("program"), "listed", b.get("listed_on") or "?"]
+            parts.append(" ".join(str(w) for w in words if w))
         else:
-            parts.append(
-                f"{share_text(b.get('share'), b.get('share_min'), b.get('share_max'))} held by "
-                f"{b.get('owner_name') or b.get('owner')} ({b.get('owner_status') or 'not blocked'})"
-            )
+            share = share_text(b.get("share"), b.get("share_min"), b.get("share_max"))
+            owner = b.get("owner_name") or b.get("owner")
+            parts.append(f"{share} held by {owner} ({b.get('owner_status') or 'not blocked'})")
     if finding.status != "listed" and len(finding.because) > 1:
         parts.append("aggregate")
     return "; ".join(parts)
@@ -250,8 +320,22 @@ def blocked_frame(findings: list[Any]) -> pd.DataFrame:
     return frame(({**f.as_dict(), "because": because_text(f)} for f in findings), BLOCKED_COLUMNS)
 
 
-BECAUSE_COLUMNS = ["name", "id", "status", "reason", "authority", "program", "listed_on", "owner",
-                   "owner_name", "owner_status", "share", "share_min", "share_max", "uid"]
+BECAUSE_COLUMNS = [
+    "name",
+    "id",
+    "status",
+    "reason",
+    "owner_name",
+    "owner_status",
+    "share",
+    "share_min",
+    "share_max",
+    "authority",
+    "program",
+    "listed_on",
+    "owner",
+    "uid",
+]
 
 
 def because_frame(findings: list[Any]) -> pd.DataFrame:
@@ -260,7 +344,16 @@ def because_frame(findings: list[Any]) -> pd.DataFrame:
     for f in findings:
         for b in f.because:
             reason = "listing" if "authority" in b else "owned by blocked party"
-            rows.append({"name": f.name, "id": f.id, "status": f.status, "reason": reason, "uid": f.uid, **b})
+            rows.append(
+                {
+                    "name": f.name,
+                    "id": f.id,
+                    "status": f.status,
+                    "reason": reason,
+                    "uid": f.uid,
+                    **b,
+                }
+            )
     return frame(rows, BECAUSE_COLUMNS)
 
 

@@ -4,8 +4,10 @@ Everything the page needs is inlined (``cdn_resources="in_line"``); the Bootstra
 pyvis template adds unconditionally are removed, and a Content-Security-Policy forbids any other
 fetch. Names come from registries and sanctions lists, i.e. from strangers: every data value is
 escaped with :func:`html.escape` before it goes into a tooltip (tooltips are turned into DOM
-nodes from that escaped HTML in the page), and node labels are escaped for vis-network's own
-label markup (which understands only ``&lt;`` and ``&amp;``). The layout settles once
+nodes from that escaped HTML in the page). Labels are drawn on the canvas as plain text
+(``font.multi`` off): no markup is interpreted there, so they carry the names as they are
+(escaping them would print ``&lt;`` on screen; vis-network 9.1.2's own label-markup decoder
+for ``&lt;`` is broken, which is why labels do not use its "html" mode). The layout settles once
 (``physics.stabilization``) and physics is then switched off so the picture stops moving.
 """
 
@@ -25,13 +27,39 @@ from ownership.explorer.subgraph import Edge, Node, Subgraph
 # Fill colours by jurisdiction (light, so dark label text stays readable); others get a
 # stable colour from the code's hash.
 JURISDICTION_COLOURS = {
-    "JP": "#f7c6c7", "RU": "#f4a6a6", "SG": "#b9e3c6", "HK": "#ffe0a3", "CY": "#c6d8f7",
-    "VG": "#d9c6f7", "AE": "#f7e3c6", "KZ": "#c6f1f7", "US": "#c9d3e6", "GB": "#d6e6c9",
-    "CN": "#f7d0b5", "DE": "#e0e0b8", "NL": "#ffd1a9", "CH": "#f2c4de", "LU": "#b8e0dc",
-    "KY": "#e8c8f0", "PA": "#cfe8b0", "SC": "#b0d4e8", "BZ": "#e8d4b0", "MH": "#d0d0f0",
+    "JP": "#aecbfa",
+    "RU": "#f4a6a6",
+    "SG": "#b9e3c6",
+    "HK": "#ffe08a",
+    "CY": "#d9c6f7",
+    "VG": "#a8e6e6",
+    "AE": "#f7c99b",
+    "KZ": "#e0e0b8",
+    "US": "#c9d3e6",
+    "GB": "#d6e6c9",
+    "CN": "#f2b5b5",
+    "DE": "#e6e6a8",
+    "NL": "#ffd1a9",
+    "CH": "#f2c4de",
+    "LU": "#b8e0dc",
+    "KY": "#e8c8f0",
+    "PA": "#cfe8b0",
+    "SC": "#b0d4e8",
+    "BZ": "#e8d4b0",
+    "MH": "#d0d0f0",
 }
-EXTRA_COLOURS = ["#e6cfa8", "#a8d5e6", "#e6a8c8", "#b5e6a8", "#c8b5e6", "#e6e0a8", "#a8e6d0",
-                 "#e6b8a8", "#b8c8e6", "#d8e6a8"]
+EXTRA_COLOURS = [
+    "#e6cfa8",
+    "#a8d5e6",
+    "#e6a8c8",
+    "#b5e6a8",
+    "#c8b5e6",
+    "#e6e0a8",
+    "#a8e6d0",
+    "#e6b8a8",
+    "#b8c8e6",
+    "#d8e6a8",
+]
 UNKNOWN_COLOUR = "#e0e0e0"
 STATUS_BORDERS = {  # the 50 percent rule on the as-of date
     "listed": ("#c00000", 5, False),
@@ -45,24 +73,44 @@ _OPTIONS: dict[str, Any] = {
     "physics": {
         "enabled": True,
         "solver": "forceAtlas2Based",
-        "forceAtlas2Based": {"gravitationalConstant": -90, "centralGravity": 0.008,
-                             "springLength": 150, "springConstant": 0.06, "avoidOverlap": 0.5},
+        "forceAtlas2Based": {
+            "gravitationalConstant": -90,
+            "centralGravity": 0.008,
+            "springLength": 190,
+            "springConstant": 0.05,
+            "avoidOverlap": 1.0,
+        },
         "stabilization": {"enabled": True, "iterations": 500, "updateInterval": 50, "fit": True},
         "minVelocity": 1.0,
     },
-    "nodes": {"font": {"multi": "html", "size": 14, "face": "sans-serif"}, "borderWidth": 1,
-              "margin": 8},
-    "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
-              "smooth": {"enabled": True, "type": "continuous"},
-              "font": {"size": 12, "align": "middle", "strokeWidth": 3},
-              "color": {"color": "#7d7d7d", "highlight": "#222222"}},
+    "nodes": {
+        "font": {"multi": False, "size": 14, "face": "sans-serif"},
+        "borderWidth": 1,
+        "margin": 8,
+    },
+    "edges": {
+        "arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
+        "smooth": {"enabled": True, "type": "continuous"},
+        "font": {"size": 12, "align": "middle", "strokeWidth": 3},
+        "color": {"color": "#7d7d7d", "highlight": "#222222"},
+    },
     "interaction": {"hover": True, "tooltipDelay": 150, "keyboard": False, "multiselect": False},
 }
-_HIERARCHICAL = {"hierarchical": {"enabled": True, "direction": "UD", "sortMethod": "directed",
-                                  "levelSeparation": 140, "nodeSpacing": 220}}
+_HIERARCHICAL = {
+    "hierarchical": {
+        "enabled": True,
+        "direction": "LR",
+        "sortMethod": "directed",
+        "levelSeparation": 300,
+        "nodeSpacing": 70,
+        "treeSpacing": 100,
+    }
+}
 
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-       "img-src data:; font-src data:")
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data:; font-src data:"
+)
 
 
 def colour(jurisdiction: str | None) -> str:
@@ -83,18 +131,16 @@ def esc(value: Any) -> str:
 
 
 def label_text(value: Any, limit: int = 40) -> str:
-    """A data value for a vis-network label with ``multi: "html"``: it decodes only ``&lt;`` and
-    ``&amp;``, so exactly those are escaped (a tag cannot be formed, and names read as typed)."""
-    text = "" if value is None else str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text.replace("&", "&amp;").replace("<", "&lt;")
+    """A data value for a canvas label: plain text (never markup), shortened, one line."""
+    text = " ".join(("" if value is None else str(value)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _node_label(node: Node) -> str:
-    second = " · ".join(x for x in (node.jurisdiction or "?", STATUS_WORDS.get(node.status, "")) if x)
-    name = f"<b>{label_text(node.name)}</b>" if node.focus else label_text(node.name)
-    return f"{name}\n{label_text(second)}"
+    second = " · ".join(
+        x for x in (node.jurisdiction or "?", STATUS_WORDS.get(node.status, "")) if x
+    )
+    return f"{label_text(node.name)}\n{label_text(second)}"
 
 
 def _node_title(node: Node) -> str:
@@ -125,7 +171,9 @@ def _edge_label(edge: Edge) -> str:
 
 
 def _edge_title(edge: Edge, names: dict[str, str]) -> str:
-    lines = [f"{esc(names.get(edge.source, edge.source))} → {esc(names.get(edge.target, edge.target))}"]
+    lines = [
+        f"{esc(names.get(edge.source, edge.source))} → {esc(names.get(edge.target, edge.target))}"
+    ]
     if edge.type == "OWNS":
         lines.append("share: " + esc(share_text(edge.share, edge.share_min, edge.share_max)))
     else:
@@ -164,15 +212,21 @@ def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
             label=_node_label(node),
             title=_node_title(node),
             shape="ellipse" if node.kind == "person" else "box",
-            color={"background": fill, "border": border,
-                   "highlight": {"background": fill, "border": "#000000"},
-                   "hover": {"background": fill, "border": "#000000"}},
+            color={
+                "background": fill,
+                "border": border,
+                "highlight": {"background": fill, "border": "#000000"},
+                "hover": {"background": fill, "border": "#000000"},
+            },
             borderWidth=width,
             shapeProperties={"borderDashes": [6, 4] if dashed else False},
-            font={"size": 16 if node.focus else 14},
+            font={
+                "size": 17 if node.focus else 14,
+                "color": "#000000" if node.focus else "#222222",
+            },
         )
         if node.more:
-            more_id = f"more:{node.id}"
+            more_id = f"__more__:{node.id}"
             net.add_node(
                 more_id,
                 label=f"and {node.more} more",
@@ -210,6 +264,17 @@ _TITLES_TO_ELEMENTS = """
                   });
 """
 _SETTLE = """
+                  // drawn while hidden (a tab not shown yet): fit again once it has a size
+                  if (window.ResizeObserver) {
+                      var lastWidth = container.clientWidth;
+                      new ResizeObserver(function () {
+                          if (container.clientWidth > 0 && container.clientWidth !== lastWidth) {
+                              lastWidth = container.clientWidth;
+                              network.redraw();
+                              network.fit();
+                          }
+                      }).observe(container);
+                  }
                   // stable layout: settle once, then stop moving
                   if (options.physics && options.physics.enabled === false) {
                       window.__graphStable = true;
@@ -223,21 +288,25 @@ _SETTLE = """
 _CONSTRUCT = "network = new vis.Network(container, data, options);"
 
 
+def _chip(swatch_style: str, text: str) -> str:
+    return f'<span class="chip"><span class="sw" style="{swatch_style}"></span>{esc(text)}</span>'
+
+
 def _legend(sub: Subgraph) -> str:
     codes = sorted({(n.jurisdiction or "").upper() for n in sub.nodes})
-    chips = "".join(
-        f'<span class="chip"><span class="sw" style="background:{colour(code)}"></span>{esc(code or "?")}</span>'
-        for code in codes
-    )
+    chips = "".join(_chip(f"background:{colour(code)}", code or "?") for code in codes)
     statuses = "".join(
-        f'<span class="chip"><span class="sw" style="background:#fff;border:{w}px {"dashed" if d else "solid"} {c}"></span>{esc(STATUS_WORDS[s].lower())}</span>'
+        _chip(
+            f"background:#fff;border:{w}px {'dashed' if d else 'solid'} {c}",
+            STATUS_WORDS[s].lower(),
+        )
         for s, (c, w, d) in STATUS_BORDERS.items()
     )
-    shapes = ('<span class="chip">▭ company</span><span class="chip">◯ person</span>'
-              '<span class="chip">→ owns (label: share; dashed: unknown share)</span>')
-    return (
-        '<div id="legend"><div>' + chips + "</div><div>" + statuses + shapes + "</div></div>"
+    shapes = (
+        '<span class="chip">▭ company</span><span class="chip">◯ person</span>'
+        '<span class="chip">→ owns (label: share; dashed: unknown share)</span>'
     )
+    return '<div id="legend"><div>' + chips + "</div><div>" + statuses + shapes + "</div></div>"
 
 
 _STYLE = """
@@ -259,16 +328,22 @@ _REMOTE = re.compile(
 )
 
 
-def render(sub: Subgraph, height: int = 600, layout: str = "force", title: str = "ownership graph") -> str:
+def render(
+    sub: Subgraph, height: int = 600, layout: str = "force", title: str = "ownership graph"
+) -> str:
     """A complete, self-contained HTML page drawing ``sub`` (no network access needed)."""
     page = network(sub, height, layout).generate_html(notebook=False)
     page = _REMOTE.sub("", page)
     page = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", page)
     if _CONSTRUCT not in page or "<head>" not in page or "</body>" not in page:
         raise RuntimeError("unexpected pyvis template: cannot make the graph page safe")
-    page = page.replace(_CONSTRUCT, _TITLES_TO_ELEMENTS + "                  " + _CONSTRUCT + _SETTLE, 1)
-    head = (f'<head>\n<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
-            f"<title>{esc(title)}</title>")
+    page = page.replace(
+        _CONSTRUCT, _TITLES_TO_ELEMENTS + "                  " + _CONSTRUCT + _SETTLE, 1
+    )
+    head = (
+        f'<head>\n<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f"<title>{esc(title)}</title>"
+    )
     page = page.replace("<head>", head, 1)
     page = page.replace("</head>", _STYLE + "</head>", 1)
     page = page.replace("</body>", _legend(sub) + "\n</body>", 1)

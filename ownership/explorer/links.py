@@ -28,7 +28,9 @@ def browser_base() -> str:
     return (os.environ.get("OWNERSHIP_BROWSER_URL") or DEFAULT_BROWSER_URL).rstrip("/")
 
 
-def browser_url(query: cypher.Query, params: Mapping[str, Any] | None = None, max_hops: int = 6) -> str:
+def browser_url(
+    query: cypher.Query, params: Mapping[str, Any] | None = None, max_hops: int = 6
+) -> str:
     """Neo4j Browser with the query and its ``:param`` lines in the editor."""
     script = cypher.browser_script(query, dict(params or {}), max_hops=max_hops)
     return f"{browser_base()}/browser?cmd=edit&arg={quote(script, safe='')}"

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from ownership.explorer import data, state, ui
-from ownership.explorer.pages import blocked, chains, console, flags, overview, profile, search
+from ownership.explorer.views import blocked, chains, console, flags, overview, profile, search
 from ownership.graph import Graph
 
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
@@ -32,17 +32,29 @@ def _sidebar() -> None:
     with st.sidebar:
         st.title("Ownership explorer", anchor=False)
         st.radio("View", list(state.VIEWS), format_func=state.VIEWS.get, key="view")
-        st.date_input("As of", key="as_of", min_value=state.MIN_DATE, max_value=state.MAX_DATE,
-                      format="YYYY-MM-DD",
-                      help="every view shows ownership, listings and roles in force on this day")
-        if st.button("Today", key="as_of_today", on_click=_today):
-            pass
+        st.date_input(
+            "As of",
+            key="as_of",
+            min_value=state.MIN_DATE,
+            max_value=state.MAX_DATE,
+            format="YYYY-MM-DD",
+            help="every view shows ownership, listings and roles in force on this day",
+        )
+        st.button("Today", key="as_of_today", on_click=_today)
         st.divider()
         cols = st.columns(2)
-        cols[0].button("Reload data", on_click=data.clear, key="reload",
-                       help="forget cached results (after an import)")
-        cols[1].button("Reconnect", on_click=data.reconnect, key="reconnect",
-                       help="open a new connection to the graph")
+        cols[0].button(
+            "Reload data",
+            on_click=data.clear,
+            key="reload",
+            help="forget cached results (after an import)",
+        )
+        cols[1].button(
+            "Reconnect",
+            on_click=data.reconnect,
+            key="reconnect",
+            help="open a new connection to the graph",
+        )
         with ui.guard("Reading the settings"):
             st.caption(f"Graph: {ui.md(data.describe())}")
 
@@ -52,7 +64,8 @@ def _today() -> None:
 
 
 def run() -> None:
-    st.set_page_config(page_title="Ownership explorer", page_icon="🕸️", layout="wide")
+    # no page_icon: Streamlit fetches Material and emoji favicons from the internet
+    st.set_page_config(page_title="Ownership explorer", layout="wide")
     state.load_url()
     _sidebar()
     for warning in state.warnings():

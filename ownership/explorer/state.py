@@ -54,6 +54,10 @@ def _int(text: str) -> int | None:
         return None
 
 
+def _clamp(value: int | None, low: int, high: int) -> int | None:
+    return None if value is None else max(low, min(high, value))
+
+
 # URL parameter -> (session key, parser of the parameter's values). The contract's deep links:
 # ?entity=ID_OR_NAME[&as_of=…] and ?view=chains&from=CC&to=CC[&via=CC][&as_of=…].
 URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
@@ -62,15 +66,18 @@ URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
     "from": ("chains_from", lambda v: v[-1].strip().upper()),
     "to": ("chains_to", lambda v: v[-1].strip().upper()),
     "via": ("chains_via", lambda v: ",".join(x.strip().upper() for x in v if x.strip())),
-    "hops": ("chains_hops", lambda v: _int(v[-1])),
+    "hops": ("chains_hops", lambda v: _clamp(_int(v[-1]), 1, 12)),
     "rule": ("blocked_rule", lambda v: v[-1] if v[-1] in ("ofac", "eu") else None),
     "authority": ("blocked_authorities", lambda v: ",".join(x.strip() for x in v if x.strip())),
-    "status": ("blocked_status", lambda v: [x for x in v if x in ("listed", "blocked", "possibly-blocked")]),
+    "status": (
+        "blocked_status",
+        lambda v: [x for x in v if x in ("listed", "blocked", "possibly-blocked")],
+    ),
     "flag": ("flags_only", lambda v: list(v)),
     "query": ("console_query", lambda v: v[-1]),
     "cypher": ("console_text", lambda v: v[-1]),
     "params": ("console_params", lambda v: v[-1]),
-    "limit": ("console_limit", lambda v: _int(v[-1])),
+    "limit": ("console_limit", lambda v: _clamp(_int(v[-1]), 1, 100_000)),
     "run": ("console_run", lambda v: v[-1] in ("1", "true", "yes")),
 }
 
@@ -156,12 +163,13 @@ def current_params(page: Mapping[str, Any]) -> dict[str, Any]:
 
 def publish(page: Mapping[str, Any]) -> None:
     """Make the address bar open what is on screen."""
-    wanted = current_params(page)
-    normalized = {k: [str(x) for x in v] if isinstance(v, list | tuple) else str(v) for k, v in wanted.items()}
-    current = {k: (st.query_params.get_all(k) if isinstance(normalized[k], list) else st.query_params.get(k))
-               for k in st.query_params}
-    if current != normalized:
-        st.query_params.from_dict(normalized)
+    wanted = {
+        k: [str(x) for x in v] if isinstance(v, list | tuple) else [str(v)]
+        for k, v in current_params(page).items()
+    }
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    if current != wanted:
+        st.query_params.from_dict({k: v if len(v) > 1 else v[0] for k, v in wanted.items()})
 
 
 def share_link(page: Mapping[str, Any]) -> str:

@@ -7,7 +7,7 @@ so a hub (a formation agent with 3,000 companies) never floods the screen:
 - at most ``per_node`` new neighbours are drawn from each node, the rest are summarised as
   "and M more" on that node;
 - with hub suppression on, a node with more than ``hub_limit`` ownership links (other than the
-  entity in focus) is drawn but not walked through;
+  entity in focus) is drawn but not expanded: only the focus's own ownership paths pass it;
 - never more than ``max_nodes`` nodes in all.
 """
 
@@ -73,7 +73,9 @@ class Subgraph:
         """JSON-ready: dates as ISO text."""
 
         def clean(item: Any) -> dict[str, Any]:
-            return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(item).items()}
+            return {
+                k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(item).items()
+            }
 
         return {
             "as_of": self.as_of.isoformat() if self.as_of else None,
@@ -106,9 +108,14 @@ def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
     merged: dict[tuple[str, str], Edge] = {}
     for row in rows:
         edge = Edge(
-            source=row["source"], target=row["target"], share=row.get("share"),
-            share_min=row.get("share_min"), share_max=row.get("share_max"), kind=row.get("kind"),
-            start_date=row.get("start_date"), end_date=row.get("end_date"),
+            source=row["source"],
+            target=row["target"],
+            share=row.get("share"),
+            share_min=row.get("share_min"),
+            share_max=row.get("share_max"),
+            kind=row.get("kind"),
+            start_date=row.get("start_date"),
+            end_date=row.get("end_date"),
         )
         key = (edge.source, edge.target)
         if key in merged:
@@ -122,7 +129,9 @@ def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
     return list(merged.values())
 
 
-def neighbours(graph: Graph, uids: Sequence[str], as_of: dt.date) -> dict[str, list[tuple[str, float | None]]]:
+def neighbours(
+    graph: Graph, uids: Sequence[str], as_of: dt.date
+) -> dict[str, list[tuple[str, float | None]]]:
     """Direct ownership neighbours in force on ``as_of``: {uid: [(other uid, share)]}."""
     found: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
     if not uids:
@@ -145,21 +154,46 @@ def build(
     expand: Sequence[str] = (),
     status: Mapping[str, str] | None = None,
 ) -> Subgraph:
-    """The ownership subgraph around ``focus`` among ``candidates`` (plus expanded neighbours).
+    """The ownership subgraph around ``focus``: ``candidates`` (the entities on its ownership
+    paths, e.g. its owners and subsidiaries) plus the direct neighbours of the ``expand`` nodes.
 
     Nodes are taken breadth-first from the focus along ownership edges in force on ``as_of``,
-    strongest share first, within the caps described in the module docstring.
+    strongest share first, within the caps described in the module docstring. A hub (with hub
+    suppression on) is not expanded, and only the candidates are reached through it.
     """
     status = status or {}
     max_nodes = max(1, min(max_nodes, HARD_MAX_NODES))
-    pool = _unique([*focus, *candidates])
-    extra = neighbours(graph, _unique(expand), as_of)
-    for uid in expand:
-        ordered = sorted(extra.get(uid, []), key=lambda item: -(item[1] or 0.0))
-        pool = _unique([*pool, *(other for other, _ in ordered)])
-    # look up at most a bounded number of candidates: beyond that nothing could be drawn anyway
-    lookup = pool[: max_nodes * 4 + len(focus)]
-    info = {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=lookup)}
+    every = _unique([*focus, *candidates])
+    # at most a bounded number of candidates: beyond that nothing could be drawn anyway
+    core = every[: max_nodes * 4 + len(focus)]
+    wanted = _unique(expand)
+    info = {
+        row["uid"]: _node(row, status)
+        for row in graph.read(cypher.NODES_BY_UID, uids=_unique([*core, *wanted]))
+    }
+
+    def is_hub(uid: str) -> bool:
+        node = info.get(uid)
+        return (
+            hub_limit is not None
+            and node is not None
+            and uid not in focus
+            and node.degree > hub_limit
+        )
+
+    extra = neighbours(graph, [u for u in wanted if u in info and not is_hub(u)], as_of)
+    found: list[str] = []
+    for uid in wanted:
+        found.extend(
+            other for other, _ in sorted(extra.get(uid, []), key=lambda item: -(item[1] or 0.0))
+        )
+    pool = _unique([*every, *found])  # everything that could be drawn (for "left out")
+    added = [u for u in _unique(found) if u not in info][: max_nodes * 4]
+    if added:
+        info.update(
+            {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=added)}
+        )
+    core_set = set(core)
     edges = _merge_edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
     adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for e in edges:
@@ -179,11 +213,13 @@ def build(
     while queue:
         uid = queue.popleft()
         node = info[uid]
-        if hub_limit is not None and not node.focus and node.degree > hub_limit:
-            node.hub = True
-            continue
+        node.hub = is_hub(uid)
         fresh = sorted(
-            {other: s for other, s in adjacency[uid] if other not in seen}.items(),
+            {
+                other: strength
+                for other, strength in adjacency[uid]
+                if other not in seen and (not node.hub or other in core_set)
+            }.items(),
             key=lambda item: (-item[1], info[item[0]].name or "", item[0]),
         )
         room = len(fresh) if per_node is None else per_node
@@ -232,9 +268,17 @@ def from_chains(
     rows = []
     for chain in kept:
         for left, right, link in zip(chain.entities, chain.entities[1:], chain.links, strict=False):
-            rows.append({"source": left["uid"], "target": right["uid"], "share": link.share,
-                         "share_min": link.share_min, "share_max": link.share_max,
-                         "start_date": link.start_date, "end_date": link.end_date})
+            rows.append(
+                {
+                    "source": left["uid"],
+                    "target": right["uid"],
+                    "share": link.share,
+                    "share_min": link.share_min,
+                    "share_max": link.share_max,
+                    "start_date": link.start_date,
+                    "end_date": link.end_date,
+                }
+            )
     for chain in kept:
         if chain.entities:
             start = info.get(chain.entities[0]["uid"])
@@ -287,9 +331,15 @@ def from_result(
     ids = {n.id for n in drawn}
     edges = [
         Edge(
-            source=str(r["start"]), target=str(r["end"]), type=str(r.get("_type") or ""),
-            share=r.get("share"), share_min=r.get("share_min"), share_max=r.get("share_max"),
-            kind=r.get("kind") or r.get("role"), start_date=r.get("start_date"), end_date=r.get("end_date"),
+            source=str(r["start"]),
+            target=str(r["end"]),
+            type=str(r.get("_type") or ""),
+            share=r.get("share"),
+            share_min=r.get("share_min"),
+            share_max=r.get("share_max"),
+            kind=r.get("kind") or r.get("role"),
+            start_date=r.get("start_date"),
+            end_date=r.get("end_date"),
         )
         for r in relationships
         if str(r.get("start")) in ids and str(r.get("end")) in ids

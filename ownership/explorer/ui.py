@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -41,9 +41,14 @@ def guard(what: str) -> Iterator[None]:
     try:
         yield
     except (GraphUnavailable, ConfigError) as exc:
-        st.error(f"The graph database is not reachable: {first_line(exc)}", icon="🔌")
-        st.caption("Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, or start the embedded server "
-                   "with `ownership db start`; then use “Reconnect” in the sidebar.")
+        st.cache_resource.clear()  # the next run opens a new connection
+        st.error(
+            f"The graph database is not reachable: {first_line(exc)}", icon=":material/power_off:"
+        )
+        st.caption(
+            "Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, or start the embedded server "
+            "with `ownership db start`; then use “Reconnect” in the sidebar."
+        )
     except QueryFailed as exc:
         st.error(f"{what} failed: {first_line(exc)}")
     except readonly.NotReadOnly as exc:
@@ -81,7 +86,14 @@ def table(
 ) -> None:
     """A table with its CSV download; with ``open_column``, selecting a row opens that entity."""
     shown = [c for c in data.columns if c not in hide]
-    kwargs: dict[str, Any] = {"hide_index": True, "column_order": shown, "key": key, "height": height}
+    if height == "auto":  # short tables whole, long ones scroll
+        height = 35 * (len(data) + 1) + 3 if len(data) <= 20 else 600
+    kwargs: dict[str, Any] = {
+        "hide_index": True,
+        "column_order": shown,
+        "key": key,
+        "height": height,
+    }
     if column_config:
         kwargs["column_config"] = dict(column_config)
     if open_column and len(data):
@@ -93,30 +105,54 @@ def table(
     if caption:
         left.caption(caption)
     right.download_button(
-        "Download CSV", exports.csv_bytes(data), file_name=f"{filename}.csv", mime="text/csv",
-        key=f"{key}.csv", on_click="ignore", icon="⬇️",
+        "Download CSV",
+        exports.csv_bytes(data),
+        file_name=f"{filename}.csv",
+        mime="text/csv",
+        key=f"{key}.csv",
+        on_click="ignore",
+        icon=":material/download:",
     )
 
 
-def entity_picker(options: list[tuple[str, str]], key: str, label: str = "Open the profile of") -> None:
+def _open_choice(key: str) -> None:
+    choice = st.session_state.get(key)
+    if choice:
+        state.open_entity(choice)
+
+
+def entity_picker(
+    options: list[tuple[str, str]], key: str, label: str = "Open the profile of"
+) -> None:
     """A select box and a button: the keyboard way to open one of the listed entities."""
     if not options:
         return
     labels = {uid: text for uid, text in options}
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)
     left, right = st.columns([4, 1], vertical_alignment="bottom")
-    choice = left.selectbox(label, list(labels), format_func=lambda uid: labels.get(uid, uid), key=key)
-    if right.button("Open profile", key=f"{key}.open") and choice:
-        state.open_entity(choice)
-        st.rerun()
+    left.selectbox(label, list(labels), format_func=lambda uid: labels.get(uid, uid), key=key)
+    right.button("Open profile", key=f"{key}.open", on_click=_open_choice, args=(key,))
 
 
-def browser_link(graph: Graph, query: cypher.Query, params: Mapping[str, Any] | None = None,
-                 max_hops: int = 6, key: str | None = None) -> None:
-    """"Open in Neo4j Browser" with the query and its parameters (not for the embedded server)."""
+def browser_link(
+    graph: Graph,
+    query: cypher.Query,
+    params: Mapping[str, Any] | None = None,
+    max_hops: int = 6,
+    key: str | None = None,
+) -> None:
+    """The "Open in Neo4j Browser" button for ``query`` with its parameters (a Neo4j server only:
+    the embedded server has no Browser)."""
     if graph.embedded:
         return
-    st.link_button("Open in Neo4j Browser", links.browser_url(query, params, max_hops), key=key,
-                   icon="↗️", help=f"the named query {query.name} with its parameters")
+    st.link_button(
+        "Open in Neo4j Browser",
+        links.browser_url(query, params, max_hops),
+        key=key,
+        icon=":material/open_in_new:",
+        help=f"the named query {query.name} with its parameters",
+    )
 
 
 def show_html(page: str, height: int) -> None:
@@ -129,8 +165,15 @@ def show_html(page: str, height: int) -> None:
         components.html(page, height=height)
 
 
-def graph_panel(sub: Subgraph, key: str, filename: str, *, height: int = 600, title: str = "ownership graph",
-                layout: str = "force") -> None:
+def graph_panel(
+    sub: Subgraph,
+    key: str,
+    filename: str,
+    *,
+    height: int = 600,
+    title: str = "ownership graph",
+    layout: str = "force",
+) -> None:
     """Draw ``sub``, say what the caps left out, and offer it as HTML, GraphML and JSON."""
     if not sub.nodes:
         st.info("Nothing to draw.")
@@ -145,15 +188,38 @@ def graph_panel(sub: Subgraph, key: str, filename: str, *, height: int = 600, ti
         notes.append(f"{len(hubs)} hub(s) not expanded")
     cols = st.columns([3, 1, 1, 1])
     cols[0].caption("; ".join(notes))
-    cols[1].download_button("HTML", exports.html_bytes(page), file_name=f"{filename}.html",
-                            mime="text/html", key=f"{key}.html", on_click="ignore", icon="⬇️")
-    cols[2].download_button("GraphML", exports.graphml_bytes(sub), file_name=f"{filename}.graphml",
-                            mime="application/xml", key=f"{key}.graphml", on_click="ignore", icon="⬇️")
-    cols[3].download_button("JSON", exports.json_bytes(sub), file_name=f"{filename}.json",
-                            mime="application/json", key=f"{key}.json", on_click="ignore", icon="⬇️")
+    cols[1].download_button(
+        "HTML",
+        exports.html_bytes(page),
+        file_name=f"{filename}.html",
+        mime="text/html",
+        key=f"{key}.html",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[2].download_button(
+        "GraphML",
+        exports.graphml_bytes(sub),
+        file_name=f"{filename}.graphml",
+        mime="application/xml",
+        key=f"{key}.graphml",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    cols[3].download_button(
+        "JSON",
+        exports.json_bytes(sub),
+        file_name=f"{filename}.json",
+        mime="application/json",
+        key=f"{key}.json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
 
 
-def graph_controls(key: str, *, hubs: bool = True, per_node: bool = True) -> dict[str, Any]:
+def graph_controls(
+    key: str, *, hubs: bool = True, per_node: bool = True, layout: str = "force"
+) -> dict[str, Any]:
     """Caps and layout for a graph: returns the values chosen."""
     with st.expander("Graph settings", expanded=False):
         cols = st.columns(4)
@@ -162,21 +228,38 @@ def graph_controls(key: str, *, hubs: bool = True, per_node: bool = True) -> dic
         values: dict[str, Any] = {"max_nodes": int(max_nodes), "per_node": None, "hub_limit": None}
         if per_node:
             state.seed(f"{key}.per_node", 15)
-            values["per_node"] = int(cols[1].number_input("Max neighbours per node", 1, 200,
-                                                          key=f"{key}.per_node"))
+            values["per_node"] = int(
+                cols[1].number_input("Max neighbours per node", 1, 200, key=f"{key}.per_node")
+            )
         if hubs:
             state.seed(f"{key}.hubs", True)
             state.seed(f"{key}.hub_limit", 30)
-            suppress = cols[2].toggle("Suppress hubs", key=f"{key}.hubs",
-                                      help="do not walk through nodes with more ownership links than the limit")
-            limit = cols[2].number_input("Hub: more links than", 2, 10_000, key=f"{key}.hub_limit",
-                                         disabled=not suppress)
+            suppress = cols[2].toggle(
+                "Suppress hubs",
+                key=f"{key}.hubs",
+                help="do not walk through nodes with more ownership links than the limit",
+            )
+            limit = cols[2].number_input(
+                "Hub: more links than", 2, 10_000, key=f"{key}.hub_limit", disabled=not suppress
+            )
             values["hub_limit"] = int(limit) if suppress else None
-        state.seed(f"{key}.layout", "force")
-        values["layout"] = cols[3].radio("Layout", ["force", "hierarchical"], key=f"{key}.layout",
-                                         horizontal=True)
-        state.keep(*(k for k in (f"{key}.max_nodes", f"{key}.per_node", f"{key}.hubs",
-                                 f"{key}.hub_limit", f"{key}.layout") if k in st.session_state))
+        state.seed(f"{key}.layout", layout)
+        values["layout"] = cols[3].radio(
+            "Layout", ["force", "hierarchical"], key=f"{key}.layout", horizontal=True
+        )
+        state.keep(
+            *(
+                k
+                for k in (
+                    f"{key}.max_nodes",
+                    f"{key}.per_node",
+                    f"{key}.hubs",
+                    f"{key}.hub_limit",
+                    f"{key}.layout",
+                )
+                if k in st.session_state
+            )
+        )
     return values
 
 
@@ -184,6 +267,3 @@ def share_box(page: Mapping[str, Any]) -> None:
     """The shareable link of what is on screen."""
     st.caption("Link to this view")
     st.code(state.share_link(page), language=None)
-
-
-Renderer = Callable[[Graph], Mapping[str, Any]]

@@ -26,16 +26,27 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     state.keep("search_q")
     url["q"] = text.strip()
     if not text.strip():
-        st.caption("Matching ignores case, accents, punctuation and full-width forms; aliases in "
-                   "other scripts are searched too.")
+        st.caption(
+            "Matching ignores case, accents, punctuation and full-width forms; aliases in "
+            "other scripts are searched too."
+        )
         return
     rows = data.search(graph, data.key(), text.strip(), LIMIT)
     exact = data.candidates(graph, data.key(), text.strip())
     known = {r["uid"] for r in rows}
     rows += [  # an exact id or identifier that the name search does not find
-        {"uid": c.uid, "id": c.id, "name": c.name, "jurisdiction": c.jurisdiction, "kind": c.kind,
-         "tags": [], "sources": [c.source], "registration_number": None}
-        for c in exact if c.uid not in known
+        {
+            "uid": c.uid,
+            "id": c.id,
+            "name": c.name,
+            "jurisdiction": c.jurisdiction,
+            "kind": c.kind,
+            "tags": [],
+            "sources": [c.source],
+            "registration_number": None,
+        }
+        for c in exact
+        if c.uid not in known
     ]
     if not rows:
         st.info("No entity matches. Try fewer words, another spelling, or an identifier.")
@@ -49,5 +60,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         "search_pick",
     )
     compact = "".join(text.split()).upper()
-    ui.browser_link(graph, cypher.SEARCH_ENTITIES,
-                    {"norm": normalize(text) or compact, "compact": compact or normalize(text), "limit": LIMIT})
+    ui.browser_link(
+        graph,
+        cypher.SEARCH_ENTITIES,
+        {"norm": normalize(text) or compact, "compact": compact or normalize(text), "limit": LIMIT},
+    )

@@ -16,9 +16,21 @@ from ownership.explorer.graphview import STATUS_WORDS
 from ownership.graph import Graph
 
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
-IDENTITY = ["name", "kind", "jurisdiction", "registration_number", "incorporation_date",
-            "dissolution_date", "address", "operates_in", "tags", "aliases", "record_id", "source",
-            "uid"]
+IDENTITY = [
+    "name",
+    "kind",
+    "jurisdiction",
+    "registration_number",
+    "incorporation_date",
+    "dissolution_date",
+    "address",
+    "operates_in",
+    "tags",
+    "aliases",
+    "record_id",
+    "source",
+    "uid",
+]
 
 
 def render(graph: Graph, url: dict[str, Any]) -> None:
@@ -59,14 +71,24 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
         rows = data.search(graph, data.key(), text, 20)
         if rows:
             st.caption("Entities whose name contains it:")
-            ui.entity_picker([(r["uid"], f"{r['name']} ({r.get('jurisdiction') or '?'}, {r['id']})")
-                              for r in rows], "profile_notfound_pick")
+            ui.entity_picker(
+                [
+                    (r["uid"], f"{r['name']} ({r.get('jurisdiction') or '?'}, {r['id']})")
+                    for r in rows
+                ],
+                "profile_notfound_pick",
+            )
         return None
     except AmbiguousEntity as exc:
         st.header("Entity profile")
         st.warning(f"“{ui.md(text)}” names {len(exc.candidates)} entities: choose one.")
-        ui.entity_picker([(c.uid, f"{c.name} ({c.jurisdiction or '?'}, {c.source}:{c.id})")
-                          for c in exc.candidates], "profile_ambiguous_pick")
+        ui.entity_picker(
+            [
+                (c.uid, f"{c.name} ({c.jurisdiction or '?'}, {c.source}:{c.id})")
+                for c in exc.candidates
+            ],
+            "profile_ambiguous_pick",
+        )
         return None
 
 
@@ -76,13 +98,23 @@ def _header(profile: Profile, ref: EntityRef, status: str, as_of: Any) -> None:
     bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
     if status == "listed":
-        st.error(f"On a sanctions list in force on {as_of.isoformat()}.", icon="⛔")
+        st.error(f"On a sanctions list in force on {as_of.isoformat()}.", icon=":material/block:")
     elif status:
-        st.error(f"{STATUS_WORDS[status].capitalize()} under the OFAC 50% rule on {as_of.isoformat()} "
-                 "(see the 50% rule view for why).", icon="⛔")
+        st.error(
+            f"{STATUS_WORDS[status].capitalize()} under the OFAC 50% rule on {as_of.isoformat()} "
+            "(see the 50% rule view for why).",
+            icon=":material/block:",
+        )
+    elif profile.sanctions:
+        st.info(
+            f"Has sanction listings, none in force on {as_of.isoformat()} (see Overview).",
+            icon=":material/history:",
+        )
     if profile.flags:
-        st.warning(f"{len(profile.flags)} red flag(s): "
-                   + "; ".join(ui.md(f.flag) for f in profile.flags), icon="🚩")
+        st.warning(
+            f"{len(profile.flags)} red flag(s): " + "; ".join(ui.md(f.flag) for f in profile.flags),
+            icon=":material/flag:",
+        )
     cols = st.columns(5)
     cols[0].metric("Owners", len(profile.owners))
     cols[1].metric("Subsidiaries", len(profile.subsidiaries))
@@ -95,8 +127,13 @@ def _overview(profile: Profile, as_of: Any) -> None:
     e = profile.entity
     facts = {k: e[k] for k in IDENTITY if e.get(k) not in (None, [], "")}
     st.subheader("Identity", anchor=False)
-    ui.table(formatting.facts_frame(facts, profile.records), "profile_identity", f"{_slug(e)}-identity",
-             hide=(), caption="sources: the records stating each value")
+    ui.table(
+        formatting.facts_frame(facts, profile.records),
+        "profile_identity",
+        f"{_slug(e)}-identity",
+        hide=(),
+        caption="sources: the records stating each value",
+    )
     identifiers = e.get("identifiers") or []
     if identifiers:
         st.subheader("Identifiers", anchor=False)
@@ -104,25 +141,40 @@ def _overview(profile: Profile, as_of: Any) -> None:
         for item in identifiers:
             scheme, _, value = str(item).rpartition(":")
             rows.append({"scheme": scheme or "?", "value": value, "key": item})
-        ui.table(formatting.frame(rows, ["scheme", "value", "key"]), "profile_identifiers",
-                 f"{_slug(e)}-identifiers", hide=())
+        ui.table(
+            formatting.frame(rows, ["scheme", "value", "key"]),
+            "profile_identifiers",
+            f"{_slug(e)}-identifiers",
+            hide=(),
+        )
     st.subheader("Registered addresses", anchor=False)
     if profile.addresses:
-        ui.table(formatting.addresses_frame(profile.addresses), "profile_addresses",
-                 f"{_slug(e)}-addresses", caption="companies_registered_there counts every company at "
-                 "that (normalized) address")
+        ui.table(
+            formatting.addresses_frame(profile.addresses),
+            "profile_addresses",
+            f"{_slug(e)}-addresses",
+            caption="companies_registered_there counts every company at that (normalized) address",
+        )
     else:
         st.caption("none recorded")
     st.subheader("Sanctions", anchor=False)
     if profile.sanctions:
-        ui.table(formatting.sanctions_frame(profile.sanctions, as_of), "profile_sanctions",
-                 f"{_slug(e)}-sanctions", hide=())
+        ui.table(
+            formatting.sanctions_frame(profile.sanctions, as_of),
+            "profile_sanctions",
+            f"{_slug(e)}-sanctions",
+            hide=(),
+        )
     else:
         st.caption("not on any list in the graph")
     st.subheader("Red flags", anchor=False)
     if profile.flags:
-        ui.table(formatting.flags_frame(profile.flags), "profile_flags", f"{_slug(e)}-flags",
-                 hide=("uid", "name", "id"))
+        ui.table(
+            formatting.flags_frame(profile.flags),
+            "profile_flags",
+            f"{_slug(e)}-flags",
+            hide=("uid", "name", "id"),
+        )
     else:
         st.caption("none from this entity's neighbourhood (the Red flags view runs every detector)")
 
@@ -130,7 +182,11 @@ def _overview(profile: Profile, as_of: Any) -> None:
 def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     e = profile.entity
     config = {
-        "effective": st.column_config.TextColumn("effective share", help="sum over all chains of the product of shares; a range when bands or unknown shares are involved"),
+        "effective": st.column_config.TextColumn(
+            "effective share",
+            help="sum over all chains of the product of shares; a range when bands or "
+            "unknown shares are involved",
+        ),
         "effective_share": st.column_config.NumberColumn("effective %", format="%.4g"),
         "effective_share_min": st.column_config.NumberColumn("min %", format="%.4g"),
         "effective_share_max": st.column_config.NumberColumn("max %", format="%.4g"),
@@ -141,19 +197,30 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
     if profile.owners:
         ultimate = [h for h in profile.owners if h.ultimate]
         if ultimate:
-            st.caption("Ultimate owners: " + "; ".join(
-                f"{ui.md(h.name)} {formatting.effective_text(h.effective_share, h.effective_share_min, h.effective_share_max)}"
-                for h in ultimate))
-        ui.table(formatting.holdings_frame(profile.owners), "profile_owners", f"{_slug(e)}-owners",
-                 open_column="uid", column_config=config,
-                 caption="select a row to open that owner; hops = length of the shortest chain")
+            st.caption(
+                "Ultimate owners: "
+                + "; ".join(f"{ui.md(h.name)} {_effective(h)}" for h in ultimate)
+            )
+        ui.table(
+            formatting.holdings_frame(profile.owners),
+            "profile_owners",
+            f"{_slug(e)}-owners",
+            open_column="uid",
+            column_config=config,
+            caption="select a row to open that owner; hops = length of the shortest chain",
+        )
     else:
         st.caption(f"no owner known on {as_of.isoformat()}")
     st.subheader(f"Subsidiaries ({len(profile.subsidiaries)})", anchor=False)
     if profile.subsidiaries:
-        ui.table(formatting.holdings_frame(profile.subsidiaries), "profile_subsidiaries",
-                 f"{_slug(e)}-subsidiaries", open_column="uid", column_config=config,
-                 caption="select a row to open that subsidiary")
+        ui.table(
+            formatting.holdings_frame(profile.subsidiaries),
+            "profile_subsidiaries",
+            f"{_slug(e)}-subsidiaries",
+            open_column="uid",
+            column_config=config,
+            caption="select a row to open that subsidiary",
+        )
     else:
         st.caption(f"owns nothing on {as_of.isoformat()}")
     params = {"uid": ref.uid, "as_of": as_of}
@@ -161,39 +228,71 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
     with cols[0]:
         ui.browser_link(graph, cypher.OWNER_PATHS, params, OWNER_HOPS, key="nb_owner_paths")
     with cols[1]:
-        ui.browser_link(graph, cypher.SUBSIDIARY_PATHS, params, OWNER_HOPS, key="nb_subsidiary_paths")
+        ui.browser_link(
+            graph, cypher.SUBSIDIARY_PATHS, params, OWNER_HOPS, key="nb_subsidiary_paths"
+        )
 
 
 def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     settings = ui.graph_controls("profile_graph")
-    order = sorted(profile.owners + profile.subsidiaries,
-                   key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or ""))
+    order = sorted(
+        profile.owners + profile.subsidiaries,
+        key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or ""),
+    )
     candidates = tuple(h.uid for h in order)
     expand_key = f"profile_expand.{ref.uid}"
     expand = tuple(st.session_state.get(expand_key, []))
-    sub = data.subgraph(graph, data.key(), (ref.uid,), candidates, as_of, settings["per_node"],
-                        settings["max_nodes"], settings["hub_limit"], expand)
-    ui.graph_panel(sub, "profile_graph", f"{_slug(profile.entity)}-graph", title=profile.entity.get("name") or ref.uid,
-                   layout=settings["layout"])
+    sub = data.subgraph(
+        graph,
+        data.key(),
+        (ref.uid,),
+        candidates,
+        as_of,
+        settings["per_node"],
+        settings["max_nodes"],
+        settings["hub_limit"],
+        expand,
+    )
+    ui.graph_panel(
+        sub,
+        "profile_graph",
+        f"{_slug(profile.entity)}-graph",
+        title=profile.entity.get("name") or ref.uid,
+        layout=settings["layout"],
+    )
     names = {n.id: f"{n.name} ({n.jurisdiction or '?'})" for n in sub.nodes}
     st.session_state[expand_key] = [uid for uid in expand if uid in names]
-    st.multiselect("Expand the direct owners and holdings of", list(names), key=expand_key,
-                   format_func=lambda uid: names.get(uid, uid),
-                   help="adds their direct ownership neighbours, within the caps above")
+    st.multiselect(
+        "Expand the direct owners and holdings of",
+        list(names),
+        key=expand_key,
+        format_func=lambda uid: names.get(uid, uid),
+        help="adds their direct ownership neighbours, within the caps above",
+    )
 
 
 def _officers(profile: Profile, as_of: Any) -> None:
     e = profile.entity
     st.subheader(f"Officers ({len(profile.officers)})", anchor=False)
     if profile.officers:
-        ui.table(formatting.officers_frame(profile.officers, as_of), "profile_officers",
-                 f"{_slug(e)}-officers", open_column="uid", caption="select a row to open that officer")
+        ui.table(
+            formatting.officers_frame(profile.officers, as_of),
+            "profile_officers",
+            f"{_slug(e)}-officers",
+            open_column="uid",
+            caption="select a row to open that officer",
+        )
     else:
         st.caption("none recorded")
     st.subheader(f"Roles in other companies ({len(profile.roles)})", anchor=False)
     if profile.roles:
-        ui.table(formatting.officers_frame(profile.roles, as_of), "profile_roles", f"{_slug(e)}-roles",
-                 open_column="uid", caption="select a row to open that company")
+        ui.table(
+            formatting.officers_frame(profile.roles, as_of),
+            "profile_roles",
+            f"{_slug(e)}-roles",
+            open_column="uid",
+            caption="select a row to open that company",
+        )
     else:
         st.caption("none recorded")
 
@@ -201,19 +300,35 @@ def _officers(profile: Profile, as_of: Any) -> None:
 def _provenance(graph: Graph, profile: Profile, ref: EntityRef) -> None:
     e = profile.entity
     st.subheader(f"Source records ({len(profile.records)})", anchor=False)
-    st.caption("Each record keeps the values its source gave; the entity shows the primary "
-               "record's values, gaps filled from the others.")
+    st.caption(
+        "Each record keeps the values its source gave; the entity shows the primary "
+        "record's values, gaps filled from the others."
+    )
     hidden = set(INTERNAL) | {"fingerprint"}
-    ui.table(formatting.records_frame(profile.records, hidden), "profile_records", f"{_slug(e)}-records",
-             hide=())
+    ui.table(
+        formatting.records_frame(profile.records, hidden),
+        "profile_records",
+        f"{_slug(e)}-records",
+        hide=(),
+    )
     conflicts = profile.conflicts()
     st.subheader("Conflicting values", anchor=False)
     if conflicts:
-        ui.table(formatting.conflicts_frame(conflicts), "profile_conflicts", f"{_slug(e)}-conflicts",
-                 hide=())
+        ui.table(
+            formatting.conflicts_frame(conflicts),
+            "profile_conflicts",
+            f"{_slug(e)}-conflicts",
+            hide=(),
+        )
     else:
         st.caption("the sources agree")
     ui.browser_link(graph, cypher.ENTITY_PROFILE, {"uid": ref.uid}, key="nb_profile")
+
+
+def _effective(h: Any) -> str:
+    return formatting.effective_text(
+        h.effective_share, h.effective_share_min, h.effective_share_max
+    )
 
 
 def _slug(entity: dict[str, Any]) -> str:

@@ -25,9 +25,21 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     node_table = pd.DataFrame(sorted(nodes.items()), columns=["label", "count"])
     rel_table = pd.DataFrame(sorted(rels.items()), columns=["type", "count"])
     left.dataframe(node_table, hide_index=True, key="overview_nodes")
-    left.download_button("Download CSV", exports.csv_bytes(node_table), file_name="nodes.csv",
-                         key="overview_nodes.csv", on_click="ignore", icon="⬇️")
+    left.download_button(
+        "Download CSV",
+        exports.csv_bytes(node_table),
+        file_name="nodes.csv",
+        key="overview_nodes.csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     right.dataframe(rel_table, hide_index=True, key="overview_rels")
-    right.download_button("Download CSV", exports.csv_bytes(rel_table), file_name="relationships.csv",
-                          key="overview_rels.csv", on_click="ignore", icon="⬇️")
+    right.download_button(
+        "Download CSV",
+        exports.csv_bytes(rel_table),
+        file_name="relationships.csv",
+        key="overview_rels.csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
     st.caption(f"Connected to the {data.describe()}.")

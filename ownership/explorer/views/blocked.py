@@ -27,7 +27,9 @@ def _filter(table: pd.DataFrame, statuses: list[str], text: str) -> pd.DataFrame
     keep = table["status"].isin(statuses) if statuses else pd.Series(True, index=table.index)
     needle = normalize(text)
     if needle:
-        names = table["name"].fillna("").map(normalize) + " " + table["id"].fillna("").map(normalize)
+        names = (
+            table["name"].fillna("").map(normalize) + " " + table["id"].fillna("").map(normalize)
+        )
         keep &= names.str.contains(needle, regex=False)
     return table[keep].reset_index(drop=True)
 
@@ -40,23 +42,32 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     state.seed("blocked_text", "")
     cols = st.columns([2, 1.2, 1.6, 1.2])
     rule = cols[0].radio("Rule", list(RULES), format_func=RULE_LABELS.get, key="blocked_rule")
-    authorities_text = cols[1].text_input("Authorities (empty: all)", key="blocked_authorities",
-                                          placeholder="OFAC, EU")
-    statuses = cols[2].multiselect("Show", STATUSES, key="blocked_status", placeholder="all statuses")
+    authorities_text = cols[1].text_input(
+        "Authorities (empty: all)", key="blocked_authorities", placeholder="OFAC, EU"
+    )
+    statuses = cols[2].multiselect(
+        "Show", STATUSES, key="blocked_status", placeholder="all statuses"
+    )
     text = cols[3].text_input("Filter by name or id", key="blocked_text")
     state.keep("blocked_rule", "blocked_authorities", "blocked_status", "blocked_text")
-    authorities = tuple(a for a in (x.strip().upper() for x in re.split(r"[,;]+", authorities_text)) if a)
+    authorities = tuple(
+        a for a in (x.strip().upper() for x in re.split(r"[,;]+", authorities_text)) if a
+    )
     as_of = state.as_of()
-    url.update({"rule": rule if rule != "ofac" else "", "authority": list(authorities), "status": statuses})
+    url.update(
+        {"rule": rule if rule != "ofac" else "", "authority": list(authorities), "status": statuses}
+    )
 
     findings = data.blocked(graph, data.key(), as_of, rule, authorities)
     counts = {s: sum(1 for f in findings if f.status == s) for s in STATUSES}
     metrics = st.columns(3)
     for column, name in zip(metrics, STATUSES, strict=True):
         column.metric(name, counts[name])
-    st.caption(f"On {as_of.isoformat()}. A blocked party's direct stake counts in full (never "
-               "multiplied down a chain); a band counts with its minimum for “blocked” and its "
-               "maximum for “possibly blocked”.")
+    st.caption(
+        f"On {as_of.isoformat()}. A blocked party's direct stake counts in full (never "
+        "multiplied down a chain); a band counts with its minimum for “blocked” and its "
+        "maximum for “possibly blocked”."
+    )
     table = _filter(formatting.blocked_frame(findings), statuses, text)
     config = {
         "because": st.column_config.TextColumn("because", width="large"),
@@ -64,24 +75,50 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         "blocked_share_max": st.column_config.NumberColumn("blocked share max %", format="%.4g"),
     }
     if table.empty:
-        st.info("Nothing listed or blocked matches." if findings else
-                f"Nothing is listed or blocked on {as_of.isoformat()}.")
+        st.info(
+            "Nothing listed or blocked matches."
+            if findings
+            else f"Nothing is listed or blocked on {as_of.isoformat()}."
+        )
     else:
-        ui.table(table, "blocked_table", f"blocked-{rule}-{as_of.isoformat()}", open_column="uid",
-                 column_config=config, caption="select a row to open its profile")
+        ui.table(
+            table,
+            "blocked_table",
+            f"blocked-{rule}-{as_of.isoformat()}",
+            open_column="uid",
+            column_config=config,
+            caption="select a row to open its profile",
+        )
         st.subheader("Justification", anchor=False)
         reasons = formatting.because_frame(findings)
         reasons = reasons[reasons["uid"].isin(set(table["uid"]))].reset_index(drop=True)
-        ui.table(reasons, "blocked_reasons", f"blocked-{rule}-{as_of.isoformat()}-because",
-                 caption="one row per listing or per blocked owner's direct stake")
-        ui.entity_picker([(r["uid"], f"{r['name']} ({r['status']})") for _, r in table.iterrows()],
-                         "blocked_pick")
+        ui.table(
+            reasons,
+            "blocked_reasons",
+            f"blocked-{rule}-{as_of.isoformat()}-because",
+            caption="one row per listing or per blocked owner's direct stake",
+        )
+        ui.entity_picker(
+            [(r["uid"], f"{r['name']} ({r['status']})") for _, r in table.iterrows()],
+            "blocked_pick",
+        )
     cols = st.columns(3)
     with cols[0]:
-        ui.browser_link(graph, cypher.LISTED_ENTITIES,
-                        {"as_of": as_of, "authorities": list(authorities)}, key="nb_listed")
+        ui.browser_link(
+            graph,
+            cypher.LISTED_ENTITIES,
+            {"as_of": as_of, "authorities": list(authorities)},
+            key="nb_listed",
+        )
     with cols[1]:
-        ui.browser_link(graph, cypher.HOLDINGS_OF,
-                        {"owners": [f.uid for f in findings if f.status != "possibly-blocked"],
-                         "as_of": as_of, "kinds": list(RULES[rule].kinds)}, key="nb_holdings")
+        ui.browser_link(
+            graph,
+            cypher.HOLDINGS_OF,
+            {
+                "owners": [f.uid for f in findings if f.status != "possibly-blocked"],
+                "as_of": as_of,
+                "kinds": list(RULES[rule].kinds),
+            },
+            key="nb_holdings",
+        )
     ui.share_box(url)

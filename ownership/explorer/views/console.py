@@ -18,7 +18,7 @@ import streamlit as st
 from ownership import cypher, readonly
 from ownership.explorer import data, formatting, state, ui
 from ownership.explorer import subgraph as subgraph_mod
-from ownership.graph import Graph
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
 
 NAMED, AD_HOC = "Named query", "Ad hoc Cypher"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -66,8 +66,15 @@ def parse_params(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         raise ValueError(f"parameters are not valid JSON: {exc.msg} (line {exc.lineno})") from exc
     if not isinstance(value, dict):
-        raise ValueError("parameters must be a JSON object, e.g. {\"uid\": \"…\"}")
+        raise ValueError('parameters must be a JSON object, e.g. {"uid": "…"}')
     return _dates(value)
+
+
+def _on_mode_change() -> None:
+    if st.session_state.get("console_mode") == AD_HOC:
+        st.session_state["console_params"] = "{}"
+    else:
+        _on_query_change()
 
 
 def _on_query_change() -> None:
@@ -81,21 +88,40 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     st.header("Cypher console")
     st.caption("Read-only: queries that would write are refused and change nothing.")
     linked_text = state.remembered("console_text")
-    state.seed("console_mode", AD_HOC if linked_text and not state.remembered("console_query") else NAMED)
+    state.seed(
+        "console_mode", AD_HOC if linked_text and not state.remembered("console_query") else NAMED
+    )
     state.seed("console_query", "chains" if "chains" in READ_QUERIES else next(iter(READ_QUERIES)))
     if st.session_state["console_query"] not in READ_QUERIES:
-        st.warning(f"No read query named {ui.md(st.session_state['console_query'])} in the library.")
+        st.warning(
+            f"No read query named {ui.md(st.session_state['console_query'])} in the library."
+        )
         st.session_state["console_query"] = next(iter(READ_QUERIES))
     state.seed("console_text", "MATCH (c:Company)-[r:OWNS]->(t:Entity)\nRETURN c, r, t\nLIMIT 25")
-    state.seed("console_params", example_params(READ_QUERIES[st.session_state["console_query"]], state.as_of()))
+    if st.session_state["console_mode"] == AD_HOC:
+        state.seed("console_params", "{}")
+    else:
+        state.seed(
+            "console_params",
+            example_params(READ_QUERIES[st.session_state["console_query"]], state.as_of()),
+        )
     state.seed("console_limit", DEFAULT_LIMIT)
     state.seed("console_timeout", DEFAULT_TIMEOUT)
     state.seed("console_hops", 6)
-    mode = st.radio("Query", [NAMED, AD_HOC], key="console_mode", horizontal=True, label_visibility="collapsed")
+    mode = st.radio(
+        "Query",
+        [NAMED, AD_HOC],
+        key="console_mode",
+        horizontal=True,
+        label_visibility="collapsed",
+        on_change=_on_mode_change,
+    )
     query: cypher.Query
     hops = 6
     if mode == NAMED:
-        name = st.selectbox("Named query", list(READ_QUERIES), key="console_query", on_change=_on_query_change)
+        name = st.selectbox(
+            "Named query", list(READ_QUERIES), key="console_query", on_change=_on_query_change
+        )
         query = READ_QUERIES[name]
         st.caption(ui.md(query.doc))
         if query.templated:
@@ -106,14 +132,24 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         text = st.text_area("Cypher", key="console_text", height=160)
         query = cypher.Query(name="ad hoc", text=text.strip(), doc="")
         url["cypher"] = text.strip()
-    params_text = st.text_area("Parameters (JSON object; \"YYYY-MM-DD\" strings are sent as dates)",
-                               key="console_params", height=120)
+    params_text = st.text_area(
+        'Parameters (JSON object; "YYYY-MM-DD" strings are sent as dates)',
+        key="console_params",
+        height=170,
+    )
     cols = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
     limit = int(cols[0].number_input("Row limit", 1, 100_000, key="console_limit"))
     timeout = int(cols[1].number_input("Timeout (s)", 1, 600, key="console_timeout"))
     run = cols[2].button("Run", type="primary", key="console_run_button")
-    state.keep("console_mode", "console_query", "console_text", "console_params", "console_limit",
-               "console_timeout", "console_hops")
+    state.keep(
+        "console_mode",
+        "console_query",
+        "console_text",
+        "console_params",
+        "console_limit",
+        "console_timeout",
+        "console_hops",
+    )
     if mode == NAMED and params_text.strip() != example_params(query, state.as_of()).strip():
         url["params"] = params_text.strip()
     elif mode == AD_HOC and params_text.strip() not in ("", "{}"):
@@ -124,10 +160,12 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     signature = (mode, query.name, query.text, hops, params_text, limit, timeout)
     auto = st.session_state.pop("_keep.console_run", False) and _RESULT not in st.session_state
     if run or auto:
-        st.session_state[_RESULT] = _execute(graph, query, hops, params_text, limit, timeout, signature)
+        st.session_state[_RESULT] = _execute(
+            graph, query, hops, params_text, limit, timeout, signature
+        )
     outcome = st.session_state.get(_RESULT)
     if outcome and outcome["signature"] == signature:
-        _show(graph, outcome, mode, url)
+        _show(graph, outcome, url)
     elif outcome:
         st.caption("The query or its settings changed: press Run.")
     with ui.guard("The Neo4j Browser link"):
@@ -136,37 +174,57 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     ui.share_box(url)
 
 
-def _execute(graph: Graph, query: cypher.Query, hops: int, params_text: str, limit: int, timeout: int,
-             signature: tuple[Any, ...]) -> dict[str, Any]:
+def _execute(
+    graph: Graph,
+    query: cypher.Query,
+    hops: int,
+    params_text: str,
+    limit: int,
+    timeout: int,
+    signature: tuple[Any, ...],
+) -> dict[str, Any]:
     try:
         params = parse_params(params_text)
         text = query.render(hops)
         result = graph.run_read_only(text, params, limit=limit, timeout=float(timeout))
     except readonly.NotReadOnly as exc:
         return {"signature": signature, "refused": ui.first_line(exc)}
+    except GraphUnavailable as exc:
+        return {
+            "signature": signature,
+            "error": f"the graph is not reachable: {ui.first_line(exc)}",
+        }
+    except (QueryFailed, ValueError) as exc:
+        return {"signature": signature, "error": ui.first_line(exc)}
     except Exception as exc:  # noqa: BLE001 - shown as one line by _show
         return {"signature": signature, "error": f"{type(exc).__name__}: {ui.first_line(exc)}"}
     return {"signature": signature, "result": result}
 
 
-def _show(graph: Graph, outcome: dict[str, Any], mode: str, url: dict[str, Any]) -> None:
+def _show(graph: Graph, outcome: dict[str, Any], url: dict[str, Any]) -> None:
     if "refused" in outcome:
-        st.error(f"Refused, nothing was run: {outcome['refused']}", icon="🛑")
+        reason = outcome["refused"].removeprefix("refused: ")
+        st.error(f"Refused, nothing was run: {reason}", icon=":material/block:")
         return
     if "error" in outcome:
         st.error(f"The query failed: {outcome['error']}")
         return
     result = outcome["result"]
     url["run"] = 1
-    more = f" (stopped at the row limit)" if result.truncated else ""
+    more = " (stopped at the row limit)" if result.truncated else ""
     st.subheader(f"{len(result.rows)} rows{more}", anchor=False)
     table = formatting.result_frame(result.columns, result.rows)
     ui.table(table, "console_table", "query-result", hide=())
     if result.nodes:
-        st.subheader(f"Graph: {len(result.nodes)} nodes, {len(result.relationships)} relationships",
-                     anchor=False)
+        st.subheader(
+            f"Graph: {len(result.nodes)} nodes, {len(result.relationships)} relationships",
+            anchor=False,
+        )
         settings = ui.graph_controls("console_graph", hubs=False, per_node=False)
         statuses = data.statuses(graph, data.key(), state.as_of())
-        sub = subgraph_mod.from_result(result.nodes, result.relationships,
-                                       max_nodes=settings["max_nodes"], status=statuses)
-        ui.graph_panel(sub, "console_graph", "query-graph", title="query result", layout=settings["layout"])
+        sub = subgraph_mod.from_result(
+            result.nodes, result.relationships, max_nodes=settings["max_nodes"], status=statuses
+        )
+        ui.graph_panel(
+            sub, "console_graph", "query-graph", title="query result", layout=settings["layout"]
+        )

@@ -35,28 +35,40 @@ def _codes(text: str) -> tuple[str, ...]:
 def _settings() -> FlagSettings:
     with st.expander("Thresholds", expanded=False):
         cols = st.columns(4)
-        for key, value in (("flags_address", DEFAULTS.address_threshold),
-                           ("flags_officer", DEFAULTS.officer_threshold),
-                           ("flags_new_days", DEFAULTS.new_intermediary_days),
-                           ("flags_restructuring_days", DEFAULTS.restructuring_days),
-                           ("flags_max_hops", DEFAULTS.max_hops),
-                           ("flags_watched", ", ".join(DEFAULTS.watched_countries)),
-                           ("flags_secrecy", ", ".join(DEFAULTS.secrecy_jurisdictions))):
+        for key, value in (
+            ("flags_address", DEFAULTS.address_threshold),
+            ("flags_officer", DEFAULTS.officer_threshold),
+            ("flags_new_days", DEFAULTS.new_intermediary_days),
+            ("flags_restructuring_days", DEFAULTS.restructuring_days),
+            ("flags_max_hops", DEFAULTS.max_hops),
+            ("flags_watched", ", ".join(DEFAULTS.watched_countries)),
+            ("flags_secrecy", ", ".join(DEFAULTS.secrecy_jurisdictions)),
+        ):
             state.seed(key, value)
         address = cols[0].number_input("Companies at one address", 2, 10_000, key="flags_address")
         officer = cols[1].number_input("Companies per officer", 2, 10_000, key="flags_officer")
         new_days = cols[2].number_input("New intermediary: days", 1, 3650, key="flags_new_days")
-        restructuring = cols[3].number_input("Restructuring: days after listing", 1, 3650,
-                                             key="flags_restructuring_days")
+        restructuring = cols[3].number_input(
+            "Restructuring: days after listing", 1, 3650, key="flags_restructuring_days"
+        )
         cols = st.columns([1, 2, 3])
         hops = cols[0].number_input("Max hops", 1, cypher.MAX_HOPS_LIMIT, key="flags_max_hops")
         watched = cols[1].text_input("Watched countries", key="flags_watched")
         secrecy = cols[2].text_input("Secrecy / transit jurisdictions", key="flags_secrecy")
-    state.keep("flags_address", "flags_officer", "flags_new_days", "flags_restructuring_days",
-               "flags_max_hops", "flags_watched", "flags_secrecy")
+    state.keep(
+        "flags_address",
+        "flags_officer",
+        "flags_new_days",
+        "flags_restructuring_days",
+        "flags_max_hops",
+        "flags_watched",
+        "flags_secrecy",
+    )
     return FlagSettings(
-        address_threshold=int(address), officer_threshold=int(officer),
-        new_intermediary_days=int(new_days), restructuring_days=int(restructuring),
+        address_threshold=int(address),
+        officer_threshold=int(officer),
+        new_intermediary_days=int(new_days),
+        restructuring_days=int(restructuring),
         watched_countries=_codes(watched) or DEFAULTS.watched_countries,
         secrecy_jurisdictions=_codes(secrecy) or DEFAULTS.secrecy_jurisdictions,
         max_hops=int(hops),
@@ -70,7 +82,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     state.seed("flags_text", "")
     cols = st.columns([3, 2])
     st.session_state["flags_only"] = [f for f in st.session_state["flags_only"] if f in DETECTORS]
-    only = cols[0].multiselect("Detectors", list(DETECTORS), key="flags_only", placeholder="all detectors")
+    only = cols[0].multiselect(
+        "Detectors", list(DETECTORS), key="flags_only", placeholder="all detectors"
+    )
     text = cols[1].text_input("Filter by name, id or detail", key="flags_text")
     state.keep("flags_only", "flags_text")
     settings = _settings()
@@ -80,35 +94,61 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     table = formatting.flags_frame(found)
     needle = normalize(text)
     if needle and not table.empty:
-        hay = (table["name"].fillna("") + " " + table["id"].fillna("") + " " + table["detail"].fillna(""))
+        hay = (
+            table["name"].fillna("")
+            + " "
+            + table["id"].fillna("")
+            + " "
+            + table["detail"].fillna("")
+        )
         table = table[hay.map(normalize).str.contains(needle, regex=False)].reset_index(drop=True)
     counts = table["flag"].value_counts() if not table.empty else pd.Series(dtype=int)
     if not counts.empty:
-        st.caption(f"On {as_of.isoformat()}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+        st.caption(
+            f"On {as_of.isoformat()}: " + ", ".join(f"{name} {n}" for name, n in counts.items())
+        )
     if table.empty:
         st.info("No flag raised with these settings.")
     else:
-        ui.table(table, "flags_table", f"flags-{as_of.isoformat()}", open_column="uid",
-                 column_config={"detail": st.column_config.TextColumn("detail", width="large")},
-                 caption="select a row to open its profile")
-        ui.entity_picker(list({r["uid"]: f"{r['name']} ({r['flag']})" for _, r in table.iterrows()}.items()),
-                         "flags_pick")
+        ui.table(
+            table,
+            "flags_table",
+            f"flags-{as_of.isoformat()}",
+            open_column="uid",
+            column_config={
+                "flag": st.column_config.TextColumn("flag", width="medium"),
+                "detail": st.column_config.TextColumn("detail", width="large"),
+            },
+            caption="select a row to open its profile",
+        )
+        ui.entity_picker(
+            list({r["uid"]: f"{r['name']} ({r['flag']})" for _, r in table.iterrows()}.items()),
+            "flags_pick",
+        )
     if not graph.embedded:
         params = {
             "shared-address": {"threshold": settings.address_threshold},
             "officer-hub": {"threshold": settings.officer_threshold, "as_of": as_of},
             "circular-ownership": {"as_of": as_of},
-            "new-intermediary": {"days": settings.new_intermediary_days,
-                                 "countries": list(settings.watched_countries), "as_of": as_of},
+            "new-intermediary": {
+                "days": settings.new_intermediary_days,
+                "countries": list(settings.watched_countries),
+                "as_of": as_of,
+            },
             "restructured-after-listing": {"days": settings.restructuring_days, "as_of": as_of},
-            "secrecy-jurisdiction-intermediary": {"secrecy": list(settings.secrecy_jurisdictions),
-                                                  "countries": list(settings.watched_countries), "as_of": as_of},
+            "secrecy-jurisdiction-intermediary": {
+                "secrecy": list(settings.secrecy_jurisdictions),
+                "countries": list(settings.watched_countries),
+                "as_of": as_of,
+            },
             "shares-over-100": {"as_of": as_of},
         }
         st.caption("The detectors' queries:")
         cols = st.columns(4)
         for index, name in enumerate(only or list(DETECTORS)):
             with cols[index % 4]:
-                ui.browser_link(graph, QUERIES[name], params[name], settings.max_hops, key=f"nb_flag_{name}")
+                ui.browser_link(
+                    graph, QUERIES[name], params[name], settings.max_hops, key=f"nb_flag_{name}"
+                )
                 st.caption(name)
     ui.share_box(url)

@@ -1,0 +1,555 @@
+"""The explorer's pages, driven through Streamlit's AppTest against the session's graph.
+
+A small story, worked out by hand (shares in percent):
+
+    p1 (person) ─100%─▶ jp1 (JP) ─100% from 2022-03-01─▶ sg1 (SG) ─60% from 2022-04-01─▶ ru1 (RU)
+    jp2 (JP) ─100%─▶ ru2 (RU)                                        direct, no Singapore
+    jp3 (JP) ─80%─▶ hk1 (HK) ─100%─▶ sg2 (SG) ─50% until 2022-06-01─▶ ru3 (RU)
+    ru9 (RU, OFAC-listed 2022-04-20) ─60%─▶ ru10 (blocked)   ─30%─▶ ru11 (not blocked)
+
+Chains JP → RU via SG on 2022-07-01: jp1 → sg1 → ru1 (60). On 2022-05-01 also
+jp3 → hk1 → sg2 → ru3 (80 × 100 × 50 = 40).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from conftest import company, owns, person
+from streamlit.testing.v1 import AppTest
+
+from ownership.analysis.stats import graph_stats
+from ownership.explorer import exports, graphview, links, state
+from ownership.explorer.subgraph import Edge, Node, Subgraph
+from ownership.loader import import_paths
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture()
+def explorer_env(monkeypatch, cli_env):
+    """The app's environment: the session's graph, no cached results from other tests."""
+    for key in (
+        "NEO4J_URI",
+        "NEO4J_USER",
+        "NEO4J_PASSWORD",
+        "NEO4J_DATABASE",
+        "OWNERSHIP_BROWSER_URL",
+    ):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in cli_env.items():
+        monkeypatch.setenv(key, value)
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+@pytest.fixture()
+def story(graph, make_dataset, explorer_env):
+    folder = make_dataset(
+        [
+            company(
+                "jp1",
+                "JP",
+                name="Sakura Digital K.K.",
+                aliases="株式会社さくらデジタル",
+                registration_number="1010001999999",
+            ),
+            company("jp2", "JP", name="Hinode Mining K.K."),
+            company("jp3", "JP", name="Kaede Exchange K.K."),
+            company("sg1", "SG", name="Lattice Harbour Pte. Ltd."),
+            company("sg2", "SG", name="Coral Quay Pte. Ltd."),
+            company("hk1", "HK", name="Peak Crest Limited"),
+            company("ru1", "RU", name="OOO Baikal Compute", aliases="ООО «Байкал Компьют»"),
+            company("ru2", "RU", name="OOO Lena Data"),
+            company("ru3", "RU", name="OOO Angara Power"),
+            company("ru9", "RU", name="AO Taiga Holding"),
+            company("ru10", "RU", name="OOO Taiga Energo"),
+            company("ru11", "RU", name="OOO Taiga Minor"),
+            person("p1", "JP", name="Haruto Sato"),
+        ],
+        [
+            owns("p1", "jp1", 100),
+            owns("jp1", "sg1", 100, start_date="2022-03-01"),
+            owns("sg1", "ru1", 60, start_date="2022-04-01"),
+            owns("jp2", "ru2", 100),
+            owns("jp3", "hk1", 80),
+            owns("hk1", "sg2", 100),
+            owns("sg2", "ru3", 50, end_date="2022-06-01"),
+            owns("ru9", "ru10", 60),
+            owns("ru9", "ru11", 30),
+        ],
+        [{"person_id": "p1", "company_id": "jp1", "role": "director", "start_date": "2020-01-01"}],
+        [
+            {
+                "entity_id": "ru9",
+                "authority": "OFAC",
+                "program": "RUSSIA-EO14024",
+                "listed_on": "2022-04-20",
+            }
+        ],
+    )
+    import_paths(graph, [folder], "story")
+    return graph
+
+
+def app(**params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in (
+            "title",
+            "header",
+            "subheader",
+            "caption",
+            "markdown",
+            "error",
+            "warning",
+            "info",
+            "success",
+        )
+        for e in getattr(at, kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def url(at: AppTest) -> dict[str, str]:
+    """The address bar's parameters after the run (first value of each)."""
+    values = {k: at.query_params[k] for k in at.query_params}
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in values.items()}
+
+
+def titles(at: AppTest) -> list[str]:
+    """Page titles as read (the app escapes Markdown in names)."""
+    return [t.value.replace("\\", "") for t in at.title]
+
+
+def frame_by_key(at: AppTest, key: str):
+    """A table whose rows can be selected (those have their key in the tree)."""
+    for element in at.dataframe:
+        if element.key == key:
+            return element.value
+    raise AssertionError(f"no table {key}: {[d.key for d in at.dataframe]}")
+
+
+def frame_with(at: AppTest, *columns: str):
+    """The first table with all of ``columns``."""
+    for element in at.dataframe:
+        if set(columns) <= set(element.value.columns):
+            return element.value
+    raise AssertionError(f"no table with {columns}")
+
+
+def iframes(at: AppTest) -> list[str]:
+    return [e.proto.srcdoc for e in at.get("iframe")]
+
+
+# -- deep links --------------------------------------------------------------------------------
+
+
+def test_entity_deep_link_shows_profile(story):
+    at = app(entity="ru1", as_of="2022-07-01")
+    assert "OOO Baikal Compute" in titles(at)
+    owners = frame_by_key(at, "profile_owners")
+    shares = dict(zip(owners["id"], owners["effective_share"], strict=True))
+    assert shares == {"sg1": 60.0, "jp1": 60.0, "p1": 60.0}
+    assert dict(zip(owners["id"], owners["hops"], strict=True)) == {"sg1": 1, "jp1": 2, "p1": 3}
+    identity = frame_with(at, "property", "value", "sources")
+    assert "ООО «Байкал Компьют»" in " ".join(identity["value"])
+    assert set(identity["sources"]) == {"story:ru1"}
+    records = frame_with(at, "property", "story:ru1")
+    assert "story:ru1" in records.columns
+    pages = iframes(at)
+    assert len(pages) == 1 and "OOO Baikal Compute" in pages[0] and "Lattice Harbour" in pages[0]
+    assert url(at) == {"entity": "ru1", "as_of": "2022-07-01"}
+
+
+def test_profile_respects_the_as_of_date(story):
+    at = app(entity="ru1", as_of="2022-03-15")  # sg1 → ru1 starts 2022-04-01
+    assert "no owner known on 2022-03-15" in texts(at)
+
+
+def test_entity_link_by_exact_name_and_unknown_entity(story):
+    at = app(entity="Sakura Digital K.K.", as_of="2022-07-01")
+    assert "Sakura Digital K.K." in titles(at)
+    subsidiaries = frame_by_key(at, "profile_subsidiaries")
+    assert set(subsidiaries["id"]) == {"sg1", "ru1"}
+    officers = frame_by_key(at, "profile_officers")
+    assert list(officers["name"]) == ["Haruto Sato"]
+    at = app(entity="no-such-entity")
+    assert "No entity is called or identified by" in texts(at)
+
+
+def test_chains_deep_link_shows_the_chains(story):
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    table = frame_by_key(at, "chains_table")
+    assert list(table["ids"]) == ["jp1 → sg1 → ru1"]
+    assert list(table["effective_share"]) == [60.0]
+    assert list(table["shares"]) == ["100% → 60%"]
+    assert list(table["in_force_since"]) == ["2022-04-01"]
+    assert "1 chains JP → RU via SG on 2022-07-01" in texts(at)
+    assert len(iframes(at)) == 1 and "Lattice Harbour" in iframes(at)[0]
+
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-05-01"})
+    table = frame_by_key(at, "chains_table")
+    assert list(table["ids"]) == ["jp1 → sg1 → ru1", "jp3 → hk1 → sg2 → ru3"]
+    assert list(table["effective_share"]) == [60.0, 40.0]
+
+    at = app(view="chains", **{"from": "JP", "to": "RU", "as_of": "2022-07-01"})
+    table = frame_by_key(at, "chains_table")
+    assert set(table["ids"]) == {"jp1 → sg1 → ru1", "jp2 → ru2"}
+    assert url(at)["view"] == "chains"
+
+
+def test_chains_form_updates_the_url(story):
+    at = app(view="chains", as_of="2022-07-01")
+    at.text_input(key="chains_from").set_value("jp")
+    at.text_input(key="chains_to").set_value("ru")
+    at.text_input(key="chains_via").set_value("sg")
+    submit = [b for b in at.button if b.label == "Find chains"][0]
+    submit.click().run()
+    assert not at.exception
+    assert list(frame_by_key(at, "chains_table")["ids"]) == ["jp1 → sg1 → ru1"]
+    assert url(at) == {
+        "view": "chains",
+        "from": "JP",
+        "to": "RU",
+        "via": "SG",
+        "as_of": "2022-07-01",
+    }
+
+
+def test_url_follows_the_view_and_the_date(story):
+    at = app(entity="ru10", as_of="2022-07-01")
+    assert "Blocked under the OFAC 50% rule on 2022-07-01" in texts(at)
+    at.date_input(key="as_of").set_value(dt.date(2022, 3, 1)).run()
+    assert url(at) == {"entity": "ru10", "as_of": "2022-03-01"}
+    at.radio(key="view").set_value("blocked").run()
+    assert url(at) == {"view": "blocked", "as_of": "2022-03-01"}
+    assert "Nothing is listed or blocked on 2022-03-01." in texts(at)
+    at.radio(key="view").set_value("entity").run()  # back: the same entity, the new date
+    assert url(at) == {"entity": "ru10", "as_of": "2022-03-01"}
+    assert "OOO Taiga Energo" in titles(at)
+
+
+def test_blocked_page_lists_listed_and_blocked_with_reasons(story):
+    at = app(view="blocked", as_of="2022-07-01")
+    table = frame_by_key(at, "blocked_table")
+    status = dict(zip(table["id"], table["status"], strict=True))
+    assert status == {"ru9": "listed", "ru10": "blocked"}
+    because = dict(zip(table["id"], table["because"], strict=True))
+    assert "OFAC RUSSIA-EO14024 listed 2022-04-20" in because["ru9"]
+    assert because["ru10"] == "60% held by AO Taiga Holding (listed)"
+    reasons = frame_with(at, "reason", "owner_name")
+    assert set(reasons["reason"]) == {"listing", "owned by blocked party"}
+    at = app(view="blocked", as_of="2022-03-01")
+    assert "Nothing is listed or blocked on 2022-03-01." in texts(at)
+
+
+def test_flags_page_runs_every_detector(story):
+    at = app(view="flags", as_of="2022-07-01")
+    assert not at.exception
+    assert any(h.value == "Red flags" for h in at.header)
+
+
+# -- search and navigation ---------------------------------------------------------------------
+
+
+def test_search_then_open_a_result(story):
+    at = app(view="search", as_of="2022-07-01")
+    at.text_input(key="search_q").set_value("sakura").run()
+    results = frame_by_key(at, "search_results")
+    assert list(results["id"]) == ["jp1"]
+    at.button(key="search_pick.open").click().run()
+    assert not at.exception
+    assert "Sakura Digital K.K." in titles(at)
+    assert url(at) == {"entity": "story:jp1", "as_of": "2022-07-01"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("байкал", "ru1"),  # Cyrillic alias, any case
+        ("さくら", "jp1"),  # Japanese alias
+        ("1010001999999", "jp1"),  # registration number
+        ("LATTICE harbour", "sg1"),  # case and punctuation
+    ],
+)
+def test_search_finds_aliases_and_identifiers(story, text, expected):
+    at = app(view="search", q=text)
+    assert expected in list(frame_by_key(at, "search_results")["id"])
+
+
+# -- console -----------------------------------------------------------------------------------
+
+
+def test_console_refuses_writes_and_changes_nothing(story):
+    before = graph_stats(story)
+    at = app(view="console")
+    at.radio(key="console_mode").set_value("Ad hoc Cypher").run()
+    at.text_area(key="console_text").set_value("MATCH (n) DETACH DELETE n").run()
+    at.button(key="console_run_button").click().run()
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "Refused" in errors and ("DETACH" in errors or "DELETE" in errors)
+    assert graph_stats(story) == before
+
+
+def test_console_runs_a_named_query_and_draws_its_graph(story):
+    at = app(
+        view="console", query="nodes_by_uid", params=json.dumps({"uids": ["story:jp1"]}), run="1"
+    )
+    table = frame_with(at, "uid", "id", "name", "sanctioned", "degree")
+    assert list(table["id"]) == ["jp1"]
+    at = app(
+        view="console", cypher="MATCH (a:Company)-[r:OWNS]->(b:Entity) RETURN a, r, b", run="1"
+    )
+    table = frame_with(at, "a", "r", "b")
+    assert len(table) == 8
+    assert iframes(at) and "Peak Crest Limited" in iframes(at)[0]
+
+
+def test_console_reports_bad_parameters_and_failed_queries(story):
+    at = app(view="console", query="nodes_by_uid", params="{not json", run="1")
+    assert "parameters are not valid JSON" in " ".join(e.value for e in at.error)
+    at = app(view="console", cypher="MATCH (n RETURN n", run="1")
+    errors = " ".join(e.value for e in at.error)
+    assert errors.startswith("The query failed") and "Traceback" not in errors
+    assert not at.exception
+
+
+# -- failures ----------------------------------------------------------------------------------
+
+
+def test_unreachable_database_shows_a_notice_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("OWNERSHIP_HOME", str(tmp_path))
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")
+    monkeypatch.setenv("NEO4J_USER", "neo4j")
+    monkeypatch.setenv("NEO4J_PASSWORD", "wrong")
+    for params in ({}, {"entity": "x"}, {"view": "chains", "from": "JP", "to": "RU"}):
+        at = app(**params)
+        assert not at.exception
+        errors = " ".join(e.value for e in at.error)
+        assert "not reachable" in errors and "Traceback" not in errors
+        assert "wrong" not in errors  # never the password
+
+
+def test_bad_as_of_in_link_is_a_warning(story):
+    at = app(view="blocked", as_of="2022-13-40")
+    assert "is not a date" in " ".join(w.value for w in at.warning)
+    assert url(at)["as_of"] == dt.date.today().isoformat()
+
+
+# -- Neo4j Browser links -----------------------------------------------------------------------
+
+
+def _browser_link_script() -> None:
+    import streamlit as st
+
+    from ownership import cypher
+    from ownership.explorer import ui
+
+    class Remote:
+        embedded = False
+
+    class Embedded:
+        embedded = True
+
+    ui.browser_link(Remote(), cypher.CHAINS, {"from_country": "JP"}, 4, key="remote")
+    ui.browser_link(Embedded(), cypher.CHAINS, {}, 4, key="embedded")
+    st.write("done")
+
+
+def test_neo4j_browser_link_only_when_not_embedded(monkeypatch):
+    monkeypatch.setenv("OWNERSHIP_BROWSER_URL", "http://neo4j.example:7474/")
+    at = AppTest.from_function(_browser_link_script, default_timeout=30).run()
+    assert not at.exception
+    buttons = at.get("link_button")
+    assert len(buttons) == 1
+    url = buttons[0].proto.url
+    assert url.startswith("http://neo4j.example:7474/browser?cmd=edit&arg=")
+    assert "%3Aparam%20from_country%20%3D%3E%20%27JP%27" in url and "OWNS%2A1..4" in url
+
+
+def test_browser_url_default(monkeypatch):
+    monkeypatch.delenv("OWNERSHIP_BROWSER_URL", raising=False)
+    from ownership import cypher
+
+    url = links.browser_url(cypher.NODES_BY_UID, {"uids": ["a"]})
+    assert url.startswith("http://localhost:7474/browser?cmd=edit&arg=%3Aparam%20uids")
+
+
+# -- graph caps ----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def hub_story(graph, make_dataset, explorer_env):
+    """o ─100%─▶ h (a formation agent) ─100%─▶ t, and h holds 1% of 40 client companies."""
+    entities = [
+        company("t", "SG", name="Target Pte. Ltd."),
+        company("h", "VG", name="Formation Agent Ltd"),
+        person("o", "GB", name="Owner Person"),
+    ]
+    entities += [company(f"c{i:02d}", "VG", name=f"Client {i:02d} Ltd") for i in range(40)]
+    ownership = [owns("h", "t", 100), owns("o", "h", 100)] + [
+        owns("h", f"c{i:02d}", 1) for i in range(40)
+    ]
+    import_paths(graph, [make_dataset(entities, ownership)], "hub")
+    return graph
+
+
+def test_subgraph_caps_per_node_hubs_and_total(hub_story):
+    from ownership.explorer.subgraph import build
+
+    today = dt.date.today()
+    sub = build(hub_story, ["hub:t"], ["hub:h", "hub:o"], today, per_node=15, expand=["hub:h"])
+    ids = [n.id for n in sub.nodes]
+    assert ids[:3] == ["hub:t", "hub:h", "hub:o"] and len(ids) == 17  # o, then 14 clients
+    assert sub.node("hub:h").more == 26 and sub.left_out == 26
+    assert all(e.source in ids and e.target in ids for e in sub.edges) and len(sub.edges) == 16
+
+    sub = build(
+        hub_story, ["hub:t"], ["hub:h", "hub:o"], today, per_node=15, hub_limit=30, expand=["hub:h"]
+    )
+    assert [n.id for n in sub.nodes] == ["hub:t", "hub:h", "hub:o"]  # the paths pass the hub
+    assert sub.node("hub:h").hub and sub.node("hub:h").more == 40
+
+    sub = build(
+        hub_story,
+        ["hub:t"],
+        ["hub:h", "hub:o"],
+        today,
+        per_node=None,
+        max_nodes=5,
+        expand=["hub:h"],
+    )
+    assert len(sub.nodes) == 5 and sub.left_out == 38
+
+
+def test_profile_graph_caps_in_the_app(hub_story):
+    at = app(entity="hub:t")
+    page = iframes(at)[0]
+    assert "and 40 more" in page  # the hub, suppressed by default
+    at.toggle(key="profile_graph.hubs").set_value(False).run()
+    at.multiselect(key="profile_expand.hub:t").set_value(["hub:h"]).run()
+    assert not at.exception
+    page = iframes(at)[0]
+    assert "and 26 more" in page and "Client 00 Ltd" in page and "Client 39 Ltd" not in page
+
+
+# -- drawing and exports (no server) -----------------------------------------------------------
+
+
+def _sub() -> Subgraph:
+    return Subgraph(
+        nodes=[
+            Node(
+                id="s:x",
+                name=XSS,
+                record_id="x",
+                jurisdiction="JP",
+                kind="company",
+                focus=True,
+                tags=["<b>tag</b>"],
+                status="listed",
+            ),
+            Node(
+                id="s:y",
+                name="A & B <Holdings> href",
+                record_id="y",
+                jurisdiction="RU",
+                kind="company",
+                more=3,
+            ),
+            Node(id="s:p", name="Ivan", record_id="p", jurisdiction="RU", kind="person"),
+        ],
+        edges=[
+            Edge("s:x", "s:y", share=60.0, start_date=dt.date(2022, 4, 1)),
+            Edge("s:p", "s:x", share=None, share_min=40.0, share_max=60.0),
+        ],
+        as_of=dt.date(2022, 7, 1),
+    )
+
+
+def test_graph_page_escapes_names_and_is_offline():
+    page = graphview.render(_sub())
+    assert XSS not in page and "<b>tag</b>" not in page
+    # inside the page's JSON, & and < are \u0026 and \u003c: the names arrive escaped
+    assert "\\u0026lt;img src=x onerror=\\u0026quot;window.__xss=1" in page  # tooltip: html.escape
+    # labels are canvas text (no markup mode), carried as JSON strings: "<" is \u003c there
+    assert (
+        '"label": "\\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 LISTED"'
+        in page
+    )
+    assert '"multi": false' in page
+    assert "hre\\u0026#102;" in page  # never pyvis's innerHTML tooltip mode
+    assert "cdn.jsdelivr" not in page and "cdnjs" not in page
+    assert "Content-Security-Policy" in page
+    assert "stabilizationIterationsDone" in page and "physics: {enabled: false}" in page
+    assert "and 3 more" in page
+    assert "40\\u201360%" in page
+
+
+def test_graph_exports():
+    sub = _sub()
+    root = ET.fromstring(exports.graphml_bytes(sub))
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert len(root.findall(".//g:node", ns)) == 3 and len(root.findall(".//g:edge", ns)) == 2
+    names = [d.text for d in root.findall(".//g:data[@key='n_name']", ns)]
+    assert XSS in names  # the data itself, as XML text
+    try:
+        import networkx as nx
+    except ImportError:  # pragma: no cover
+        nx = None
+    if nx is not None:
+        g = nx.read_graphml(__import__("io").BytesIO(exports.graphml_bytes(sub)))
+        assert g.number_of_edges() == 2 and g.nodes["s:x"]["name"] == XSS
+    data = json.loads(exports.json_bytes(sub))
+    assert data["as_of"] == "2022-07-01" and data["edges"][0]["start_date"] == "2022-04-01"
+
+
+def test_csv_export_defuses_formulas():
+    import pandas as pd
+
+    text = exports.csv_bytes(pd.DataFrame({"name": ['=HYPERLINK("x")', "Кедр"], "n": [1, -2]}))
+    decoded = text.decode("utf-8-sig")
+    assert "'=HYPERLINK" in decoded and "Кедр" in decoded and ",-2" in decoded
+
+
+def test_deep_link_format():
+    assert (
+        links.query_string({"view": "chains", "from": "JP", "via": ["SG", "HK"], "hops": None})
+        == "?view=chains&from=JP&via=SG&via=HK"
+    )
+    assert (
+        links.absolute({"entity": "a b"}, "http://127.0.0.1:8501/?x=1")
+        == "http://127.0.0.1:8501/?entity=a+b"
+    )
+    assert (
+        state.parse_date("2022-07-01") == dt.date(2022, 7, 1) and state.parse_date("nope") is None
+    )
+
+
+def test_app_py_is_a_two_line_entry():
+    lines = [
+        line
+        for line in Path(APP).read_text().splitlines()
+        if line.strip() and not line.startswith('"""')
+    ]
+    assert lines == ["from ownership.explorer.main import run", "run()"]
+    assert os.path.exists(APP)
