@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -246,6 +245,11 @@ def app_command(port: int, address: str) -> None:
 
 
 def run_explorer(port: int, address: str) -> None:
+    """Replace this process with Streamlit serving the explorer.
+
+    ``exec``, not a child process: stopping ``ownership app`` (Ctrl-C, SIGTERM from a service
+    manager) then stops the server itself instead of leaving it holding the port.
+    """
     command = [
         sys.executable,
         "-m",
@@ -262,9 +266,15 @@ def run_explorer(port: int, address: str) -> None:
         "false",
         "--global.developmentMode",
         "false",
+        "--client.showErrorDetails",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     click.echo(f"explorer on http://{address}:{port}/", err=True)
-    sys.exit(subprocess.call(command, env=os.environ.copy()))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 @main.command("demo")

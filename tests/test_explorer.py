@@ -553,3 +553,29 @@ def test_app_py_is_a_two_line_entry():
     ]
     assert lines == ["from ownership.explorer.main import run", "run()"]
     assert os.path.exists(APP)
+
+
+def test_changes_page_shows_the_last_refresh(graph, make_dataset, explorer_env, settings, tmp_path):
+    from ownership.refresh.runner import run_refresh
+    from ownership.refresh.sources import load_config
+
+    folder = make_dataset(
+        [
+            company("jpx", "JP", name="Hoshi Exchange K.K."),
+            company("rux", "RU", name="OOO Sever Data"),
+        ],
+        [owns("jpx", "rux", 100)],
+        name="registry",
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nname = "changes-test"\npath = "{folder}"\nformat = "csv"\n\n[[watch]]\nfrom = "JP"\nto = "RU"\n'
+    )
+    report = run_refresh(load_config(sources), settings.home, lambda: type(graph).open(settings))
+    at = app(view="changes")
+    shown = texts(at)
+    assert f"Run {report.run_id}: ok" in shown
+    assert "Watched chains that appeared:** 1" in shown
+    table = frame_with(at, "chain", "effective share")
+    assert table["chain"].tolist() == ["Hoshi Exchange K.K. (JP) → OOO Sever Data (RU)"]
+    assert url(at)["run"] == report.run_id

@@ -14,7 +14,16 @@ from typing import Any
 import streamlit as st
 
 from ownership.explorer import data, state, ui
-from ownership.explorer.views import blocked, chains, console, flags, overview, profile, search
+from ownership.explorer.views import (
+    blocked,
+    chains,
+    changes,
+    console,
+    flags,
+    overview,
+    profile,
+    search,
+)
 from ownership.graph import Graph
 
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
@@ -24,6 +33,7 @@ PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "blocked": blocked.render,
     "flags": flags.render,
     "console": console.render,
+    "changes": changes.render,
     "overview": overview.render,
 }
 

@@ -26,6 +26,7 @@ VIEWS: dict[str, str] = {
     "blocked": "50% rule",
     "flags": "Red flags",
     "console": "Cypher console",
+    "changes": "Changes (refresh runs)",
     "overview": "What the graph holds",
 }
 DEFAULT_VIEW = "search"
