@@ -36,11 +36,14 @@ from ownership.commandline import (
 )
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
+from ownership.graph import Graph
 from ownership.loader import import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
+from ownership.refresh.runner import run_refresh
+from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
 
 
@@ -282,21 +285,24 @@ def run_explorer(port: int, address: str) -> None:
 @click.option("--address", default="127.0.0.1", show_default=True)
 @handle_errors
 def demo_command(port: int, address: str) -> None:
-    """Start the embedded server, import the seed scenario and serve the explorer."""
-    seed = seed_registry()
-    with exclusive(Settings.from_env().home, "import"), open_graph() as graph:
-        summary = import_paths(graph, [seed], "seed-registry", "csv")
-    click.echo(f"seed imported: {summary.total_read} records from {seed}", err=True)
+    """Start the embedded server, import the seed scenario (a refresh of seed/sources.toml, so
+    its report shows on the Changes page) and serve the explorer."""
+    sources = seed_sources()
+    settings = Settings.from_env()
+    report = run_refresh(load_config(sources), settings.home, lambda: Graph.open(settings))
+    click.echo(f"seed imported from {sources} (run {report.run_id}: {report.status})", err=True)
+    if report.status != "ok":
+        raise OSError(f"the seed import failed: see `ownership runs` for run {report.run_id}")
     run_explorer(port, address)
 
 
-def seed_registry() -> Path:
-    """The seed scenario's registry folder: beside the package in a checkout or an image."""
+def seed_sources() -> Path:
+    """The seed scenario's sources file: beside the package in a checkout or an image."""
     for base in (Path.cwd(), REPO_ROOT):
-        candidate = base / "seed" / "registry"
-        if (candidate / "entities.csv").is_file():
+        candidate = base / "seed" / "sources.toml"
+        if candidate.is_file():
             return candidate
-    raise OSError("cannot find seed/registry (run from the repository folder)")
+    raise OSError("cannot find seed/sources.toml (run from the repository folder)")
 
 
 # -- owners, subsidiaries --------------------------------------------------------------------
