@@ -65,6 +65,31 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
+// ---- entity_new_intermediary
+// Intermediaries (companies that have an owner) that acquired a holding within $days days of
+// their own incorporation, where the holding leads to an entity in $countries or on a sanctions
+// list: the shell set up weeks before the deal. For the one entity $uid (its profile).
+:param uid => 'seed-registry:sg-shell-01';
+:param days => 90;
+:param countries => ['RU'];
+:param as_of => date('2022-07-01');
+MATCH (e:Entity {uid: $uid})-[r:OWNS]->(n:Entity)
+WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
+  AND r.start_date >= e.incorporation_date
+  AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
+  AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+  AND EXISTS { (:Entity)-[:OWNS]->(e) }
+MATCH p = (n)-[:OWNS*0..6]->(t:Entity)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
+  AND (t.jurisdiction IN $countries
+       OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
+       OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS incorporated,
+       n.name AS acquired_name, r.start_date AS acquired,
+       duration.inDays(e.incorporation_date, r.start_date).days AS days,
+       collect(DISTINCT t.name) AS reaches
+ORDER BY days, uid;
+
 // ---- entity_profile
 // Everything known about one entity: its properties, the source records behind it (with their
 // own, possibly conflicting, values), sanctions, officers, roles and addresses.
@@ -95,6 +120,27 @@ CALL (e) {
 }
 RETURN properties(e) AS entity, labels(e) AS labels, records, sanctions, officers, roles,
        addresses;
+
+// ---- entity_transit
+// Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an
+// ownership chain leading to an entity in $countries or on a sanctions list. For the one entity
+// $uid (its profile).
+:param uid => 'seed-registry:vg-02';
+:param secrecy => ['VG', 'KY', 'SC', 'BZ', 'PA', 'AE', 'CY', 'HK'];
+:param countries => ['RU'];
+:param as_of => date('2022-07-01');
+MATCH (o:Entity)-[r0:OWNS]->(e:Entity {uid: $uid})
+WHERE e.jurisdiction IN $secrecy
+  AND (r0.start_date IS NULL OR r0.start_date <= $as_of) AND (r0.end_date IS NULL OR $as_of < r0.end_date) AND (r0.retired_on IS NULL OR $as_of < r0.retired_on)
+MATCH p = (e)-[:OWNS*1..6]->(t:Entity)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
+  AND (t.jurisdiction IN $countries
+       OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
+       OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
+  AND t <> o
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       collect(DISTINCT t.name) AS reaches
+ORDER BY uid;
 
 // ---- find_entity_by_alias
 // Entities with $norm among their normalized names and aliases (a scan: used only when the

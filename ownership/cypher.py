@@ -619,10 +619,8 @@ ORDER BY total DESC, uid
     as_of=dt.date(2022, 7, 1),
 )
 
-NEW_INTERMEDIARIES = _q(
-    "new_intermediaries",
-    """
-MATCH (e:Company)-[r:OWNS]->(n:Entity)
+_NEW_INTERMEDIARIES = """
+MATCH %s-[r:OWNS]->(n:Entity)
 WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
   AND r.start_date >= e.incorporation_date
   AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
@@ -638,10 +636,27 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS 
        duration.inDays(e.incorporation_date, r.start_date).days AS days,
        collect(DISTINCT t.name) AS reaches
 ORDER BY days, uid
-""",
+"""
+_NEW_INTERMEDIARIES_DOC = (
     "Intermediaries (companies that have an owner) that acquired a holding within $days days "
     "of their own incorporation, where the holding leads to an entity in $countries or on a "
-    "sanctions list: the shell set up weeks before the deal.",
+    "sanctions list: the shell set up weeks before the deal."
+)
+
+NEW_INTERMEDIARIES = _q(
+    "new_intermediaries",
+    _NEW_INTERMEDIARIES % "(e:Company)",
+    _NEW_INTERMEDIARIES_DOC,
+    days=90,
+    countries=["RU"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+ENTITY_NEW_INTERMEDIARY = _q(
+    "entity_new_intermediary",
+    _NEW_INTERMEDIARIES % "(e:Entity {uid: $uid})",
+    _NEW_INTERMEDIARIES_DOC + " For the one entity $uid (its profile).",
+    uid="seed-registry:sg-shell-01",
     days=90,
     countries=["RU"],
     as_of=dt.date(2022, 7, 1),
@@ -670,10 +685,8 @@ ORDER BY uid, listed_on
     as_of=dt.date(2022, 7, 1),
 )
 
-TRANSIT_INTERMEDIARIES = _q(
-    "transit_intermediaries",
-    """
-MATCH (o:Entity)-[r0:OWNS]->(e:Entity)
+_TRANSIT = """
+MATCH (o:Entity)-[r0:OWNS]->%s
 WHERE e.jurisdiction IN $secrecy
   AND {IN_FORCE_r0}
 MATCH p = (e)-[:OWNS*1..{max_hops}]->(t:Entity)
@@ -685,9 +698,26 @@ WHERE {PATH_IN_FORCE}
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect(DISTINCT t.name) AS reaches
 ORDER BY uid
-""",
+"""
+_TRANSIT_DOC = (
     "Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside "
-    "an ownership chain leading to an entity in $countries or on a sanctions list.",
+    "an ownership chain leading to an entity in $countries or on a sanctions list."
+)
+
+TRANSIT_INTERMEDIARIES = _q(
+    "transit_intermediaries",
+    _TRANSIT % "(e:Entity)",
+    _TRANSIT_DOC,
+    secrecy=["VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK"],
+    countries=["RU"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+ENTITY_TRANSIT = _q(
+    "entity_transit",
+    _TRANSIT % "(e:Entity {uid: $uid})",
+    _TRANSIT_DOC + " For the one entity $uid (its profile).",
+    uid="seed-registry:vg-02",
     secrecy=["VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK"],
     countries=["RU"],
     as_of=dt.date(2022, 7, 1),

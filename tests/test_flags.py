@@ -128,3 +128,15 @@ def test_cli_flags_json_one_item_per_entity_and_flag(patterns, run_cli):
     assert len(keys) == len(set(keys))
     fewer = json.loads(run_cli("flags", "--address-threshold", "4", "--format", "json").stdout)
     assert not any(i["flag"] == "shared-address" for i in fewer)
+
+
+def test_profile_shows_the_chain_flags_of_its_entity(patterns):
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.profile import entity_profile
+
+    shell = entity_profile(patterns, resolve(patterns, "shell"), AS_OF)
+    assert {f.flag for f in shell.flags} == {"new-intermediary"}
+    assert "22 days later" in shell.flags[0].detail
+    vgx = entity_profile(patterns, resolve(patterns, "vgx"), AS_OF)
+    assert {f.flag for f in vgx.flags} == {"secrecy-jurisdiction-intermediary"}
+    assert entity_profile(patterns, resolve(patterns, "old"), AS_OF).flags == []

@@ -107,9 +107,15 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return flags
 
 
-def _new_intermediary(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+def new_intermediary(
+    graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None
+) -> list[Flag]:
+    """Shells that acquired a holding leading to watched or sanctioned entities within days of
+    their incorporation (all of them, or only entity ``uid``)."""
+    query = cypher.NEW_INTERMEDIARIES if uid is None else cypher.ENTITY_NEW_INTERMEDIARY
     rows = graph.read(
-        cypher.NEW_INTERMEDIARIES,
+        query,
+        **({} if uid is None else {"uid": uid}),
         max_hops=s.max_hops,
         days=s.new_intermediary_days,
         countries=list(s.watched_countries),
@@ -151,9 +157,15 @@ def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return flags
 
 
-def _transit(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+def transit(
+    graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None
+) -> list[Flag]:
+    """Secrecy-jurisdiction intermediaries in chains to watched or sanctioned entities (all of
+    them, or only entity ``uid``)."""
+    query = cypher.TRANSIT_INTERMEDIARIES if uid is None else cypher.ENTITY_TRANSIT
     rows = graph.read(
-        cypher.TRANSIT_INTERMEDIARIES,
+        query,
+        **({} if uid is None else {"uid": uid}),
         max_hops=s.max_hops,
         secrecy=list(s.secrecy_jurisdictions),
         countries=list(s.watched_countries),
@@ -191,9 +203,9 @@ DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
     "shared-address": _shared_address,
     "officer-hub": _officer_hub,
     "circular-ownership": _circular,
-    "new-intermediary": _new_intermediary,
+    "new-intermediary": new_intermediary,
     "restructured-after-listing": _restructured,
-    "secrecy-jurisdiction-intermediary": _transit,
+    "secrecy-jurisdiction-intermediary": transit,
     "shares-over-100": _over_owned,
 }
 

@@ -9,7 +9,7 @@ from typing import Any
 from ownership import cypher
 from ownership.analysis import owners as holdings
 from ownership.analysis.entities import EntityNotFound, EntityRef
-from ownership.analysis.flags import Flag, FlagSettings
+from ownership.analysis.flags import Flag, FlagSettings, new_intermediary, transit
 from ownership.graph import Graph
 
 INTERNAL = frozenset(
@@ -83,7 +83,7 @@ def entity_profile(
 def _local_flags(
     graph: Graph, profile: Profile, settings: FlagSettings, as_of: dt.date
 ) -> list[Flag]:
-    """The red flags that can be told from this entity's neighbourhood (cheap, no graph scan)."""
+    """The red flags of this one entity, each found from the entity outwards (no graph scan)."""
     e = profile.entity
     flags = []
     for address in profile.addresses:
@@ -124,6 +124,8 @@ def _local_flags(
                 f"member of a circular ownership: {ring}",
             )
         )
+    flags.extend(new_intermediary(graph, settings, as_of, profile.uid))
+    flags.extend(transit(graph, settings, as_of, profile.uid))
     direct = [h for h in profile.owners if h.hops == 1 and h.effective_share is not None]
     total = sum(h.effective_share or 0 for h in direct)
     if total > 100.0001:
