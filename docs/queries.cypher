@@ -10,8 +10,8 @@
 :param to_country => 'RU';
 :param via => ['SG'];
 :param as_of => date('2022-07-01');
-MATCH (start:Company)
-WHERE start.jurisdiction = $from_country
+MATCH (start:Entity {jurisdiction: $from_country})
+WHERE start:Company
 MATCH p = (start)-[:OWNS*1..6]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
@@ -395,12 +395,11 @@ LIMIT $limit;
 // Companies sharing one normalized registered address with at least $threshold - 1 others (mass
 // registration: formation agents, shell factories).
 :param threshold => 3;
-MATCH (e:Company)
-WHERE e.address_norm IS NOT NULL
-WITH e.address_norm AS address, collect(e) AS companies
+MATCH (a:Address)<-[:REGISTERED_AT]-(e:Company)
+WITH a, collect({uid: e.uid, id: e.record_id, name: e.name, text: e.address}) AS companies
 WHERE size(companies) >= $threshold
-UNWIND companies AS e
-RETURN address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
+UNWIND companies AS c
+RETURN a.key AS address, c.uid AS uid, c.id AS id, c.name AS name, c.text AS text,
        size(companies) AS count
 ORDER BY count DESC, address, uid;
 

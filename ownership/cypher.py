@@ -446,8 +446,8 @@ WHERE $norm IN e.search_terms
 CHAINS = _q(
     "chains",
     """
-MATCH (start:Company)
-WHERE start.jurisdiction = $from_country
+MATCH (start:Entity {jurisdiction: $from_country})
+WHERE start:Company
 MATCH p = (start)-[:OWNS*1..{max_hops}]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND {PATH_IN_FORCE}
@@ -557,12 +557,11 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 SHARED_ADDRESSES = _q(
     "shared_addresses",
     """
-MATCH (e:Company)
-WHERE e.address_norm IS NOT NULL
-WITH e.address_norm AS address, collect(e) AS companies
+MATCH (a:Address)<-[:REGISTERED_AT]-(e:Company)
+WITH a, collect({uid: e.uid, id: e.record_id, name: e.name, text: e.address}) AS companies
 WHERE size(companies) >= $threshold
-UNWIND companies AS e
-RETURN address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
+UNWIND companies AS c
+RETURN a.key AS address, c.uid AS uid, c.id AS id, c.name AS name, c.text AS text,
        size(companies) AS count
 ORDER BY count DESC, address, uid
 """,

@@ -265,11 +265,31 @@ class Transaction:
         self._tx = tx
 
     def run(self, query: Query, **params: Any) -> dict[str, int]:
-        return _counters(self._tx.run(query.text, params))
+        with _released(params) as sent:
+            return _counters(self._tx.run(query.text, sent))
 
     def read(self, query: Query, **params: Any) -> list[dict]:
         """Rows of a query run inside this transaction (it sees the transaction's writes)."""
-        return [native(record.data()) for record in self._tx.run(query.text, params)]
+        with _released(params) as sent:
+            return [native(record.data()) for record in self._tx.run(query.text, sent)]
+
+
+@contextlib.contextmanager
+def _released(params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Parameters to send, whose row lists are emptied once the statement has run.
+
+    The driver keeps every result of an open explicit transaction, parameters included, until
+    it ends; an import is one transaction, so without this it would hold the whole dataset
+    (859 MB at 100k companies, against 268 MB with it: ``docs/benchmarks.md``). The caller's
+    own lists are copied, never emptied.
+    """
+    sent = {k: list(v) if isinstance(v, list) else v for k, v in params.items()}
+    try:
+        yield sent
+    finally:
+        for value in sent.values():
+            if isinstance(value, list):
+                value.clear()
 
 
 def _counters(result: neo4j.Result) -> dict[str, int]:

@@ -1,0 +1,123 @@
+"""The graph server a benchmark runs against: a fresh embedded server, or NEO4J_URI emptied.
+
+``fresh_server()`` starts the embedded ArcadeDB server in a new temporary ``OWNERSHIP_HOME`` and
+stops it (and deletes the home) afterwards. With ``NEO4J_URI`` set it uses that server instead
+and EMPTIES its database first, in chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ownership.config import Settings
+from ownership.embedded import EmbeddedServer
+from ownership.graph import Graph
+
+NEO4J_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+
+
+@dataclass
+class BenchServer:
+    """Settings and environment that reach the server under test."""
+
+    settings: Settings
+    env: dict[str, str]
+    embedded: EmbeddedServer | None = None
+    pid: int | None = None
+    pids: list[int] = field(default_factory=list)  # every embedded server pid started
+
+    @property
+    def kind(self) -> str:
+        return "embedded" if self.embedded else "neo4j"
+
+    def open(self) -> Graph:
+        return Graph.open(self.settings)
+
+    def peak_rss_kb(self) -> int | None:
+        """The server process's peak resident memory so far (VmHWM), when it runs here."""
+        if not self.pid:
+            return None
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            return None
+        return None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server process has used so far, when it runs here.
+
+        On a shared machine, wall times swing with the load; the CPU a piece of work costs the
+        server barely does, so the harness reports both."""
+        if not self.pid:
+            return None
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def recover(self) -> None:
+        """Stop whatever a runaway query still does on the server (after a time cap)."""
+        if self.embedded:
+            self.embedded.stop()
+            self.pid = self.embedded.ensure_running().pid
+            if self.pid:
+                self.pids.append(self.pid)
+            return
+        with contextlib.suppress(Exception), self.open() as graph:
+            with graph.driver.session(database=graph.database) as session:
+                rows = session.run(
+                    "SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+                    "WHERE NOT currentQuery STARTS WITH 'SHOW' RETURN transactionId"
+                ).data()
+                ids = [row["transactionId"] for row in rows]
+                if ids:
+                    session.run("TERMINATE TRANSACTIONS $ids", ids=ids).consume()
+
+
+def empty_database(graph: Graph, chunk: int = 10_000) -> int:
+    """Delete every node in chunks (one huge DETACH DELETE can exhaust a server's memory)."""
+    deleted = 0
+    text = "MATCH (n) WITH n LIMIT $chunk DETACH DELETE n RETURN count(*) AS n"
+    with graph.driver.session(database=graph.database) as session:
+        while True:
+            record = session.execute_write(lambda tx: tx.run(text, chunk=chunk).single())
+            count = int(record["n"]) if record else 0
+            deleted += count
+            if count == 0:
+                return deleted
+
+
+@contextlib.contextmanager
+def fresh_server(work_dir: Path | None = None) -> Iterator[BenchServer]:
+    """A server with an empty database for one benchmark size."""
+    if os.environ.get("NEO4J_URI"):
+        settings = Settings.from_env()
+        with Graph.open(settings) as graph:
+            empty_database(graph)
+        yield BenchServer(settings=settings, env=dict(os.environ))
+        return
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="ownership-bench-", dir=work_dir))
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_KEYS}
+    env["OWNERSHIP_HOME"] = str(home)
+    server = EmbeddedServer(home)
+    bench = BenchServer(settings=Settings(home=home), env=env, embedded=server)
+    try:
+        bench.pid = server.ensure_running().pid
+        if bench.pid:
+            bench.pids.append(bench.pid)
+        yield bench
+    finally:
+        with contextlib.suppress(Exception):
+            server.stop()
+        shutil.rmtree(home, ignore_errors=True)

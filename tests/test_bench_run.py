@@ -1,0 +1,170 @@
+"""The benchmark harness end to end, at a tiny size (``python -m bench.run``).
+
+It starts its own embedded server in a temporary OWNERSHIP_HOME (or, with NEO4J_URI set, EMPTIES
+that database, as the rest of the suite does) and must stop it when done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from bench import run as bench_run
+
+HAND_WRITTEN = "## Findings\n\nKept across runs: written by hand.\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    return cmdline.exists() and b"ArcadeDBServer" in cmdline.read_bytes()
+
+
+def _rate(table_row: str) -> float:
+    cells = [c.strip() for c in table_row.strip().strip("|").split("|")]
+    return float(cells[3].replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def bench_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, str]:
+    root = tmp_path_factory.mktemp("bench")
+    out = root / "benchmarks.md"
+    out.write_text(
+        f"# Benchmarks\n\nIntro by hand.\n\n{bench_run.START}\nold figures\n{bench_run.END}\n\n"
+        + HAND_WRITTEN
+    )
+    status = bench_run.main(
+        [
+            "--sizes",
+            "300",
+            "--repeat",
+            "1",
+            "--peer-sample",
+            "200",
+            "--cap",
+            "60",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(root / "data"),
+            "--results-dir",
+            str(root / "results"),
+            "--work-dir",
+            str(root / "homes"),
+        ]
+    )
+    assert status == 0
+    result = json.loads((root / "results" / "300.json").read_text())
+    return out, result, out.read_text()
+
+
+def test_report_keeps_the_hand_written_parts(bench_output: tuple[Path, dict, str]) -> None:
+    _, _, text = bench_output
+    assert text.startswith("# Benchmarks\n\nIntro by hand.")
+    assert text.rstrip().endswith(HAND_WRITTEN.rstrip())
+    assert "old figures" not in text
+    assert text.count(bench_run.START) == 1 and text.count(bench_run.END) == 1
+    assert "<!-- block:size:300 -->" in text
+
+
+def test_report_has_every_table_row(bench_output: tuple[Path, dict, str]) -> None:
+    _, _, text = bench_output
+    for row in (
+        "| ours: `ownership import`",
+        "| per record: one `execute_write` per record",
+        "| raw ceiling: `UNWIND … CREATE`",
+        "| import vs per record (wall)",
+        "| raw ceiling vs import (wall)",
+        "| import time for 1M companies",
+        "| peak RSS of the importing process",
+    ):
+        assert row in text, row
+    for spec in bench_run.LATENCIES:
+        assert f"| {spec.title} |" in text, spec.title
+    assert "| > cap" not in text
+    assert re.search(r"AMD|Intel|ARM|aarch64|x86_64|\w", text.split("Measured", 1)[1])
+
+
+def test_rates_are_positive(bench_output: tuple[Path, dict, str]) -> None:
+    _, result, text = bench_output
+    lines = {
+        line.split("|")[1].strip()[:12]: line
+        for line in text.splitlines()
+        if line.startswith("| ours:")
+        or line.startswith("| per record:")
+        or line.startswith("| raw ceiling:")
+    }
+    assert len(lines) == 3
+    for line in lines.values():
+        assert _rate(line) > 0
+    imp = result["import"]
+    records = sum(result["data"]["counts"].values())
+    assert imp["records"] == records > 1000
+    assert imp["records_per_second"] > 0 and imp["wall_seconds"] > 0
+    assert 10_000 < imp["peak_rss_kb"] < 2 * 1024 * 1024  # kB: a Python process, not a leak
+    assert result["raw"]["records"] == records
+    assert 0 < result["per_record"]["records"] <= 200
+    assert result["graph"]["nodes"] > result["data"]["counts"]["entities.csv"]
+
+
+def test_latencies_measured_on_real_subjects(bench_output: tuple[Path, dict, str]) -> None:
+    _, result, _ = bench_output
+    latency = result["latency"]
+    assert set(latency["subjects"]) == {"head", "member", "mid"}
+    for spec in bench_run.LATENCIES:
+        measured = latency["results"][spec.key]
+        assert not measured.get("capped") and "skipped" not in measured, spec.key
+        assert measured["runs"] == 1
+        assert 0 < measured["p50_seconds"] <= measured["p95_seconds"] < 60
+    results = latency["results"]
+    assert results["subsidiaries"]["result_size"] >= latency["subjects"]["head"]["direct"]
+    assert results["chains"]["result_size"] >= results["chains_via"]["result_size"]
+
+
+def test_the_server_it_started_is_stopped(bench_output: tuple[Path, dict, str]) -> None:
+    _, result, _ = bench_output
+    if result["server"]["kind"] != "embedded":
+        pytest.skip("NEO4J_URI is set: the harness used that server")
+    assert result["server_pids"]
+    for pid in result["server_pids"]:
+        assert not _alive(pid)
+
+
+def test_sizes_parse() -> None:
+    assert bench_run.parse_size("10k") == ("10k", 10_000)
+    assert bench_run.parse_size("1M") == ("1m", 1_000_000)
+    assert bench_run.parse_size("1.5m") == ("1.5m", 1_500_000)
+    assert bench_run.parse_size("300") == ("300", 300)
+    with pytest.raises(Exception, match="not a size"):
+        bench_run.parse_size("lots")
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = [0.5, 0.1, 0.3, 0.2, 0.4]
+    assert bench_run.percentile(samples, 50) == 0.3
+    assert bench_run.percentile(samples, 95) == 0.5
+    assert bench_run.percentile([0.7], 95) == 0.7
+
+
+def test_report_keeps_blocks_of_sizes_not_measured_again(tmp_path: Path) -> None:
+    out = tmp_path / "b.md"
+    bench_run.write_report(out, {"size:100k": "### 100k\nold\n", "profile:10k": "### p\n"})
+    bench_run.write_report(out, {"size:10k": "### 10k\nnew\n", "size:100k": "### 100k\nnew\n"})
+    text = out.read_text()
+    assert "## Findings" in text  # the template's hand-written section
+    generated = text.split(bench_run.START)[1].split(bench_run.END)[0]
+    assert "old" not in generated
+    order = [
+        generated.index(f"<!-- block:{name} -->")
+        for name in ("size:10k", "size:100k", "profile:10k")
+    ]
+    assert order == sorted(order)
