@@ -37,23 +37,13 @@ from itertools import accumulate
 from math import gcd
 from pathlib import Path
 
-ENTITY_COLUMNS = [
-    "id",
-    "type",
-    "name",
-    "jurisdiction",
-    "registration_number",
-    "incorporation_date",
-    "dissolution_date",
-    "address",
-    "operates_in",
-    "tags",
-    "aliases",
-]
-OWNERSHIP_COLUMNS = ["owner_id", "owned_id", "share", "share_min", "share_max", "start_date",
-                     "end_date"]
-OFFICER_COLUMNS = ["person_id", "company_id", "role", "start_date", "end_date"]
-SANCTION_COLUMNS = ["entity_id", "authority", "program", "listed_on", "delisted_on"]
+from ownership.sources.registry_csv import ENTITIES, OFFICERS, OWNERSHIP, SANCTIONS
+
+# The contract's columns, stated once by the format module.
+ENTITY_COLUMNS = list(ENTITIES.columns)
+OWNERSHIP_COLUMNS = list(OWNERSHIP.columns)
+OFFICER_COLUMNS = list(OFFICERS.columns)
+SANCTION_COLUMNS = list(SANCTIONS.columns)
 
 FILES = ("entities.csv", "ownership.csv", "officers.csv", "sanctions.csv")
 

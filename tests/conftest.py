@@ -19,34 +19,15 @@ from ownership.cli import main
 from ownership.config import Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
+from ownership.sources.registry_csv import ENTITIES, OFFICERS, OWNERSHIP, SANCTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 
-ENTITY_HEADER = [
-    "id",
-    "type",
-    "name",
-    "jurisdiction",
-    "registration_number",
-    "incorporation_date",
-    "dissolution_date",
-    "address",
-    "operates_in",
-    "tags",
-    "aliases",
-]
-OWNERSHIP_HEADER = [
-    "owner_id",
-    "owned_id",
-    "share",
-    "share_min",
-    "share_max",
-    "start_date",
-    "end_date",
-]
-OFFICER_HEADER = ["person_id", "company_id", "role", "start_date", "end_date"]
-SANCTION_HEADER = ["entity_id", "authority", "program", "listed_on", "delisted_on"]
+ENTITY_HEADER = list(ENTITIES.columns)
+OWNERSHIP_HEADER = list(OWNERSHIP.columns)
+OFFICER_HEADER = list(OFFICERS.columns)
+SANCTION_HEADER = list(SANCTIONS.columns)
 
 
 @pytest.fixture(scope="session")

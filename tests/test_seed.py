@@ -18,35 +18,16 @@ from pathlib import Path
 import pytest
 
 from ownership.identifiers import valid_inn, valid_jp_corporate_number, valid_ogrn, valid_uen
+from ownership.sources.registry_csv import ENTITIES, OFFICERS, OWNERSHIP, SANCTIONS
 
 SEED = Path(__file__).resolve().parent.parent / "seed"
 REGISTRY = SEED / "registry"
 
-ENTITY_COLUMNS = [
-    "id",
-    "type",
-    "name",
-    "jurisdiction",
-    "registration_number",
-    "incorporation_date",
-    "dissolution_date",
-    "address",
-    "operates_in",
-    "tags",
-    "aliases",
-]
+ENTITY_COLUMNS = list(ENTITIES.columns)
 EXTRA_ENTITY_COLUMNS = ["inn"]
-OWNERSHIP_COLUMNS = [
-    "owner_id",
-    "owned_id",
-    "share",
-    "share_min",
-    "share_max",
-    "start_date",
-    "end_date",
-]
-OFFICER_COLUMNS = ["person_id", "company_id", "role", "start_date", "end_date"]
-SANCTION_COLUMNS = ["entity_id", "authority", "program", "listed_on", "delisted_on"]
+OWNERSHIP_COLUMNS = list(OWNERSHIP.columns)
+OFFICER_COLUMNS = list(OFFICERS.columns)
+SANCTION_COLUMNS = list(SANCTIONS.columns)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
 
