@@ -41,8 +41,9 @@ def now() -> dt.datetime:
 
 
 def new_run_id(started: dt.datetime) -> str:
-    """Sortable and unique: ``20240607T120000Z-1a2b3c``."""
-    return f"{started.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    """Sortable to the microsecond, and unique: ``20240607T120000.123456Z-1a2b3c`` (two runs in
+    one second must still list newest first)."""
+    return f"{started.astimezone(dt.UTC):%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -102,10 +103,10 @@ class RunReport:
 
     @classmethod
     def start(cls, config: RefreshConfig, run_date: dt.date | None = None) -> RunReport:
-        started = now()
+        precise = dt.datetime.now(dt.UTC)
         return cls(
-            run_id=new_run_id(started),
-            started_at=started,
+            run_id=new_run_id(precise),
+            started_at=precise.replace(microsecond=0),
             run_date=run_date or dt.date.today(),
             sources=[SourceReport(spec.name) for spec in config.sources],
         )
