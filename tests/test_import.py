@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from conftest import company, owns, person
 
-from ownership import cypher
 from ownership.analysis.stats import graph_stats
 from ownership.cypher import Query
 from ownership.loader import import_paths, validate
@@ -269,6 +268,3 @@ def test_missing_entities_file(tmp_path):
         validate([tmp_path], "t", fmt="csv")
     assert "entities.csv: file not found" in str(caught.value.problems[0])
 
-
-def test_delete_all_is_a_write(graph):
-    assert cypher.DELETE_ALL.write
