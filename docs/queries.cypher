@@ -90,6 +90,20 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS 
        collect(DISTINCT t.name) AS reaches
 ORDER BY days, uid;
 
+// ---- entity_over_owned
+// Entities whose incoming direct shares in force on $as_of add up to more than 100 percent (a
+// data-quality problem, or two sources disagreeing). For the one entity $uid (its profile).
+:param uid => 'seed-registry:ru-sub-03';
+:param as_of => date('2022-07-01');
+MATCH (o:Entity)-[r:OWNS]->(t:Entity {uid: $uid})
+WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
+  AND coalesce(r.direct, true)
+  AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+WITH t, sum(r.share) AS total, collect({name: o.name, share: r.share}) AS owners
+WHERE total > 100.0001
+RETURN t.uid AS uid, t.record_id AS id, t.name AS name, total, owners
+ORDER BY total DESC, uid;
+
 // ---- entity_profile
 // Everything known about one entity: its properties, the source records behind it (with their
 // own, possibly conflicting, values), sanctions, officers, roles and addresses.
@@ -106,12 +120,14 @@ CALL (e) {
 CALL (e) {
   OPTIONAL MATCH (p:Entity)-[o:OFFICER_OF]->(e)
   RETURN collect({uid: p.uid, id: p.record_id, name: p.name, role: o.role,
-                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS officers
+                  start_date: o.start_date, end_date: o.end_date, retired_on: o.retired_on,
+                  source: o.source}) AS officers
 }
 CALL (e) {
   OPTIONAL MATCH (e)-[o:OFFICER_OF]->(c:Entity)
   RETURN collect({uid: c.uid, id: c.record_id, name: c.name, role: o.role,
-                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS roles
+                  start_date: o.start_date, end_date: o.end_date, retired_on: o.retired_on,
+                  source: o.source}) AS roles
 }
 CALL (e) {
   OPTIONAL MATCH (e)-[:REGISTERED_AT]->(a:Address)

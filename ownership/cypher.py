@@ -601,10 +601,8 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
     as_of=dt.date(2022, 7, 1),
 )
 
-OVER_OWNED = _q(
-    "over_owned",
-    """
-MATCH (o:Entity)-[r:OWNS]->(t:Entity)
+_OVER_OWNED = """
+MATCH (o:Entity)-[r:OWNS]->%s
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND {IN_FORCE_r}
@@ -612,9 +610,21 @@ WITH t, sum(r.share) AS total, collect({name: o.name, share: r.share}) AS owners
 WHERE total > 100.0001
 RETURN t.uid AS uid, t.record_id AS id, t.name AS name, total, owners
 ORDER BY total DESC, uid
-""",
+"""
+_OVER_OWNED_DOC = (
     "Entities whose incoming direct shares in force on $as_of add up to more than 100 percent "
-    "(a data-quality problem, or two sources disagreeing).",
+    "(a data-quality problem, or two sources disagreeing)."
+)
+
+OVER_OWNED = _q(
+    "over_owned", _OVER_OWNED % "(t:Entity)", _OVER_OWNED_DOC, as_of=dt.date(2022, 7, 1)
+)
+
+ENTITY_OVER_OWNED = _q(
+    "entity_over_owned",
+    _OVER_OWNED % "(t:Entity {uid: $uid})",
+    _OVER_OWNED_DOC + " For the one entity $uid (its profile).",
+    uid="seed-registry:ru-sub-03",
     as_of=dt.date(2022, 7, 1),
 )
 
@@ -862,12 +872,14 @@ CALL (e) {
 CALL (e) {
   OPTIONAL MATCH (p:Entity)-[o:OFFICER_OF]->(e)
   RETURN collect({uid: p.uid, id: p.record_id, name: p.name, role: o.role,
-                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS officers
+                  start_date: o.start_date, end_date: o.end_date, retired_on: o.retired_on,
+                  source: o.source}) AS officers
 }
 CALL (e) {
   OPTIONAL MATCH (e)-[o:OFFICER_OF]->(c:Entity)
   RETURN collect({uid: c.uid, id: c.record_id, name: c.name, role: o.role,
-                  start_date: o.start_date, end_date: o.end_date, source: o.source}) AS roles
+                  start_date: o.start_date, end_date: o.end_date, retired_on: o.retired_on,
+                  source: o.source}) AS roles
 }
 CALL (e) {
   OPTIONAL MATCH (e)-[:REGISTERED_AT]->(a:Address)

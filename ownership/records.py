@@ -59,6 +59,22 @@ class Provenance:
     line: int | None = None
 
 
+def in_force(
+    start: dt.date | None,
+    end: dt.date | None,
+    as_of: dt.date,
+    retired_on: dt.date | None = None,
+) -> bool:
+    """The contract's validity rule: start <= D (or no start), D < end (or no end), and D before
+    the day a refresh found the fact gone from its source. ``cypher.in_force`` is the same rule
+    in Cypher."""
+    return (
+        (start is None or start <= as_of)
+        and (end is None or as_of < end)
+        and (retired_on is None or as_of < retired_on)
+    )
+
+
 def uid(source: str, record_id: str) -> str:
     """The graph key of a record: ``SOURCE:ID``, unique across sources."""
     return f"{source}:{record_id}"

@@ -140,3 +140,19 @@ def test_profile_shows_the_chain_flags_of_its_entity(patterns):
     vgx = entity_profile(patterns, resolve(patterns, "vgx"), AS_OF)
     assert {f.flag for f in vgx.flags} == {"secrecy-jurisdiction-intermediary"}
     assert entity_profile(patterns, resolve(patterns, "old"), AS_OF).flags == []
+
+
+def test_profile_over_100_counts_direct_shares_only(graph, make_dataset):
+    """P owns 60% of T directly and, through S, more of it: direct shares add up to 100, so
+    no flag (summing effective shares would wrongly give 60 + 40 + 24)."""
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.profile import entity_profile
+
+    folder = make_dataset(
+        [person("P", "JP"), company("S", "JP"), company("T", "JP")],
+        [owns("P", "T", 60), owns("S", "T", 40), owns("P", "S", 60)],
+    )
+    import_paths(graph, [folder], "d")
+    target = entity_profile(graph, resolve(graph, "T"), AS_OF)
+    assert [f.flag for f in target.flags] == []
+    assert {h.id: h.effective_share for h in target.owners}["P"] == 84.0

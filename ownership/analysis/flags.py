@@ -50,6 +50,20 @@ class Flag:
         }
 
 
+def shared_address_detail(count: int, text: str, threshold: int) -> str:
+    return f"one of {count} companies registered at {text!r} (threshold {threshold})"
+
+
+def officer_hub_detail(names: list[str], threshold: int) -> str:
+    names = sorted(names)
+    listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"officer of {len(names)} companies (threshold {threshold}): {listed}"
+
+
+def circular_detail(names: list[str]) -> str:
+    return "member of a circular ownership: " + " -> ".join([*names, names[0]])
+
+
 def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return [
         Flag(
@@ -57,8 +71,7 @@ def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]
             r["id"],
             r["name"],
             "shared-address",
-            f"one of {r['count']} companies registered at {r['text']!r} "
-            f"(threshold {s.address_threshold})",
+            shared_address_detail(r["count"], r["text"], s.address_threshold),
             {"address": r["address"], "count": r["count"]},
         )
         for r in graph.read(cypher.SHARED_ADDRESSES, threshold=s.address_threshold)
@@ -68,15 +81,13 @@ def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]
 def _officer_hub(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     flags = []
     for r in graph.read(cypher.OFFICER_HUBS, threshold=s.officer_threshold, as_of=as_of):
-        names = sorted(r["companies"])
-        listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         flags.append(
             Flag(
                 r["uid"],
                 r["id"],
                 r["name"],
                 "officer-hub",
-                f"officer of {r['count']} companies (threshold {s.officer_threshold}): {listed}",
+                officer_hub_detail(r["companies"], s.officer_threshold),
                 {"count": r["count"]},
             )
         )
@@ -92,7 +103,7 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
         cycles.setdefault(tuple(uids[start:] + uids[:start]), members[start:] + members[:start])
     flags = []
     for members in cycles.values():
-        ring = " -> ".join(m["name"] for m in members + members[:1])
+        detail = circular_detail([m["name"] for m in members])
         for m in members:
             flags.append(
                 Flag(
@@ -100,7 +111,7 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
                     m["id"],
                     m["name"],
                     "circular-ownership",
-                    f"member of a circular ownership: {ring}",
+                    detail,
                     {"size": len(members)},
                 )
             )
@@ -157,9 +168,7 @@ def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     return flags
 
 
-def transit(
-    graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None
-) -> list[Flag]:
+def transit(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None) -> list[Flag]:
     """Secrecy-jurisdiction intermediaries in chains to watched or sanctioned entities (all of
     them, or only entity ``uid``)."""
     query = cypher.TRANSIT_INTERMEDIARIES if uid is None else cypher.ENTITY_TRANSIT
@@ -184,7 +193,10 @@ def transit(
     ]
 
 
-def _over_owned(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+def over_owned(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None) -> list[Flag]:
+    """Entities whose direct incoming shares add up to more than 100 percent (all of them, or
+    only entity ``uid``)."""
+    query = cypher.OVER_OWNED if uid is None else cypher.ENTITY_OVER_OWNED
     return [
         Flag(
             r["uid"],
@@ -195,7 +207,7 @@ def _over_owned(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
             + ", ".join(sorted(f"{o['name']} {o['share']:g}%" for o in r["owners"])),
             {"total": r["total"]},
         )
-        for r in graph.read(cypher.OVER_OWNED, as_of=as_of)
+        for r in graph.read(query, as_of=as_of, **({} if uid is None else {"uid": uid}))
     ]
 
 
@@ -206,7 +218,7 @@ DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
     "new-intermediary": new_intermediary,
     "restructured-after-listing": _restructured,
     "secrecy-jurisdiction-intermediary": transit,
-    "shares-over-100": _over_owned,
+    "shares-over-100": over_owned,
 }
 
 

@@ -9,8 +9,18 @@ from typing import Any
 from ownership import cypher
 from ownership.analysis import owners as holdings
 from ownership.analysis.entities import EntityNotFound, EntityRef
-from ownership.analysis.flags import Flag, FlagSettings, new_intermediary, transit
+from ownership.analysis.flags import (
+    Flag,
+    FlagSettings,
+    circular_detail,
+    new_intermediary,
+    officer_hub_detail,
+    over_owned,
+    shared_address_detail,
+    transit,
+)
 from ownership.graph import Graph
+from ownership.records import in_force
 
 INTERNAL = frozenset(
     {"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"}
@@ -85,62 +95,31 @@ def _local_flags(
 ) -> list[Flag]:
     """The red flags of this one entity, each found from the entity outwards (no graph scan)."""
     e = profile.entity
+
+    def flag(kind: str, detail: str) -> Flag:
+        return Flag(profile.uid, e.get("record_id", ""), e.get("name", ""), kind, detail)
+
     flags = []
-    for address in profile.addresses:
-        if address["companies"] >= settings.address_threshold and e.get("kind") == "company":
-            flags.append(
-                Flag(
-                    profile.uid,
-                    e.get("record_id", ""),
-                    e.get("name", ""),
-                    "shared-address",
-                    f"one of {address['companies']} companies registered at {address['text']!r} "
-                    f"(threshold {settings.address_threshold})",
+    if e.get("kind") == "company":
+        for address in profile.addresses:
+            if address["companies"] >= settings.address_threshold:
+                detail = shared_address_detail(
+                    address["companies"], address["text"], settings.address_threshold
                 )
-            )
-    active = [r for r in profile.roles if _in_force(r, as_of)]
-    if len({r["uid"] for r in active}) >= settings.officer_threshold:
-        flags.append(
-            Flag(
-                profile.uid,
-                e.get("record_id", ""),
-                e.get("name", ""),
-                "officer-hub",
-                f"officer of {len({r['uid'] for r in active})} companies "
-                f"(threshold {settings.officer_threshold})",
-            )
-        )
+                flags.append(flag("shared-address", detail))
+    served = sorted({r["uid"]: r["name"] for r in profile.roles if _in_force(r, as_of)}.values())
+    if len(served) >= settings.officer_threshold:
+        flags.append(flag("officer-hub", officer_hub_detail(served, settings.officer_threshold)))
     cycles = graph.read(
         cypher.ENTITY_CYCLES, max_hops=settings.max_hops, uid=profile.uid, as_of=as_of
     )
     if cycles:
-        ring = " -> ".join(m["name"] for m in cycles[0]["members"])
-        flags.append(
-            Flag(
-                profile.uid,
-                e.get("record_id", ""),
-                e.get("name", ""),
-                "circular-ownership",
-                f"member of a circular ownership: {ring}",
-            )
-        )
-    flags.extend(new_intermediary(graph, settings, as_of, profile.uid))
-    flags.extend(transit(graph, settings, as_of, profile.uid))
-    direct = [h for h in profile.owners if h.hops == 1 and h.effective_share is not None]
-    total = sum(h.effective_share or 0 for h in direct)
-    if total > 100.0001:
-        flags.append(
-            Flag(
-                profile.uid,
-                e.get("record_id", ""),
-                e.get("name", ""),
-                "shares-over-100",
-                f"direct shares held in it add up to {total:g}% (data quality)",
-            )
-        )
+        names = [m["name"] for m in cycles[0]["members"][:-1]]
+        flags.append(flag("circular-ownership", circular_detail(names)))
+    for detect in (new_intermediary, transit, over_owned):
+        flags.extend(detect(graph, settings, as_of, profile.uid))
     return flags
 
 
 def _in_force(edge: dict[str, Any], as_of: dt.date) -> bool:
-    start, end = edge.get("start_date"), edge.get("end_date")
-    return (start is None or start <= as_of) and (end is None or as_of < end)
+    return in_force(edge.get("start_date"), edge.get("end_date"), as_of, edge.get("retired_on"))

@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from ownership.records import in_force
+
 ARROW = " → "
 
 
@@ -69,11 +71,6 @@ def plain(value: Any) -> str:
     if isinstance(value, Mapping):
         return json.dumps(value, default=iso, ensure_ascii=False, sort_keys=True)
     return str(value)
-
-
-def in_force(start: dt.date | None, end: dt.date | None, as_of: dt.date) -> bool:
-    """The contract's rule: start <= D (or no start) and D < end (or no end)."""
-    return (start is None or start <= as_of) and (end is None or as_of < end)
 
 
 def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
@@ -182,7 +179,9 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
                 "program": s.get("program"),
                 "listed_on": iso(s.get("listed_on")),
                 "delisted_on": iso(s.get("delisted_on")),
-                "in_force": in_force(s.get("listed_on"), s.get("delisted_on"), as_of),
+                "in_force": in_force(
+                    s.get("listed_on"), s.get("delisted_on"), as_of, s.get("retired_on")
+                ),
                 "source": s.get("source"),
                 "record_id": s.get("record_id"),
                 "file": s.get("file"),
@@ -212,7 +211,9 @@ def officers_frame(officers: list[dict[str, Any]], as_of: dt.date) -> pd.DataFra
             "role": o.get("role"),
             "start_date": iso(o.get("start_date")),
             "end_date": iso(o.get("end_date")),
-            "in_force": in_force(o.get("start_date"), o.get("end_date"), as_of),
+            "in_force": in_force(
+                o.get("start_date"), o.get("end_date"), as_of, o.get("retired_on")
+            ),
             "source": o.get("source"),
             "uid": o.get("uid"),
         }
