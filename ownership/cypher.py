@@ -191,8 +191,7 @@ RETURN row.uid AS uid, known.uid AS known, same.uid AS same, matches,
 
 _CREATE_ENTITY = """
 UNWIND $rows AS row
-CREATE (e:Entity:%s {uid: row.entity_uid})
-SET e += row.props, e.imported_at = $now, e.updated_at = $now
+CREATE (e:Entity:%s {uid: row.entity_uid, imported_at: $now})
 """
 
 CREATE_COMPANIES = _q(
@@ -200,7 +199,8 @@ CREATE_COMPANIES = _q(
     _CREATE_ENTITY % "Company",
     "Create the companies that resolution found to be new (CREATE, not MERGE: a two-label "
     "MERGE cannot use the Entity.uid index on every server; the constraint still guards "
-    "against duplicates).",
+    "against duplicates). Their properties come from the record that founds them, in "
+    "upsert_records, so each value is written once.",
     write=True,
     rows=[],
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
@@ -507,6 +507,36 @@ WHERE {PATH_IN_FORCE}
     "Every simple ownership path in force on $as_of that starts at entity $uid (what it owns, "
     "directly and through subsidiaries).",
     uid="seed-registry:jp-ex-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+_OWNS_STEP = """
+UNWIND $uids AS near_uid
+MATCH (near:Entity {uid: near_uid})%s(far:Entity)
+WHERE {IN_FORCE_r}
+RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
+                jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
+                share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges
+"""
+
+HOLDINGS_STEP = _q(
+    "holdings_step",
+    _OWNS_STEP % "-[r:OWNS]->",
+    "One step down from the entities in $uids: every ownership edge in force on $as_of that "
+    "they hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
+    "level and enumerates the paths itself: each edge crosses the wire once, where returning "
+    "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
+    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md).",
+    uids=["seed-registry:jp-ex-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+OWNERS_STEP = _q(
+    "owners_step",
+    _OWNS_STEP % "<-[r:OWNS]-",
+    "One step up from the entities in $uids: every ownership edge in force on $as_of that "
+    "points at them, with the owner. `ownership owners` walks up with it level by level.",
+    uids=["seed-registry:ru-host-01"],
     as_of=dt.date(2022, 7, 1),
 )
 

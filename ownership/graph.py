@@ -37,8 +37,13 @@ class QueryFailed(Exception):
     """The server rejected a statement; the message is the server's, without parameters."""
 
 
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def native(value: Any) -> Any:
     """Driver values to plain Python (dates, lists, dicts); nodes and paths to dicts."""
+    if value is None or type(value) in _SCALARS:  # most values: one check, not nine
+        return value
     if isinstance(value, neo4j.time.Date):
         return value.to_native()
     if isinstance(value, neo4j.time.DateTime):

@@ -165,7 +165,7 @@ class _BatchWriter:
             ("company", cypher.CREATE_COMPANIES),
             ("person", cypher.CREATE_PERSONS),
         ):
-            fresh = [row for row in new if row["props"]["kind"] == kind]
+            fresh = [{"entity_uid": r["entity_uid"]} for r in new if r["props"]["kind"] == kind]
             if fresh:
                 self.tx.run(query, rows=fresh, now=self.now)
                 self.summary.created["entities"] += len(fresh)

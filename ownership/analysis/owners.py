@@ -1,8 +1,9 @@
 """Owners and subsidiaries of one entity, with effective ownership (``ownership owners``).
 
 The effective share of A in B sums, over every simple path from A to B, the product of the
-shares along the path. Paths are fetched from the graph; the arithmetic happens here so bands,
-duplicates and indirect interests are handled in one place:
+shares along the path. The in-force edges around the subject are fetched level by level; the
+paths and the arithmetic are worked out here, so bands, duplicates and indirect interests are
+handled in one place:
 
 - parallel edges between the same two entities (two sources reporting one holding) count once;
 - an edge a source marked indirect (BODS ``directOrIndirect: indirect``) is dropped when the
@@ -135,18 +136,77 @@ def _aggregate(paths: list[dict[str, Any]], far_end: int) -> list[Holding]:
     )
 
 
+def _edges(
+    graph: Graph, step: cypher.Query, subject: EntityRef, as_of: dt.date, max_hops: int
+) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
+    """The in-force edges within ``max_hops`` of ``subject``, by the entity nearer to it.
+
+    Breadth first, one query per level, each entity expanded once: the server returns every
+    edge once, where returning whole paths would repeat each prefix (and its entities) for
+    every path that extends it.
+    """
+    adjacency: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
+    seen = {subject.uid}
+    frontier = [subject.uid]
+    for _ in range(max_hops):
+        if not frontier:
+            break
+        rows = graph.read(step, uids=frontier, as_of=as_of)
+        edges = rows[0]["edges"] if rows else []
+        frontier = []
+        for row in sorted(edges, key=lambda r: (r["near"], r["uid"])):
+            far = {k: row[k] for k in _ENTITY_FIELDS}
+            link = {k: row[k] for k in _LINK_FIELDS}
+            adjacency[row["near"]].append((link, far))
+            if far["uid"] not in seen:
+                seen.add(far["uid"])
+                frontier.append(far["uid"])
+    return adjacency
+
+
+_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction", "kind")
+_LINK_FIELDS = ("share", "share_min", "share_max", "direct")
+
+
 def _paths(
-    graph: Graph, query: cypher.Query, subject: EntityRef, as_of: dt.date | None, max_hops: int
+    graph: Graph, upward: bool, subject: EntityRef, as_of: dt.date | None, max_hops: int
 ) -> list[dict[str, Any]]:
-    rows = graph.read(query, max_hops=max_hops, uid=subject.uid, as_of=as_of or dt.date.today())
-    return _drop_double_counted(_deduplicate(rows))
+    """Every simple path of at most ``max_hops`` in-force edges between ``subject`` and an
+    owner (``upward``) or a subsidiary, entities ordered from owner to owned."""
+    step = cypher.OWNERS_STEP if upward else cypher.HOLDINGS_STEP
+    adjacency = _edges(graph, step, subject, as_of or dt.date.today(), max_hops)
+    start = {k: getattr(subject, k) for k in _ENTITY_FIELDS}
+    paths: list[dict[str, Any]] = []
+    entities = [start]
+    links: list[dict[str, Any]] = []
+    on_path = {subject.uid}
+
+    def walk(uid: str) -> None:
+        for link, far in adjacency.get(uid, ()):
+            if far["uid"] in on_path:
+                continue
+            entities.append(far)
+            links.append(link)
+            if upward:
+                paths.append({"entities": entities[::-1], "links": links[::-1]})
+            else:
+                paths.append({"entities": list(entities), "links": list(links)})
+            if len(links) < max_hops:
+                on_path.add(far["uid"])
+                walk(far["uid"])
+                on_path.discard(far["uid"])
+            entities.pop()
+            links.pop()
+
+    walk(subject.uid)
+    return _drop_double_counted(_deduplicate(paths))
 
 
 def owners(
     graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
 ) -> list[Holding]:
     """Everyone who owns ``subject`` on ``as_of``, directly or through others."""
-    paths = _paths(graph, cypher.OWNER_PATHS, subject, as_of, max_hops)
+    paths = _paths(graph, True, subject, as_of, max_hops)
     holdings = _aggregate(paths, far_end=0)
     for holding in holdings:
         holding.ultimate = holding.kind == "person"
@@ -157,5 +217,5 @@ def subsidiaries(
     graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
 ) -> list[Holding]:
     """Everything ``subject`` owns on ``as_of``, directly or through subsidiaries."""
-    paths = _paths(graph, cypher.SUBSIDIARY_PATHS, subject, as_of, max_hops)
+    paths = _paths(graph, False, subject, as_of, max_hops)
     return _aggregate(paths, far_end=-1)
