@@ -123,63 +123,6 @@ def timed_statements(
         loader.validate = validate  # type: ignore[assignment]
 
 
-class ChunkedTransaction(graph_module.Transaction):
-    """A loader transaction that commits every ``every`` statements and begins a new one.
-
-    Only for measuring what the single all-or-nothing transaction costs the server: it gives
-    up the loader's atomicity (a failure half-way leaves half a source)."""
-
-    def __init__(self, session: neo4j.Session, every: int) -> None:
-        self._session = session
-        self._every = every
-        self._count = 0
-        self.commits = 0
-        super().__init__(session.begin_transaction())
-
-    def _tick(self) -> None:
-        self._count += 1
-        if self._count % self._every == 0:
-            self._tx.commit()
-            self.commits += 1
-            self._tx = self._session.begin_transaction()
-
-    def run(self, query: Query, **params: Any) -> dict[str, int]:
-        try:
-            return super().run(query, **params)
-        finally:
-            self._tick()
-
-    def read(self, query: Query, **params: Any) -> list[dict]:
-        return super().read(query, **params)  # resolution reads are not a commit point
-
-
-@contextlib.contextmanager
-def chunked_transactions(every: int | None) -> Iterator[None]:
-    """Make :meth:`Graph.transaction` commit every ``every`` write statements (None: never)."""
-    if not every:
-        yield
-        return
-    original = graph_module.Graph.transaction
-
-    @contextlib.contextmanager
-    def transaction(self: graph_module.Graph) -> Iterator[graph_module.Transaction]:
-        with self.driver.session(database=self.database) as session:
-            tx = ChunkedTransaction(session, every)
-            try:
-                yield tx
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    tx._tx.rollback()
-                raise
-            tx._tx.commit()
-
-    graph_module.Graph.transaction = transaction  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        graph_module.Graph.transaction = original  # type: ignore[method-assign]
-
-
 def profile_import(
     graph: graph_module.Graph,
     data_dir: Path,
@@ -194,13 +137,19 @@ def profile_import(
     time, to the driver, the source reader, the loader's row building and the rest
     (:func:`client_buckets`); cProfile slows the client down, so the wall time grows."""
     profiler = cProfile.Profile(time.process_time) if profile_client else None
-    with timed_statements(server_cpu) as timer, chunked_transactions(commit_every):
+    with timed_statements(server_cpu) as timer:
         cpu = time.process_time()
         started = time.perf_counter()
         if profiler:
             profiler.enable()
         try:
-            summary = loader.import_paths(graph, [data_dir], "bench", batch_size=batch_size)
+            summary = loader.import_paths(
+                graph,
+                [data_dir],
+                "bench",
+                batch_size=batch_size,
+                commit_every=loader.COMMIT_EVERY if commit_every is None else commit_every,
+            )
         finally:
             if profiler:
                 profiler.disable()
@@ -215,7 +164,8 @@ def profile_import(
     )
     return {
         "batch_size": batch_size,
-        "commit_every": commit_every,
+        "commit_every": loader.COMMIT_EVERY if commit_every is None else commit_every,
+        "transactions": summary.transactions,
         "records": summary.total_read,
         "wall_seconds": round(wall, 3),
         "records_per_second": round(summary.total_read / wall, 1) if wall else None,

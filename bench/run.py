@@ -792,8 +792,11 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 
 def _commits(run: dict[str, Any]) -> str:
+    count = run.get("transactions")
     every = run.get("commit_every")
-    return f"commit every {every} statements" if every else "one (the loader's)"
+    if count == 1 or not every:
+        return "one"
+    return f"{count} (every {every:,} records)" if count else f"every {every:,} records"
 
 
 def render_profile(result: dict[str, Any]) -> str:
@@ -946,8 +949,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--commit-every",
         default="",
-        help="with --profile-import: also commit every N write statements "
-        "(comma-separated; 0 = one transaction, the loader's way)",
+        help="with --profile-import: commit a first load every N records "
+        "(comma-separated; 0 = one transaction; default: the loader's own setting)",
     )
     parser.add_argument(
         "--profile-client",
@@ -965,7 +968,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, companies in sizes:
         if args.profile_import:
             batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b.strip()]
-            commits = [int(c) or None for c in args.commit_every.split(",") if c.strip()]
+            commits = [int(c) for c in args.commit_every.split(",") if c.strip()]
             result = profile_size(
                 label,
                 companies,

@@ -223,6 +223,13 @@ RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
                 share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
 
+// ---- interrupted_loads
+// Sources whose chunked first load never finished.
+MATCH (s:Source)
+WHERE s.loading IS NOT NULL
+RETURN s.name AS name, s.loading AS since
+ORDER BY name;
+
 // ---- listed_entities
 // Entities on a sanctions list on $as_of (all authorities, or those in $authorities).
 :param as_of => date('2022-07-01');
@@ -446,6 +453,14 @@ RETURN a.key AS address, c.uid AS uid, c.id AS id, c.name AS name, c.text AS tex
        size(companies) AS count
 ORDER BY count DESC, address, uid;
 
+// ---- source_present
+// Whether a source already has records in the graph. Only a first load may commit in chunks:
+// undoing it is taking the source out again (unload_*).
+:param source => 'seed-registry';
+MATCH (r:Record {source: $source})
+RETURN r.uid AS uid
+LIMIT 1;
+
 // ---- stats_nodes
 // Node counts per label (an entity counts under Entity and under Company or Person).
 MATCH (n)
@@ -493,3 +508,15 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect(DISTINCT t.name) AS reaches
 ORDER BY uid;
+
+// ---- unload_records_batch
+// The next $limit records of source $source to take out, with the entity each describes and the
+// identifier and address keys it brought.
+:param source => 'seed-registry';
+:param limit => 5000;
+MATCH (r:Record {source: $source})
+WITH r
+LIMIT $limit
+OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
+RETURN r.uid AS uid, e.uid AS entity, coalesce(r.identifiers, []) AS identifiers,
+       r.address_norm AS address;

@@ -37,7 +37,7 @@ from ownership.commandline import (
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
-from ownership.loader import import_paths
+from ownership.loader import COMMIT_EVERY, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, to_json, to_table
 from ownership.readonly import NotReadOnly
@@ -136,9 +136,22 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
     show_default=True,
     help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
 )
+@click.option(
+    "--commit-every",
+    type=click.IntRange(0),
+    default=COMMIT_EVERY,
+    show_default=True,
+    help="A source's first load larger than this commits every so many records (undone as a "
+    "whole if it fails); 0: always one transaction.",
+)
 @handle_errors
 def import_command(
-    paths: tuple[Path, ...], source: str | None, fmt: str, as_json: bool, wait: float
+    paths: tuple[Path, ...],
+    source: str | None,
+    fmt: str,
+    as_json: bool,
+    wait: float,
+    commit_every: int,
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
@@ -155,7 +168,9 @@ def import_command(
     settings = Settings.from_env()
     with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
         try:
-            summary = import_paths(graph, paths, name, fmt, progress=progress)
+            summary = import_paths(
+                graph, paths, name, fmt, progress=progress, commit_every=commit_every
+            )
         finally:
             if bar is not None:
                 bar.__exit__(None, None, None)

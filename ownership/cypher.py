@@ -347,14 +347,51 @@ UPSERT_SOURCE = _q(
     "upsert_source",
     """
 MERGE (s:Source {name: $name})
-SET s.imported_at = $now, s.paths = $paths, s.format = $format
+SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null
 """,
-    "Record that a source was imported, when, from where and in which format.",
+    "Record that a source was imported, when, from where and in which format (and that its "
+    "first load, if it committed in chunks, is complete).",
     write=True,
     name="seed-registry",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     paths=[],
     format="csv",
+)
+
+SOURCE_PRESENT = _q(
+    "source_present",
+    """
+MATCH (r:Record {source: $source})
+RETURN r.uid AS uid
+LIMIT 1
+""",
+    "Whether a source already has records in the graph. Only a first load may commit in "
+    "chunks: undoing it is taking the source out again (unload_*).",
+    source="seed-registry",
+)
+
+MARK_SOURCE_LOADING = _q(
+    "mark_source_loading",
+    """
+MERGE (s:Source {name: $name})
+SET s.loading = $now
+""",
+    "Mark a first load that commits in chunks as under way; upsert_source clears the mark. A "
+    "mark left behind (the importer was killed) tells the next import to unload the source.",
+    write=True,
+    name="seed-registry",
+    now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+
+INTERRUPTED_LOADS = _q(
+    "interrupted_loads",
+    """
+MATCH (s:Source)
+WHERE s.loading IS NOT NULL
+RETURN s.name AS name, s.loading AS since
+ORDER BY name
+""",
+    "Sources whose chunked first load never finished.",
 )
 
 DELETE_ALL = _q(
@@ -437,6 +474,142 @@ WHERE $norm IN e.search_terms
     "Entities with $norm among their normalized names and aliases (a scan: used only when the "
     "indexed look-ups found nothing).",
     norm="",
+)
+
+# --------------------------------------------------------------------------------------------
+# Unloading a source (the undo of a failed chunked first load; ownership.unload)
+# --------------------------------------------------------------------------------------------
+
+UNLOAD_RECORDS_BATCH = _q(
+    "unload_records_batch",
+    """
+MATCH (r:Record {source: $source})
+WITH r
+LIMIT $limit
+OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
+RETURN r.uid AS uid, e.uid AS entity, coalesce(r.identifiers, []) AS identifiers,
+       r.address_norm AS address
+""",
+    "The next $limit records of source $source to take out, with the entity each describes "
+    "and the identifier and address keys it brought.",
+    source="seed-registry",
+    limit=5000,
+)
+
+UNLOAD_SANCTIONS = _q(
+    "unload_sanctions",
+    """
+UNWIND $entities AS entity_uid
+MATCH (:Entity {uid: entity_uid})-[:SUBJECT_TO]->(s:Sanction)
+WHERE s.source = $source
+WITH DISTINCT s
+DETACH DELETE s
+""",
+    "Delete the listings that source $source gave the entities $entities.",
+    write=True,
+    entities=[],
+    source="seed-registry",
+)
+
+UNLOAD_EDGES = _q(
+    "unload_edges",
+    """
+UNWIND $entities AS entity_uid
+MATCH (:Entity {uid: entity_uid})-[x:OWNS|OFFICER_OF]-(:Entity)
+WHERE x.source = $source
+WITH DISTINCT x
+DELETE x
+""",
+    "Delete the ownership and officer edges that source $source drew at the entities "
+    "$entities (both ends of such an edge are entities the source describes).",
+    write=True,
+    entities=[],
+    source="seed-registry",
+)
+
+UNLOAD_RECORDS = _q(
+    "unload_records",
+    """
+UNWIND $uids AS record_uid
+MATCH (r:Record {uid: record_uid})
+DETACH DELETE r
+""",
+    "Delete the source records $uids.",
+    write=True,
+    uids=[],
+)
+
+UNLOAD_ORPHAN_ENTITIES = _q(
+    "unload_orphan_entities",
+    """
+UNWIND $entities AS entity_uid
+MATCH (e:Entity {uid: entity_uid})
+WHERE NOT EXISTS { (e)<-[:DESCRIBES]-(:Record) }
+DETACH DELETE e
+""",
+    "Delete the entities among $entities that no record describes any more (with their "
+    "identifier and address links); the others are recomputed by merge_records.",
+    write=True,
+    entities=[],
+)
+
+_UNLOAD_STALE = """
+UNWIND $entities AS entity_uid
+MATCH (e:Entity {uid: entity_uid})%s
+WHERE NOT EXISTS { (e)<-[:DESCRIBES]-(r:Record) WHERE %s }
+DELETE x
+"""
+
+UNLOAD_STALE_IDENTIFIERS = _q(
+    "unload_stale_identifiers",
+    _UNLOAD_STALE % ("<-[x:IDENTIFIES]-(n:Identifier)", "n.key IN coalesce(r.identifiers, [])"),
+    "Unlink identifiers from the entities $entities when none of their remaining records "
+    "carries them.",
+    write=True,
+    entities=[],
+)
+
+UNLOAD_STALE_ADDRESSES = _q(
+    "unload_stale_addresses",
+    _UNLOAD_STALE % ("-[x:REGISTERED_AT]->(n:Address)", "r.address_norm = n.key"),
+    "Unlink addresses from the entities $entities when none of their remaining records "
+    "carries them.",
+    write=True,
+    entities=[],
+)
+
+_UNLOAD_LOOSE = """
+UNWIND $keys AS key
+MATCH (n:%s {%s: key})
+WHERE NOT EXISTS { (n)--() }
+DELETE n
+"""
+
+UNLOAD_LOOSE_IDENTIFIERS = _q(
+    "unload_loose_identifiers",
+    _UNLOAD_LOOSE % ("Identifier", "key"),
+    "Delete the identifier nodes among $keys that nothing links to any more.",
+    write=True,
+    keys=[],
+)
+
+UNLOAD_LOOSE_ADDRESSES = _q(
+    "unload_loose_addresses",
+    _UNLOAD_LOOSE % ("Address", "uid"),
+    "Delete the address nodes among $keys (address uids) that nothing links to any more.",
+    write=True,
+    keys=[],
+)
+
+UNLOAD_SOURCE = _q(
+    "unload_source",
+    """
+MATCH (s:Source {name: $name})
+DETACH DELETE s
+""",
+    "Delete the Source node $name once its records are gone.",
+    write=True,
+    name="seed-registry",
 )
 
 # --------------------------------------------------------------------------------------------

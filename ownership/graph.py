@@ -134,15 +134,15 @@ class Graph:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """One explicit write transaction: all statements in it commit together or not at all."""
+        """One explicit write transaction: all statements in it commit together or not at all
+        (unless the caller commits part of it with :meth:`Transaction.checkpoint`)."""
         with self._errors("transaction"):
             with self.driver.session(database=self.database) as session:
-                tx = session.begin_transaction()
+                tx = Transaction(session)
                 try:
-                    yield Transaction(tx)
+                    yield tx
                 except BaseException:
-                    with contextlib.suppress(Exception):
-                        tx.rollback()
+                    tx.rollback()
                     raise
                 tx.commit()
 
@@ -266,8 +266,27 @@ def _graph_items(
 class Transaction:
     """A write transaction handed out by :meth:`Graph.transaction`."""
 
-    def __init__(self, tx: neo4j.Transaction) -> None:
-        self._tx = tx
+    def __init__(self, session: neo4j.Session) -> None:
+        self._session = session
+        self._tx = session.begin_transaction()
+        self.checkpoints = 0
+
+    def checkpoint(self) -> None:
+        """Commit what was written so far and go on in a new transaction.
+
+        For first loads too large for one transaction (:mod:`ownership.unload` undoes them
+        if they fail): the server holds a transaction's changes in memory until it commits.
+        """
+        self._tx.commit()
+        self._tx = self._session.begin_transaction()
+        self.checkpoints += 1
+
+    def commit(self) -> None:
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        with contextlib.suppress(Exception):
+            self._tx.rollback()
 
     def run(self, query: Query, **params: Any) -> dict[str, int]:
         with _released(params) as sent:

@@ -4,11 +4,18 @@ Two passes over the source files. The first validates the whole dataset and coll
 problem; if there is one, nothing is written. The second turns records into rows and writes them
 with ``UNWIND $rows`` batches inside one transaction, so a failure half-way (a lost connection)
 leaves the graph as it was. Neither pass holds the dataset in memory.
+
+One exception to the single transaction: a source's *first* load of more than ``commit_every``
+records commits every ``commit_every`` records, because the server keeps a transaction's changes
+in memory (a 100k-company registry in one transaction took 3.6 GB of server memory). Everything
+such a load writes belongs to the new source, so a failure is undone by taking the source out
+again (:mod:`ownership.unload`); until it has finished, other readers see it arrive.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -17,13 +24,26 @@ from pathlib import Path
 from typing import Any
 
 from ownership import cypher
-from ownership.graph import Graph, Transaction
+from ownership.graph import Graph, GraphUnavailable, QueryFailed, Transaction
 from ownership.problems import ProblemLog
-from ownership.records import Entity, Officer, Ownership, Record, Sanction, fingerprint, uid
+from ownership.records import (
+    Entity,
+    Officer,
+    Ownership,
+    Record,
+    Sanction,
+    address_uid,
+    fingerprint,
+    uid,
+)
 from ownership.sources import SourceFormat, resolve_format
 from ownership.text import normalize, normalize_address
+from ownership.unload import recover_interrupted_loads, unload_source
+
+log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
+COMMIT_EVERY = 50_000  # records per transaction in a chunked first load
 Progress = Callable[[int, int], None]  # called with (records written so far, records in all)
 
 
@@ -38,6 +58,7 @@ class ImportSummary:
     written: Counter[str] = field(default_factory=Counter)  # created or changed, per kind
     created: Counter[str] = field(default_factory=Counter)  # nodes / relationships
     seconds: float = 0.0
+    transactions: int = 0  # more than one only for a chunked first load
 
     @property
     def total_read(self) -> int:
@@ -51,6 +72,7 @@ class ImportSummary:
             "read": dict(self.read),
             "written": {kind: self.written.get(kind, 0) for kind in self.read},
             "created": dict(self.created),
+            "transactions": self.transactions,
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.total_read / self.seconds) if self.seconds else None,
         }
@@ -75,31 +97,65 @@ def import_paths(
     fmt: str = "auto",
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    commit_every: int | None = COMMIT_EVERY,
 ) -> ImportSummary:
-    """Validate, then write; re-importing the same data changes nothing."""
+    """Validate, then write; re-importing the same data changes nothing.
+
+    Callers hold the import lock (:func:`ownership.locks.exclusive`): the first thing done is
+    to undo any chunked load an earlier, killed import left half-way.
+    """
     started = time.perf_counter()
     paths = list(paths)
     summary = validate(paths, source, fmt)
     graph.ensure_schema()
+    recover_interrupted_loads(graph)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    chunked = (
+        bool(commit_every)
+        and summary.total_read > (commit_every or 0)
+        and not graph.read(cypher.SOURCE_PRESENT, source=source)
+    )
+    if chunked:
+        graph.write(cypher.MARK_SOURCE_LOADING, name=source, now=now)
     plan = _plan(paths, fmt)
-    with graph.transaction() as tx:
-        writer = _BatchWriter(tx, now, summary, progress, batch_size)
-        for path, source_format in plan:
-            problems = ProblemLog()
-            for record in source_format.read(path, source, problems):
-                writer.add(record)
-            problems.raise_if_any()  # only if a file changed between the two passes
-        writer.flush_all()
-        tx.run(
-            cypher.UPSERT_SOURCE,
-            name=source,
-            now=now,
-            paths=summary.paths,
-            format=",".join(sorted(set(summary.formats))),
-        )
+    try:
+        with graph.transaction() as tx:
+            if chunked:  # a batch never spans two transactions
+                batch_size = min(batch_size, commit_every or batch_size)
+            writer = _BatchWriter(
+                tx, now, summary, progress, batch_size, commit_every if chunked else None
+            )
+            for path, source_format in plan:
+                problems = ProblemLog()
+                for record in source_format.read(path, source, problems):
+                    writer.add(record)
+                problems.raise_if_any()  # only if a file changed between the two passes
+            writer.flush_all()
+            tx.run(
+                cypher.UPSERT_SOURCE,
+                name=source,
+                now=now,
+                paths=summary.paths,
+                format=",".join(sorted(set(summary.formats))),
+            )
+            summary.transactions = tx.checkpoints + 1
+    except BaseException:
+        if chunked:
+            _undo(graph, source)
+        raise
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _undo(graph: Graph, source: str) -> None:
+    """Take a failed chunked first load out again; if the server is gone, the next import will
+    (the source keeps its ``loading`` mark)."""
+    try:
+        unload_source(graph, source)
+    except (GraphUnavailable, QueryFailed) as exc:
+        log.error(
+            "source %s: could not undo the partial load now (%s); the next import will", source, exc
+        )
 
 
 def _plan(paths: Iterable[Path], fmt: str) -> list[tuple[Path, SourceFormat]]:
@@ -122,14 +178,17 @@ class _BatchWriter:
         summary: ImportSummary,
         progress: Progress | None,
         batch_size: int,
+        commit_every: int | None,
     ) -> None:
         self.tx = tx
         self.now = now
         self.summary = summary
         self.progress = progress
         self.batch_size = batch_size
+        self.commit_every = commit_every
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.done = 0
+        self.committed = 0  # records written by the transactions committed so far
 
     def add(self, record: Record) -> None:
         name, row = _row(record)
@@ -156,6 +215,9 @@ class _BatchWriter:
         self.summary.written[_QUERY_KIND[name]] += counters["written"]
         self.summary.created["relationships"] += counters["relationships_created"]
         self.done += len(rows)
+        if self.commit_every and self.done - self.committed >= self.commit_every:
+            self.tx.checkpoint()
+            self.committed = self.done
         if self.progress:
             self.progress(self.done, self.summary.total_read)
 
@@ -233,7 +295,7 @@ class _BatchWriter:
             self.tx.run(cypher.LINK_IDENTIFIERS, rows=links)
         addresses = [
             {
-                "address_uid": "address:" + row["props"]["address_norm"],
+                "address_uid": address_uid(row["props"]["address_norm"]),
                 "key": row["props"]["address_norm"],
                 "text": row["props"]["address"],
                 "entity_uid": row["entity_uid"],

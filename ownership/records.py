@@ -80,6 +80,11 @@ def uid(source: str, record_id: str) -> str:
     return f"{source}:{record_id}"
 
 
+def address_uid(address_norm: str) -> str:
+    """The graph key of a registered address: one node per normalized address."""
+    return f"address:{address_norm}"
+
+
 def fingerprint(props: dict[str, Any]) -> str:
     """A stable digest of a record's properties: re-importing unchanged data writes nothing."""
     text = json.dumps(props, sort_keys=True, default=str, ensure_ascii=False)
