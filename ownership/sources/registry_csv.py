@@ -235,7 +235,7 @@ class RegistryCsv:
     def _ownership(
         self, folder: Path, source: str, problems: ProblemLog, kinds: dict[str, str]
     ) -> Iterator[Ownership]:
-        seen: dict[tuple[str, str, dt.date | None], int] = {}
+        seen: dict[str, int] = {}  # record id (owner, owned, start) -> first line
         for row in _rows(folder, OWNERSHIP, problems):
             owner = _reference(row, "owner_id", kinds)
             owned = _reference(row, "owned_id", kinds)
@@ -253,23 +253,21 @@ class RegistryCsv:
             ):
                 row.error("share", f"{share} lies outside its own band")
             start, end = row.period("start_date", "end_date")
-            key = (owner, owned, start)
-            if owner and owned and key in seen:
+            record_id = _edge_id("own", owner, owned, start)  # one string: 1.5M of them at 1M
+            if owner and owned and record_id in seen:
                 row.error(
                     None,
                     f"duplicate ownership {owner} -> {owned} from {start or 'unknown start'} "
-                    f"(first on line {seen[key]})",
+                    f"(first on line {seen[record_id]})",
                 )
             elif owner and owned:
-                seen[key] = row.line
+                seen[record_id] = row.line
             if not row.ok:
                 continue
             yield Ownership(
                 owner_id=owner,
                 owned_id=owned,
-                provenance=Provenance(
-                    source, _edge_id("own", owner, owned, start), row.file, row.line
-                ),
+                provenance=Provenance(source, record_id, row.file, row.line),
                 share=share,
                 share_min=low,
                 share_max=high,
