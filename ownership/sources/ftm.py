@@ -47,18 +47,29 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-from followthemoney import model
-from followthemoney.proxy import EntityProxy
-from followthemoney.schema import Schema
+from typing import TYPE_CHECKING, Any
 
 from ownership.identifiers import normalize_identifier, valid_inn, valid_lei, valid_ogrn
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record, Sanction
 from ownership.sources.files import json_lines, open_binary
 from ownership.sources.registry_csv import COUNTRIES
+
+if TYPE_CHECKING:
+    from followthemoney.model import Model
+    from followthemoney.proxy import EntityProxy
+    from followthemoney.schema import Schema
+
+
+@cache
+def _model() -> Model:
+    """The FollowTheMoney model, loaded on first use: importing it takes over a second, which
+    every other format (and every command that imports nothing) should not pay."""
+    from followthemoney import model
+
+    return model
 
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one FtM entity larger than this is not an entity
 _FULL_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
@@ -112,7 +123,7 @@ class FtmJsonLines:
             and isinstance(data.get("schema"), str)
             and "id" in data
             and isinstance(data.get("properties"), dict)
-            and model.get(data["schema"]) is not None
+            and _model().get(data["schema"]) is not None
         )
 
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
@@ -147,7 +158,7 @@ class _Reader:
             if not isinstance(record_id, str) or not record_id.strip():
                 self.problems.add(self.shown, line, "id", "required: a non-empty string")
                 continue
-            if not isinstance(schema_name, str) or model.get(schema_name) is None:
+            if not isinstance(schema_name, str) or _model().get(schema_name) is None:
                 self.problems.add(
                     self.shown, line, "schema", f"{schema_name!r} is not an FtM schema"
                 )
@@ -165,7 +176,7 @@ class _Reader:
                     "must be merged first (ftm aggregate)",
                 )
                 continue
-            schema = model.get(schema_name)
+            schema = _model().get(schema_name)
             assert schema is not None
             self.known[record_id] = Known(schema.name, line)
             if schema.is_a("LegalEntity"):
@@ -179,7 +190,7 @@ class _Reader:
     def entities(self) -> Iterator[Entity]:
         for line, data in self._lines(report=False):
             known = self._at(data, line)
-            if known is None or _kind(model.get(known.schema)) is None:
+            if known is None or _kind(_model().get(known.schema)) is None:
                 continue
             proxy = self._proxy(data, line)
             if proxy is not None:
@@ -192,7 +203,7 @@ class _Reader:
             known = self._at(data, line)
             if known is None:
                 continue
-            schema = model.get(known.schema)
+            schema = _model().get(known.schema)
             assert schema is not None
             handler: Callable[[EntityProxy, dict[str, Any], int], Iterator[Record]]
             if schema.is_a("Ownership"):
@@ -246,7 +257,7 @@ class _Reader:
                 problems.add(self.shown, line, f"properties.{prop}", message)
                 return None
         try:
-            return model.get_proxy(
+            return _model().get_proxy(
                 {"id": data["id"], "schema": data["schema"], "properties": properties}
             )
         except Exception as exc:  # noqa: BLE001 - any failure of the FtM model is a data problem
@@ -471,7 +482,7 @@ class _Reader:
         if known is None:
             row.error(f"properties.{prop}", f"{value!r} is not an entity in this file")
             return None
-        kind = _kind(model.get(known.schema))
+        kind = _kind(_model().get(known.schema))
         if kind is None:
             return None  # a Vessel, an Address…: not something this graph holds
         if company_only and kind != "company":
