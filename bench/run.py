@@ -517,7 +517,13 @@ def profile_size(
     for batch_size in batch_sizes:
         for every in commit_every or [None]:
             with fresh_server(work_dir) as server, server.open() as graph:
-                how = f"commit every {every} statements" if every else "one transaction"
+                how = (
+                    "the loader's own commits"
+                    if every is None
+                    else f"commit every {every:,} records"
+                    if every
+                    else "one transaction"
+                )
                 log(f"[{label}] profiling the import, batch size {batch_size}, {how} …")
                 cpu = server.cpu_seconds()
                 run = profile_import(
