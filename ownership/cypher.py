@@ -560,22 +560,19 @@ WHERE NOT EXISTS { (e)<-[:DESCRIBES]-(r:Record) WHERE %s }
 DELETE x
 """
 
-UNLOAD_STALE_IDENTIFIERS = _q(
-    "unload_stale_identifiers",
-    _UNLOAD_STALE % ("<-[x:IDENTIFIES]-(n:Identifier)", "n.key IN coalesce(r.identifiers, [])"),
-    "Unlink identifiers from the entities $entities when none of their remaining records "
-    "carries them.",
-    write=True,
-    entities=[],
-)
-
-UNLOAD_STALE_ADDRESSES = _q(
-    "unload_stale_addresses",
-    _UNLOAD_STALE % ("-[x:REGISTERED_AT]->(n:Address)", "r.address_norm = n.key"),
-    "Unlink addresses from the entities $entities when none of their remaining records "
-    "carries them.",
-    write=True,
-    entities=[],
+UNLOAD_STALE_IDENTIFIERS, UNLOAD_STALE_ADDRESSES = (
+    _q(
+        f"unload_stale_{what}",
+        _UNLOAD_STALE % (pattern, carried),
+        f"Unlink {what} from the entities $entities when none of their remaining records "
+        "carries them.",
+        write=True,
+        entities=[],
+    )
+    for what, pattern, carried in (
+        ("identifiers", "<-[x:IDENTIFIES]-(n:Identifier)", "n.key IN coalesce(r.identifiers, [])"),
+        ("addresses", "-[x:REGISTERED_AT]->(n:Address)", "r.address_norm = n.key"),
+    )
 )
 
 _UNLOAD_LOOSE = """
@@ -585,20 +582,15 @@ WHERE NOT EXISTS { (n)--() }
 DELETE n
 """
 
-UNLOAD_LOOSE_IDENTIFIERS = _q(
-    "unload_loose_identifiers",
-    _UNLOAD_LOOSE % ("Identifier", "key"),
-    "Delete the identifier nodes among $keys that nothing links to any more.",
-    write=True,
-    keys=[],
-)
-
-UNLOAD_LOOSE_ADDRESSES = _q(
-    "unload_loose_addresses",
-    _UNLOAD_LOOSE % ("Address", "uid"),
-    "Delete the address nodes among $keys (address uids) that nothing links to any more.",
-    write=True,
-    keys=[],
+UNLOAD_LOOSE_IDENTIFIERS, UNLOAD_LOOSE_ADDRESSES = (
+    _q(
+        f"unload_loose_{what}",
+        _UNLOAD_LOOSE % (label, key),
+        f"Delete the {label} nodes among $keys (by {key}) that nothing links to any more.",
+        write=True,
+        keys=[],
+    )
+    for what, label, key in (("identifiers", "Identifier", "key"), ("addresses", "Address", "uid"))
 )
 
 UNLOAD_SOURCE = _q(
