@@ -290,8 +290,13 @@ def test_hostile_names_stay_text(page, tmp_path):
     assert set(tags) <= {"DIV", "B", "BR"}  # only the tooltip's own markup became elements
     assert frame.evaluate("() => document.querySelectorAll('img, svg, iframe').length") == 0
 
+    # the export buttons are disabled while a rerun is under way: slow on a loaded machine
+    from playwright.sync_api import expect
+
+    html_button = page.get_by_role("button", name="HTML")
+    expect(html_button).to_be_enabled(timeout=120_000)
     with page.expect_download() as download:
-        page.get_by_role("button", name="HTML").click()
+        html_button.click()
     exported = tmp_path / "exported-graph.html"
     download.value.save_as(exported)
     assert XSS not in exported.read_text(encoding="utf-8")
