@@ -15,6 +15,7 @@ from ownership import cypher
 from ownership.graph import Graph
 
 DEFAULT_MAX_HOPS = 6
+CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,12 @@ def find_chains(
         as_of=as_of or dt.date.today(),
     )
     chains = [
-        Chain(entities=row["entities"], links=[Link(**link) for link in row["links"]])
+        Chain(
+            entities=[
+                dict(zip(CHAIN_ENTITY_FIELDS, entity, strict=True)) for entity in row["entities"]
+            ],
+            links=[Link(*link) for link in row["links"]],  # the fields in Link's order
+        )
         for row in rows
     ]
     return sorted(chains, key=sort_key)
