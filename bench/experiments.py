@@ -387,7 +387,9 @@ def experiment_latency(
                 lambda: find_chains(graph, "JP", "RU", (), AS_OF, 6),
             ),
             (
-                "subsidiaries of the largest group",
+                # the query is the per-path one subsidiaries() used to run: execution and read
+                # are that query's, "function" is today's level-by-level walk
+                "subsidiaries of the largest group (subsidiary_paths vs the walk)",
                 cypher.SUBSIDIARY_PATHS,
                 10,
                 dict(uid=head.uid, as_of=AS_OF),

@@ -316,13 +316,13 @@ ORDER BY uid;
 :param as_of => date('2022-07-01');
 MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-WITH p, count(DISTINCT c) AS count
-WHERE count >= $threshold
+WITH p, count(DISTINCT c) AS served
+WHERE served >= $threshold
 MATCH (p)-[r:OFFICER_OF]->(c:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-WITH DISTINCT p, count, c
-WITH p, count, collect(c.name) AS companies
-RETURN p.uid AS uid, p.record_id AS id, p.name AS name, count, companies
+WITH DISTINCT p, served, c
+WITH p, served, collect(c.name) AS companies
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, served AS count, companies
 ORDER BY count DESC, uid;
 
 // ---- over_owned
@@ -457,11 +457,11 @@ LIMIT $limit;
 // the embedded server's query memory.
 :param threshold => 3;
 MATCH (a:Address)
-WITH a, COUNT { (a)<-[:REGISTERED_AT]-(:Company) } AS count
-WHERE count >= $threshold
+WITH a, COUNT { (a)<-[:REGISTERED_AT]-(:Company) } AS registered
+WHERE registered >= $threshold
 MATCH (a)<-[:REGISTERED_AT]-(e:Company)
 RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
-       count;
+       registered AS count;
 
 // ---- source_present
 // Whether a source already has records in the graph. Only a first load may commit in chunks:

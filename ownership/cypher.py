@@ -753,11 +753,11 @@ SHARED_ADDRESSES = _q(
     "shared_addresses",
     """
 MATCH (a:Address)
-WITH a, COUNT { (a)<-[:REGISTERED_AT]-(:Company) } AS count
-WHERE count >= $threshold
+WITH a, COUNT { (a)<-[:REGISTERED_AT]-(:Company) } AS registered
+WHERE registered >= $threshold
 MATCH (a)<-[:REGISTERED_AT]-(e:Company)
 RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
-       count
+       registered AS count
 """,
     "Companies sharing one normalized registered address with at least $threshold - 1 others "
     "(mass registration: formation agents, shell factories). Counted before anything is "
@@ -771,13 +771,13 @@ OFFICER_HUBS = _q(
     """
 MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
 WHERE {IN_FORCE_r}
-WITH p, count(DISTINCT c) AS count
-WHERE count >= $threshold
+WITH p, count(DISTINCT c) AS served
+WHERE served >= $threshold
 MATCH (p)-[r:OFFICER_OF]->(c:Entity)
 WHERE {IN_FORCE_r}
-WITH DISTINCT p, count, c
-WITH p, count, collect(c.name) AS companies
-RETURN p.uid AS uid, p.record_id AS id, p.name AS name, count, companies
+WITH DISTINCT p, served, c
+WITH p, served, collect(c.name) AS companies
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, served AS count, companies
 ORDER BY count DESC, uid
 """,
     "Persons or companies that are officers of at least $threshold companies on $as_of "

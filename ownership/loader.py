@@ -97,7 +97,7 @@ def import_paths(
     fmt: str = "auto",
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
-    commit_every: int | None = COMMIT_EVERY,
+    commit_every: int = COMMIT_EVERY,
 ) -> ImportSummary:
     """Validate, then write; re-importing the same data changes nothing.
 
@@ -110,21 +110,16 @@ def import_paths(
     graph.ensure_schema()
     recover_interrupted_loads(graph)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    chunked = (
-        bool(commit_every)
-        and summary.total_read > (commit_every or 0)
-        and not graph.read(cypher.SOURCE_PRESENT, source=source)
-    )
-    if chunked:
+    every = commit_every if 0 < commit_every < summary.total_read else 0  # 0: one transaction
+    if every and graph.read(cypher.SOURCE_PRESENT, source=source):
+        every = 0  # only a first load may commit in chunks: unloading the source is its undo
+    if every:
         graph.write(cypher.MARK_SOURCE_LOADING, name=source, now=now)
     plan = _plan(paths, fmt)
     try:
         with graph.transaction() as tx:
-            if chunked:  # a batch never spans two transactions
-                batch_size = min(batch_size, commit_every or batch_size)
-            writer = _BatchWriter(
-                tx, now, summary, progress, batch_size, commit_every if chunked else None
-            )
+            batch = min(batch_size, every) if every else batch_size  # within one transaction
+            writer = _BatchWriter(tx, now, summary, progress, batch, every)
             for path, source_format in plan:
                 problems = ProblemLog()
                 for record in source_format.read(path, source, problems):
@@ -140,7 +135,7 @@ def import_paths(
             )
             summary.transactions = tx.checkpoints + 1
     except BaseException:
-        if chunked:
+        if every:
             _undo(graph, source)
         raise
     summary.seconds = time.perf_counter() - started
@@ -178,7 +173,7 @@ class _BatchWriter:
         summary: ImportSummary,
         progress: Progress | None,
         batch_size: int,
-        commit_every: int | None,
+        commit_every: int,  # 0: never
     ) -> None:
         self.tx = tx
         self.now = now

@@ -42,7 +42,7 @@ import pycountry
 from ownership.identifiers import normalize_identifier
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record
-from ownership.sources.files import first_json_object, json_files, json_values
+from ownership.sources.files import first_json_object, json_files, json_type, json_values
 
 COUNTRIES = frozenset(c.alpha_2 for c in pycountry.countries) | {"XK"}  # Kosovo, used by registries
 _SUBDIVISION = re.compile(r"^([A-Z]{2})-[A-Z0-9]{1,3}$")  # ISO 3166-2, e.g. US-DE
@@ -132,7 +132,7 @@ class View:
 def _view(data: Any) -> View | str:
     """The statement's common view, or why it is not a BODS statement."""
     if not isinstance(data, dict):
-        return f"a statement must be a JSON object, not {_json_type(data)}"
+        return f"a statement must be a JSON object, not {json_type(data)}"
     if "recordType" in data or "recordDetails" in data:
         key, rtype, details = (
             data.get("recordId"),
@@ -480,7 +480,7 @@ def _relationship(view: View, check: Check, index: Index, source: str) -> Iterat
         )
     raw = d.get("interests")
     if raw is not None and not isinstance(raw, list):
-        check.error("interests", f"must be a list, not {_json_type(raw)}")
+        check.error("interests", f"must be a list, not {json_type(raw)}")
         return
     interests: list[tuple[str, Any]] = [(f"interests[{k}]", i) for k, i in enumerate(raw or [])]
     if not interests:  # a relationship with no stated interest still links the two
@@ -521,11 +521,11 @@ def _interest(
     counts: dict[str, int],
 ) -> Record | None:
     if not isinstance(interest, dict):
-        check.error(path, f"an interest must be an object, not {_json_type(interest)}")
+        check.error(path, f"an interest must be an object, not {json_type(interest)}")
         return None
     raw_type = interest.get("type")
     if raw_type is not None and not isinstance(raw_type, str):
-        check.error(f"{path}.type", f"must be a string, not {_json_type(raw_type)}")
+        check.error(f"{path}.type", f"must be a string, not {json_type(raw_type)}")
         return None
     itype = _camel(raw_type) if raw_type else "unknownInterest"
     direct = _direct(interest, path, check)
@@ -660,7 +660,7 @@ def _share(
     exclusivity kept in ``share_min_exclusive``/``share_max_exclusive``.
     """
     if not isinstance(share, dict):
-        check.error(path, f"must be an object, not {_json_type(share)}")
+        check.error(path, f"must be an object, not {json_type(share)}")
         return None
     ok = True
 
@@ -731,19 +731,19 @@ def _identifiers(raw: Any, check: Check) -> tuple[tuple[str, ...], str | None]:
     if raw is None:
         return (), None
     if not isinstance(raw, list):
-        check.error("identifiers", f"must be a list, not {_json_type(raw)}")
+        check.error("identifiers", f"must be a list, not {json_type(raw)}")
         return (), None
     found: list[str] = []
     registration = None
     for k, item in enumerate(raw):
         if not isinstance(item, dict):
-            check.error(f"identifiers[{k}]", f"must be an object, not {_json_type(item)}")
+            check.error(f"identifiers[{k}]", f"must be an object, not {json_type(item)}")
             continue
         value = item.get("id")
         if value is None or value == "":
             continue  # GLEIF's RA999999 ("no register") carries a schemeName and no id
         if not isinstance(value, str | int) or isinstance(value, bool):
-            check.error(f"identifiers[{k}].id", f"must be a string, not {_json_type(value)}")
+            check.error(f"identifiers[{k}].id", f"must be a string, not {json_type(value)}")
             continue
         scheme = _text(item.get("scheme"))
         if scheme is None:
@@ -821,19 +821,6 @@ def _strings(value: Any) -> list[str]:
         if isinstance(value, list)
         else []
     )
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 FORMAT = Bods()

@@ -324,6 +324,20 @@ def csv_rows(
 # -- JSON files with lines and paths -------------------------------------------------------------
 
 
+def json_type(value: Any) -> str:
+    """What a JSON value is, for messages such as "must be a list, not a string"."""
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
 @dataclass
 class JsonValue:
     """A top-level value of a JSON file: an array element, or one JSON line."""

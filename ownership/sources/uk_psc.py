@@ -35,7 +35,13 @@ import pycountry
 from ownership.identifiers import normalize_identifier
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Ownership, Provenance, Record
-from ownership.sources.files import JsonValue, first_json_object, json_files, json_values
+from ownership.sources.files import (
+    JsonValue,
+    first_json_object,
+    json_files,
+    json_type,
+    json_values,
+)
 
 PERSON_KINDS = frozenset(
     {"individual-person-with-significant-control", "individual-beneficial-owner"}
@@ -372,7 +378,7 @@ def _file_kind(path: Path) -> str | None:
 def _psc_line(line: Line, source: str, seen: Seen) -> Iterator[Record]:
     value = line.item.value
     if not isinstance(value, dict):
-        line.error(None, f"a PSC line must be a JSON object, not {_json_type(value)}")
+        line.error(None, f"a PSC line must be a JSON object, not {json_type(value)}")
         return
     data = value.get("data")
     if not isinstance(data, dict):
@@ -576,7 +582,7 @@ def nature_of_control(
 def _basic_company(line: Line, source: str, seen: Seen) -> Iterator[Entity]:
     value = line.item.value
     if not isinstance(value, dict):
-        line.error(None, f"a company must be a JSON object, not {_json_type(value)}")
+        line.error(None, f"a company must be a JSON object, not {json_type(value)}")
         return
     row = {str(k).strip(): v for k, v in value.items()}  # the CSV headers have stray spaces
     number = _text(row.get("CompanyNumber"))
@@ -681,19 +687,6 @@ def _elements_name(raw: Any) -> str | None:
 
 def _text(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
 
 
 FORMAT = UkPsc()
