@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, company, owns
+from conftest import REPO, company, owns, person
+from test_explorer import app, explorer_env, texts  # noqa: F401 (explorer_env: a fixture)
 
 from ownership.analysis import catalog, matching, sanctions
 from ownership.analysis.chains import find_chains
@@ -240,3 +241,55 @@ def test_a_refresh_retiring_one_sources_statement_keeps_the_others(
     ]
     [chain] = find_chains(graph, "JP", "RU", as_of=dt.date(2024, 3, 1))
     assert chain.shares == [100, 60] and chain.links[1].sources == ("reg-a",)
+
+
+# -- the explorer -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("explorer_env")
+def test_explorer_lists_sources_shows_disagreement_and_decides_matches(
+    graph: Graph, make_dataset: Any
+) -> None:
+    a, c = _disagreeing(make_dataset, 70, 60)
+    import_paths(graph, [a], "reg-a")
+    import_paths(graph, [c], "reg-c")
+    extra = make_dataset(
+        [
+            person("p1", "SG", name="Desmond Quek"),
+            company("lion", "SG", registration_number="201912345K"),
+        ],
+        officers=[{"person_id": "p1", "company_id": "lion", "role": "director"}],
+        name="people-a",
+    )
+    again = make_dataset(
+        [
+            person("p1", "SG", name="Desmond Quek"),
+            company("lion", "SG", registration_number="201912345K"),
+        ],
+        officers=[{"person_id": "p1", "company_id": "lion", "role": "director"}],
+        name="people-b",
+    )
+    import_paths(graph, [extra], "people-a")
+    import_paths(graph, [again], "people-b")
+
+    overview = app(view="overview")
+    listed = overview.dataframe[0].value if overview.dataframe else None
+    shown = [df.value for df in overview.dataframe if "source" in df.value.columns]
+    assert listed is not None and shown, "the overview has a sources table"
+    assert sorted(shown[0]["source"]) == ["people-a", "people-b", "reg-a", "reg-c"]
+
+    profile = app(entity="OOO Angara Hash", as_of="2022-07-01")
+    assert "Lion Gate Ventures → OOO Angara Hash: 70% (reg-a), 60% (reg-c)" in texts(
+        profile
+    ).replace("\\", "")
+
+    person_page = app(entity="people-a:p1", as_of="2022-07-01")
+    assert "Possibly the same as" in texts(person_page).replace("\\", "")
+    assert "same name, same country, shared links" in texts(person_page).replace("\\", "")
+    [same] = [b for b in person_page.button if b.label == "Same"]
+    same.click().run()
+    assert resolve(graph, "people-a:p1").uid == resolve(graph, "people-b:p1").uid
+    officers = entity_profile(graph, resolve(graph, "Lion Gate Ventures"), AS_OF).officers
+    assert [(o["name"], o["role"], o["sources"]) for o in officers] == [
+        ("Desmond Quek", "director", ["people-a", "people-b"])
+    ]
