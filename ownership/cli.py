@@ -736,7 +736,7 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         (
             "sanctions",
             found.sanctions,
-            ["authority", "program", "listed_on", "delisted_on", "source"],
+            ["authority", "program", "listed_on", "delisted_on", "sources"],
         ),
         ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "sources"]),
