@@ -606,6 +606,9 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
 # -- show ------------------------------------------------------------------------------------
 
 
+SUCCESSION_COLUMNS = ["identifier", "id", "name", "jurisdiction", "date", "cause"]
+
+
 @main.command("show")
 @click.argument("entity")
 @as_of_option
@@ -629,6 +632,8 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         "owners": [h.as_dict() for h in found.owners],
         "subsidiaries": [h.as_dict() for h in found.subsidiaries],
         "flags": [f.as_dict() for f in found.flags],
+        "merged_into": found.successors,
+        "absorbed": found.predecessors,
     }
     if output == "json":
         click.echo(to_json(document))
@@ -667,6 +672,8 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),
+        ("merged into", found.successors, SUCCESSION_COLUMNS),
+        ("absorbed", found.predecessors, SUCCESSION_COLUMNS),
     ]
     for title, rows, columns in sections:
         if rows:

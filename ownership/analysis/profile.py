@@ -39,6 +39,9 @@ class Profile:
     owners: list[holdings.Holding] = field(default_factory=list)
     subsidiaries: list[holdings.Holding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    # Succession (cypher.ENTITY_SUCCESSION): merged into / absorbed, not ownership.
+    successors: list[dict[str, Any]] = field(default_factory=list)
+    predecessors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -84,6 +87,9 @@ def entity_profile(
         roles=[o for o in row["roles"] if o.get("uid")],
         addresses=[a for a in row["addresses"] if a.get("uid")],
     )
+    succession = graph.read(cypher.ENTITY_SUCCESSION, uid=ref.uid)[0]
+    profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
+    profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)

@@ -157,6 +157,15 @@ def _overview(profile: Profile, as_of: Any) -> None:
         )
     else:
         st.caption("none recorded")
+    for title, rows in (("Merged into", profile.successors), ("Absorbed", profile.predecessors)):
+        if rows:  # succession (e.g. the NTA's successor corporate number): not ownership
+            st.subheader(title, anchor=False)
+            ui.table(
+                formatting.frame(rows, ["identifier", "id", "name", "jurisdiction", "date", "cause"]),
+                f"profile_{title.lower().replace(' ', '_')}",
+                f"{_slug(e)}-{title.lower().replace(' ', '-')}",
+                hide=(),
+            )
     st.subheader("Sanctions", anchor=False)
     if profile.sanctions:
         ui.table(
