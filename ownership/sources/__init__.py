@@ -42,10 +42,11 @@ def _formats() -> dict[str, SourceFormat]:
         jp_nta,
         ofac,
         registry_csv,
+        ru_egrul,
         uk_psc,
     )
 
-    modules = (bods, uk_psc, ftm, gleif, jp_nta, ofac, eu_sanctions, registry_csv)
+    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, registry_csv)
     return {module.FORMAT.name: module.FORMAT for module in modules}
 
 
