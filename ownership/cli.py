@@ -22,7 +22,7 @@ from ownership import __version__, cypher
 from ownership.analysis import connections, flags, matching, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.entities import resolve
-from ownership.analysis.profile import entity_profile
+from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
@@ -604,9 +604,6 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
 
 
 # -- show ------------------------------------------------------------------------------------
-
-
-SUCCESSION_COLUMNS = ["identifier", "id", "name", "jurisdiction", "date", "cause"]
 
 
 @main.command("show")

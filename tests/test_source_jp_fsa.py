@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import REAL_DATA
 from openpyxl import Workbook
 
-from conftest import REAL_DATA
 from ownership.loader import import_paths
 from ownership.problems import ProblemLog
+from ownership.refresh.fetch import _unpack
 from ownership.sources import resolve_format
 from ownership.sources.jp_fsa import FORMAT, fsa_date, licence_id
 
@@ -37,10 +38,39 @@ JP_HEADER = [
     "取り扱う暗号資産",
 ]
 JP_ROWS = [
-    ["関東財務局", "関東財務局長 第00001号", "平成29年9月29日", "テスト交換所株式会社", "1180301018771",
-     "100-0001", "東京都千代田区", "03-0000-0000", "BTC、ETH"],
-    [None, "関東財務局長 第00002号", "令和元年9月6日", "ツバメ取引所株式会社", None, None, None, None, "BTC"],
-    ["近畿財務局", "近畿財務局長 第00001号", "令和4年3月1日", "なにわコイン株式会社", None, None, None, None, None],
+    [
+        "関東財務局",
+        "関東財務局長 第00001号",
+        "平成29年9月29日",
+        "テスト交換所株式会社",
+        "1180301018771",
+        "100-0001",
+        "東京都千代田区",
+        "03-0000-0000",
+        "BTC、ETH",
+    ],
+    [
+        None,
+        "関東財務局長 第00002号",
+        "令和元年9月6日",
+        "ツバメ取引所株式会社",
+        None,
+        None,
+        None,
+        None,
+        "BTC",
+    ],
+    [
+        "近畿財務局",
+        "近畿財務局長 第00001号",
+        "令和4年3月1日",
+        "なにわコイン株式会社",
+        None,
+        None,
+        None,
+        None,
+        None,
+    ],
 ]
 
 
@@ -89,15 +119,36 @@ def test_japanese_workbook_metadata_bureau_groups_and_wareki(tmp_path: Path) -> 
     assert entities[0].extra["crypto_assets"] == "BTC、ETH"
 
 
+def test_a_downloaded_workbook_is_not_unpacked_like_a_zip(tmp_path: Path) -> None:
+    path = japanese_workbook(tmp_path / "kasoutuka.xlsx")
+    assert _unpack(tmp_path, path) == path  # read as one file by the refresh, not a folder
+
+
 def test_english_workbook_with_excel_serial_dates(tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["List of Registered Crypto-asset Exchange Service Providers"])
-    sheet.append(["Local Finance Bureau", "Registration No.", "Date of Registration", "Name",
-                  "Corporate Number"])
-    sheet.append(["Kanto Local Finance Bureau", "Kanto Local Finance Bureau No.00001", 43007,
-                  "Test Exchange Co., Ltd.", 1180301018771])
-    sheet.append([None, "Kanto Local Finance Bureau No.00002", 43714, "Tsubame Exchange K.K.", None])
+    sheet.append(
+        [
+            "Local Finance Bureau",
+            "Registration No.",
+            "Date of Registration",
+            "Name",
+            "Corporate Number",
+        ]
+    )
+    sheet.append(
+        [
+            "Kanto Local Finance Bureau",
+            "Kanto Local Finance Bureau No.00001",
+            43007,
+            "Test Exchange Co., Ltd.",
+            1180301018771,
+        ]
+    )
+    sheet.append(
+        [None, "Kanto Local Finance Bureau No.00002", 43714, "Tsubame Exchange K.K.", None]
+    )
     path = tmp_path / "en_kasoutuka.xlsx"
     book.save(path)
     entities, problems = read(path)
@@ -143,7 +194,10 @@ def test_bad_rows_name_the_sheet_row_and_column(tmp_path: Path) -> None:
 @pytest.mark.real_data
 @pytest.mark.parametrize(
     ("path", "bureau", "seq"),
-    [(KASOUMONEY, "finance_bureau", "registration_seq"), (WHICHCRYPTO, "bureau", "registration_no")],
+    [
+        (KASOUMONEY, "finance_bureau", "registration_seq"),
+        (WHICHCRYPTO, "bureau", "registration_no"),
+    ],
     ids=["kasoumoney", "whichcrypto"],
 )
 def test_real_csv_transcriptions(path: Path, bureau: str, seq: str) -> None:

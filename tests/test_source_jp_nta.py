@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ENTITY_HEADER, REAL_DATA, company, write_csv
+
 from ownership.cypher import Query
 from ownership.loader import import_paths
 from ownership.problems import InvalidData, ProblemLog
@@ -173,7 +173,11 @@ def test_current_30_column_layout_and_xml() -> None:
     ]
     (xml,), problems = read(XML_V4)
     assert not problems.problems
-    assert (xml.id, xml.name, xml.address) == ("1290001089235", "株式会社リクメディア", "福岡県福岡市中央区天神１")
+    assert (xml.id, xml.name, xml.address) == (
+        "1290001089235",
+        "株式会社リクメディア",
+        "福岡県福岡市中央区天神１",
+    )
     assert xml.provenance.line == 7  # the <corporation> element's line
     assert xml.extra["furigana"] == "リクメディア"
 
@@ -185,6 +189,12 @@ def test_gzip_and_zip_packing_is_read_by_content(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(data))
     assert resolve_format(packed).name == "jp-nta"
     entities, problems = read(packed)
+    assert not problems.problems and len(entities) == 5
+    unpacked = tmp_path / "unpacked"  # what a refresh makes of a downloaded zip
+    unpacked.mkdir()
+    (unpacked / "31_tottori.csv").write_bytes(data)
+    (unpacked / "31_tottori.csv.asc").write_text("-----BEGIN PGP SIGNATURE-----\n")
+    entities, problems = read(unpacked)
     assert not problems.problems and len(entities) == 5
 
 
@@ -208,7 +218,9 @@ def test_bad_rows_are_reported_with_file_line_and_column(tmp_path: Path) -> None
         (4, None),
         (5, "successorCorporateNumber (column 21)"),
     }
-    assert "4 columns: not an NTA layout" in str(problems.problems[[p.line for p in problems.problems].index(4)])
+    assert "4 columns: not an NTA layout" in str(
+        problems.problems[[p.line for p in problems.problems].index(4)]
+    )
 
 
 def test_a_broken_xml_is_a_problem_with_its_line(tmp_path: Path) -> None:

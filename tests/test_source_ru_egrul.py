@@ -15,8 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-
 from conftest import REAL_DATA
+
 from ownership.loader import import_paths
 from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership
@@ -94,8 +94,12 @@ def test_fractions_are_exact_percents() -> None:
     expected = []
     for ogrn, e in companies(BIG).items():
         for f in e.findall("СвУчредит/*/ДоляУстКап/РазмерДоли/ДробПрост"):
-            expected.append((ogrn, float(Fraction(int(f.get("Числит")), int(f.get("Знаменат"))) * 100)))
-    assert len(expected) == 6  # of the file's 10 ДробПрост, the rest are own shares (СвДоляООО) or earlier states
+            expected.append(
+                (ogrn, float(Fraction(int(f.get("Числит")), int(f.get("Знаменат"))) * 100))
+            )
+    assert (
+        len(expected) == 6
+    )  # of the file's 10 ДробПрост, the rest are own shares (СвДоляООО) or earlier states
     got = [(r.owned_id, r.share) for r in edges]
     for ogrn, share in expected:
         assert (ogrn, share) in got  # 1/11 is 9.0909…, not a rounded 9.09
@@ -158,10 +162,14 @@ def test_bad_shares_and_broken_xml_are_reported_with_line_and_path(tmp_path: Pat
     text = path.read_bytes().decode("cp1251")
     start = text.index("<ДоляУстКап")
     end = text.index("</ДоляУстКап>", start)
-    bad = text[:start] + (
-        '<ДоляУстКап НоминСтоим="1"><РазмерДоли><ДробПрост Числит="1" Знаменат="0"/>'
-        "</РазмерДоли>"
-    ) + text[end:]
+    bad = (
+        text[:start]
+        + (
+            '<ДоляУстКап НоминСтоим="1"><РазмерДоли><ДробПрост Числит="1" Знаменат="0"/>'
+            "</РазмерДоли>"
+        )
+        + text[end:]
+    )
     broken = tmp_path / "bad.xml"
     broken.write_bytes(bad.encode("cp1251"))
     records, problems = read(broken)

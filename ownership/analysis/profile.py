@@ -22,6 +22,8 @@ from ownership.analysis.flags import (
 from ownership.graph import Graph
 from ownership.records import in_force
 
+# What a merged-into / absorbed link shows (cypher.ENTITY_SUCCESSION), in the CLI and the explorer.
+SUCCESSION_COLUMNS = ["identifier", "id", "name", "jurisdiction", "date", "cause"]
 INTERNAL = frozenset(
     {"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"}
 )

@@ -111,7 +111,9 @@ def fsa_date(value: object) -> dt.date | None:
     match = _WESTERN.match(text)
     if match:
         return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    raise ValueError(f"{value!r} is not a date (和暦 such as 令和4年3月1日, YYYY-MM-DD or an Excel date)")
+    raise ValueError(
+        f"{value!r} is not a date (和暦 such as 令和4年3月1日, YYYY-MM-DD or an Excel date)"
+    )
 
 
 def _serial(days: float) -> dt.date:
@@ -160,7 +162,7 @@ class JpFsa:
         seen: dict[str, int] = {}
         for table in _tables(path, problems):
             found = False
-            for header_line, header in _header(table):
+            for _line, header in _header(table):
                 found = True
                 bureau: str | None = None
                 for line, cells in table.rows:
@@ -291,7 +293,10 @@ def _provider(
     if corporate:
         corporate = normalize_identifier("JP-JCN", corporate)
         if not valid_jp_corporate_number(corporate):
-            error("corporate_number", f"{corporate!r} is not a corporate number (13 digits, check digit first)")
+            error(
+                "corporate_number",
+                f"{corporate!r} is not a corporate number (13 digits, check digit first)",
+            )
     if not ok or name is None or record_id is None:
         return None
     extra = {

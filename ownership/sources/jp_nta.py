@@ -349,7 +349,9 @@ def _entity(row: Row, source: str, problems: ProblemLog) -> Entity | None:
     if not ok or name is None:
         return None
     address = "".join(
-        part for part in (row.get(f) for f in ("prefectureName", "cityName", "streetNumber")) if part
+        part
+        for part in (row.get(f) for f in ("prefectureName", "cityName", "streetNumber"))
+        if part
     )
     foreign = kind == FOREIGN_KIND
     english = row.get("enName")

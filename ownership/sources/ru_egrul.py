@@ -178,7 +178,9 @@ class _Company:
 
     def error(self, path: str | None, message: str) -> None:
         self.ok = False
-        self.problems.add(self.shown, self.line, f"{self.prefix}/{path}" if path else self.prefix, message)
+        self.problems.add(
+            self.shown, self.line, f"{self.prefix}/{path}" if path else self.prefix, message
+        )
 
     def date(self, elem: ET.Element | None, attribute: str, path: str) -> dt.date | None:
         value = text(elem, attribute)
@@ -260,8 +262,9 @@ class _Company:
                 "charter_capital": self.capital,
                 "charter_capital_kind": text(capital, "НаимВидКап"),
                 "egrul_status": text(status, "НаимСтатусЮЛ"),
-                "termination": text(ended.find("СпПрекрЮЛ") if ended is not None else None,
-                                    "НаимСпПрекрЮЛ"),
+                "termination": text(
+                    ended.find("СпПрекрЮЛ") if ended is not None else None, "НаимСпПрекрЮЛ"
+                ),
                 "egrul_extract_date": self.date(e, "ДатаВып", ""),
                 "main_activity": text(e.find("СвОКВЭД/СвОКВЭДОсн"), "НаимОКВЭД"),
                 "main_activity_code": text(e.find("СвОКВЭД/СвОКВЭДОсн"), "КодОКВЭД"),
@@ -303,7 +306,10 @@ class _Company:
                 if percent is not None:
                     value, where = Fraction((percent.text or "").strip()), where + "/Процент"
                 elif decimal is not None:
-                    value, where = Fraction((decimal.text or "").strip()) * 100, where + "/ДробДесят"
+                    value, where = (
+                        Fraction((decimal.text or "").strip()) * 100,
+                        where + "/ДробДесят",
+                    )
                 elif simple is not None:
                     where += "/ДробПрост"
                     value = Fraction(int(simple.get("Числит", "")), int(simple.get("Знаменат", "")))
@@ -337,7 +343,9 @@ class _Company:
             holding = founder.find("ДоляУстКап")
             share = self._share(holding, f"{path}/ДоляУстКап")
             start = self.date(founder.find("ГРНДатаПерв"), "ДатаЗаписи", f"{path}/ГРНДатаПерв")
-            end = self.dissolved if self.dissolved and (not start or self.dissolved > start) else None
+            end = (
+                self.dissolved if self.dissolved and (not start or self.dissolved > start) else None
+            )
             extra: dict[str, Any] = {}
             nominal = _number(text(holding, "НоминСтоим"))
             if nominal is not None:
@@ -348,15 +356,18 @@ class _Company:
                 extra["share_unknown_reason"] = "the register names the founder, not the stake"
             grn = text(founder.find("ГРНДатаПерв"), "ГРН")
             record_id = f"own:{owner.id}>{self.ogrn}:{grn or counts[founder.tag]}"
-            yield owner, Ownership(
-                owner_id=owner.id,
-                owned_id=self.ogrn,
-                provenance=self.provenance(record_id),
-                share=share,
-                start_date=start,
-                end_date=end,
-                interest_type=f"founder: {FOUNDERS[founder.tag]} ({founder.tag})",
-                extra=extra,
+            yield (
+                owner,
+                Ownership(
+                    owner_id=owner.id,
+                    owned_id=self.ogrn,
+                    provenance=self.provenance(record_id),
+                    share=share,
+                    start_date=start,
+                    end_date=end,
+                    interest_type=f"founder: {FOUNDERS[founder.tag]} ({founder.tag})",
+                    extra=extra,
+                ),
             )
 
     def _founder_entity(self, founder: ET.Element, path: str) -> Entity | None:
@@ -388,8 +399,8 @@ class _Company:
         if tag == "УчрРФСубМО":
             kind = founder.find("ВидНаимУчр")
             code = text(kind, "КодУчрРФСубМО")
-            name = STATE_FOUNDERS.get(code or "") or text(kind, "НаимМО") or text(
-                kind, "НаимРегион"
+            name = (
+                STATE_FOUNDERS.get(code or "") or text(kind, "НаимМО") or text(kind, "НаимРегион")
             )
             body = founder.find("СвОргОсущПр/НаимИННЮЛ")
             return self._party(
@@ -504,14 +515,21 @@ class _Company:
             start = self.date(director.find("ГРНДатаПерв"), "ДатаЗаписи", f"{path}/ГРНДатаПерв")
             grn = text(director.find("ГРНДатаПерв"), "ГРН") or str(number)
             record_id = f"off:{person.id}>{self.ogrn}:{grn}"
-            yield person, Officer(
-                person_id=person.id,
-                company_id=self.ogrn,
-                provenance=self.provenance(record_id),
-                role=role,
-                start_date=start,
-                end_date=self.dissolved if self.dissolved and (not start or self.dissolved > start) else None,
-                extra={"role_kind": text(position, "НаимВидДолжн")} if position is not None else {},
+            yield (
+                person,
+                Officer(
+                    person_id=person.id,
+                    company_id=self.ogrn,
+                    provenance=self.provenance(record_id),
+                    role=role,
+                    start_date=start,
+                    end_date=self.dissolved
+                    if self.dissolved and (not start or self.dissolved > start)
+                    else None,
+                    extra={"role_kind": text(position, "НаимВидДолжн")}
+                    if position is not None
+                    else {},
+                ),
             )
         manager = self.elem.find("СвУпрОрг")
         if manager is not None:
@@ -526,12 +544,15 @@ class _Company:
             )
             if party is not None:
                 start = self.date(manager.find("ГРНДатаПерв"), "ДатаЗаписи", "СвУпрОрг/ГРНДатаПерв")
-                yield party, Officer(
-                    person_id=party.id,
-                    company_id=self.ogrn,
-                    provenance=self.provenance(f"off:{party.id}>{self.ogrn}:managing"),
-                    role="managing organisation (управляющая организация)",
-                    start_date=start,
+                yield (
+                    party,
+                    Officer(
+                        person_id=party.id,
+                        company_id=self.ogrn,
+                        provenance=self.provenance(f"off:{party.id}>{self.ogrn}:managing"),
+                        role="managing organisation (управляющая организация)",
+                        start_date=start,
+                    ),
                 )
 
 

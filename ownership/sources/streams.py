@@ -5,8 +5,9 @@ as XML too large to parse whole (an EGRUL delivery holds hundreds of thousands o
 Two helpers serve every format that reads such files, so none of them holds a file in memory:
 
 - :func:`members` opens the data inside a path: the file itself, the decompressed stream of a
-  ``.gz`` file, or each matching member of a ``.zip`` (read directly, never unpacked to disk),
-  each with the name problems should show (``file.zip!member.csv``);
+  ``.gz`` file, each matching member of a ``.zip`` (read directly, never unpacked to disk), or
+  the data files of a folder (a download the refresh unpacked), each with the name problems
+  should show (``file.zip!member.csv``);
 - :func:`xml_records` yields the record elements of an XML stream one at a time, with the line
   each starts on and its element path, and drops each from the tree once yielded. It uses expat
   directly (rather than ``iterparse``) because expat knows the line it is on; single-byte
@@ -55,6 +56,14 @@ def members(path: Path, suffixes: tuple[str, ...], problems: ProblemLog) -> list
     skipped). A path that cannot be opened or is a broken archive is a problem."""
     head = magic(path)
     shown = str(path)
+    if path.is_dir():  # an unpacked download (a refresh unpacks zips): its data files
+        found = sorted(
+            p for p in path.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes)
+        )
+        if not found:
+            wanted = " or ".join(suffixes)
+            problems.add(shown, None, None, f"the folder holds no {wanted} file")
+        return [m for p in found for m in members(p, suffixes, problems)]
     if not path.is_file():
         problems.add(shown, None, None, "file not found")
         return []
