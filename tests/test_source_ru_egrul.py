@@ -181,3 +181,18 @@ def test_bad_shares_and_broken_xml_are_reported_with_line_and_path(tmp_path: Pat
     cut.write_bytes(text[: len(text) // 2].encode("cp1251"))
     _, problems = read(cut)
     assert any("not well-formed" in p.message and p.line for p in problems.problems)
+
+
+def test_two_files_of_one_import_repeating_companies_load_once(graph, tmp_path: Path) -> None:
+    """Update deliveries repeat companies, founders and directors (some without an INN, so
+    without an identifier to resolve by): two files in one import give each one entity."""
+    path = SAMPLES[3]
+    needs(path)
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    first.write_bytes(path.read_bytes())
+    second.write_bytes(path.read_bytes())
+    records, _ = read(path)
+    summary = import_paths(graph, [first, second], "egrul")
+    assert summary.created["entities"] == sum(1 for r in records if isinstance(r, Entity))
+    again = import_paths(graph, [path], "egrul")
+    assert again.created["entities"] == 0 and not any(again.written.values())

@@ -34,8 +34,9 @@ What becomes what (``docs/sources-jp-ru.md`` has the table field by field):
   record's fingerprint changes, its values are replaced). A withdrawn number (99) keeps its
   record but no identifier, so nothing resolves through it any more.
 
-The reader streams: a first pass keeps, for each corporate number, which row is its last (memory
-proportional to the number of companies, never to the file), the second yields those rows.
+The reader streams: a first pass notes each row's corporate number (8 bytes a row, see
+:class:`~ownership.sources.streams.LastOfEach`) to find each company's last row, the second
+yields those rows.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from ownership.problems import ProblemLog
 from ownership.records import Entity, Provenance, Record
 from ownership.sources.files import csv_rows, decoded_lines, detect_encoding
 from ownership.sources.streams import (
+    LastOfEach,
     Member,
     XmlBroken,
     head_bytes,
@@ -180,23 +182,22 @@ class JpNta:
 
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
         parts = members(path, (".csv", ".xml"), problems)
-        last: dict[str, tuple[int, int, bool]] = {}  # number -> (member, ordinal, latest)
-        for index, member in enumerate(parts):
-            for ordinal, row in enumerate(_rows(member, problems)):
+        last = LastOfEach()
+        for member in parts:
+            for row in _rows(member, problems):
                 number = _check_structure(row, problems)
-                if number is None:
-                    continue
-                _entity(row, source, problems)  # field problems, reported once, here
-                latest = row.get("latest") != "0"
-                seen = last.get(number)
-                if seen is None or latest or not seen[2]:
-                    last[number] = (index, ordinal, latest)
-        winners = {(index, ordinal) for index, ordinal, _ in last.values()}
+                if number is not None:
+                    _entity(row, source, problems)  # field problems, reported once, here
+                last.add(int(number) if number else -1, row.get("latest") != "0")
+        winners = last.winners()
         del last
         quiet = ProblemLog()
-        for index, member in enumerate(parts):
-            for ordinal, row in enumerate(_rows(member, quiet)):
-                if (index, ordinal) in winners and _check_structure(row, quiet):
+        ordinal = 0
+        for member in parts:
+            for row in _rows(member, quiet):
+                keep = bool(winners[ordinal])
+                ordinal += 1
+                if keep:
                     entity = _entity(row, source, quiet)
                     if entity is not None:
                         yield entity

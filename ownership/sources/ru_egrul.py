@@ -57,6 +57,7 @@ from ownership.problems import ProblemLog
 from ownership.records import Entity, Officer, Ownership, Provenance, Record
 from ownership.sources.ftm import register_identifier
 from ownership.sources.streams import (
+    LastOfEach,
     Member,
     XmlBroken,
     head_bytes,
@@ -123,19 +124,21 @@ class RuEgrul:
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
         parts = members(path, (".xml",), problems)
         # An update delivery may hold several states of one company, in order: the last is
-        # its record. The first pass finds it (memory: one entry a company).
-        last: dict[str, tuple[int, int]] = {}
-        for index, member in enumerate(parts):
-            for ordinal, company in enumerate(_companies(member, problems)):
-                ogrn = company.elem.get("ОГРН")
-                if ogrn:
-                    last[ogrn] = (index, ordinal)
-        winners = set(last.values())
+        # its record. The first pass finds it (8 bytes a company).
+        last = LastOfEach()
+        for member in parts:
+            for company in _companies(member, problems):
+                ogrn = (company.elem.get("ОГРН") or "").strip()
+                last.add(int(ogrn) if ogrn.isascii() and ogrn.isdigit() else -1)
+        winners = last.winners()
         del last
         emitted: set[str] = set()  # founder and officer record ids already yielded
-        for index, member in enumerate(parts):
-            for ordinal, company in enumerate(_companies(member, ProblemLog())):
-                if (index, ordinal) in winners or not company.elem.get("ОГРН"):
+        ordinal = 0
+        for member in parts:
+            for company in _companies(member, ProblemLog()):
+                keep = bool(winners[ordinal]) or not company.elem.get("ОГРН", "").strip()
+                ordinal += 1
+                if keep:  # the last state, or a company whose missing OGRN is then reported
                     company.source, company.problems = source, problems
                     yield from company.records(emitted)
 

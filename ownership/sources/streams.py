@@ -19,12 +19,15 @@ from __future__ import annotations
 import gzip
 import xml.etree.ElementTree as ET
 import zipfile
+from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 from xml.parsers import expat
+
+import numpy as np
 
 from ownership.problems import ProblemLog
 
@@ -130,6 +133,41 @@ def head_bytes(member: Member, size: int = _CHUNK) -> bytes:
         owner = getattr(handle, "_owner", None)
         if owner is not None:
             owner.close()
+
+
+class LastOfEach:
+    """Which row is the last of its key, in a file that may list one key several times (an NTA
+    diff lists a company once per change; an EGRUL update delivery once per state).
+
+    A first pass adds each row's key in file order (a negative key for a row to leave
+    out); :meth:`winners` then says, by ordinal, which rows to keep: of each key the last row,
+    preferring rows marked ``preferred`` (the NTA's ``latest=1``) over later unmarked ones. Keys
+    are integers in a packed array (9 bytes a row, sorted once with numpy) rather than a dict of
+    strings: a million-row prefecture file costs tens of megabytes, not hundreds.
+    """
+
+    def __init__(self) -> None:
+        self.keys = array("q")
+        self.preferred = array("b")
+
+    def add(self, key: int, preferred: bool = True) -> None:
+        self.keys.append(key)
+        self.preferred.append(1 if preferred else 0)
+
+    def winners(self) -> np.ndarray:
+        """A boolean per row, True for the rows to keep."""
+        count = len(self.keys)
+        keys = np.frombuffer(self.keys, dtype=np.int64) if count else np.zeros(0, np.int64)
+        preferred = np.frombuffer(self.preferred, dtype=np.int8) if count else np.zeros(0, np.int8)
+        order = np.lexsort(
+            (np.arange(count), preferred, keys)
+        )  # by key, then preference, then order
+        ordered = keys[order]
+        last = np.ones(count, dtype=bool)
+        last[:-1] = ordered[1:] != ordered[:-1]
+        keep = np.zeros(count, dtype=bool)
+        keep[order[last & (ordered >= 0)]] = True
+        return keep
 
 
 class XmlBroken(Exception):
