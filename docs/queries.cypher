@@ -634,6 +634,19 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  start_date: r.start_date, end_date: r.end_date,
                                  sources: r.sources}] AS links;
 
+// ---- successors_of
+// Succession of many entities at once (the entities of a list of chains): for each of $uids that
+// was merged into another, the successor's identifier and, when it is in the graph, the
+// successor (see entity_succession).
+:param uids => ['jp-nta:2270001000697'];
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier;
+
 // ---- transit_intermediaries
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an
 // ownership chain leading to an entity in $countries or on a sanctions list.

@@ -227,12 +227,14 @@ def chains_command(
             "effective_share": c.effective_share,
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
+            "merged_into": "; ".join(c.successions()),
         }
         for c in chains
     ]
     columns = ["chain", "shares", "effective_share", "hops", "ids"]
-    if any(row["sources_disagree"] for row in rows):
-        columns.append("sources_disagree")
+    for optional in ("sources_disagree", "merged_into"):
+        if any(row[optional] for row in rows):
+            columns.append(optional)
     emit(output, [c.as_dict() for c in chains], rows, columns)
 
 

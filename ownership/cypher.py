@@ -1273,6 +1273,23 @@ RETURN successors, predecessors
     uid="jp-nta:2270001000697",
 )
 
+SUCCESSORS_OF = _q(
+    "successors_of",
+    """
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier
+""",
+    "Succession of many entities at once (the entities of a list of chains): for each of $uids "
+    "that was merged into another, the successor's identifier and, when it is in the graph, "
+    "the successor (see entity_succession).",
+    uids=["jp-nta:2270001000697"],
+)
+
 ENTITY_CYCLES = _q(
     "entity_cycles",
     """

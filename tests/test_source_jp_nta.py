@@ -334,3 +334,47 @@ def test_memory_does_not_grow_with_the_file(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert count == 20_000
     assert peak < 3 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+
+
+def test_a_chain_through_an_absorbed_company_says_where_it_went(
+    graph, tmp_path: Path, make_dataset, run_cli
+) -> None:
+    """Synthetic NTA rows (valid corporate numbers): A was absorbed by B on 2020-04-01; a
+    registry CSV has A owning a Russian company. The chain is still A's (ownership is not
+    moved by a merger the registry of shares has not recorded), and it says A merged into B."""
+    from conftest import company as registry_company
+    from conftest import owns
+
+    from ownership.identifiers import jp_corporate_number
+
+    absorbed, heir = jp_corporate_number("180301000001"), jp_corporate_number("180301000002")
+    nta = tmp_path / "nta.csv"
+    nta.write_text(
+        f'1,{absorbed},21,0,2020-04-10,2020-04-01,"旧社株式会社",,301,"東京都","千代田区",'
+        f'"一丁目",,13,101,1000001,,,2020-04-01,11,{heir},"新社株式会社に合併し解散",2015-10-05\n'
+        f'2,{heir},71,0,2020-04-10,2020-04-01,"新社株式会社",,301,"東京都","港区",'
+        f'"二丁目",,13,103,1050001,,,,,,,2015-10-05\n',
+        encoding="utf-8",
+    )
+    registry = make_dataset(
+        [
+            registry_company("jp-old", "JP", name="Kyusha K.K.", registration_number=absorbed),
+            registry_company("ru-op", "RU", name="Irkutsk Hosting LLC"),
+        ],
+        [owns("jp-old", "ru-op", 60, start_date="2019-01-01")],
+    )
+    import_paths(graph, [nta], "jp-nta")
+    import_paths(graph, [registry], "registry")
+    result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (chain,) = json.loads(result.output)
+    assert chain["effective_share"] == 60  # succession changes no share
+    (link,) = chain["entities"][0]["merged_into"]
+    assert (link["name"], link["identifier"], link["date"]) == (
+        "新社株式会社",
+        f"reg:JP:{heir}",
+        "2020-04-01",
+    )
+    assert "merged_into" not in chain["entities"][1]
+    table = run_cli("chains", "--from-country", "JP", "--to-country", "RU").output
+    assert "merged into 新社株式会社 on 2020-04-01" in table
