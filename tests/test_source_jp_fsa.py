@@ -224,3 +224,23 @@ def test_licence_joins_the_nta_company_by_corporate_number(graph, tmp_path: Path
     fsa = next(r for r in shown["records"] if r["source"] == "jp-fsa")
     assert fsa["fsa_registration_number"] == "関東財務局長 第00001号"
     assert fsa["fsa_registered_on"] == "2017-09-29"
+
+
+OTHER_FORMATS = {
+    "sanctions/eu_reg_269-2014_consolidated_opensanctions.csv": "eu",
+    "sanctions/ofac_sdn_2024-05-03.csv": "ofac",
+    "ftm/kek_german_media_ownership.ftm.jsonl": "ftm",
+    "gleif/gleif_api_lei_records.jsonl": "gleif",
+    "uk_psc/psc_snapshot_sample_bods-uk-psc-pipeline.jsonl": "psc",
+}
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize(("name", "expected"), OTHER_FORMATS.items(), ids=list(OTHER_FORMATS))
+def test_other_formats_real_files_are_not_taken_for_the_new_ones(name: str, expected: str) -> None:
+    """The EU list's header has 'name' and 'registrationNumber': labels alone do not make an FSA
+    register, its rows must hold finance-bureau registration numbers."""
+    path = REAL_DATA / name
+    needs(path)
+    assert resolve_format(path).name == expected
+    assert not FORMAT.detect(path)

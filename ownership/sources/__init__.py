@@ -47,7 +47,7 @@ def _formats() -> dict[str, SourceFormat]:
         uk_psc,
     )
 
-    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, jp_fsa, ofac, eu_sanctions, registry_csv)
+    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, jp_fsa, registry_csv)
     return {module.FORMAT.name: module.FORMAT for module in modules}
 
 

@@ -29,6 +29,7 @@ provider a later list no longer has is retired on that day: the licence's end.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ from ownership.sources.streams import ZIP_MAGIC, magic
 
 TAG = "crypto-exchange"
 HEADER_SEARCH_ROWS = 30
+DETECT_ROWS = 5  # data rows ``detect`` reads after the header
 # (field, test on the normalized label), the first matching field wins: order matters.
 _LABELS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("corporate_number", re.compile(r"法人番号|corporate ?(number|no)")),
@@ -155,7 +157,18 @@ class JpFsa:
         problems = ProblemLog()
         for table in _tables(path, problems):
             for _, header in _header(table):
-                return "number" in header.values() and "name" in header.values()
+                # Labels alone are common ("name", "registrationNumber"): the first rows must
+                # also hold registration numbers of a finance bureau.
+                number = next(i for i, f in header.items() if f == "number")
+                bureau = next((i for i, f in header.items() if f == "bureau"), None)
+                for _, cells in itertools.islice(table.rows, DETECT_ROWS):
+                    value = _text(cells[number]) if number < len(cells) else None
+                    group = (
+                        _text(cells[bureau]) if bureau is not None and bureau < len(cells) else None
+                    )
+                    if value and licence_id(value, group):
+                        return True
+                return False
         return False
 
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
