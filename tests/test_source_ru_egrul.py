@@ -152,6 +152,9 @@ def test_cyrillic_names_are_found_by_their_latin_spelling(graph, run_cli) -> Non
     entity = next(r for r in records if isinstance(r, Entity) and r.id == ogrn)
     latin = [a for a in entity.aliases if a.isascii()]
     assert latin
+    fias = company.find("СвАдресЮЛ/СвАдрЮЛФИАС")
+    assert entity.address.startswith(fias.get("Индекс") + ", ")  # postcode, then region down
+    assert fias.find("НаимРегион").text in entity.address
     shown = json.loads(run_cli("show", latin[0], "--format", "json").output)
     assert shown["entity"]["name"] == name
     assert f"inn:{company.get('ИНН')}" in shown["entity"]["identifiers"]

@@ -81,7 +81,7 @@ STATE_FOUNDERS = {"1": "Российская Федерация"}  # КодУч�
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Address parts that are codes or bookkeeping, not words of the address.
-_ADDRESS_SKIP = re.compile(r"^(Код|Ид|ВидАдр|ГРН|ДатаЗаписи|ОКТМО|ОКАТО)")
+_ADDRESS_SKIP = re.compile(r"^(Код|Ид|Вид|ГРН|ДатаЗаписи|ОКТМО|ОКАТО)")
 
 
 def transliterated(name: str) -> str | None:
@@ -567,24 +567,33 @@ def _number(value: str | None) -> float | None:
 
 
 def _address(block: ET.Element | None) -> str | None:
-    """A registered address as text: the FIAS form when present, else the KLADR one."""
+    """A registered address as text: the FIAS form when present, else the KLADR one; postcode
+    first, then the parts from region down, then the house and flat of the KLADR form."""
     if block is None:
         return None
     for tag in ("СвАдрЮЛФИАС", "АдресРФ"):
         elem = block.find(tag)
-        if elem is not None:
-            parts: list[str] = []
-            for node in elem.iter():
-                if node.tag == "ГРНДата":
-                    continue
-                if node is not elem and node.text and node.text.strip():
-                    if node.tag not in ("Регион",):  # the region's code; its name follows
-                        parts.append(node.text.strip())
-                pair = [v.strip() for k, v in node.attrib.items() if not _ADDRESS_SKIP.match(k)]
-                if pair:
-                    parts.append(" ".join(p for p in pair if p))
-            return ", ".join(dict.fromkeys(p for p in parts if p)) or None
+        if elem is None:
+            continue
+        parts = [elem.get("Индекс", "")]
+        for node in elem.iter():
+            if node is elem or node.tag == "ГРНДата":
+                continue
+            if node.text and node.text.strip() and node.tag != "Регион":  # a region's code
+                parts.append(node.text.strip())
+            parts.append(_words(node, ()))
+        parts.append(_words(elem, ("Индекс",)))
+        return ", ".join(dict.fromkeys(p for p in parts if p)) or None
     return None
+
+
+def _words(node: ET.Element, skip: tuple[str, ...]) -> str:
+    """An address element's attributes that are words (type and name, house number), not codes."""
+    return " ".join(
+        v.strip()
+        for k, v in node.attrib.items()
+        if k not in skip and not _ADDRESS_SKIP.match(k) and v.strip()
+    )
 
 
 FORMAT = RuEgrul()
