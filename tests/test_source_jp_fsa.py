@@ -244,3 +244,41 @@ def test_other_formats_real_files_are_not_taken_for_the_new_ones(name: str, expe
     needs(path)
     assert resolve_format(path).name == expected
     assert not FORMAT.detect(path)
+
+
+def test_a_provider_without_a_corporate_number_is_proposed_by_name(
+    graph, tmp_path: Path, make_dataset, run_cli
+) -> None:
+    from conftest import company
+
+    import_paths(graph, [japanese_workbook(tmp_path / "kasoutuka.xlsx")], "jp-fsa")
+    registry = make_dataset([company("tsubame", "JP", name="ツバメ取引所株式会社")])
+    import_paths(graph, [registry], "registry")
+    result = run_cli("matches", "--format", "json")
+    assert result.exit_code == 0, result.output
+    pairs = [
+        {p["a"], p["b"]}
+        for p in json.loads(result.output)
+        if p["a_name"] == p["b_name"] == "ツバメ取引所株式会社"
+    ]
+    assert pairs == [{"jp-fsa:Kanto:00002", "registry:tsubame"}]
+
+
+def test_a_licence_ends_when_a_later_list_no_longer_has_it(graph, tmp_path: Path, run_cli) -> None:
+    book = japanese_workbook(tmp_path / "kasoutuka.xlsx")
+    toml = tmp_path / "sources.toml"
+    toml.write_text(
+        '[[source]]\nname = "fsa"\npath = "kasoutuka.xlsx"\nformat = "jp-fsa"\n', encoding="utf-8"
+    )
+    first = run_cli("refresh", "--sources", str(toml), "--format", "json")
+    assert first.exit_code == 0, first.output
+    japanese_workbook(book, JP_ROWS[:2])  # the next list: 近畿財務局長 第00001号 is gone
+    second = run_cli("refresh", "--sources", str(toml), "--format", "json")
+    assert second.exit_code == 0, second.output
+    (source,) = json.loads(second.stdout)["sources"]
+    assert source["removed"]["entities"] == 1
+    shown = json.loads(run_cli("show", "なにわコイン株式会社", "--format", "json").output)
+    (record,) = shown["records"]
+    assert record["retired_on"] == dt.date.today().isoformat()  # the licence's end
+    before = run_cli("show", "なにわコイン株式会社", "--format", "json", "--as-of", "2022-03-01")
+    assert before.exit_code == 0  # as-of queries before that day still see it
