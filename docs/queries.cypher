@@ -150,6 +150,14 @@ CALL (e) {
 RETURN properties(e) AS entity, labels(e) AS labels, records, sanctions, officers, roles,
        addresses;
 
+// ---- entity_records
+// The source records behind the entities $uids (a decision is stored by record keys).
+:param uids => ['seed-registry:p-01'];
+UNWIND $uids AS entity_uid
+MATCH (e:Entity {uid: entity_uid})
+OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+RETURN e.uid AS uid, collect(r.uid) AS records;
+
 // ---- entity_succession
 // Succession (merged into / absorbed): the entities entity $uid was merged into (its records
 // name a successor_identifier, e.g. reg:JP:<corporate number> from the NTA file; uid is null

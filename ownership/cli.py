@@ -777,6 +777,12 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
     metavar="A B",
     help="Reject: A and B are different; never propose them again.",
 )
+@click.option(
+    "--accept-obvious",
+    is_flag=True,
+    help="Accept every obvious proposal (same name, same country or date of birth, a company "
+    "in common), round after round: for a source that repeats another.",
+)
 @click.option("--note", help="Why (kept with the decision).")
 @output_option("table", "json", "csv")
 @handle_errors
@@ -785,11 +791,19 @@ def matches_command(
     limit: int,
     accept: tuple[str, str] | None,
     reject: tuple[str, str] | None,
+    accept_obvious: bool,
     note: str | None,
     output: str,
 ) -> None:
-    """Entities that may be the same by name (never merged without an analyst's decision)."""
+    """Entities that may be the same by name (never merged without an analyst's decision).
+
+    The obvious proposals come first (same name, same country or date of birth, linked to
+    the same companies)."""
     with open_graph() as graph:
+        if accept_obvious:
+            accepted = matching.accept_obvious(graph, threshold)
+            click.echo(f"accepted {accepted} obvious matches", err=True)
+            return
         if accept or reject:
             verdict, pair = ("accept", accept) if accept else ("reject", reject)
             assert pair is not None
@@ -799,4 +813,5 @@ def matches_command(
             return
         found = matching.candidates(graph, threshold, limit)
     rows = [c.as_dict() for c in found]
-    emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])
+    table = [{**row, "evidence": ", ".join(row["evidence"])} for row in rows]
+    emit(output, rows, table, ["score", "a", "a_name", "b", "b_name", "evidence", "reason"])

@@ -1389,22 +1389,33 @@ WHERE e.kind = x.kind AND e.retired_on IS NULL
     uid="seed-registry:p-01",
 )
 
-UPSERT_DECISION = _q(
-    "upsert_decision",
+ENTITY_RECORDS = _q(
+    "entity_records",
     """
-MERGE (d:Decision {key: $key})
-SET d.record_a = $record_a, d.record_b = $record_b, d.verdict = $verdict,
-    d.decided_at = $now, d.note = $note, d.score = $score
+UNWIND $uids AS entity_uid
+MATCH (e:Entity {uid: entity_uid})
+OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+RETURN e.uid AS uid, collect(r.uid) AS records
 """,
-    "Record an analyst's accept or reject of a proposed match between two records' entities.",
+    "The source records behind the entities $uids (a decision is stored by record keys).",
+    uids=["seed-registry:p-01"],
+)
+
+UPSERT_DECISIONS = _q(
+    "upsert_decisions",
+    """
+UNWIND $rows AS row
+MERGE (d:Decision {key: row.key})
+SET d.record_a = row.record_a, d.record_b = row.record_b, d.verdict = $verdict,
+    d.decided_at = $now, d.note = $note, d.score = row.score
+""",
+    "Record an analyst's accept or reject of proposed matches between records' entities "
+    "(rows {key, record_a, record_b, score}).",
     write=True,
-    key="a|b",
-    record_a="a",
-    record_b="b",
+    rows=[],
     verdict="accept",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     note=None,
-    score=0.95,
 )
 
 DECISIONS = _q(

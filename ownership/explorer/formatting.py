@@ -270,6 +270,28 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
     return frame(rows, CHAIN_COLUMNS)
 
 
+SOURCE_COLUMNS = ["source", "format", "records", "entities", "relationships", "last_change", "from"]
+
+
+def sources_frame(sources: list[Any]) -> pd.DataFrame:
+    """The sources in the graph (ownership.analysis.catalog), one row each."""
+    return frame(
+        (
+            {
+                "source": s.name,
+                "format": s.format,
+                "records": s.records,
+                "entities": s.entities,
+                "relationships": sum(s.relationships.values()),
+                "last_change": iso(s.last_change),
+                "from": ", ".join(s.paths) or s.url or "",
+            }
+            for s in sources
+        ),
+        SOURCE_COLUMNS,
+    )
+
+
 # -- 50 percent rule ---------------------------------------------------------------------------
 
 BLOCKED_COLUMNS = [
