@@ -158,6 +158,33 @@ MATCH (e:Entity {uid: entity_uid})
 OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
 RETURN e.uid AS uid, collect(r.uid) AS records;
 
+// ---- entity_succession
+// Succession (merged into / absorbed): the entities entity $uid was merged into (its records
+// name a successor_identifier, e.g. reg:JP:<corporate number> from the NTA file; uid is null
+// while the successor is not in the graph) and the entities merged into it. A link resolved
+// through the Identifier nodes when read, so it holds whichever source brings the successor and
+// whenever; it is not ownership and no share arithmetic follows it.
+:param uid => 'jp-nta:2270001000697';
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  WHERE r.successor_identifier IS NOT NULL
+  OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: r.successor_identifier, date: r.dissolution_date,
+            cause: r.change_cause, record: r.uid, uid: s.uid, id: s.record_id, name: s.name,
+            jurisdiction: s.jurisdiction} END) AS successors
+}
+CALL (e) {
+  OPTIONAL MATCH (i:Identifier)-[:IDENTIFIES]->(e)
+  OPTIONAL MATCH (r:Record {successor_identifier: i.key})-[:DESCRIBES]->(p:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: i.key, date: r.dissolution_date, cause: r.change_cause, record: r.uid,
+            uid: p.uid, id: p.record_id, name: p.name, jurisdiction: p.jurisdiction} END)
+         AS predecessors
+}
+RETURN successors, predecessors;
+
 // ---- entity_transit
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an
 // ownership chain leading to an entity in $countries or on a sanctions list. For the one entity
@@ -616,6 +643,19 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
                                  start_date: r.start_date, end_date: r.end_date,
                                  sources: r.sources}] AS links;
+
+// ---- successors_of
+// Succession of many entities at once (the entities of a list of chains): for each of $uids that
+// was merged into another, the successor's identifier and, when it is in the graph, the
+// successor (see entity_succession).
+:param uids => ['jp-nta:2270001000697'];
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier;
 
 // ---- transit_intermediaries
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an

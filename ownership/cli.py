@@ -30,7 +30,7 @@ from ownership.analysis import (
 )
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.entities import resolve
-from ownership.analysis.profile import entity_profile
+from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
@@ -227,12 +227,14 @@ def chains_command(
             "effective_share": c.effective_share,
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
+            "merged_into": "; ".join(c.successions()),
         }
         for c in chains
     ]
     columns = ["chain", "shares", "effective_share", "hops", "ids"]
-    if any(row["sources_disagree"] for row in rows):
-        columns.append("sources_disagree")
+    for optional in ("sources_disagree", "merged_into"):
+        if any(row[optional] for row in rows):
+            columns.append(optional)
     emit(output, [c.as_dict() for c in chains], rows, columns)
 
 
@@ -696,6 +698,8 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
             }
             for group in found.disagreements
         ],
+        "merged_into": found.successors,
+        "absorbed": found.predecessors,
     }
     if output == "json":
         click.echo(to_json(document))
@@ -743,6 +747,8 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),
+        ("merged into", found.successors, SUCCESSION_COLUMNS),
+        ("absorbed", found.predecessors, SUCCESSION_COLUMNS),
     ]
     for title, rows, columns in sections:
         if rows:

@@ -160,6 +160,12 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Chain search starts from the companies of one country.",
         ),
         (
+            "schema_record_successor",
+            "CREATE INDEX record_successor IF NOT EXISTS FOR (r:Record) "
+            "ON (r.successor_identifier)",
+            "Succession: the records that name an entity's identifier as their successor.",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -1236,6 +1242,54 @@ RETURN h.statements AS statements
     "different shares (the profile says which source states what).",
     uid="seed-registry:sg-shell-01",
     as_of=dt.date(2022, 7, 1),
+)
+
+ENTITY_SUCCESSION = _q(
+    "entity_succession",
+    """
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  WHERE r.successor_identifier IS NOT NULL
+  OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: r.successor_identifier, date: r.dissolution_date,
+            cause: r.change_cause, record: r.uid, uid: s.uid, id: s.record_id, name: s.name,
+            jurisdiction: s.jurisdiction} END) AS successors
+}
+CALL (e) {
+  OPTIONAL MATCH (i:Identifier)-[:IDENTIFIES]->(e)
+  OPTIONAL MATCH (r:Record {successor_identifier: i.key})-[:DESCRIBES]->(p:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: i.key, date: r.dissolution_date, cause: r.change_cause, record: r.uid,
+            uid: p.uid, id: p.record_id, name: p.name, jurisdiction: p.jurisdiction} END)
+         AS predecessors
+}
+RETURN successors, predecessors
+""",
+    "Succession (merged into / absorbed): the entities entity $uid was merged into (its records "
+    "name a successor_identifier, e.g. reg:JP:<corporate number> from the NTA file; uid is null "
+    "while the successor is not in the graph) and the entities merged into it. A link resolved "
+    "through the Identifier nodes when read, so it holds whichever source brings the successor "
+    "and whenever; it is not ownership and no share arithmetic follows it.",
+    uid="jp-nta:2270001000697",
+)
+
+SUCCESSORS_OF = _q(
+    "successors_of",
+    """
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier
+""",
+    "Succession of many entities at once (the entities of a list of chains): for each of $uids "
+    "that was merged into another, the successor's identifier and, when it is in the graph, "
+    "the successor (see entity_succession).",
+    uids=["jp-nta:2270001000697"],
 )
 
 ENTITY_CYCLES = _q(

@@ -270,6 +270,7 @@ class _BatchWriter:
             )
         }
         claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
+        placed: dict[str, str] = {}  # record -> entity, for a record twice in one batch
         merged: set[str] = set()
         new: list[dict[str, Any]] = []
         for row in rows:
@@ -280,6 +281,8 @@ class _BatchWriter:
                 entity = hit["known"]
                 if (hit.get("records") or 0) > 1:
                     merged.add(entity)
+            elif row["uid"] in placed:  # two files of one import give the same record
+                entity = placed[row["uid"]]
             elif matches or batch_matches:
                 entity = (matches or batch_matches)[0]
                 merged.add(entity)
@@ -288,6 +291,7 @@ class _BatchWriter:
                 if not hit.get("same"):
                     new.append(row)
             row["entity_uid"] = entity
+            placed.setdefault(row["uid"], entity)
             row["primary"] = entity == row["uid"]
             for key in row["identifiers"]:
                 claimed.setdefault(key, entity)

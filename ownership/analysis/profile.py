@@ -24,6 +24,8 @@ from ownership.analysis.flags import (
 from ownership.graph import Graph
 from ownership.records import in_force
 
+# What a merged-into / absorbed link shows (cypher.ENTITY_SUCCESSION), in the CLI and the explorer.
+SUCCESSION_COLUMNS = ["identifier", "id", "name", "jurisdiction", "date", "cause"]
 INTERNAL = frozenset(
     {"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"}
 )
@@ -45,6 +47,9 @@ class Profile:
     disagreements: list[list[statements.Claim]] = field(default_factory=list)
     # other entities that may be this one (name matches an analyst has not yet decided)
     possibly_same: list[matching.Candidate] = field(default_factory=list)
+    # Succession (cypher.ENTITY_SUCCESSION): merged into / absorbed, not ownership.
+    successors: list[dict[str, Any]] = field(default_factory=list)
+    predecessors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -90,6 +95,9 @@ def entity_profile(
         roles=one_per_role(o for o in row["roles"] if o.get("uid")),
         addresses=[a for a in row["addresses"] if a.get("uid")],
     )
+    succession = graph.read(cypher.ENTITY_SUCCESSION, uid=ref.uid)[0]
+    profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
+    profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
