@@ -472,6 +472,14 @@ RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
                 share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
 
+// ---- pending_holdings
+// Sources whose holdings were left underived (a process killed between committing new statements
+// and deriving their holdings).
+MATCH (s:Source)
+WHERE s.holdings_pending
+RETURN s.name AS name
+ORDER BY name;
+
 // ---- refresh_retired
 // What source $source no longer contains: its retired records, edges and listings, and since
 // when.
@@ -570,6 +578,14 @@ WHERE registered >= $threshold
 MATCH (a)<-[:REGISTERED_AT]-(e:Company)
 RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
        registered AS count;
+
+// ---- source_owners
+// Every entity with an ownership statement from source $source (a scan of the statements: only
+// for deriving holdings again after an interruption).
+:param source => 'seed-registry';
+MATCH (a:Entity)-[r:OWNS]->(:Entity)
+WHERE r.source = $source
+RETURN DISTINCT a.uid AS uid;
 
 // ---- source_present
 // Whether a source already has records in the graph. Only a first load may commit in chunks:

@@ -362,6 +362,56 @@ DELETE h
     owners=[],
 )
 
+MARK_HOLDINGS_PENDING = _q(
+    "mark_holdings_pending",
+    """
+MERGE (s:Source {name: $name})
+SET s.holdings_pending = true
+""",
+    "In the transaction that changes source $name's ownership statements: its holdings are to "
+    "be derived again. The derivation runs in its own transaction once that one has committed "
+    "(ownership/holdings.py says why) and clears the mark; a mark left behind (the process was "
+    "killed in between) makes the next import or refresh derive them again.",
+    write=True,
+    name="seed-registry",
+)
+
+CLEAR_HOLDINGS_PENDING = _q(
+    "clear_holdings_pending",
+    """
+UNWIND $names AS name
+MATCH (s:Source {name: name})
+SET s.holdings_pending = null
+""",
+    "The holdings of the sources $names are derived again.",
+    write=True,
+    names=[],
+)
+
+PENDING_HOLDINGS = _q(
+    "pending_holdings",
+    """
+MATCH (s:Source)
+WHERE s.holdings_pending
+RETURN s.name AS name
+ORDER BY name
+""",
+    "Sources whose holdings were left underived (a process killed between committing new "
+    "statements and deriving their holdings).",
+)
+
+SOURCE_OWNERS = _q(
+    "source_owners",
+    """
+MATCH (a:Entity)-[r:OWNS]->(:Entity)
+WHERE r.source = $source
+RETURN DISTINCT a.uid AS uid
+""",
+    "Every entity with an ownership statement from source $source (a scan of the statements: "
+    "only for deriving holdings again after an interruption).",
+    source="seed-registry",
+)
+
 CREATE_HOLDINGS = _q(
     "create_holdings",
     """

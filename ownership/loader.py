@@ -110,6 +110,7 @@ def import_paths(
     summary = validate(paths, source, fmt)
     graph.ensure_schema()
     recover_interrupted_loads(graph)
+    holdings.recover(graph)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     every = commit_every if 0 < commit_every < summary.total_read else 0  # 0: one transaction
     if every and graph.read(cypher.SOURCE_PRESENT, source=source):
@@ -127,7 +128,8 @@ def import_paths(
                     writer.add(record)
                 problems.raise_if_any()  # only if a file changed between the two passes
             writer.flush_all()
-            writer.derive_holdings()
+            if writer.owners_changed:
+                tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
             tx.run(
                 cypher.UPSERT_SOURCE,
                 name=source,
@@ -140,6 +142,7 @@ def import_paths(
         if every:
             _undo(graph, source)
         raise
+    summary.written["holdings"] = holdings.settle(graph, writer.owners_changed, [source])
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -201,16 +204,6 @@ class _BatchWriter:
         self._flush("entities")
         for name in list(self.buffers):
             self._flush(name)
-
-    def derive_holdings(self) -> None:
-        """Recompute the holdings (``HOLDS``) of every owner whose statements were written; in
-        a chunked first load, committed in chunks like the records."""
-        owners = sorted(self.owners_changed)
-        step = min(holdings.BATCH, self.commit_every) if self.commit_every else holdings.BATCH
-        for i in range(0, len(owners), step):
-            self.summary.written["holdings"] += holdings.recompute(self.tx, owners[i : i + step])
-            if self.commit_every:
-                self.tx.checkpoint()
 
     def _flush(self, name: str) -> None:
         rows = self.buffers.pop(name, [])

@@ -291,5 +291,5 @@ def apply_decisions(graph: Graph, chunk: int = MERGE_CHUNK) -> int:
                     tx.run(statement, keep=keep, drop=drop)
             tx.run(cypher.MERGE_RECORDS, uids=keeps)
             owners = tx.read(cypher.OWNERS_STATING, uids=keeps)[0]["owners"]
-            holdings.recompute(tx, [*keeps, *owners])
+        holdings.settle(graph, [*keeps, *owners])  # once the merges have committed
     return len(pairs)
