@@ -1397,7 +1397,7 @@ ORDER BY uid
 _MATCHABLE_COLUMNS = """
 CALL (e) {
   OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
-  RETURN collect(r.uid) AS records
+  RETURN collect(r.uid) AS records, collect(DISTINCT r.source) AS record_sources
 }
 CALL (e) {
   OPTIONAL MATCH (e)-[:OWNS|OFFICER_OF]-(n:Entity)
@@ -1405,7 +1405,8 @@ CALL (e) {
 }
 RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
        coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
-       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records, linked
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records,
+       record_sources, linked
 ORDER BY uid
 """
 

@@ -313,3 +313,24 @@ def test_holdings_left_underived_are_derived_by_the_next_import(
     [chain] = find_chains(graph, "JP", "RU", as_of=AS_OF)
     assert (chain.effective_share_min, chain.effective_share_max) == (60, 70)
     assert graph.read(cypher.PENDING_HOLDINGS) == []
+
+
+def test_two_records_one_source_lists_apart_are_never_obvious(
+    graph: Graph, make_dataset: Any
+) -> None:
+    """Namesakes in one registry, officers of the same company: proposed, never 'obvious'."""
+    folder = make_dataset(
+        [
+            person("p1", "CN", name="Zhao Yong"),
+            person("p2", "CN", name="Zhao Yong"),
+            company("c", "SG", registration_number="201900001A"),
+        ],
+        officers=[
+            {"person_id": "p1", "company_id": "c", "role": "director"},
+            {"person_id": "p2", "company_id": "c", "role": "secretary"},
+        ],
+    )
+    import_paths(graph, [folder], "one")
+    [candidate] = matching.candidates(graph)
+    assert matching.SAME_SOURCE in candidate.evidence and not candidate.obvious
+    assert matching.accept_obvious(graph) == 0

@@ -26,6 +26,7 @@ from ownership.text import normalize
 
 DEFAULT_THRESHOLD = 0.9
 MERGE_CHUNK = 200  # entity merges per transaction
+SAME_SOURCE = "one source lists both"  # evidence against: that source tells them apart
 # Japanese legal forms, which rigour does not strip (in native script and romanized).
 _JP_FORMS = re.compile(
     r"株式会社|有限会社|合同会社|合名会社|合資会社|\b(?:kabushiki ?[kg]aisha|yugen ?kaisha|godo ?kaisha|k ?k|g ?k)\b"
@@ -59,14 +60,20 @@ class Candidate:
 
     @property
     def obvious(self) -> bool:
-        """The same name, the same country or date of birth, and a company in common: the
-        cases an analyst should look at first (one source repeating another)."""
-        return {"same name", "shared links"} <= set(self.evidence) and bool(
-            {"same country", "same date of birth"} & set(self.evidence)
+        """The same name, the same country or date of birth, and a company in common, from
+        different sources: the cases an analyst should look at first (one source repeating
+        another). Two records that one source lists apart are two entities by its own account,
+        so such a pair is never obvious, however alike."""
+        evidence = set(self.evidence)
+        return (
+            {"same name", "shared links"} <= evidence
+            and bool({"same country", "same date of birth"} & evidence)
+            and SAME_SOURCE not in evidence
         )
 
     def rank(self) -> tuple[Any, ...]:
-        return (not self.obvious, -len(self.evidence), -self.score, self.a["uid"], self.b["uid"])
+        support = [e for e in self.evidence if e != SAME_SOURCE]
+        return (not self.obvious, -len(support), -self.score, self.a["uid"], self.b["uid"])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +140,8 @@ def _judge(
         evidence.append("same date of birth")
     if set(a.get("linked") or ()) & set(b.get("linked") or ()):
         evidence.append("shared links")
+    if set(a.get("record_sources") or ()) & set(b.get("record_sources") or ()):
+        evidence.append(SAME_SOURCE)
     reason = f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}"
     return Candidate(a, b, score, reason, evidence)
 
