@@ -746,6 +746,57 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 )
 
 # --------------------------------------------------------------------------------------------
+# History and comparison of two dates (``ownership history``, ``ownership diff``)
+# --------------------------------------------------------------------------------------------
+
+_STATEMENT = """{statement: r.uid, share: r.share, share_min: r.share_min, share_max: r.share_max,
+ start_date: r.start_date, end_date: r.end_date, retired_on: r.retired_on, kind: r.kind,
+ direct: r.direct, source: r.source, record_id: r.record_id, file: r.file,
+ imported_at: r.imported_at}"""
+
+HOLDING_STATEMENTS = _q(
+    "holding_statements",
+    """
+MATCH (e:Entity {uid: $uid})-[r:OWNS]-(other:Entity)
+WITH e, other, startNode(r) = e AS outgoing, collect("""
+    + _STATEMENT
+    + """) AS statements
+RETURN CASE WHEN outgoing THEN 'holding' ELSE 'owner' END AS direction, other.uid AS uid,
+       other.record_id AS id, other.name AS name, other.jurisdiction AS jurisdiction,
+       other.kind AS kind, statements
+ORDER BY direction, uid
+""",
+    "Every ownership statement into and out of entity $uid, whatever its dates, grouped by "
+    "counterpart: `ownership history` cuts them into periods in which the holding was stated "
+    "the same way. Each statement keeps its source, record id, file and import time.",
+    uid="seed-registry:ru-host-01",
+)
+
+CHANGED_HOLDINGS = _q(
+    "changed_holdings",
+    """
+MATCH (a:Entity)-[c:OWNS]->(b:Entity)
+WHERE (c.start_date > $from_date AND c.start_date <= $to_date)
+   OR (c.end_date > $from_date AND c.end_date <= $to_date)
+   OR (c.retired_on > $from_date AND c.retired_on <= $to_date)
+WITH DISTINCT a, b
+MATCH (a)-[r:OWNS]->(b)
+RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
+       a.jurisdiction AS owner_jurisdiction, b.uid AS owned_uid, b.record_id AS owned_id,
+       b.name AS owned_name, b.jurisdiction AS owned_jurisdiction,
+       collect("""
+    + _STATEMENT
+    + """) AS statements
+ORDER BY owner_uid, owned_uid
+""",
+    "Owner/owned pairs with an ownership statement that started, ended or was retired after "
+    "$from_date and on or before $to_date (only these can differ between the two dates), "
+    "with every statement between them: `ownership diff` compares the holding on each date.",
+    from_date=dt.date(2022, 3, 1),
+    to_date=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
 # Red flags
 # --------------------------------------------------------------------------------------------
 
