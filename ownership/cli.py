@@ -821,3 +821,28 @@ def diff_text(found: history.Comparison) -> str:
         lines.append(f"\n{title}: {len(items)}")
         lines.extend(f"  {item}" for item in items)
     return "\n".join(lines)
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+@main.command("report")
+@click.argument("entity")
+@as_of_option
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The HTML file to write.",
+)
+@handle_errors
+def report_command(entity: str, as_of: dt.datetime | None, out: Path) -> None:
+    """Write one self-contained HTML report on ENTITY (question, date, answer, pictures,
+    justifications, every source record), printable and readable offline."""
+    from ownership.explorer.report import report_html  # pandas and pyvis: only when asked
+
+    with open_graph() as graph:
+        page = report_html(graph, resolve(graph, entity), as_of_date(as_of))
+    out.write_text(page, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)

@@ -65,7 +65,7 @@ def timeline_svg(holdings: Sequence[HoldingPeriod], as_of: dt.date) -> str:
     for i, ((direction, _uid), periods) in enumerate(rows.items()):
         y = AXIS_H + i * ROW_H
         head = periods[0]
-        arrow = "owner of it ←" if direction == OWNER else "holding →"
+        arrow = "owner:" if direction == OWNER else "holds:"
         label = _clip(f"{head.name} ({head.jurisdiction or '?'})", 38)
         out.append(
             f'<text x="4" y="{y + 17}" fill="#222"><tspan fill="#777">{esc(arrow)}</tspan> '
@@ -174,7 +174,10 @@ def why_svg(root: WhyNode) -> str:
         dash = ' stroke-dasharray="6,4"' if dashed else ""
         second = node.status
         if node.listings:
-            second = "listed: " + "; ".join(listing_text(item) for item in node.listings)
+            second = "listed: " + "; ".join(
+                f"{item.get('authority') or '?'} {item.get('listed_on') or ''}".strip()
+                for item in node.listings
+            )
         elif node.blocked_share_min is not None and node.status != "listed":
             second += f" · {band(node.blocked_share_min, node.blocked_share_max)} by blocked owners"
         if node.repeated:
@@ -185,7 +188,9 @@ def why_svg(root: WhyNode) -> str:
             f'<text x="{x0 + 6:.1f}" y="{y0 + 18:.1f}" fill="#000">'
             f"{esc(_clip(f'{node.name} ({node.jurisdiction or chr(63)})', 36))}</text>"
             f'<text x="{x0 + 6:.1f}" y="{y0 + 35:.1f}" fill="#333">{esc(_clip(second, 40))}</text>'
-            f"<title>{esc(node.name)} · {esc(node.id)} · {esc(second)}</title></g>"
+            f"<title>{esc(node.name)} · {esc(node.id)} · {esc(node.status)}"
+            + "".join(f" · {esc(listing_text(item))}" for item in node.listings)
+            + "</title></g>"
         )
     out.append("</svg>")
     return "".join(out)
