@@ -12,11 +12,12 @@ import datetime as dt
 import streamlit as st
 
 from ownership.analysis import chains as chains_mod
-from ownership.analysis import entities, sanctions
+from ownership.analysis import entities, gaps, history, sanctions, why
 from ownership.analysis import flags as flags_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
+from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
 
@@ -162,3 +163,36 @@ def chains_subgraph(
     return subgraph_mod.from_chains(
         _graph, chosen, as_of, max_nodes=max_nodes, status=statuses(_graph, key, as_of)
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def holdings_history(
+    _graph: Graph, key: str, ref: entities.EntityRef
+) -> list[history.HoldingPeriod]:
+    return history.history(_graph, ref)
+
+
+def why_tree(_graph: Graph, key: str, uid: str, as_of: dt.date) -> why.WhyNode | None:
+    """Why the OFAC rule catches ``uid`` (None: it does not), from the cached findings."""
+    return why.tree(blocked(_graph, key, as_of), uid)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def gap(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> gaps.Gap:
+    return gaps.ownership_gap(_graph, ref, as_of, profile(_graph, key, ref, as_of).owners)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def comparison(
+    _graph: Graph,
+    key: str,
+    from_date: dt.date,
+    to_date: dt.date,
+    question: history.ChainQuestion | None,
+) -> history.Comparison:
+    return history.compare_dates(_graph, from_date, to_date, question)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Writing the report…")
+def report(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> str:
+    return report_mod.report_html(_graph, ref, as_of)

@@ -18,6 +18,7 @@ from ownership.explorer.views import (
     blocked,
     chains,
     changes,
+    compare,
     console,
     flags,
     overview,
@@ -34,6 +35,7 @@ PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "flags": flags.render,
     "console": console.render,
     "changes": changes.render,
+    "compare": compare.render,
     "overview": overview.render,
 }
 

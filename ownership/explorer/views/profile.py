@@ -13,6 +13,7 @@ from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityR
 from ownership.analysis.profile import INTERNAL, Profile
 from ownership.explorer import data, formatting, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
+from ownership.explorer.views import evidence
 from ownership.graph import Graph
 
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
@@ -47,17 +48,27 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     profile = data.profile(graph, data.key(), ref, as_of)
     status = data.statuses(graph, data.key(), as_of).get(ref.uid, "")
     _header(profile, ref, status, as_of)
-    tabs = st.tabs(["Overview", "Owners & subsidiaries", "Graph", "Officers & roles", "Provenance"])
+    with ui.guard("The ownership gap"):
+        evidence.gap_line(graph, ref, as_of)
+    evidence.report_button(graph, ref, as_of)
+    tabs = st.tabs(
+        ["Overview", "Owners & subsidiaries", "History", "Graph", "Officers & roles", "Provenance"]
+    )
     with tabs[0]:
+        with ui.guard("The why"):
+            evidence.why_section(graph, ref, as_of)
         _overview(profile, as_of)
     with tabs[1]:
         _holdings(graph, profile, ref, as_of)
     with tabs[2]:
+        with ui.guard("The history"):
+            evidence.history_tab(graph, ref, as_of)
+    with tabs[3]:
         with ui.guard("The graph"):
             _graph(graph, profile, ref, as_of)
-    with tabs[3]:
-        _officers(profile, as_of)
     with tabs[4]:
+        _officers(profile, as_of)
+    with tabs[5]:
         _provenance(graph, profile, ref)
     ui.share_box(url)
 
