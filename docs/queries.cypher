@@ -23,6 +23,27 @@ RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entitie
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
                                  r.end_date]] AS links;
 
+// ---- changed_holdings
+// Owner/owned pairs with an ownership statement that started, ended or was retired after
+// $from_date and on or before $to_date (only these can differ between the two dates), with every
+// statement between them: `ownership diff` compares the holding on each date.
+:param from_date => date('2022-03-01');
+:param to_date => date('2022-07-01');
+MATCH (a:Entity)-[c:OWNS]->(b:Entity)
+WHERE (c.start_date > $from_date AND c.start_date <= $to_date)
+   OR (c.end_date > $from_date AND c.end_date <= $to_date)
+   OR (c.retired_on > $from_date AND c.retired_on <= $to_date)
+WITH DISTINCT a, b
+MATCH (a)-[r:OWNS]->(b)
+RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
+       a.jurisdiction AS owner_jurisdiction, b.uid AS owned_uid, b.record_id AS owned_id,
+       b.name AS owned_name, b.jurisdiction AS owned_jurisdiction,
+       collect({statement: r.uid, share: r.share, share_min: r.share_min, share_max: r.share_max,
+ start_date: r.start_date, end_date: r.end_date, retired_on: r.retired_on, kind: r.kind,
+ direct: r.direct, source: r.source, record_id: r.record_id, file: r.file,
+ imported_at: r.imported_at}) AS statements
+ORDER BY owner_uid, owned_uid;
+
 // ---- cycles
 // Circular ownership in force on $as_of: each cycle once per member it starts from.
 :param as_of => date('2022-07-01');
@@ -193,6 +214,21 @@ RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS n
        e.jurisdiction AS jurisdiction, e.kind AS kind
 ORDER BY uid;
 
+// ---- holding_statements
+// Every ownership statement into and out of entity $uid, whatever its dates, grouped by
+// counterpart: `ownership history` cuts them into periods in which the holding was stated the
+// same way. Each statement keeps its source, record id, file and import time.
+:param uid => 'seed-registry:ru-host-01';
+MATCH (e:Entity {uid: $uid})-[r:OWNS]-(other:Entity)
+WITH e, other, startNode(r) = e AS outgoing, collect({statement: r.uid, share: r.share, share_min: r.share_min, share_max: r.share_max,
+ start_date: r.start_date, end_date: r.end_date, retired_on: r.retired_on, kind: r.kind,
+ direct: r.direct, source: r.source, record_id: r.record_id, file: r.file,
+ imported_at: r.imported_at}) AS statements
+RETURN CASE WHEN outgoing THEN 'holding' ELSE 'owner' END AS direction, other.uid AS uid,
+       other.record_id AS id, other.name AS name, other.jurisdiction AS jurisdiction,
+       other.kind AS kind, statements
+ORDER BY direction, uid;
+
 // ---- holdings_of
 // Direct holdings in force on $as_of of the entities in $owners: one step of the 50 percent
 // rule's fixpoint (a blocked owner's stake counts in full, never multiplied down a chain).
@@ -229,6 +265,19 @@ MATCH (s:Source)
 WHERE s.loading IS NOT NULL
 RETURN s.name AS name, s.loading AS since
 ORDER BY name;
+
+// ---- largest_groups
+// The $limit entities with the most direct holdings in force on $as_of: the heads of the largest
+// groups, a place to start exploring.
+:param as_of => date('2022-07-01');
+:param limit => 10;
+MATCH (o:Entity)-[r:OWNS]->(:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+WITH o, count(r) AS holdings
+ORDER BY holdings DESC, o.uid
+LIMIT $limit
+RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisdiction,
+       o.kind AS kind, holdings;
 
 // ---- listed_entities
 // Entities on a sanctions list on $as_of (all authorities, or those in $authorities).
@@ -366,6 +415,12 @@ RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
                 share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
 
+// ---- ownership_dates
+// The time the ownership statements cover: the earliest and latest start and the latest end.
+MATCH ()-[r:OWNS]->()
+RETURN min(r.start_date) AS first_start, max(r.start_date) AS last_start,
+       max(r.end_date) AS last_end, count(r) AS statements;
+
 // ---- refresh_retired
 // What source $source no longer contains: its retired records, edges and listings, and since
 // when.
@@ -470,6 +525,15 @@ RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.addr
 MATCH (r:Record {source: $source})
 RETURN r.uid AS uid
 LIMIT 1;
+
+// ---- sources_summary
+// Every imported source: its format, when it was last imported or refreshed, and how many entity
+// records it holds (the Record.source index counts them).
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at,
+       COUNT { (r:Record) WHERE r.source = s.name } AS records
+ORDER BY name;
 
 // ---- stats_nodes
 // Node counts per label (an entity counts under Entity and under Company or Person).

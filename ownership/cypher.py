@@ -797,6 +797,50 @@ ORDER BY owner_uid, owned_uid
 )
 
 # --------------------------------------------------------------------------------------------
+# The landing page: what the graph holds and where to start
+# --------------------------------------------------------------------------------------------
+
+SOURCES_SUMMARY = _q(
+    "sources_summary",
+    """
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at,
+       COUNT { (r:Record) WHERE r.source = s.name } AS records
+ORDER BY name
+""",
+    "Every imported source: its format, when it was last imported or refreshed, and how many "
+    "entity records it holds (the Record.source index counts them).",
+)
+
+OWNERSHIP_DATES = _q(
+    "ownership_dates",
+    """
+MATCH ()-[r:OWNS]->()
+RETURN min(r.start_date) AS first_start, max(r.start_date) AS last_start,
+       max(r.end_date) AS last_end, count(r) AS statements
+""",
+    "The time the ownership statements cover: the earliest and latest start and the latest end.",
+)
+
+LARGEST_GROUPS = _q(
+    "largest_groups",
+    """
+MATCH (o:Entity)-[r:OWNS]->(:Entity)
+WHERE {IN_FORCE_r}
+WITH o, count(r) AS holdings
+ORDER BY holdings DESC, o.uid
+LIMIT $limit
+RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisdiction,
+       o.kind AS kind, holdings
+""",
+    "The $limit entities with the most direct holdings in force on $as_of: the heads of the "
+    "largest groups, a place to start exploring.",
+    as_of=dt.date(2022, 7, 1),
+    limit=10,
+)
+
+# --------------------------------------------------------------------------------------------
 # Red flags
 # --------------------------------------------------------------------------------------------
 

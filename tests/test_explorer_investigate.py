@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import REPO
-from test_explorer import app, explorer_env, frame_by_key, texts, url  # noqa: F401 (fixture)
+from test_explorer import app, explorer_env, frame_by_key, frame_with, texts, url  # noqa: F401
 
 from ownership.loader import import_paths
 
@@ -84,3 +84,21 @@ def test_compare_view_tells_the_seed_story(seed):
 def test_compare_view_refuses_reversed_dates(seed):
     at = app(view="compare", from_date="2022-07-01", to_date="2022-03-01")
     assert "The second date is before the first." in texts(at)
+
+
+def test_landing_page_says_what_the_graph_holds(seed):
+    at = app(as_of="2022-07-01")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Companies"] == "80" and metrics["Persons"] == "14"  # seed README: 94 rows
+    assert metrics["Ownership statements"] == "64"
+    sources = frame_with(at, "source", "entity_records", "imported_at")
+    assert list(sources["source"]) == ["seed-registry"]
+    assert list(sources["entity_records"]) == [94]
+    groups = frame_by_key(at, "landing_groups")
+    # ru-mine-01 holds 5 (ru-sub-01 … ru-sub-05), the most on 2022-07-01; then p-12 with 4
+    assert list(groups["id"])[:2] == ["ru-mine-01", "p-12"]
+    assert list(groups["holdings"])[:2] == [5, 4]
+    flags = frame_by_key(at, "landing_flags")
+    assert "sg-shell-01" in set(flags["id"])  # the shell that took ru-host-01 three weeks in
+    shown = texts(at)
+    assert "2017-08-30" in shown  # the earliest start: p-10's stake in ru-mine-01

@@ -14,6 +14,7 @@ import streamlit as st
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import entities, gaps, history, sanctions, why
 from ownership.analysis import flags as flags_mod
+from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
@@ -196,3 +197,8 @@ def comparison(
 @st.cache_data(ttl=TTL, show_spinner="Writing the report…")
 def report(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> str:
     return report_mod.report_html(_graph, ref, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def landing(_graph: Graph, key: str, as_of: dt.date) -> landing_mod.Landing:
+    return landing_mod.landing(_graph, as_of)
