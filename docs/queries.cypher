@@ -215,19 +215,18 @@ RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS n
 ORDER BY uid;
 
 // ---- holding_statements
-// Every ownership statement into and out of entity $uid, whatever its dates, grouped by
-// counterpart: `ownership history` cuts them into periods in which the holding was stated the
-// same way. Each statement keeps its source, record id, file and import time.
+// Every ownership statement into (outgoing false) and out of entity $uid, whatever its dates,
+// grouped by counterpart: `ownership history` cuts them into periods in which the holding was
+// stated the same way. Each statement keeps its source, record id, file and import time.
 :param uid => 'seed-registry:ru-host-01';
 MATCH (e:Entity {uid: $uid})-[r:OWNS]-(other:Entity)
 WITH e, other, startNode(r) = e AS outgoing, collect({statement: r.uid, share: r.share, share_min: r.share_min, share_max: r.share_max,
  start_date: r.start_date, end_date: r.end_date, retired_on: r.retired_on, kind: r.kind,
  direct: r.direct, source: r.source, record_id: r.record_id, file: r.file,
  imported_at: r.imported_at}) AS statements
-RETURN CASE WHEN outgoing THEN 'holding' ELSE 'owner' END AS direction, other.uid AS uid,
-       other.record_id AS id, other.name AS name, other.jurisdiction AS jurisdiction,
-       other.kind AS kind, statements
-ORDER BY direction, uid;
+RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
+       other.jurisdiction AS jurisdiction, other.kind AS kind, statements
+ORDER BY outgoing, uid;
 
 // ---- holdings_of
 // Direct holdings in force on $as_of of the entities in $owners: one step of the 50 percent

@@ -761,13 +761,12 @@ MATCH (e:Entity {uid: $uid})-[r:OWNS]-(other:Entity)
 WITH e, other, startNode(r) = e AS outgoing, collect("""
     + _STATEMENT
     + """) AS statements
-RETURN CASE WHEN outgoing THEN 'holding' ELSE 'owner' END AS direction, other.uid AS uid,
-       other.record_id AS id, other.name AS name, other.jurisdiction AS jurisdiction,
-       other.kind AS kind, statements
-ORDER BY direction, uid
+RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
+       other.jurisdiction AS jurisdiction, other.kind AS kind, statements
+ORDER BY outgoing, uid
 """,
-    "Every ownership statement into and out of entity $uid, whatever its dates, grouped by "
-    "counterpart: `ownership history` cuts them into periods in which the holding was stated "
+    "Every ownership statement into (outgoing false) and out of entity $uid, whatever its "
+    "dates, grouped by counterpart: `ownership history` cuts them into periods in which the holding was stated "
     "the same way. Each statement keeps its source, record id, file and import time.",
     uid="seed-registry:ru-host-01",
 )

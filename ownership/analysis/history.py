@@ -225,7 +225,7 @@ def history(graph: Graph, ref: EntityRef) -> list[HoldingPeriod]:
     start date (open starts first), then counterpart name."""
     found: list[HoldingPeriod] = []
     for row in graph.read(cypher.HOLDING_STATEMENTS, uid=ref.uid):
-        found.extend(_holdings(row["direction"], row, row["statements"]))
+        found.extend(_holdings(HOLDING if row["outgoing"] else OWNER, row, row["statements"]))
     return sorted(found, key=_order)
 
 
