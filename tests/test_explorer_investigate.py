@@ -18,7 +18,8 @@ def seed(graph, explorer_env):  # noqa: F811 (the fixture imported above)
 
 
 def _html(at) -> str:
-    return "\n".join(e.proto.body for e in at.get("html"))
+    """The inline SVG pictures (drawn as Markdown with HTML allowed)."""
+    return "\n".join(m.value for m in at.markdown if "<svg" in m.value)
 
 
 def test_profile_history_shows_the_ended_direct_stake(seed):

@@ -20,8 +20,12 @@ from ownership.graph import Graph
 
 
 def picture(svg: str) -> None:
-    """An inline SVG picture (its tooltips work: it is part of the page, not an image)."""
-    st.html(f'<div style="overflow-x:auto">{svg}</div>')
+    """An inline SVG picture (its tooltips work: it is part of the page, not an image).
+
+    ``st.html`` would strip the SVG (its sanitizer allows HTML only); the SVG is built by
+    :mod:`ownership.explorer.pictures`, which escapes every data value as XML text.
+    """
+    st.markdown(f'<div style="overflow-x:auto">{svg}</div>', unsafe_allow_html=True)
 
 
 def gap_line(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
