@@ -474,7 +474,8 @@ MATCH (l:Entity)-[:SUBJECT_TO]->(s:Sanction)
 WHERE s.listed_on IS NOT NULL AND s.listed_on <= $as_of
 CALL (l) {
   OPTIONAL MATCH (l)-[:OWNS]-(n:Entity)
-  RETURN [l] + collect(DISTINCT n) AS near
+  WITH l, collect(DISTINCT n) AS linked
+  RETURN [l] + linked AS near
 }
 UNWIND near AS x
 MATCH (x)-[r:OWNS]-(y:Entity)
