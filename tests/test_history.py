@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, company, owns, person
 
 from ownership import cypher
-from ownership.analysis.history import Stated, Statement, periods
+from ownership.holdings import recompute
 from ownership.identifiers import lei
 from ownership.loader import import_paths
 
@@ -22,69 +22,6 @@ D = dt.date
 def seed(graph):
     import_paths(graph, [REPO / "seed" / "registry"], "seed-registry", "csv")
     return graph
-
-
-def _statement(uid: str, share: float | None, start: D | None, end: D | None, **kw) -> Statement:
-    return Statement(
-        uid=uid,
-        share=share,
-        share_min=kw.get("share_min"),
-        share_max=kw.get("share_max"),
-        start_date=start,
-        end_date=end,
-        retired_on=kw.get("retired_on"),
-        kind="shareholding",
-        source=kw.get("source", "s"),
-        record_id=uid,
-        file=None,
-        imported_at=None,
-    )
-
-
-def test_periods_cut_where_the_set_of_statements_changes():
-    a = _statement("a", 30, D(2019, 1, 1), D(2022, 3, 14))
-    b = _statement("b", 100, D(2022, 3, 14), None)
-    c = _statement("c", 30, None, D(2020, 1, 1), source="other")  # a second source, earlier
-    found = periods([a, b, c])
-    assert [(s, e, sorted(x.uid for x in inside)) for s, e, inside in found] == [
-        (None, D(2019, 1, 1), ["c"]),
-        (D(2019, 1, 1), D(2020, 1, 1), ["a", "c"]),
-        (D(2020, 1, 1), D(2022, 3, 14), ["a"]),
-        (D(2022, 3, 14), None, ["b"]),
-    ]
-
-
-def test_periods_leave_gaps_out_and_end_retired_statements():
-    a = _statement("a", 10, D(2018, 1, 1), D(2019, 1, 1))
-    b = _statement("b", 20, D(2020, 1, 1), None, retired_on=D(2021, 6, 1))
-    found = periods([a, b])
-    assert [(s, e) for s, e, _ in found] == [
-        (D(2018, 1, 1), D(2019, 1, 1)),
-        (D(2020, 1, 1), D(2021, 6, 1)),
-    ]
-
-
-def test_undated_statements_are_one_period_forever():
-    found = periods([_statement("a", 50, None, None), _statement("b", 50, None, None)])
-    assert len(found) == 1 and found[0][:2] == (None, None) and len(found[0][2]) == 2
-
-
-def test_stated_share_exact_when_agreeing_band_when_not():
-    same = Stated.of([_statement("a", 60, None, None), _statement("b", 60, None, None)])
-    assert (same.share, same.disagree) == (60, False)
-    differ = Stated.of(
-        [
-            _statement("a", 60, None, None),
-            _statement("b", None, None, None, share_min=40, share_max=55),
-        ]
-    )
-    assert (differ.share, differ.share_min, differ.share_max, differ.disagree) == (
-        None,
-        40,
-        60,
-        True,
-    )
-    assert differ.text() == "40–60%"
 
 
 def test_history_of_ru_host_01_shows_the_direct_stake_that_ended(seed, run_cli):
@@ -266,6 +203,8 @@ def test_diff_sees_a_refresh_retiring_a_statement(graph, make_dataset, run_cli):
     import_paths(graph, [folder], "reg", "csv")
     # what a refresh does on 2024-05-01 when the source no longer has these records
     graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, source="reg", run_id="r1", run_date=D(2024, 5, 1))
+    with graph.transaction() as tx:
+        recompute(tx, ["reg:x", "reg:p"])
     found = json.loads(
         run_cli(
             "diff", "--from-date", "2024-01-01", "--to-date", "2024-06-01", "--format", "json"

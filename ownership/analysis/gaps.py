@@ -2,9 +2,9 @@
 natural person was reached going up (``62 % known; 38 % unaccounted for``).
 
 Registries often record only some shareholders; an analyst needs to see what is missing before
-trusting "no sanctioned owner". Known = the sum of the direct shareholdings in force (parallel
-statements about one owner counted once, the strongest); a band contributes its bounds, a
-holding with no share at all 0 and 100. Unaccounted = 100 minus known.
+trusting "no sanctioned owner". Known = the sum of the direct holdings in force (``HOLDS``: one per
+owner, whatever the number of sources stating it); a band contributes its bounds, a holding
+with no share at all 0 and 100. Unaccounted = 100 minus known.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def ownership_gap(graph: Graph, ref: EntityRef, as_of: dt.date, owners: Sequence
     """The gap of ``ref`` on ``as_of``; ``owners`` is its owner list (``owners.owners``), which
     says whether a natural person was reached."""
     rows = graph.read(cypher.OWNERS_STEP, uids=[ref.uid], as_of=as_of)
-    strongest: dict[str, tuple[float, float]] = {}
+    strongest: dict[str, tuple[float, float]] = {}  # owner -> (low, high)
     for edge in rows[0]["edges"] if rows else []:
         if edge["direct"] is False:  # a source's indirect interest: counted through its chain
             continue

@@ -1,17 +1,16 @@
 """Holdings over time (``ownership history``) and what changed between two dates
 (``ownership diff``).
 
-A *holding* of A in B is what the sources state about A owning B during a *period*: a maximal
-interval in which the same set of ownership statements (OWNS relationships, one per source
-record) is in force. A new statement, an ending one or a retired one starts a new period, so a
-share change (30 % until 2022-03-14, 100 % from then) is two periods, and two sources reporting
-one holding are one period with both sources. This is the definition of the derived ``HOLDS``
-relationship (docs/data-model.md); :func:`periods` is the one place that cuts statements into
-periods, so switching to stored ``HOLDS`` relationships changes this module only.
+A *holding* of A in B during a period is a derived ``HOLDS`` relationship
+(:mod:`ownership.holdings` states the rule once): all source statements (``OWNS``) about the pair
+that are in force on the same days, with the share they state (exact, or the band of what they
+say), the sources and the statement uids. A share change (30 % until 2022-03-14, 100 % from
+then) is two periods; two sources reporting one holding are one period listing both. Here the
+periods of one entity are listed with their statements' provenance (file, import time), and
+two dates are compared pair by pair.
 
-Ends are exclusive, as everywhere (``records.in_force``): a statement with ``end_date``
-2022-04-01 is no longer in force on 2022-04-01, and a statement a refresh retired on day R is not
-in force from R on.
+Ends are exclusive, as everywhere (``records.in_force``): a holding whose ``end_date`` is
+2022-04-01 is no longer in force on 2022-04-01.
 """
 
 from __future__ import annotations
@@ -25,106 +24,43 @@ from ownership import cypher
 from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.sanctions import blocked_entities
+from ownership.analysis.statements import Claim, claims
 from ownership.graph import Graph
 from ownership.records import in_force
+from ownership.shares import share_text
 
 OWNER, HOLDING = "owner", "holding"
 
 
 @dataclass(frozen=True)
-class Statement:
-    """One source record's ownership statement (an OWNS relationship)."""
-
-    uid: str
-    share: float | None
-    share_min: float | None
-    share_max: float | None
-    start_date: dt.date | None
-    end_date: dt.date | None
-    retired_on: dt.date | None
-    kind: str | None
-    source: str | None
-    record_id: str | None
-    file: str | None
-    imported_at: Any
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Statement:
-        return cls(
-            uid=row["statement"],
-            share=row.get("share"),
-            share_min=row.get("share_min"),
-            share_max=row.get("share_max"),
-            start_date=row.get("start_date"),
-            end_date=row.get("end_date"),
-            retired_on=row.get("retired_on"),
-            kind=row.get("kind"),
-            source=row.get("source"),
-            record_id=row.get("record_id"),
-            file=row.get("file"),
-            imported_at=row.get("imported_at"),
-        )
-
-    @property
-    def until(self) -> dt.date | None:
-        """The first day it is no longer in force: its end date or the day it was retired."""
-        ends = [d for d in (self.end_date, self.retired_on) if d is not None]
-        return min(ends) if ends else None
-
-    def in_force(self, day: dt.date) -> bool:
-        return in_force(self.start_date, self.end_date, day, self.retired_on)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "uid": self.uid,
-            "share": self.share,
-            "share_min": self.share_min,
-            "share_max": self.share_max,
-            "start_date": self.start_date,
-            "end_date": self.end_date,
-            "retired_on": self.retired_on,
-            "kind": self.kind,
-            "source": self.source,
-            "record_id": self.record_id,
-            "file": self.file,
-            "imported_at": self.imported_at,
-        }
-
-
-@dataclass(frozen=True)
 class Stated:
-    """How a set of statements in force together states a holding: one exact share when they
-    all give the same one, otherwise the band from the lowest to the highest value stated
-    (``None`` where a statement gives no bound at all)."""
+    """How a holding is stated in one period: one exact share, or the band [lowest, highest]
+    of what its statements say (``disagree`` when they state different shares)."""
 
     share: float | None
     share_min: float | None
     share_max: float | None
-    disagree: bool
+    disagree: bool = False
 
     @classmethod
-    def of(cls, statements: Iterable[Statement]) -> Stated:
-        stated = list(statements)
-        exact = {s.share for s in stated}
-        if len(exact) == 1 and None not in exact:
-            share = exact.pop()
-            return cls(share, None, None, False)
-        lows = [s.share if s.share is not None else s.share_min for s in stated]
-        highs = [s.share if s.share is not None else s.share_max for s in stated]
-        values = {(s.share, s.share_min, s.share_max) for s in stated}
+    def of(cls, holding: dict[str, Any]) -> Stated:
         return cls(
-            None,
-            min(lows) if lows and None not in lows else None,
-            max(highs) if highs and None not in highs else None,
-            len(values) > 1,
+            holding.get("share"),
+            holding.get("share_min"),
+            holding.get("share_max"),
+            bool(holding.get("disagree")),
         )
 
     def text(self) -> str:
-        if self.share is not None:
-            return f"{self.share:g}%"
-        low = "?" if self.share_min is None else f"{self.share_min:g}"
-        high = "?" if self.share_max is None else f"{self.share_max:g}"
-        return f"{low}–{high}%"
+        return share_text(self.share, self.share_min, self.share_max)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "share": self.share,
+            "share_min": self.share_min,
+            "share_max": self.share_max,
+            "disagree": self.disagree,
+        }
 
 
 @dataclass
@@ -141,11 +77,8 @@ class HoldingPeriod:
     start_date: dt.date | None
     end_date: dt.date | None
     stated: Stated
-    statements: list[Statement] = field(default_factory=list)
-
-    @property
-    def sources(self) -> list[str]:
-        return sorted({s.source for s in self.statements if s.source})
+    sources: list[str] = field(default_factory=list)
+    statements: list[Claim] = field(default_factory=list)
 
     def in_force(self, day: dt.date) -> bool:
         return in_force(self.start_date, self.end_date, day)
@@ -158,74 +91,41 @@ class HoldingPeriod:
             "uid": self.uid,
             "name": self.name,
             "jurisdiction": self.jurisdiction,
-            "share": self.stated.share,
-            "share_min": self.stated.share_min,
-            "share_max": self.stated.share_max,
-            "disagree": self.stated.disagree,
+            **self.stated.as_dict(),
             "start_date": self.start_date,
             "end_date": self.end_date,
             "sources": self.sources,
-            "statements": [s.as_dict() for s in self.statements],
+            "statements": [_claim(c) for c in self.statements],
         }
 
 
-def periods(
-    statements: Iterable[Statement],
-) -> list[tuple[dt.date | None, dt.date | None, list[Statement]]]:
-    """Cut statements about one owner/owned pair into maximal periods in which the same set of
-    them is in force: ``[(start or None, end or None, statements)]`` in time order, gaps left
-    out. The boundaries are the days on which some statement starts or stops being in force."""
-    stated = list(statements)
-    days = sorted(
-        {s.start_date for s in stated if s.start_date} | {s.until for s in stated if s.until}
-    )
-    # each elementary interval [bounds[i], bounds[i+1]) with None standing for "always"
-    bounds: list[dt.date | None] = [None, *days, None]
-    found: list[tuple[dt.date | None, dt.date | None, list[Statement]]] = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        probe = start if start is not None else (end - dt.timedelta(days=1) if end else None)
-        if probe is None:  # no dates at all: every statement is in force always
-            inside = stated
-        else:
-            inside = [s for s in stated if s.in_force(probe)]
-        if not inside:
-            continue
-        if found and found[-1][1] == start and _same(found[-1][2], inside):
-            found[-1] = (found[-1][0], end, found[-1][2])
-        else:
-            found.append((start, end, inside))
-    return found
-
-
-def _same(a: list[Statement], b: list[Statement]) -> bool:
-    return {s.uid for s in a} == {s.uid for s in b}
-
-
-def _holdings(direction: str, other: dict[str, Any], rows: list[dict]) -> list[HoldingPeriod]:
-    statements = sorted((Statement.from_row(r) for r in rows), key=lambda s: s.uid)
-    return [
-        HoldingPeriod(
-            direction=direction,
-            uid=other["uid"],
-            id=other["id"],
-            name=other["name"],
-            jurisdiction=other["jurisdiction"],
-            kind=other.get("kind"),
-            start_date=start,
-            end_date=end,
-            stated=Stated.of(inside),
-            statements=inside,
-        )
-        for start, end, inside in periods(statements)
-    ]
+def _claim(claim: Claim) -> dict[str, Any]:
+    """A statement behind a holding: its key, source record, file and import time."""
+    return {"uid": claim.uid, **claim.as_dict(), "imported_at": claim.imported_at}
 
 
 def history(graph: Graph, ref: EntityRef) -> list[HoldingPeriod]:
     """Every holding into and out of ``ref`` over time: owners first, then holdings, each by
-    start date (open starts first), then counterpart name."""
-    found: list[HoldingPeriod] = []
-    for row in graph.read(cypher.HOLDING_STATEMENTS, uid=ref.uid):
-        found.extend(_holdings(HOLDING if row["outgoing"] else OWNER, row, row["statements"]))
+    start date (open starts first), then the other party's name."""
+    rows = graph.read(cypher.ENTITY_HISTORY, uid=ref.uid)
+    behind = claims(graph, (u for r in rows for h in r["holdings"] for u in h["statements"] or ()))
+    found = [
+        HoldingPeriod(
+            direction=HOLDING if row["outgoing"] else OWNER,
+            uid=row["uid"],
+            id=row["id"],
+            name=row["name"],
+            jurisdiction=row["jurisdiction"],
+            kind=row["kind"],
+            start_date=h["start_date"],
+            end_date=h["end_date"],
+            stated=Stated.of(h),
+            sources=list(h["sources"] or []),
+            statements=[behind[u] for u in h["statements"] or () if u in behind],
+        )
+        for row in rows
+        for h in row["holdings"]
+    ]
     return sorted(found, key=_order)
 
 
@@ -250,30 +150,17 @@ class HoldingChange:
     owned: dict[str, Any]
     before: Stated | None
     after: Stated | None
-    statements: list[Statement]
-    dates: list[dt.date] = field(
-        default_factory=list
-    )  # when, in between, a statement began or stopped
+    sources: list[str]
+    dates: list[dt.date] = field(default_factory=list)  # when, in between, a period began or ended
 
     def as_dict(self) -> dict[str, Any]:
-        def stated(value: Stated | None) -> dict[str, Any] | None:
-            if value is None:
-                return None
-            return {
-                "share": value.share,
-                "share_min": value.share_min,
-                "share_max": value.share_max,
-                "disagree": value.disagree,
-            }
-
         return {
             "owner": self.owner,
             "owned": self.owned,
             "dates": self.dates,
-            "before": stated(self.before),
-            "after": stated(self.after),
-            "sources": sorted({s.source for s in self.statements if s.source}),
-            "statements": [s.as_dict() for s in self.statements],
+            "before": self.before.as_dict() if self.before else None,
+            "after": self.after.as_dict() if self.after else None,
+            "sources": self.sources,
         }
 
     def text(self) -> str:
@@ -363,39 +250,35 @@ def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[
 def holding_changes(
     graph: Graph, from_date: dt.date, to_date: dt.date
 ) -> tuple[list[HoldingChange], list[HoldingChange], list[HoldingChange]]:
-    """Holdings started, ended and stated differently between the two dates.
-
-    Only pairs with a statement that started, ended or was retired in between can differ; for
-    each, the statements in force on each date are compared as :func:`periods` groups them.
-    """
+    """Holdings started, ended and stated differently between the two dates, each list in the
+    order the changes happened. A period that only changes which sources state the same
+    share (a second registry starts reporting it) is not a change of the holding."""
     started, ended, changed = [], [], []
     for row in graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date):
-        statements = sorted((Statement.from_row(r) for r in row["statements"]), key=lambda s: s.uid)
-        then = [s for s in statements if s.in_force(from_date)]
-        now = [s for s in statements if s.in_force(to_date)]
-        if _same(then, now):
+        holdings = row["holdings"]
+        then = next(
+            (h for h in holdings if in_force(h["start_date"], h["end_date"], from_date)), None
+        )
+        now = next((h for h in holdings if in_force(h["start_date"], h["end_date"], to_date)), None)
+        before, after = (Stated.of(h) if h else None for h in (then, now))
+        if before == after:
             continue
         change = HoldingChange(
             owner=_party(row, "owner"),
             owned=_party(row, "owned"),
-            before=Stated.of(then) if then else None,
-            after=Stated.of(now) if now else None,
-            statements=[s for s in statements if s in then or s in now],
+            before=before,
+            after=after,
+            sources=sorted({s for h in (then, now) if h for s in h["sources"] or ()}),
             dates=sorted(
                 {
                     d
-                    for s in statements
-                    for d in (s.start_date, s.until)
+                    for h in holdings
+                    for d in (h["start_date"], h["end_date"])
                     if d is not None and from_date < d <= to_date
                 }
             ),
         )
-        if not then:
-            started.append(change)
-        elif not now:
-            ended.append(change)
-        elif change.before != change.after:
-            changed.append(change)
+        (started if then is None else ended if now is None else changed).append(change)
 
     def when(change: HoldingChange) -> tuple[Any, ...]:
         return (change.dates[:1], change.owner["name"] or "", change.owned["name"] or "")

@@ -29,7 +29,7 @@ def _changes(found: list[HoldingChange]) -> list[dict[str, Any]]:
             "owned_jurisdiction": h.owned["jurisdiction"],
             "before": h.before.text() if h.before else "",
             "after": h.after.text() if h.after else "",
-            "sources": ", ".join(sorted({s.source for s in h.statements if s.source})),
+            "sources": ", ".join(h.sources),
             "owned_uid": h.owned["uid"],
         }
         for h in found
