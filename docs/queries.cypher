@@ -45,6 +45,24 @@ RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
  statements: h.statements, sources: h.sources}) AS holdings
 ORDER BY owner_uid, owned_uid;
 
+// ---- companies_known_share
+// How much of an entity its direct owners on record account for on $as_of: the sum of the direct
+// holdings in force, a band by its bounds, a holding without a share as 0 and 100 (capped at 100
+// by the caller). For every company (the ownership-gaps filter).
+:param as_of => date('2022-07-01');
+MATCH (c:Company)
+CALL (c) {
+  OPTIONAL MATCH (c)<-[r:HOLDS]-(:Entity)
+  WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on) AND coalesce(r.direct, true)
+  RETURN count(r) AS owners,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_min, 0.0) END)
+           AS known_min,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_max, 100.0) END)
+           AS known_max
+}
+RETURN c.uid AS uid, c.record_id AS id, c.name AS name, c.jurisdiction AS jurisdiction,
+       owners, known_min, known_max;
+
 // ---- cycles
 // Circular ownership in force on $as_of: each cycle once per member it starts from.
 :param as_of => date('2022-07-01');
@@ -110,6 +128,25 @@ WITH e, other, startNode(h) = e AS outgoing, collect({start_date: h.start_date, 
 RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
        other.jurisdiction AS jurisdiction, other.kind AS kind, holdings
 ORDER BY outgoing, uid;
+
+// ---- entity_known_share
+// How much of an entity its direct owners on record account for on $as_of: the sum of the direct
+// holdings in force, a band by its bounds, a holding without a share as 0 and 100 (capped at 100
+// by the caller). For the one entity $uid (its profile).
+:param uid => 'seed-registry:jp-ex-01';
+:param as_of => date('2022-07-01');
+MATCH (c:Entity {uid: $uid})
+CALL (c) {
+  OPTIONAL MATCH (c)<-[r:HOLDS]-(:Entity)
+  WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on) AND coalesce(r.direct, true)
+  RETURN count(r) AS owners,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_min, 0.0) END)
+           AS known_min,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_max, 100.0) END)
+           AS known_max
+}
+RETURN c.uid AS uid, c.record_id AS id, c.name AS name, c.jurisdiction AS jurisdiction,
+       owners, known_min, known_max;
 
 // ---- entity_new_intermediary
 // Intermediaries (companies that have an owner) that acquired a holding within $days days of
@@ -239,6 +276,16 @@ CALL () {
 RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS name,
        e.jurisdiction AS jurisdiction, e.kind AS kind
 ORDER BY uid;
+
+// ---- held_by
+// The entities the entities $uids hold directly on $as_of (keys only): one level of the walk
+// down from natural persons.
+:param uids => ['seed-registry:p-10'];
+:param as_of => date('2022-07-01');
+UNWIND $uids AS near_uid
+MATCH (:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN collect(DISTINCT far.uid) AS uids;
 
 // ---- holding_statements
 // Every source statement of ownership (OWNS) made about the holdings of the entities $owners,
@@ -487,6 +534,14 @@ RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
 MATCH ()-[r:OWNS]->()
 RETURN min(r.start_date) AS first_start, max(r.start_date) AS last_start,
        max(r.end_date) AS last_end, count(r) AS statements;
+
+// ---- person_holdings
+// The entities natural persons hold directly on $as_of: where the walk down to every entity a
+// natural person reaches starts.
+:param as_of => date('2022-07-01');
+MATCH (p:Person)-[r:HOLDS]->(c:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN collect(DISTINCT c.uid) AS uids;
 
 // ---- refresh_retired
 // What source $source no longer contains: its retired records, edges and listings, and since

@@ -23,6 +23,7 @@ from ownership.analysis import (
     catalog,
     connections,
     flags,
+    gaps,
     history,
     matching,
     owners,
@@ -923,3 +924,39 @@ def report_command(entity: str, as_of: dt.datetime | None, out: Path) -> None:
         page = report_html(graph, resolve(graph, entity), as_of_date(as_of))
     out.write_text(page, encoding="utf-8")
     click.echo(f"wrote {out}", err=True)
+
+
+# -- gaps ------------------------------------------------------------------------------------
+
+
+@main.command("gaps")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Every company, not only those no natural person reaches.",
+)
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def gaps_command(show_all: bool, as_of: dt.datetime | None, output: str) -> None:
+    """Companies with no ultimate owner found (no natural person reaches them), with how much
+    of each its known direct owners account for; largest unaccounted share first."""
+    with open_graph() as graph:
+        found = gaps.company_gaps(graph, as_of_date(as_of), None if show_all else False)
+    rows = [c.as_dict() for c in found]
+    emit(
+        output,
+        rows,
+        rows,
+        [
+            "id",
+            "name",
+            "jurisdiction",
+            "known_min",
+            "known_max",
+            "unaccounted_max",
+            "direct_owners",
+            "person_reached",
+        ],
+    )

@@ -962,6 +962,71 @@ RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisd
 )
 
 # --------------------------------------------------------------------------------------------
+# Ownership gaps: how much of an entity its known direct owners account for
+# --------------------------------------------------------------------------------------------
+
+_KNOWN_SHARE = """
+MATCH %s
+CALL (c) {
+  OPTIONAL MATCH (c)<-[r:HOLDS]-(:Entity)
+  WHERE {IN_FORCE_r} AND coalesce(r.direct, true)
+  RETURN count(r) AS owners,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_min, 0.0) END)
+           AS known_min,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_max, 100.0) END)
+           AS known_max
+}
+RETURN c.uid AS uid, c.record_id AS id, c.name AS name, c.jurisdiction AS jurisdiction,
+       owners, known_min, known_max
+"""
+_KNOWN_SHARE_DOC = (
+    "How much of an entity its direct owners on record account for on $as_of: the sum of the "
+    "direct holdings in force, a band by its bounds, a holding without a share as 0 and 100 "
+    "(capped at 100 by the caller)."
+)
+
+ENTITY_KNOWN_SHARE = _q(
+    "entity_known_share",
+    _KNOWN_SHARE % "(c:Entity {uid: $uid})",
+    _KNOWN_SHARE_DOC + " For the one entity $uid (its profile).",
+    uid="seed-registry:jp-ex-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+COMPANIES_KNOWN_SHARE = _q(
+    "companies_known_share",
+    _KNOWN_SHARE % "(c:Company)",
+    _KNOWN_SHARE_DOC + " For every company (the ownership-gaps filter).",
+    as_of=dt.date(2022, 7, 1),
+)
+
+PERSON_HOLDINGS = _q(
+    "person_holdings",
+    """
+MATCH (p:Person)-[r:HOLDS]->(c:Entity)
+WHERE {IN_FORCE_r}
+RETURN collect(DISTINCT c.uid) AS uids
+""",
+    "The entities natural persons hold directly on $as_of: where the walk down to every entity "
+    "a natural person reaches starts.",
+    as_of=dt.date(2022, 7, 1),
+)
+
+HELD_BY = _q(
+    "held_by",
+    """
+UNWIND $uids AS near_uid
+MATCH (:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
+WHERE {IN_FORCE_r}
+RETURN collect(DISTINCT far.uid) AS uids
+""",
+    "The entities the entities $uids hold directly on $as_of (keys only): one level of the walk "
+    "down from natural persons.",
+    uids=["seed-registry:p-10"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
 # Red flags
 # --------------------------------------------------------------------------------------------
 

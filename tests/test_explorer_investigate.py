@@ -103,3 +103,15 @@ def test_landing_page_says_what_the_graph_holds(seed):
     assert "sg-shell-01" in set(flags["id"])  # the shell that took ru-host-01 three weeks in
     shown = texts(at)
     assert "2017-08-30" in shown  # the earliest start: p-10's stake in ru-mine-01
+
+
+def test_gaps_view_lists_companies_no_person_reaches(seed):
+    at = app(view="gaps", as_of="2022-07-01")
+    table = frame_by_key(at, "gaps_table")
+    assert len(table) == 55  # 80 companies, 25 reached by a natural person (test_report.py)
+    row = table[table["id"] == "jp-ex-01"].iloc[0]
+    assert (row["known"], row["unaccounted"]) == ("62%", "38%")
+    assert "ru-sub-07" not in set(table["id"])  # p-11 and p-12 reach it
+    at.toggle(key="gaps_all").set_value(True).run()
+    assert len(frame_by_key(at, "gaps_table")) == 80
+    assert url(at)["all"] == "1"

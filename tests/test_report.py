@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -137,3 +138,31 @@ def _self_contained(page: str) -> None:
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert not re.search(r"<[^>]*\b(?:src|href)\s*=", page, re.IGNORECASE)  # in a tag
     assert "<script" not in page.lower() and "@import" not in page
+
+
+# Companies some natural person reaches on 2022-07-01, worked out from seed/registry: p-07
+# ru-otc-01; p-05 cy-02 and cy-01 (so vg-01, hk-01, sg-shell-02, ru-dc-01); p-09 ru-dc-01,
+# ru-dc-02, ru-svc-01 (so ru-svc-02); p-06 ae-01; p-08 ru-mine-02; p-14 sg-sub-11; p-01
+# sg-shell-03, sg-shell-04; p-10, p-11, p-12 ru-mine-01 and ru-sub-01 … ru-sub-09. 25 of 80.
+REACHED = {
+    "ru-otc-01", "cy-02", "cy-01", "vg-01", "hk-01", "sg-shell-02", "ru-dc-01", "ru-dc-02",
+    "ae-01", "ru-svc-01", "ru-svc-02", "ru-mine-02", "sg-sub-11", "sg-shell-03", "sg-shell-04",
+    "ru-mine-01", *(f"ru-sub-0{i}" for i in range(1, 10)),
+}  # fmt: skip
+
+
+def test_gaps_filter_companies_with_no_ultimate_owner(seed, run_cli):
+    result = run_cli("gaps", "--as-of", "2022-07-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    every = json.loads(run_cli("gaps", "--all", "--as-of", "2022-07-01", "--format", "json").output)
+    assert len(every) == 80 and len(found) == 80 - 25
+    assert {c["id"] for c in every if c["person_reached"]} == REACHED
+    assert not any(c["person_reached"] for c in found)
+    by_id = {c["id"]: c for c in found}
+    assert (by_id["jp-ex-01"]["known_min"], by_id["jp-ex-01"]["unaccounted_max"]) == (62, 38)
+    assert by_id["sg-shell-05"]["known_max"] == 100  # owned by a company no person owns
+    # largest unaccounted share first: the 0 %-known companies, then jp-ex-01, then the rest
+    unaccounted = [c["unaccounted_max"] for c in found]
+    assert unaccounted == sorted(unaccounted, reverse=True)
+    assert found[unaccounted.index(38)]["id"] == "jp-ex-01"

@@ -202,3 +202,10 @@ def report(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def landing(_graph: Graph, key: str, as_of: dt.date) -> landing_mod.Landing:
     return landing_mod.landing(_graph, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Walking down from every natural person…")
+def company_gaps(
+    _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
+) -> list[gaps.CompanyGap]:
+    return gaps.company_gaps(_graph, as_of, person_reached)

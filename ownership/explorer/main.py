@@ -21,6 +21,7 @@ from ownership.explorer.views import (
     compare,
     console,
     flags,
+    gaps,
     overview,
     profile,
     search,
@@ -36,6 +37,7 @@ PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "console": console.render,
     "changes": changes.render,
     "compare": compare.render,
+    "gaps": gaps.render,
     "overview": overview.render,
 }
 

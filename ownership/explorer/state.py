@@ -28,6 +28,7 @@ VIEWS: dict[str, str] = {
     "console": "Cypher console",
     "changes": "Changes (refresh runs)",
     "compare": "Compare two dates",
+    "gaps": "Ownership gaps",
     "overview": "What the graph holds",
 }
 DEFAULT_VIEW = "search"
@@ -83,6 +84,7 @@ URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
     "run": ("console_run", lambda v: v[-1] in ("1", "true", "yes")),
     "from_date": ("compare_from", lambda v: parse_date(v[-1])),
     "to_date": ("compare_to", lambda v: parse_date(v[-1])),
+    "all": ("gaps_all", lambda v: v[-1] in ("1", "true", "yes")),
 }
 
 
