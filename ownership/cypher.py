@@ -1409,6 +1409,39 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
     as_of=dt.date(2022, 7, 1),
 )
 
+ADDRESS_COMPANIES = _q(
+    "address_companies",
+    """
+MATCH (a:Address {uid: $address})<-[:REGISTERED_AT]-(e:Entity)
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.incorporation_date AS incorporated
+ORDER BY name, uid
+LIMIT $limit
+""",
+    "The entities registered at address $address (at most $limit): the evidence of a "
+    "shared-address flag, for the profile.",
+    address="address:88merbaucrescent0501singapore049913",
+    limit=50,
+)
+
+OFFICERS_OTHER_ROLES = _q(
+    "officers_other_roles",
+    """
+MATCH (e:Entity {uid: $uid})<-[o:OFFICER_OF]-(p:Entity)
+WHERE {IN_FORCE_o}
+MATCH (p)-[r:OFFICER_OF]->(c:Entity)
+WHERE {IN_FORCE_r} AND c.uid <> $uid
+RETURN p.uid AS officer, p.record_id AS officer_id, p.name AS officer_name, o.role AS role,
+       collect(DISTINCT {uid: c.uid, id: c.record_id, name: c.name,
+                         jurisdiction: c.jurisdiction, role: r.role}) AS roles
+ORDER BY officer
+""",
+    "The other companies the officers of entity $uid serve on $as_of: the evidence of a "
+    "nominee-officer flag (one person directing many shells), for the profile.",
+    uid="seed-registry:sg-shell-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
 EDGES_AMONG = _q(
     "edges_among",
     """

@@ -115,3 +115,13 @@ def test_gaps_view_lists_companies_no_person_reaches(seed):
     at.toggle(key="gaps_all").set_value(True).run()
     assert len(frame_by_key(at, "gaps_table")) == 80
     assert url(at)["all"] == "1"
+
+
+def test_profile_flag_evidence_opens_the_other_shells(seed):
+    at = app(entity="sg-shell-01", as_of="2022-07-01")
+    address = frame_by_key(at, "profile_evidence_0")
+    assert len(address) == 6 and "sg-cs-01" in set(address["id"])
+    officers = frame_by_key(at, "profile_evidence_1")
+    assert set(officers["id"]) == {"sg-shell-02", "sg-shell-03", "sg-shell-04", "sg-shell-05"}
+    shown = texts(at).replace("\\", "")
+    assert "Desmond Quek Jun Hao (nominee-director here) is an officer of 5 companies" in shown

@@ -13,6 +13,8 @@ from conftest import REPO, company, owns
 
 from ownership.analysis import gaps, owners, why
 from ownership.analysis.entities import resolve
+from ownership.analysis.flag_evidence import flag_evidence
+from ownership.analysis.profile import entity_profile
 from ownership.loader import import_paths
 
 JULY = dt.date(2022, 7, 1)
@@ -166,3 +168,44 @@ def test_gaps_filter_companies_with_no_ultimate_owner(seed, run_cli):
     unaccounted = [c["unaccounted_max"] for c in found]
     assert unaccounted == sorted(unaccounted, reverse=True)
     assert found[unaccounted.index(38)]["id"] == "jp-ex-01"
+
+
+def test_flag_evidence_of_the_shell_and_the_cycle(seed):
+    """seed README: six companies at 88 Merbau Crescent #05-01 (written three ways); p-01 and
+    sg-cs-01 serve all five shells; p-04 serves jp-ex-01, jp-hd-01 and sg-shell-01; the cycle
+    hk-01 → cy-01 → vg-01."""
+    shell = resolve(seed, "sg-shell-01")
+    found = flag_evidence(seed, entity_profile(seed, shell, JULY), JULY)
+    by_title = {e.title: e for e in found}
+    address = next(e for e in found if e.flag == "shared-address")
+    assert address.total == 6 and {x["id"] for x in address.entities} == {
+        "sg-shell-01", "sg-shell-02", "sg-shell-03", "sg-shell-04", "sg-shell-05", "sg-cs-01"
+    }  # fmt: skip
+    hubs = {
+        t: {x["id"] for x in e.entities} for t, e in by_title.items() if e.flag == "officer-hub"
+    }
+    assert hubs == {
+        "Desmond Quek Jun Hao (nominee-director here) is an officer of 5 companies": {
+            "sg-shell-02", "sg-shell-03", "sg-shell-04", "sg-shell-05"
+        },
+        "Merbau Corporate Services Pte. Ltd. (secretary here) is an officer of 5 companies": {
+            "sg-shell-02", "sg-shell-03", "sg-shell-04", "sg-shell-05"
+        },
+        "Kenji Tsubota (director here) is an officer of 3 companies": {"jp-ex-01", "jp-hd-01"},
+    }  # fmt: skip
+    cycle = flag_evidence(seed, entity_profile(seed, resolve(seed, "cy-01"), JULY), JULY)
+    assert [[x["id"] for x in e.entities] for e in cycle if e.flag == "circular-ownership"] == [
+        ["cy-01", "vg-01", "hk-01"]
+    ]
+    nominee = flag_evidence(seed, entity_profile(seed, resolve(seed, "p-01"), JULY), JULY)
+    assert [(e.flag, e.total) for e in nominee] == [("officer-hub", 5)]
+
+
+def test_report_lists_flag_evidence(seed, run_cli, tmp_path: Path):
+    out = tmp_path / "shell.html"
+    assert (
+        run_cli("report", "sg-shell-01", "--as-of", "2022-07-01", "--out", str(out)).exit_code == 0
+    )
+    page = out.read_text(encoding="utf-8")
+    assert "<h3>shared-address: 6 companies registered at 88 Merbau Crescent" in page
+    assert "Desmond Quek Jun Hao (nominee-director here) is an officer of 5 companies" in page

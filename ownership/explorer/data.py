@@ -13,6 +13,7 @@ import streamlit as st
 
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import entities, gaps, history, sanctions, why
+from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
 from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
@@ -209,3 +210,10 @@ def company_gaps(
     _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
 ) -> list[gaps.CompanyGap]:
     return gaps.company_gaps(_graph, as_of, person_reached)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def flag_evidence(
+    _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
+) -> list[evidence_mod.Evidence]:
+    return evidence_mod.flag_evidence(_graph, profile(_graph, key, ref, as_of), as_of)

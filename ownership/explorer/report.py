@@ -18,6 +18,7 @@ from typing import Any
 
 from ownership.analysis import gaps, history, why
 from ownership.analysis.entities import EntityRef
+from ownership.analysis.flag_evidence import Evidence, flag_evidence
 from ownership.analysis.profile import Profile, entity_profile
 from ownership.analysis.sanctions import blocked_entities
 from ownership.explorer.formatting import effective_text, iso
@@ -45,6 +46,7 @@ class ReportData:
     why: why.WhyNode | None
     holdings: list[history.HoldingPeriod]
     gap: gaps.Gap
+    evidence: list[Evidence]
 
     @property
     def status(self) -> str:
@@ -62,6 +64,7 @@ def gather(graph: Graph, ref: EntityRef, as_of: dt.date) -> ReportData:
         why=why.tree(blocked_entities(graph, as_of), ref.uid),
         holdings=history.history(graph, ref),
         gap=gaps.ownership_gap(graph, ref, as_of, profile.owners),
+        evidence=flag_evidence(graph, profile, as_of),
     )
 
 
@@ -164,6 +167,13 @@ def render_html(data: ReportData) -> str:
         _holdings_table(p.subsidiaries),
         "<h2>Red flags</h2>",
         _table(["flag", "detail"], [[f.flag, f.detail] for f in p.flags]),
+        *(
+            f"<h3>{esc(item.flag)}: {esc(item.title)}</h3>"
+            + _table(
+                ["name", "id", "note"], [[x["name"], x["id"], x["note"]] for x in item.entities]
+            )
+            for item in data.evidence
+        ),
         "<h2>Sanction listings</h2>",
         _table(
             ["authority", "program", "listed on", "delisted on", "in force", "source", "record"],

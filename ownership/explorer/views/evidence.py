@@ -64,6 +64,29 @@ def why_section(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
     st.code(tree.text(), language=None)
 
 
+def flag_evidence_section(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
+    """The entities behind each red flag (the companies at the address, the officers' other
+    companies, the cycle's members), each row opening that entity's profile."""
+    found = data.flag_evidence(graph, data.key(), ref, as_of)
+    if not found:
+        return
+    st.subheader("Red flag evidence", anchor=False)
+    for i, item in enumerate(found):
+        more = (
+            f" (the first {len(item.entities)} of {item.total})"
+            if item.total > len(item.entities)
+            else ""
+        )
+        st.markdown(f"**{ui.md(item.flag)}**: {ui.md(item.title)}{more}")
+        ui.table(
+            formatting.frame(item.entities, ["name", "id", "jurisdiction", "note", "uid"]),
+            f"profile_evidence_{i}",
+            f"{_slug(ref.id)}-evidence-{i}",
+            open_column="uid",
+            caption="select a row to open its profile",
+        )
+
+
 def history_tab(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
     """Every holding into and out of the entity over time, the as-of date marked."""
     found = data.holdings_history(graph, data.key(), ref)

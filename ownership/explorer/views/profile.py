@@ -59,6 +59,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         with ui.guard("The why"):
             evidence.why_section(graph, ref, as_of)
         _overview(profile, as_of)
+        with ui.guard("The flag evidence"):
+            evidence.flag_evidence_section(graph, ref, as_of)
     with tabs[1]:
         _holdings(graph, profile, ref, as_of)
     with tabs[2]:
