@@ -113,3 +113,41 @@ def test_compare_two_dates(page, tmp_path: Path):  # noqa: F811
     assert "Chains JP → RU via SG that disappeared: 2" in text
     assert "Newly listed or blocked: 11" in text
     _shot(page, tmp_path, "compare")
+
+
+def _explorer_frame(page):  # noqa: F811
+    """The explorable graph's component frame, once vis-network has settled."""
+    handle = page.wait_for_selector('iframe[src*="ownership_graph"]', timeout=60_000)
+    frame = handle.content_frame()
+    frame.wait_for_selector("#net canvas")
+    frame.wait_for_function("() => window.__graphStable === true", timeout=30_000)
+    return handle, frame
+
+
+def _node_point(handle, frame, uid: str) -> tuple[float, float]:
+    point = frame.evaluate("(id) => network.canvasToDOM(network.getPositions([id])[id])", uid)
+    box = handle.bounding_box()
+    return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def test_explore_the_graph_by_clicking(page, tmp_path):  # noqa: F811
+    """ru-dc-01's owners (seed README): a double click on sg-shell-02 expands it in place, a
+    click on jp-ex-05 opens its profile."""
+    _open(page, "/?entity=ru-dc-01&as_of=2022-07-01")
+    page.get_by_role("heading", name="OOO Usolye Data Center").wait_for()
+    page.get_by_role("tab", name="Graph").click()
+    page.get_by_text("Click to explore").click()
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    legend = frame.locator("#legend").inner_text()
+    assert "possibly blocked" in legend and "company" in legend and "RU" in legend
+    page.mouse.dblclick(*_node_point(handle, frame, "seed-registry:sg-shell-02"))
+    chosen = page.locator('[data-testid="stMultiSelect"]')
+    chosen.get_by_text("Cantor Reef Holdings Pte. Ltd. (SG)").wait_for(timeout=60_000)
+    _settle(page)
+    _shot(page, tmp_path, "explore-expanded")
+    handle, frame = _explorer_frame(page)
+    page.mouse.click(*_node_point(handle, frame, "seed-registry:jp-ex-05"))
+    page.get_by_role("heading", name="Minato Bit Exchange K.K.").wait_for(timeout=60_000)
+    assert "entity=seed-registry%3Ajp-ex-05" in page.url
+    _shot(page, tmp_path, "explore-opened")

@@ -12,7 +12,7 @@ from ownership import cypher
 from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
 from ownership.analysis.profile import INTERNAL, Profile
-from ownership.explorer import data, formatting, state, ui
+from ownership.explorer import data, formatting, netcomponent, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
 from ownership.explorer.views import evidence
 from ownership.graph import Graph
@@ -295,13 +295,25 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
         settings["hub_limit"],
         expand,
     )
-    ui.graph_panel(
-        sub,
-        "profile_graph",
-        f"{_slug(profile.entity)}-graph",
-        title=profile.entity.get("name") or ref.uid,
-        layout=settings["layout"],
-    )
+    state.seed("profile_graph.explore", False)
+    if st.toggle(
+        "Click to explore",
+        key="profile_graph.explore",
+        help="click a node to open its profile, double-click to expand it in place; "
+        "off: the picture with its HTML, GraphML and JSON downloads",
+    ):
+        netcomponent.explore_panel(
+            sub, f"profile_explore.{ref.uid}", expand_key, layout=settings["layout"]
+        )
+    else:
+        ui.graph_panel(
+            sub,
+            "profile_graph",
+            f"{_slug(profile.entity)}-graph",
+            title=profile.entity.get("name") or ref.uid,
+            layout=settings["layout"],
+        )
+    state.keep("profile_graph.explore")
     names = {n.id: f"{n.name} ({n.jurisdiction or '?'})" for n in sub.nodes}
     st.session_state[expand_key] = [uid for uid in expand if uid in names]
     st.multiselect(
