@@ -20,7 +20,6 @@ from ownership.analysis import gaps, history, why
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.flag_evidence import Evidence, flag_evidence
 from ownership.analysis.profile import Profile, entity_profile
-from ownership.analysis.sanctions import blocked_entities
 from ownership.explorer.formatting import effective_text, iso
 from ownership.explorer.pictures import timeline_svg, why_svg
 from ownership.graph import Graph
@@ -61,7 +60,7 @@ def gather(graph: Graph, ref: EntityRef, as_of: dt.date) -> ReportData:
         as_of=as_of,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         profile=profile,
-        why=why.tree(blocked_entities(graph, as_of), ref.uid),
+        why=why.explain(graph, ref.uid, as_of),
         holdings=history.history(graph, ref),
         gap=gaps.ownership_gap(graph, ref, as_of, profile.owners),
         evidence=flag_evidence(graph, profile, as_of),
