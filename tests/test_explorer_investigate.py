@@ -71,12 +71,13 @@ def test_compare_view_tells_the_seed_story(seed):
     )
     started = frame_by_key(at, "compare_started")
     assert list(started["owned"])[:2] == ["Northbridge Lattice Pte. Ltd.", "OOO Angara Hosting"]
-    new = [e.value for e in at.dataframe if list(e.value.columns) == ["chain"]]
+    new = [e.value for e in at.dataframe if list(e.value.columns) == ["chain", "links"]]
     assert len(new) == 2
     assert any(
         "Northbridge Lattice Pte. Ltd. (SG) -> OOO Angara Hosting" in c for c in new[0]["chain"]
     )
     assert any("Hokuto Hashworks K.K." in c for c in new[1]["chain"])
+    assert "100% (seed-registry); 100% (seed-registry)" in list(new[0]["links"])
     blocked = frame_by_key(at, "compare_newly_blocked")
     assert len(blocked) == 11 and "ru-sub-07" in set(blocked["id"])
     assert url(at)["from_date"] == "2022-03-01" and url(at)["view"] == "compare"

@@ -17,6 +17,7 @@ from ownership.explorer.views.chains import _CODE as CODE  # the chain finder's 
 from ownership.explorer.views.chains import _codes as codes
 from ownership.graph import Graph
 from ownership.refresh.report import chain_text
+from ownership.shares import share_text
 
 
 def _changes(found: list[HoldingChange]) -> list[dict[str, Any]]:
@@ -34,6 +35,16 @@ def _changes(found: list[HoldingChange]) -> list[dict[str, Any]]:
         }
         for h in found
     ]
+
+
+def _links(chain: dict[str, Any]) -> str:
+    """'100% (seed-registry); 62% (reg-a, reg-b)': each link's share and its sources."""
+    return "; ".join(
+        link.get("stated")  # the sources disagree: what each one states
+        or f"{share_text(link['share'], link['share_min'], link['share_max'])} "
+        f"({', '.join(link.get('sources') or ()) or '?'})"
+        for link in chain.get("links", [])
+    )
 
 
 def render(graph: Graph, url: dict[str, Any]) -> None:
@@ -98,8 +109,14 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         ):
             st.markdown(f"**{ui.md(title)}:** {len(items)}")
             if items:
-                rows = [{"chain": chain_text(c)} for c in items]
-                ui.table(formatting.frame(rows, ["chain"]), f"compare_chains_{key}", key, hide=())
+                rows = [{"chain": chain_text(c), "links": _links(c)} for c in items]
+                ui.table(
+                    formatting.frame(rows, ["chain", "links"]),
+                    f"compare_chains_{key}",
+                    key,
+                    hide=(),
+                    caption="links: each link's share and the sources that state it",
+                )
     columns = [
         "on",
         "owner",
