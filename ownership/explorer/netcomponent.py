@@ -25,6 +25,7 @@ import pyvis
 import streamlit as st
 import streamlit.components.v1 as components
 
+from ownership.config import Settings
 from ownership.explorer import graphview, state
 from ownership.explorer.subgraph import Subgraph
 
@@ -114,9 +115,10 @@ CSP = (
 
 
 def _folder() -> Path:
-    """The component's files (its page and vis-network), written once per version of both."""
+    """The component's files (its page and vis-network), written once per version of both
+    into OWNERSHIP_HOME (local state; the package folder may be read-only)."""
     digest = hashlib.sha256((_PAGE + str(VIS)).encode()).hexdigest()[:12]
-    folder = Path.home() / ".cache" / "ownership" / f"netcomponent-{digest}"
+    folder = Settings.from_env().home / "explorer" / f"graph-component-{digest}"
     if not (folder / "index.html").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("vis-network.min.js", "vis-network.css"):
