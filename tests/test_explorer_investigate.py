@@ -100,6 +100,8 @@ def test_landing_page_says_what_the_graph_holds(seed):
     # ru-mine-01 holds 5 (ru-sub-01 … ru-sub-05), the most on 2022-07-01; then p-12 with 4
     assert list(groups["id"])[:2] == ["ru-mine-01", "p-12"]
     assert list(groups["holdings"])[:2] == [5, 4]
+    assert "landing_flags" not in [d.key for d in at.dataframe]  # only when asked (slow)
+    at.toggle(key="landing_show_flags").set_value(True).run()
     flags = frame_by_key(at, "landing_flags")
     assert "sg-shell-01" in set(flags["id"])  # the shell that took ru-host-01 three weeks in
     shown = texts(at)

@@ -217,3 +217,8 @@ def flag_evidence(
     _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
 ) -> list[evidence_mod.Evidence]:
     return evidence_mod.flag_evidence(_graph, profile(_graph, key, ref, as_of), as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Looking for dated red flags…")
+def dated_flags(_graph: Graph, key: str, as_of: dt.date) -> list[flags_mod.Flag]:
+    return landing_mod.dated_flags(_graph, as_of)

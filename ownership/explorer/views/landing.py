@@ -70,16 +70,26 @@ def render(graph: Graph) -> None:
             st.caption("no ownership in force on this date")
     with right:
         st.markdown("**Dated red flags** (new intermediaries, restructuring after a listing)")
-        if found.flags:
-            ui.table(
-                formatting.flags_frame(found.flags),
-                "landing_flags",
-                "dated-flags",
-                open_column="uid",
-                caption="select a row to open its profile",
-            )
+        state.seed("landing_show_flags", False)
+        if not st.toggle(
+            "Look for them",
+            key="landing_show_flags",
+            help="walks ownership chains across the whole graph: minutes on a large one",
+        ):
+            st.caption("off: the page stays fast on large graphs")
         else:
-            st.caption("none on this date")
+            found_flags = data.dated_flags(graph, data.key(), as_of)
+            if found_flags:
+                ui.table(
+                    formatting.flags_frame(found_flags),
+                    "landing_flags",
+                    "dated-flags",
+                    open_column="uid",
+                    caption="select a row to open its profile",
+                )
+            else:
+                st.caption("none on this date")
+        state.keep("landing_show_flags")
     _watched(data.settings().home)
 
 
