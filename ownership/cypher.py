@@ -882,13 +882,23 @@ MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(other:Entity)
 WITH e, other, startNode(h) = e AS outgoing, collect("""
     + _HOLDING
     + """) AS holdings
+CALL (e, other, outgoing) {
+  MATCH (e)-[r:OWNS]-(other)
+  WHERE (startNode(r) = e) = outgoing
+  RETURN collect({uid: r.uid, source: r.source, record_id: r.record_id, file: r.file,
+                  imported_at: r.imported_at, share: r.share, share_min: r.share_min,
+                  share_max: r.share_max, kind: r.kind, start_date: r.start_date,
+                  end_date: r.end_date}) AS statements
+}
 RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
-       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings
+       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings, statements
 ORDER BY outgoing, uid
 """,
     "Every holding into (outgoing false) and out of entity $uid over time, whatever its "
     "dates: one HOLDS relationship per period in which the holding was stated the same way, "
-    "grouped by the other party (`ownership history`).",
+    "grouped by the other party, with the source statements (OWNS) between the two "
+    "(`ownership history`). The statements come along the same pattern: looking them up by "
+    "uid scans every OWNS relationship on the embedded server.",
     uid="seed-registry:ru-host-01",
 )
 

@@ -149,5 +149,5 @@ def test_explore_the_graph_by_clicking(page, tmp_path):  # noqa: F811
     handle, frame = _explorer_frame(page)
     page.mouse.click(*_node_point(handle, frame, "seed-registry:jp-ex-05"))
     page.get_by_role("heading", name="Minato Bit Exchange K.K.").wait_for(timeout=60_000)
-    assert "entity=seed-registry%3Ajp-ex-05" in page.url
+    page.wait_for_function("() => location.search.includes('entity=seed-registry%3Ajp-ex-05')")
     _shot(page, tmp_path, "explore-opened")

@@ -24,7 +24,7 @@ from ownership import cypher
 from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.sanctions import blocked_entities
-from ownership.analysis.statements import Claim, claims
+from ownership.analysis.statements import Claim
 from ownership.graph import Graph
 from ownership.records import in_force
 from ownership.shares import share_text
@@ -108,7 +108,6 @@ def history(graph: Graph, ref: EntityRef) -> list[HoldingPeriod]:
     """Every holding into and out of ``ref`` over time: owners first, then holdings, each by
     start date (open starts first), then the other party's name."""
     rows = graph.read(cypher.ENTITY_HISTORY, uid=ref.uid)
-    behind = claims(graph, (u for r in rows for h in r["holdings"] for u in h["statements"] or ()))
     found = [
         HoldingPeriod(
             direction=HOLDING if row["outgoing"] else OWNER,
@@ -124,9 +123,20 @@ def history(graph: Graph, ref: EntityRef) -> list[HoldingPeriod]:
             statements=[behind[u] for u in h["statements"] or () if u in behind],
         )
         for row in rows
+        for behind in [_claims(ref, row)]
         for h in row["holdings"]
     ]
     return sorted(found, key=_order)
+
+
+def _claims(ref: EntityRef, row: dict[str, Any]) -> dict[str, Claim]:
+    """The statements between ``ref`` and the other party of ``row``, by uid."""
+    me, other = (ref.uid, ref.name), (row["uid"], row["name"])
+    (owner, owner_name), (owned, owned_name) = (me, other) if row["outgoing"] else (other, me)
+    return {
+        s["uid"]: Claim(owner=owner, owner_name=owner_name, owned=owned, owned_name=owned_name, **s)
+        for s in row["statements"]
+    }
 
 
 def _order(h: HoldingPeriod) -> tuple[Any, ...]:
