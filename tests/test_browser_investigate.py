@@ -150,4 +150,7 @@ def test_explore_the_graph_by_clicking(page, tmp_path):  # noqa: F811
     page.mouse.click(*_node_point(handle, frame, "seed-registry:jp-ex-05"))
     page.get_by_role("heading", name="Minato Bit Exchange K.K.").wait_for(timeout=60_000)
     page.wait_for_function("() => location.search.includes('entity=seed-registry%3Ajp-ex-05')")
+    _settle(page)
+    handle, frame = _explorer_frame(page)  # the new profile's graph, explorable again
+    assert frame.evaluate("() => network.body.data.nodes.get('seed-registry:hk-01') !== null")
     _shot(page, tmp_path, "explore-opened")
