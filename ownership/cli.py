@@ -32,7 +32,7 @@ from ownership.analysis import (
 )
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.entities import resolve
-from ownership.analysis.profile import entity_profile
+from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
@@ -230,12 +230,14 @@ def chains_command(
             "effective_share": c.effective_share,
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
+            "merged_into": "; ".join(c.successions()),
         }
         for c in chains
     ]
     columns = ["chain", "shares", "effective_share", "hops", "ids"]
-    if any(row["sources_disagree"] for row in rows):
-        columns.append("sources_disagree")
+    for optional in ("sources_disagree", "merged_into"):
+        if any(row[optional] for row in rows):
+            columns.append(optional)
     emit(output, [c.as_dict() for c in chains], rows, columns)
 
 
@@ -699,6 +701,8 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
             }
             for group in found.disagreements
         ],
+        "merged_into": found.successors,
+        "absorbed": found.predecessors,
     }
     if output == "json":
         click.echo(to_json(document))
@@ -739,13 +743,15 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         (
             "sanctions",
             found.sanctions,
-            ["authority", "program", "listed_on", "delisted_on", "source"],
+            ["authority", "program", "listed_on", "delisted_on", "sources"],
         ),
         ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),
+        ("merged into", found.successors, SUCCESSION_COLUMNS),
+        ("absorbed", found.predecessors, SUCCESSION_COLUMNS),
     ]
     for title, rows, columns in sections:
         if rows:
@@ -774,6 +780,12 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
     metavar="A B",
     help="Reject: A and B are different; never propose them again.",
 )
+@click.option(
+    "--accept-obvious",
+    is_flag=True,
+    help="Accept every obvious proposal (same name, same country or date of birth, a company "
+    "in common), round after round: for a source that repeats another.",
+)
 @click.option("--note", help="Why (kept with the decision).")
 @output_option("table", "json", "csv")
 @handle_errors
@@ -782,11 +794,19 @@ def matches_command(
     limit: int,
     accept: tuple[str, str] | None,
     reject: tuple[str, str] | None,
+    accept_obvious: bool,
     note: str | None,
     output: str,
 ) -> None:
-    """Entities that may be the same by name (never merged without an analyst's decision)."""
+    """Entities that may be the same by name (never merged without an analyst's decision).
+
+    The obvious proposals come first (same name, same country or date of birth, linked to
+    the same companies)."""
     with open_graph() as graph:
+        if accept_obvious:
+            accepted = matching.accept_obvious(graph, threshold)
+            click.echo(f"accepted {accepted} obvious matches", err=True)
+            return
         if accept or reject:
             verdict, pair = ("accept", accept) if accept else ("reject", reject)
             assert pair is not None
@@ -796,7 +816,8 @@ def matches_command(
             return
         found = matching.candidates(graph, threshold, limit)
     rows = [c.as_dict() for c in found]
-    emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])
+    table = [{**row, "evidence": ", ".join(row["evidence"])} for row in rows]
+    emit(output, rows, table, ["score", "a", "a_name", "b", "b_name", "evidence", "reason"])
 
 
 # -- history, diff ---------------------------------------------------------------------------

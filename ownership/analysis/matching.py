@@ -25,6 +25,8 @@ from ownership.graph import Graph
 from ownership.text import normalize
 
 DEFAULT_THRESHOLD = 0.9
+MERGE_CHUNK = 200  # entity merges per transaction
+SAME_SOURCE = "one source lists both"  # evidence against: that source tells them apart
 # Japanese legal forms, which rigour does not strip (in native script and romanized).
 _JP_FORMS = re.compile(
     r"株式会社|有限会社|合同会社|合名会社|合資会社|\b(?:kabushiki ?[kg]aisha|yugen ?kaisha|godo ?kaisha|k ?k|g ?k)\b"
@@ -58,14 +60,20 @@ class Candidate:
 
     @property
     def obvious(self) -> bool:
-        """The same name, the same country or date of birth, and a company in common: the
-        cases an analyst should look at first (one source repeating another)."""
-        return {"same name", "shared links"} <= set(self.evidence) and bool(
-            {"same country", "same date of birth"} & set(self.evidence)
+        """The same name, the same country or date of birth, and a company in common, from
+        different sources: the cases an analyst should look at first (one source repeating
+        another). Two records that one source lists apart are two entities by its own account,
+        so such a pair is never obvious, however alike."""
+        evidence = set(self.evidence)
+        return (
+            {"same name", "shared links"} <= evidence
+            and bool({"same country", "same date of birth"} & evidence)
+            and SAME_SOURCE not in evidence
         )
 
     def rank(self) -> tuple[Any, ...]:
-        return (not self.obvious, -len(self.evidence), -self.score, self.a["uid"], self.b["uid"])
+        support = [e for e in self.evidence if e != SAME_SOURCE]
+        return (not self.obvious, -len(support), -self.score, self.a["uid"], self.b["uid"])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -132,6 +140,8 @@ def _judge(
         evidence.append("same date of birth")
     if set(a.get("linked") or ()) & set(b.get("linked") or ()):
         evidence.append("shared links")
+    if set(a.get("record_sources") or ()) & set(b.get("record_sources") or ()):
+        evidence.append(SAME_SOURCE)
     reason = f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}"
     return Candidate(a, b, score, reason, evidence)
 
@@ -141,21 +151,23 @@ def candidates(
 ) -> list[Candidate]:
     """Pairs of entities whose names match at ``threshold`` or better, the obvious ones (see
     :attr:`Candidate.obvious`) first, then by evidence and score."""
-    entities = [e for e in graph.read(cypher.MATCHABLE_ENTITIES) if e["records"]]
+    entities = _described(graph.read(cypher.MATCHABLE_ENTITIES))
     rejected = _rejected(graph)
     keys: dict[str, list[str]] = {}
     blocks: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, token) -> entities
+    same: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, name key) -> entities
     for index, entity in enumerate(entities):
         keys[entity["uid"]] = _name_keys(entity)
         for key in keys[entity["uid"]]:
+            same[(entity["kind"], key)].add(index)
             for token in key.split():
                 if len(token) >= 3:
                     blocks[(entity["kind"], token)].add(index)
     seen: set[tuple[int, int]] = set()
     found: list[Candidate] = []
-    for members in blocks.values():
-        if len(members) > 200:  # a token as common as "holdings": no evidence on its own
-            continue
+    # entities with the very same name key are always compared; a shared word only when it
+    # is rare ("holdings" is no evidence on its own)
+    for members in [*same.values(), *(m for m in blocks.values() if len(m) <= 200)]:
         ordered = sorted(members)
         for i, left in enumerate(ordered):
             for right in ordered[i + 1 :]:
@@ -175,7 +187,7 @@ def possible_matches(
     """The entities that may be the same as ``uid`` ("possibly the same as …" on its
     profile): those of its kind with its normalized name or linked to one of its companies,
     judged by the same rule as :func:`candidates`, rejected pairs left out."""
-    rows = [e for e in graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid) if e["records"]]
+    rows = _described(graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid))
     subject = next((e for e in rows if e["uid"] == uid), None)
     if subject is None:
         return []
@@ -189,53 +201,104 @@ def possible_matches(
     return sorted(found, key=Candidate.rank)
 
 
+def _described(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entities that records describe, their record keys sorted: a decision is stored under
+    the first, so it must be the same whichever query found the entity."""
+    return [{**row, "records": sorted(row["records"])} for row in rows if row["records"]]
+
+
 def _rejected(graph: Graph) -> set[str]:
     return {d["key"] for d in graph.read(cypher.DECISIONS) if d["verdict"] == "reject"}
 
 
 def decide(graph: Graph, uid_a: str, uid_b: str, verdict: str, note: str | None = None) -> str:
     """Record ``accept`` or ``reject`` for two entities (by their uids); accept merges them."""
-    if verdict not in ("accept", "reject"):
-        raise ValueError("a decision is accept or reject")
-    entities = {e["uid"]: e for e in graph.read(cypher.MATCHABLE_ENTITIES)}
-    missing = [uid for uid in (uid_a, uid_b) if uid not in entities or not entities[uid]["records"]]
-    if missing:
-        raise ValueError(f"no entity {missing[0]!r}")
-    if uid_a == uid_b:
-        raise ValueError("an entity cannot be matched with itself")
-    record_a, record_b = entities[uid_a]["records"][0], entities[uid_b]["records"][0]
-    key = decision_key(record_a, record_b)
-    graph.write(
-        cypher.UPSERT_DECISION,
-        key=key,
-        record_a=record_a,
-        record_b=record_b,
-        verdict=verdict,
-        now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-        note=note,
-        score=None,
-    )
-    if verdict == "accept":
-        apply_decisions(graph)
+    [key] = decide_many(graph, [(uid_a, uid_b)], verdict, note)
     return key
 
 
-def apply_decisions(graph: Graph) -> int:
-    """Merge the entities of every accepted decision that are still apart; returns how many.
+def decide_many(
+    graph: Graph, pairs: list[tuple[str, str]], verdict: str, note: str | None = None
+) -> list[str]:
+    """Record one verdict for several pairs of entities, then merge the accepted ones in one
+    pass; the decisions' keys."""
+    if verdict not in ("accept", "reject"):
+        raise ValueError("a decision is accept or reject")
+    uids = sorted({uid for pair in pairs for uid in pair})
+    records = {
+        row["uid"]: row["records"]
+        for row in _described(graph.read(cypher.ENTITY_RECORDS, uids=uids))
+    }
+    rows = []
+    for uid_a, uid_b in pairs:
+        missing = [uid for uid in (uid_a, uid_b) if not records.get(uid)]
+        if missing:
+            raise ValueError(f"no entity {missing[0]!r}")
+        if uid_a == uid_b:
+            raise ValueError("an entity cannot be matched with itself")
+        record_a, record_b = records[uid_a][0], records[uid_b][0]
+        key = decision_key(record_a, record_b)
+        rows.append({"key": key, "record_a": record_a, "record_b": record_b, "score": None})
+    graph.write(
+        cypher.UPSERT_DECISIONS,
+        rows=rows,
+        verdict=verdict,
+        now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        note=note,
+    )
+    keys = [row["key"] for row in rows]
+    if verdict == "accept":
+        apply_decisions(graph)
+    return keys
 
-    Run after each import, so a decision survives re-imports of either source.
+
+def accept_obvious(graph: Graph, threshold: float = DEFAULT_THRESHOLD) -> int:
+    """Accept every obvious proposal (:attr:`Candidate.obvious`), round after round: merging
+    two entities can make their neighbours' duplicates obvious in turn (a second source
+    repeating a first). Returns how many pairs were accepted."""
+    accepted = 0
+    while True:
+        pairs = []
+        taken: set[str] = set()
+        for c in candidates(graph, threshold, limit=1_000_000):
+            if c.obvious and not {c.a["uid"], c.b["uid"]} & taken:
+                pairs.append((c.a["uid"], c.b["uid"]))
+                taken.update(pairs[-1])
+        if not pairs:
+            return accepted
+        decide_many(graph, pairs, "accept", note="obvious: accepted together")
+        accepted += len(pairs)
+
+
+def apply_decisions(graph: Graph, chunk: int = MERGE_CHUNK) -> int:
+    """Merge the entities of every accepted decision that are still apart; returns how many
+    entities were merged into another.
+
+    Run after each import, so a decision survives re-imports of either source. Decisions that
+    chain (A is B, B is C) make one entity, kept under the lowest key. Merges commit ``chunk``
+    at a time, each merge's statements one after the other.
     """
-    merged = 0
+    parent: dict[str, str] = {}
+
+    def root(uid: str) -> str:
+        while parent.setdefault(uid, uid) != uid:
+            uid = parent[uid]
+        return uid
+
     for decision in graph.read(cypher.DECISIONS):
         a, b = decision["entity_a"], decision["entity_b"]
-        if decision["verdict"] != "accept" or not a or not b or a == b:
-            continue
-        keep, drop = sorted((a, b))
+        if decision["verdict"] == "accept" and a and b and a != b:
+            low, high = sorted((root(a), root(b)))
+            parent[high] = low
+    pairs = sorted((root(uid), uid) for uid in parent if root(uid) != uid)
+    for i in range(0, len(pairs), chunk):
+        part = pairs[i : i + chunk]
+        keeps = sorted({keep for keep, _ in part})
         with graph.transaction() as tx:
-            for statement in cypher.MERGE_MOVES:
-                tx.run(statement, keep=keep, drop=drop)
-            tx.run(cypher.MERGE_RECORDS, uids=[keep])
-            owners = tx.read(cypher.OWNERS_STATING, uids=[keep])[0]["owners"]
-            holdings.recompute(tx, [keep, *owners])
-        merged += 1
-    return merged
+            for keep, drop in part:
+                for statement in cypher.MERGE_MOVES:
+                    tx.run(statement, keep=keep, drop=drop)
+            tx.run(cypher.MERGE_RECORDS, uids=keeps)
+            owners = tx.read(cypher.OWNERS_STATING, uids=keeps)[0]["owners"]
+        holdings.settle(graph, [*keeps, *owners])  # once the merges have committed
+    return len(pairs)

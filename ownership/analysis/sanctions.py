@@ -103,10 +103,7 @@ def blocked_entities(
             name=row["name"],
             jurisdiction=row["jurisdiction"],
             status=LISTED,
-            because=[
-                {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in listing.items()}
-                for listing in row["listings"]
-            ],
+            because=_listings(row["listings"]),
         )
     stakes: dict[str, dict[str, _Stake]] = {}  # owned -> owner -> strongest stake
     fetched: set[str] = set()
@@ -124,6 +121,17 @@ def blocked_entities(
     order = {LISTED: 0, BLOCKED: 1, POSSIBLY: 2}
     caught = [f for f in findings.values() if f.status]
     return sorted(caught, key=lambda f: (order[f.status], f.name or "", f.uid))
+
+
+def _listings(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each listing once, however many sources carry it (same authority, program and date)."""
+    unique = {
+        (item.get("authority"), item.get("program"), item.get("listed_on")): {
+            k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in item.items()
+        }
+        for item in listings
+    }
+    return [unique[k] for k in sorted(unique, key=lambda k: tuple(str(x) for x in k))]
 
 
 def _add_stake(

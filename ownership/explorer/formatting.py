@@ -163,7 +163,7 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
                 "in_force": in_force(
                     s.get("listed_on"), s.get("delisted_on"), as_of, s.get("retired_on")
                 ),
-                "source": s.get("source"),
+                "sources": ", ".join(s.get("sources") or [s.get("source") or ""]),
                 "record_id": s.get("record_id"),
                 "file": s.get("file"),
             }
@@ -176,7 +176,7 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
             "listed_on",
             "delisted_on",
             "in_force",
-            "source",
+            "sources",
             "record_id",
             "file",
         ],
@@ -268,6 +268,28 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
             }
         )
     return frame(rows, CHAIN_COLUMNS)
+
+
+SOURCE_COLUMNS = ["source", "format", "records", "entities", "relationships", "last_change", "from"]
+
+
+def sources_frame(sources: list[Any]) -> pd.DataFrame:
+    """The sources in the graph (ownership.analysis.catalog), one row each."""
+    return frame(
+        (
+            {
+                "source": s.name,
+                "format": s.format,
+                "records": s.records,
+                "entities": s.entities,
+                "relationships": sum(s.relationships.values()),
+                "last_change": iso(s.last_change),
+                "from": ", ".join(s.paths) or s.url or "",
+            }
+            for s in sources
+        ),
+        SOURCE_COLUMNS,
+    )
 
 
 # -- 50 percent rule ---------------------------------------------------------------------------

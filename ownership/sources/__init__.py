@@ -34,9 +34,20 @@ class SourceFormat(Protocol):
 
 def _formats() -> dict[str, SourceFormat]:
     """Every format, in detection order (the most specific first; registry CSV last)."""
-    from ownership.sources import bods, eu_sanctions, ftm, gleif, ofac, registry_csv, uk_psc
+    from ownership.sources import (
+        bods,
+        eu_sanctions,
+        ftm,
+        gleif,
+        jp_fsa,
+        jp_nta,
+        ofac,
+        registry_csv,
+        ru_egrul,
+        uk_psc,
+    )
 
-    modules = (bods, uk_psc, ftm, gleif, ofac, eu_sanctions, registry_csv)
+    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, jp_fsa, registry_csv)
     return {module.FORMAT.name: module.FORMAT for module in modules}
 
 
