@@ -23,6 +23,8 @@ from ownership.analysis import (
     catalog,
     connections,
     flags,
+    gaps,
+    history,
     matching,
     owners,
     sanctions,
@@ -50,6 +52,7 @@ from ownership.locks import exclusive
 from ownership.output import cell, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
+from ownership.refresh.report import chain_text, entity_text
 from ownership.refresh.runner import run_refresh
 from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
@@ -815,3 +818,166 @@ def matches_command(
     rows = [c.as_dict() for c in found]
     table = [{**row, "evidence": ", ".join(row["evidence"])} for row in rows]
     emit(output, rows, table, ["score", "a", "a_name", "b", "b_name", "evidence", "reason"])
+
+
+# -- history, diff ---------------------------------------------------------------------------
+
+HISTORY_COLUMNS = [
+    "direction",
+    "id",
+    "name",
+    "jurisdiction",
+    "share",
+    "start_date",
+    "end_date",
+    "sources",
+    "in_force",
+]
+
+
+@main.command("history")
+@click.argument("entity")
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def history_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
+    """Every holding into and out of ENTITY over time, one line per period in which the
+    holding was stated the same way (shares, dates, the sources that say so)."""
+    with open_graph() as graph:
+        found = history.history(graph, resolve(graph, entity))
+    day = as_of_date(as_of)
+    rows = [
+        {
+            **h.as_dict(),
+            "share": h.stated.text(),
+            "in_force": "yes" if h.in_force(day) else "",
+        }
+        for h in found
+    ]
+    emit(output, [h.as_dict() for h in found], rows, HISTORY_COLUMNS)
+
+
+@main.command("diff")
+@click.option("--from-date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--to-date", required=True, type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--from-country", help="Chains from companies registered here (with --to-country).")
+@click.option("--to-country", help="Chains to entities registered or operating here.")
+@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
+@max_hops_option(DEFAULT_MAX_HOPS)
+@output_option("table", "json")
+@handle_errors
+def diff_command(
+    from_date: dt.datetime,
+    to_date: dt.datetime,
+    from_country: str | None,
+    to_country: str | None,
+    via_country: tuple[str, ...],
+    max_hops: int,
+    output: str,
+) -> None:
+    """What changed between two dates: holdings started, ended or changed, chains new or gone
+    (for a --from-country/--to-country question), entities newly or no longer blocked."""
+    if bool(from_country) != bool(to_country):
+        raise click.UsageError("--from-country and --to-country go together")
+    if via_country and not from_country:
+        raise click.UsageError("--via-country needs --from-country and --to-country")
+    question = (
+        history.ChainQuestion(
+            from_country.upper(),
+            to_country.upper(),
+            tuple(c.upper() for c in via_country),
+            max_hops,
+        )
+        if from_country and to_country
+        else None
+    )
+    with open_graph() as graph:
+        found = history.compare_dates(graph, from_date.date(), to_date.date(), question)
+    if output == "json":
+        click.echo(to_json(found.as_dict()))
+        return
+    click.echo(diff_text(found))
+
+
+def diff_text(found: history.Comparison) -> str:
+    """A comparison for a terminal: one titled list per kind of change."""
+    lines = [f"changes from {found.from_date} to {found.to_date}"]
+    sections: list[tuple[str, list[str]]] = [
+        ("holdings started", [h.text() for h in found.holdings_started]),
+        ("holdings ended", [h.text() for h in found.holdings_ended]),
+        ("holdings changed", [h.text() for h in found.holdings_changed]),
+    ]
+    if found.question:
+        sections += [
+            ("chains new", [chain_text(c) for c in found.chains_new]),
+            ("chains gone", [chain_text(c) for c in found.chains_gone]),
+        ]
+    sections += [
+        ("newly blocked", [entity_text(f) for f in found.newly_blocked]),
+        ("no longer blocked", [entity_text(f) for f in found.no_longer_blocked]),
+    ]
+    for title, items in sections:
+        lines.append(f"\n{title}: {len(items)}")
+        lines.extend(f"  {item}" for item in items)
+    return "\n".join(lines)
+
+
+# -- report ----------------------------------------------------------------------------------
+
+
+@main.command("report")
+@click.argument("entity")
+@as_of_option
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The HTML file to write.",
+)
+@handle_errors
+def report_command(entity: str, as_of: dt.datetime | None, out: Path) -> None:
+    """Write one self-contained HTML report on ENTITY (question, date, answer, pictures,
+    justifications, every source record), printable and readable offline."""
+    from ownership.explorer.report import report_html  # pandas and pyvis: only when asked
+
+    with open_graph() as graph:
+        page = report_html(graph, resolve(graph, entity), as_of_date(as_of))
+    out.write_text(page, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+# -- gaps ------------------------------------------------------------------------------------
+
+
+@main.command("gaps")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Every company, not only those no natural person reaches.",
+)
+@as_of_option
+@output_option("table", "json", "csv")
+@handle_errors
+def gaps_command(show_all: bool, as_of: dt.datetime | None, output: str) -> None:
+    """Companies with no ultimate owner found (no natural person reaches them), with how much
+    of each its known direct owners account for; largest unaccounted share first."""
+    with open_graph() as graph:
+        found = gaps.company_gaps(graph, as_of_date(as_of), None if show_all else False)
+    rows = [c.as_dict() for c in found]
+    emit(
+        output,
+        rows,
+        rows,
+        [
+            "id",
+            "name",
+            "jurisdiction",
+            "known_min",
+            "known_max",
+            "unaccounted_max",
+            "direct_owners",
+            "person_reached",
+        ],
+    )

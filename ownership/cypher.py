@@ -926,6 +926,175 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 )
 
 # --------------------------------------------------------------------------------------------
+# History and comparison of two dates (``ownership history``, ``ownership diff``)
+# --------------------------------------------------------------------------------------------
+
+_HOLDING = """{start_date: h.start_date, end_date: h.end_date, share: h.share,
+ share_min: h.share_min, share_max: h.share_max, disagree: h.disagree, kind: h.kind,
+ statements: h.statements, sources: h.sources}"""
+
+ENTITY_HISTORY = _q(
+    "entity_history",
+    """
+MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(other:Entity)
+WITH e, other, startNode(h) = e AS outgoing, collect("""
+    + _HOLDING
+    + """) AS holdings
+CALL (e, other, outgoing) {
+  MATCH (e)-[r:OWNS]-(other)
+  WHERE (startNode(r) = e) = outgoing
+  RETURN collect({uid: r.uid, source: r.source, record_id: r.record_id, file: r.file,
+                  imported_at: r.imported_at, share: r.share, share_min: r.share_min,
+                  share_max: r.share_max, kind: r.kind, start_date: r.start_date,
+                  end_date: r.end_date}) AS statements
+}
+RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
+       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings, statements
+ORDER BY outgoing, uid
+""",
+    "Every holding into (outgoing false) and out of entity $uid over time, whatever its "
+    "dates: one HOLDS relationship per period in which the holding was stated the same way, "
+    "grouped by the other party, with the source statements (OWNS) between the two "
+    "(`ownership history`). The statements come along the same pattern: looking them up by "
+    "uid scans every OWNS relationship on the embedded server.",
+    uid="seed-registry:ru-host-01",
+)
+
+CHANGED_HOLDINGS = _q(
+    "changed_holdings",
+    """
+MATCH (a:Entity)-[c:HOLDS]->(b:Entity)
+WHERE (c.start_date > $from_date AND c.start_date <= $to_date)
+   OR (c.end_date > $from_date AND c.end_date <= $to_date)
+WITH DISTINCT a, b
+MATCH (a)-[h:HOLDS]->(b)
+WHERE (h.start_date IS NULL OR h.start_date <= $to_date)
+  AND (h.end_date IS NULL OR $from_date < h.end_date)
+RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
+       a.jurisdiction AS owner_jurisdiction, b.uid AS owned_uid, b.record_id AS owned_id,
+       b.name AS owned_name, b.jurisdiction AS owned_jurisdiction,
+       collect("""
+    + _HOLDING
+    + """) AS holdings
+ORDER BY owner_uid, owned_uid
+""",
+    "Owner/owned pairs whose holding (HOLDS) began or ended a period after $from_date and on "
+    "or before $to_date (only these can differ between the two dates), with their periods "
+    "between the two dates: `ownership diff` compares the holding on each date.",
+    from_date=dt.date(2022, 3, 1),
+    to_date=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
+# The landing page: what the graph holds and where to start
+# --------------------------------------------------------------------------------------------
+
+SOURCES_SUMMARY = _q(
+    "sources_summary",
+    """
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at,
+       COUNT { (r:Record) WHERE r.source = s.name } AS records
+ORDER BY name
+""",
+    "Every imported source: its format, when it was last imported or refreshed, and how many "
+    "entity records it holds (the Record.source index counts them).",
+)
+
+OWNERSHIP_DATES = _q(
+    "ownership_dates",
+    """
+MATCH ()-[r:OWNS]->()
+RETURN min(r.start_date) AS first_start, max(r.start_date) AS last_start,
+       max(r.end_date) AS last_end, count(r) AS statements
+""",
+    "The time the ownership statements cover: the earliest and latest start and the latest end.",
+)
+
+LARGEST_GROUPS = _q(
+    "largest_groups",
+    """
+MATCH (o:Entity)-[r:HOLDS]->(:Entity)
+WHERE {IN_FORCE_r}
+WITH o, count(r) AS holdings
+ORDER BY holdings DESC, o.uid
+LIMIT $limit
+RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisdiction,
+       o.kind AS kind, holdings
+""",
+    "The $limit entities with the most direct holdings in force on $as_of: the heads of the "
+    "largest groups, a place to start exploring.",
+    as_of=dt.date(2022, 7, 1),
+    limit=10,
+)
+
+# --------------------------------------------------------------------------------------------
+# Ownership gaps: how much of an entity its known direct owners account for
+# --------------------------------------------------------------------------------------------
+
+_KNOWN_SHARE = """
+MATCH %s
+CALL (c) {
+  OPTIONAL MATCH (c)<-[r:HOLDS]-(:Entity)
+  WHERE {IN_FORCE_r} AND coalesce(r.direct, true)
+  RETURN count(r) AS owners,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_min, 0.0) END)
+           AS known_min,
+         sum(CASE WHEN r IS NULL THEN 0.0 ELSE coalesce(r.share, r.share_max, 100.0) END)
+           AS known_max
+}
+RETURN c.uid AS uid, c.record_id AS id, c.name AS name, c.jurisdiction AS jurisdiction,
+       owners, known_min, known_max
+"""
+_KNOWN_SHARE_DOC = (
+    "How much of an entity its direct owners on record account for on $as_of: the sum of the "
+    "direct holdings in force, a band by its bounds, a holding without a share as 0 and 100 "
+    "(capped at 100 by the caller)."
+)
+
+ENTITY_KNOWN_SHARE = _q(
+    "entity_known_share",
+    _KNOWN_SHARE % "(c:Entity {uid: $uid})",
+    _KNOWN_SHARE_DOC + " For the one entity $uid (its profile).",
+    uid="seed-registry:jp-ex-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+COMPANIES_KNOWN_SHARE = _q(
+    "companies_known_share",
+    _KNOWN_SHARE % "(c:Company)",
+    _KNOWN_SHARE_DOC + " For every company (the ownership-gaps filter).",
+    as_of=dt.date(2022, 7, 1),
+)
+
+PERSON_HOLDINGS = _q(
+    "person_holdings",
+    """
+MATCH (p:Person)-[r:HOLDS]->(c:Entity)
+WHERE {IN_FORCE_r}
+RETURN collect(DISTINCT c.uid) AS uids
+""",
+    "The entities natural persons hold directly on $as_of: where the walk down to every entity "
+    "a natural person reaches starts.",
+    as_of=dt.date(2022, 7, 1),
+)
+
+HELD_BY = _q(
+    "held_by",
+    """
+UNWIND $uids AS near_uid
+MATCH (:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
+WHERE {IN_FORCE_r}
+RETURN collect(DISTINCT far.uid) AS uids
+""",
+    "The entities the entities $uids hold directly on $as_of (keys only): one level of the walk "
+    "down from natural persons.",
+    uids=["seed-registry:p-10"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
 # Red flags
 # --------------------------------------------------------------------------------------------
 
@@ -1353,6 +1522,39 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
 """,
     "Circular ownership through one entity, in force on $as_of.",
     uid="seed-registry:hk-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+ADDRESS_COMPANIES = _q(
+    "address_companies",
+    """
+MATCH (a:Address {uid: $address})<-[:REGISTERED_AT]-(e:Entity)
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.incorporation_date AS incorporated
+ORDER BY name, uid
+LIMIT $limit
+""",
+    "The entities registered at address $address (at most $limit): the evidence of a "
+    "shared-address flag, for the profile.",
+    address="address:88merbaucrescent0501singapore049913",
+    limit=50,
+)
+
+OFFICERS_OTHER_ROLES = _q(
+    "officers_other_roles",
+    """
+MATCH (e:Entity {uid: $uid})<-[o:OFFICER_OF]-(p:Entity)
+WHERE {IN_FORCE_o}
+MATCH (p)-[r:OFFICER_OF]->(c:Entity)
+WHERE {IN_FORCE_r} AND c.uid <> $uid
+RETURN p.uid AS officer, p.record_id AS officer_id, p.name AS officer_name, o.role AS role,
+       collect(DISTINCT {uid: c.uid, id: c.record_id, name: c.name,
+                         jurisdiction: c.jurisdiction, role: r.role}) AS roles
+ORDER BY officer
+""",
+    "The other companies the officers of entity $uid serve on $as_of: the evidence of a "
+    "nominee-officer flag (one person directing many shells), for the profile.",
+    uid="seed-registry:sg-shell-01",
     as_of=dt.date(2022, 7, 1),
 )
 

@@ -11,12 +11,15 @@ import datetime as dt
 
 import streamlit as st
 
-from ownership.analysis import catalog, entities, sanctions
+from ownership.analysis import catalog, entities, gaps, history, sanctions, why
 from ownership.analysis import chains as chains_mod
+from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
+from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
+from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
 
@@ -167,3 +170,60 @@ def chains_subgraph(
     return subgraph_mod.from_chains(
         _graph, chosen, as_of, max_nodes=max_nodes, status=statuses(_graph, key, as_of)
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def holdings_history(
+    _graph: Graph, key: str, ref: entities.EntityRef
+) -> list[history.HoldingPeriod]:
+    return history.history(_graph, ref)
+
+
+def why_tree(_graph: Graph, key: str, uid: str, as_of: dt.date) -> why.WhyNode | None:
+    """Why the OFAC rule catches ``uid`` (None: it does not), from the cached findings."""
+    return why.tree(blocked(_graph, key, as_of), uid)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def gap(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> gaps.Gap:
+    return gaps.ownership_gap(_graph, ref, as_of, profile(_graph, key, ref, as_of).owners)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def comparison(
+    _graph: Graph,
+    key: str,
+    from_date: dt.date,
+    to_date: dt.date,
+    question: history.ChainQuestion | None,
+) -> history.Comparison:
+    return history.compare_dates(_graph, from_date, to_date, question)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Writing the report…")
+def report(_graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date) -> str:
+    return report_mod.report_html(_graph, ref, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def landing(_graph: Graph, key: str, as_of: dt.date) -> landing_mod.Landing:
+    return landing_mod.landing(_graph, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Walking down from every natural person…")
+def company_gaps(
+    _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
+) -> list[gaps.CompanyGap]:
+    return gaps.company_gaps(_graph, as_of, person_reached)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def flag_evidence(
+    _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
+) -> list[evidence_mod.Evidence]:
+    return evidence_mod.flag_evidence(_graph, profile(_graph, key, ref, as_of), as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner="Looking for dated red flags…")
+def dated_flags(_graph: Graph, key: str, as_of: dt.date) -> list[flags_mod.Flag]:
+    return landing_mod.dated_flags(_graph, as_of)

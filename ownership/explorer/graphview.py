@@ -292,7 +292,8 @@ def _chip(swatch_style: str, text: str) -> str:
     return f'<span class="chip"><span class="sw" style="{swatch_style}"></span>{esc(text)}</span>'
 
 
-def _legend(sub: Subgraph) -> str:
+def legend(sub: Subgraph) -> str:
+    """The legend of ``sub``'s picture as HTML (escaped): every colour, border and shape."""
     codes = sorted({(n.jurisdiction or "").upper() for n in sub.nodes})
     chips = "".join(_chip(f"background:{colour(code)}", code or "?") for code in codes)
     statuses = "".join(
@@ -346,7 +347,7 @@ def render(
     )
     page = page.replace("<head>", head, 1)
     page = page.replace("</head>", _STYLE + "</head>", 1)
-    page = page.replace("</body>", _legend(sub) + "\n</body>", 1)
+    page = page.replace("</body>", legend(sub) + "\n</body>", 1)
     if re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE):
         raise RuntimeError("the graph page still refers to a remote resource")
     return page

@@ -18,8 +18,10 @@ from ownership.explorer.views import (
     blocked,
     chains,
     changes,
+    compare,
     console,
     flags,
+    gaps,
     overview,
     profile,
     search,
@@ -34,6 +36,8 @@ PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "flags": flags.render,
     "console": console.render,
     "changes": changes.render,
+    "compare": compare.render,
+    "gaps": gaps.render,
     "overview": overview.render,
 }
 

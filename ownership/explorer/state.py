@@ -27,6 +27,8 @@ VIEWS: dict[str, str] = {
     "flags": "Red flags",
     "console": "Cypher console",
     "changes": "Changes (refresh runs)",
+    "compare": "Compare two dates",
+    "gaps": "Ownership gaps",
     "overview": "What the graph holds",
 }
 DEFAULT_VIEW = "search"
@@ -80,6 +82,9 @@ URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
     "params": ("console_params", lambda v: v[-1]),
     "limit": ("console_limit", lambda v: _clamp(_int(v[-1]), 1, 100_000)),
     "run": ("console_run", lambda v: v[-1] in ("1", "true", "yes")),
+    "from_date": ("compare_from", lambda v: parse_date(v[-1])),
+    "to_date": ("compare_to", lambda v: parse_date(v[-1])),
+    "all": ("gaps_all", lambda v: v[-1] in ("1", "true", "yes")),
 }
 
 

@@ -26,12 +26,10 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownership.analysis.chains import find_chains
-from ownership.analysis.sanctions import blocked_entities
-from ownership.graph import Graph
+from ownership.analysis.history import Snapshot, compare_snapshots
 from ownership.refresh.ledger import load_reports  # noqa: F401 (the explorer imports it here too)
 from ownership.refresh.replace import Changes, Counts
-from ownership.refresh.sources import RefreshConfig, Watch
+from ownership.refresh.sources import RefreshConfig
 
 OK, PARTIAL, FAILED, RUNNING, PENDING = "ok", "partial", "failed", "running", "pending"
 
@@ -70,25 +68,6 @@ class SourceReport:
 
 
 @dataclass
-class Snapshot:
-    """Watched chains and blocked entities on one date, keyed for comparison."""
-
-    chains: dict[tuple[str, ...], dict[str, Any]]
-    blocked: dict[str, dict[str, Any]]
-
-
-def take_snapshot(graph: Graph, watches: list[Watch], as_of: dt.date) -> Snapshot:
-    chains: dict[tuple[str, ...], dict[str, Any]] = {}
-    for watch in watches:
-        for chain in find_chains(
-            graph, watch.from_country, watch.to_country, watch.via, as_of, watch.max_hops
-        ):
-            chains.setdefault(chain.key, chain.as_dict())
-    blocked = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
-    return Snapshot(chains, blocked)
-
-
-@dataclass
 class RunReport:
     run_id: str
     started_at: dt.datetime
@@ -112,12 +91,10 @@ class RunReport:
         )
 
     def compare(self, before: Snapshot, after: Snapshot) -> None:
-        self.chains_new = [c for key, c in after.chains.items() if key not in before.chains]
-        self.chains_gone = [c for key, c in before.chains.items() if key not in after.chains]
-        self.newly_blocked = [f for uid, f in after.blocked.items() if uid not in before.blocked]
-        self.no_longer_blocked = [
-            f for uid, f in before.blocked.items() if uid not in after.blocked
-        ]
+        changes = compare_snapshots(before, after)
+        self.chains_new, self.chains_gone = changes["chains_new"], changes["chains_gone"]
+        self.newly_blocked = changes["newly_blocked"]
+        self.no_longer_blocked = changes["no_longer_blocked"]
 
     def finish(self, error: str | None = None) -> None:
         """Close the run. With ``error`` the run itself failed: it is ``failed`` and the sources
@@ -157,13 +134,13 @@ def _counts(counts: dict[str, int]) -> str:
     return f"{counts.get('entities', 0)} entities, {counts.get('relationships', 0)} relationships"
 
 
-def _chain_text(chain: dict[str, Any]) -> str:
+def chain_text(chain: dict[str, Any]) -> str:
     path = " -> ".join(f"{e['name']} ({e.get('jurisdiction') or '?'})" for e in chain["entities"])
     share = chain.get("effective_share")
     return f"{path}  [effective share {share:g}%]" if share is not None else path
 
 
-def _entity_text(finding: dict[str, Any]) -> str:
+def entity_text(finding: dict[str, Any]) -> str:
     return f"{finding['name']} ({finding['id']}): {finding['status']}"
 
 
@@ -187,13 +164,13 @@ def render_text(report: dict[str, Any]) -> str:
         ("chains_gone", "watched chains gone"),
     ):
         lines.append(f"  {title}: {len(report[key])}")
-        lines.extend(f"    {_chain_text(chain)}" for chain in report[key])
+        lines.extend(f"    {chain_text(chain)}" for chain in report[key])
     for key, title in (
         ("newly_blocked", "newly blocked"),
         ("no_longer_blocked", "no longer blocked"),
     ):
         lines.append(f"  {title}: {len(report[key])}")
-        lines.extend(f"    {_entity_text(finding)}" for finding in report[key])
+        lines.extend(f"    {entity_text(finding)}" for finding in report[key])
     return "\n".join(lines)
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ownership.analysis import matching
+from ownership.analysis.history import take_snapshot
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import import_paths
 from ownership.locks import exclusive
@@ -30,7 +31,7 @@ from ownership.refresh import ledger
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
 from ownership.refresh.replace import stamp_and_retire
-from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport, take_snapshot
+from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
 
 log = logging.getLogger("ownership.refresh")

@@ -12,8 +12,9 @@ from ownership import cypher
 from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
 from ownership.analysis.profile import INTERNAL, SUCCESSION_COLUMNS, Profile
-from ownership.explorer import data, formatting, state, ui
+from ownership.explorer import data, formatting, netcomponent, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
+from ownership.explorer.views import evidence
 from ownership.graph import Graph
 
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
@@ -48,17 +49,29 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     profile = data.profile(graph, data.key(), ref, as_of)
     status = data.statuses(graph, data.key(), as_of).get(ref.uid, "")
     _header(profile, ref, status, as_of)
-    tabs = st.tabs(["Overview", "Owners & subsidiaries", "Graph", "Officers & roles", "Provenance"])
+    with ui.guard("The ownership gap"):
+        evidence.gap_line(graph, ref, as_of)
+    evidence.report_button(graph, ref, as_of)
+    tabs = st.tabs(
+        ["Overview", "Owners & subsidiaries", "History", "Graph", "Officers & roles", "Provenance"]
+    )
     with tabs[0]:
+        with ui.guard("The why"):
+            evidence.why_section(graph, ref, as_of)
         _overview(profile, as_of)
+        with ui.guard("The flag evidence"):
+            evidence.flag_evidence_section(graph, ref, as_of)
     with tabs[1]:
         _holdings(graph, profile, ref, as_of)
     with tabs[2]:
+        with ui.guard("The history"):
+            evidence.history_tab(graph, ref, as_of)
+    with tabs[3]:
         with ui.guard("The graph"):
             _graph(graph, profile, ref, as_of)
-    with tabs[3]:
-        _officers(profile, as_of)
     with tabs[4]:
+        _officers(profile, as_of)
+    with tabs[5]:
         _provenance(graph, profile, ref)
     ui.share_box(url)
 
@@ -291,13 +304,25 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
         settings["hub_limit"],
         expand,
     )
-    ui.graph_panel(
-        sub,
-        "profile_graph",
-        f"{_slug(profile.entity)}-graph",
-        title=profile.entity.get("name") or ref.uid,
-        layout=settings["layout"],
-    )
+    state.seed("profile_graph.explore", False)
+    if st.toggle(
+        "Click to explore",
+        key="profile_graph.explore",
+        help="click a node to open its profile, double-click to expand it in place; "
+        "off: the picture with its HTML, GraphML and JSON downloads",
+    ):
+        netcomponent.explore_panel(
+            sub, f"profile_explore.{ref.uid}", expand_key, layout=settings["layout"]
+        )
+    else:
+        ui.graph_panel(
+            sub,
+            "profile_graph",
+            f"{_slug(profile.entity)}-graph",
+            title=profile.entity.get("name") or ref.uid,
+            layout=settings["layout"],
+        )
+    state.keep("profile_graph.explore")
     names = {n.id: f"{n.name} ({n.jurisdiction or '?'})" for n in sub.nodes}
     st.session_state[expand_key] = [uid for uid in expand if uid in names]
     st.multiselect(

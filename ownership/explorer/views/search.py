@@ -9,6 +9,7 @@ import streamlit as st
 
 from ownership import cypher
 from ownership.explorer import data, formatting, state, ui
+from ownership.explorer.views import landing
 from ownership.graph import Graph
 from ownership.text import normalize
 
@@ -30,6 +31,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "Matching ignores case, accents, punctuation and full-width forms; aliases in "
             "other scripts are searched too."
         )
+        with ui.guard("The landing page"):
+            landing.render(graph)
         return
     rows = data.search(graph, data.key(), text.strip(), LIMIT)
     exact = data.candidates(graph, data.key(), text.strip())

@@ -1,0 +1,334 @@
+"""Holdings over time (``ownership history``) and what changed between two dates
+(``ownership diff``).
+
+A *holding* of A in B during a period is a derived ``HOLDS`` relationship
+(:mod:`ownership.holdings` states the rule once): all source statements (``OWNS``) about the pair
+that are in force on the same days, with the share they state (exact, or the band of what they
+say), the sources and the statement uids. A share change (30 % until 2022-03-14, 100 % from
+then) is two periods; two sources reporting one holding are one period listing both. Here the
+periods of one entity are listed with their statements' provenance (file, import time), and
+two dates are compared pair by pair.
+
+Ends are exclusive, as everywhere (``records.in_force``): a holding whose ``end_date`` is
+2022-04-01 is no longer in force on 2022-04-01.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ownership import cypher
+from ownership.analysis.chains import find_chains
+from ownership.analysis.entities import EntityRef
+from ownership.analysis.sanctions import blocked_entities
+from ownership.analysis.statements import Claim
+from ownership.graph import Graph
+from ownership.records import in_force
+from ownership.shares import share_text
+
+OWNER, HOLDING = "owner", "holding"
+
+
+@dataclass(frozen=True)
+class Stated:
+    """How a holding is stated in one period: one exact share, or the band [lowest, highest]
+    of what its statements say (``disagree`` when they state different shares)."""
+
+    share: float | None
+    share_min: float | None
+    share_max: float | None
+    disagree: bool = False
+
+    @classmethod
+    def of(cls, holding: dict[str, Any]) -> Stated:
+        return cls(
+            holding.get("share"),
+            holding.get("share_min"),
+            holding.get("share_max"),
+            bool(holding.get("disagree")),
+        )
+
+    def text(self) -> str:
+        return share_text(self.share, self.share_min, self.share_max)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "share": self.share,
+            "share_min": self.share_min,
+            "share_max": self.share_max,
+            "disagree": self.disagree,
+        }
+
+
+@dataclass
+class HoldingPeriod:
+    """One holding into (``direction`` "owner": the counterpart owns the subject) or out of
+    ("holding": the subject owns the counterpart) an entity, during one period."""
+
+    direction: str
+    uid: str
+    id: str
+    name: str
+    jurisdiction: str | None
+    kind: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    stated: Stated
+    sources: list[str] = field(default_factory=list)
+    statements: list[Claim] = field(default_factory=list)
+
+    def in_force(self, day: dt.date) -> bool:
+        return in_force(self.start_date, self.end_date, day)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's JSON item, plus the counterpart's key and the statements behind it."""
+        return {
+            "direction": self.direction,
+            "id": self.id,
+            "uid": self.uid,
+            "name": self.name,
+            "jurisdiction": self.jurisdiction,
+            **self.stated.as_dict(),
+            "start_date": self.start_date,
+            "end_date": self.end_date,
+            "sources": self.sources,
+            "statements": [_claim(c) for c in self.statements],
+        }
+
+
+def _claim(claim: Claim) -> dict[str, Any]:
+    """A statement behind a holding: its key, source record, file and import time."""
+    return {"uid": claim.uid, **claim.as_dict(), "imported_at": claim.imported_at}
+
+
+def history(graph: Graph, ref: EntityRef) -> list[HoldingPeriod]:
+    """Every holding into and out of ``ref`` over time: owners first, then holdings, each by
+    start date (open starts first), then the other party's name."""
+    rows = graph.read(cypher.ENTITY_HISTORY, uid=ref.uid)
+    found = [
+        HoldingPeriod(
+            direction=HOLDING if row["outgoing"] else OWNER,
+            uid=row["uid"],
+            id=row["id"],
+            name=row["name"],
+            jurisdiction=row["jurisdiction"],
+            kind=row["kind"],
+            start_date=h["start_date"],
+            end_date=h["end_date"],
+            stated=Stated.of(h),
+            sources=list(h["sources"] or []),
+            statements=[behind[u] for u in h["statements"] or () if u in behind],
+        )
+        for row in rows
+        for behind in [_claims(ref, row)]
+        for h in row["holdings"]
+    ]
+    return sorted(found, key=_order)
+
+
+def _claims(ref: EntityRef, row: dict[str, Any]) -> dict[str, Claim]:
+    """The statements between ``ref`` and the other party of ``row``, by uid."""
+    me, other = (ref.uid, ref.name), (row["uid"], row["name"])
+    (owner, owner_name), (owned, owned_name) = (me, other) if row["outgoing"] else (other, me)
+    return {
+        s["uid"]: Claim(owner=owner, owner_name=owner_name, owned=owned, owned_name=owned_name, **s)
+        for s in row["statements"]
+    }
+
+
+def _order(h: HoldingPeriod) -> tuple[Any, ...]:
+    return (
+        h.direction != OWNER,
+        h.start_date or dt.date.min,
+        h.name or "",
+        h.uid,
+        h.end_date or dt.date.max,
+    )
+
+
+# -- two dates ---------------------------------------------------------------------------------
+
+
+@dataclass
+class HoldingChange:
+    """A holding of ``owner`` in ``owned`` that differs between two dates."""
+
+    owner: dict[str, Any]
+    owned: dict[str, Any]
+    before: Stated | None
+    after: Stated | None
+    sources: list[str]
+    dates: list[dt.date] = field(default_factory=list)  # when, in between, a period began or ended
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "owner": self.owner,
+            "owned": self.owned,
+            "dates": self.dates,
+            "before": self.before.as_dict() if self.before else None,
+            "after": self.after.as_dict() if self.after else None,
+            "sources": self.sources,
+        }
+
+    def text(self) -> str:
+        owner, owned = self.owner, self.owned
+        pair = (
+            f"{owner['name']} ({owner['jurisdiction'] or '?'}) → "
+            f"{owned['name']} ({owned['jurisdiction'] or '?'})"
+        )
+        before = self.before.text() if self.before else "—"
+        after = self.after.text() if self.after else "—"
+        when = ", ".join(d.isoformat() for d in self.dates)
+        return f"{pair}: {before} → {after}" + (f" on {when}" if when else "")
+
+
+@dataclass
+class Comparison:
+    """What changed between two dates (``ownership diff``)."""
+
+    from_date: dt.date
+    to_date: dt.date
+    holdings_started: list[HoldingChange]
+    holdings_ended: list[HoldingChange]
+    holdings_changed: list[HoldingChange]
+    chains_new: list[dict[str, Any]]
+    chains_gone: list[dict[str, Any]]
+    newly_blocked: list[dict[str, Any]]
+    no_longer_blocked: list[dict[str, Any]]
+    question: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The contract's JSON: the seven lists (chains only when a question was given)."""
+        return {
+            "from_date": self.from_date,
+            "to_date": self.to_date,
+            "question": self.question,
+            "holdings_started": [h.as_dict() for h in self.holdings_started],
+            "holdings_ended": [h.as_dict() for h in self.holdings_ended],
+            "holdings_changed": [h.as_dict() for h in self.holdings_changed],
+            "chains_new": self.chains_new,
+            "chains_gone": self.chains_gone,
+            "newly_blocked": self.newly_blocked,
+            "no_longer_blocked": self.no_longer_blocked,
+        }
+
+
+@dataclass(frozen=True)
+class ChainQuestion:
+    """A from/to/via chain question, as a ``[[watch]]`` entry or the diff's options ask it."""
+
+    from_country: str
+    to_country: str
+    via: tuple[str, ...] = ()
+    max_hops: int = 6
+
+
+@dataclass
+class Snapshot:
+    """Chains (for some questions) and blocked entities on one date, keyed for comparison."""
+
+    chains: dict[tuple[str, ...], dict[str, Any]]
+    blocked: dict[str, dict[str, Any]]
+
+
+def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Snapshot:
+    """The chains of each question (anything with ``from_country``, ``to_country``, ``via``
+    and ``max_hops``: a :class:`ChainQuestion` or a refresh's watch) and the entities the OFAC
+    50 percent rule catches, on ``as_of``."""
+    chains: dict[tuple[str, ...], dict[str, Any]] = {}
+    for q in questions:
+        for chain in find_chains(graph, q.from_country, q.to_country, q.via, as_of, q.max_hops):
+            chains.setdefault(chain.key, chain.as_dict())
+    blocked = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
+    return Snapshot(chains, blocked)
+
+
+def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """Chains new and gone (by their sequence of entity keys), entities newly caught by the 50
+    percent rule and no longer caught (by entity key): in the order of the snapshots."""
+    return {
+        "chains_new": [c for key, c in after.chains.items() if key not in before.chains],
+        "chains_gone": [c for key, c in before.chains.items() if key not in after.chains],
+        "newly_blocked": [f for uid, f in after.blocked.items() if uid not in before.blocked],
+        "no_longer_blocked": [f for uid, f in before.blocked.items() if uid not in after.blocked],
+    }
+
+
+def holding_changes(
+    graph: Graph, from_date: dt.date, to_date: dt.date
+) -> tuple[list[HoldingChange], list[HoldingChange], list[HoldingChange]]:
+    """Holdings started, ended and stated differently between the two dates, each list in the
+    order the changes happened. A period that only changes which sources state the same
+    share (a second registry starts reporting it) is not a change of the holding."""
+    started, ended, changed = [], [], []
+    for row in graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date):
+        holdings = row["holdings"]
+        then = next(
+            (h for h in holdings if in_force(h["start_date"], h["end_date"], from_date)), None
+        )
+        now = next((h for h in holdings if in_force(h["start_date"], h["end_date"], to_date)), None)
+        before, after = (Stated.of(h) if h else None for h in (then, now))
+        if before == after:
+            continue
+        change = HoldingChange(
+            owner=_party(row, "owner"),
+            owned=_party(row, "owned"),
+            before=before,
+            after=after,
+            sources=sorted({s for h in (then, now) if h for s in h["sources"] or ()}),
+            dates=sorted(
+                {
+                    d
+                    for h in holdings
+                    for d in (h["start_date"], h["end_date"])
+                    if d is not None and from_date < d <= to_date
+                }
+            ),
+        )
+        (started if then is None else ended if now is None else changed).append(change)
+
+    def when(change: HoldingChange) -> tuple[Any, ...]:
+        return (change.dates[:1], change.owner["name"] or "", change.owned["name"] or "")
+
+    return sorted(started, key=when), sorted(ended, key=when), sorted(changed, key=when)
+
+
+def _party(row: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {k: row[f"{prefix}_{k}"] for k in ("uid", "id", "name", "jurisdiction")}
+
+
+def compare_dates(
+    graph: Graph,
+    from_date: dt.date,
+    to_date: dt.date,
+    question: ChainQuestion | None = None,
+) -> Comparison:
+    """Everything ``ownership diff`` reports between ``from_date`` and ``to_date``."""
+    if to_date < from_date:
+        raise ValueError(f"--to-date {to_date} is before --from-date {from_date}")
+    questions = [question] if question else []
+    changes = compare_snapshots(
+        take_snapshot(graph, questions, from_date), take_snapshot(graph, questions, to_date)
+    )
+    started, ended, changed = holding_changes(graph, from_date, to_date)
+    return Comparison(
+        from_date=from_date,
+        to_date=to_date,
+        holdings_started=started,
+        holdings_ended=ended,
+        holdings_changed=changed,
+        question=(
+            {
+                "from_country": question.from_country,
+                "to_country": question.to_country,
+                "via": list(question.via),
+                "max_hops": question.max_hops,
+            }
+            if question
+            else None
+        ),
+        **changes,
+    )

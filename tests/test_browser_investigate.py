@@ -1,0 +1,156 @@
+"""The investigation features end to end in headless Chromium, on the seed scenario: the landing
+page, the profile's history and "why", the Report button (the file it downloads opens offline
+and prints), and the two-date comparison. No request may leave the machine (the shared
+``browser_context`` fixture fails the module otherwise).
+
+Screenshots go to each test's tmp_path; ``pytest -s`` prints their paths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM,
+    _open,
+    _settle,
+    _shot,
+    browser_context,
+    page,
+    seeded,
+    server,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+def test_landing_page(page, tmp_path):  # noqa: F811
+    _open(page, "/?as_of=2022-07-01")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("What the graph holds").wait_for()
+    main.get_by_text("Largest groups").wait_for()
+    main.get_by_text("Dated red flags").wait_for()
+    page.locator('[data-testid="stMetric"]').nth(4).wait_for()
+    metrics = [m.split("\n")[0] for m in page.locator('[data-testid="stMetric"]').all_inner_texts()]
+    assert metrics[:5] == [
+        "Companies",
+        "Persons",
+        "Ownership statements",
+        "Officer roles",
+        "Sanction listings",
+    ]
+    _shot(page, tmp_path, "landing")
+
+
+def test_history_tab_shows_the_ended_direct_stake(page, tmp_path):  # noqa: F811
+    _open(page, "/?entity=ru-host-01&as_of=2022-07-01")
+    page.get_by_role("heading", name="OOO Angara Hosting").wait_for()
+    page.get_by_role("tab", name="History").click()
+    _settle(page)
+    svg = page.locator("svg", has_text="as of 2022-07-01")
+    svg.wait_for()
+    text = svg.text_content()
+    assert "Tsubame Digital Exchange K.K. (JP)" in text and "Northbridge Lattice" in text
+    bars = svg.locator("rect[rx='3']")
+    assert bars.count() == 2
+    # the ended bar lies left of the as-of line, the current one crosses it
+    line_x = float(svg.locator("line[stroke='#c00000']").get_attribute("x1"))
+    ended = bars.nth(0)
+    assert float(ended.get_attribute("x")) + float(ended.get_attribute("width")) < line_x
+    _shot(page, tmp_path, "history-ru-host-01")
+
+
+def test_why_of_a_blocked_company(page, tmp_path):  # noqa: F811
+    _open(page, "/?entity=ru-sub-07&as_of=2022-07-01")
+    page.get_by_role("heading", name="Why: sanctions and the 50% rule").wait_for()
+    tree = page.locator("svg", has_text="AO Kedr Hashpower (RU)")
+    assert "OOO Kedr Hosting Bratsk (RU)" in tree.text_content()
+    assert (
+        "25% held by OOO Kedr Hosting Bratsk"
+        in page.locator('[data-testid="stCode"]').first.inner_text()
+    )
+    page.get_by_text("100 % known; 0 % unaccounted for").wait_for()
+    _shot(page, tmp_path, "why-ru-sub-07")
+
+
+def test_report_button_downloads_a_self_contained_report(page, browser_context, tmp_path):  # noqa: F811
+    _open(page, "/?entity=jp-ex-01&as_of=2022-07-01")
+    page.get_by_role("heading", name="Tsubame Digital Exchange K.K.").wait_for()
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name="Report").click(timeout=120_000)
+    saved = tmp_path / "report.html"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == "report-jp-ex-01-2022-07-01.html"
+    html = saved.read_text(encoding="utf-8")
+    assert "Ownership report: Tsubame Digital Exchange K.K." in html
+    assert "62 % known; 38 % unaccounted for" in html
+    context, _ = browser_context
+    report = context.new_page()
+    fetched: list[str] = []
+    report.on("request", lambda request: fetched.append(request.url))
+    report.goto(saved.as_uri())
+    report.get_by_role("heading", name="Ownership history").wait_for()
+    assert fetched == [saved.as_uri()]  # nothing else: no script, style, font or image
+    report.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    print(f"screenshot: {tmp_path / 'report.png'}")
+    report.pdf(path=str(tmp_path / "report.pdf"))  # prints (headless Chromium)
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    report.close()
+
+
+def test_compare_two_dates(page, tmp_path: Path):  # noqa: F811
+    _open(page, "/?view=compare&from_date=2022-03-01&to_date=2022-07-01&from=JP&to=RU&via=SG")
+    main = page.locator('[data-testid="stMain"]')
+    main.get_by_text("Holdings that ended:").wait_for()
+    text = main.inner_text()
+    assert "Chains JP → RU via SG that appeared: 2" in text
+    assert "Chains JP → RU via SG that disappeared: 2" in text
+    assert "Newly listed or blocked: 11" in text
+    _shot(page, tmp_path, "compare")
+
+
+def _explorer_frame(page):  # noqa: F811
+    """The explorable graph's component frame, once vis-network has settled."""
+    handle = page.wait_for_selector('iframe[src*="ownership_graph"]', timeout=60_000)
+    frame = handle.content_frame()
+    frame.wait_for_selector("#net canvas")
+    frame.wait_for_function("() => window.__graphStable === true", timeout=30_000)
+    return handle, frame
+
+
+def _node_point(handle, frame, uid: str) -> tuple[float, float]:
+    point = frame.evaluate("(id) => network.canvasToDOM(network.getPositions([id])[id])", uid)
+    box = handle.bounding_box()
+    return box["x"] + point["x"], box["y"] + point["y"]
+
+
+def test_explore_the_graph_by_clicking(page, tmp_path):  # noqa: F811
+    """ru-dc-01's owners (seed README): a double click on sg-shell-02 expands it in place, a
+    click on jp-ex-05 opens its profile."""
+    _open(page, "/?entity=ru-dc-01&as_of=2022-07-01")
+    page.get_by_role("heading", name="OOO Usolye Data Center").wait_for()
+    page.get_by_role("tab", name="Graph").click()
+    page.get_by_text("Click to explore").click()
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    legend = frame.locator("#legend").inner_text()
+    assert "possibly blocked" in legend and "company" in legend and "RU" in legend
+    page.mouse.dblclick(*_node_point(handle, frame, "seed-registry:sg-shell-02"))
+    chosen = page.locator('[data-testid="stMultiSelect"]')
+    chosen.get_by_text("Cantor Reef Holdings Pte. Ltd. (SG)").wait_for(timeout=60_000)
+    _settle(page)
+    _shot(page, tmp_path, "explore-expanded")
+    handle, frame = _explorer_frame(page)
+    page.mouse.click(*_node_point(handle, frame, "seed-registry:jp-ex-05"))
+    page.get_by_role("heading", name="Minato Bit Exchange K.K.").wait_for(timeout=60_000)
+    page.wait_for_function("() => location.search.includes('entity=seed-registry%3Ajp-ex-05')")
+    _settle(page)
+    handle, frame = _explorer_frame(page)  # the new profile's graph, explorable again
+    assert frame.evaluate("() => network.body.data.nodes.get('seed-registry:hk-01') !== null")
+    _shot(page, tmp_path, "explore-opened")

@@ -1,0 +1,219 @@
+"""``ownership history`` and ``ownership diff`` on the seed scenario and on small hand-made
+stories; every expected answer below was worked out by hand from ``seed/registry/ownership.csv``
+(see ``seed/README.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from conftest import REPO, company, owns, person
+
+from ownership import cypher
+from ownership.holdings import recompute
+from ownership.identifiers import lei
+from ownership.loader import import_paths
+
+D = dt.date
+
+
+@pytest.fixture()
+def seed(graph):
+    import_paths(graph, [REPO / "seed" / "registry"], "seed-registry", "csv")
+    return graph
+
+
+def test_history_of_ru_host_01_shows_the_direct_stake_that_ended(seed, run_cli):
+    result = run_cli("history", "ru-host-01", "--format", "json")
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert [
+        (i["direction"], i["id"], i["share"], i["start_date"], i["end_date"], i["sources"])
+        for i in items
+    ] == [
+        ("owner", "jp-ex-01", 100.0, "2019-05-14", "2022-04-01", ["seed-registry"]),
+        ("owner", "sg-shell-01", 100.0, "2022-04-01", None, ["seed-registry"]),
+    ]
+    # every item names the statement behind it, with its file and import time
+    statement = items[0]["statements"][0]
+    assert statement["record_id"] == "own:jp-ex-01|ru-host-01|2019-05-14"
+    assert statement["file"].endswith("ownership.csv") and statement["imported_at"]
+
+
+def test_history_of_jp_ex_01_both_directions_and_table(seed, run_cli):
+    items = json.loads(run_cli("history", "jp-ex-01", "--format", "json").output)
+    assert [(i["direction"], i["id"], i["start_date"], i["end_date"]) for i in items] == [
+        ("owner", "jp-hd-01", "2018-04-01", None),
+        ("holding", "ru-host-01", "2019-05-14", "2022-04-01"),
+        ("holding", "sg-shell-01", "2022-03-10", None),
+    ]
+    table = run_cli("history", "jp-ex-01", "--as-of", "2022-07-01").output
+    line = next(x for x in table.splitlines() if "ru-host-01" in x)
+    assert "2019-05-14" in line and "2022-04-01" in line and not line.rstrip().endswith("yes")
+    assert next(x for x in table.splitlines() if "sg-shell-01" in x).rstrip().endswith("yes")
+
+
+def test_history_splits_a_share_change_into_two_periods(seed, run_cli):
+    items = json.loads(run_cli("history", "ru-otc-01", "--format", "json").output)
+    lozhkin = [(i["share"], i["start_date"], i["end_date"]) for i in items if i["id"] == "p-07"]
+    assert lozhkin == [(30.0, "2019-10-08", "2022-03-14"), (100.0, "2022-03-14", None)]
+
+
+def test_history_band_and_unknown_entity(seed, run_cli):
+    items = json.loads(run_cli("history", "ru-sub-05", "--format", "json").output)
+    assert {(i["id"], i["share"], i["share_min"], i["share_max"]) for i in items} == {
+        ("ru-mine-01", None, 40.0, 60.0),
+        ("p-12", None, 40.0, 60.0),
+    }
+    missing = run_cli("history", "no-such-entity")
+    assert missing.exit_code == 1 and "no entity matches" in missing.output
+
+
+def test_two_sources_on_one_holding_are_one_period_with_both(graph, make_dataset, run_cli):
+    """Two registries name the same two companies (same LEIs); the second states 55 % from
+    2021 where the first states 60 % from 2020: two periods, the second a band of both."""
+    entities = [
+        company("a", "JP", lei=lei("5299000000000000A1")),
+        company("b", "SG", lei=lei("5299000000000000B2")),
+    ]
+    first = make_dataset(entities, [owns("a", "b", 60, start_date="2020-01-01")])
+    other = make_dataset(entities, [owns("a", "b", 55, start_date="2021-01-01")])
+    import_paths(graph, [first], "registry-one", "csv")
+    import_paths(graph, [other], "registry-three", "csv")
+    items = json.loads(run_cli("history", "registry-one:a", "--format", "json").output)
+    holdings = [i for i in items if i["direction"] == "holding"]
+    assert [
+        (h["start_date"], h["share"], h["share_min"], h["share_max"], h["sources"])
+        for h in holdings
+    ] == [
+        ("2020-01-01", 60.0, None, None, ["registry-one"]),
+        ("2021-01-01", None, 55.0, 60.0, ["registry-one", "registry-three"]),
+    ]
+    assert holdings[1]["disagree"] is True
+
+
+def test_diff_tells_the_seed_story(seed, run_cli):
+    result = run_cli(
+        "diff",
+        "--from-date",
+        "2022-03-01",
+        "--to-date",
+        "2022-07-01",
+        "--from-country",
+        "JP",
+        "--to-country",
+        "RU",
+        "--via-country",
+        "SG",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert set(found) >= {
+        "holdings_started",
+        "holdings_ended",
+        "holdings_changed",
+        "chains_new",
+        "chains_gone",
+        "newly_blocked",
+        "no_longer_blocked",
+    }
+
+    def pairs(key: str) -> list[tuple[str, str]]:
+        return [(h["owner"]["id"], h["owned"]["id"]) for h in found[key]]
+
+    # in the order they happened
+    assert pairs("holdings_started") == [
+        ("jp-ex-01", "sg-shell-01"),  # the shell, 2022-03-10
+        ("sg-shell-01", "ru-host-01"),  # takes the hosting company, 2022-04-01
+        ("jp-mine-02", "kz-01"),  # 2022-04-11
+    ]
+    assert pairs("holdings_ended") == [
+        ("sg-sub-03", "ru-otc-01"),  # 2022-03-14
+        ("jp-mine-02", "ru-mine-03"),  # 2022-03-31
+        ("jp-ex-01", "ru-host-01"),  # 2022-04-01
+        ("sg-mine-01", "ru-mine-02"),  # the miner exits, 2022-06-15
+    ]
+    assert found["holdings_ended"][-1]["dates"] == ["2022-06-15"]
+    changed = {
+        (h["owner"]["id"], h["before"]["share"], h["after"]["share"])
+        for h in found["holdings_changed"]
+    }
+    assert changed == {("p-07", 30.0, 100.0), ("p-08", 49.0, 100.0)}
+    chain_ids = lambda key: {tuple(e["id"] for e in c["entities"]) for c in found[key]}  # noqa: E731
+    assert chain_ids("chains_new") == {
+        ("jp-ex-01", "sg-shell-01", "ru-host-01"),
+        ("jp-hd-01", "jp-ex-01", "sg-shell-01", "ru-host-01"),
+    }
+    assert chain_ids("chains_gone") == {
+        ("jp-ex-03", "sg-sub-03", "ru-otc-01"),
+        ("jp-mine-01", "sg-mine-01", "ru-mine-02"),
+    }
+    assert {f["id"]: f["status"] for f in found["newly_blocked"]} == {
+        "ru-mine-01": "listed",
+        "p-10": "listed",
+        "ru-svc-01": "listed",
+        "ru-sub-01": "blocked",
+        "ru-sub-02": "blocked",
+        "ru-sub-03": "blocked",
+        "ru-sub-06": "blocked",
+        "ru-sub-07": "blocked",
+        "ru-sub-08": "blocked",
+        "ru-svc-02": "blocked",
+        "ru-sub-05": "possibly-blocked",
+    }
+    assert found["no_longer_blocked"] == []
+
+
+def test_diff_delisting_and_no_chain_question(seed, run_cli):
+    found = json.loads(
+        run_cli(
+            "diff", "--from-date", "2023-08-01", "--to-date", "2023-10-01", "--format", "json"
+        ).output
+    )
+    assert {f["id"] for f in found["no_longer_blocked"]} == {"ru-svc-01", "ru-svc-02"}
+    assert found["newly_blocked"] == [] and found["chains_new"] == [] and found["chains_gone"] == []
+    # sg-mine-01 dissolved, its holding company's stake ended 2023-01-31: not in this window
+    assert found["holdings_ended"] == []
+    text = run_cli("diff", "--from-date", "2022-03-01", "--to-date", "2022-07-01").output
+    assert "holdings ended: 4" in text and "chains new" not in text
+    assert (
+        "Hokuto Compute Singapore Pte. Ltd. (SG) → OOO Baikal Hash (RU): 51% → — on 2022-06-15"
+        in text
+    )
+
+
+def test_diff_refuses_reversed_dates_and_half_questions(seed, run_cli):
+    reversed_ = run_cli("diff", "--from-date", "2022-07-01", "--to-date", "2022-03-01")
+    assert reversed_.exit_code == 1 and "before --from-date" in reversed_.output
+    half = run_cli(
+        "diff", "--from-date", "2022-03-01", "--to-date", "2022-07-01", "--from-country", "JP"
+    )
+    assert half.exit_code != 0 and "go together" in half.output
+
+
+def test_diff_sees_a_refresh_retiring_a_statement(graph, make_dataset, run_cli):
+    """A statement a refresh retired stops counting on the day it was retired."""
+    folder = make_dataset(
+        [company("x", "JP"), company("y", "RU"), person("p", "RU")],
+        [owns("x", "y", 100, start_date="2020-01-01"), owns("p", "x", 100)],
+    )
+    import_paths(graph, [folder], "reg", "csv")
+    # what a refresh does on 2024-05-01 when the source no longer has these records
+    graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, source="reg", run_id="r1", run_date=D(2024, 5, 1))
+    with graph.transaction() as tx:
+        recompute(tx, ["reg:x", "reg:p"])
+    found = json.loads(
+        run_cli(
+            "diff", "--from-date", "2024-01-01", "--to-date", "2024-06-01", "--format", "json"
+        ).output
+    )
+    assert sorted(
+        (h["owner"]["id"], h["owned"]["id"], h["dates"]) for h in found["holdings_ended"]
+    ) == [("p", "x", ["2024-05-01"]), ("x", "y", ["2024-05-01"])]
+    before = json.loads(run_cli("history", "reg:y", "--format", "json").output)
+    assert [(i["id"], i["start_date"], i["end_date"]) for i in before] == [
+        ("x", "2020-01-01", "2024-05-01")
+    ]
