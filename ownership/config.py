@@ -13,6 +13,19 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 
+def private_home(home: Path) -> Path:
+    """Create ``home`` (``OWNERSHIP_HOME``) readable by its owner only, and return it.
+
+    It holds the embedded server's password and database files and the run reports: on a shared
+    machine nobody else may read them. An existing home is tightened to 0700 too (it is this
+    program's state folder, never a folder shared with other things).
+    """
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if home.stat().st_mode & 0o077:
+        os.chmod(home, 0o700)
+    return home
+
+
 class ConfigError(Exception):
     """The environment does not describe a usable connection."""
 
