@@ -539,7 +539,8 @@ def parse_param(text: str) -> tuple[str, Any]:
     type=float,
     default=30.0,
     show_default=True,
-    help="Seconds before the server stops it.",
+    help="Seconds before it is stopped (Neo4j ends it; on the embedded server, which cannot, "
+    "its connection is closed).",
 )
 @max_hops_option(DEFAULT_MAX_HOPS)
 @as_of_option

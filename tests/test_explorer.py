@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import company, owns, person
+from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
 from ownership.analysis.stats import graph_stats
@@ -331,6 +331,16 @@ def test_console_reports_bad_parameters_and_failed_queries(story):
     errors = " ".join(e.value for e in at.error)
     assert errors.startswith("The query failed") and "Traceback" not in errors
     assert not at.exception
+
+
+def test_console_timeout_stops_the_query(story):
+    """A count that takes seconds (``slow_query``); a 1 s timeout must cut it off."""
+    at = app(view="console", cypher=slow_query(story))
+    at.number_input(key="console_timeout").set_value(1).run()
+    at.button(key="console_run_button").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "stopped at its 1 s timeout" in errors, errors
+    assert not at.dataframe  # no answer shown
 
 
 # -- failures ----------------------------------------------------------------------------------

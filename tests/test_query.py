@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import company, owns
+from conftest import company, owns, slow_query
 
 from ownership import cypher
 from ownership.analysis.stats import graph_stats
+from ownership.graph import QueryTimeout
 from ownership.loader import import_paths
 from ownership.readonly import NotReadOnly, check
 
@@ -98,6 +99,18 @@ def test_limit_and_graph_items(data):
     assert len(result.nodes) == 2 and len(result.relationships) == 1
     many = data.run_read_only("UNWIND range(1, 10) AS x RETURN x", {}, limit=3)
     assert many.truncated and [r["x"] for r in many.rows] == [1, 2, 3]
+
+
+def test_a_timeout_stops_the_query_and_says_so(data, run_cli):
+    """Neo4j ends it itself (transaction timeout); ArcadeDB ignores that, so its connection is
+    closed. Either way the caller gets no answer, a message, and a graph that still works."""
+    with pytest.raises(QueryTimeout, match="stopped at its 0.5 s timeout"):
+        data.run_read_only(slow_query(data), {}, timeout=0.5)
+    failed = run_cli("query", slow_query(data), "--timeout", "0.5")
+    assert failed.exit_code == 1 and failed.stdout == ""
+    assert failed.stderr.startswith("ownership: error: query stopped at its 0.5 s timeout")
+    assert len(failed.stderr.splitlines()) == 1
+    assert data.run_read_only("RETURN 1 AS one", {}).rows == [{"one": 1}]
 
 
 def test_cli_query_named_and_ad_hoc(data, run_cli):
