@@ -26,6 +26,7 @@ from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
+    OneLineGroup,
     as_of_date,
     as_of_option,
     emit,
@@ -45,9 +46,10 @@ from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.runner import run_refresh
 from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
+from ownership.text import closest
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(__version__, prog_name="ownership")
 def main() -> None:
     """Investigate corporate-ownership networks stored in Neo4j (or the embedded server)."""
@@ -203,7 +205,7 @@ def chains_command(
     to_country: str,
     via_country: tuple[str, ...],
     max_hops: int,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Ownership chains from one country to another, as of a date."""
@@ -341,7 +343,7 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     @as_of_option
     @output_option("table", "json", "csv")
     @handle_errors
-    def command(entity: str, max_hops: int, as_of: dt.datetime | None, output: str) -> None:
+    def command(entity: str, max_hops: int, as_of: dt.date | None, output: str) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             find = owners.owners if direction == "owners" else owners.subsidiaries
@@ -378,7 +380,7 @@ main.command(
 @output_option("table", "json", "csv")
 @handle_errors
 def blocked_command(
-    rule: str, authority: tuple[str, ...], as_of: dt.datetime | None, output: str
+    rule: str, authority: tuple[str, ...], as_of: dt.date | None, output: str
 ) -> None:
     """Listed entities and those the 50 percent rule blocks, with the stakes that justify it."""
     with open_graph() as graph:
@@ -453,7 +455,7 @@ def flags_command(
     watch_country: tuple[str, ...],
     secrecy: str | None,
     only: tuple[str, ...],
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more."""
@@ -497,7 +499,7 @@ def connect_command(
     max_hops: int,
     hub_limit: int,
     include_hubs: bool,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Shortest connections between two entities by ownership, officers or shared addresses."""
@@ -552,11 +554,13 @@ def query_command(
     limit: int,
     timeout: float,
     max_hops: int,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Run a read-only Cypher query: ad hoc, or a named query of the library (see `queries`)."""
     named = cypher.LIBRARY.get(cypher_text)
+    if named is None and re.fullmatch(r"\w+", cypher_text.strip()):
+        raise ValueError(_no_query_named(cypher_text.strip()))
     if named is not None and named.write:
         raise NotReadOnly(f"refused: {named.name} is a write statement of the loader")
     text = named.render(max_hops) if named else cypher_text
@@ -569,6 +573,13 @@ def query_command(
     if result.truncated:
         click.echo(f"ownership: only the first {limit} rows are shown (--limit)", err=True)
     emit(output, result.rows, result.rows, result.columns)
+
+
+def _no_query_named(name: str) -> str:
+    """A bare word that is no query of the library is a typo, not Cypher to send."""
+    near = closest(name, cypher.LIBRARY)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"no named query {name!r}{hint} (see `ownership queries`)"
 
 
 @main.command("queries")
@@ -589,7 +600,7 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
         return
     if show_name:
         if show_name not in cypher.LIBRARY:
-            raise ValueError(f"no query named {show_name!r}")
+            raise ValueError(_no_query_named(show_name))
         click.echo(cypher.browser_script(cypher.LIBRARY[show_name]))
         return
     rows = [
@@ -612,7 +623,7 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
 @as_of_option
 @output_option("table", "json")
 @handle_errors
-def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
+def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
     """Everything known about ENTITY, and the source record behind every fact."""
     with open_graph() as graph:
         found = entity_profile(graph, resolve(graph, entity), as_of_date(as_of))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,9 @@ class Graph:
             raise GraphUnavailable(f"the graph server at {uri} refused the credentials") from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             driver.close()
-            raise GraphUnavailable(f"cannot reach the graph server at {uri}: {exc}") from exc
+            raise GraphUnavailable(
+                f"cannot reach the graph server at {uri}: {_reason(exc)}"
+            ) from exc
         return graph
 
     def close(self) -> None:
@@ -284,6 +287,16 @@ def _read_rolled_back(
     finally:
         tx.rollback()
     return keys, data, truncated, graph_items
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of a failed connection in a few words: the driver's message spans lines and
+    repeats the address ("Couldn't connect to … (reason [Errno 111] Connection refused)")."""
+    text = str(exc)
+    found = re.search(r"\(reason (?:\[Errno -?\d+\] )?([^()]+)\)", text)
+    if found:
+        return found.group(1).strip().lower()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass

@@ -54,13 +54,73 @@ def test_default_source_name_is_the_folder(run_cli, graph, make_dataset):
     assert [e["uid"] for e in chains[0]["entities"]] == ["acra-2024:a", "acra-2024:b"]
 
 
-def test_bad_arguments_exit_non_zero(run_cli):
+def one_line_error(result) -> str:
+    """The reason of a failed command: exactly one line on stderr, nothing on stdout."""
+    assert result.exit_code != 0 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ownership: error: ")
+    return lines[0]
+
+
+def test_bad_arguments_exit_non_zero_in_one_line(run_cli):
     result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--max-hops", "99")
-    assert result.exit_code != 0
+    assert "--max-hops" in one_line_error(result)
     result = run_cli(
         "chains", "--from-country", "JP", "--to-country", "RU", "--as-of", "2022-02-30"
     )
-    assert result.exit_code != 0
+    assert "2022-02-30 is not a date (YYYY-MM-DD)" in one_line_error(result)
+    assert "--to-country" in one_line_error(run_cli("chains", "--from-country", "JP"))
+
+
+def test_unknown_named_query_is_not_sent_as_cypher(run_cli):
+    message = one_line_error(run_cli("query", "nosuchquery"))
+    assert "no named query 'nosuchquery'" in message and "ownership queries" in message
+    assert "did you mean chains?" in one_line_error(run_cli("query", "chain"))
+    assert "did you mean owner_paths" in one_line_error(run_cli("queries", "--show", "owner_path"))
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    """``ownership queries | head``: the pipe closes early; no "Broken pipe" message."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ownership", "queries"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a process killed by SIGPIPE
+
+
+def _cli_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ownership", *args],
+        env={k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_or_non_bolt_addresses_fail_in_one_line():
+    credentials = {"NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "secret-pw"}
+    http = _cli_process({"NEO4J_URI": "http://127.0.0.1:1", **credentials}, "stats")
+    assert http.returncode == 1 and http.stdout == ""
+    assert http.stderr.splitlines() == [
+        "ownership: error: NEO4J_URI=http://127.0.0.1:1 is not a Bolt address: it must start "
+        "with bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://"
+    ]
+    refused = _cli_process({"NEO4J_URI": "bolt://127.0.0.1:1", **credentials}, "stats")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        "ownership: error: cannot reach the graph server at bolt://127.0.0.1:1: connection refused"
+    ]
 
 
 def test_console_script_reports_unreachable_server(tmp_path):
