@@ -21,6 +21,7 @@ import click
 from ownership import __version__, cypher
 from ownership.analysis import connections, flags, matching, owners, sanctions
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
@@ -32,6 +33,7 @@ from ownership.commandline import (
     emit,
     handle_errors,
     max_hops_option,
+    note_if_empty,
     open_graph,
     output_option,
 )
@@ -209,10 +211,11 @@ def chains_command(
     output: str,
 ) -> None:
     """Ownership chains from one country to another, as of a date."""
+    origin, target = country_code(from_country), country_code(to_country)
+    via = tuple(country_code(c) for c in via_country)
     with open_graph() as graph:
-        chains = find_chains(
-            graph, from_country, to_country, via_country, as_of_date(as_of), max_hops
-        )
+        chains = find_chains(graph, origin, target, via, as_of_date(as_of), max_hops)
+        note_if_empty(graph, chains)
     rows = [
         {
             "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
@@ -241,6 +244,7 @@ def stats_command(output: str) -> None:
     """Counts of nodes per label and relationships per type."""
     with open_graph() as graph:
         stats = graph_stats(graph)
+        note_if_empty(graph, stats["nodes"])
     rows = [{"kind": "node", "name": k, "count": v} for k, v in stats["nodes"].items()]
     rows += [
         {"kind": "relationship", "name": k, "count": v} for k, v in stats["relationships"].items()
@@ -385,6 +389,7 @@ def blocked_command(
     """Listed entities and those the 50 percent rule blocks, with the stakes that justify it."""
     with open_graph() as graph:
         found = sanctions.blocked_entities(graph, as_of_date(as_of), rule, authority)
+        note_if_empty(graph, found)
     rows = [
         {
             **f.as_dict(),
@@ -471,6 +476,7 @@ def flags_command(
     )
     with open_graph() as graph:
         found = flags.red_flags(graph, settings, as_of_date(as_of), only)
+        note_if_empty(graph, found)
     rows = [f.as_dict() for f in found]
     emit(output, rows, rows, ["id", "name", "flag", "detail"])
 
@@ -570,6 +576,7 @@ def query_command(
     values.update(parse_param(p) for p in params)
     with open_graph() as graph:
         result = graph.run_read_only(text, values, limit=limit, timeout=timeout)
+        note_if_empty(graph, result.rows)
     if result.truncated:
         click.echo(f"ownership: only the first {limit} rows are shown (--limit)", err=True)
     emit(output, result.rows, result.rows, result.columns)
@@ -728,5 +735,6 @@ def matches_command(
             click.echo(f"{verdict}ed {a.uid} and {b.uid} ({key})", err=True)
             return
         found = matching.candidates(graph, threshold, limit)
+        note_if_empty(graph, found)
     rows = [c.as_dict() for c in found]
     emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])

@@ -12,7 +12,7 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
+from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.config import ConfigError, Settings
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.embedded import EmbeddedServerError
@@ -136,6 +137,17 @@ class DateParam(click.ParamType):
             return dt.date.fromisoformat(text)
         except ValueError:
             self.fail(f"{text} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+def note_if_empty(graph: Graph, found: Sized) -> None:
+    """Say on stderr that an empty answer comes from an empty graph (nothing imported, or a
+    mistyped ``OWNERSHIP_HOME``); the answer itself (``[]``, "(no results)") stays as it is."""
+    if len(found) == 0 and is_empty(graph):
+        settings = Settings.from_env()
+        where = (
+            f"OWNERSHIP_HOME={settings.home}" if settings.embedded else f"NEO4J_URI={settings.uri}"
+        )
+        click.echo(f"ownership: note: {EMPTY_GRAPH} ({where})", err=True)
 
 
 def as_of_option(command: F) -> F:

@@ -429,6 +429,17 @@ ORDER BY type
     "Relationship counts per type.",
 )
 
+ANY_ENTITY = _q(
+    "any_entity",
+    """
+MATCH (e:Entity)
+RETURN e.uid AS uid
+LIMIT 1
+""",
+    "One entity, if there is any: tells an empty graph (nothing imported, or a mistyped "
+    "OWNERSHIP_HOME) from a question with no answer, without counting anything.",
+)
+
 # --------------------------------------------------------------------------------------------
 # Finding entities
 # --------------------------------------------------------------------------------------------

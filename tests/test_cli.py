@@ -157,3 +157,24 @@ def test_uri_without_credentials_is_refused(tmp_path):
     )
     assert result.returncode == 1
     assert "NEO4J_USER and NEO4J_PASSWORD must be set" in result.stderr
+
+
+def test_country_codes_are_checked_and_the_likely_one_named(run_cli):
+    message = one_line_error(run_cli("chains", "--from-country", "JP", "--to-country", "RUS"))
+    assert "'RUS' is not a two-letter ISO 3166-1 country code (did you mean RU?)" in message
+    message = one_line_error(run_cli("chains", "--from-country", "Japan", "--to-country", "RU"))
+    assert "(did you mean JP?)" in message
+    via = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--via-country", "S G")
+    assert "'S G' is not a two-letter" in one_line_error(via)
+
+
+def test_an_empty_graph_is_said_to_be_empty(run_cli, graph, make_dataset):
+    chains = run_cli("chains", "--from-country", "jp", "--to-country", "ru", "--format", "json")
+    assert chains.exit_code == 0 and json.loads(chains.stdout) == []
+    assert "ownership: note: the graph is empty" in chains.stderr
+    assert "the graph is empty" in one_line_error(run_cli("show", "jp-ex-01"))
+    assert "the graph is empty" in run_cli("blocked").stderr
+    run_cli("import", str(make_dataset([company("a", "JP")])), "--source", "one")
+    answered = run_cli("chains", "--from-country", "JP", "--to-country", "RU")
+    assert answered.stdout.strip() == "(no results)" and answered.stderr == ""
+    assert "the graph is empty" not in one_line_error(run_cli("show", "nobody"))

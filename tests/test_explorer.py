@@ -216,6 +216,13 @@ def test_chains_deep_link_shows_the_chains(story):
     assert url(at)["view"] == "chains"
 
 
+def test_chains_country_codes_are_checked_with_a_suggestion(story):
+    at = app(view="chains", **{"from": "Japan", "to": "RUS"})
+    errors = " ".join(e.value for e in at.error)
+    assert "did you mean JP?" in errors and "did you mean RU?" in errors
+    assert not at.dataframe
+
+
 def test_chains_form_updates_the_url(story):
     at = app(view="chains", as_of="2022-07-01")
     at.text_input(key="chains_from").set_value("jp")

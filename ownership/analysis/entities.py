@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ownership import cypher
+from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.graph import Graph
 from ownership.text import normalize
 
@@ -49,6 +50,8 @@ def resolve(graph: Graph, ref: str) -> EntityRef:
     """The one entity ``ref`` means, or :class:`EntityNotFound` / :class:`AmbiguousEntity`."""
     found = candidates(graph, ref)
     if not found:
+        if is_empty(graph):
+            raise EntityNotFound(f"no entity matches {ref!r}: {EMPTY_GRAPH}")
         raise EntityNotFound(
             f"no entity matches {ref!r} (try a record id, SOURCE:ID, an identifier or an exact name)"
         )

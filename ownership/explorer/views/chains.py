@@ -10,11 +10,10 @@ import streamlit as st
 
 from ownership import cypher
 from ownership.analysis.chains import DEFAULT_MAX_HOPS
+from ownership.analysis.countries import country_code
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.explorer import data, exports, formatting, state, ui
 from ownership.graph import Graph
-
-_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 def _codes(text: str) -> list[str]:
@@ -66,9 +65,14 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "started on or before that day and had not ended (change the date in the sidebar)."
         )
         return
-    bad = [c for c in (origin, target, *via) if not _CODE.match(c)]
-    if bad:
-        st.error("Countries are two-letter ISO codes; not: " + ", ".join(ui.md(b) for b in bad))
+    problems = []
+    for code in (origin, target, *via):
+        try:
+            country_code(code)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        st.error("Countries are two-letter ISO codes: " + "; ".join(ui.md(p) for p in problems))
         return
     found = data.chains(graph, data.key(), origin, target, via, as_of, hops)
     through = f" via {', '.join(via)}" if via else ""
