@@ -31,6 +31,7 @@ from ownership.commandline import (
     as_of_date,
     as_of_option,
     emit,
+    fail,
     handle_errors,
     max_hops_option,
     note_if_empty,
@@ -104,7 +105,15 @@ def db_status(output: str) -> None:
     """Say whether the embedded server runs, and where."""
     settings = Settings.from_env()
     if settings.embedded:
-        _print_status(output, EmbeddedServer(settings.home).status().as_dict())
+        status = EmbeddedServer(settings.home).status()
+        _print_status(output, status.as_dict())
+        if not status.running:  # as LSB init scripts: 3 = not running
+            what = "is not running" if status.started_before else "has never been started"
+            fail(
+                f"the embedded server {what} for OWNERSHIP_HOME={settings.home} "
+                "(`ownership db start` starts it; any command does too)",
+                status=3,
+            )
     else:
         with open_graph():
             _print_status(output, {"running": True, "uri": settings.uri, "embedded": False})
@@ -115,7 +124,8 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
         click.echo(to_json(status))
     else:
         for key, value in status.items():
-            click.echo(f"{key}: {'' if value is None else value}")
+            if value is not None:  # a stopped server has no pid or port: no blank lines
+                click.echo(f"{key}: {value}")
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -181,6 +191,12 @@ def import_command(
         matching.apply_decisions(graph)
     if as_json:
         click.echo(to_json(summary.as_dict()))
+        return
+    if summary.imported_at is None:
+        click.echo(
+            f"source {name}: no records in {', '.join(summary.paths)} (a header only?); "
+            "nothing was written"
+        )
         return
     read = ", ".join(f"{n} {k}" for k, n in sorted(summary.read.items())) or "nothing"
     written = ", ".join(f"{n} {k}" for k, n in sorted(summary.written.items()) if n) or "nothing"

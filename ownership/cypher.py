@@ -1360,6 +1360,36 @@ SET e.retired_on = null
     uids=[],
 )
 
+# What a plain `ownership import` wrote was never stamped by a run: before a run imports the
+# source, it is marked as seen (by no run) with its current fingerprint, so that the run reports
+# only what its own import adds or changes, and still retires what the new data lacks.
+_REFRESH_ADOPT = """
+WHERE x.source = $source AND x.last_seen_run IS NULL
+SET x.last_seen_run = $imported, x.seen_fingerprint = x.fingerprint
+RETURN count(x) AS adopted
+"""
+_ADOPT_DOC = (
+    "Refresh, before a source's import: mark the %s of $source that a plain `ownership import` "
+    "wrote (never stamped by a run) as seen, with their fingerprint, so the run does not report "
+    "them as added."
+)
+REFRESH_ADOPT = tuple(
+    _q(
+        f"refresh_adopt_{name}",
+        match + _REFRESH_ADOPT,
+        _ADOPT_DOC % what,
+        write=True,
+        source="seed-registry",
+        imported="imported",
+    )
+    for name, match, what in (
+        ("records", "MATCH (x:Record)", "records"),
+        ("ownership", "MATCH ()-[x:OWNS]->()", "ownership edges"),
+        ("officers", "MATCH ()-[x:OFFICER_OF]->()", "officer edges"),
+        ("sanctions", "MATCH (x:Sanction)", "sanction listings"),
+    )
+)
+
 _REFRESH_RETIRE = """
 WHERE x.source = $source AND coalesce(x.last_seen_run, '') <> $run_id AND x.retired_on IS NULL
 SET x.retired_on = $run_date, x.retired_run = $run_id

@@ -49,6 +49,7 @@ class Status:
 
     running: bool
     home: str
+    started_before: bool = True  # False: no server has ever run for this home
     pid: int | None = None
     bolt_port: int | None = None
     http_port: int | None = None
@@ -58,9 +59,17 @@ class Status:
     def uri(self) -> str | None:
         return f"bolt://127.0.0.1:{self.bolt_port}" if self.bolt_port else None
 
+    @property
+    def state(self) -> str:
+        """``running``, ``stopped``, or ``never started`` (no database in this home yet)."""
+        if self.running:
+            return "running"
+        return "stopped" if self.started_before else "never started"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "running": self.running,
+            "state": self.state,
             "home": self.home,
             "pid": self.pid,
             "uri": self.uri,
@@ -180,6 +189,7 @@ class EmbeddedServer:
         return Status(
             running=running,
             home=str(self.home),
+            started_before=running or (self.dir / "databases").is_dir(),
             pid=pid if running else None,
             bolt_port=bolt if running else None,
             http_port=http if running else None,

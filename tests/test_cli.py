@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import company, owns
 
 
@@ -178,3 +179,29 @@ def test_an_empty_graph_is_said_to_be_empty(run_cli, graph, make_dataset):
     answered = run_cli("chains", "--from-country", "JP", "--to-country", "RU")
     assert answered.stdout.strip() == "(no results)" and answered.stderr == ""
     assert "the graph is empty" not in one_line_error(run_cli("show", "nobody"))
+
+
+def test_a_header_only_import_creates_no_source(run_cli, graph, make_dataset):
+    folder = make_dataset([])
+    result = run_cli("import", str(folder), "--source", "empty")
+    assert result.exit_code == 0
+    assert "no records in" in result.stdout and "nothing was written" in result.stdout
+    assert json.loads(run_cli("stats", "--format", "json").stdout)["nodes"] == {}
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="the embedded server's status")
+def test_db_status_of_a_home_never_started(tmp_path):
+    home = tmp_path / "never"
+    result = _cli_process({"OWNERSHIP_HOME": str(home)}, "db", "status")
+    assert result.returncode == 3  # not running, as LSB status commands say it
+    assert "state: never started" in result.stdout.splitlines()
+    assert all(line.split(": ", 1)[1] for line in result.stdout.splitlines())  # no blank field
+    assert result.stderr.splitlines() == [
+        f"ownership: error: the embedded server has never been started for "
+        f"OWNERSHIP_HOME={home} (`ownership db start` starts it; any command does too)"
+    ]
+    document = json.loads(
+        _cli_process({"OWNERSHIP_HOME": str(home)}, "db", "status", "--format", "json").stdout
+    )
+    assert document["running"] is False and document["state"] == "never started"
+    assert not home.exists()  # asking did not start anything

@@ -77,6 +77,21 @@ class Changes:
     entities_retired: int = 0  # entity nodes left without a live record
 
 
+IMPORTED = "imported"  # the last_seen_run of what a plain import wrote, once a run adopts it
+
+
+def adopt_plain_imports(graph: Graph, source: str) -> int:
+    """Before a run imports ``source``: what ``ownership import`` wrote of it is taken as already
+    seen, so the run's report counts as added only what the run itself brings (a refresh after
+    a plain import of the same data reports nothing added). Returns how many were adopted."""
+    with graph.transaction() as tx:
+        return sum(
+            int(row["adopted"] or 0)
+            for query in cypher.REFRESH_ADOPT
+            for row in tx.read(query, source=source, imported=IMPORTED)
+        )
+
+
 def source_keys(
     paths: Iterable[Path], source: str, fmt: str = "auto"
 ) -> Iterator[tuple[str, dict[str, Any]]]:
