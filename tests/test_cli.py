@@ -10,6 +10,8 @@ import sys
 import pytest
 from conftest import company, owns
 
+from ownership.output import display_width, to_table
+
 
 def test_import_then_stats_json(run_cli, graph, make_dataset):
     folder = make_dataset([company("a", "JP"), company("b", "SG")], [owns("a", "b", 100)])
@@ -205,3 +207,41 @@ def test_db_status_of_a_home_never_started(tmp_path):
     )
     assert document["running"] is False and document["state"] == "never started"
     assert not home.exists()  # asking did not start anything
+
+
+def test_tables_fit_the_width_and_hide_nothing():
+    chain = "Tsubame Digital Exchange K.K. (JP) -> Northbridge Lattice Pte. Ltd. (SG) -> OOO Angara Hosting (RU)"
+    rows = [
+        {"chain": chain, "hops": 2},
+        {"chain": "株式会社さくらデジタル (JP) -> ООО Байкал (RU)", "hops": 1},
+    ]
+    for width in (40, 80, 300):
+        table = to_table(rows, ["chain", "hops"], width=width)
+        assert max(display_width(line) for line in table.splitlines()) <= width
+        words = " ".join(table.split())
+        assert "OOO Angara Hosting (RU)" in words and "Байкал (RU)" in words  # ends kept
+    assert len(to_table(rows, ["chain", "hops"], width=300).splitlines()) == 4  # no wrapping
+    assert len(to_table(rows, ["chain", "hops"], width=None).splitlines()[2]) > 100  # a pipe
+
+
+def test_cli_tables_follow_columns(run_cli, graph, make_dataset, monkeypatch):
+    names = {
+        "a": "Alpha Exchange Kabushiki Kaisha",
+        "b": "Bravo Holdings Pte. Ltd.",
+        "c": "OOO Charlie Hosting",
+    }
+    folder = make_dataset(
+        [
+            company("a", "JP", name=names["a"]),
+            company("b", "SG", name=names["b"]),
+            company("c", "RU", name=names["c"]),
+        ],
+        [owns("a", "b", 100), owns("b", "c", 60)],
+    )
+    run_cli("import", str(folder), "--source", "t")
+    for columns in ("60", "250"):
+        monkeypatch.setenv("COLUMNS", columns)
+        table = run_cli("chains", "--from-country", "JP", "--to-country", "RU").stdout
+        assert max(len(line) for line in table.splitlines()) <= int(columns)
+        assert "OOO Charlie Hosting (RU)" in " ".join(table.split())
+    assert len(table.splitlines()) == 3  # 250 columns: one line per chain
