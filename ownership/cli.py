@@ -11,6 +11,9 @@ import datetime as dt
 import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -281,16 +284,29 @@ def _app_file() -> Path:
 @handle_errors
 def app_command(port: int, address: str) -> None:
     """Serve the Streamlit explorer."""
-    run_explorer(port, address)
+    check_port_free(address, port)
+    os.execv(sys.executable, _explorer_command(port, address))
 
 
-def run_explorer(port: int, address: str) -> None:
-    """Replace this process with Streamlit serving the explorer.
+def check_port_free(address: str, port: int) -> None:
+    """Refuse a port something already listens on, before saying where the explorer is: on a
+    shared machine the address printed would otherwise open someone else's explorer."""
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise OSError(
+                f"port {port} on {address} is taken ({exc.strerror.lower()}): another explorer "
+                "or program uses it; choose another with --port (make demo PORT=…)"
+            ) from None
 
-    ``exec``, not a child process: stopping ``ownership app`` (Ctrl-C, SIGTERM from a service
-    manager) then stops the server itself instead of leaving it holding the port.
-    """
-    command = [
+
+def _explorer_command(port: int, address: str) -> list[str]:
+    """Streamlit serving the explorer; says where, on stderr, first."""
+    click.echo(f"explorer on http://{address}:{port}/", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -311,10 +327,6 @@ def run_explorer(port: int, address: str) -> None:
         "--client.toolbarMode",
         "minimal",
     ]
-    click.echo(f"explorer on http://{address}:{port}/", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, command)
 
 
 @main.command("demo")
@@ -323,14 +335,52 @@ def run_explorer(port: int, address: str) -> None:
 @handle_errors
 def demo_command(port: int, address: str) -> None:
     """Start the embedded server, import the seed scenario (a refresh of seed/sources.toml, so
-    its report shows on the Changes page) and serve the explorer."""
+    its report shows on the Changes page) and serve the explorer; Ctrl-C stops the explorer and
+    the embedded server, if the demo started it."""
+    check_port_free(address, port)
     sources = seed_sources()
     settings = Settings.from_env()
-    report = run_refresh(load_config(sources), settings.home, lambda: Graph.open(settings))
-    click.echo(f"seed imported from {sources} (run {report.run_id}: {report.status})", err=True)
-    if report.status != "ok":
-        raise OSError(f"the seed import failed: see `ownership runs` for run {report.run_id}")
-    run_explorer(port, address)
+    server = EmbeddedServer(settings.home) if settings.embedded else None
+    started = server is not None and not server.status().running
+    try:
+        report = run_refresh(load_config(sources), settings.home, lambda: Graph.open(settings))
+        click.echo(f"seed imported from {sources} (run {report.run_id}: {report.status})", err=True)
+        if report.status != "ok":
+            raise OSError(f"the seed import failed: see `ownership runs` for run {report.run_id}")
+        _serve_until_stopped(_explorer_command(port, address))
+    finally:
+        if server is not None and started:
+            server.stop()
+            click.echo("ownership: stopped the embedded server the demo started", err=True)
+        elif server is not None:
+            click.echo(
+                "ownership: the embedded server was running before the demo and still runs "
+                "(`ownership db stop` stops it)",
+                err=True,
+            )
+
+
+def _serve_until_stopped(command: list[str]) -> None:
+    """Run the explorer as a child until it ends or this process is interrupted (Ctrl-C, which
+    reaches both, or SIGTERM, which is passed on), so that the caller can clean up after it.
+    ``ownership app`` replaces itself with Streamlit instead: it has nothing to clean up."""
+    child = subprocess.Popen(command)
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        child.wait()
+    except KeyboardInterrupt:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def seed_sources() -> Path:

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
 import pytest
-from conftest import company, owns
+from conftest import REPO, company, owns
 
+from ownership.embedded import EmbeddedServer
 from ownership.output import display_width, to_table
 
 
@@ -245,3 +251,65 @@ def test_cli_tables_follow_columns(run_cli, graph, make_dataset, monkeypatch):
         assert max(len(line) for line in table.splitlines()) <= int(columns)
         assert "OOO Charlie Hosting (RU)" in " ".join(table.split())
     assert len(table.splitlines()) == 3  # 250 columns: one line per chain
+
+
+def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in ("app", "demo"):
+            result = _cli_process({"OWNERSHIP_HOME": str(tmp_path)}, command, "--port", port)
+            assert result.returncode == 1
+            assert result.stderr.splitlines() == [
+                f"ownership: error: port {port} on 127.0.0.1 is taken (address already in use): "
+                "another explorer or program uses it; choose another with --port (make demo PORT=…)"
+            ]
+    assert not (tmp_path / "server").exists()  # the demo started no graph server
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="the demo's embedded server")
+def test_interrupting_the_demo_stops_what_it_started(tmp_path):
+    """`make demo`, then Ctrl-C: the explorer and the graph server the demo started both stop."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ownership", "demo", "--port", str(port)],
+        env={**env, "OWNERSHIP_HOME": str(tmp_path)},
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    if page.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("the demo's explorer did not come up")
+        server_pid = EmbeddedServer(tmp_path).status().pid
+        assert server_pid
+        os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground job
+        _, stderr = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+        EmbeddedServer(tmp_path).stop()
+    assert "stopped the embedded server the demo started" in stderr
+    assert not EmbeddedServer(tmp_path).status().running
+    cmdline = Path(f"/proc/{server_pid}/cmdline")
+    assert not cmdline.exists() or cmdline.read_bytes() == b""  # gone, or a zombie not reaped
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the explorer's port is free again
