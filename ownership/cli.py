@@ -714,6 +714,7 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
         "owners": [h.as_dict() for h in found.owners],
         "subsidiaries": [h.as_dict() for h in found.subsidiaries],
         "flags": [f.as_dict() for f in found.flags],
+        "rule_status": found.rule.as_dict() if found.rule else None,
     }
     if output == "json":
         click.echo(to_json(document))
@@ -722,6 +723,10 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
     click.echo(
         f"{facts.get('name')}  [{facts.get('kind')}, {facts.get('jurisdiction') or '?'}]  {found.uid}"
     )
+    if found.rule:
+        click.echo(f"  {found.rule.summary()}")
+        for line in found.rule.lines():
+            click.echo(f"    {line}")
     for key in (
         "registration_number",
         "incorporation_date",

@@ -241,9 +241,26 @@ def test_chains_form_updates_the_url(story):
     }
 
 
+def test_profile_states_the_50_percent_rule_status_and_why(story):
+    """ru10 is blocked because listed ru9 holds 60% of it; ru11 is not (30% from ru9)."""
+    at = app(entity="ru10", as_of="2022-07-01")
+    errors = " ".join(e.value for e in at.error).replace("\\", "")  # shown as Markdown
+    assert "listed or blocked parties own 60% of it in aggregate" in errors
+    why = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "60% of it: AO Taiga Holding (ru9, listed)" in why
+    assert "listed: OFAC" in why  # down to the listing
+    at = app(entity="ru11", as_of="2022-07-01")
+    assert (
+        "Not blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 30% "
+        "of it in aggregate; at least 50% blocks." in texts(at).replace("\\", "")
+    )
+    owners = frame_by_key(at, "profile_owners")
+    assert dict(zip(owners["id"], owners["status"], strict=True)) == {"ru9": "listed"}
+
+
 def test_url_follows_the_view_and_the_date(story):
     at = app(entity="ru10", as_of="2022-07-01")
-    assert "Blocked under the OFAC 50% rule on 2022-07-01" in texts(at)
+    assert "Blocked under the OFAC 50% rule on 2022-07-01" in texts(at).replace("\\", "")
     at.date_input(key="as_of").set_value(dt.date(2022, 3, 1)).run()
     assert url(at) == {"entity": "ru10", "as_of": "2022-03-01"}
     at.radio(key="view").set_value("blocked").run()

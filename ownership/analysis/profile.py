@@ -19,6 +19,7 @@ from ownership.analysis.flags import (
     shared_address_detail,
     transit,
 )
+from ownership.analysis.sanctions import RuleStatus, rule_status
 from ownership.graph import Graph
 from ownership.records import in_force
 
@@ -39,6 +40,7 @@ class Profile:
     owners: list[holdings.Holding] = field(default_factory=list)
     subsidiaries: list[holdings.Holding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    rule: RuleStatus | None = None  # the OFAC 50 % rule status and why
 
     @property
     def uid(self) -> str:
@@ -87,6 +89,7 @@ def entity_profile(
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
+    profile.rule = rule_status(graph, ref.uid, as_of)
     return profile
 
 

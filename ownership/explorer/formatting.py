@@ -118,11 +118,14 @@ HOLDING_COLUMNS = [
 ]
 
 
-def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
-    """Owners or subsidiaries (``Holding`` objects) with their effective shares."""
+def holdings_frame(holdings: list[Any], statuses: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Owners or subsidiaries (``Holding`` objects) with their effective shares, and with
+    ``statuses`` ({uid: 50 % rule status}) a status column."""
     rows = []
     for h in holdings:
         row = h.as_dict()
+        if statuses is not None:
+            row["status"] = statuses.get(h.uid, "")
         row["effective"] = effective_text(
             h.effective_share, h.effective_share_min, h.effective_share_max
         )
@@ -130,7 +133,12 @@ def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
             f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
         )
         rows.append(row)
-    return frame(rows, HOLDING_COLUMNS)
+    columns = (
+        HOLDING_COLUMNS
+        if statuses is None
+        else [*HOLDING_COLUMNS[:4], "status", *HOLDING_COLUMNS[4:]]
+    )
+    return frame(rows, columns)
 
 
 def facts_frame(facts: dict[str, Any], records: list[dict[str, Any]]) -> pd.DataFrame:

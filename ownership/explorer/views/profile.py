@@ -45,8 +45,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         return
     as_of = state.as_of()
     profile = data.profile(graph, data.key(), ref, as_of)
-    status = data.statuses(graph, data.key(), as_of).get(ref.uid, "")
-    _header(profile, ref, status, as_of)
+    _header(profile, ref, as_of)
     tabs = st.tabs(["Overview", "Owners & subsidiaries", "Graph", "Officers & roles", "Provenance"])
     with tabs[0]:
         _overview(profile, as_of)
@@ -92,19 +91,23 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
         return None
 
 
-def _header(profile: Profile, ref: EntityRef, status: str, as_of: Any) -> None:
+def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
     e = profile.entity
     st.title(ui.md(e.get("name") or ref.name), anchor=False)
     bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
-    if status == "listed":
-        st.error(f"On a sanctions list in force on {as_of.isoformat()}.", icon=":material/block:")
-    elif status:
-        st.error(
-            f"{STATUS_WORDS[status].capitalize()} under the OFAC 50% rule on {as_of.isoformat()} "
-            "(see the 50% rule view for why).",
-            icon=":material/block:",
-        )
+    rule = profile.rule
+    if rule is not None and (rule.status or rule.because):
+        show = st.error if rule.status else st.info
+        show(ui.md(rule.summary()), icon=":material/block:" if rule.status else None)
+        if rule.because:
+            with st.expander("Why: the stakes of listed and blocked owners, down to the listings"):
+                st.markdown(
+                    "\n".join(
+                        f"{'  ' * (len(line) - len(line.lstrip()))}- {ui.md(line.strip())}"
+                        for line in rule.lines()
+                    )
+                )
     elif profile.sanctions:
         st.info(
             f"Has sanction listings, none in force on {as_of.isoformat()} (see Overview).",
@@ -181,6 +184,10 @@ def _overview(profile: Profile, as_of: Any) -> None:
 
 def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     e = profile.entity
+    statuses = {  # each owner's own status under the rule: who makes this entity blocked
+        uid: STATUS_WORDS[status].lower()
+        for uid, status in data.statuses(graph, data.key(), as_of).items()
+    }
     config = {
         "effective": st.column_config.TextColumn(
             "effective share",
@@ -192,6 +199,9 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
         "effective_share_max": st.column_config.NumberColumn("max %", format="%.4g"),
         "ultimate": st.column_config.CheckboxColumn("ultimate (person)"),
         "via": st.column_config.TextColumn("via (paths)", width="large"),
+        "status": st.column_config.TextColumn(
+            "50% rule", help="the owner's own status under the OFAC 50% rule on this date"
+        ),
     }
     st.subheader(f"Owners ({len(profile.owners)})", anchor=False)
     if profile.owners:
@@ -202,7 +212,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
                 + "; ".join(f"{ui.md(h.name)} {_effective(h)}" for h in ultimate)
             )
         ui.table(
-            formatting.holdings_frame(profile.owners),
+            formatting.holdings_frame(profile.owners, statuses),
             "profile_owners",
             f"{_slug(e)}-owners",
             open_column="uid",
