@@ -40,6 +40,20 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
+// ---- data_version
+// What changes whenever the data does: every import stamps its Source, every refresh marks it,
+// unloading deletes it, every match decision is recorded. The explorer keys its cached results
+// on it (a handful of nodes read, whatever the graph's size).
+CALL () {
+  MATCH (s:Source)
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+}
+CALL () {
+  MATCH (d:Decision)
+  RETURN count(d) AS decisions, max(d.decided_at) AS decided
+}
+RETURN sources, imported, refreshed, decisions, decided;
+
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.
 MATCH (d:Decision)

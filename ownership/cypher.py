@@ -429,6 +429,24 @@ ORDER BY type
     "Relationship counts per type.",
 )
 
+DATA_VERSION = _q(
+    "data_version",
+    """
+CALL () {
+  MATCH (s:Source)
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+}
+CALL () {
+  MATCH (d:Decision)
+  RETURN count(d) AS decisions, max(d.decided_at) AS decided
+}
+RETURN sources, imported, refreshed, decisions, decided
+""",
+    "What changes whenever the data does: every import stamps its Source, every refresh marks "
+    "it, unloading deletes it, every match decision is recorded. The explorer keys its cached "
+    "results on it (a handful of nodes read, whatever the graph's size).",
+)
+
 ANY_ENTITY = _q(
     "any_entity",
     """

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
 from ownership.analysis.stats import graph_stats
-from ownership.explorer import exports, graphview, links, state
+from ownership.explorer import data, exports, graphview, links, state
 from ownership.explorer.subgraph import Edge, Node, Subgraph
 from ownership.loader import import_paths
 
@@ -221,6 +222,22 @@ def test_chains_country_codes_are_checked_with_a_suggestion(story):
     errors = " ".join(e.value for e in at.error)
     assert "did you mean JP?" in errors and "did you mean RU?" in errors
     assert not at.dataframe
+
+
+def test_an_import_shows_at_once_on_every_page(story, make_dataset):
+    """Cached results are keyed on the data version: no page shows data from before an import
+    (which may come from the CLI, another process), and the sidebar says how old the data is."""
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    assert len(frame_by_key(at, "chains_table")) == 1
+    assert "Data: last imported" in " ".join(c.value for c in at.sidebar.caption)
+    more = make_dataset(
+        [company("jp8", "JP"), company("sg8", "SG"), company("ru8", "RU")],
+        [owns("jp8", "sg8", 100), owns("sg8", "ru8", 100)],
+    )
+    import_paths(story, [more], "more")
+    time.sleep(data.VERSION_TTL)  # the version itself is re-read every few seconds
+    at.run()
+    assert len(frame_by_key(at, "chains_table")) == 2
 
 
 def test_chains_form_updates_the_url(story):

@@ -7,12 +7,14 @@ the URL of what is on screen.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from ownership.config import ConfigError
 from ownership.explorer import data, state, ui
 from ownership.explorer.views import (
     blocked,
@@ -24,7 +26,7 @@ from ownership.explorer.views import (
     profile,
     search,
 )
-from ownership.graph import Graph
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
 
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "search": search.render,
@@ -57,7 +59,7 @@ def _sidebar() -> None:
             "Reload data",
             on_click=data.clear,
             key="reload",
-            help="forget cached results (after an import)",
+            help="forget cached results (imports and refreshes already show at once)",
         )
         cols[1].button(
             "Reconnect",
@@ -67,6 +69,28 @@ def _sidebar() -> None:
         )
         with ui.guard("Reading the settings"):
             st.caption(f"Graph: {ui.md(data.describe())}")
+        with contextlib.suppress(GraphUnavailable, ConfigError, QueryFailed):
+            st.caption(_data_age(data.version()[1]))  # else the page says what is wrong
+
+
+def _data_age(last: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """When the data last changed, and how long ago, in words."""
+    if last is None:
+        return "Data: nothing imported yet"
+    now = now or dt.datetime.now(dt.UTC)
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    minutes = max(0, int((now - last).total_seconds() // 60))
+    ago = (
+        "just now"
+        if minutes < 1
+        else f"{minutes} min ago"
+        if minutes < 120
+        else f"{minutes // 60} h ago"
+        if minutes < 48 * 60
+        else f"{minutes // 1440} days ago"
+    )
+    return f"Data: last imported {last.strftime('%Y-%m-%d %H:%M')} UTC ({ago})"
 
 
 def _today() -> None:
