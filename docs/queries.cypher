@@ -277,6 +277,19 @@ RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name])
        coalesce(e.identifiers, []) AS identifiers, records
 ORDER BY uid;
 
+// ---- near_names
+// Candidates for "did you mean": entities with a name or alias word that starts like one of the
+// words searched for ($prefixes: their first three letters, normalized). The typo tolerance
+// itself (rapidfuzz scores) is computed on these in Python.
+:param prefixes => ['ang', 'hos'];
+:param limit => 2000;
+MATCH (e:Entity)
+WHERE any(t IN coalesce(e.search_terms, [])
+          WHERE any(w IN split(t, ' ') WHERE size(w) >= 3 AND left(w, 3) IN $prefixes))
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       coalesce(e.search_terms, []) AS terms
+LIMIT $limit;
+
 // ---- neighbours
 // Entities and addresses linked to the nodes $uids by ownership, officer roles or a registered
 // address in force on $as_of, with each neighbour's number of links (to skip hubs such as

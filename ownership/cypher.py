@@ -1091,6 +1091,23 @@ LIMIT $limit
     limit=50,
 )
 
+NEAR_NAMES = _q(
+    "near_names",
+    """
+MATCH (e:Entity)
+WHERE any(t IN coalesce(e.search_terms, [])
+          WHERE any(w IN split(t, ' ') WHERE size(w) >= 3 AND left(w, 3) IN $prefixes))
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       coalesce(e.search_terms, []) AS terms
+LIMIT $limit
+""",
+    'Candidates for "did you mean": entities with a name or alias word that starts like one '
+    "of the words searched for ($prefixes: their first three letters, normalized). The typo "
+    "tolerance itself (rapidfuzz scores) is computed on these in Python.",
+    prefixes=["ang", "hos"],
+    limit=2000,
+)
+
 ENTITY_PROFILE = _q(
     "entity_profile",
     """

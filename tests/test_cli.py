@@ -313,3 +313,23 @@ def test_interrupting_the_demo_stops_what_it_started(tmp_path):
     assert not cmdline.exists() or cmdline.read_bytes() == b""  # gone, or a zombie not reaped
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # the explorer's port is free again
+
+
+def test_an_unknown_entity_gets_a_did_you_mean(run_cli, graph, make_dataset):
+    folder = make_dataset(
+        [
+            company("ru", "RU", name="OOO Angara Hosting"),
+            company("jp", "JP", name="Tsubame Digital Exchange K.K."),
+            company("jp2", "JP", name="Seiran Digital K.K."),
+        ]
+    )
+    run_cli("import", str(folder), "--source", "f")
+    message = one_line_error(run_cli("show", "angara hostng"))
+    assert message.endswith(
+        "no entity matches 'angara hostng'; did you mean OOO Angara Hosting (ru)?"
+    )
+    message = one_line_error(run_cli("owners", "Tsubame Digital Exchange KK"))
+    assert message.endswith(
+        "did you mean Tsubame Digital Exchange K.K. (jp)?"
+    )  # only the close one
+    assert "did you mean" not in one_line_error(run_cli("show", "zzzz qqqq"))

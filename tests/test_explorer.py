@@ -302,6 +302,17 @@ def test_blocked_page_lists_listed_and_blocked_with_reasons(story):
     assert "Nothing is listed or blocked on 2022-03-01." in texts(at)
 
 
+def test_typos_get_a_did_you_mean(story):
+    """A search or a link that matches nothing offers the names close to it (rapidfuzz)."""
+    at = app(q="Baikal Compte")
+    assert "No entity matches" in texts(at)
+    assert at.selectbox(key="search_suggest").value == "story:ru1"  # OOO Baikal Compute
+    at.button(key="search_suggest.open").click().run()
+    assert "OOO Baikal Compute" in titles(at)
+    at = app(entity="Sakura Digital KK")
+    assert at.selectbox(key="profile_suggest").value == "story:jp1"
+
+
 def test_flags_page_runs_every_detector(story):
     at = app(view="flags", as_of="2022-07-01")
     assert not at.exception

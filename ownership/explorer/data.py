@@ -86,6 +86,12 @@ def search(_graph: Graph, key: str, text: str, limit: int) -> list[dict]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def suggestions(_graph: Graph, key: str, text: str) -> list[dict]:
+    """Entities whose names are close to ``text``: "did you mean" (as the CLI's)."""
+    return entities.suggestions(_graph, text)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def candidates(_graph: Graph, key: str, ref: str) -> list[entities.EntityRef]:
     """What ``ref`` may mean (resolution happens in :func:`resolve`)."""
     return entities.candidates(_graph, ref)

@@ -60,6 +60,16 @@ def guard(what: str) -> Iterator[None]:
         st.error(f"{what} failed ({type(exc).__name__}): {first_line(exc)}")
 
 
+def did_you_mean(near: list[dict[str, Any]], key: str) -> None:
+    """Entities with a name close to what was typed (``entities.suggestions``), to open."""
+    if near:
+        st.caption("Did you mean:")
+        entity_picker(
+            [(n["uid"], f"{n['name']} ({n.get('jurisdiction') or '?'}, {n['id']})") for n in near],
+            key,
+        )
+
+
 def open_from_table(key: str, uids: list[str]) -> None:
     """Row-selection callback: open the profile of the selected row's entity."""
     selection = st.session_state.get(key)

@@ -77,6 +77,8 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
                 ],
                 "profile_notfound_pick",
             )
+        else:
+            ui.did_you_mean(data.suggestions(graph, data.key(), text), "profile_suggest")
         return None
     except AmbiguousEntity as exc:
         st.header("Entity profile")
