@@ -87,8 +87,12 @@ class Graph:
         self._connect = connect  # a second driver for queries that may have to be cut off
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Graph:
-        """Connect, starting the embedded server first when no ``NEO4J_URI`` is set."""
+    def open(cls, settings: Settings | None = None, retry_s: float = RETRY_SECONDS) -> Graph:
+        """Connect, starting the embedded server first when no ``NEO4J_URI`` is set.
+
+        ``retry_s``: how long a read or write is retried on a lost connection (the explorer
+        uses less than batch commands: a person is waiting, and Reconnect is one click away).
+        """
         settings = settings or Settings.from_env()
         if settings.embedded:
             server = EmbeddedServer(settings.home)
@@ -107,7 +111,7 @@ class Graph:
                 uri,
                 auth=auth,
                 connection_acquisition_timeout=30,
-                max_transaction_retry_time=RETRY_SECONDS,
+                max_transaction_retry_time=retry_s,
             )
 
         driver = connect()
@@ -260,7 +264,7 @@ class Graph:
         try:
             yield
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailable(f"lost the graph server during {name}: {exc}") from exc
+            raise GraphUnavailable(f"lost the graph server during {name}: {_reason(exc)}") from exc
         except Neo4jError as exc:
             raise QueryFailed(f"{name}: {exc.message or exc}") from exc
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -26,6 +27,7 @@ from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
 from ownership.analysis.stats import graph_stats
+from ownership.embedded import EmbeddedServer
 from ownership.explorer import data, exports, graphview, links, state
 from ownership.explorer.subgraph import Edge, Node, Subgraph
 from ownership.loader import import_paths
@@ -409,6 +411,33 @@ def test_unreachable_database_shows_a_notice_not_a_traceback(monkeypatch, tmp_pa
         errors = " ".join(e.value for e in at.error)
         assert "not reachable" in errors and "Traceback" not in errors
         assert "wrong" not in errors  # never the password
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="stops an embedded server")
+def test_a_stopped_server_is_one_sentence_and_reconnect_restarts_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("OWNERSHIP_HOME", str(tmp_path))
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    st.cache_resource.clear()
+    server = EmbeddedServer(tmp_path)
+    try:
+        at = app(q="anything")
+        assert "No entity matches" in texts(at)
+        os.kill(server.status().pid, signal.SIGKILL)  # the server dies
+        time.sleep(data.VERSION_TTL)  # until then, pages are answered from the cache
+        at.run()
+        assert not at.exception
+        [error] = [e.value for e in at.error]
+        assert error == (
+            "The graph server is not reachable (it may have stopped): press Reconnect to start "
+            "it again."
+        )
+        at.button(key="reconnect_Search").click().run()
+        assert not at.error and "No entity matches" in texts(at)
+        assert server.status().running
+    finally:
+        server.stop()
+        st.cache_resource.clear()
 
 
 def test_bad_as_of_in_link_is_a_warning(story):

@@ -24,9 +24,12 @@ TTL = 600  # seconds results stay in memory; they are keyed on the data version 
 VERSION_TTL = 3  # seconds the data version is reused before it is read again
 
 
-@st.cache_resource(show_spinner="Connecting to the graph…")
+RETRY_S = 1.0  # a lost connection is retried this long before the page says so
+
+
+@st.cache_resource(show_spinner="Connecting to the graph (starting it if needed)…")
 def _open(settings: Settings) -> Graph:
-    return Graph.open(settings)
+    return Graph.open(settings, retry_s=RETRY_S)
 
 
 def settings() -> Settings:

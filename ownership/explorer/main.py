@@ -107,6 +107,6 @@ def run() -> None:
     view = state.view()
     url: dict[str, Any] = {}
     with ui.guard(state.VIEWS.get(view, "The page")):
-        graph = data.graph()
-        PAGES.get(view, search.render)(graph, url)
+        with st.spinner("Reading the graph…", show_time=True):  # never a blank page
+            PAGES.get(view, search.render)(data.graph(), url)
     state.publish(url)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ownership import cypher, readonly
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
-from ownership.config import ConfigError
+from ownership.config import ConfigError, Settings
 from ownership.explorer import exports, graphview, links, state
 from ownership.explorer.subgraph import Subgraph
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
@@ -40,15 +40,23 @@ def guard(what: str) -> Iterator[None]:
     """Show a failure as one line (never a stack trace); the log keeps the details."""
     try:
         yield
-    except (GraphUnavailable, ConfigError) as exc:
+    except ConfigError as exc:
+        st.error(f"The graph database is not reachable: {first_line(exc)}")
+        st.caption("Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, then press Reconnect.")
+    except GraphUnavailable as exc:
         st.cache_resource.clear()  # the next run opens a new connection
+        settings = Settings.from_env()
+        way_out = (
+            "press Reconnect to start it again"
+            if settings.embedded
+            else f"check that Neo4j at {settings.uri} runs, then press Reconnect"
+        )
         st.error(
-            f"The graph database is not reachable: {first_line(exc)}", icon=":material/power_off:"
+            f"The graph server is not reachable (it may have stopped): {way_out}.",
+            icon=":material/power_off:",
         )
-        st.caption(
-            "Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, or start the embedded server "
-            "with `ownership db start`; then use “Reconnect” in the sidebar."
-        )
+        st.button("Reconnect", key=f"reconnect_{what}", on_click=st.cache_resource.clear)
+        st.caption(f"details: {md(first_line(exc))}")
     except QueryFailed as exc:
         st.error(f"{what} failed: {first_line(exc)}")
     except readonly.NotReadOnly as exc:
