@@ -22,7 +22,15 @@ from typing import Any
 import click
 
 from ownership import __version__, cypher
-from ownership.analysis import connections, flags, matching, owners, sanctions
+from ownership.analysis import (
+    catalog,
+    connections,
+    flags,
+    matching,
+    owners,
+    sanctions,
+    statements,
+)
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
@@ -242,15 +250,64 @@ def chains_command(
             "shares": c.shares,
             "effective_share": c.effective_share,
             "hops": len(c.links),
+            "sources_disagree": "; ".join(c.disagreements()),
         }
         for c in chains
     ]
-    emit(
-        output,
-        [c.as_dict() for c in chains],
-        rows,
-        ["chain", "shares", "effective_share", "hops", "ids"],
-    )
+    columns = ["chain", "shares", "effective_share", "hops", "ids"]
+    if any(row["sources_disagree"] for row in rows):
+        columns.append("sources_disagree")
+    emit(output, [c.as_dict() for c in chains], rows, columns)
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+@main.group("sources", invoke_without_command=True)
+@output_option("table", "json", "csv")
+@click.pass_context
+@handle_errors
+def sources_command(ctx: click.Context, output: str) -> None:
+    """The sources in the graph: records, entities, relationships, last import or refresh."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_graph() as graph:
+        found = catalog.list_sources(graph)
+    documents = [s.as_dict() for s in found]
+    rows = [
+        {
+            **doc,
+            "paths": ", ".join(doc["paths"]) or doc["url"] or "",
+            "last_change": s.last_change,
+            "state": "loading (interrupted?)" if s.loading else "",
+        }
+        for s, doc in zip(found, documents, strict=True)
+    ]
+    columns = ["name", "format", "records", "entities", "relationships", "last_change", "paths"]
+    if any(row["state"] for row in rows):
+        columns.append("state")
+    emit(output, documents, rows, columns)
+
+
+@sources_command.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really remove it (there is no undo but re-importing).")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for an import of this OWNERSHIP_HOME to finish.",
+)
+@handle_errors
+def sources_remove(name: str, yes: bool, wait: float) -> None:
+    """Take source NAME out of the graph completely (entities only it describes go)."""
+    if not yes:
+        raise click.UsageError(f"removing source {name!r} cannot be undone: add --yes")
+    settings = Settings.from_env()
+    with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
+        removed = catalog.remove_source(graph, name)
+    click.echo(f"source {name}: removed {removed} records and everything only they stated")
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -715,6 +772,16 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
         "subsidiaries": [h.as_dict() for h in found.subsidiaries],
         "flags": [f.as_dict() for f in found.flags],
         "rule_status": found.rule.as_dict() if found.rule else None,
+        "possibly_same_as": [c.as_dict() for c in found.possibly_same],
+        "sources_disagree": [
+            {
+                "owner": group[0].owner,
+                "owned": group[0].owned,
+                "text": statements.disagreement(group),
+                "statements": [c.as_dict() for c in group],
+            }
+            for group in found.disagreements
+        ],
     }
     if output == "json":
         click.echo(to_json(document))
@@ -746,14 +813,23 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
         )
     for key, values in found.conflicts().items():
         click.echo(f"  conflict on {key}: " + "; ".join(f"{uid}={cell(v)}" for uid, v in values))
+    for item in document["sources_disagree"]:
+        click.echo(f"  sources disagree: {item['text']}")
+    for candidate in found.possibly_same:
+        other = candidate.b
+        click.echo(
+            f"  possibly the same as: {other['name']} ({other['jurisdiction'] or '?'}) "
+            f"{other['uid']}: {', '.join(candidate.evidence) or candidate.reason}"
+            f" (decide with: ownership matches --accept|--reject {found.uid} {other['uid']})"
+        )
     sections = [
         (
             "sanctions",
             found.sanctions,
             ["authority", "program", "listed_on", "delisted_on", "source"],
         ),
-        ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "source"]),
-        ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "source"]),
+        ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "sources"]),
+        ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),
@@ -785,6 +861,12 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
     metavar="A B",
     help="Reject: A and B are different; never propose them again.",
 )
+@click.option(
+    "--accept-obvious",
+    is_flag=True,
+    help="Accept every obvious proposal (same name, same country or date of birth, a company "
+    "in common), round after round: for a source that repeats another.",
+)
 @click.option("--note", help="Why (kept with the decision).")
 @output_option("table", "json", "csv")
 @handle_errors
@@ -793,11 +875,19 @@ def matches_command(
     limit: int,
     accept: tuple[str, str] | None,
     reject: tuple[str, str] | None,
+    accept_obvious: bool,
     note: str | None,
     output: str,
 ) -> None:
-    """Entities that may be the same by name (never merged without an analyst's decision)."""
+    """Entities that may be the same by name (never merged without an analyst's decision).
+
+    The obvious proposals come first (same name, same country or date of birth, linked to
+    the same companies)."""
     with open_graph() as graph:
+        if accept_obvious:
+            accepted = matching.accept_obvious(graph, threshold)
+            click.echo(f"accepted {accepted} obvious matches", err=True)
+            return
         if accept or reject:
             verdict, pair = ("accept", accept) if accept else ("reject", reject)
             assert pair is not None
@@ -808,4 +898,5 @@ def matches_command(
         found = matching.candidates(graph, threshold, limit)
         note_if_empty(graph, found)
     rows = [c.as_dict() for c in found]
-    emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])
+    table = [{**row, "evidence": ", ".join(row["evidence"])} for row in rows]
+    emit(output, rows, table, ["score", "a", "a_name", "b", "b_name", "evidence", "reason"])

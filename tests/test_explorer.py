@@ -26,9 +26,11 @@ import streamlit as st
 from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
+from ownership.analysis.chains import find_chains
 from ownership.analysis.stats import graph_stats
 from ownership.embedded import EmbeddedServer
 from ownership.explorer import data, exports, graphview, links, state
+from ownership.explorer import subgraph as subgraph_mod
 from ownership.explorer.subgraph import Edge, Node, Subgraph
 from ownership.loader import import_paths
 
@@ -205,7 +207,7 @@ def test_chains_deep_link_shows_the_chains(story):
     assert list(table["effective_share"]) == [60.0]
     assert list(table["shares"]) == ["100% → 60%"]
     assert list(table["in_force_since"]) == ["2022-04-01"]
-    assert "1 chains JP → RU via SG on 2022-07-01" in texts(at)
+    assert "1 chain JP → RU via SG on 2022-07-01" in texts(at)
     assert len(iframes(at)) == 1 and "Lattice Harbour" in iframes(at)[0]
 
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-05-01"})
@@ -474,7 +476,7 @@ def test_neo4j_browser_link_only_when_not_embedded(monkeypatch):
     assert len(buttons) == 1
     url = buttons[0].proto.url
     assert url.startswith("http://neo4j.example:7474/browser?cmd=edit&arg=")
-    assert "%3Aparam%20from_country%20%3D%3E%20%27JP%27" in url and "OWNS%2A1..4" in url
+    assert "%3Aparam%20from_country%20%3D%3E%20%27JP%27" in url and "HOLDS%2A1..4" in url
 
 
 def test_browser_url_default(monkeypatch):
@@ -670,3 +672,89 @@ def test_changes_page_shows_the_last_refresh(graph, make_dataset, explorer_env, 
     table = frame_with(at, "chain", "effective share")
     assert table["chain"].tolist() == ["Hoshi Exchange K.K. (JP) → OOO Sever Data (RU)"]
     assert url(at)["run"] == report.run_id
+
+
+def test_chain_graph_provenance_counts_source_records(graph, make_dataset):
+    """A holding on two chains is one edge stated by one record; a holding two sources state is
+    one edge stated by two (the tooltip and GraphML say so), whatever the number of chains."""
+    a = make_dataset(
+        [
+            company("jp1", "JP"),
+            company("sg1", "SG", registration_number="S1"),
+            company("ru1", "RU", registration_number="R1"),
+            company("ru2", "RU"),
+        ],
+        [owns("jp1", "sg1", 100), owns("sg1", "ru1", 60), owns("sg1", "ru2", 50)],
+    )
+    b = make_dataset(
+        [
+            company("x", "SG", registration_number="S1"),
+            company("y", "RU", registration_number="R1"),
+        ],
+        [owns("x", "y", 60)],
+    )
+    import_paths(graph, [a], "a")
+    import_paths(graph, [b], "b")
+    found = find_chains(graph, "JP", "RU", as_of=dt.date(2024, 1, 1))
+    assert len(found) == 2  # both through jp1 -> sg1
+    sub = subgraph_mod.from_chains(graph, found, dt.date(2024, 1, 1))
+    records = {(e.source, e.target): e.records for e in sub.edges}
+    assert records == {("a:jp1", "a:sg1"): 1, ("a:sg1", "a:ru1"): 2, ("a:sg1", "a:ru2"): 1}
+    html = graphview.render(sub, title="chains")
+    assert html.count("stated by 2 source records") == 1
+    graphml = exports.graphml_bytes(sub).decode()
+    assert graphml.count('<data key="e_records">2</data>') == 1
+
+
+def test_exports_are_named_by_question_and_date_and_say_what_they_show(story):
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    names = {b.proto.label: b.proto for b in at.get("download_button")}  # noqa: F841
+    files = [b.proto.url or "" for b in at.get("download_button")]
+    assert files, "no download buttons"
+    html = graphview.render(
+        subgraph_mod.from_chains(
+            story, find_chains(story, "JP", "RU", ["SG"], dt.date(2022, 7, 1)), dt.date(2022, 7, 1)
+        ),
+        title="Ownership chains JP → RU via SG",
+        heading=True,
+    )
+    assert "<h1" in html and "Ownership chains JP → RU via SG" in html
+    assert "as of 2022-07-01" in html and "sources: story" in html
+
+
+def test_tables_say_one_entity_and_leave_unknowns_empty(story):
+    at = app(q="Hinode")
+    assert "1 entity. Select a row to open its profile." in [c.value for c in at.caption]
+    table = frame_by_key(at, "search_results")
+    assert list(table["registration_number"]) == [""]  # not "None"
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    assert any(h.value.startswith("1 chain JP → RU via SG") for h in at.subheader)
+
+
+def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():
+    """The thick border means listed/blocked only; the start of a chain is the ★ (in the
+    legend); a Cypriot company that operates in Russia says so on its label."""
+    sub = Subgraph(
+        nodes=[
+            Node("a", "Start K.K.", jurisdiction="JP", focus=True),
+            Node("b", "Lefkara Compute Ltd", jurisdiction="CY", operates_in=["RU"]),
+        ],
+        edges=[Edge("a", "b", share=100.0)],
+    )
+    net = graphview.network(sub)
+    start, end = net.get_node("a"), net.get_node("b")
+    assert start["borderWidth"] == end["borderWidth"] == 1
+    assert start["label"].startswith("★ Start K.K.")
+    assert end["label"] == "Lefkara Compute Ltd\nCY, operates in RU"
+    assert "★ start of a chain / the entity shown" in graphview.render(sub)
+
+
+def test_chain_levels_leave_room_for_the_share_labels():
+    long = "Tsubame Financial Group Kabushiki Kaisha"
+    sub = Subgraph(
+        nodes=[Node("a", long, jurisdiction="JP", focus=True), Node("b", long, jurisdiction="JP")],
+        edges=[Edge("a", "b", share=62.0)],
+    )
+    options = graphview.network(sub, layout="hierarchical").options
+    separation = options["layout"]["hierarchical"]["levelSeparation"]
+    assert separation >= graphview.CHAR_PX * len("★ " + long) + graphview.EDGE_ROOM_PX

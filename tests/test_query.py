@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -156,3 +157,18 @@ def test_every_library_query_is_documented_and_parameterized():
         assert "'" not in literal_free, query.name  # values travel as $params
         for name in query.params:
             assert f"${name}" in query.text, (query.name, name)
+
+
+def test_path_variants_give_browser_a_picture(data):
+    """chains/owner_paths/subsidiary_paths return lists (fast, for the analyses); their
+    variants return the same paths as paths, which Neo4j Browser and the console draw."""
+    as_of = dt.date(2024, 1, 1)
+    chain_params = {"from_country": "JP", "to_country": "RU", "via": [], "as_of": as_of}
+    listed = data.run_read_only(cypher.CHAINS.render(4), chain_params)
+    drawn = data.run_read_only(cypher.CHAIN_PATHS.render(4), chain_params)
+    assert len(drawn.rows) == len(listed.rows) == 1
+    assert listed.relationships == []  # nothing to draw from lists
+    assert {n["uid"] for n in drawn.nodes} == {"q:a", "q:b"} and len(drawn.relationships) == 1
+    for query, uid in ((cypher.OWNER_PATHS_DRAWN, "q:b"), (cypher.SUBSIDIARY_PATHS_DRAWN, "q:a")):
+        found = data.run_read_only(query.render(4), {"uid": uid, "as_of": as_of})
+        assert len(found.rows) == 1 and len(found.relationships) == 1

@@ -8,10 +8,11 @@ place, so table, JSON and CSV output and the explorer agree.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import statements
 from ownership.graph import Graph
 
 DEFAULT_MAX_HOPS = 6
@@ -20,13 +21,18 @@ CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.
 
 @dataclass(frozen=True)
 class Link:
-    """One ownership edge of a chain: an exact share, or only a band, or nothing known."""
+    """One holding of a chain: an exact share, or only a band (several sources disagreeing,
+    or a source giving a band), or nothing known; with the sources behind it."""
 
     share: float | None
     share_min: float | None = None
     share_max: float | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    statements: tuple[str, ...] = ()
+    disagree: bool = False
+    stated: str = ""  # when the sources disagree: "70% (reg-a), 60% (reg-c)"
 
     @property
     def low(self) -> float | None:
@@ -74,6 +80,17 @@ class Chain:
     def key(self) -> tuple[str, ...]:
         return tuple(e["uid"] for e in self.entities)
 
+    def disagreements(self) -> list[str]:
+        """'Lion Gate Ventures → OOO Angara Hash: 70% (reg-a), 60% (reg-c)' for each link whose
+        sources state different shares."""
+        return [
+            f"{owner['name']} → {owned['name']}: {link.stated}"
+            for owner, owned, link in zip(
+                self.entities, self.entities[1:], self.links, strict=False
+            )
+            if link.stated
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON shape, plus band bounds and edge dates."""
         return {
@@ -97,6 +114,8 @@ class Chain:
                     "share_max": link.share_max,
                     "start_date": link.start_date.isoformat() if link.start_date else None,
                     "end_date": link.end_date.isoformat() if link.end_date else None,
+                    "sources": list(link.sources),
+                    "stated": link.stated or None,
                 }
                 for link in self.links
             ],
@@ -132,8 +151,47 @@ def find_chains(
             entities=[
                 dict(zip(CHAIN_ENTITY_FIELDS, entity, strict=True)) for entity in row["entities"]
             ],
-            links=[Link(*link) for link in row["links"]],  # the fields in Link's order
+            links=[_link(*link) for link in row["links"]],  # the fields in Link's order
         )
         for row in rows
     ]
-    return sorted(chains, key=sort_key)
+    return sorted(_with_disagreements(graph, chains), key=sort_key)
+
+
+def _link(
+    share: float | None,
+    share_min: float | None,
+    share_max: float | None,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    sources: list[str] | None,
+    statements: list[str] | None,
+    disagree: bool | None,
+) -> Link:
+    return Link(
+        share,
+        share_min,
+        share_max,
+        start_date,
+        end_date,
+        tuple(sources or ()),
+        tuple(statements or ()),
+        bool(disagree),
+    )
+
+
+def _with_disagreements(graph: Graph, chains: list[Chain]) -> list[Chain]:
+    """Say which source states what on every link whose sources disagree (few links: one
+    look-up for all of them)."""
+    wanted = {uid for c in chains for link in c.links if link.disagree for uid in link.statements}
+    if not wanted:
+        return chains
+    found = statements.claims(graph, wanted)
+    for chain in chains:
+        chain.links = [
+            replace(link, stated=statements.stated(found[u] for u in link.statements if u in found))
+            if link.disagree
+            else link
+            for link in chain.links
+        ]
+    return chains

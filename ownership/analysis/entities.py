@@ -88,7 +88,7 @@ def suggestions(graph: Graph, text: str, limit: int = 5) -> list[dict[str, Any]]
     prefixes = sorted({w[:3] for w in norm.split() if len(w) >= 3})
     if not prefixes:
         return []
-    rows = graph.read(cypher.NEAR_NAMES, prefixes=prefixes, limit=SUGGESTION_ROWS)
+    rows = graph.read(cypher.NEAR_NAMES, prefixes=prefixes, space=" ", limit=SUGGESTION_ROWS)
     scored = []
     for row in rows:
         score = max(

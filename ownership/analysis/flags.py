@@ -99,7 +99,9 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
     for row in graph.read(cypher.CYCLES, max_hops=s.max_hops, as_of=as_of):
         members = row["members"][:-1]
         uids = [m["uid"] for m in members]
-        start = uids.index(min(uids))  # one rotation per cycle
+        # one rotation per cycle, starting at the first name (a reader's order, and the same
+        # whichever source's key an entity carries)
+        start = min(range(len(members)), key=lambda i: (members[i]["name"] or "", uids[i]))
         cycles.setdefault(tuple(uids[start:] + uids[:start]), members[start:] + members[:start])
     flags = []
     for members in cycles.values():

@@ -11,8 +11,8 @@ import datetime as dt
 
 import streamlit as st
 
+from ownership.analysis import catalog, entities, sanctions
 from ownership.analysis import chains as chains_mod
-from ownership.analysis import entities, sanctions
 from ownership.analysis import flags as flags_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
@@ -81,6 +81,11 @@ def reconnect() -> None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def stats(_graph: Graph, key: str) -> dict[str, dict[str, int]]:
     return stats_mod.graph_stats(_graph)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def sources(_graph: Graph, key: str) -> list[catalog.SourceSummary]:
+    return catalog.list_sources(_graph)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

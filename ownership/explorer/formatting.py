@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ownership.records import in_force
+from ownership.shares import pct, share_text
 
 ARROW = " → "
 
@@ -27,26 +28,6 @@ def iso(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def pct(value: float | None) -> str:
-    """A percentage for reading: 43.2 -> '43.2%', None -> '?'."""
-    if value is None:
-        return "?"
-    return f"{round(float(value), 4):g}%"
-
-
-def share_text(
-    share: float | None, share_min: float | None = None, share_max: float | None = None
-) -> str:
-    """An exact share, a band ('40–60%'), or '?' when nothing is known."""
-    if share is not None:
-        return pct(share)
-    if share_min is not None or share_max is not None:
-        low = "?" if share_min is None else f"{round(float(share_min), 4):g}"
-        high = "?" if share_max is None else f"{round(float(share_max), 4):g}"
-        return f"{low}–{high}%"
-    return "?"
 
 
 def effective_text(exact: float | None, low: float | None, high: float | None) -> str:
@@ -74,8 +55,18 @@ def plain(value: Any) -> str:
 
 
 def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A DataFrame with exactly ``columns`` (in order), also when there are no rows."""
-    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    """A DataFrame with exactly ``columns`` (in order), also when there are no rows; an unknown
+    text value is an empty cell, not "None"."""
+    table = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].where(table[column].notna(), "")
+    return table
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 entity``, ``2 entities``: a number with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -254,6 +245,7 @@ CHAIN_COLUMNS = [
     "shares",
     "jurisdictions",
     "hops",
+    "sources_disagree",
     "in_force_since",
     "ends",
     "ids",
@@ -284,6 +276,7 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
                 "effective_share_min": c.effective_share_min,
                 "effective_share_max": c.effective_share_max,
                 "hops": len(c.links),
+                "sources_disagree": "; ".join(c.disagreements()),
                 "in_force_since": iso(max(starts)) if starts else "",
                 "ends": iso(min(ends)) if ends else "",
                 "link_dates": ARROW.join(
@@ -293,6 +286,28 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
             }
         )
     return frame(rows, CHAIN_COLUMNS)
+
+
+SOURCE_COLUMNS = ["source", "format", "records", "entities", "relationships", "last_change", "from"]
+
+
+def sources_frame(sources: list[Any]) -> pd.DataFrame:
+    """The sources in the graph (ownership.analysis.catalog), one row each."""
+    return frame(
+        (
+            {
+                "source": s.name,
+                "format": s.format,
+                "records": s.records,
+                "entities": s.entities,
+                "relationships": sum(s.relationships.values()),
+                "last_change": iso(s.last_change),
+                "from": ", ".join(s.paths) or s.url or "",
+            }
+            for s in sources
+        ),
+        SOURCE_COLUMNS,
+    )
 
 
 # -- 50 percent rule ---------------------------------------------------------------------------

@@ -28,6 +28,14 @@ from ownership.explorer.views import (
 )
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 
+# Printing a page prints the page: no sidebar, no toolbar, the main column full width.
+PRINT_STYLE = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+}
+</style>"""
+
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "search": search.render,
     "entity": profile.render,
@@ -100,6 +108,7 @@ def _today() -> None:
 def run() -> None:
     # no page_icon: Streamlit fetches Material and emoji favicons from the internet
     st.set_page_config(page_title="Ownership explorer", layout="wide")
+    st.html(PRINT_STYLE)
     state.load_url()
     _sidebar()
     for warning in state.warnings():

@@ -43,20 +43,22 @@ class Node:
     hub: bool = False  # drawn, but its other links were not walked
     more: int = 0  # neighbours left out by the per-node cap
     labels: list[str] = field(default_factory=list)
+    operates_in: list[str] = field(default_factory=list)  # countries of operations
 
 
 @dataclass
 class Edge:
     source: str
     target: str
-    type: str = "OWNS"
+    type: str = "HOLDS"
     share: float | None = None
     share_min: float | None = None
     share_max: float | None = None
     kind: str | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    records: int = 1  # parallel edges (several sources) merged into this one
+    records: int = 1  # source statements behind this holding
+    sources: list[str] = field(default_factory=list)  # the sources that state it
 
 
 @dataclass
@@ -100,14 +102,14 @@ def _node(row: Mapping[str, Any], status: Mapping[str, str]) -> Node:
         sanctioned=bool(row.get("sanctioned")),
         status=status.get(row["uid"], ""),
         degree=int(row.get("degree") or 0),
+        operates_in=list(row.get("operates_in") or []),
     )
 
 
-def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
-    """One edge per (owner, owned): parallel records of one holding are drawn once."""
-    merged: dict[tuple[str, str], Edge] = {}
-    for row in rows:
-        edge = Edge(
+def _edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
+    """One edge per holding (a holding several sources state is one relationship already)."""
+    return [
+        Edge(
             source=row["source"],
             target=row["target"],
             share=row.get("share"),
@@ -116,17 +118,11 @@ def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
             kind=row.get("kind"),
             start_date=row.get("start_date"),
             end_date=row.get("end_date"),
+            records=len(row.get("statements") or []) or 1,
+            sources=list(row.get("sources") or []),
         )
-        key = (edge.source, edge.target)
-        if key in merged:
-            known = merged[key]
-            known.records += 1
-            if (edge.share or 0) > (known.share or 0):
-                edge.records = known.records
-                merged[key] = edge
-        else:
-            merged[key] = edge
-    return list(merged.values())
+        for row in rows
+    ]
 
 
 def neighbours(
@@ -137,7 +133,7 @@ def neighbours(
     if not uids:
         return found
     for row in graph.read(cypher.NEIGHBOURS, uids=list(uids), as_of=as_of):
-        if row["type"] == "OWNS" and row.get("other"):
+        if row["type"] == "HOLDS" and row.get("other"):
             found[row["uid"]].append((row["other"], row.get("share")))
     return found
 
@@ -194,7 +190,7 @@ def build(
             {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=added)}
         )
     core_set = set(core)
-    edges = _merge_edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
+    edges = _edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
     adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for e in edges:
         strength = e.share if e.share is not None else (e.share_max or e.share_min or 0.0)
@@ -265,10 +261,11 @@ def from_chains(
         uids.extend(new)
         kept.append(chain)
     info = {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=uids)}
-    rows = []
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}  # a holding on several chains: drawn once
     for chain in kept:
         for left, right, link in zip(chain.entities, chain.entities[1:], chain.links, strict=False):
-            rows.append(
+            rows.setdefault(
+                (left["uid"], right["uid"], link.start_date, link.statements),
                 {
                     "source": left["uid"],
                     "target": right["uid"],
@@ -277,7 +274,9 @@ def from_chains(
                     "share_max": link.share_max,
                     "start_date": link.start_date,
                     "end_date": link.end_date,
-                }
+                    "statements": link.statements,  # its provenance: the source records
+                    "sources": link.sources,
+                },
             )
     for chain in kept:
         if chain.entities:
@@ -287,7 +286,7 @@ def from_chains(
     every = {e["uid"] for c in chains for e in c.entities}
     return Subgraph(
         nodes=[info[u] for u in uids if u in info],
-        edges=_merge_edges(rows),
+        edges=_edges(rows.values()),
         left_out=len(every) - len(uids),
         as_of=as_of,
     )

@@ -16,7 +16,7 @@ import streamlit as st
 from ownership import cypher, readonly
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
 from ownership.config import ConfigError, Settings
-from ownership.explorer import exports, graphview, links, state
+from ownership.explorer import exports, formatting, graphview, links, state
 from ownership.explorer.subgraph import Subgraph
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 
@@ -125,7 +125,7 @@ def table(
     right.download_button(
         "Download CSV",
         exports.csv_bytes(data),
-        file_name=f"{filename}.csv",
+        file_name=f"{dated(filename)}.csv",
         mime="text/csv",
         key=f"{key}.csv",
         on_click="ignore",
@@ -183,6 +183,12 @@ def show_html(page: str, height: int) -> None:
         components.html(page, height=height)
 
 
+def dated(filename: str) -> str:
+    """An export's file name with the as-of date: a second export (another date) does not
+    overwrite the first."""
+    return f"{filename}-{state.as_of().isoformat()}"
+
+
 def graph_panel(
     sub: Subgraph,
     key: str,
@@ -198,7 +204,12 @@ def graph_panel(
         return
     page = graphview.render(sub, height=height, layout=layout, title=title)
     show_html(page, graphview.frame_height(height))
-    notes = [f"{len(sub.nodes)} nodes, {len(sub.edges)} ownership links drawn"]
+    filename = dated(filename)
+    exported = graphview.render(sub, height=height, layout=layout, title=title, heading=True)
+    notes = [
+        f"{formatting.count(len(sub.nodes), 'node')}, "
+        f"{formatting.count(len(sub.edges), 'ownership link')} drawn"
+    ]
     if sub.left_out:
         notes.append(f"{sub.left_out} more left out by the caps")
     hubs = [n.name for n in sub.nodes if n.hub]
@@ -208,7 +219,7 @@ def graph_panel(
     cols[0].caption("; ".join(notes))
     cols[1].download_button(
         "HTML",
-        exports.html_bytes(page),
+        exports.html_bytes(exported),
         file_name=f"{filename}.html",
         mime="text/html",
         key=f"{key}.html",

@@ -75,9 +75,12 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         st.error("Countries are two-letter ISO codes: " + "; ".join(ui.md(p) for p in problems))
         return
     found = data.chains(graph, data.key(), origin, target, via, as_of, hops)
+    question = f"chains-{origin}-{target}" + "".join(f"-via-{cc}" for cc in via)
     through = f" via {', '.join(via)}" if via else ""
     st.subheader(
-        f"{len(found)} chains {origin} → {target}{through} on {as_of.isoformat()}", anchor=False
+        f"{formatting.count(len(found), 'chain')} {origin} → {target}{through} on "
+        f"{as_of.isoformat()}",
+        anchor=False,
     )
     if not found:
         st.info(
@@ -111,7 +114,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         right.download_button(
             "Download CSV",
             exports.csv_bytes(table),
-            file_name=f"chains-{origin}-{target}.csv",
+            file_name=f"{ui.dated(question)}.csv",
             mime="text/csv",
             key="chains_table.csv",
             on_click="ignore",
@@ -141,8 +144,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             ui.graph_panel(
                 sub,
                 "chains_graph",
-                f"chains-{origin}-{target}",
-                title=f"chains {origin} to {target}",
+                question,
+                title=f"Ownership chains {origin} → {target}"
+                + (f" via {', '.join(via)}" if via else ""),
                 layout=settings["layout"],
                 height=max(280, min(700, 160 + 90 * len(selected or found))),
             )
@@ -154,7 +158,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         ui.entity_picker(list(entities.items()), "chains_pick")
     ui.browser_link(
         graph,
-        cypher.CHAINS,
+        cypher.CHAIN_PATHS,
         {"from_country": origin, "to_country": target, "via": list(via), "as_of": as_of},
         hops,
         key="nb_chains",

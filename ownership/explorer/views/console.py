@@ -97,7 +97,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             f"No read query named {ui.md(st.session_state['console_query'])} in the library."
         )
         st.session_state["console_query"] = next(iter(READ_QUERIES))
-    state.seed("console_text", "MATCH (c:Company)-[r:OWNS]->(t:Entity)\nRETURN c, r, t\nLIMIT 25")
+    state.seed("console_text", "MATCH (c:Company)-[r:HOLDS]->(t:Entity)\nRETURN c, r, t\nLIMIT 25")
     if st.session_state["console_mode"] == AD_HOC:
         state.seed("console_params", "{}")
     else:
@@ -212,12 +212,13 @@ def _show(graph: Graph, outcome: dict[str, Any], url: dict[str, Any]) -> None:
     result = outcome["result"]
     url["run"] = 1
     more = " (stopped at the row limit)" if result.truncated else ""
-    st.subheader(f"{len(result.rows)} rows{more}", anchor=False)
+    st.subheader(f"{formatting.count(len(result.rows), 'row')}{more}", anchor=False)
     table = formatting.result_frame(result.columns, result.rows)
     ui.table(table, "console_table", "query-result", hide=())
     if result.nodes:
         st.subheader(
-            f"Graph: {len(result.nodes)} nodes, {len(result.relationships)} relationships",
+            f"Graph: {formatting.count(len(result.nodes), 'node')}, "
+            f"{formatting.count(len(result.relationships), 'relationship')}",
             anchor=False,
         )
         settings = ui.graph_controls("console_graph", hubs=False, per_node=False)

@@ -1,4 +1,4 @@
-"""What the graph holds: counts per label and per relationship type."""
+"""What the graph holds: counts per label and per relationship type, and the sources."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ownership.explorer import data, exports
+from ownership.explorer import data, exports, formatting, ui
 from ownership.graph import Graph
 
 
@@ -18,7 +18,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     cols = st.columns(5)
     cols[0].metric("Companies", nodes.get("Company", 0))
     cols[1].metric("Persons", nodes.get("Person", 0))
-    cols[2].metric("Ownership links", rels.get("OWNS", 0))
+    cols[2].metric("Holdings", rels.get("HOLDS", 0))
     cols[3].metric("Officer roles", rels.get("OFFICER_OF", 0))
     cols[4].metric("Sanction listings", nodes.get("Sanction", 0))
     left, right = st.columns(2)
@@ -42,4 +42,17 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
+    st.subheader("Sources", anchor=False)
+    found = data.sources(graph, data.key())
+    if found:
+        ui.table(
+            formatting.sources_frame(found),
+            "overview_sources",
+            "sources",
+            hide=(),
+            caption="a holding several sources state counts once; remove a source with "
+            "`ownership sources remove NAME --yes`",
+        )
+    else:
+        st.caption("no source imported yet")
     st.caption(f"Connected to the {data.describe()}.")

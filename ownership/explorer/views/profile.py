@@ -9,12 +9,17 @@ from typing import Any
 import streamlit as st
 
 from ownership import cypher
+from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
 from ownership.analysis.profile import INTERNAL, Profile
 from ownership.explorer import data, formatting, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
 from ownership.graph import Graph
 
+# The loader's and the refresh's own fields on source records: not facts for an analyst.
+BOOKKEEPING = frozenset({"fingerprint", "seen_fingerprint", "last_seen_run", "retired_run"})
+# The effective share once, as text ("70%", "60–70%"): its three numbers stay in the CSV.
+HOLDING_HIDDEN = ("uid", "effective_share", "effective_share_min", "effective_share_max")
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
 IDENTITY = [
     "name",
@@ -120,12 +125,40 @@ def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
             f"{len(profile.flags)} red flag(s): " + "; ".join(ui.md(f.flag) for f in profile.flags),
             icon=":material/flag:",
         )
+    for group in profile.disagreements:
+        st.info(
+            "Sources disagree: " + ui.md(statements.disagreement(group)),
+            icon=":material/difference:",
+        )
+    _possibly_same(profile)
     cols = st.columns(5)
     cols[0].metric("Owners", len(profile.owners))
     cols[1].metric("Subsidiaries", len(profile.subsidiaries))
     cols[2].metric("Officers", len(profile.officers))
     cols[3].metric("Sanction listings", len(profile.sanctions))
     cols[4].metric("Source records", len(profile.records))
+
+
+def _possibly_same(profile: Profile) -> None:
+    """Entities that may be this one, with the analyst's accept / reject (stored as a decision
+    by record keys, re-applied after every import: ownership.analysis.matching)."""
+    for n, candidate in enumerate(profile.possibly_same):
+        other = candidate.b
+        evidence = ", ".join(candidate.evidence) or candidate.reason
+        with st.container(border=True):
+            text, accept, reject = st.columns([6, 1, 1])
+            text.markdown(
+                f"Possibly the same as **{ui.md(other['name'])}** "
+                f"({ui.md(other['jurisdiction'] or '?')}, `{ui.md(other['uid'])}`): {ui.md(evidence)}"
+            )
+            for column, verdict, label in (
+                (accept, "accept", "Same"),
+                (reject, "reject", "Not same"),
+            ):
+                if column.button(label, key=f"match_{verdict}_{n}_{other['uid']}"):
+                    matching.decide(data.graph(), profile.uid, other["uid"], verdict)
+                    data.clear()
+                    st.rerun()
 
 
 def _overview(profile: Profile, as_of: Any) -> None:
@@ -218,6 +251,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             "profile_owners",
             f"{_slug(e)}-owners",
             open_column="uid",
+            hide=HOLDING_HIDDEN,
             column_config=config,
             caption="select a row to open that owner; hops = length of the shortest chain",
         )
@@ -230,6 +264,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             "profile_subsidiaries",
             f"{_slug(e)}-subsidiaries",
             open_column="uid",
+            hide=HOLDING_HIDDEN,
             column_config=config,
             caption="select a row to open that subsidiary",
         )
@@ -238,10 +273,10 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
     params = {"uid": ref.uid, "as_of": as_of}
     cols = st.columns(3)
     with cols[0]:
-        ui.browser_link(graph, cypher.OWNER_PATHS, params, OWNER_HOPS, key="nb_owner_paths")
+        ui.browser_link(graph, cypher.OWNER_PATHS_DRAWN, params, OWNER_HOPS, key="nb_owner_paths")
     with cols[1]:
         ui.browser_link(
-            graph, cypher.SUBSIDIARY_PATHS, params, OWNER_HOPS, key="nb_subsidiary_paths"
+            graph, cypher.SUBSIDIARY_PATHS_DRAWN, params, OWNER_HOPS, key="nb_subsidiary_paths"
         )
 
 
@@ -316,7 +351,7 @@ def _provenance(graph: Graph, profile: Profile, ref: EntityRef) -> None:
         "Each record keeps the values its source gave; the entity shows the primary "
         "record's values, gaps filled from the others."
     )
-    hidden = set(INTERNAL) | {"fingerprint"}
+    hidden = set(INTERNAL) | BOOKKEEPING
     ui.table(
         formatting.records_frame(profile.records, hidden),
         "profile_records",

@@ -56,7 +56,10 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         ui.did_you_mean(data.suggestions(graph, data.key(), text.strip()), "search_suggest")
         return
     more = " (the first 50: refine the search to see others)" if len(rows) >= LIMIT else ""
-    st.caption(f"{len(rows)} entities{more}. Select a row to open its profile.")
+    st.caption(
+        f"{formatting.count(len(rows), 'entity', 'entities')}{more}. "
+        "Select a row to open its profile."
+    )
     table = formatting.search_frame(rows)
     ui.table(table, "search_results", "search", open_column="uid")
     ui.entity_picker(
