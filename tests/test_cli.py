@@ -85,7 +85,7 @@ def test_bad_arguments_exit_non_zero_in_one_line(run_cli):
 def test_unknown_named_query_is_not_sent_as_cypher(run_cli):
     message = one_line_error(run_cli("query", "nosuchquery"))
     assert "no named query 'nosuchquery'" in message and "ownership queries" in message
-    assert "did you mean chains?" in one_line_error(run_cli("query", "chain"))
+    assert "did you mean chains" in one_line_error(run_cli("query", "chain"))
     assert "did you mean owner_paths" in one_line_error(run_cli("queries", "--show", "owner_path"))
 
 

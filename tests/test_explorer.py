@@ -586,8 +586,8 @@ def test_graph_page_escapes_names_and_is_offline():
     assert "\\u0026lt;img src=x onerror=\\u0026quot;window.__xss=1" in page  # tooltip: html.escape
     # labels are canvas text (no markup mode), carried as JSON strings: "<" is \u003c there
     assert (
-        '"label": "\\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 LISTED"'
-        in page
+        '"label": "\\u2605 \\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 '
+        'LISTED"' in page  # the focus: a star (graphview.FOCUS_MARK)
     )
     assert '"multi": false' in page
     assert "hre\\u0026#102;" in page  # never pyvis's innerHTML tooltip mode
