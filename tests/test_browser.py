@@ -306,7 +306,8 @@ def test_hostile_names_stay_text(page, tmp_path):
     point = viewer.evaluate(
         "() => network.canvasToDOM(network.getPositions(['xss-test:xss-1'])['xss-test:xss-1'])"
     )
-    viewer.mouse.move(point["x"], point["y"])
+    canvas = viewer.locator("#mynetwork").bounding_box()  # below the export's heading
+    viewer.mouse.move(canvas["x"] + point["x"], canvas["y"] + point["y"])
     viewer.wait_for_selector("div.vis-tooltip", state="visible")
     assert XSS in viewer.inner_text("div.vis-tooltip")
     assert viewer.evaluate(NO_XSS)
