@@ -58,7 +58,8 @@ def _sidebar() -> None:
             min_value=state.MIN_DATE,
             max_value=state.MAX_DATE,
             format="YYYY-MM-DD",
-            help="every view shows ownership, listings and roles in force on this day",
+            help="every view shows ownership, listings and roles in force on this day; a typed "
+            "date applies when you press Esc (or pick it in the calendar)",
         )
         st.button("Today", key="as_of_today", on_click=_today)
         st.divider()
