@@ -196,6 +196,33 @@ MATCH (e:Entity {uid: entity_uid})
 OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
 RETURN e.uid AS uid, collect(r.uid) AS records;
 
+// ---- entity_succession
+// Succession (merged into / absorbed): the entities entity $uid was merged into (its records
+// name a successor_identifier, e.g. reg:JP:<corporate number> from the NTA file; uid is null
+// while the successor is not in the graph) and the entities merged into it. A link resolved
+// through the Identifier nodes when read, so it holds whichever source brings the successor and
+// whenever; it is not ownership and no share arithmetic follows it.
+:param uid => 'jp-nta:2270001000697';
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  WHERE r.successor_identifier IS NOT NULL
+  OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: r.successor_identifier, date: r.dissolution_date,
+            cause: r.change_cause, record: r.uid, uid: s.uid, id: s.record_id, name: s.name,
+            jurisdiction: s.jurisdiction} END) AS successors
+}
+CALL (e) {
+  OPTIONAL MATCH (i:Identifier)-[:IDENTIFIES]->(e)
+  OPTIONAL MATCH (r:Record {successor_identifier: i.key})-[:DESCRIBES]->(p:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: i.key, date: r.dissolution_date, cause: r.change_cause, record: r.uid,
+            uid: p.uid, id: p.record_id, name: p.name, jurisdiction: p.jurisdiction} END)
+         AS predecessors
+}
+RETURN successors, predecessors;
+
 // ---- entity_transit
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an
 // ownership chain leading to an entity in $countries or on a sanctions list. For the one entity
@@ -491,10 +518,12 @@ RETURN p;
 
 // ---- owners_stating
 // The entities with ownership statements about the entities $uids (whose holdings must be
-// recomputed when those entities are merged).
+// recomputed when those entities are merged). Anchored on the owned entity first: written as one
+// pattern, the embedded server scanned every entity.
 :param uids => ['seed-registry:ru-host-01'];
 UNWIND $uids AS owned_uid
-MATCH (o:Entity)-[:OWNS]->(:Entity {uid: owned_uid})
+MATCH (t:Entity {uid: owned_uid})
+MATCH (o:Entity)-[:OWNS]->(t)
 RETURN collect(DISTINCT o.uid) AS owners;
 
 // ---- owners_step
@@ -508,6 +537,14 @@ WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL O
 RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
                 share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
+
+// ---- pending_holdings
+// Sources whose holdings were left underived (a process killed between committing new statements
+// and deriving their holdings).
+MATCH (s:Source)
+WHERE s.holdings_pending
+RETURN s.name AS name
+ORDER BY name;
 
 // ---- refresh_retired
 // What source $source no longer contains: its retired records, edges and listings, and since
@@ -554,9 +591,10 @@ RETURN row.uid AS uid, known.uid AS known, same.uid AS same, matches,
 
 // ---- restructured_after_listing
 // Holdings that began or ended within $days days after the listing of a related party (the
-// listed entity itself or one directly linked to it by ownership): sanctions evasion often looks
-// like a hurried restructuring. The neighbours are collected first: an undirected OWNS*0..1
-// pattern took 18 times as long on the embedded server.
+// listed entity itself or one directly linked to it by ownership; a listing several sources
+// carry counts once): sanctions evasion often looks like a hurried restructuring. The neighbours
+// are collected first: an undirected OWNS*0..1 pattern took 18 times as long on the embedded
+// server.
 :param days => 90;
 :param as_of => date('2022-07-01');
 MATCH (l:Entity)-[:SUBJECT_TO]->(s:Sanction)
@@ -572,11 +610,10 @@ WHERE (r.held_since IS NOT NULL AND r.held_since >= s.listed_on
        AND duration.inDays(s.listed_on, r.held_since).days <= $days)
    OR (r.held_until IS NOT NULL AND r.held_until >= s.listed_on
        AND duration.inDays(s.listed_on, r.held_until).days <= $days)
-WITH DISTINCT l, s, startNode(r) AS owner, endNode(r) AS owned, r.held_since AS start_date,
-     r.held_until AS end_date
+WITH DISTINCT l, s.authority AS authority, s.listed_on AS listed_on, startNode(r) AS owner,
+     endNode(r) AS owned, r.held_since AS start_date, r.held_until AS end_date
 RETURN owned.uid AS uid, owned.record_id AS id, owned.name AS name, owner.name AS owner,
-       l.name AS listed, s.authority AS authority, s.listed_on AS listed_on,
-       start_date, end_date
+       l.name AS listed, authority, listed_on, start_date, end_date
 ORDER BY uid, listed_on;
 
 // ---- search_entities
@@ -607,6 +644,14 @@ WHERE registered >= $threshold
 MATCH (a)<-[:REGISTERED_AT]-(e:Company)
 RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
        registered AS count;
+
+// ---- source_owners
+// Every entity with an ownership statement from source $source (a scan of the statements: only
+// for deriving holdings again after an interruption).
+:param source => 'seed-registry';
+MATCH (a:Entity)-[r:OWNS]->(:Entity)
+WHERE r.source = $source
+RETURN DISTINCT a.uid AS uid;
 
 // ---- source_present
 // Whether a source already has records in the graph. Only a first load may commit in chunks:
@@ -691,6 +736,19 @@ MATCH p = (o)-[:HOLDS*1..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN p;
+
+// ---- successors_of
+// Succession of many entities at once (the entities of a list of chains): for each of $uids that
+// was merged into another, the successor's identifier and, when it is in the graph, the
+// successor (see entity_succession).
+:param uids => ['jp-nta:2270001000697'];
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier;
 
 // ---- transit_intermediaries
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an

@@ -34,7 +34,7 @@ from ownership.analysis import (
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
-from ownership.analysis.profile import entity_profile
+from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
@@ -251,12 +251,14 @@ def chains_command(
             "effective_share": c.effective_share,
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
+            "merged_into": "; ".join(c.successions()),
         }
         for c in chains
     ]
     columns = ["chain", "shares", "effective_share", "hops", "ids"]
-    if any(row["sources_disagree"] for row in rows):
-        columns.append("sources_disagree")
+    for optional in ("sources_disagree", "merged_into"):
+        if any(row[optional] for row in rows):
+            columns.append(optional)
     emit(output, [c.as_dict() for c in chains], rows, columns)
 
 
@@ -782,6 +784,8 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
             }
             for group in found.disagreements
         ],
+        "merged_into": found.successors,
+        "absorbed": found.predecessors,
     }
     if output == "json":
         click.echo(to_json(document))
@@ -826,13 +830,15 @@ def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
         (
             "sanctions",
             found.sanctions,
-            ["authority", "program", "listed_on", "delisted_on", "source"],
+            ["authority", "program", "listed_on", "delisted_on", "sources"],
         ),
         ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),
+        ("merged into", found.successors, SUCCESSION_COLUMNS),
+        ("absorbed", found.predecessors, SUCCESSION_COLUMNS),
     ]
     for title, rows, columns in sections:
         if rows:

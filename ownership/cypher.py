@@ -160,6 +160,12 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Chain search starts from the companies of one country.",
         ),
         (
+            "schema_record_successor",
+            "CREATE INDEX record_successor IF NOT EXISTS FOR (r:Record) "
+            "ON (r.successor_identifier)",
+            "Succession: the records that name an entity's identifier as their successor.",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -334,11 +340,13 @@ OWNERS_STATING = _q(
     "owners_stating",
     """
 UNWIND $uids AS owned_uid
-MATCH (o:Entity)-[:OWNS]->(:Entity {uid: owned_uid})
+MATCH (t:Entity {uid: owned_uid})
+MATCH (o:Entity)-[:OWNS]->(t)
 RETURN collect(DISTINCT o.uid) AS owners
 """,
     "The entities with ownership statements about the entities $uids (whose holdings must be "
-    "recomputed when those entities are merged).",
+    "recomputed when those entities are merged). Anchored on the owned entity first: "
+    "written as one pattern, the embedded server scanned every entity.",
     uids=["seed-registry:ru-host-01"],
 )
 
@@ -352,6 +360,56 @@ DELETE h
     "Drop the derived holdings out of the entities $owners before they are recomputed.",
     write=True,
     owners=[],
+)
+
+MARK_HOLDINGS_PENDING = _q(
+    "mark_holdings_pending",
+    """
+MERGE (s:Source {name: $name})
+SET s.holdings_pending = true
+""",
+    "In the transaction that changes source $name's ownership statements: its holdings are to "
+    "be derived again. The derivation runs in its own transaction once that one has committed "
+    "(ownership/holdings.py says why) and clears the mark; a mark left behind (the process was "
+    "killed in between) makes the next import or refresh derive them again.",
+    write=True,
+    name="seed-registry",
+)
+
+CLEAR_HOLDINGS_PENDING = _q(
+    "clear_holdings_pending",
+    """
+UNWIND $names AS name
+MATCH (s:Source {name: name})
+SET s.holdings_pending = null
+""",
+    "The holdings of the sources $names are derived again.",
+    write=True,
+    names=[],
+)
+
+PENDING_HOLDINGS = _q(
+    "pending_holdings",
+    """
+MATCH (s:Source)
+WHERE s.holdings_pending
+RETURN s.name AS name
+ORDER BY name
+""",
+    "Sources whose holdings were left underived (a process killed between committing new "
+    "statements and deriving their holdings).",
+)
+
+SOURCE_OWNERS = _q(
+    "source_owners",
+    """
+MATCH (a:Entity)-[r:OWNS]->(:Entity)
+WHERE r.source = $source
+RETURN DISTINCT a.uid AS uid
+""",
+    "Every entity with an ownership statement from source $source (a scan of the statements: "
+    "only for deriving holdings again after an interruption).",
+    source="seed-registry",
 )
 
 CREATE_HOLDINGS = _q(
@@ -1075,15 +1133,15 @@ WHERE (r.held_since IS NOT NULL AND r.held_since >= s.listed_on
        AND duration.inDays(s.listed_on, r.held_since).days <= $days)
    OR (r.held_until IS NOT NULL AND r.held_until >= s.listed_on
        AND duration.inDays(s.listed_on, r.held_until).days <= $days)
-WITH DISTINCT l, s, startNode(r) AS owner, endNode(r) AS owned, r.held_since AS start_date,
-     r.held_until AS end_date
+WITH DISTINCT l, s.authority AS authority, s.listed_on AS listed_on, startNode(r) AS owner,
+     endNode(r) AS owned, r.held_since AS start_date, r.held_until AS end_date
 RETURN owned.uid AS uid, owned.record_id AS id, owned.name AS name, owner.name AS owner,
-       l.name AS listed, s.authority AS authority, s.listed_on AS listed_on,
-       start_date, end_date
+       l.name AS listed, authority, listed_on, start_date, end_date
 ORDER BY uid, listed_on
 """,
     "Holdings that began or ended within $days days after the listing of a related party "
-    "(the listed entity itself or one directly linked to it by ownership): sanctions evasion "
+    "(the listed entity itself or one directly linked to it by ownership; a listing several "
+    "sources carry counts once): sanctions evasion "
     "often looks like a hurried restructuring. The neighbours are collected first: an "
     "undirected OWNS*0..1 pattern took 18 times as long on the embedded server.",
     days=90,
@@ -1320,6 +1378,54 @@ RETURN h.statements AS statements
     "different shares (the profile says which source states what).",
     uid="seed-registry:sg-shell-01",
     as_of=dt.date(2022, 7, 1),
+)
+
+ENTITY_SUCCESSION = _q(
+    "entity_succession",
+    """
+MATCH (e:Entity {uid: $uid})
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  WHERE r.successor_identifier IS NOT NULL
+  OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: r.successor_identifier, date: r.dissolution_date,
+            cause: r.change_cause, record: r.uid, uid: s.uid, id: s.record_id, name: s.name,
+            jurisdiction: s.jurisdiction} END) AS successors
+}
+CALL (e) {
+  OPTIONAL MATCH (i:Identifier)-[:IDENTIFIES]->(e)
+  OPTIONAL MATCH (r:Record {successor_identifier: i.key})-[:DESCRIBES]->(p:Entity)
+  RETURN collect(CASE WHEN r IS NOT NULL THEN
+           {identifier: i.key, date: r.dissolution_date, cause: r.change_cause, record: r.uid,
+            uid: p.uid, id: p.record_id, name: p.name, jurisdiction: p.jurisdiction} END)
+         AS predecessors
+}
+RETURN successors, predecessors
+""",
+    "Succession (merged into / absorbed): the entities entity $uid was merged into (its records "
+    "name a successor_identifier, e.g. reg:JP:<corporate number> from the NTA file; uid is null "
+    "while the successor is not in the graph) and the entities merged into it. A link resolved "
+    "through the Identifier nodes when read, so it holds whichever source brings the successor "
+    "and whenever; it is not ownership and no share arithmetic follows it.",
+    uid="jp-nta:2270001000697",
+)
+
+SUCCESSORS_OF = _q(
+    "successors_of",
+    """
+UNWIND $uids AS uid
+MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+WHERE r.successor_identifier IS NOT NULL
+OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
+RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
+       s.uid AS successor_uid, s.record_id AS id, s.name AS name
+ORDER BY uid, identifier
+""",
+    "Succession of many entities at once (the entities of a list of chains): for each of $uids "
+    "that was merged into another, the successor's identifier and, when it is in the graph, "
+    "the successor (see entity_succession).",
+    uids=["jp-nta:2270001000697"],
 )
 
 ENTITY_CYCLES = _q(

@@ -23,8 +23,14 @@ relationship every analysis traverses, ``(a)-[:HOLDS]->(b)``:
   ``held_since``/``held_until`` are the ends of the unbroken run of periods the holding belongs
   to, so that "A began to hold B" is not confused with "a second source began to say so".
 
-Every import, refresh, unload and match acceptance that touches an ``OWNS`` relationship calls
-:func:`recompute` for the owners it touched, in its own transaction.
+Every import, refresh, unload and match acceptance that touches an ``OWNS`` relationship derives
+the holdings of the owners it touched with :func:`settle`, in transactions of their own started
+once the change has committed. Deriving inside the writing transaction was tried first: on the
+embedded ArcadeDB server, an entity that had gained relationships earlier in the same large
+transaction (a second source's import of a 10,000-company registry) kept some of its old
+``HOLDS`` through ``delete_holdings``, which left two holdings for one pair. Imports and refreshes
+mark their source ``holdings_pending`` in the writing transaction, so a process killed in between
+leaves a mark that :func:`recover` (run by the next import or refresh) acts on.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ownership import cypher
+from ownership.graph import Graph
 
 KIND_ORDER: tuple[tuple[str, bool], ...] = (
     ("shareholding", True),
@@ -194,6 +201,32 @@ def _with_runs(found: list[Holding]) -> list[Holding]:
             )
         run = [holding] if holding is not None else []
     return result
+
+
+def settle(
+    graph: Graph, owners: Iterable[str], sources: Iterable[str] = (), batch: int = BATCH
+) -> int:
+    """Derive the holdings of ``owners`` again, ``batch`` owners per transaction, then clear
+    the ``holdings_pending`` mark of ``sources``; returns the number of holdings written."""
+    pending = sorted(set(owners))
+    written = 0
+    for i in range(0, len(pending), batch):
+        with graph.transaction() as tx:
+            written += recompute(tx, pending[i : i + batch], batch)
+    names = sorted(set(sources))
+    if names:
+        graph.write(cypher.CLEAR_HOLDINGS_PENDING, names=names)
+    return written
+
+
+def recover(graph: Graph) -> list[str]:
+    """Derive the holdings of every source left ``holdings_pending``; their names. Callers hold
+    the import lock, as imports and refreshes do."""
+    names = [row["name"] for row in graph.read(cypher.PENDING_HOLDINGS)]
+    for name in names:
+        owners = [row["uid"] for row in graph.read(cypher.SOURCE_OWNERS, source=name)]
+        settle(graph, owners, [name])
+    return names
 
 
 class _Runner(Protocol):

@@ -111,6 +111,7 @@ def import_paths(
     summary = validate(paths, source, fmt)
     graph.ensure_schema()
     recover_interrupted_loads(graph)
+    holdings.recover(graph)
     present = bool(graph.read(cypher.SOURCE_PRESENT, source=source))
     if not summary.total_read and not present:
         return summary  # a header-only file: no records, so no source to speak of
@@ -132,7 +133,8 @@ def import_paths(
                     writer.add(record)
                 problems.raise_if_any()  # only if a file changed between the two passes
             writer.flush_all()
-            writer.derive_holdings()
+            if writer.owners_changed:
+                tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
             tx.run(
                 cypher.UPSERT_SOURCE,
                 name=source,
@@ -145,6 +147,7 @@ def import_paths(
         if every:
             _undo(graph, source)
         raise
+    summary.written["holdings"] = holdings.settle(graph, writer.owners_changed, [source])
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -207,16 +210,6 @@ class _BatchWriter:
         for name in list(self.buffers):
             self._flush(name)
 
-    def derive_holdings(self) -> None:
-        """Recompute the holdings (``HOLDS``) of every owner whose statements were written; in
-        a chunked first load, committed in chunks like the records."""
-        owners = sorted(self.owners_changed)
-        step = min(holdings.BATCH, self.commit_every) if self.commit_every else holdings.BATCH
-        for i in range(0, len(owners), step):
-            self.summary.written["holdings"] += holdings.recompute(self.tx, owners[i : i + step])
-            if self.commit_every:
-                self.tx.checkpoint()
-
     def _flush(self, name: str) -> None:
         rows = self.buffers.pop(name, [])
         if not rows:
@@ -275,6 +268,7 @@ class _BatchWriter:
             )
         }
         claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
+        placed: dict[str, str] = {}  # record -> entity, for a record twice in one batch
         merged: set[str] = set()
         new: list[dict[str, Any]] = []
         for row in rows:
@@ -285,6 +279,8 @@ class _BatchWriter:
                 entity = hit["known"]
                 if (hit.get("records") or 0) > 1:
                     merged.add(entity)
+            elif row["uid"] in placed:  # two files of one import give the same record
+                entity = placed[row["uid"]]
             elif matches or batch_matches:
                 entity = (matches or batch_matches)[0]
                 merged.add(entity)
@@ -293,6 +289,7 @@ class _BatchWriter:
                 if not hit.get("same"):
                     new.append(row)
             row["entity_uid"] = entity
+            placed.setdefault(row["uid"], entity)
             row["primary"] = entity == row["uid"]
             for key in row["identifiers"]:
                 claimed.setdefault(key, entity)

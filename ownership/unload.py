@@ -51,7 +51,7 @@ def unload_source(graph: Graph, source: str, batch: int = UNLOAD_BATCH) -> int:
             tx.run(cypher.UNLOAD_LOOSE_IDENTIFIERS, keys=keys)
             addresses = sorted({address_uid(row["address"]) for row in rows if row["address"]})
             tx.run(cypher.UNLOAD_LOOSE_ADDRESSES, keys=addresses)
-            holdings.recompute(tx, owners)
+        holdings.settle(graph, owners)  # once the statements' removal has committed
         removed += len(rows)
     graph.write(cypher.UNLOAD_SOURCE, name=source)
     log.info("source %s: unloaded %d records", source, removed)

@@ -311,8 +311,8 @@ def test_interrupting_the_demo_stops_what_it_started(tmp_path):
     assert not EmbeddedServer(tmp_path).status().running
     cmdline = Path(f"/proc/{server_pid}/cmdline")
     assert not cmdline.exists() or cmdline.read_bytes() == b""  # gone, or a zombie not reaped
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the explorer's port is free again
+    with pytest.raises(ConnectionRefusedError):  # nothing listens on the explorer's port
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_an_unknown_entity_gets_a_did_you_mean(run_cli, graph, make_dataset):

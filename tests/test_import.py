@@ -290,7 +290,7 @@ def test_a_file_or_folder_of_no_known_format_is_explained(tmp_path):
     assert "Entities.CSV: file names are lower case" in reason(tmp_path / "upper")
     assert "rename it entities.csv" in reason(tmp_path / "upper" / "Entities.CSV")
     (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
-    assert "a spreadsheet is not read: save each sheet as CSV" in reason(tmp_path / "sheet.xlsx")
+    assert "save each sheet as CSV (UTF-8, comma-separated)" in reason(tmp_path / "sheet.xlsx")
     (tmp_path / "reg").mkdir()
     (tmp_path / "reg" / "companies.csv").write_text(entities, encoding="utf-8")
     assert "not a file of the registry-CSV format" in reason(tmp_path / "reg" / "companies.csv")

@@ -18,6 +18,7 @@ import pytest
 from conftest import REPO, company, owns, person
 from test_explorer import app, explorer_env, texts  # noqa: F401 (explorer_env: a fixture)
 
+from ownership import cypher
 from ownership.analysis import catalog, matching, sanctions
 from ownership.analysis.chains import find_chains
 from ownership.analysis.connections import connect
@@ -293,3 +294,22 @@ def test_explorer_lists_sources_shows_disagreement_and_decides_matches(
     assert [(o["name"], o["role"], o["sources"]) for o in officers] == [
         ("Desmond Quek", "director", ["people-a", "people-b"])
     ]
+
+
+DELETE_HOLDS = Query("test_delete_holds", "MATCH ()-[h:HOLDS]->() DELETE h", "test", write=True)
+
+
+def test_holdings_left_underived_are_derived_by_the_next_import(
+    graph: Graph, make_dataset: Any
+) -> None:
+    """A process killed between committing statements and deriving their holdings leaves the
+    source marked; the next import derives them."""
+    a, c = _disagreeing(make_dataset, 70, 60)
+    import_paths(graph, [a], "reg-a")
+    graph.write(DELETE_HOLDS)  # as if killed right after the import committed
+    graph.write(cypher.MARK_HOLDINGS_PENDING, name="reg-a")
+    assert find_chains(graph, "JP", "RU", as_of=AS_OF) == []
+    import_paths(graph, [c], "reg-c")
+    [chain] = find_chains(graph, "JP", "RU", as_of=AS_OF)
+    assert (chain.effective_share_min, chain.effective_share_max) == (60, 70)
+    assert graph.read(cypher.PENDING_HOLDINGS) == []

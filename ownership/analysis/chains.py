@@ -91,8 +91,18 @@ class Chain:
             if link.stated
         ]
 
+    def successions(self) -> list[str]:
+        """A line "A merged into B" for each entity of the chain that was absorbed (the chain
+        does not end there: its business went on at B)."""
+        return [
+            f"{e['name']} merged into {m['name'] or m['identifier']}"
+            + (f" on {m['date']}" if m.get("date") else "")
+            for e in self.entities
+            for m in e.get("merged_into", ())
+        ]
+
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON shape, plus band bounds and edge dates."""
+        """The contract's JSON shape, plus band bounds, edge dates and successors."""
         return {
             "entities": [
                 {
@@ -100,6 +110,7 @@ class Chain:
                     "name": e["name"],
                     "jurisdiction": e["jurisdiction"],
                     "uid": e["uid"],
+                    **({"merged_into": e["merged_into"]} if e.get("merged_into") else {}),
                 }
                 for e in self.entities
             ],
@@ -155,7 +166,7 @@ def find_chains(
         )
         for row in rows
     ]
-    return sorted(_with_disagreements(graph, chains), key=sort_key)
+    return sorted(_with_successors(graph, _with_disagreements(graph, chains)), key=sort_key)
 
 
 def _link(
@@ -194,4 +205,31 @@ def _with_disagreements(graph: Graph, chains: list[Chain]) -> list[Chain]:
             else link
             for link in chain.links
         ]
+    return chains
+
+
+def _with_successors(graph: Graph, chains: list[Chain]) -> list[Chain]:
+    """Mark the entities of the chains that were merged into another company (one look-up for
+    all of them): ``merged_into`` = [{identifier, id, name, uid, date}]. Succession is not
+    ownership, so it changes no share; it says where an absorbed company's business went."""
+    uids = sorted({e["uid"] for c in chains for e in c.entities})
+    if not uids:
+        return chains
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in graph.read(cypher.SUCCESSORS_OF, uids=uids):
+        if row["successor_uid"] != row["uid"]:
+            found.setdefault(row["uid"], []).append(
+                {
+                    "identifier": row["identifier"],
+                    "id": row["id"],
+                    "name": row["name"],
+                    "uid": row["successor_uid"],
+                    "date": row["date"],
+                }
+            )
+    if found:
+        for chain in chains:
+            for entity in chain.entities:
+                if entity["uid"] in found:
+                    entity["merged_into"] = found[entity["uid"]]
     return chains

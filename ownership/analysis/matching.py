@@ -146,17 +146,19 @@ def candidates(
     rejected = _rejected(graph)
     keys: dict[str, list[str]] = {}
     blocks: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, token) -> entities
+    same: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, name key) -> entities
     for index, entity in enumerate(entities):
         keys[entity["uid"]] = _name_keys(entity)
         for key in keys[entity["uid"]]:
+            same[(entity["kind"], key)].add(index)
             for token in key.split():
                 if len(token) >= 3:
                     blocks[(entity["kind"], token)].add(index)
     seen: set[tuple[int, int]] = set()
     found: list[Candidate] = []
-    for members in blocks.values():
-        if len(members) > 200:  # a token as common as "holdings": no evidence on its own
-            continue
+    # entities with the very same name key are always compared; a shared word only when it
+    # is rare ("holdings" is no evidence on its own)
+    for members in [*same.values(), *(m for m in blocks.values() if len(m) <= 200)]:
         ordered = sorted(members)
         for i, left in enumerate(ordered):
             for right in ordered[i + 1 :]:
@@ -289,5 +291,5 @@ def apply_decisions(graph: Graph, chunk: int = MERGE_CHUNK) -> int:
                     tx.run(statement, keep=keep, drop=drop)
             tx.run(cypher.MERGE_RECORDS, uids=keeps)
             owners = tx.read(cypher.OWNERS_STATING, uids=keeps)[0]["owners"]
-            holdings.recompute(tx, [*keeps, *owners])
+        holdings.settle(graph, [*keeps, *owners])  # once the merges have committed
     return len(pairs)

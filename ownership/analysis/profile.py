@@ -25,6 +25,8 @@ from ownership.analysis.sanctions import RuleStatus, rule_status
 from ownership.graph import Graph
 from ownership.records import in_force
 
+# What a merged-into / absorbed link shows (cypher.ENTITY_SUCCESSION), in the CLI and the explorer.
+SUCCESSION_COLUMNS = ["identifier", "id", "name", "jurisdiction", "date", "cause"]
 INTERNAL = frozenset(
     {"fingerprint", "search_terms", "name_norm", "address_norm", "names", "sources"}
 )
@@ -47,6 +49,9 @@ class Profile:
     disagreements: list[list[statements.Claim]] = field(default_factory=list)
     # other entities that may be this one (name matches an analyst has not yet decided)
     possibly_same: list[matching.Candidate] = field(default_factory=list)
+    # Succession (cypher.ENTITY_SUCCESSION): merged into / absorbed, not ownership.
+    successors: list[dict[str, Any]] = field(default_factory=list)
+    predecessors: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -87,11 +92,14 @@ def entity_profile(
         entity=row["entity"],
         labels=row["labels"],
         records=sorted(row["records"], key=lambda r: r.get("uid") or ""),
-        sanctions=[s for s in row["sanctions"] if s],
+        sanctions=one_per_listing(s for s in row["sanctions"] if s),
         officers=one_per_role(o for o in row["officers"] if o.get("uid")),
         roles=one_per_role(o for o in row["roles"] if o.get("uid")),
         addresses=[a for a in row["addresses"] if a.get("uid")],
     )
+    succession = graph.read(cypher.ENTITY_SUCCESSION, uid=ref.uid)[0]
+    profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
+    profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
@@ -107,6 +115,21 @@ def _disagreements(graph: Graph, uid: str, as_of: dt.date) -> list[list[statemen
     found = statements.claims(graph, (u for row in rows for u in row["statements"]))
     groups = [[found[u] for u in row["statements"] if u in found] for row in rows]
     return sorted((g for g in groups if g), key=lambda g: (g[0].owner_name or "", g[0].owned))
+
+
+def one_per_listing(listings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per listing (authority, program, listing and delisting dates), however many
+    sources carry it, with the list of those sources; retired only when every copy is."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for listing in listings:
+        key = tuple(listing.get(k) for k in ("authority", "program", "listed_on", "delisted_on"))
+        known = merged.setdefault(key, {**listing, "sources": []})
+        known["sources"].append(listing.get("source"))
+        if None in (known.get("retired_on"), listing.get("retired_on")):
+            known["retired_on"] = None
+    for row in merged.values():
+        row["sources"] = sorted({s for s in row["sources"] if s})
+    return sorted(merged.values(), key=lambda r: tuple(str(x) for x in r.values()))
 
 
 def one_per_role(edges: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

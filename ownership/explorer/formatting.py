@@ -181,7 +181,7 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
                 "in_force": in_force(
                     s.get("listed_on"), s.get("delisted_on"), as_of, s.get("retired_on")
                 ),
-                "source": s.get("source"),
+                "sources": ", ".join(s.get("sources") or [s.get("source") or ""]),
                 "record_id": s.get("record_id"),
                 "file": s.get("file"),
             }
@@ -194,7 +194,7 @@ def sanctions_frame(sanctions: list[dict[str, Any]], as_of: dt.date) -> pd.DataF
             "listed_on",
             "delisted_on",
             "in_force",
-            "source",
+            "sources",
             "record_id",
             "file",
         ],

@@ -157,13 +157,17 @@ def _file_name(url: str, disposition: str | None) -> str:
     return name
 
 
+OFFICE_SUFFIXES = (".xlsx", ".xlsm")
+
+
 def _unpack(folder: Path, file: Path) -> Path:
     """A zip is unpacked into ``unpacked/`` (its single top folder if it has one), else ``file``.
 
     Returns what to import.
     """
     target = folder / UNPACKED
-    if not zipfile.is_zipfile(file):
+    # An Excel workbook is a zip too, but it is read as one file (jp-fsa).
+    if not zipfile.is_zipfile(file) or file.suffix.lower() in OFFICE_SUFFIXES:
         shutil.rmtree(target, ignore_errors=True)
         return file
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=folder))

@@ -138,7 +138,8 @@ def stamp_and_retire(
             for row in tx.read(query, **params):
                 changes.removed.add(kind, row["retired"])
                 changes.owners.update(row.get("owners") or [])
-        holdings.recompute(tx, changes.owners)
+        if changes.owners:
+            tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
         tx.run(cypher.REFRESH_RETIRE_SUBJECT_TO, **params)
         for row in tx.read(cypher.REFRESH_RETIRE_ENTITIES, **params):
             changes.entities_retired += int(row["retired"] or 0)
@@ -150,6 +151,7 @@ def stamp_and_retire(
             url=url,
             sha256=sha256,
         )
+    holdings.settle(graph, changes.owners, [source])
     return changes
 
 

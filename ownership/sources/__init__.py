@@ -34,9 +34,20 @@ class SourceFormat(Protocol):
 
 def _formats() -> dict[str, SourceFormat]:
     """Every format, in detection order (the most specific first; registry CSV last)."""
-    from ownership.sources import bods, eu_sanctions, ftm, gleif, ofac, registry_csv, uk_psc
+    from ownership.sources import (
+        bods,
+        eu_sanctions,
+        ftm,
+        gleif,
+        jp_fsa,
+        jp_nta,
+        ofac,
+        registry_csv,
+        ru_egrul,
+        uk_psc,
+    )
 
-    modules = (bods, uk_psc, ftm, gleif, ofac, eu_sanctions, registry_csv)
+    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, jp_fsa, registry_csv)
     return {module.FORMAT.name: module.FORMAT for module in modules}
 
 
@@ -81,8 +92,9 @@ def _why_unknown(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in SPREADSHEETS:
         return (
-            "a spreadsheet is not read: save each sheet as CSV (UTF-8, comma-separated) into a "
-            f"folder, named {', '.join(FILE_NAMES)}"
+            "a spreadsheet other than the FSA register (--format jp-fsa) is not read: save "
+            "each sheet as CSV (UTF-8, comma-separated) into a folder, named "
+            f"{', '.join(FILE_NAMES)}"
         )
     if path.name.lower() in FILE_NAMES:
         return f"file names are lower case: rename it {path.name.lower()}"

@@ -11,7 +11,7 @@ import streamlit as st
 from ownership import cypher
 from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
-from ownership.analysis.profile import INTERNAL, Profile
+from ownership.analysis.profile import INTERNAL, SUCCESSION_COLUMNS, Profile
 from ownership.explorer import data, formatting, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
 from ownership.graph import Graph
@@ -195,6 +195,15 @@ def _overview(profile: Profile, as_of: Any) -> None:
         )
     else:
         st.caption("none recorded")
+    for title, rows in (("Merged into", profile.successors), ("Absorbed", profile.predecessors)):
+        if rows:  # succession (e.g. the NTA's successor corporate number): not ownership
+            st.subheader(title, anchor=False)
+            ui.table(
+                formatting.frame(rows, SUCCESSION_COLUMNS),
+                f"profile_{title.lower().replace(' ', '_')}",
+                f"{_slug(e)}-{title.lower().replace(' ', '-')}",
+                hide=(),
+            )
     st.subheader("Sanctions", anchor=False)
     if profile.sanctions:
         ui.table(
