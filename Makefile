@@ -21,9 +21,11 @@ $(TEST_STAMP): $(STAMP)
 
 install: $(STAMP)
 
-## Start the embedded graph server, import the seed scenario, serve the explorer.
+## Start the embedded graph server, import the seed scenario, serve the explorer on PORT;
+## Ctrl-C stops the explorer and the graph server it started. `make demo PORT=8600`.
+PORT ?= 8501
 demo: $(STAMP)
-	$(BIN)/ownership demo
+	$(BIN)/ownership demo --port $(PORT)
 
 ## The whole test suite (embedded server by default; a real Neo4j when NEO4J_URI is set).
 test: $(TEST_STAMP) chromium

@@ -13,13 +13,37 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
 ORDER BY name, uid
 LIMIT $limit;
 
+// ---- any_entity
+// One entity, if there is any: tells an empty graph (nothing imported, or a mistyped
+// OWNERSHIP_HOME) from a question with no answer, without counting anything.
+MATCH (e:Entity)
+RETURN e.uid AS uid
+LIMIT 1;
+
+// ---- chain_paths
+// The chains of `chains` as paths, for Neo4j Browser and the console, which draw paths (the
+// explorer's Browser links open this one).
+:param from_country => 'JP';
+:param to_country => 'RU';
+:param via => ['SG'];
+:param as_of => date('2022-07-01');
+MATCH (start:Entity {jurisdiction: $from_country})
+WHERE start:Company
+MATCH p = (start)-[:HOLDS*1..6]->(target:Entity)
+WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
+  AND all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
+RETURN p;
+
 // ---- chains
 // Ownership chains from a company registered in $from_country to an entity registered in, or
 // operating in, $to_country, in force on $as_of, never visiting an entity twice, with an inner
 // entity registered in each country of $via. Each entity is [uid, id, name, jurisdiction], each
 // link (a holding: ownership/holdings.py) [share, share_min, share_max, start_date, end_date,
 // sources, statements, disagree]: lists cross the wire in half the time of maps
-// (docs/benchmarks.md).
+// (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths is the same question
+// as paths.
 :param from_country => 'JP';
 :param to_country => 'RU';
 :param via => ['SG'];
@@ -83,6 +107,20 @@ MATCH p = (a)-[:HOLDS*2..6]->(a)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
+
+// ---- data_version
+// What changes whenever the data does: every import stamps its Source, every refresh marks it,
+// unloading deletes it, every match decision is recorded. The explorer keys its cached results
+// on it (a handful of nodes read, whatever the graph's size).
+CALL () {
+  MATCH (s:Source)
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+}
+CALL () {
+  MATCH (d:Decision)
+  RETURN count(d) AS decisions, max(d.decided_at) AS decided
+}
+RETURN sources, imported, refreshed, decisions, decided;
 
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.
@@ -468,6 +506,21 @@ RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name])
        record_sources, linked
 ORDER BY uid;
 
+// ---- near_names
+// Candidates for "did you mean": entities with a name or alias word that starts like one of the
+// words searched for ($prefixes: their first three letters, normalized; $space separates the
+// words of a normalized name). The typo tolerance itself (rapidfuzz scores) is computed on these
+// in Python.
+:param prefixes => ['ang', 'hos'];
+:param space => ' ';
+:param limit => 2000;
+MATCH (e:Entity)
+WHERE any(t IN coalesce(e.search_terms, [])
+          WHERE any(w IN split(t, $space) WHERE size(w) >= 3 AND left(w, 3) IN $prefixes))
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       coalesce(e.search_terms, []) AS terms
+LIMIT $limit;
+
 // ---- neighbours
 // Entities and addresses linked to the nodes $uids by holdings, officer roles or a registered
 // address in force on $as_of (a role several sources state is one row), with each neighbour's
@@ -511,12 +564,14 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS 
 ORDER BY days, uid;
 
 // ---- nodes_by_uid
-// Display facts for the entities $uids (for graph drawing).
+// Display facts for the entities $uids (for graph drawing; operates_in: a Cypriot company
+// operating in Russia is labelled so).
 :param uids => ['seed-registry:jp-ex-01'];
 MATCH (e:Entity)
 WHERE e.uid IN $uids
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        e.kind AS kind, coalesce(e.tags, []) AS tags,
+       coalesce(e.operates_in, []) AS operates_in,
        EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) } AS sanctioned,
        COUNT { (e)-[:HOLDS]-() } AS degree
 ORDER BY uid;
@@ -580,6 +635,17 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
                                  start_date: r.start_date, end_date: r.end_date,
                                  sources: r.sources}] AS links;
+
+// ---- owner_paths_drawn
+// Every simple ownership path in force on $as_of that ends at entity $uid (its owners, direct
+// and indirect, up to the ultimate owners), as paths for Neo4j Browser to draw.
+:param uid => 'seed-registry:ru-host-01';
+:param as_of => date('2022-07-01');
+MATCH (t:Entity {uid: $uid})
+MATCH p = (o:Entity)-[:HOLDS*1..6]->(t)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+RETURN p;
 
 // ---- owners_stating
 // The entities with ownership statements about the entities $uids (whose holdings must be
@@ -813,6 +879,17 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
                                  start_date: r.start_date, end_date: r.end_date,
                                  sources: r.sources}] AS links;
+
+// ---- subsidiary_paths_drawn
+// Every simple ownership path in force on $as_of that starts at entity $uid (what it owns,
+// directly and through subsidiaries), as paths for Neo4j Browser to draw.
+:param uid => 'seed-registry:jp-ex-01';
+:param as_of => date('2022-07-01');
+MATCH (o:Entity {uid: $uid})
+MATCH p = (o)-[:HOLDS*1..6]->(t:Entity)
+WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+RETURN p;
 
 // ---- successors_of
 // Succession of many entities at once (the entities of a list of chains): for each of $uids that

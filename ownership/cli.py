@@ -11,6 +11,9 @@ import datetime as dt
 import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,16 +34,20 @@ from ownership.analysis import (
     statements,
 )
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
+    OneLineGroup,
     as_of_date,
     as_of_option,
     emit,
+    fail,
     handle_errors,
     max_hops_option,
+    note_if_empty,
     open_graph,
     output_option,
 )
@@ -56,9 +63,10 @@ from ownership.refresh.report import chain_text, entity_text
 from ownership.refresh.runner import run_refresh
 from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
+from ownership.text import closest
 
 
-@click.group()
+@click.group(cls=OneLineGroup)
 @click.version_option(__version__, prog_name="ownership")
 def main() -> None:
     """Investigate corporate-ownership networks stored in Neo4j (or the embedded server)."""
@@ -111,7 +119,15 @@ def db_status(output: str) -> None:
     """Say whether the embedded server runs, and where."""
     settings = Settings.from_env()
     if settings.embedded:
-        _print_status(output, EmbeddedServer(settings.home).status().as_dict())
+        status = EmbeddedServer(settings.home).status()
+        _print_status(output, status.as_dict())
+        if not status.running:  # as LSB init scripts: 3 = not running
+            what = "is not running" if status.started_before else "has never been started"
+            fail(
+                f"the embedded server {what} for OWNERSHIP_HOME={settings.home} "
+                "(`ownership db start` starts it; any command does too)",
+                status=3,
+            )
     else:
         with open_graph():
             _print_status(output, {"running": True, "uri": settings.uri, "embedded": False})
@@ -122,7 +138,8 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
         click.echo(to_json(status))
     else:
         for key, value in status.items():
-            click.echo(f"{key}: {'' if value is None else value}")
+            if value is not None:  # a stopped server has no pid or port: no blank lines
+                click.echo(f"{key}: {value}")
 
 
 # -- import ----------------------------------------------------------------------------------
@@ -189,6 +206,12 @@ def import_command(
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return
+    if summary.imported_at is None:
+        click.echo(
+            f"source {name}: no records in {', '.join(summary.paths)} (a header only?); "
+            "nothing was written"
+        )
+        return
     read = ", ".join(f"{n} {k}" for k, n in sorted(summary.read.items())) or "nothing"
     written = ", ".join(f"{n} {k}" for k, n in sorted(summary.written.items()) if n) or "nothing"
     click.echo(f"source {name}: read {read}; created or changed {written}")
@@ -214,14 +237,15 @@ def chains_command(
     to_country: str,
     via_country: tuple[str, ...],
     max_hops: int,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Ownership chains from one country to another, as of a date."""
+    origin, target = country_code(from_country), country_code(to_country)
+    via = tuple(country_code(c) for c in via_country)
     with open_graph() as graph:
-        chains = find_chains(
-            graph, from_country, to_country, via_country, as_of_date(as_of), max_hops
-        )
+        chains = find_chains(graph, origin, target, via, as_of_date(as_of), max_hops)
+        note_if_empty(graph, chains)
     rows = [
         {
             "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
@@ -301,6 +325,7 @@ def stats_command(output: str) -> None:
     """Counts of nodes per label and relationships per type."""
     with open_graph() as graph:
         stats = graph_stats(graph)
+        note_if_empty(graph, stats["nodes"])
     rows = [{"kind": "node", "name": k, "count": v} for k, v in stats["nodes"].items()]
     rows += [
         {"kind": "relationship", "name": k, "count": v} for k, v in stats["relationships"].items()
@@ -321,16 +346,29 @@ def _app_file() -> Path:
 @handle_errors
 def app_command(port: int, address: str) -> None:
     """Serve the Streamlit explorer."""
-    run_explorer(port, address)
+    check_port_free(address, port)
+    os.execv(sys.executable, _explorer_command(port, address))
 
 
-def run_explorer(port: int, address: str) -> None:
-    """Replace this process with Streamlit serving the explorer.
+def check_port_free(address: str, port: int) -> None:
+    """Refuse a port something already listens on, before saying where the explorer is: on a
+    shared machine the address printed would otherwise open someone else's explorer."""
+    with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as probe:
+        try:
+            probe.bind((address, port))
+        except OSError as exc:
+            raise OSError(
+                f"port {port} on {address} is taken ({exc.strerror.lower()}): another explorer "
+                "or program uses it; choose another with --port (make demo PORT=…)"
+            ) from None
 
-    ``exec``, not a child process: stopping ``ownership app`` (Ctrl-C, SIGTERM from a service
-    manager) then stops the server itself instead of leaving it holding the port.
-    """
-    command = [
+
+def _explorer_command(port: int, address: str) -> list[str]:
+    """Streamlit serving the explorer; says where, on stderr, first."""
+    click.echo(f"explorer on http://{address}:{port}/", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -351,10 +389,6 @@ def run_explorer(port: int, address: str) -> None:
         "--client.toolbarMode",
         "minimal",
     ]
-    click.echo(f"explorer on http://{address}:{port}/", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execv(sys.executable, command)
 
 
 @main.command("demo")
@@ -363,14 +397,52 @@ def run_explorer(port: int, address: str) -> None:
 @handle_errors
 def demo_command(port: int, address: str) -> None:
     """Start the embedded server, import the seed scenario (a refresh of seed/sources.toml, so
-    its report shows on the Changes page) and serve the explorer."""
+    its report shows on the Changes page) and serve the explorer; Ctrl-C stops the explorer and
+    the embedded server, if the demo started it."""
+    check_port_free(address, port)
     sources = seed_sources()
     settings = Settings.from_env()
-    report = run_refresh(load_config(sources), settings.home, lambda: Graph.open(settings))
-    click.echo(f"seed imported from {sources} (run {report.run_id}: {report.status})", err=True)
-    if report.status != "ok":
-        raise OSError(f"the seed import failed: see `ownership runs` for run {report.run_id}")
-    run_explorer(port, address)
+    server = EmbeddedServer(settings.home) if settings.embedded else None
+    started = server is not None and not server.status().running
+    try:
+        report = run_refresh(load_config(sources), settings.home, lambda: Graph.open(settings))
+        click.echo(f"seed imported from {sources} (run {report.run_id}: {report.status})", err=True)
+        if report.status != "ok":
+            raise OSError(f"the seed import failed: see `ownership runs` for run {report.run_id}")
+        _serve_until_stopped(_explorer_command(port, address))
+    finally:
+        if server is not None and started:
+            server.stop()
+            click.echo("ownership: stopped the embedded server the demo started", err=True)
+        elif server is not None:
+            click.echo(
+                "ownership: the embedded server was running before the demo and still runs "
+                "(`ownership db stop` stops it)",
+                err=True,
+            )
+
+
+def _serve_until_stopped(command: list[str]) -> None:
+    """Run the explorer as a child until it ends or this process is interrupted (Ctrl-C, which
+    reaches both, or SIGTERM, which is passed on), so that the caller can clean up after it.
+    ``ownership app`` replaces itself with Streamlit instead: it has nothing to clean up."""
+    child = subprocess.Popen(command)
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        child.wait()
+    except KeyboardInterrupt:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def seed_sources() -> Path:
@@ -403,7 +475,7 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     @as_of_option
     @output_option("table", "json", "csv")
     @handle_errors
-    def command(entity: str, max_hops: int, as_of: dt.datetime | None, output: str) -> None:
+    def command(entity: str, max_hops: int, as_of: dt.date | None, output: str) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             find = owners.owners if direction == "owners" else owners.subsidiaries
@@ -440,11 +512,12 @@ main.command(
 @output_option("table", "json", "csv")
 @handle_errors
 def blocked_command(
-    rule: str, authority: tuple[str, ...], as_of: dt.datetime | None, output: str
+    rule: str, authority: tuple[str, ...], as_of: dt.date | None, output: str
 ) -> None:
     """Listed entities and those the 50 percent rule blocks, with the stakes that justify it."""
     with open_graph() as graph:
         found = sanctions.blocked_entities(graph, as_of_date(as_of), rule, authority)
+        note_if_empty(graph, found)
     rows = [
         {
             **f.as_dict(),
@@ -515,7 +588,7 @@ def flags_command(
     watch_country: tuple[str, ...],
     secrecy: str | None,
     only: tuple[str, ...],
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more."""
@@ -531,6 +604,7 @@ def flags_command(
     )
     with open_graph() as graph:
         found = flags.red_flags(graph, settings, as_of_date(as_of), only)
+        note_if_empty(graph, found)
     rows = [f.as_dict() for f in found]
     emit(output, rows, rows, ["id", "name", "flag", "detail"])
 
@@ -559,7 +633,7 @@ def connect_command(
     max_hops: int,
     hub_limit: int,
     include_hubs: bool,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Shortest connections between two entities by ownership, officers or shared addresses."""
@@ -601,7 +675,8 @@ def parse_param(text: str) -> tuple[str, Any]:
     type=float,
     default=30.0,
     show_default=True,
-    help="Seconds before the server stops it.",
+    help="Seconds before it is stopped (Neo4j ends it; on the embedded server, which cannot, "
+    "its connection is closed).",
 )
 @max_hops_option(DEFAULT_MAX_HOPS)
 @as_of_option
@@ -613,11 +688,13 @@ def query_command(
     limit: int,
     timeout: float,
     max_hops: int,
-    as_of: dt.datetime | None,
+    as_of: dt.date | None,
     output: str,
 ) -> None:
     """Run a read-only Cypher query: ad hoc, or a named query of the library (see `queries`)."""
     named = cypher.LIBRARY.get(cypher_text)
+    if named is None and re.fullmatch(r"\w+", cypher_text.strip()):
+        raise ValueError(_no_query_named(cypher_text.strip()))
     if named is not None and named.write:
         raise NotReadOnly(f"refused: {named.name} is a write statement of the loader")
     text = named.render(max_hops) if named else cypher_text
@@ -627,9 +704,17 @@ def query_command(
     values.update(parse_param(p) for p in params)
     with open_graph() as graph:
         result = graph.run_read_only(text, values, limit=limit, timeout=timeout)
+        note_if_empty(graph, result.rows)
     if result.truncated:
         click.echo(f"ownership: only the first {limit} rows are shown (--limit)", err=True)
     emit(output, result.rows, result.rows, result.columns)
+
+
+def _no_query_named(name: str) -> str:
+    """A bare word that is no query of the library is a typo, not Cypher to send."""
+    near = closest(name, cypher.LIBRARY)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return f"no named query {name!r}{hint} (see `ownership queries`)"
 
 
 @main.command("queries")
@@ -650,7 +735,7 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
         return
     if show_name:
         if show_name not in cypher.LIBRARY:
-            raise ValueError(f"no query named {show_name!r}")
+            raise ValueError(_no_query_named(show_name))
         click.echo(cypher.browser_script(cypher.LIBRARY[show_name]))
         return
     rows = [
@@ -673,7 +758,7 @@ def queries_command(export_path: Path | None, show_name: str | None, output: str
 @as_of_option
 @output_option("table", "json")
 @handle_errors
-def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
+def show_command(entity: str, as_of: dt.date | None, output: str) -> None:
     """Everything known about ENTITY, and the source record behind every fact."""
     with open_graph() as graph:
         found = entity_profile(graph, resolve(graph, entity), as_of_date(as_of))
@@ -691,6 +776,7 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         "owners": [h.as_dict() for h in found.owners],
         "subsidiaries": [h.as_dict() for h in found.subsidiaries],
         "flags": [f.as_dict() for f in found.flags],
+        "rule_status": found.rule.as_dict() if found.rule else None,
         "possibly_same_as": [c.as_dict() for c in found.possibly_same],
         "sources_disagree": [
             {
@@ -711,6 +797,10 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
     click.echo(
         f"{facts.get('name')}  [{facts.get('kind')}, {facts.get('jurisdiction') or '?'}]  {found.uid}"
     )
+    if found.rule:
+        click.echo(f"  {found.rule.summary()}")
+        for line in found.rule.lines():
+            click.echo(f"    {line}")
     for key in (
         "registration_number",
         "incorporation_date",
@@ -815,6 +905,7 @@ def matches_command(
             click.echo(f"{verdict}ed {a.uid} and {b.uid} ({key})", err=True)
             return
         found = matching.candidates(graph, threshold, limit)
+        note_if_empty(graph, found)
     rows = [c.as_dict() for c in found]
     table = [{**row, "evidence": ", ".join(row["evidence"])} for row in rows]
     emit(output, rows, table, ["score", "a", "a_name", "b", "b_name", "evidence", "reason"])

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
+import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
+from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.config import ConfigError, Settings
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.embedded import EmbeddedServerError
@@ -47,12 +50,42 @@ EXPECTED_ERRORS = (
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-def fail(message: str, details: str | None = None) -> None:
-    """Exit 1 with a one-line reason (details, if any, on the lines after it)."""
+def fail(message: str, details: str | None = None, status: int = 1) -> NoReturn:
+    """Exit ``status`` with a one-line reason (details, if any, on the lines after it)."""
     click.echo(f"ownership: error: {message}", err=True)
     if details:
         click.echo(details, err=True)
-    sys.exit(1)
+    sys.exit(status)
+
+
+class OneLineGroup(click.Group):
+    """Click's usage errors (a bad option value, a missing argument) in the project's one line,
+    ``ownership: error: …``, instead of click's usage block; exit status 2 as click's."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            outcome = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "ownership"
+            fail(f"{exc.format_message()} (see `{where} --help`)", status=2)
+        except click.ClickException as exc:
+            fail(exc.format_message(), status=exc.exit_code)
+        except click.Abort:
+            fail("interrupted", status=130)
+        sys.exit(outcome if isinstance(outcome, int) else 0)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader of our output went away (``ownership show X | head``): not an error to report.
+
+    Exit as a process killed by SIGPIPE would (141), and point stdout at /dev/null so that the
+    interpreter's final flush does not complain either.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
 
 
 def handle_errors(command: F) -> F:
@@ -61,7 +94,11 @@ def handle_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            outcome = command(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+            return outcome
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except InvalidData as exc:
             fail(exc.summary(), exc.report())
         except EXPECTED_ERRORS as exc:
@@ -85,10 +122,38 @@ def open_graph() -> Iterator[Graph]:
         graph.close()
 
 
+class DateParam(click.ParamType):
+    """A calendar date written YYYY-MM-DD; anything else is "… is not a date", in one line."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) != 10:
+                raise ValueError(text)
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+def note_if_empty(graph: Graph, found: Sized) -> None:
+    """Say on stderr that an empty answer comes from an empty graph (nothing imported, or a
+    mistyped ``OWNERSHIP_HOME``); the answer itself (``[]``, "(no results)") stays as it is."""
+    if len(found) == 0 and is_empty(graph):
+        settings = Settings.from_env()
+        where = (
+            f"OWNERSHIP_HOME={settings.home}" if settings.embedded else f"NEO4J_URI={settings.uri}"
+        )
+        click.echo(f"ownership: note: {EMPTY_GRAPH} ({where})", err=True)
+
+
 def as_of_option(command: F) -> F:
     return click.option(
         "--as-of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DateParam(),
         default=None,
         help="Date the question is asked for, YYYY-MM-DD (default: today).",
     )(command)
@@ -115,9 +180,9 @@ def max_hops_option(default: int) -> Callable[[F], F]:
     )
 
 
-def as_of_date(value: dt.datetime | None) -> dt.date:
+def as_of_date(value: dt.date | None) -> dt.date:
     """The date of an ``--as-of`` option; today when it was not given."""
-    return value.date() if value else dt.date.today()
+    return value or dt.date.today()
 
 
 def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -544,6 +544,35 @@ ORDER BY type
     "Relationship counts per type.",
 )
 
+DATA_VERSION = _q(
+    "data_version",
+    """
+CALL () {
+  MATCH (s:Source)
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+}
+CALL () {
+  MATCH (d:Decision)
+  RETURN count(d) AS decisions, max(d.decided_at) AS decided
+}
+RETURN sources, imported, refreshed, decisions, decided
+""",
+    "What changes whenever the data does: every import stamps its Source, every refresh marks "
+    "it, unloading deletes it, every match decision is recorded. The explorer keys its cached "
+    "results on it (a handful of nodes read, whatever the graph's size).",
+)
+
+ANY_ENTITY = _q(
+    "any_entity",
+    """
+MATCH (e:Entity)
+RETURN e.uid AS uid
+LIMIT 1
+""",
+    "One entity, if there is any: tells an empty graph (nothing imported, or a mistyped "
+    "OWNERSHIP_HOME) from a question with no answer, without counting anything.",
+)
+
 SOURCES = _q(
     "sources",
     """
@@ -767,9 +796,7 @@ DETACH DELETE s
 # Chains
 # --------------------------------------------------------------------------------------------
 
-CHAINS = _q(
-    "chains",
-    """
+_CHAINS_MATCH = """
 MATCH (start:Entity {jurisdiction: $from_country})
 WHERE start:Company
 MATCH p = (start)-[:HOLDS*1..{max_hops}]->(target:Entity)
@@ -777,7 +804,18 @@ WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.opera
   AND {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
   AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
-RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entities,
+"""
+_CHAINS_PARAMS: dict[str, object] = {
+    "from_country": "JP",
+    "to_country": "RU",
+    "via": ["SG"],
+    "as_of": dt.date(2022, 7, 1),
+}
+
+CHAINS = _q(
+    "chains",
+    _CHAINS_MATCH
+    + """RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entities,
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
                                  r.end_date, r.sources, r.statements, r.disagree]] AS links
 """,
@@ -786,11 +824,17 @@ RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entitie
     "inner entity registered in each country of $via. Each entity is [uid, id, name, "
     "jurisdiction], each link (a holding: ownership/holdings.py) [share, share_min, share_max, "
     "start_date, end_date, sources, statements, disagree]: lists cross the wire in half the "
-    "time of maps (docs/benchmarks.md).",
-    from_country="JP",
-    to_country="RU",
-    via=["SG"],
-    as_of=dt.date(2022, 7, 1),
+    "time of maps (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths "
+    "is the same question as paths.",
+    **_CHAINS_PARAMS,
+)
+
+CHAIN_PATHS = _q(
+    "chain_paths",
+    _CHAINS_MATCH + "RETURN p",
+    "The chains of `chains` as paths, for Neo4j Browser and the console, which draw paths "
+    "(the explorer's Browser links open this one).",
+    **_CHAINS_PARAMS,
 )
 
 STATEMENTS_BY_UID = _q(
@@ -823,32 +867,55 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                                  sources: r.sources}] AS links
 """
 
-OWNER_PATHS = _q(
-    "owner_paths",
-    """
+_OWNER_PATHS_MATCH = """
 MATCH (t:Entity {uid: $uid})
 MATCH p = (o:Entity)-[:HOLDS*1..{max_hops}]->(t)
 WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
-    + _PATH_COLUMNS,
+_SUBSIDIARY_PATHS_MATCH = """
+MATCH (o:Entity {uid: $uid})
+MATCH p = (o)-[:HOLDS*1..{max_hops}]->(t:Entity)
+WHERE {PATH_IN_FORCE}
+  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+"""
+_OWNERS_DOC = (
     "Every simple ownership path in force on $as_of that ends at entity $uid (its owners, "
-    "direct and indirect, up to the ultimate owners).",
+    "direct and indirect, up to the ultimate owners)"
+)
+_SUBSIDIARIES_DOC = (
+    "Every simple ownership path in force on $as_of that starts at entity $uid (what it owns, "
+    "directly and through subsidiaries)"
+)
+
+OWNER_PATHS = _q(
+    "owner_paths",
+    _OWNER_PATHS_MATCH + _PATH_COLUMNS,
+    _OWNERS_DOC + ".",
+    uid="seed-registry:ru-host-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+OWNER_PATHS_DRAWN = _q(
+    "owner_paths_drawn",
+    _OWNER_PATHS_MATCH + "RETURN p",
+    _OWNERS_DOC + ", as paths for Neo4j Browser to draw.",
     uid="seed-registry:ru-host-01",
     as_of=dt.date(2022, 7, 1),
 )
 
 SUBSIDIARY_PATHS = _q(
     "subsidiary_paths",
-    """
-MATCH (o:Entity {uid: $uid})
-MATCH p = (o)-[:HOLDS*1..{max_hops}]->(t:Entity)
-WHERE {PATH_IN_FORCE}
-  AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
-"""
-    + _PATH_COLUMNS,
-    "Every simple ownership path in force on $as_of that starts at entity $uid (what it owns, "
-    "directly and through subsidiaries).",
+    _SUBSIDIARY_PATHS_MATCH + _PATH_COLUMNS,
+    _SUBSIDIARIES_DOC + ".",
+    uid="seed-registry:jp-ex-01",
+    as_of=dt.date(2022, 7, 1),
+)
+
+SUBSIDIARY_PATHS_DRAWN = _q(
+    "subsidiary_paths_drawn",
+    _SUBSIDIARY_PATHS_MATCH + "RETURN p",
+    _SUBSIDIARIES_DOC + ", as paths for Neo4j Browser to draw.",
     uid="seed-registry:jp-ex-01",
     as_of=dt.date(2022, 7, 1),
 )
@@ -1413,6 +1480,25 @@ LIMIT $limit
     limit=50,
 )
 
+NEAR_NAMES = _q(
+    "near_names",
+    """
+MATCH (e:Entity)
+WHERE any(t IN coalesce(e.search_terms, [])
+          WHERE any(w IN split(t, $space) WHERE size(w) >= 3 AND left(w, 3) IN $prefixes))
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       coalesce(e.search_terms, []) AS terms
+LIMIT $limit
+""",
+    'Candidates for "did you mean": entities with a name or alias word that starts like one '
+    "of the words searched for ($prefixes: their first three letters, normalized; $space "
+    "separates the words of a normalized name). The typo "
+    "tolerance itself (rapidfuzz scores) is computed on these in Python.",
+    prefixes=["ang", "hos"],
+    space=" ",
+    limit=2000,
+)
+
 ENTITY_PROFILE = _q(
     "entity_profile",
     """
@@ -1583,11 +1669,13 @@ MATCH (e:Entity)
 WHERE e.uid IN $uids
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        e.kind AS kind, coalesce(e.tags, []) AS tags,
+       coalesce(e.operates_in, []) AS operates_in,
        EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) } AS sanctioned,
        COUNT { (e)-[:HOLDS]-() } AS degree
 ORDER BY uid
 """,
-    "Display facts for the entities $uids (for graph drawing).",
+    "Display facts for the entities $uids (for graph drawing; operates_in: a Cypriot company "
+    "operating in Russia is labelled so).",
     uids=["seed-registry:jp-ex-01"],
 )
 
@@ -1839,6 +1927,36 @@ SET e.retired_on = null
     "Refresh: an entity one of whose records $uids is back in its source is no longer retired.",
     write=True,
     uids=[],
+)
+
+# What a plain `ownership import` wrote was never stamped by a run: before a run imports the
+# source, it is marked as seen (by no run) with its current fingerprint, so that the run reports
+# only what its own import adds or changes, and still retires what the new data lacks.
+_REFRESH_ADOPT = """
+WHERE x.source = $source AND x.last_seen_run IS NULL
+SET x.last_seen_run = $imported, x.seen_fingerprint = x.fingerprint
+RETURN count(x) AS adopted
+"""
+_ADOPT_DOC = (
+    "Refresh, before a source's import: mark the %s of $source that a plain `ownership import` "
+    "wrote (never stamped by a run) as seen, with their fingerprint, so the run does not report "
+    "them as added."
+)
+REFRESH_ADOPT = tuple(
+    _q(
+        f"refresh_adopt_{name}",
+        match + _REFRESH_ADOPT,
+        _ADOPT_DOC % what,
+        write=True,
+        source="seed-registry",
+        imported="imported",
+    )
+    for name, match, what in (
+        ("records", "MATCH (x:Record)", "records"),
+        ("ownership", "MATCH ()-[x:OWNS]->()", "ownership edges"),
+        ("officers", "MATCH ()-[x:OFFICER_OF]->()", "officer edges"),
+        ("sanctions", "MATCH (x:Sanction)", "sanction listings"),
+    )
 )
 
 _REFRESH_RETIRE = """

@@ -8,6 +8,10 @@ from the ``arcadedb-embedded`` wheel, so nothing else needs installing.
 
 State for one ``OWNERSHIP_HOME`` lives in ``<home>/server``: ``pid``, ``ports.json``, ``password``
 (mode 0600), ``server.log`` and the ``databases`` folder. Two homes never share a port or data.
+The home and everything the server writes in it are readable by their owner only (0700 folders,
+umask 077), and the password never appears on a command line: the JVM reads its settings from an
+argument file (``java @file``, mode 0600) that is deleted once the server is up, because
+``/proc/PID/cmdline`` and ``ps`` show every process's arguments to every local user.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ownership.config import private_home
+
 DATABASE = "ownership"
 SERVER_CLASS = "com.arcadedb.server.ArcadeDBServer"
 BOLT_PLUGIN = "Bolt:com.arcadedb.bolt.BoltProtocolPlugin"
@@ -43,6 +49,7 @@ class Status:
 
     running: bool
     home: str
+    started_before: bool = True  # False: no server has ever run for this home
     pid: int | None = None
     bolt_port: int | None = None
     http_port: int | None = None
@@ -52,9 +59,17 @@ class Status:
     def uri(self) -> str | None:
         return f"bolt://127.0.0.1:{self.bolt_port}" if self.bolt_port else None
 
+    @property
+    def state(self) -> str:
+        """``running``, ``stopped``, or ``never started`` (no database in this home yet)."""
+        if self.running:
+            return "running"
+        return "stopped" if self.started_before else "never started"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "running": self.running,
+            "state": self.state,
             "home": self.home,
             "pid": self.pid,
             "uri": self.uri,
@@ -84,6 +99,11 @@ def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _java_arg(text: str) -> str:
+    """One argument of a java ``@argfile``: quoted, so that paths with spaces stay whole."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _alive(pid: int) -> bool:
@@ -117,12 +137,18 @@ class EmbeddedServer:
         self.password_file = self.dir / "password"
         self.log_file = self.dir / "server.log"
         self.lock_file = self.dir / "lock"
+        self.args_file = self.dir / "jvm.args"
 
     # -- state files ---------------------------------------------------------------------------
 
+    def _make_dir(self) -> None:
+        """``<home>/server``, inside a home that only its owner can enter."""
+        private_home(self.home)
+        self.dir.mkdir(mode=0o700, exist_ok=True)
+
     def password(self) -> str:
         """The generated root password, created on first use with mode 0600."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._make_dir()
         if not self.password_file.exists():
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as handle:
@@ -146,7 +172,7 @@ class EmbeddedServer:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Serialize start and stop between processes sharing this home."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._make_dir()
         with open(self.lock_file, "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -163,6 +189,7 @@ class EmbeddedServer:
         return Status(
             running=running,
             home=str(self.home),
+            started_before=running or (self.dir / "databases").is_dir(),
             pid=pid if running else None,
             bolt_port=bolt if running else None,
             http_port=http if running else None,
@@ -205,6 +232,7 @@ class EmbeddedServer:
                 path.unlink()
 
     def _command(self, bolt: int, http: int) -> list[str]:
+        """The java command line; the settings (with the password) go to :attr:`args_file`."""
         pkg = _package_dir()
         heap = os.environ.get("OWNERSHIP_SERVER_HEAP", "3g")
         root = self.dir
@@ -219,11 +247,18 @@ class EmbeddedServer:
             "arcadedb.bolt.port": str(bolt),
             "arcadedb.server.defaultDatabases": f"{DATABASE}[root]",
         }
+        with contextlib.suppress(FileNotFoundError):
+            self.args_file.unlink()
+        fd = os.open(self.args_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(
+                _java_arg(f"-D{key}={value}") + "\n" for key, value in settings.items()
+            )
         return [
             str(pkg / "jre" / "bin" / "java"),
             f"-Xmx{heap}",
             "-Djava.awt.headless=true",
-            *[f"-D{key}={value}" for key, value in settings.items()],
+            f"@{self.args_file}",
             "-cp",
             str(pkg / "jars" / "*"),
             SERVER_CLASS,
@@ -231,7 +266,14 @@ class EmbeddedServer:
 
     def _start(self) -> Status:
         bolt, http = _free_port(), _free_port()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self._make_dir()
+        try:
+            return self._launch(bolt, http)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                self.args_file.unlink()  # read by the JVM at launch; the password stays in one file
+
+    def _launch(self, bolt: int, http: int) -> Status:
         command = self._command(bolt, http)
         log_offset = self.log_file.stat().st_size if self.log_file.exists() else 0
         with open(self.log_file, "ab") as log:
@@ -242,6 +284,7 @@ class EmbeddedServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # outlives the command that started it
+                umask=0o077,  # database files readable by their owner only
             )
         self.pid_file.write_text(str(process.pid))
         self.ports_file.write_text(json.dumps({"bolt": bolt, "http": http}))

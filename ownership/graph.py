@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +29,7 @@ from ownership.embedded import DATABASE, EmbeddedServer
 # failure in one line instead; a program that configures logging (the scheduler) still sees them.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 RETRY_SECONDS = 10.0  # how long a managed transaction is retried on a lost connection
+TIMEOUT_GRACE_S = 2.0  # beyond an analyst query's timeout, for the server's own report of it
 
 
 class GraphUnavailable(Exception):
@@ -35,6 +38,10 @@ class GraphUnavailable(Exception):
 
 class QueryFailed(Exception):
     """The server rejected a statement; the message is the server's, without parameters."""
+
+
+class QueryTimeout(QueryFailed):
+    """An analyst's query ran past its timeout and was stopped."""
 
 
 _SCALARS = frozenset({str, int, float, bool})
@@ -67,14 +74,25 @@ def native(value: Any) -> Any:
 class Graph:
     """A connection to the graph with the project's queries."""
 
-    def __init__(self, driver: neo4j.Driver, database: str | None, embedded: bool) -> None:
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str | None,
+        embedded: bool,
+        connect: Callable[[], neo4j.Driver] | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.embedded = embedded
+        self._connect = connect  # a second driver for queries that may have to be cut off
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Graph:
-        """Connect, starting the embedded server first when no ``NEO4J_URI`` is set."""
+    def open(cls, settings: Settings | None = None, retry_s: float = RETRY_SECONDS) -> Graph:
+        """Connect, starting the embedded server first when no ``NEO4J_URI`` is set.
+
+        ``retry_s``: how long a read or write is retried on a lost connection (the explorer
+        uses less than batch commands: a person is waiting, and Reconnect is one click away).
+        """
         settings = settings or Settings.from_env()
         if settings.embedded:
             server = EmbeddedServer(settings.home)
@@ -87,13 +105,17 @@ class Graph:
                 settings.database,
             )
         assert uri is not None
-        driver = neo4j.GraphDatabase.driver(
-            uri,
-            auth=auth,
-            connection_acquisition_timeout=30,
-            max_transaction_retry_time=RETRY_SECONDS,
-        )
-        graph = cls(driver, database, settings.embedded)
+
+        def connect() -> neo4j.Driver:
+            return neo4j.GraphDatabase.driver(
+                uri,
+                auth=auth,
+                connection_acquisition_timeout=30,
+                max_transaction_retry_time=retry_s,
+            )
+
+        driver = connect()
+        graph = cls(driver, database, settings.embedded, connect)
         try:
             driver.verify_connectivity()
         except AuthError as exc:
@@ -101,7 +123,9 @@ class Graph:
             raise GraphUnavailable(f"the graph server at {uri} refused the credentials") from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             driver.close()
-            raise GraphUnavailable(f"cannot reach the graph server at {uri}: {exc}") from exc
+            raise GraphUnavailable(
+                f"cannot reach the graph server at {uri}: {_reason(exc)}"
+            ) from exc
         return graph
 
     def close(self) -> None:
@@ -152,7 +176,8 @@ class Graph:
         """Run an analyst's query that must not write (see :mod:`ownership.readonly`).
 
         Checked lexically, then by EXPLAIN, then executed in a READ transaction that is always
-        rolled back; at most ``limit`` rows are kept and the server stops it after ``timeout``.
+        rolled back; at most ``limit`` rows are kept, and after ``timeout`` seconds it is
+        stopped (:class:`QueryTimeout`).
         """
         readonly.check(text)
         text = readonly.strip_terminator(text)
@@ -171,31 +196,58 @@ class Graph:
                     raise readonly.NotReadOnly(
                         f"refused: the server classifies this query as {summary.query_type!r}, not read-only"
                     )
-                tx = session.begin_transaction(timeout=timeout)
-                try:
-                    result = tx.run(text, params)
-                    keys = list(result.keys())
-                    rows = []
-                    truncated = False
-                    for record in result:
-                        if len(rows) >= limit:
-                            truncated = True
-                            break
-                        rows.append(record)
-                    graph_items = [_graph_items(record) for record in rows]
-                    data = [{k: native(v) for k, v in record.items()} for record in rows]
-                    if not truncated and result.consume().counters.contains_updates:
-                        raise readonly.NotReadOnly(
-                            "refused: the query wrote to the graph (rolled back)"
-                        )
-                finally:
-                    tx.rollback()
+        keys, data, truncated, graph_items = self._run_with_timeout(text, params, limit, timeout)
         nodes: dict[str, dict[str, Any]] = {}
         rels: dict[str, dict[str, Any]] = {}
         for found_nodes, found_rels in graph_items:
             nodes.update(found_nodes)
             rels.update(found_rels)
         return ReadResult(keys, data, truncated, list(nodes.values()), list(rels.values()))
+
+    def _run_with_timeout(
+        self, text: str, params: dict[str, Any], limit: int, timeout: float
+    ) -> tuple[list[str], list[dict[str, Any]], bool, list[Any]]:
+        """Run a checked read-only query and stop it after ``timeout`` seconds.
+
+        Neo4j stops it itself (the transaction timeout). ArcadeDB's Bolt plugin ignores that
+        timeout, so the query runs on a connection of its own that is closed when the time is
+        up: the command returns then, and the server's work for it is abandoned.
+        """
+        driver = self._connect() if self._connect else self.driver
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with driver.session(
+                    database=self.database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    outcome["value"] = _read_rolled_back(session, text, params, limit, timeout)
+            except BaseException as exc:  # handed to the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=work, name="read-only query", daemon=True)
+        worker.start()
+        # Neo4j reports its own timeout; the grace lets its answer arrive first.
+        worker.join(timeout + (0.0 if self.is_arcadedb else TIMEOUT_GRACE_S))
+        stopped = worker.is_alive()
+        if driver is not self.driver:
+            driver.close()  # on a timeout: closes the connection under the running query
+        if stopped:
+            worker.join(TIMEOUT_GRACE_S)
+            raise QueryTimeout(
+                f"query stopped at its {timeout:g} s timeout: its connection was closed; "
+                "this server cannot cancel a running query, so it may go on computing it "
+                "for a while"
+            )
+        error = outcome.get("error")
+        if isinstance(error, Neo4jError) and "TransactionTimedOut" in (error.code or ""):
+            raise QueryTimeout(
+                f"query stopped at its {timeout:g} s timeout: the server ended it"
+            ) from error
+        if error is not None:
+            with self._errors("query"):
+                raise error
+        return outcome["value"]
 
     @property
     def is_arcadedb(self) -> bool:
@@ -212,9 +264,43 @@ class Graph:
         try:
             yield
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise GraphUnavailable(f"lost the graph server during {name}: {exc}") from exc
+            raise GraphUnavailable(f"lost the graph server during {name}: {_reason(exc)}") from exc
         except Neo4jError as exc:
             raise QueryFailed(f"{name}: {exc.message or exc}") from exc
+
+
+def _read_rolled_back(
+    session: neo4j.Session, text: str, params: dict[str, Any], limit: int, timeout: float
+) -> tuple[list[str], list[dict[str, Any]], bool, list[Any]]:
+    """Rows of a read-only query in a transaction that is always rolled back."""
+    tx = session.begin_transaction(timeout=timeout)
+    try:
+        result = tx.run(text, params)
+        keys = list(result.keys())
+        rows = []
+        truncated = False
+        for record in result:
+            if len(rows) >= limit:
+                truncated = True
+                break
+            rows.append(record)
+        graph_items = [_graph_items(record) for record in rows]
+        data = [{k: native(v) for k, v in record.items()} for record in rows]
+        if not truncated and result.consume().counters.contains_updates:
+            raise readonly.NotReadOnly("refused: the query wrote to the graph (rolled back)")
+    finally:
+        tx.rollback()
+    return keys, data, truncated, graph_items
+
+
+def _reason(exc: BaseException) -> str:
+    """The cause of a failed connection in a few words: the driver's message spans lines and
+    repeats the address ("Couldn't connect to … (reason [Errno 111] Connection refused)")."""
+    text = str(exc)
+    found = re.search(r"\(reason (?:\[Errno -?\d+\] )?([^()]+)\)", text)
+    if found:
+        return found.group(1).strip().lower()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass

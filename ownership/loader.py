@@ -59,6 +59,7 @@ class ImportSummary:
     created: Counter[str] = field(default_factory=Counter)  # nodes / relationships
     seconds: float = 0.0
     transactions: int = 0  # more than one only for a chunked first load
+    imported_at: dt.datetime | None = None  # the time stamp this import wrote (None: nothing)
 
     @property
     def total_read(self) -> int:
@@ -111,9 +112,13 @@ def import_paths(
     graph.ensure_schema()
     recover_interrupted_loads(graph)
     holdings.recover(graph)
+    present = bool(graph.read(cypher.SOURCE_PRESENT, source=source))
+    if not summary.total_read and not present:
+        return summary  # a header-only file: no records, so no source to speak of
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    summary.imported_at = now
     every = commit_every if 0 < commit_every < summary.total_read else 0  # 0: one transaction
-    if every and graph.read(cypher.SOURCE_PRESENT, source=source):
+    if every and present:
         every = 0  # only a first load may commit in chunks: unloading the source is its undo
     if every:
         graph.write(cypher.MARK_SOURCE_LOADING, name=source, now=now)

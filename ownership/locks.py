@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ownership.config import private_home
+
 
 class Busy(Exception):
     """Another process holds the lock and did not let go in time."""
@@ -23,8 +25,7 @@ class Busy(Exception):
 @contextlib.contextmanager
 def exclusive(home: Path, name: str, wait_s: float = 600.0, poll_s: float = 0.2) -> Iterator[None]:
     """Hold ``<home>/<name>.lock`` for the block; wait up to ``wait_s`` seconds for it."""
-    home.mkdir(parents=True, exist_ok=True)
-    path = home / f"{name}.lock"
+    path = private_home(home) / f"{name}.lock"
     with open(path, "a+") as handle:
         deadline = time.monotonic() + wait_s
         while True:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _KANA_MARKS = "\u3099\u309a"  # combining (semi-)voiced sound marks
@@ -32,3 +35,18 @@ def normalize(text: str | None) -> str:
 def normalize_address(address: str | None) -> str:
     """An address key for spotting mass registration: ``#05-01`` and ``# 05-01`` agree."""
     return normalize(address).replace(" ", "")
+
+
+def closest(text: str, choices: Iterable[str], limit: int = 3, cutoff: float = 70.0) -> list[str]:
+    """The ``choices`` most like ``text`` (typos, word order), best first, for "did you mean".
+
+    Compared in :func:`normalize`d form with rapidfuzz's WRatio, the same library that scores
+    entity matches; below ``cutoff`` (0–100) nothing is suggested rather than something silly.
+    """
+    by_key: dict[str, str] = {}
+    for choice in choices:
+        by_key.setdefault(normalize(choice), choice)
+    found = process.extract(
+        normalize(text), list(by_key), scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff
+    )
+    return [by_key[key] for key, _score, _index in found]

@@ -137,3 +137,11 @@ def person(id: str, nationality: str, **fields: object) -> dict[str, object]:
 
 def owns(owner: str, owned: str, share: object = None, **fields: object) -> dict[str, object]:
     return {"owner_id": owner, "owned_id": owned, "share": share, **fields}
+
+
+def slow_query(graph: Graph) -> str:
+    """A count that takes seconds, far past a half-second timeout: 9 million rows on ArcadeDB
+    (which finishes the work in the background after its connection is closed, so no more),
+    400 million on Neo4j (which counts 9 million in well under a second, and stops this one)."""
+    n = 3000 if graph.is_arcadedb else 20000
+    return f"UNWIND range(1, {n}) AS a UNWIND range(1, {n}) AS b RETURN count(*) AS n"

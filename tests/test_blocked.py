@@ -191,3 +191,39 @@ def test_cli_blocked_json(graph, make_dataset, run_cli):
 @pytest.mark.parametrize("bad", ["--rule=us", "--as-of=2023-13-01"])
 def test_cli_blocked_bad_options(run_cli, bad):
     assert run_cli("blocked", bad).exit_code != 0
+
+
+def test_show_states_the_rule_status_down_to_the_listing(graph, make_dataset, run_cli):
+    """`ownership show` (table and JSON) says blocked, and why: each blocked owner's stake and
+    that owner's own reasons, down to the listing."""
+    folder = make_dataset(
+        [company("L", "RU"), company("M", "RU"), company("T", "RU"), company("Z", "RU")],
+        [owns("L", "M", 50), owns("M", "T", 30), owns("L", "T", 25), owns("L", "Z", 10)],
+        [],
+        [{"entity_id": "L", "authority": "OFAC", "program": "RUSSIA", "listed_on": "2022-04-20"}],
+    )
+    import_paths(graph, [folder], "s")
+    shown = run_cli("show", "T", "--as-of", "2022-07-01", "--format", "json")
+    status = json.loads(shown.stdout)["rule_status"]
+    assert status["status"] == "blocked" and status["blocked_share_min"] == 55
+    [via_m, direct] = status["because"]
+    assert (via_m["owner"], via_m["share"], via_m["owner_status"]) == ("M", 30, "blocked")
+    [m_owner] = via_m["because"]
+    assert (m_owner["owner"], m_owner["share"]) == ("L", 50)
+    assert m_owner["listings"][0]["program"] == "RUSSIA"
+    assert (direct["owner"], direct["listings"][0]["authority"]) == ("L", "OFAC")
+    table = run_cli("show", "T", "--as-of", "2022-07-01").stdout.splitlines()
+    assert table[1].strip() == (
+        "Blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 55% of "
+        "it in aggregate (at least 50% blocks)."
+    )
+    assert table[2].strip() == "30% of it: M Ltd (M, blocked)"
+    assert table[3].strip() == "50% of M Ltd: L Ltd (L, listed)"
+    assert table[4].strip() == "listed: OFAC RUSSIA since 2022-04-20"
+    not_blocked = json.loads(
+        run_cli("show", "Z", "--as-of", "2022-07-01", "--format", "json").stdout
+    )
+    assert not_blocked["rule_status"]["status"] == "not-blocked"
+    assert (
+        "own 10% of it in aggregate; at least 50% blocks" in not_blocked["rule_status"]["summary"]
+    )

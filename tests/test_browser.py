@@ -277,7 +277,7 @@ def test_hostile_names_stay_text(page, tmp_path):
     page.get_by_role("tab", name="Graph").click()
     handle, frame = _graph_frame(page)
     # the label is canvas text: the name exactly as registered
-    assert frame.evaluate("() => nodes.get('xss-test:xss-1').label") == XSS + "\nJP · LISTED"
+    assert frame.evaluate("() => nodes.get('xss-test:xss-1').label") == "★ " + XSS + "\nJP · LISTED"
     _hover_first_node(page, handle, frame, "xss-test:xss-1")
     assert XSS in frame.inner_text("div.vis-tooltip")  # the tooltip shows it as text
     _hover_first_node(page, handle, frame, "xss-test:xss-2")
@@ -306,7 +306,8 @@ def test_hostile_names_stay_text(page, tmp_path):
     point = viewer.evaluate(
         "() => network.canvasToDOM(network.getPositions(['xss-test:xss-1'])['xss-test:xss-1'])"
     )
-    viewer.mouse.move(point["x"], point["y"])
+    canvas = viewer.locator("#mynetwork").bounding_box()  # below the export's heading
+    viewer.mouse.move(canvas["x"] + point["x"], canvas["y"] + point["y"])
     viewer.wait_for_selector("div.vis-tooltip", state="visible")
     assert XSS in viewer.inner_text("div.vis-tooltip")
     assert viewer.evaluate(NO_XSS)

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 
-from conftest import company, owns
+import pytest
+from conftest import REPO, company, owns
+
+from ownership.embedded import EmbeddedServer
+from ownership.output import display_width, to_table
 
 
 def test_import_then_stats_json(run_cli, graph, make_dataset):
@@ -54,13 +63,73 @@ def test_default_source_name_is_the_folder(run_cli, graph, make_dataset):
     assert [e["uid"] for e in chains[0]["entities"]] == ["acra-2024:a", "acra-2024:b"]
 
 
-def test_bad_arguments_exit_non_zero(run_cli):
+def one_line_error(result) -> str:
+    """The reason of a failed command: exactly one line on stderr, nothing on stdout."""
+    assert result.exit_code != 0 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("ownership: error: ")
+    return lines[0]
+
+
+def test_bad_arguments_exit_non_zero_in_one_line(run_cli):
     result = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--max-hops", "99")
-    assert result.exit_code != 0
+    assert "--max-hops" in one_line_error(result)
     result = run_cli(
         "chains", "--from-country", "JP", "--to-country", "RU", "--as-of", "2022-02-30"
     )
-    assert result.exit_code != 0
+    assert "2022-02-30 is not a date (YYYY-MM-DD)" in one_line_error(result)
+    assert "--to-country" in one_line_error(run_cli("chains", "--from-country", "JP"))
+
+
+def test_unknown_named_query_is_not_sent_as_cypher(run_cli):
+    message = one_line_error(run_cli("query", "nosuchquery"))
+    assert "no named query 'nosuchquery'" in message and "ownership queries" in message
+    assert "did you mean chains" in one_line_error(run_cli("query", "chain"))
+    assert "did you mean owner_paths" in one_line_error(run_cli("queries", "--show", "owner_path"))
+
+
+def test_a_reader_that_goes_away_is_not_an_error():
+    """``ownership queries | head``: the pipe closes early; no "Broken pipe" message."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ownership", "queries"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a process killed by SIGPIPE
+
+
+def _cli_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ownership", *args],
+        env={k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")} | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_or_non_bolt_addresses_fail_in_one_line():
+    credentials = {"NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "secret-pw"}
+    http = _cli_process({"NEO4J_URI": "http://127.0.0.1:1", **credentials}, "stats")
+    assert http.returncode == 1 and http.stdout == ""
+    assert http.stderr.splitlines() == [
+        "ownership: error: NEO4J_URI=http://127.0.0.1:1 is not a Bolt address: it must start "
+        "with bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://"
+    ]
+    refused = _cli_process({"NEO4J_URI": "bolt://127.0.0.1:1", **credentials}, "stats")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        "ownership: error: cannot reach the graph server at bolt://127.0.0.1:1: connection refused"
+    ]
 
 
 def test_console_script_reports_unreachable_server(tmp_path):
@@ -97,3 +166,170 @@ def test_uri_without_credentials_is_refused(tmp_path):
     )
     assert result.returncode == 1
     assert "NEO4J_USER and NEO4J_PASSWORD must be set" in result.stderr
+
+
+def test_country_codes_are_checked_and_the_likely_one_named(run_cli):
+    message = one_line_error(run_cli("chains", "--from-country", "JP", "--to-country", "RUS"))
+    assert "'RUS' is not a two-letter ISO 3166-1 country code (did you mean RU?)" in message
+    message = one_line_error(run_cli("chains", "--from-country", "Japan", "--to-country", "RU"))
+    assert "(did you mean JP?)" in message
+    via = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--via-country", "S G")
+    assert "'S G' is not a two-letter" in one_line_error(via)
+
+
+def test_an_empty_graph_is_said_to_be_empty(run_cli, graph, make_dataset):
+    chains = run_cli("chains", "--from-country", "jp", "--to-country", "ru", "--format", "json")
+    assert chains.exit_code == 0 and json.loads(chains.stdout) == []
+    assert "ownership: note: the graph is empty" in chains.stderr
+    assert "the graph is empty" in one_line_error(run_cli("show", "jp-ex-01"))
+    assert "the graph is empty" in run_cli("blocked").stderr
+    run_cli("import", str(make_dataset([company("a", "JP")])), "--source", "one")
+    answered = run_cli("chains", "--from-country", "JP", "--to-country", "RU")
+    assert answered.stdout.strip() == "(no results)" and answered.stderr == ""
+    assert "the graph is empty" not in one_line_error(run_cli("show", "nobody"))
+
+
+def test_a_header_only_import_creates_no_source(run_cli, graph, make_dataset):
+    folder = make_dataset([])
+    result = run_cli("import", str(folder), "--source", "empty")
+    assert result.exit_code == 0
+    assert "no records in" in result.stdout and "nothing was written" in result.stdout
+    assert json.loads(run_cli("stats", "--format", "json").stdout)["nodes"] == {}
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="the embedded server's status")
+def test_db_status_of_a_home_never_started(tmp_path):
+    home = tmp_path / "never"
+    result = _cli_process({"OWNERSHIP_HOME": str(home)}, "db", "status")
+    assert result.returncode == 3  # not running, as LSB status commands say it
+    assert "state: never started" in result.stdout.splitlines()
+    assert all(line.split(": ", 1)[1] for line in result.stdout.splitlines())  # no blank field
+    assert result.stderr.splitlines() == [
+        f"ownership: error: the embedded server has never been started for "
+        f"OWNERSHIP_HOME={home} (`ownership db start` starts it; any command does too)"
+    ]
+    document = json.loads(
+        _cli_process({"OWNERSHIP_HOME": str(home)}, "db", "status", "--format", "json").stdout
+    )
+    assert document["running"] is False and document["state"] == "never started"
+    assert not home.exists()  # asking did not start anything
+
+
+def test_tables_fit_the_width_and_hide_nothing():
+    chain = "Tsubame Digital Exchange K.K. (JP) -> Northbridge Lattice Pte. Ltd. (SG) -> OOO Angara Hosting (RU)"
+    rows = [
+        {"chain": chain, "hops": 2},
+        {"chain": "株式会社さくらデジタル (JP) -> ООО Байкал (RU)", "hops": 1},
+    ]
+    for width in (40, 80, 300):
+        table = to_table(rows, ["chain", "hops"], width=width)
+        assert max(display_width(line) for line in table.splitlines()) <= width
+        words = " ".join(table.split())
+        assert "OOO Angara Hosting (RU)" in words and "Байкал (RU)" in words  # ends kept
+    assert len(to_table(rows, ["chain", "hops"], width=300).splitlines()) == 4  # no wrapping
+    assert len(to_table(rows, ["chain", "hops"], width=None).splitlines()[2]) > 100  # a pipe
+
+
+def test_cli_tables_follow_columns(run_cli, graph, make_dataset, monkeypatch):
+    names = {
+        "a": "Alpha Exchange Kabushiki Kaisha",
+        "b": "Bravo Holdings Pte. Ltd.",
+        "c": "OOO Charlie Hosting",
+    }
+    folder = make_dataset(
+        [
+            company("a", "JP", name=names["a"]),
+            company("b", "SG", name=names["b"]),
+            company("c", "RU", name=names["c"]),
+        ],
+        [owns("a", "b", 100), owns("b", "c", 60)],
+    )
+    run_cli("import", str(folder), "--source", "t")
+    for columns in ("60", "250"):
+        monkeypatch.setenv("COLUMNS", columns)
+        table = run_cli("chains", "--from-country", "JP", "--to-country", "RU").stdout
+        assert max(len(line) for line in table.splitlines()) <= int(columns)
+        assert "OOO Charlie Hosting (RU)" in " ".join(table.split())
+    assert len(table.splitlines()) == 3  # 250 columns: one line per chain
+
+
+def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        for command in ("app", "demo"):
+            result = _cli_process({"OWNERSHIP_HOME": str(tmp_path)}, command, "--port", port)
+            assert result.returncode == 1
+            assert result.stderr.splitlines() == [
+                f"ownership: error: port {port} on 127.0.0.1 is taken (address already in use): "
+                "another explorer or program uses it; choose another with --port (make demo PORT=…)"
+            ]
+    assert not (tmp_path / "server").exists()  # the demo started no graph server
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="the demo's embedded server")
+def test_interrupting_the_demo_stops_what_it_started(tmp_path):
+    """`make demo`, then Ctrl-C: the explorer and the graph server the demo started both stop."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "ownership", "demo", "--port", str(port)],
+        env={**env, "OWNERSHIP_HOME": str(tmp_path)},
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    if page.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("the demo's explorer did not come up")
+        server_pid = EmbeddedServer(tmp_path).status().pid
+        assert server_pid
+        os.killpg(demo.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground job
+        _, stderr = demo.communicate(timeout=120)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+        EmbeddedServer(tmp_path).stop()
+    assert "stopped the embedded server the demo started" in stderr
+    assert not EmbeddedServer(tmp_path).status().running
+    cmdline = Path(f"/proc/{server_pid}/cmdline")
+    assert not cmdline.exists() or cmdline.read_bytes() == b""  # gone, or a zombie not reaped
+    with pytest.raises(ConnectionRefusedError):  # nothing listens on the explorer's port
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def test_an_unknown_entity_gets_a_did_you_mean(run_cli, graph, make_dataset):
+    folder = make_dataset(
+        [
+            company("ru", "RU", name="OOO Angara Hosting"),
+            company("jp", "JP", name="Tsubame Digital Exchange K.K."),
+            company("jp2", "JP", name="Seiran Digital K.K."),
+        ]
+    )
+    run_cli("import", str(folder), "--source", "f")
+    message = one_line_error(run_cli("show", "angara hostng"))
+    assert message.endswith(
+        "no entity matches 'angara hostng'; did you mean OOO Angara Hosting (ru)?"
+    )
+    message = one_line_error(run_cli("owners", "Tsubame Digital Exchange KK"))
+    assert message.endswith(
+        "did you mean Tsubame Digital Exchange K.K. (jp)?"
+    )  # only the close one
+    assert "did you mean" not in one_line_error(run_cli("show", "zzzz qqqq"))

@@ -54,6 +54,14 @@ def test_path_through_an_officer(web):
     )
 
 
+def test_both_ends_are_named(web):
+    """One step from A reaches B; A itself is in no neighbour row, yet it has its name."""
+    [found] = connect(web, "w:A", "w:B", AS_OF)
+    assert [(s.uid, s.name) for s in found.steps] == [("w:A", "A Ltd"), ("w:B", "B Ltd")]
+    [found] = connect(web, "w:B", "w:A", AS_OF)
+    assert [s.name for s in found.steps] == ["B Ltd", "A Ltd"]
+
+
 def test_shared_address_connects(web):
     [found] = connect(web, "w:E", "w:F", AS_OF)
     assert [s.kind for s in found.steps] == ["entity", "address", "entity"]

@@ -93,3 +93,48 @@ def test_failure_to_start_shows_the_log(tmp_path, monkeypatch):
     message = str(caught.value)
     assert "exited with status" in message and "last lines of" in message
     assert not server.status().running
+
+
+def _process_texts(name: str) -> dict[int, bytes]:
+    """``/proc/PID/<name>`` of every process this test can read."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/{name}", "rb") as handle:
+                    found[int(entry)] = handle.read()
+            except OSError:
+                continue
+    return found
+
+
+def test_password_is_on_no_command_line_and_the_home_is_private(tmp_path):
+    """``ps`` shows every process's arguments to every local user; the home holds the database."""
+    home = tmp_path / "home"
+    server = EmbeddedServer(home)
+    status = server.ensure_running()
+    try:
+        secret = server.password().encode()
+        cmdlines = _process_texts("cmdline")
+        assert b"ArcadeDBServer" in cmdlines[status.pid]  # the server is among those read
+        assert [pid for pid, text in cmdlines.items() if secret in text] == []
+        assert secret not in _process_texts("environ").get(status.pid, b"")
+        assert not server.args_file.exists()  # the JVM's argument file is gone once it is up
+        assert stat.S_IMODE(os.stat(home).st_mode) == 0o700
+        assert stat.S_IMODE(os.stat(server.dir).st_mode) == 0o700
+        exposed = [
+            path
+            for path in (server.dir / "databases").rglob("*")
+            if stat.S_IMODE(path.stat().st_mode) & 0o077
+        ]
+        assert list((server.dir / "databases").rglob("*")) and exposed == []
+    finally:
+        server.stop()
+
+
+def test_an_existing_open_home_is_made_private(tmp_path):
+    home = tmp_path / "shared"
+    home.mkdir(mode=0o755)
+    os.chmod(home, 0o755)
+    EmbeddedServer(home).password()
+    assert stat.S_IMODE(os.stat(home).st_mode) == 0o700

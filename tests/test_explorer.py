@@ -16,16 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import signal
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 import streamlit as st
-from conftest import company, owns, person
+from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
+from ownership.analysis.chains import find_chains
 from ownership.analysis.stats import graph_stats
-from ownership.explorer import exports, graphview, links, state
+from ownership.embedded import EmbeddedServer
+from ownership.explorer import data, exports, graphview, links, state
+from ownership.explorer import subgraph as subgraph_mod
 from ownership.explorer.subgraph import Edge, Node, Subgraph
 from ownership.loader import import_paths
 
@@ -202,7 +207,7 @@ def test_chains_deep_link_shows_the_chains(story):
     assert list(table["effective_share"]) == [60.0]
     assert list(table["shares"]) == ["100% → 60%"]
     assert list(table["in_force_since"]) == ["2022-04-01"]
-    assert "1 chains JP → RU via SG on 2022-07-01" in texts(at)
+    assert "1 chain JP → RU via SG on 2022-07-01" in texts(at)
     assert len(iframes(at)) == 1 and "Lattice Harbour" in iframes(at)[0]
 
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-05-01"})
@@ -214,6 +219,29 @@ def test_chains_deep_link_shows_the_chains(story):
     table = frame_by_key(at, "chains_table")
     assert set(table["ids"]) == {"jp1 → sg1 → ru1", "jp2 → ru2"}
     assert url(at)["view"] == "chains"
+
+
+def test_chains_country_codes_are_checked_with_a_suggestion(story):
+    at = app(view="chains", **{"from": "Japan", "to": "RUS"})
+    errors = " ".join(e.value for e in at.error)
+    assert "did you mean JP?" in errors and "did you mean RU?" in errors
+    assert not at.dataframe
+
+
+def test_an_import_shows_at_once_on_every_page(story, make_dataset):
+    """Cached results are keyed on the data version: no page shows data from before an import
+    (which may come from the CLI, another process), and the sidebar says how old the data is."""
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    assert len(frame_by_key(at, "chains_table")) == 1
+    assert "Data: last imported" in " ".join(c.value for c in at.sidebar.caption)
+    more = make_dataset(
+        [company("jp8", "JP"), company("sg8", "SG"), company("ru8", "RU")],
+        [owns("jp8", "sg8", 100), owns("sg8", "ru8", 100)],
+    )
+    import_paths(story, [more], "more")
+    time.sleep(data.VERSION_TTL)  # the version itself is re-read every few seconds
+    at.run()
+    assert len(frame_by_key(at, "chains_table")) == 2
 
 
 def test_chains_form_updates_the_url(story):
@@ -234,9 +262,26 @@ def test_chains_form_updates_the_url(story):
     }
 
 
+def test_profile_states_the_50_percent_rule_status_and_why(story):
+    """ru10 is blocked because listed ru9 holds 60% of it; ru11 is not (30% from ru9)."""
+    at = app(entity="ru10", as_of="2022-07-01")
+    errors = " ".join(e.value for e in at.error).replace("\\", "")  # shown as Markdown
+    assert "listed or blocked parties own 60% of it in aggregate" in errors
+    why = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "60% of it: AO Taiga Holding (ru9, listed)" in why
+    assert "listed: OFAC" in why  # down to the listing
+    at = app(entity="ru11", as_of="2022-07-01")
+    assert (
+        "Not blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 30% "
+        "of it in aggregate; at least 50% blocks." in texts(at).replace("\\", "")
+    )
+    owners = frame_by_key(at, "profile_owners")
+    assert dict(zip(owners["id"], owners["status"], strict=True)) == {"ru9": "listed"}
+
+
 def test_url_follows_the_view_and_the_date(story):
     at = app(entity="ru10", as_of="2022-07-01")
-    assert "Blocked under the OFAC 50% rule on 2022-07-01" in texts(at)
+    assert "Blocked under the OFAC 50% rule on 2022-07-01" in texts(at).replace("\\", "")
     at.date_input(key="as_of").set_value(dt.date(2022, 3, 1)).run()
     assert url(at) == {"entity": "ru10", "as_of": "2022-03-01"}
     at.radio(key="view").set_value("blocked").run()
@@ -259,6 +304,17 @@ def test_blocked_page_lists_listed_and_blocked_with_reasons(story):
     assert set(reasons["reason"]) == {"listing", "owned by blocked party"}
     at = app(view="blocked", as_of="2022-03-01")
     assert "Nothing is listed or blocked on 2022-03-01." in texts(at)
+
+
+def test_typos_get_a_did_you_mean(story):
+    """A search or a link that matches nothing offers the names close to it (rapidfuzz)."""
+    at = app(q="Baikal Compte")
+    assert "No entity matches" in texts(at)
+    assert at.selectbox(key="search_suggest").value == "story:ru1"  # OOO Baikal Compute
+    at.button(key="search_suggest.open").click().run()
+    assert "OOO Baikal Compute" in titles(at)
+    at = app(entity="Sakura Digital KK")
+    assert at.selectbox(key="profile_suggest").value == "story:jp1"
 
 
 def test_flags_page_runs_every_detector(story):
@@ -333,6 +389,16 @@ def test_console_reports_bad_parameters_and_failed_queries(story):
     assert not at.exception
 
 
+def test_console_timeout_stops_the_query(story):
+    """A count that takes seconds (``slow_query``); a 1 s timeout must cut it off."""
+    at = app(view="console", cypher=slow_query(story))
+    at.number_input(key="console_timeout").set_value(1).run()
+    at.button(key="console_run_button").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "stopped at its 1 s timeout" in errors, errors
+    assert not at.dataframe  # no answer shown
+
+
 # -- failures ----------------------------------------------------------------------------------
 
 
@@ -347,6 +413,33 @@ def test_unreachable_database_shows_a_notice_not_a_traceback(monkeypatch, tmp_pa
         errors = " ".join(e.value for e in at.error)
         assert "not reachable" in errors and "Traceback" not in errors
         assert "wrong" not in errors  # never the password
+
+
+@pytest.mark.skipif(bool(os.environ.get("NEO4J_URI")), reason="stops an embedded server")
+def test_a_stopped_server_is_one_sentence_and_reconnect_restarts_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("OWNERSHIP_HOME", str(tmp_path))
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    st.cache_resource.clear()
+    server = EmbeddedServer(tmp_path)
+    try:
+        at = app(q="anything")
+        assert "No entity matches" in texts(at)
+        os.kill(server.status().pid, signal.SIGKILL)  # the server dies
+        time.sleep(data.VERSION_TTL)  # until then, pages are answered from the cache
+        at.run()
+        assert not at.exception
+        [error] = [e.value for e in at.error]
+        assert error == (
+            "The graph server is not reachable (it may have stopped): press Reconnect to start "
+            "it again."
+        )
+        at.button(key="reconnect_Search").click().run()
+        assert not at.error and "No entity matches" in texts(at)
+        assert server.status().running
+    finally:
+        server.stop()
+        st.cache_resource.clear()
 
 
 def test_bad_as_of_in_link_is_a_warning(story):
@@ -493,8 +586,8 @@ def test_graph_page_escapes_names_and_is_offline():
     assert "\\u0026lt;img src=x onerror=\\u0026quot;window.__xss=1" in page  # tooltip: html.escape
     # labels are canvas text (no markup mode), carried as JSON strings: "<" is \u003c there
     assert (
-        '"label": "\\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 LISTED"'
-        in page
+        '"label": "\\u2605 \\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 '
+        'LISTED"' in page  # the focus: a star (graphview.FOCUS_MARK)
     )
     assert '"multi": false' in page
     assert "hre\\u0026#102;" in page  # never pyvis's innerHTML tooltip mode
@@ -579,3 +672,89 @@ def test_changes_page_shows_the_last_refresh(graph, make_dataset, explorer_env, 
     table = frame_with(at, "chain", "effective share")
     assert table["chain"].tolist() == ["Hoshi Exchange K.K. (JP) → OOO Sever Data (RU)"]
     assert url(at)["run"] == report.run_id
+
+
+def test_chain_graph_provenance_counts_source_records(graph, make_dataset):
+    """A holding on two chains is one edge stated by one record; a holding two sources state is
+    one edge stated by two (the tooltip and GraphML say so), whatever the number of chains."""
+    a = make_dataset(
+        [
+            company("jp1", "JP"),
+            company("sg1", "SG", registration_number="S1"),
+            company("ru1", "RU", registration_number="R1"),
+            company("ru2", "RU"),
+        ],
+        [owns("jp1", "sg1", 100), owns("sg1", "ru1", 60), owns("sg1", "ru2", 50)],
+    )
+    b = make_dataset(
+        [
+            company("x", "SG", registration_number="S1"),
+            company("y", "RU", registration_number="R1"),
+        ],
+        [owns("x", "y", 60)],
+    )
+    import_paths(graph, [a], "a")
+    import_paths(graph, [b], "b")
+    found = find_chains(graph, "JP", "RU", as_of=dt.date(2024, 1, 1))
+    assert len(found) == 2  # both through jp1 -> sg1
+    sub = subgraph_mod.from_chains(graph, found, dt.date(2024, 1, 1))
+    records = {(e.source, e.target): e.records for e in sub.edges}
+    assert records == {("a:jp1", "a:sg1"): 1, ("a:sg1", "a:ru1"): 2, ("a:sg1", "a:ru2"): 1}
+    html = graphview.render(sub, title="chains")
+    assert html.count("stated by 2 source records") == 1
+    graphml = exports.graphml_bytes(sub).decode()
+    assert graphml.count('<data key="e_records">2</data>') == 1
+
+
+def test_exports_are_named_by_question_and_date_and_say_what_they_show(story):
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    names = {b.proto.label: b.proto for b in at.get("download_button")}  # noqa: F841
+    files = [b.proto.url or "" for b in at.get("download_button")]
+    assert files, "no download buttons"
+    html = graphview.render(
+        subgraph_mod.from_chains(
+            story, find_chains(story, "JP", "RU", ["SG"], dt.date(2022, 7, 1)), dt.date(2022, 7, 1)
+        ),
+        title="Ownership chains JP → RU via SG",
+        heading=True,
+    )
+    assert "<h1" in html and "Ownership chains JP → RU via SG" in html
+    assert "as of 2022-07-01" in html and "sources: story" in html
+
+
+def test_tables_say_one_entity_and_leave_unknowns_empty(story):
+    at = app(q="Hinode")
+    assert "1 entity. Select a row to open its profile." in [c.value for c in at.caption]
+    table = frame_by_key(at, "search_results")
+    assert list(table["registration_number"]) == [""]  # not "None"
+    at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
+    assert any(h.value.startswith("1 chain JP → RU via SG") for h in at.subheader)
+
+
+def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():
+    """The thick border means listed/blocked only; the start of a chain is the ★ (in the
+    legend); a Cypriot company that operates in Russia says so on its label."""
+    sub = Subgraph(
+        nodes=[
+            Node("a", "Start K.K.", jurisdiction="JP", focus=True),
+            Node("b", "Lefkara Compute Ltd", jurisdiction="CY", operates_in=["RU"]),
+        ],
+        edges=[Edge("a", "b", share=100.0)],
+    )
+    net = graphview.network(sub)
+    start, end = net.get_node("a"), net.get_node("b")
+    assert start["borderWidth"] == end["borderWidth"] == 1
+    assert start["label"].startswith("★ Start K.K.")
+    assert end["label"] == "Lefkara Compute Ltd\nCY, operates in RU"
+    assert "★ start of a chain / the entity shown" in graphview.render(sub)
+
+
+def test_chain_levels_leave_room_for_the_share_labels():
+    long = "Tsubame Financial Group Kabushiki Kaisha"
+    sub = Subgraph(
+        nodes=[Node("a", long, jurisdiction="JP", focus=True), Node("b", long, jurisdiction="JP")],
+        edges=[Edge("a", "b", share=62.0)],
+    )
+    options = graphview.network(sub, layout="hierarchical").options
+    separation = options["layout"]["hierarchical"]["levelSeparation"]
+    assert separation >= graphview.CHAR_PX * len("★ " + long) + graphview.EDGE_ROOM_PX

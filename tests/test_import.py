@@ -241,6 +241,7 @@ def test_invalid_dataset_writes_nothing(graph, make_dataset):
         ("id,type\na,company\n", "name: required column is missing from the header"),
         ("id,type,name,name\na,company,A,B\n", "name: column appears twice in the header"),
         ("id,type,name,uid\na,company,A,x\n", "uid: column name is reserved"),
+        ("id;type;name\na;company;A\n", "the file seems separated by ';'; registry CSV files are"),
         ("", "empty file"),
     ],
 )
@@ -254,6 +255,7 @@ def test_not_utf8_is_reported(tmp_path):
     (tmp_path / "entities.csv").write_bytes("id,type,name\na,company,Général\n".encode("latin-1"))
     found = problems_of(tmp_path)
     assert any("cannot tell the text encoding" in p for p in found), found  # never mojibake
+    assert any("convert it to UTF-8, e.g. `iconv -f LATIN1 -t UTF-8" in p for p in found), found
 
 
 def test_bom_and_blank_lines_are_accepted(tmp_path):
@@ -269,3 +271,35 @@ def test_missing_entities_file(tmp_path):
         validate([tmp_path], "t", fmt="csv")
     assert "entities.csv: file not found" in str(caught.value.problems[0])
 
+
+def test_a_file_or_folder_of_no_known_format_is_explained(tmp_path):
+    """The message names the files expected and the likely cause, not just "pass --format"."""
+    entities = "id,type,name\na,company,A\n"
+
+    def reason(path: Path, fmt: str = "auto") -> str:
+        with pytest.raises((UnknownFormat, InvalidData)) as caught:
+            validate([path], "t", fmt=fmt)
+        return str(caught.value)
+
+    (tmp_path / "empty").mkdir()
+    assert "the folder is empty; a registry-CSV dataset is a folder holding entities.csv" in (
+        reason(tmp_path / "empty")
+    )
+    (tmp_path / "upper").mkdir()
+    (tmp_path / "upper" / "Entities.CSV").write_text(entities, encoding="utf-8")
+    assert "Entities.CSV: file names are lower case" in reason(tmp_path / "upper")
+    assert "rename it entities.csv" in reason(tmp_path / "upper" / "Entities.CSV")
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    assert "save each sheet as CSV (UTF-8, comma-separated)" in reason(tmp_path / "sheet.xlsx")
+    (tmp_path / "reg").mkdir()
+    (tmp_path / "reg" / "companies.csv").write_text(entities, encoding="utf-8")
+    assert "not a file of the registry-CSV format" in reason(tmp_path / "reg" / "companies.csv")
+    assert "(found companies.csv)" in reason(tmp_path / "reg")
+    # a dataset folder with a stray file: --format csv on that file is one problem, not the
+    # folder's files read in its place
+    (tmp_path / "reg" / "entities.csv").write_text(entities, encoding="utf-8")
+    (tmp_path / "reg" / "ownership.csv").write_text("owner_id,owned_id\na,zz\n", encoding="utf-8")
+    with pytest.raises(InvalidData) as caught:
+        validate([tmp_path / "reg" / "companies.csv"], "t", fmt="csv")
+    assert len(caught.value.problems) == 1
+    assert "not entities.csv; a registry-CSV dataset is a folder" in str(caught.value.problems[0])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
-from conftest import company, owns
+from conftest import company, owns, slow_query
 
 from ownership import cypher
 from ownership.analysis.stats import graph_stats
+from ownership.graph import QueryTimeout
 from ownership.loader import import_paths
 from ownership.readonly import NotReadOnly, check
 
@@ -100,6 +102,18 @@ def test_limit_and_graph_items(data):
     assert many.truncated and [r["x"] for r in many.rows] == [1, 2, 3]
 
 
+def test_a_timeout_stops_the_query_and_says_so(data, run_cli):
+    """Neo4j ends it itself (transaction timeout); ArcadeDB ignores that, so its connection is
+    closed. Either way the caller gets no answer, a message, and a graph that still works."""
+    with pytest.raises(QueryTimeout, match="stopped at its 0.5 s timeout"):
+        data.run_read_only(slow_query(data), {}, timeout=0.5)
+    failed = run_cli("query", slow_query(data), "--timeout", "0.5")
+    assert failed.exit_code == 1 and failed.stdout == ""
+    assert failed.stderr.startswith("ownership: error: query stopped at its 0.5 s timeout")
+    assert len(failed.stderr.splitlines()) == 1
+    assert data.run_read_only("RETURN 1 AS one", {}).rows == [{"one": 1}]
+
+
 def test_cli_query_named_and_ad_hoc(data, run_cli):
     ok = run_cli(
         "query", "MATCH (e:Company) RETURN e.record_id AS id ORDER BY id", "--format", "json"
@@ -143,3 +157,18 @@ def test_every_library_query_is_documented_and_parameterized():
         assert "'" not in literal_free, query.name  # values travel as $params
         for name in query.params:
             assert f"${name}" in query.text, (query.name, name)
+
+
+def test_path_variants_give_browser_a_picture(data):
+    """chains/owner_paths/subsidiary_paths return lists (fast, for the analyses); their
+    variants return the same paths as paths, which Neo4j Browser and the console draw."""
+    as_of = dt.date(2024, 1, 1)
+    chain_params = {"from_country": "JP", "to_country": "RU", "via": [], "as_of": as_of}
+    listed = data.run_read_only(cypher.CHAINS.render(4), chain_params)
+    drawn = data.run_read_only(cypher.CHAIN_PATHS.render(4), chain_params)
+    assert len(drawn.rows) == len(listed.rows) == 1
+    assert listed.relationships == []  # nothing to draw from lists
+    assert {n["uid"] for n in drawn.nodes} == {"q:a", "q:b"} and len(drawn.relationships) == 1
+    for query, uid in ((cypher.OWNER_PATHS_DRAWN, "q:b"), (cypher.SUBSIDIARY_PATHS_DRAWN, "q:a")):
+        found = data.run_read_only(query.render(4), {"uid": uid, "as_of": as_of})
+        assert len(found.rows) == 1 and len(found.relationships) == 1

@@ -283,6 +283,47 @@ def test_an_edited_source_reports_exactly_its_changes(home, graph, make_dataset,
     assert keys(TODAY) == keys(YESTERDAY)
 
 
+def test_a_refresh_after_a_plain_import_reports_only_its_own_changes(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    folder = scenario(make_dataset)
+    import_paths(graph, [folder], "reg")  # `ownership import`: no run stamps it
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    [source] = refresh_json(invoke, toml)["sources"]
+    assert (source["added"], source["changed"], source["removed"]) == (ZERO, ZERO, ZERO)
+
+
+def test_a_refresh_after_a_plain_import_still_reports_the_runs_changes(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    folder = scenario(make_dataset)
+    import_paths(graph, [folder], "reg")
+    # the run's data: jp1 renamed, gb1 gone, hk1 new
+    renamed = {**SCENARIO_ENTITIES[0], "name": "Tsubame Digital Exchange K.K."}
+    entities = [renamed, *SCENARIO_ENTITIES[1:5], SCENARIO_ENTITIES[6], company("hk1", "HK")]
+    write_csv(folder / "entities.csv", ENTITY_HEADER, entities)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    [source] = refresh_json(invoke, toml)["sources"]
+    assert source["added"] == {"entities": 1, "relationships": 0}
+    assert source["changed"] == {"entities": 1, "relationships": 0}
+    assert source["removed"] == {"entities": 1, "relationships": 0}
+
+
+def test_a_header_only_source_creates_nothing(home, graph, make_dataset, tmp_path, invoke):
+    make_dataset([], name="empty")
+    toml = sources_toml(tmp_path, {"name": "empty", "path": "empty"}, watch=False)
+    report = refresh_json(invoke, toml)
+    assert report["status"] == "ok" and report["sources"][0]["added"] == ZERO
+    assert graph_stats(graph)["nodes"] == {"Run": 1}  # the run is recorded; no Source
+
+
+def test_refresh_against_neo4j_requires_sources(cli_env):
+    env = {**cli_env, "NEO4J_URI": "bolt://127.0.0.1:9", "NEO4J_USER": "u", "NEO4J_PASSWORD": "p"}
+    result = CliRunner().invoke(refresh_command, [], env=env)
+    assert result.exit_code != 0
+    assert "--sources is required when NEO4J_URI is set" in result.output
+
+
 def test_a_corrupt_source_keeps_its_data_and_the_others_go_on(
     home, graph, make_dataset, tmp_path, invoke
 ):

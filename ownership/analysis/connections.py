@@ -93,8 +93,10 @@ def connect(
                 meeting.add(other)
         frontiers[side] = next_frontier
         depth[side] += 1
-    for uid in (a, b):
-        names.setdefault(uid, (uid, "entity"))
+    for row in graph.read(
+        cypher.NODES_BY_UID, uids=[a, b]
+    ):  # the ends: no neighbour row names them
+        names[row["uid"]] = (row["name"] or row["uid"], "entity")
     connections = []
     for middle in sorted(meeting):
         for left in _walks(parents[0], middle, a):

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
 
 from ownership import cypher
+from ownership.analysis.matching import name_key
+from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.graph import Graph
 from ownership.text import normalize
+
+SUGGESTION_ROWS = 2000  # candidates read for "did you mean" (names sharing a word's start)
 
 
 class EntityNotFound(LookupError):
@@ -49,6 +56,12 @@ def resolve(graph: Graph, ref: str) -> EntityRef:
     """The one entity ``ref`` means, or :class:`EntityNotFound` / :class:`AmbiguousEntity`."""
     found = candidates(graph, ref)
     if not found:
+        if is_empty(graph):
+            raise EntityNotFound(f"no entity matches {ref!r}: {EMPTY_GRAPH}")
+        near = suggestions(graph, ref)
+        if near:
+            listed = "; ".join(f"{n['name']} ({n['id']})" for n in near)
+            raise EntityNotFound(f"no entity matches {ref!r}; did you mean {listed}?")
         raise EntityNotFound(
             f"no entity matches {ref!r} (try a record id, SOURCE:ID, an identifier or an exact name)"
         )
@@ -58,6 +71,42 @@ def resolve(graph: Graph, ref: str) -> EntityRef:
     if len(found) > 1:
         raise AmbiguousEntity(ref, found)
     return found[0]
+
+
+SUGGESTION_CUTOFF = 80.0  # rapidfuzz WRatio (0-100) a name or alias must reach to be suggested
+SUGGESTION_SPREAD = 8.0  # suggested: the best score and those within this many points of it
+
+
+def suggestions(graph: Graph, text: str, limit: int = 5) -> list[dict[str, Any]]:
+    """Entities whose name or an alias is close to ``text`` (typos, missing letters, "KK" for
+    "K.K."), best first: the "did you mean" of a search or reference that matches nothing.
+
+    The graph narrows the candidates to names sharing a word's first three letters with
+    ``text``; rapidfuzz (as in :mod:`ownership.analysis.matching`) scores them.
+    """
+    norm, key = normalize(text), name_key(text)
+    prefixes = sorted({w[:3] for w in norm.split() if len(w) >= 3})
+    if not prefixes:
+        return []
+    rows = graph.read(cypher.NEAR_NAMES, prefixes=prefixes, space=" ", limit=SUGGESTION_ROWS)
+    scored = []
+    for row in rows:
+        score = max(
+            (
+                max(fuzz.WRatio(norm, term), fuzz.WRatio(key, name_key(term)) if key else 0.0)
+                for term in row["terms"]
+            ),
+            default=0.0,
+        )
+        if score >= SUGGESTION_CUTOFF:
+            scored.append((-score, row["name"] or "", row["uid"], row))
+    scored.sort(key=lambda item: item[:3])
+    best = -scored[0][0] if scored else 0.0
+    return [  # the best and those nearly as good, not every name sharing a word
+        {k: row[k] for k in ("uid", "id", "name", "jurisdiction")} | {"score": round(-neg, 1)}
+        for neg, _, _, row in scored[:limit]
+        if -neg >= best - SUGGESTION_SPREAD
+    ]
 
 
 def search(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:

@@ -21,6 +21,7 @@ from ownership.analysis.flags import (
     shared_address_detail,
     transit,
 )
+from ownership.analysis.sanctions import RuleStatus, rule_status
 from ownership.graph import Graph
 from ownership.records import in_force
 
@@ -43,6 +44,7 @@ class Profile:
     owners: list[holdings.Holding] = field(default_factory=list)
     subsidiaries: list[holdings.Holding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    rule: RuleStatus | None = None  # the OFAC 50 % rule status and why
     # direct holdings whose sources disagree, each as the claims of every source
     disagreements: list[list[statements.Claim]] = field(default_factory=list)
     # other entities that may be this one (name matches an analyst has not yet decided)
@@ -101,6 +103,7 @@ def entity_profile(
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
+    profile.rule = rule_status(graph, ref.uid, as_of)
     profile.disagreements = _disagreements(graph, profile.uid, as_of)
     profile.possibly_same = matching.possible_matches(graph, profile.uid)
     return profile

@@ -23,12 +23,16 @@ from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
 
-TTL = 600  # seconds; "Reload data" in the sidebar clears everything at once
+TTL = 600  # seconds results stay in memory; they are keyed on the data version (key())
+VERSION_TTL = 3  # seconds the data version is reused before it is read again
 
 
-@st.cache_resource(show_spinner="Connecting to the graph…")
+RETRY_S = 1.0  # a lost connection is retried this long before the page says so
+
+
+@st.cache_resource(show_spinner="Connecting to the graph (starting it if needed)…")
 def _open(settings: Settings) -> Graph:
-    return Graph.open(settings)
+    return Graph.open(settings, retry_s=RETRY_S)
 
 
 def settings() -> Settings:
@@ -41,9 +45,26 @@ def graph() -> Graph:
 
 
 def key() -> str:
-    """Which database the cached results belong to (never contains a password)."""
+    """Which database, and which version of its data, cached results belong to (never contains
+    a password): an import or refresh, from this explorer or from anywhere else, changes it, so
+    no page shows results from before it."""
+    return f"{_place()}|{version()[0]}"
+
+
+def _place() -> str:
     s = settings()
     return f"{s.uri or s.home}|{s.database or ''}"
+
+
+@st.cache_data(ttl=VERSION_TTL, show_spinner=False)
+def _version(_graph: Graph, place: str) -> tuple[str, dt.datetime | None]:
+    return stats_mod.data_version(_graph)
+
+
+def version() -> tuple[str, dt.datetime | None]:
+    """The data version and the time of the last import or refresh (re-read every few
+    seconds, not on every one of a page's many look-ups)."""
+    return _version(graph(), _place())
 
 
 def describe() -> str:
@@ -73,6 +94,12 @@ def sources(_graph: Graph, key: str) -> list[catalog.SourceSummary]:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def search(_graph: Graph, key: str, text: str, limit: int) -> list[dict]:
     return entities.search(_graph, text, limit=limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def suggestions(_graph: Graph, key: str, text: str) -> list[dict]:
+    """Entities whose names are close to ``text``: "did you mean" (as the CLI's)."""
+    return entities.suggestions(_graph, text)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -55,8 +55,18 @@ def plain(value: Any) -> str:
 
 
 def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
-    """A DataFrame with exactly ``columns`` (in order), also when there are no rows."""
-    return pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    """A DataFrame with exactly ``columns`` (in order), also when there are no rows; an unknown
+    text value is an empty cell, not "None"."""
+    table = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
+    for column in table.columns:
+        if table[column].dtype == object:
+            table[column] = table[column].where(table[column].notna(), "")
+    return table
+
+
+def count(n: int, one: str, many: str | None = None) -> str:
+    """``1 entity``, ``2 entities``: a number with its noun in the right number."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 # -- search ------------------------------------------------------------------------------------
@@ -99,11 +109,14 @@ HOLDING_COLUMNS = [
 ]
 
 
-def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
-    """Owners or subsidiaries (``Holding`` objects) with their effective shares."""
+def holdings_frame(holdings: list[Any], statuses: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Owners or subsidiaries (``Holding`` objects) with their effective shares, and with
+    ``statuses`` ({uid: 50 % rule status}) a status column."""
     rows = []
     for h in holdings:
         row = h.as_dict()
+        if statuses is not None:
+            row["status"] = statuses.get(h.uid, "")
         row["effective"] = effective_text(
             h.effective_share, h.effective_share_min, h.effective_share_max
         )
@@ -111,7 +124,12 @@ def holdings_frame(holdings: list[Any]) -> pd.DataFrame:
             f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
         )
         rows.append(row)
-    return frame(rows, HOLDING_COLUMNS)
+    columns = (
+        HOLDING_COLUMNS
+        if statuses is None
+        else [*HOLDING_COLUMNS[:4], "status", *HOLDING_COLUMNS[4:]]
+    )
+    return frame(rows, columns)
 
 
 def facts_frame(facts: dict[str, Any], records: list[dict[str, Any]]) -> pd.DataFrame:

@@ -107,6 +107,9 @@ _HIERARCHICAL = {
     }
 }
 
+CHAR_PX = 9  # a label character's width at the focus font size, roughly
+EDGE_ROOM_PX = 110  # between two levels' widest labels: an edge with its share label
+
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data:; font-src data:"
@@ -136,11 +139,17 @@ def label_text(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+FOCUS_MARK = "★ "  # the start of a chain, or the entity a profile is about
+
+
 def _node_label(node: Node) -> str:
-    second = " · ".join(
-        x for x in (node.jurisdiction or "?", STATUS_WORDS.get(node.status, "")) if x
-    )
-    return f"{label_text(node.name)}\n{label_text(second)}"
+    where = node.jurisdiction or "?"
+    abroad = [c for c in node.operates_in if c != node.jurisdiction]
+    if abroad:  # "CY, operates in RU": why a Cypriot company ends a chain to Russia
+        where += f", operates in {'/'.join(abroad)}"
+    second = " · ".join(x for x in (where, STATUS_WORDS.get(node.status, "")) if x)
+    first = (FOCUS_MARK if node.focus else "") + label_text(node.name)
+    return f"{first}\n{label_text(second, 60)}"
 
 
 def _node_title(node: Node) -> str:
@@ -199,14 +208,18 @@ def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
     if layout == "hierarchical":
         options["layout"].update(_HIERARCHICAL)
         options["physics"]["enabled"] = False
+        # levels far enough apart that the widest label leaves room for the share on the edge
+        widest = max(
+            (len(line) for n in sub.nodes for line in _node_label(n).split("\n")), default=0
+        )
+        level = options["layout"]["hierarchical"]
+        level["levelSeparation"] = max(level["levelSeparation"], CHAR_PX * widest + EDGE_ROOM_PX)
     net.set_options(json.dumps(options))
     names = {n.id: n.name for n in sub.nodes}
     for node in sub.nodes:
         fill = colour(node.jurisdiction)
+        # the border says the 50% rule status, nothing else: the focus is the ★ and the font
         border, width, dashed = STATUS_BORDERS.get(node.status, ("#555555", 1, False))
-        if node.focus:
-            width = max(width, 3)
-            border = border if node.status else "#000000"
         net.add_node(
             node.id,
             label=_node_label(node),
@@ -307,6 +320,9 @@ def legend(sub: Subgraph) -> str:
         '<span class="chip">▭ company</span><span class="chip">◯ person</span>'
         '<span class="chip">→ owns (label: share; dashed: unknown share)</span>'
     )
+    if any(n.focus for n in sub.nodes):
+        shapes += f'<span class="chip">{FOCUS_MARK}start of a chain / the entity shown</span>'
+
     return '<div id="legend"><div>' + chips + "</div><div>" + statuses + shapes + "</div></div>"
 
 
@@ -330,9 +346,16 @@ _REMOTE = re.compile(
 
 
 def render(
-    sub: Subgraph, height: int = 600, layout: str = "force", title: str = "ownership graph"
+    sub: Subgraph,
+    height: int = 600,
+    layout: str = "force",
+    title: str = "ownership graph",
+    heading: bool = False,
 ) -> str:
-    """A complete, self-contained HTML page drawing ``sub`` (no network access needed)."""
+    """A complete, self-contained HTML page drawing ``sub`` (no network access needed).
+
+    With ``heading`` (an exported file, read away from the explorer) the page starts with the
+    question, the as-of date and the sources of the drawn holdings."""
     page = network(sub, height, layout).generate_html(notebook=False)
     page = _REMOTE.sub("", page)
     page = re.sub(r"<center>\s*<h1>\s*</h1>\s*</center>", "", page)
@@ -348,9 +371,22 @@ def render(
     page = page.replace("<head>", head, 1)
     page = page.replace("</head>", _STYLE + "</head>", 1)
     page = page.replace("</body>", legend(sub) + "\n</body>", 1)
+    if heading:
+        page = re.sub(r"<body>", "<body>\n" + _heading(sub, title), page, count=1)
     if re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE):
         raise RuntimeError("the graph page still refers to a remote resource")
     return page
+
+
+def _heading(sub: Subgraph, title: str) -> str:
+    sources = sorted({source for edge in sub.edges for source in edge.sources})
+    facts = [f"as of {esc(iso(sub.as_of) or 'today')}"]
+    facts.append(f"sources: {esc(', '.join(sources))}" if sources else "sources: none drawn")
+    facts.append(f"{len(sub.nodes)} entities, {len(sub.edges)} ownership links")
+    return (
+        f'<h1 style="font:600 18px sans-serif;margin:8px">{esc(title)}</h1>\n'
+        f'<p style="font:13px sans-serif;margin:8px">{" · ".join(facts)}</p>'
+    )
 
 
 def frame_height(height: int) -> int:

@@ -7,12 +7,14 @@ the URL of what is on screen.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
+from ownership.config import ConfigError
 from ownership.explorer import data, state, ui
 from ownership.explorer.views import (
     blocked,
@@ -26,7 +28,15 @@ from ownership.explorer.views import (
     profile,
     search,
 )
-from ownership.graph import Graph
+from ownership.graph import Graph, GraphUnavailable, QueryFailed
+
+# Printing a page prints the page: no sidebar, no toolbar, the main column full width.
+PRINT_STYLE = """<style>
+@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
+  [data-testid="stMain"] { margin-left: 0 !important; }
+}
+</style>"""
 
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "search": search.render,
@@ -52,7 +62,8 @@ def _sidebar() -> None:
             min_value=state.MIN_DATE,
             max_value=state.MAX_DATE,
             format="YYYY-MM-DD",
-            help="every view shows ownership, listings and roles in force on this day",
+            help="every view shows ownership, listings and roles in force on this day; a typed "
+            "date applies when you press Esc (or pick it in the calendar)",
         )
         st.button("Today", key="as_of_today", on_click=_today)
         st.divider()
@@ -61,7 +72,7 @@ def _sidebar() -> None:
             "Reload data",
             on_click=data.clear,
             key="reload",
-            help="forget cached results (after an import)",
+            help="forget cached results (imports and refreshes already show at once)",
         )
         cols[1].button(
             "Reconnect",
@@ -71,6 +82,28 @@ def _sidebar() -> None:
         )
         with ui.guard("Reading the settings"):
             st.caption(f"Graph: {ui.md(data.describe())}")
+        with contextlib.suppress(GraphUnavailable, ConfigError, QueryFailed):
+            st.caption(_data_age(data.version()[1]))  # else the page says what is wrong
+
+
+def _data_age(last: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """When the data last changed, and how long ago, in words."""
+    if last is None:
+        return "Data: nothing imported yet"
+    now = now or dt.datetime.now(dt.UTC)
+    if last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    minutes = max(0, int((now - last).total_seconds() // 60))
+    ago = (
+        "just now"
+        if minutes < 1
+        else f"{minutes} min ago"
+        if minutes < 120
+        else f"{minutes // 60} h ago"
+        if minutes < 48 * 60
+        else f"{minutes // 1440} days ago"
+    )
+    return f"Data: last imported {last.strftime('%Y-%m-%d %H:%M')} UTC ({ago})"
 
 
 def _today() -> None:
@@ -80,6 +113,7 @@ def _today() -> None:
 def run() -> None:
     # no page_icon: Streamlit fetches Material and emoji favicons from the internet
     st.set_page_config(page_title="Ownership explorer", layout="wide")
+    st.html(PRINT_STYLE)
     state.load_url()
     _sidebar()
     for warning in state.warnings():
@@ -87,6 +121,6 @@ def run() -> None:
     view = state.view()
     url: dict[str, Any] = {}
     with ui.guard(state.VIEWS.get(view, "The page")):
-        graph = data.graph()
-        PAGES.get(view, search.render)(graph, url)
+        with st.spinner("Reading the graph…", show_time=True):  # never a blank page
+            PAGES.get(view, search.render)(data.graph(), url)
     state.publish(url)

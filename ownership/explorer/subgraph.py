@@ -43,6 +43,7 @@ class Node:
     hub: bool = False  # drawn, but its other links were not walked
     more: int = 0  # neighbours left out by the per-node cap
     labels: list[str] = field(default_factory=list)
+    operates_in: list[str] = field(default_factory=list)  # countries of operations
 
 
 @dataclass
@@ -101,6 +102,7 @@ def _node(row: Mapping[str, Any], status: Mapping[str, str]) -> Node:
         sanctioned=bool(row.get("sanctioned")),
         status=status.get(row["uid"], ""),
         degree=int(row.get("degree") or 0),
+        operates_in=list(row.get("operates_in") or []),
     )
 
 
@@ -259,10 +261,11 @@ def from_chains(
         uids.extend(new)
         kept.append(chain)
     info = {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=uids)}
-    rows = []
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}  # a holding on several chains: drawn once
     for chain in kept:
         for left, right, link in zip(chain.entities, chain.entities[1:], chain.links, strict=False):
-            rows.append(
+            rows.setdefault(
+                (left["uid"], right["uid"], link.start_date, link.statements),
                 {
                     "source": left["uid"],
                     "target": right["uid"],
@@ -271,7 +274,9 @@ def from_chains(
                     "share_max": link.share_max,
                     "start_date": link.start_date,
                     "end_date": link.end_date,
-                }
+                    "statements": link.statements,  # its provenance: the source records
+                    "sources": link.sources,
+                },
             )
     for chain in kept:
         if chain.entities:
@@ -281,7 +286,7 @@ def from_chains(
     every = {e["uid"] for c in chains for e in c.entities}
     return Subgraph(
         nodes=[info[u] for u in uids if u in info],
-        edges=_edges(rows),
+        edges=_edges(rows.values()),
         left_out=len(every) - len(uids),
         as_of=as_of,
     )

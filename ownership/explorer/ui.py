@@ -15,8 +15,8 @@ import streamlit as st
 
 from ownership import cypher, readonly
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
-from ownership.config import ConfigError
-from ownership.explorer import exports, graphview, links, state
+from ownership.config import ConfigError, Settings
+from ownership.explorer import exports, formatting, graphview, links, state
 from ownership.explorer.subgraph import Subgraph
 from ownership.graph import Graph, GraphUnavailable, QueryFailed
 
@@ -40,15 +40,23 @@ def guard(what: str) -> Iterator[None]:
     """Show a failure as one line (never a stack trace); the log keeps the details."""
     try:
         yield
-    except (GraphUnavailable, ConfigError) as exc:
+    except ConfigError as exc:
+        st.error(f"The graph database is not reachable: {first_line(exc)}")
+        st.caption("Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, then press Reconnect.")
+    except GraphUnavailable as exc:
         st.cache_resource.clear()  # the next run opens a new connection
+        settings = Settings.from_env()
+        way_out = (
+            "press Reconnect to start it again"
+            if settings.embedded
+            else f"check that Neo4j at {settings.uri} runs, then press Reconnect"
+        )
         st.error(
-            f"The graph database is not reachable: {first_line(exc)}", icon=":material/power_off:"
+            f"The graph server is not reachable (it may have stopped): {way_out}.",
+            icon=":material/power_off:",
         )
-        st.caption(
-            "Check NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD, or start the embedded server "
-            "with `ownership db start`; then use “Reconnect” in the sidebar."
-        )
+        st.button("Reconnect", key=f"reconnect_{what}", on_click=st.cache_resource.clear)
+        st.caption(f"details: {md(first_line(exc))}")
     except QueryFailed as exc:
         st.error(f"{what} failed: {first_line(exc)}")
     except readonly.NotReadOnly as exc:
@@ -58,6 +66,16 @@ def guard(what: str) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - the boundary: anything else, one line
         log.exception("explorer: %s failed", what)
         st.error(f"{what} failed ({type(exc).__name__}): {first_line(exc)}")
+
+
+def did_you_mean(near: list[dict[str, Any]], key: str) -> None:
+    """Entities with a name close to what was typed (``entities.suggestions``), to open."""
+    if near:
+        st.caption("Did you mean:")
+        entity_picker(
+            [(n["uid"], f"{n['name']} ({n.get('jurisdiction') or '?'}, {n['id']})") for n in near],
+            key,
+        )
 
 
 def open_from_table(key: str, uids: list[str]) -> None:
@@ -107,7 +125,7 @@ def table(
     right.download_button(
         "Download CSV",
         exports.csv_bytes(data),
-        file_name=f"{filename}.csv",
+        file_name=f"{dated(filename)}.csv",
         mime="text/csv",
         key=f"{key}.csv",
         on_click="ignore",
@@ -165,6 +183,12 @@ def show_html(page: str, height: int) -> None:
         components.html(page, height=height)
 
 
+def dated(filename: str) -> str:
+    """An export's file name with the as-of date: a second export (another date) does not
+    overwrite the first."""
+    return f"{filename}-{state.as_of().isoformat()}"
+
+
 def graph_panel(
     sub: Subgraph,
     key: str,
@@ -180,7 +204,12 @@ def graph_panel(
         return
     page = graphview.render(sub, height=height, layout=layout, title=title)
     show_html(page, graphview.frame_height(height))
-    notes = [f"{len(sub.nodes)} nodes, {len(sub.edges)} ownership links drawn"]
+    filename = dated(filename)
+    exported = graphview.render(sub, height=height, layout=layout, title=title, heading=True)
+    notes = [
+        f"{formatting.count(len(sub.nodes), 'node')}, "
+        f"{formatting.count(len(sub.edges), 'ownership link')} drawn"
+    ]
     if sub.left_out:
         notes.append(f"{sub.left_out} more left out by the caps")
     hubs = [n.name for n in sub.nodes if n.hub]
@@ -190,7 +219,7 @@ def graph_panel(
     cols[0].caption("; ".join(notes))
     cols[1].download_button(
         "HTML",
-        exports.html_bytes(page),
+        exports.html_bytes(exported),
         file_name=f"{filename}.html",
         mime="text/html",
         key=f"{key}.html",

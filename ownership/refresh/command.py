@@ -79,9 +79,9 @@ def _failure_reason(report: RunReport) -> str:
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=str(DEFAULT_SOURCES),
-    show_default=True,
-    help="The sources file (TOML: [[source]] and [[watch]] tables).",
+    default=None,
+    help=f"The sources file (TOML: [[source]] and [[watch]] tables); default {DEFAULT_SOURCES} "
+    "on the embedded server; required with NEO4J_URI.",
 )
 @click.option(
     "--every", metavar="DURATION", help="Run forever, every DURATION (30s, 15m, 6h, 1d) ± 10 %."
@@ -98,13 +98,22 @@ def _failure_reason(report: RunReport) -> str:
     "-v", "--verbose", is_flag=True, help="Log progress on stderr (always on with --every)."
 )
 @handle_errors
-def refresh_command(sources_file: Path, every: str | None, output: str, verbose: bool) -> None:
+def refresh_command(
+    sources_file: Path | None, every: str | None, output: str, verbose: bool
+) -> None:
     """Import every source of the sources file, retire what they no longer contain, report changes.
 
     Exits non-zero when any source failed (the others are still imported) or another refresh
     is running.
     """
     settings = Settings.from_env()
+    if sources_file is None:
+        if not settings.embedded:  # contract section 4: the fictional seed never lands by accident
+            raise click.UsageError(
+                "--sources is required when NEO4J_URI is set (the default is the fictional "
+                f"seed, {DEFAULT_SOURCES})"
+            )
+        sources_file = DEFAULT_SOURCES
     sources_file = _sources_file(sources_file)
 
     def open_graph() -> Graph:

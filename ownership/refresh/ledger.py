@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ownership import cypher
+from ownership.config import private_home
 from ownership.graph import Graph
 from ownership.output import to_json
 
@@ -34,8 +35,8 @@ def runs_dir(home: Path) -> Path:
 
 def save_report(home: Path, report: dict[str, Any]) -> Path:
     """Write ``runs/<run_id>.json`` atomically."""
-    folder = runs_dir(home)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = runs_dir(private_home(Path(home)))
+    folder.mkdir(exist_ok=True)
     target = folder / f"{report['run_id']}.json"
     handle, temp = tempfile.mkstemp(prefix=".run-", suffix=".json", dir=folder)
     try:

@@ -14,6 +14,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ownership.config import private_home
+
 LOCK_FILE = "refresh.lock"
 
 
@@ -41,8 +43,8 @@ def holder(home: Path) -> int | None:
 @contextlib.contextmanager
 def refresh_lock(home: Path) -> Iterator[None]:
     """Hold the refresh lock of ``home`` for the block; :class:`RefreshLocked` if taken."""
+    private_home(Path(home))
     path = lock_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:

@@ -78,6 +78,21 @@ class Changes:
     owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
 
 
+IMPORTED = "imported"  # the last_seen_run of what a plain import wrote, once a run adopts it
+
+
+def adopt_plain_imports(graph: Graph, source: str) -> int:
+    """Before a run imports ``source``: what ``ownership import`` wrote of it is taken as already
+    seen, so the run's report counts as added only what the run itself brings (a refresh after
+    a plain import of the same data reports nothing added). Returns how many were adopted."""
+    with graph.transaction() as tx:
+        return sum(
+            int(row["adopted"] or 0)
+            for query in cypher.REFRESH_ADOPT
+            for row in tx.read(query, source=source, imported=IMPORTED)
+        )
+
+
 def source_keys(
     paths: Iterable[Path], source: str, fmt: str = "auto"
 ) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -30,7 +30,7 @@ from ownership.problems import InvalidData
 from ownership.refresh import ledger
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
-from ownership.refresh.replace import stamp_and_retire
+from ownership.refresh.replace import adopt_plain_imports, stamp_and_retire
 from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
 
@@ -127,8 +127,12 @@ def _refresh_source(
         else:
             paths = spec.local_paths()
         with exclusive(home, "import", wait_s=IMPORT_WAIT_S):  # not with `ownership import`
+            adopt_plain_imports(graph, spec.name)
             summary = import_paths(graph, paths, spec.name, spec.format)
             log.info("source %s: imported %d records", spec.name, summary.total_read)
+            if summary.imported_at is None:  # no records, none before: nothing to stamp
+                source.status = OK
+                return
             changes = stamp_and_retire(
                 graph, paths, spec.name, spec.format, report.run_id, report.run_date, url, sha256
             )

@@ -69,4 +69,35 @@ def resolve_format(path: Path, name: str = "auto") -> SourceFormat:
     for fmt in FORMATS.values():
         if fmt.detect(path):
             return fmt
-    raise UnknownFormat(f"{path}: cannot tell its format; pass --format")
+    raise UnknownFormat(f"{path}: {_why_unknown(path)}")
+
+
+SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _why_unknown(path: Path) -> str:
+    """The likely cause when no format recognises ``path``, with the files that are expected."""
+    from ownership.sources.registry_csv import DATASET, FILE_NAMES
+
+    formats = f"pass --format ({', '.join(sorted(FORMATS))}) if it is one of them"
+    if path.is_dir():
+        found = sorted(child.name for child in path.iterdir() if not child.name.startswith("."))
+        if not found:
+            return f"the folder is empty; {DATASET}"
+        misnamed = [name for name in found if name.lower() in FILE_NAMES and name not in FILE_NAMES]
+        if misnamed:
+            return f"{', '.join(misnamed)}: file names are lower case ({', '.join(FILE_NAMES)})"
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        return f"no file of a known format in the folder (found {shown}); {DATASET}; {formats}"
+    suffix = path.suffix.lower()
+    if suffix in SPREADSHEETS:
+        return (
+            "a spreadsheet other than the FSA register (--format jp-fsa) is not read: save "
+            "each sheet as CSV (UTF-8, comma-separated) into a folder, named "
+            f"{', '.join(FILE_NAMES)}"
+        )
+    if path.name.lower() in FILE_NAMES:
+        return f"file names are lower case: rename it {path.name.lower()}"
+    if suffix == ".csv":
+        return f"not a file of the registry-CSV format: {DATASET}; {formats}"
+    return f"cannot tell its format; {formats}"

@@ -73,7 +73,11 @@ def decoded_lines(
     if encoding is None:
         encoding = detect_encoding(handle.peek(SAMPLE_BYTES)[:SAMPLE_BYTES])
         if encoding is None:
-            message = "cannot tell the text encoding (not UTF-8, CP932 or CP1251)"
+            message = (
+                "cannot tell the text encoding (not UTF-8, CP932 or CP1251): convert it to "
+                "UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 FILE > FILE.utf8` for a Western "
+                "European (Latin-1/Windows-1252) file, or save it as CSV UTF-8"
+            )
             problems.add(shown, None, None, message)
             return
         what = "text CSV"

@@ -83,6 +83,13 @@ SANCTIONS = FileSpec(
 )
 
 
+FILE_NAMES = tuple(spec.name for spec in (ENTITIES, OWNERSHIP, OFFICERS, SANCTIONS))
+DATASET = (
+    "a registry-CSV dataset is a folder holding entities.csv "
+    "(and optionally ownership.csv, officers.csv, sanctions.csv)"
+)
+
+
 @dataclass
 class Row:
     """One CSV row with what is needed to report problems against it."""
@@ -184,6 +191,10 @@ class RegistryCsv:
         return (folder / ENTITIES.name).is_file() and (path.is_dir() or path.name == ENTITIES.name)
 
     def read(self, path: Path, source: str, problems: ProblemLog) -> Iterator[Record]:
+        if path.is_file() and path.name != ENTITIES.name:
+            # not a dataset: reading its folder would report the folder's files, not this one
+            problems.add(str(path), None, None, f"not entities.csv; {DATASET}")
+            return
         folder = path if path.is_dir() else path.parent
         kinds: dict[str, str] = {}  # entity id -> kind, for reference checks
         yield from self._entities(folder, source, problems, kinds)
@@ -402,6 +413,16 @@ def _rows(folder: Path, spec: FileSpec, problems: ProblemLog) -> Iterator[Row]:
 
 
 def _header_ok(header: list[str], spec: FileSpec, shown: str, problems: ProblemLog) -> bool:
+    separator = _other_separator(header)
+    if separator:
+        problems.add(
+            shown,
+            1,
+            None,
+            f"the header reads as one column: the file seems separated by {separator!r}; "
+            "registry CSV files are comma-separated",
+        )
+        return False
     ok = True
     for column in spec.required:
         if column not in header:
@@ -420,6 +441,14 @@ def _header_ok(header: list[str], spec: FileSpec, shown: str, problems: ProblemL
             ok = False
         seen.add(column)
     return ok
+
+
+def _other_separator(header: list[str]) -> str | None:
+    """The separator a one-column header is split by instead of commas (``;``: spreadsheets in
+    many locales), if any."""
+    if len(header) != 1:
+        return None
+    return next((sep for sep in (";", "\t", "|") if sep in header[0]), None)
 
 
 FORMAT = RegistryCsv()

@@ -10,11 +10,10 @@ import streamlit as st
 
 from ownership import cypher
 from ownership.analysis.chains import DEFAULT_MAX_HOPS
+from ownership.analysis.countries import country_code
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.explorer import data, exports, formatting, state, ui
 from ownership.graph import Graph
-
-_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 def _codes(text: str) -> list[str]:
@@ -66,14 +65,22 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "started on or before that day and had not ended (change the date in the sidebar)."
         )
         return
-    bad = [c for c in (origin, target, *via) if not _CODE.match(c)]
-    if bad:
-        st.error("Countries are two-letter ISO codes; not: " + ", ".join(ui.md(b) for b in bad))
+    problems = []
+    for code in (origin, target, *via):
+        try:
+            country_code(code)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        st.error("Countries are two-letter ISO codes: " + "; ".join(ui.md(p) for p in problems))
         return
     found = data.chains(graph, data.key(), origin, target, via, as_of, hops)
+    question = f"chains-{origin}-{target}" + "".join(f"-via-{cc}" for cc in via)
     through = f" via {', '.join(via)}" if via else ""
     st.subheader(
-        f"{len(found)} chains {origin} → {target}{through} on {as_of.isoformat()}", anchor=False
+        f"{formatting.count(len(found), 'chain')} {origin} → {target}{through} on "
+        f"{as_of.isoformat()}",
+        anchor=False,
     )
     if not found:
         st.info(
@@ -107,7 +114,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         right.download_button(
             "Download CSV",
             exports.csv_bytes(table),
-            file_name=f"chains-{origin}-{target}.csv",
+            file_name=f"{ui.dated(question)}.csv",
             mime="text/csv",
             key="chains_table.csv",
             on_click="ignore",
@@ -137,8 +144,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             ui.graph_panel(
                 sub,
                 "chains_graph",
-                f"chains-{origin}-{target}",
-                title=f"chains {origin} to {target}",
+                question,
+                title=f"Ownership chains {origin} → {target}"
+                + (f" via {', '.join(via)}" if via else ""),
                 layout=settings["layout"],
                 height=max(280, min(700, 160 + 90 * len(selected or found))),
             )
@@ -150,7 +158,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         ui.entity_picker(list(entities.items()), "chains_pick")
     ui.browser_link(
         graph,
-        cypher.CHAINS,
+        cypher.CHAIN_PATHS,
         {"from_country": origin, "to_country": target, "via": list(via), "as_of": as_of},
         hops,
         key="nb_chains",

@@ -212,12 +212,13 @@ def _show(graph: Graph, outcome: dict[str, Any], url: dict[str, Any]) -> None:
     result = outcome["result"]
     url["run"] = 1
     more = " (stopped at the row limit)" if result.truncated else ""
-    st.subheader(f"{len(result.rows)} rows{more}", anchor=False)
+    st.subheader(f"{formatting.count(len(result.rows), 'row')}{more}", anchor=False)
     table = formatting.result_frame(result.columns, result.rows)
     ui.table(table, "console_table", "query-result", hide=())
     if result.nodes:
         st.subheader(
-            f"Graph: {len(result.nodes)} nodes, {len(result.relationships)} relationships",
+            f"Graph: {formatting.count(len(result.nodes), 'node')}, "
+            f"{formatting.count(len(result.relationships), 'relationship')}",
             anchor=False,
         )
         settings = ui.graph_controls("console_graph", hubs=False, per_node=False)

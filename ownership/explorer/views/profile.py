@@ -17,6 +17,10 @@ from ownership.explorer.graphview import STATUS_WORDS
 from ownership.explorer.views import evidence
 from ownership.graph import Graph
 
+# The loader's and the refresh's own fields on source records: not facts for an analyst.
+BOOKKEEPING = frozenset({"fingerprint", "seen_fingerprint", "last_seen_run", "retired_run"})
+# The effective share once, as text ("70%", "60–70%"): its three numbers stay in the CSV.
+HOLDING_HIDDEN = ("uid", "effective_share", "effective_share_min", "effective_share_max")
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
 IDENTITY = [
     "name",
@@ -47,8 +51,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         return
     as_of = state.as_of()
     profile = data.profile(graph, data.key(), ref, as_of)
-    status = data.statuses(graph, data.key(), as_of).get(ref.uid, "")
-    _header(profile, ref, status, as_of)
+    _header(profile, ref, as_of)
     with ui.guard("The ownership gap"):
         evidence.gap_line(graph, ref, as_of)
     evidence.report_button(graph, ref, as_of)
@@ -92,6 +95,8 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
                 ],
                 "profile_notfound_pick",
             )
+        else:
+            ui.did_you_mean(data.suggestions(graph, data.key(), text), "profile_suggest")
         return None
     except AmbiguousEntity as exc:
         st.header("Entity profile")
@@ -106,19 +111,23 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
         return None
 
 
-def _header(profile: Profile, ref: EntityRef, status: str, as_of: Any) -> None:
+def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
     e = profile.entity
     st.title(ui.md(e.get("name") or ref.name), anchor=False)
     bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
-    if status == "listed":
-        st.error(f"On a sanctions list in force on {as_of.isoformat()}.", icon=":material/block:")
-    elif status:
-        st.error(
-            f"{STATUS_WORDS[status].capitalize()} under the OFAC 50% rule on {as_of.isoformat()} "
-            "(see the 50% rule view for why).",
-            icon=":material/block:",
-        )
+    rule = profile.rule
+    if rule is not None and (rule.status or rule.because):
+        show = st.error if rule.status else st.info
+        show(ui.md(rule.summary()), icon=":material/block:" if rule.status else None)
+        if rule.because:
+            with st.expander("Why: the stakes of listed and blocked owners, down to the listings"):
+                st.markdown(
+                    "\n".join(
+                        f"{'  ' * (len(line) - len(line.lstrip()))}- {ui.md(line.strip())}"
+                        for line in rule.lines()
+                    )
+                )
     elif profile.sanctions:
         st.info(
             f"Has sanction listings, none in force on {as_of.isoformat()} (see Overview).",
@@ -232,6 +241,10 @@ def _overview(profile: Profile, as_of: Any) -> None:
 
 def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     e = profile.entity
+    statuses = {  # each owner's own status under the rule: who makes this entity blocked
+        uid: STATUS_WORDS[status].lower()
+        for uid, status in data.statuses(graph, data.key(), as_of).items()
+    }
     config = {
         "effective": st.column_config.TextColumn(
             "effective share",
@@ -243,6 +256,9 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
         "effective_share_max": st.column_config.NumberColumn("max %", format="%.4g"),
         "ultimate": st.column_config.CheckboxColumn("ultimate (person)"),
         "via": st.column_config.TextColumn("via (paths)", width="large"),
+        "status": st.column_config.TextColumn(
+            "50% rule", help="the owner's own status under the OFAC 50% rule on this date"
+        ),
     }
     st.subheader(f"Owners ({len(profile.owners)})", anchor=False)
     if profile.owners:
@@ -253,10 +269,11 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
                 + "; ".join(f"{ui.md(h.name)} {_effective(h)}" for h in ultimate)
             )
         ui.table(
-            formatting.holdings_frame(profile.owners),
+            formatting.holdings_frame(profile.owners, statuses),
             "profile_owners",
             f"{_slug(e)}-owners",
             open_column="uid",
+            hide=HOLDING_HIDDEN,
             column_config=config,
             caption="select a row to open that owner; hops = length of the shortest chain",
         )
@@ -269,6 +286,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             "profile_subsidiaries",
             f"{_slug(e)}-subsidiaries",
             open_column="uid",
+            hide=HOLDING_HIDDEN,
             column_config=config,
             caption="select a row to open that subsidiary",
         )
@@ -277,10 +295,10 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
     params = {"uid": ref.uid, "as_of": as_of}
     cols = st.columns(3)
     with cols[0]:
-        ui.browser_link(graph, cypher.OWNER_PATHS, params, OWNER_HOPS, key="nb_owner_paths")
+        ui.browser_link(graph, cypher.OWNER_PATHS_DRAWN, params, OWNER_HOPS, key="nb_owner_paths")
     with cols[1]:
         ui.browser_link(
-            graph, cypher.SUBSIDIARY_PATHS, params, OWNER_HOPS, key="nb_subsidiary_paths"
+            graph, cypher.SUBSIDIARY_PATHS_DRAWN, params, OWNER_HOPS, key="nb_subsidiary_paths"
         )
 
 
@@ -367,7 +385,7 @@ def _provenance(graph: Graph, profile: Profile, ref: EntityRef) -> None:
         "Each record keeps the values its source gave; the entity shows the primary "
         "record's values, gaps filled from the others."
     )
-    hidden = set(INTERNAL) | {"fingerprint"}
+    hidden = set(INTERNAL) | BOOKKEEPING
     ui.table(
         formatting.records_frame(profile.records, hidden),
         "profile_records",

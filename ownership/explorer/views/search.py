@@ -19,11 +19,14 @@ LIMIT = 50
 def render(graph: Graph, url: dict[str, Any]) -> None:
     st.header("Search")
     state.seed("search_q", "")
-    text = st.text_input(
+    cols = st.columns([6, 1], vertical_alignment="bottom")
+    text = cols[0].text_input(
         "Name, alias, record id, registration number or other identifier",
         key="search_q",
         placeholder="e.g. tsubame, Ангара, 株式会社ツバメ, 3010001930117, jp-ex-01",
     )
+    # Streamlit sends a text field on Enter or when it loses focus: the button is that click
+    cols[1].button("Search", type="primary", key="search_button", width="stretch")
     state.keep("search_q")
     url["q"] = text.strip()
     if not text.strip():
@@ -53,9 +56,13 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     ]
     if not rows:
         st.info("No entity matches. Try fewer words, another spelling, or an identifier.")
+        ui.did_you_mean(data.suggestions(graph, data.key(), text.strip()), "search_suggest")
         return
     more = " (the first 50: refine the search to see others)" if len(rows) >= LIMIT else ""
-    st.caption(f"{len(rows)} entities{more}. Select a row to open its profile.")
+    st.caption(
+        f"{formatting.count(len(rows), 'entity', 'entities')}{more}. "
+        "Select a row to open its profile."
+    )
     table = formatting.search_frame(rows)
     ui.table(table, "search_results", "search", open_column="uid")
     ui.entity_picker(
