@@ -16,8 +16,20 @@ from ownership.explorer import data, exports, formatting, state, ui
 from ownership.graph import Graph
 
 
-def _codes(text: str) -> list[str]:
+def codes(text: str) -> list[str]:
+    """Country codes typed in one field ("SG, HK")."""
     return [c for c in (x.strip().upper() for x in re.split(r"[,;\s]+", text or "")) if c]
+
+
+def country_problems(*typed: str) -> list[str]:
+    """Why each typed country is not a code (the chain finder and the date comparison)."""
+    problems = []
+    for code in typed:
+        try:
+            country_code(code)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def render(graph: Graph, url: dict[str, Any]) -> None:
@@ -53,7 +65,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     state.keep("chains_from", "chains_to", "chains_via", "chains_hops")
     origin = st.session_state["chains_from"].strip().upper()
     target = st.session_state["chains_to"].strip().upper()
-    via = tuple(_codes(st.session_state["chains_via"]))
+    via = tuple(codes(st.session_state["chains_via"]))
     hops = int(st.session_state["chains_hops"])
     as_of = state.as_of()
     url.update({"from": origin, "to": target, "via": list(via)})
@@ -65,12 +77,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "started on or before that day and had not ended (change the date in the sidebar)."
         )
         return
-    problems = []
-    for code in (origin, target, *via):
-        try:
-            country_code(code)
-        except ValueError as exc:
-            problems.append(str(exc))
+    problems = country_problems(origin, target, *via)
     if problems:
         st.error("Countries are two-letter ISO codes: " + "; ".join(ui.md(p) for p in problems))
         return

@@ -13,8 +13,7 @@ import streamlit as st
 from ownership.analysis.chains import DEFAULT_MAX_HOPS
 from ownership.analysis.history import ChainQuestion, HoldingChange
 from ownership.explorer import data, formatting, state, ui
-from ownership.explorer.views.chains import _CODE as CODE  # the chain finder's own checks
-from ownership.explorer.views.chains import _codes as codes
+from ownership.explorer.views.chains import codes, country_problems
 from ownership.graph import Graph
 from ownership.refresh.report import chain_text
 from ownership.shares import share_text
@@ -86,9 +85,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     if end < start:
         st.error("The second date is before the first.")
         return
-    bad = [c for c in (origin, target, *via) if c and not CODE.match(c)]
-    if bad:
-        st.error("Countries are two-letter ISO codes; not: " + ", ".join(ui.md(b) for b in bad))
+    problems = country_problems(*(c for c in (origin, target, *via) if c))
+    if problems:
+        st.error("Countries are two-letter ISO codes: " + "; ".join(ui.md(p) for p in problems))
         return
     question = ChainQuestion(origin, target, via, DEFAULT_MAX_HOPS) if origin and target else None
     if (origin or target) and not question:
