@@ -12,7 +12,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import click
 
 from ownership import __version__, cypher
 from ownership.analysis import connections, flags, matching, owners, sanctions
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
@@ -33,13 +33,15 @@ from ownership.commandline import (
     max_hops_option,
     open_graph,
     output_option,
+    page_options,
+    progress_bar,
 )
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 from ownership.loader import COMMIT_EVERY, import_paths
 from ownership.locks import exclusive
-from ownership.output import cell, to_json, to_table
+from ownership.output import cell, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.runner import run_refresh
@@ -155,25 +157,15 @@ def import_command(
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
-    bar: Any = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and sys.stderr.isatty() and total > 5000:
-            bar = click.progressbar(length=total, label=f"importing {name}", file=sys.stderr)
-            bar.__enter__()
-        if bar is not None:
-            bar.update(done - bar.pos)
-
     settings = Settings.from_env()
-    with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
-        try:
-            summary = import_paths(
-                graph, paths, name, fmt, progress=progress, commit_every=commit_every
-            )
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+    with (
+        exclusive(settings.home, "import", wait_s=wait),
+        open_graph() as graph,
+        progress_bar(f"importing {name}", min_total=5001) as progress,
+    ):
+        summary = import_paths(
+            graph, paths, name, fmt, progress=progress, commit_every=commit_every
+        )
         matching.apply_decisions(graph)
     if as_json:
         click.echo(to_json(summary.as_dict()))
@@ -189,29 +181,13 @@ def import_command(
 
 # -- chains ----------------------------------------------------------------------------------
 
+CHAIN_COLUMNS = ["chain", "shares", "effective_share", "hops", "ids"]
+STARTS_COLUMNS = ["id", "name", "jurisdiction", "chains", "max_effective_share"]
 
-@main.command("chains")
-@click.option("--from-country", required=True, help="Start at companies registered here.")
-@click.option("--to-country", required=True, help="End at entities registered or operating here.")
-@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
-@max_hops_option(DEFAULT_MAX_HOPS)
-@as_of_option
-@output_option("table", "json", "csv")
-@handle_errors
-def chains_command(
-    from_country: str,
-    to_country: str,
-    via_country: tuple[str, ...],
-    max_hops: int,
-    as_of: dt.datetime | None,
-    output: str,
-) -> None:
-    """Ownership chains from one country to another, as of a date."""
-    with open_graph() as graph:
-        chains = find_chains(
-            graph, from_country, to_country, via_country, as_of_date(as_of), max_hops
-        )
-    rows = [
+
+def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
+    """Chains as table and CSV rows."""
+    return [
         {
             "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
             "ids": " > ".join(e["id"] for e in c.entities),
@@ -221,12 +197,84 @@ def chains_command(
         }
         for c in chains
     ]
-    emit(
-        output,
-        [c.as_dict() for c in chains],
-        rows,
-        ["chain", "shares", "effective_share", "hops", "ids"],
-    )
+
+
+def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
+    """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
+    (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
+    are built a thousand at a time, so the file grows while the bar moves."""
+    step = 1000
+    with (
+        path.open("w", encoding="utf-8", newline="") as out,
+        progress_bar(f"writing {path.name}") as progress,
+    ):
+        if fmt == "json":
+            out.write("[")
+        for first in range(0, found.total, step):
+            chains = found.page(step, first)
+            if fmt == "json":
+                out.write(
+                    ("," if first else "")
+                    + ",".join("\n" + json.dumps(c.as_dict(), ensure_ascii=False) for c in chains)
+                )
+            else:
+                text = to_csv(chain_rows(chains), CHAIN_COLUMNS)
+                out.write(text if first == 0 else text.split("\n", 1)[1])
+            progress(first + len(chains), found.total)
+        if fmt == "json":
+            out.write("\n]\n")
+        elif not found.total:
+            out.write(to_csv([], CHAIN_COLUMNS))
+    click.echo(f"{found.total} chains written to {path}", err=True)
+
+
+@main.command("chains")
+@click.option("--from-country", required=True, help="Start at companies registered here.")
+@click.option("--to-country", required=True, help="End at entities registered or operating here.")
+@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
+@max_hops_option(DEFAULT_MAX_HOPS)
+@as_of_option
+@output_option("table", "json", "csv")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print the number of chains and the start entities that reach the target instead.",
+)
+@page_options("chains")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every chain to this file (JSON, or CSV for --format csv or a .csv name), "
+    "streaming, with a progress bar on stderr.",
+)
+@handle_errors
+def chains_command(
+    from_country: str,
+    to_country: str,
+    via_country: tuple[str, ...],
+    max_hops: int,
+    as_of: dt.datetime | None,
+    output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
+    out: Path | None,
+) -> None:
+    """Ownership chains from one country to another, as of a date, strongest first."""
+    with open_graph() as graph, progress_bar("chains", out is not None) as progress:
+        found = search_chains(
+            graph, from_country, to_country, via_country, as_of_date(as_of), max_hops, progress
+        )
+    if out is not None:
+        export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
+    elif summary:
+        starts = found.starts()
+        if output == "table":
+            click.echo(f"{found.total} chains from {len(starts)} start entities")
+        emit(output, found.summary(), starts, STARTS_COLUMNS)
+    else:
+        chains = found.page(limit, offset)
+        emit(output, [c.as_dict() for c in chains], chain_rows(chains), CHAIN_COLUMNS)
 
 
 # -- stats -----------------------------------------------------------------------------------

@@ -49,10 +49,15 @@ class Query:
 
 LIBRARY: dict[str, Query] = {}
 
+# The relationship every ownership traversal follows (chains, owners, subsidiaries), written
+# ``{HOLDING}`` in their text: one word to change when they move to another relationship type.
+HOLDING = "OWNS"
+
 
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
     """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
-    predicates of :func:`path_in_force` and :func:`in_force`."""
+    predicates of :func:`path_in_force` and :func:`in_force`, ``{HOLDING}`` to :data:`HOLDING`."""
+    text = text.replace("{HOLDING}", HOLDING)
     text = text.replace("{PATH_IN_FORCE}", path_in_force("p"))
     text = re.sub(r"\{IN_FORCE_(\w+)\}", lambda m: in_force(m.group(1)), text)
     query = Query(name=name, text=text.strip(), doc=doc.strip(), params=params, write=write)
@@ -613,7 +618,7 @@ CHAINS = _q(
     """
 MATCH (start:Entity {jurisdiction: $from_country})
 WHERE start:Company
-MATCH p = (start)-[:OWNS*1..{max_hops}]->(target:Entity)
+MATCH p = (start)-[:{HOLDING}*1..{max_hops}]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
@@ -622,11 +627,14 @@ RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entitie
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
                                  r.end_date]] AS links
 """,
-    "Ownership chains from a company registered in $from_country to an entity registered in, "
-    "or operating in, $to_country, in force on $as_of, never visiting an entity twice, with an "
-    "inner entity registered in each country of $via. Each entity is [uid, id, name, "
+    "Every ownership chain from a company registered in $from_country to an entity registered "
+    "in, or operating in, $to_country, in force on $as_of, never visiting an entity twice, with "
+    "an inner entity registered in each country of $via. Each entity is [uid, id, name, "
     "jurisdiction], each link [share, share_min, share_max, start_date, end_date]: lists "
-    "cross the wire in half the time of maps (docs/benchmarks.md).",
+    "cross the wire in half the time of maps (docs/benchmarks.md). The exhaustive reference: "
+    "`ownership chains` walks back from the targets instead (chain_target_owners, owners_step) "
+    "and enumerates only the part of the graph that can reach them; the tests check that both "
+    "give the same chains.",
     from_country="JP",
     to_country="RU",
     via=["SG"],
@@ -649,7 +657,7 @@ OWNER_PATHS = _q(
     "owner_paths",
     """
 MATCH (t:Entity {uid: $uid})
-MATCH p = (o:Entity)-[:OWNS*1..{max_hops}]->(t)
+MATCH p = (o:Entity)-[:{HOLDING}*1..{max_hops}]->(t)
 WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
@@ -664,7 +672,7 @@ SUBSIDIARY_PATHS = _q(
     "subsidiary_paths",
     """
 MATCH (o:Entity {uid: $uid})
-MATCH p = (o)-[:OWNS*1..{max_hops}]->(t:Entity)
+MATCH p = (o)-[:{HOLDING}*1..{max_hops}]->(t:Entity)
 WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
@@ -675,18 +683,18 @@ WHERE {PATH_IN_FORCE}
     as_of=dt.date(2022, 7, 1),
 )
 
-_OWNS_STEP = """
-UNWIND $uids AS near_uid
-MATCH (near:Entity {uid: near_uid})%s(far:Entity)
+_STEP_EDGES = """
 WHERE {IN_FORCE_r}
 RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-                share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges
+                share_min: r.share_min, share_max: r.share_max, direct: r.direct,
+                start_date: r.start_date, end_date: r.end_date}) AS edges
 """
+_STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
 HOLDINGS_STEP = _q(
     "holdings_step",
-    _OWNS_STEP % "-[r:OWNS]->",
+    _STEP % "-[r:{HOLDING}]->",
     "One step down from the entities in $uids: every ownership edge in force on $as_of that "
     "they hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
@@ -698,10 +706,33 @@ HOLDINGS_STEP = _q(
 
 OWNERS_STEP = _q(
     "owners_step",
-    _OWNS_STEP % "<-[r:OWNS]-",
+    _STEP % "<-[r:{HOLDING}]-",
     "One step up from the entities in $uids: every ownership edge in force on $as_of that "
-    "points at them, with the owner. `ownership owners` walks up with it level by level.",
+    "points at them, with the owner. `ownership owners` walks up with it level by level; "
+    "`ownership chains` too, from the entities that own a target (chain_target_owners).",
     uids=["seed-registry:ru-host-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+CHAIN_TARGET_OWNERS = _q(
+    "chain_target_owners",
+    """
+MATCH (near:Entity)<-[r:{HOLDING}]-(far:Entity)
+WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
+  AND {IN_FORCE_r}
+WITH collect(DISTINCT near) AS targets,
+     collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
+              jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
+              share_min: r.share_min, share_max: r.share_max, direct: r.direct,
+              start_date: r.start_date, end_date: r.end_date}) AS edges
+RETURN [t IN targets | {uid: t.uid, id: t.record_id, name: t.name,
+                        jurisdiction: t.jurisdiction, kind: t.kind}] AS targets, edges
+""",
+    "The chain targets (entities registered in, or operating in, $to_country) that someone "
+    "owns on $as_of, and those ownership edges, in the shape of owners_step. The first step of "
+    "`ownership chains`' backward pass: the entities that can reach a target within N hops are "
+    "found level by level from here (owners_step), and chains are enumerated only among them.",
+    to_country="RU",
     as_of=dt.date(2022, 7, 1),
 )
 
