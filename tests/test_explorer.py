@@ -24,6 +24,8 @@ import streamlit as st
 from conftest import company, owns, person
 from streamlit.testing.v1 import AppTest
 
+from bench.generate import generate
+from ownership.analysis.chains import search_chains
 from ownership.analysis.stats import graph_stats
 from ownership.explorer import exports, graphview, links, state
 from ownership.explorer.subgraph import Edge, Node, Subgraph
@@ -47,8 +49,10 @@ def explorer_env(monkeypatch, cli_env):
     for key, value in cli_env.items():
         monkeypatch.setenv(key, value)
     st.cache_data.clear()
+    st.cache_resource.clear()  # chain searches are kept as resources
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture()
@@ -214,6 +218,28 @@ def test_chains_deep_link_shows_the_chains(story):
     table = frame_by_key(at, "chains_table")
     assert set(table["ids"]) == {"jp1 → sg1 → ru1", "jp2 → ru2"}
     assert url(at)["view"] == "chains"
+
+
+def test_chain_finder_pages_through_the_fixed_order(graph, explorer_env, tmp_path):
+    """Totals, start entities and pages of the chain finder are those of the full computation."""
+    generate(tmp_path / "registry", companies=3000, seed=7)
+    import_paths(graph, [tmp_path / "registry"], "bench")
+    expected = search_chains(graph, "JP", "RU", [], dt.date(2024, 6, 1), 6)
+    assert expected.total > 100
+
+    def chain_ids(first: int) -> list[str]:
+        return [" → ".join(e["id"] for e in c.entities) for c in expected.page(50, first)]
+
+    at = app(view="chains", **{"from": "JP", "to": "RU", "as_of": "2024-06-01"})
+    assert f"{expected.total} chains JP → RU on 2024-06-01" in texts(at)
+    starts = frame_with(at, "chains", "max_effective_share")
+    assert list(starts["id"]) == [s["id"] for s in expected.starts()]
+    table = frame_by_key(at, "chains_table")
+    assert list(table["rank"]) == list(range(1, 51)) and list(table["ids"]) == chain_ids(0)
+    at.number_input(key="chains_page").set_value(2).run()
+    table = frame_by_key(at, "chains_table")
+    assert list(table["rank"]) == list(range(51, 101)) and list(table["ids"]) == chain_ids(50)
+    assert len(iframes(at)) == 1  # the page drawn, not every chain
 
 
 def test_chains_form_updates_the_url(story):
