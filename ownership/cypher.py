@@ -683,13 +683,15 @@ WHERE {PATH_IN_FORCE}
     as_of=dt.date(2022, 7, 1),
 )
 
-_STEP_EDGES = """
-WHERE {IN_FORCE_r}
-RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
-                jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-                share_min: r.share_min, share_max: r.share_max, direct: r.direct,
-                start_date: r.start_date, end_date: r.end_date}) AS edges
-"""
+# The fields of one edge returned by the step queries, in order: lists cross the wire in half
+# the time of maps (docs/benchmarks.md). ``near`` is the entity the step started from.
+STEP_FIELDS = (
+    "near", "uid", "id", "name", "jurisdiction", "kind",
+    "share", "share_min", "share_max", "direct", "start_date", "end_date",
+)  # fmt: skip
+_STEP_EDGE = """[near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
+ r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date]"""
+_STEP_EDGES = "\nWHERE {IN_FORCE_r}\nRETURN collect(" + _STEP_EDGE + ") AS edges\n"
 _STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
 HOLDINGS_STEP = _q(
@@ -699,7 +701,8 @@ HOLDINGS_STEP = _q(
     "they hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
     "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
-    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md).",
+    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). "
+    "Each edge is a list of the fields of cypher.STEP_FIELDS.",
     uids=["seed-registry:jp-ex-01"],
     as_of=dt.date(2022, 7, 1),
 )
@@ -720,16 +723,14 @@ CHAIN_TARGET_OWNERS = _q(
 MATCH (near:Entity)<-[r:{HOLDING}]-(far:Entity)
 WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
   AND {IN_FORCE_r}
-WITH collect(DISTINCT near) AS targets,
-     collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
-              jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-              share_min: r.share_min, share_max: r.share_max, direct: r.direct,
-              start_date: r.start_date, end_date: r.end_date}) AS edges
-RETURN [t IN targets | {uid: t.uid, id: t.record_id, name: t.name,
-                        jurisdiction: t.jurisdiction, kind: t.kind}] AS targets, edges
+WITH collect(DISTINCT near) AS targets, collect("""
+    + _STEP_EDGE
+    + """) AS edges
+RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS targets, edges
 """,
     "The chain targets (entities registered in, or operating in, $to_country) that someone "
-    "owns on $as_of, and those ownership edges, in the shape of owners_step. The first step of "
+    "owns on $as_of, each [uid, id, name, jurisdiction, kind], and those ownership edges, in "
+    "the shape of owners_step. The first step of "
     "`ownership chains`' backward pass: the entities that can reach a target within N hops are "
     "found level by level from here (owners_step), and chains are enumerated only among them.",
     to_country="RU",

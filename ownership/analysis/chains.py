@@ -29,6 +29,7 @@ from ownership.graph import Graph
 DEFAULT_MAX_HOPS = 6
 CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
 LINK_FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")  # Link's order
+_ENTITY_FIELDS = (*CHAIN_ENTITY_FIELDS, "kind")  # the order of chain_target_owners' targets
 
 
 @dataclass(frozen=True)
@@ -155,15 +156,17 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
     rows = graph.read(cypher.CHAIN_TARGET_OWNERS, to_country=to_country.upper(), as_of=as_of)
     targets, edges = (rows[0]["targets"], rows[0]["edges"]) if rows else ([], [])
     for target in targets:
-        found.entities[target["uid"]] = target
-        found.distance[target["uid"]] = 0
+        entity = dict(zip(_ENTITY_FIELDS, target, strict=True))
+        found.entities[entity["uid"]] = entity
+        found.distance[entity["uid"]] = 0
     for level in range(1, max_hops + 1):
         frontier: list[str] = []
-        for row in sorted(edges, key=_edge_order):
+        for row in sorted(
+            (dict(zip(cypher.STEP_FIELDS, e, strict=True)) for e in edges), key=_edge_order
+        ):
             uid = row["uid"]
             if uid not in found.entities:
-                found.entities[uid] = {k: row[k] for k in ("uid", "id", "name", "jurisdiction")}
-                found.entities[uid]["kind"] = row["kind"]
+                found.entities[uid] = {k: row[k] for k in _ENTITY_FIELDS}
             if uid not in found.distance:
                 found.distance[uid] = level
                 frontier.append(uid)

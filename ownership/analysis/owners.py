@@ -154,7 +154,10 @@ def _edges(
         rows = graph.read(step, uids=frontier, as_of=as_of)
         edges = rows[0]["edges"] if rows else []
         frontier = []
-        for row in sorted(edges, key=lambda r: (r["near"], r["uid"])):
+        for row in sorted(
+            (dict(zip(cypher.STEP_FIELDS, edge, strict=True)) for edge in edges),
+            key=lambda r: (r["near"], r["uid"]),
+        ):
             far = {k: row[k] for k in _ENTITY_FIELDS}
             link = {k: row[k] for k in _LINK_FIELDS}
             adjacency[row["near"]].append((link, far))
