@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 SIZES ?= 100k
 
-.PHONY: demo test bench lint install clean chromium
+.PHONY: demo test test-neo4j bench lint install clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11 or newer)"; exit 1; }
@@ -28,6 +28,11 @@ demo: $(STAMP)
 ## The whole test suite (embedded server by default; a real Neo4j when NEO4J_URI is set).
 test: $(TEST_STAMP) chromium
 	$(BIN)/python -m pytest
+
+## The whole suite again on a real Neo4j 5.26 (the test kit in ../shared/neo4j, started in a
+## temporary folder and stopped afterwards); exits with the suite's status.
+test-neo4j: $(TEST_STAMP) chromium
+	scripts/with-neo4j-kit $(BIN)/python -m pytest
 
 ## Headless Chromium for the browser tests, from Debian's packages (never a downloaded build),
 ## with a Japanese font so screenshots show Japanese names instead of empty boxes.

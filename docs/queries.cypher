@@ -6,29 +6,30 @@
 // Ownership chains from a company registered in $from_country to an entity registered in, or
 // operating in, $to_country, in force on $as_of, never visiting an entity twice, with an inner
 // entity registered in each country of $via. Each entity is [uid, id, name, jurisdiction], each
-// link [share, share_min, share_max, start_date, end_date]: lists cross the wire in half the
-// time of maps (docs/benchmarks.md).
+// link (a holding: ownership/holdings.py) [share, share_min, share_max, start_date, end_date,
+// sources, statements, disagree]: lists cross the wire in half the time of maps
+// (docs/benchmarks.md).
 :param from_country => 'JP';
 :param to_country => 'RU';
 :param via => ['SG'];
 :param as_of => date('2022-07-01');
 MATCH (start:Entity {jurisdiction: $from_country})
 WHERE start:Company
-MATCH p = (start)-[:OWNS*1..6]->(target:Entity)
+MATCH p = (start)-[:HOLDS*1..6]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
   AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
 RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entities,
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
-                                 r.end_date]] AS links;
+                                 r.end_date, r.sources, r.statements, r.disagree]] AS links;
 
 // ---- cycles
 // Circular ownership in force on $as_of: each cycle once per member it starts from.
 :param as_of => date('2022-07-01');
 MATCH (a:Entity)
-WHERE EXISTS { (a)<-[:OWNS]-(:Entity) } AND EXISTS { (a)-[:OWNS]->(:Entity) }
-MATCH p = (a)-[:OWNS*2..6]->(a)
+WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
+MATCH p = (a)-[:HOLDS*2..6]->(a)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
@@ -44,15 +45,17 @@ RETURN d.key AS key, d.record_a AS record_a, d.record_b AS record_b, d.verdict A
 ORDER BY decided_at, key;
 
 // ---- edges_among
-// Ownership edges in force on $as_of among the entities $uids (to draw a subgraph).
+// Holdings in force on $as_of among the entities $uids (to draw a subgraph), with the sources
+// and source statements behind each.
 :param uids => ['seed-registry:jp-ex-01', 'seed-registry:sg-shell-01'];
 :param as_of => date('2022-07-01');
-MATCH (a:Entity)-[r:OWNS]->(b:Entity)
+MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
 WHERE a.uid IN $uids AND b.uid IN $uids
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
 RETURN a.uid AS source, b.uid AS target, r.share AS share, r.share_min AS share_min,
        r.share_max AS share_max, r.kind AS kind, r.start_date AS start_date,
-       r.end_date AS end_date
+       r.end_date AS end_date, r.sources AS sources, r.statements AS statements,
+       r.disagree AS disagree
 ORDER BY source, target;
 
 // ---- entity_cycles
@@ -60,10 +63,19 @@ ORDER BY source, target;
 :param uid => 'seed-registry:hk-01';
 :param as_of => date('2022-07-01');
 MATCH (e:Entity {uid: $uid})
-MATCH p = (e)-[:OWNS*2..6]->(e)
+MATCH p = (e)-[:HOLDS*2..6]->(e)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
+
+// ---- entity_disagreements
+// The direct holdings into and out of entity $uid, in force on $as_of, whose sources state
+// different shares (the profile says which source states what).
+:param uid => 'seed-registry:sg-shell-01';
+:param as_of => date('2022-07-01');
+MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(:Entity)
+WHERE h.disagree AND (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR $as_of < h.end_date) AND (h.retired_on IS NULL OR $as_of < h.retired_on)
+RETURN h.statements AS statements;
 
 // ---- entity_new_intermediary
 // Intermediaries (companies that have an owner) that acquired a holding within $days days of
@@ -73,29 +85,30 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 :param days => 90;
 :param countries => ['RU'];
 :param as_of => date('2022-07-01');
-MATCH (e:Entity {uid: $uid})-[r:OWNS]->(n:Entity)
-WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
-  AND r.start_date >= e.incorporation_date
-  AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
+MATCH (e:Entity {uid: $uid})-[r:HOLDS]->(n:Entity)
+WHERE e.incorporation_date IS NOT NULL AND r.held_since IS NOT NULL
+  AND r.held_since >= e.incorporation_date
+  AND duration.inDays(e.incorporation_date, r.held_since).days <= $days
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-  AND EXISTS { (:Entity)-[:OWNS]->(e) }
-MATCH p = (n)-[:OWNS*0..6]->(t:Entity)
+  AND EXISTS { (:Entity)-[:HOLDS]->(e) }
+MATCH p = (n)-[:HOLDS*0..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
        OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS incorporated,
-       n.name AS acquired_name, r.start_date AS acquired,
-       duration.inDays(e.incorporation_date, r.start_date).days AS days,
+       n.name AS acquired_name, r.held_since AS acquired,
+       duration.inDays(e.incorporation_date, r.held_since).days AS days,
        collect(DISTINCT t.name) AS reaches
 ORDER BY days, uid;
 
 // ---- entity_over_owned
 // Entities whose incoming direct shares in force on $as_of add up to more than 100 percent (a
-// data-quality problem, or two sources disagreeing). For the one entity $uid (its profile).
+// data-quality problem: a holding stated by several sources counts once). For the one entity
+// $uid (its profile).
 :param uid => 'seed-registry:ru-sub-03';
 :param as_of => date('2022-07-01');
-MATCH (o:Entity)-[r:OWNS]->(t:Entity {uid: $uid})
+MATCH (o:Entity)-[r:HOLDS]->(t:Entity {uid: $uid})
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
@@ -145,10 +158,10 @@ RETURN properties(e) AS entity, labels(e) AS labels, records, sanctions, officer
 :param secrecy => ['VG', 'KY', 'SC', 'BZ', 'PA', 'AE', 'CY', 'HK'];
 :param countries => ['RU'];
 :param as_of => date('2022-07-01');
-MATCH (o:Entity)-[r0:OWNS]->(e:Entity {uid: $uid})
+MATCH (o:Entity)-[r0:HOLDS]->(e:Entity {uid: $uid})
 WHERE e.jurisdiction IN $secrecy
   AND (r0.start_date IS NULL OR r0.start_date <= $as_of) AND (r0.end_date IS NULL OR $as_of < r0.end_date) AND (r0.retired_on IS NULL OR $as_of < r0.retired_on)
-MATCH p = (e)-[:OWNS*1..6]->(t:Entity)
+MATCH p = (e)-[:HOLDS*1..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
@@ -193,31 +206,43 @@ RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS n
        e.jurisdiction AS jurisdiction, e.kind AS kind
 ORDER BY uid;
 
+// ---- holding_statements
+// Every source statement of ownership (OWNS) made about the holdings of the entities $owners,
+// retired ones included: what ownership.holdings derives HOLDS from.
+:param owners => ['seed-registry:jp-ex-01'];
+UNWIND $owners AS owner_uid
+MATCH (a:Entity {uid: owner_uid})-[r:OWNS]->(b:Entity)
+RETURN a.uid AS owner, b.uid AS owned, r.uid AS uid, r.source AS source, r.share AS share,
+       r.share_min AS share_min, r.share_max AS share_max, r.start_date AS start_date,
+       r.end_date AS end_date, r.retired_on AS retired_on, r.kind AS kind, r.direct AS direct;
+
 // ---- holdings_of
 // Direct holdings in force on $as_of of the entities in $owners: one step of the 50 percent
-// rule's fixpoint (a blocked owner's stake counts in full, never multiplied down a chain).
+// rule's fixpoint (a blocked owner's stake counts in full, never multiplied down a chain). A
+// holding stated by several sources is one row, with the band of what they state.
 :param owners => ['seed-registry:ru-mine-01'];
 :param as_of => date('2022-07-01');
 :param kinds => ['shareholding'];
 UNWIND $owners AS owner_uid
-MATCH (o:Entity {uid: owner_uid})-[r:OWNS]->(t:Entity)
+MATCH (o:Entity {uid: owner_uid})-[r:HOLDS]->(t:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
   AND coalesce(r.kind, 'shareholding') IN $kinds
   AND coalesce(r.direct, true)
 RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
        t.jurisdiction AS jurisdiction, r.share AS share, r.share_min AS share_min,
-       r.share_max AS share_max, r.kind AS kind;
+       r.share_max AS share_max, r.kind AS kind, coalesce(r.kinds, [r.kind]) AS kinds,
+       r.sources AS sources;
 
 // ---- holdings_step
-// One step down from the entities in $uids: every ownership edge in force on $as_of that they
-// hold, with the held entity. `ownership subsidiaries` walks the graph with it level by level
-// and enumerates the paths itself: each edge crosses the wire once, where returning paths
+// One step down from the entities in $uids: every holding in force on $as_of that they hold,
+// with the held entity. `ownership subsidiaries` walks the graph with it level by level and
+// enumerates the paths itself: each edge crosses the wire once, where returning paths
 // (subsidiary_paths) repeats every prefix. One row holding a list, and only the fields the
 // arithmetic needs, halve the time at 100k companies (docs/benchmarks.md).
 :param uids => ['seed-registry:jp-ex-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
-MATCH (near:Entity {uid: near_uid})-[r:OWNS]->(far:Entity)
+MATCH (near:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
 RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
@@ -243,23 +268,58 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid;
 
-// ---- matchable_entities
-// Entities with their names, aliases, identifiers and records, for proposing name matches.
-MATCH (e:Entity)
-WHERE e.retired_on IS NULL
+// ---- match_candidates_for
+// The entity $uid and the entities that may be the same one: of its kind, with the same
+// normalized name or linked to one of the same companies (the profile's 'possibly the same as').
+// Found through indexes and links, not a scan.
+:param uid => 'seed-registry:p-01';
+MATCH (x:Entity {uid: $uid})
+CALL (x) {
+  MATCH (e:Entity {name_norm: x.name_norm})
+  RETURN e
+  UNION
+  MATCH (x)-[:OWNS|OFFICER_OF]-(:Entity)-[:OWNS|OFFICER_OF]-(e:Entity)
+  RETURN e
+}
+WITH DISTINCT x, e
+WHERE e.kind = x.kind AND e.retired_on IS NULL
+
 CALL (e) {
   OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
   RETURN collect(r.uid) AS records
 }
+CALL (e) {
+  OPTIONAL MATCH (e)-[:OWNS|OFFICER_OF]-(n:Entity)
+  RETURN collect(DISTINCT n.uid) AS linked
+}
 RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
        coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
-       coalesce(e.identifiers, []) AS identifiers, records
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records, linked
+ORDER BY uid;
+
+// ---- matchable_entities
+// Entities with their names, aliases, identifiers, records and the entities they are linked to
+// by ownership or office, for proposing name matches.
+MATCH (e:Entity)
+WHERE e.retired_on IS NULL
+
+CALL (e) {
+  OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
+  RETURN collect(r.uid) AS records
+}
+CALL (e) {
+  OPTIONAL MATCH (e)-[:OWNS|OFFICER_OF]-(n:Entity)
+  RETURN collect(DISTINCT n.uid) AS linked
+}
+RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
+       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records, linked
 ORDER BY uid;
 
 // ---- neighbours
-// Entities and addresses linked to the nodes $uids by ownership, officer roles or a registered
-// address in force on $as_of, with each neighbour's number of links (to skip hubs such as
-// formation agents).
+// Entities and addresses linked to the nodes $uids by holdings, officer roles or a registered
+// address in force on $as_of (a role several sources state is one row), with each neighbour's
+// number of links (to skip hubs such as formation agents).
 :param uids => ['seed-registry:p-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS uid
@@ -268,11 +328,11 @@ CALL (uid) {
   UNION
   MATCH (n:Address {uid: uid}) RETURN n
 }
-MATCH (n)-[r:OWNS|OFFICER_OF|REGISTERED_AT]-(m)
+MATCH (n)-[r:HOLDS|OFFICER_OF|REGISTERED_AT]-(m)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN uid, m.uid AS other, type(r) AS type, startNode(r) = n AS outgoing, r.share AS share,
-       coalesce(m.name, m.text) AS name, labels(m) AS labels,
-       COUNT { (m)--() } AS degree;
+RETURN DISTINCT uid, m.uid AS other, type(r) AS type, startNode(r) = n AS outgoing,
+       r.share AS share, r.role AS role, coalesce(m.name, m.text) AS name, labels(m) AS labels,
+       COUNT { (m)-[:HOLDS|OFFICER_OF|REGISTERED_AT]-() } AS degree;
 
 // ---- new_intermediaries
 // Intermediaries (companies that have an owner) that acquired a holding within $days days of
@@ -281,20 +341,20 @@ RETURN uid, m.uid AS other, type(r) AS type, startNode(r) = n AS outgoing, r.sha
 :param days => 90;
 :param countries => ['RU'];
 :param as_of => date('2022-07-01');
-MATCH (e:Company)-[r:OWNS]->(n:Entity)
-WHERE e.incorporation_date IS NOT NULL AND r.start_date IS NOT NULL
-  AND r.start_date >= e.incorporation_date
-  AND duration.inDays(e.incorporation_date, r.start_date).days <= $days
+MATCH (e:Company)-[r:HOLDS]->(n:Entity)
+WHERE e.incorporation_date IS NOT NULL AND r.held_since IS NOT NULL
+  AND r.held_since >= e.incorporation_date
+  AND duration.inDays(e.incorporation_date, r.held_since).days <= $days
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-  AND EXISTS { (:Entity)-[:OWNS]->(e) }
-MATCH p = (n)-[:OWNS*0..6]->(t:Entity)
+  AND EXISTS { (:Entity)-[:HOLDS]->(e) }
+MATCH p = (n)-[:HOLDS*0..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
        OR EXISTS { (t)-[:SUBJECT_TO]->(:Sanction) })
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.incorporation_date AS incorporated,
-       n.name AS acquired_name, r.start_date AS acquired,
-       duration.inDays(e.incorporation_date, r.start_date).days AS days,
+       n.name AS acquired_name, r.held_since AS acquired,
+       duration.inDays(e.incorporation_date, r.held_since).days AS days,
        collect(DISTINCT t.name) AS reaches
 ORDER BY days, uid;
 
@@ -306,7 +366,7 @@ WHERE e.uid IN $uids
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        e.kind AS kind, coalesce(e.tags, []) AS tags,
        EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) } AS sanctioned,
-       COUNT { (e)-[:OWNS]-() } AS degree
+       COUNT { (e)-[:HOLDS]-() } AS degree
 ORDER BY uid;
 
 // ---- officer_hubs
@@ -327,9 +387,9 @@ ORDER BY count DESC, uid;
 
 // ---- over_owned
 // Entities whose incoming direct shares in force on $as_of add up to more than 100 percent (a
-// data-quality problem, or two sources disagreeing).
+// data-quality problem: a holding stated by several sources counts once).
 :param as_of => date('2022-07-01');
-MATCH (o:Entity)-[r:OWNS]->(t:Entity)
+MATCH (o:Entity)-[r:HOLDS]->(t:Entity)
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
@@ -344,7 +404,7 @@ ORDER BY total DESC, uid;
 :param uid => 'seed-registry:ru-host-01';
 :param as_of => date('2022-07-01');
 MATCH (t:Entity {uid: $uid})
-MATCH p = (o:Entity)-[:OWNS*1..6]->(t)
+MATCH p = (o:Entity)-[:HOLDS*1..6]->(t)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 
@@ -352,15 +412,24 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                          jurisdiction: n.jurisdiction, kind: n.kind}] AS entities,
        [r IN relationships(p) | {uid: r.uid, share: r.share, share_min: r.share_min,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
-                                 start_date: r.start_date, end_date: r.end_date}] AS links;
+                                 start_date: r.start_date, end_date: r.end_date,
+                                 sources: r.sources}] AS links;
+
+// ---- owners_stating
+// The entities with ownership statements about the entities $uids (whose holdings must be
+// recomputed when those entities are merged).
+:param uids => ['seed-registry:ru-host-01'];
+UNWIND $uids AS owned_uid
+MATCH (o:Entity)-[:OWNS]->(:Entity {uid: owned_uid})
+RETURN collect(DISTINCT o.uid) AS owners;
 
 // ---- owners_step
-// One step up from the entities in $uids: every ownership edge in force on $as_of that points at
-// them, with the owner. `ownership owners` walks up with it level by level.
+// One step up from the entities in $uids: every holding in force on $as_of in them, with the
+// owner. `ownership owners` walks up with it level by level.
 :param uids => ['seed-registry:ru-host-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
-MATCH (near:Entity {uid: near_uid})<-[r:OWNS]-(far:Entity)
+MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
 RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
                 jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
@@ -410,7 +479,7 @@ RETURN row.uid AS uid, known.uid AS known, same.uid AS same, matches,
        COUNT { (known)<-[:DESCRIBES]-(:Record) } AS records;
 
 // ---- restructured_after_listing
-// Ownership that began or ended within $days days after the listing of a related party (the
+// Holdings that began or ended within $days days after the listing of a related party (the
 // listed entity itself or one directly linked to it by ownership): sanctions evasion often looks
 // like a hurried restructuring. The neighbours are collected first: an undirected OWNS*0..1
 // pattern took 18 times as long on the embedded server.
@@ -419,19 +488,21 @@ RETURN row.uid AS uid, known.uid AS known, same.uid AS same, matches,
 MATCH (l:Entity)-[:SUBJECT_TO]->(s:Sanction)
 WHERE s.listed_on IS NOT NULL AND s.listed_on <= $as_of
 CALL (l) {
-  OPTIONAL MATCH (l)-[:OWNS]-(n:Entity)
-  RETURN [l] + collect(DISTINCT n) AS near
+  OPTIONAL MATCH (l)-[:HOLDS]-(n:Entity)
+  WITH l, collect(DISTINCT n) AS neighbours
+  RETURN [l] + neighbours AS near
 }
 UNWIND near AS x
-MATCH (x)-[r:OWNS]-(y:Entity)
-WHERE (r.start_date IS NOT NULL AND r.start_date >= s.listed_on
-       AND duration.inDays(s.listed_on, r.start_date).days <= $days)
-   OR (r.end_date IS NOT NULL AND r.end_date >= s.listed_on
-       AND duration.inDays(s.listed_on, r.end_date).days <= $days)
-WITH DISTINCT l, s, r, startNode(r) AS owner, endNode(r) AS owned
+MATCH (x)-[r:HOLDS]-(y:Entity)
+WHERE (r.held_since IS NOT NULL AND r.held_since >= s.listed_on
+       AND duration.inDays(s.listed_on, r.held_since).days <= $days)
+   OR (r.held_until IS NOT NULL AND r.held_until >= s.listed_on
+       AND duration.inDays(s.listed_on, r.held_until).days <= $days)
+WITH DISTINCT l, s, startNode(r) AS owner, endNode(r) AS owned, r.held_since AS start_date,
+     r.held_until AS end_date
 RETURN owned.uid AS uid, owned.record_id AS id, owned.name AS name, owner.name AS owner,
        l.name AS listed, s.authority AS authority, s.listed_on AS listed_on,
-       r.start_date AS start_date, r.end_date AS end_date
+       start_date, end_date
 ORDER BY uid, listed_on;
 
 // ---- search_entities
@@ -471,6 +542,41 @@ MATCH (r:Record {source: $source})
 RETURN r.uid AS uid
 LIMIT 1;
 
+// ---- source_relationships
+// How many ownership statements, officer roles and sanction links each source states (one pass
+// over those relationships).
+MATCH ()-[x:OWNS|OFFICER_OF|SUBJECT_TO]->()
+RETURN x.source AS source, type(x) AS type, count(*) AS count
+ORDER BY source, type;
+
+// ---- sources
+// Every source in the graph: its records (and those not retired), the entities they describe,
+// where it was imported from and when it was last imported or refreshed.
+MATCH (s:Source)
+CALL (s) {
+  OPTIONAL MATCH (r:Record {source: s.name})
+  OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
+  RETURN count(DISTINCT r) AS records, count(DISTINCT e) AS entities,
+         count(DISTINCT CASE WHEN r.retired_on IS NULL THEN r END) AS live_records
+}
+RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
+       s.imported_at AS imported_at, s.refreshed_at AS refreshed_at, s.last_run AS last_run,
+       s.loading AS loading, records, live_records, entities
+ORDER BY name;
+
+// ---- statements_by_uid
+// The source statements $uids (OWNS uids, as a holding lists them): which source states what,
+// for showing a holding's provenance and the sources' disagreements.
+:param uids => ['seed-registry:own-001'];
+UNWIND $uids AS statement_uid
+MATCH (a:Entity)-[r:OWNS {uid: statement_uid}]->(b:Entity)
+RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS file,
+       r.imported_at AS imported_at, r.share AS share, r.share_min AS share_min,
+       r.share_max AS share_max, r.kind AS kind, r.direct AS direct,
+       r.start_date AS start_date, r.end_date AS end_date, r.retired_on AS retired_on,
+       a.uid AS owner, a.name AS owner_name, b.uid AS owned, b.name AS owned_name
+ORDER BY uid;
+
 // ---- stats_nodes
 // Node counts per label (an entity counts under Entity and under Company or Person).
 MATCH (n)
@@ -490,7 +596,7 @@ ORDER BY type;
 :param uid => 'seed-registry:jp-ex-01';
 :param as_of => date('2022-07-01');
 MATCH (o:Entity {uid: $uid})
-MATCH p = (o)-[:OWNS*1..6]->(t:Entity)
+MATCH p = (o)-[:HOLDS*1..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 
@@ -498,7 +604,8 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
                          jurisdiction: n.jurisdiction, kind: n.kind}] AS entities,
        [r IN relationships(p) | {uid: r.uid, share: r.share, share_min: r.share_min,
                                  share_max: r.share_max, kind: r.kind, direct: r.direct,
-                                 start_date: r.start_date, end_date: r.end_date}] AS links;
+                                 start_date: r.start_date, end_date: r.end_date,
+                                 sources: r.sources}] AS links;
 
 // ---- transit_intermediaries
 // Intermediaries registered in a secrecy or transit jurisdiction ($secrecy) that sit inside an
@@ -506,10 +613,10 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
 :param secrecy => ['VG', 'KY', 'SC', 'BZ', 'PA', 'AE', 'CY', 'HK'];
 :param countries => ['RU'];
 :param as_of => date('2022-07-01');
-MATCH (o:Entity)-[r0:OWNS]->(e:Entity)
+MATCH (o:Entity)-[r0:HOLDS]->(e:Entity)
 WHERE e.jurisdiction IN $secrecy
   AND (r0.start_date IS NULL OR r0.start_date <= $as_of) AND (r0.end_date IS NULL OR $as_of < r0.end_date) AND (r0.retired_on IS NULL OR $as_of < r0.retired_on)
-MATCH p = (e)-[:OWNS*1..6]->(t:Entity)
+MATCH p = (e)-[:HOLDS*1..6]->(t:Entity)
 WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $as_of) AND (x.end_date IS NULL OR $as_of < x.end_date) AND (x.retired_on IS NULL OR $as_of < x.retired_on))
   AND (t.jurisdiction IN $countries
        OR any(c IN coalesce(t.operates_in, []) WHERE c IN $countries)
@@ -518,6 +625,16 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect(DISTINCT t.name) AS reaches
 ORDER BY uid;
+
+// ---- unload_owners
+// The owners of the ownership statements that source $source made at the entities $entities:
+// their holdings are recomputed once the statements are gone.
+:param entities => [];
+:param source => 'seed-registry';
+UNWIND $entities AS entity_uid
+MATCH (:Entity {uid: entity_uid})-[x:OWNS]-(:Entity)
+WHERE x.source = $source
+RETURN collect(DISTINCT startNode(x).uid) AS owners;
 
 // ---- unload_records_batch
 // The next $limit records of source $source to take out, with the entity each describes and the

@@ -19,7 +19,15 @@ from typing import Any
 import click
 
 from ownership import __version__, cypher
-from ownership.analysis import connections, flags, matching, owners, sanctions
+from ownership.analysis import (
+    catalog,
+    connections,
+    flags,
+    matching,
+    owners,
+    sanctions,
+    statements,
+)
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import entity_profile
@@ -194,9 +202,15 @@ def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
             "shares": c.shares,
             "effective_share": c.effective_share,
             "hops": len(c.links),
+            "sources_disagree": "; ".join(c.disagreements()),
         }
         for c in chains
     ]
+
+
+def chain_columns(found: ChainSearch) -> list[str]:
+    """The table and CSV columns; ``sources_disagree`` only when some chain has such a link."""
+    return CHAIN_COLUMNS + (["sources_disagree"] if found.disagree else [])
 
 
 def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
@@ -218,13 +232,13 @@ def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
                     + ",".join("\n" + json.dumps(c.as_dict(), ensure_ascii=False) for c in chains)
                 )
             else:
-                text = to_csv(chain_rows(chains), CHAIN_COLUMNS)
+                text = to_csv(chain_rows(chains), chain_columns(found))
                 out.write(text if first == 0 else text.split("\n", 1)[1])
             progress(first + len(chains), found.total)
         if fmt == "json":
             out.write("\n]\n")
         elif not found.total:
-            out.write(to_csv([], CHAIN_COLUMNS))
+            out.write(to_csv([], chain_columns(found)))
     click.echo(f"{found.total} chains written to {path}", err=True)
 
 
@@ -274,7 +288,57 @@ def chains_command(
         emit(output, found.summary(), starts, STARTS_COLUMNS)
     else:
         chains = found.page(limit, offset)
-        emit(output, [c.as_dict() for c in chains], chain_rows(chains), CHAIN_COLUMNS)
+        emit(output, [c.as_dict() for c in chains], chain_rows(chains), chain_columns(found))
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+@main.group("sources", invoke_without_command=True)
+@output_option("table", "json", "csv")
+@click.pass_context
+@handle_errors
+def sources_command(ctx: click.Context, output: str) -> None:
+    """The sources in the graph: records, entities, relationships, last import or refresh."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_graph() as graph:
+        found = catalog.list_sources(graph)
+    documents = [s.as_dict() for s in found]
+    rows = [
+        {
+            **doc,
+            "paths": ", ".join(doc["paths"]) or doc["url"] or "",
+            "last_change": s.last_change,
+            "state": "loading (interrupted?)" if s.loading else "",
+        }
+        for s, doc in zip(found, documents, strict=True)
+    ]
+    columns = ["name", "format", "records", "entities", "relationships", "last_change", "paths"]
+    if any(row["state"] for row in rows):
+        columns.append("state")
+    emit(output, documents, rows, columns)
+
+
+@sources_command.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Really remove it (there is no undo but re-importing).")
+@click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for an import of this OWNERSHIP_HOME to finish.",
+)
+@handle_errors
+def sources_remove(name: str, yes: bool, wait: float) -> None:
+    """Take source NAME out of the graph completely (entities only it describes go)."""
+    if not yes:
+        raise click.UsageError(f"removing source {name!r} cannot be undone: add --yes")
+    settings = Settings.from_env()
+    with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
+        removed = catalog.remove_source(graph, name)
+    click.echo(f"source {name}: removed {removed} records and everything only they stated")
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -677,6 +741,16 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         "owners": [h.as_dict() for h in found.owners],
         "subsidiaries": [h.as_dict() for h in found.subsidiaries],
         "flags": [f.as_dict() for f in found.flags],
+        "possibly_same_as": [c.as_dict() for c in found.possibly_same],
+        "sources_disagree": [
+            {
+                "owner": group[0].owner,
+                "owned": group[0].owned,
+                "text": statements.disagreement(group),
+                "statements": [c.as_dict() for c in group],
+            }
+            for group in found.disagreements
+        ],
     }
     if output == "json":
         click.echo(to_json(document))
@@ -704,14 +778,23 @@ def show_command(entity: str, as_of: dt.datetime | None, output: str) -> None:
         )
     for key, values in found.conflicts().items():
         click.echo(f"  conflict on {key}: " + "; ".join(f"{uid}={cell(v)}" for uid, v in values))
+    for item in document["sources_disagree"]:
+        click.echo(f"  sources disagree: {item['text']}")
+    for candidate in found.possibly_same:
+        other = candidate.b
+        click.echo(
+            f"  possibly the same as: {other['name']} ({other['jurisdiction'] or '?'}) "
+            f"{other['uid']}: {', '.join(candidate.evidence) or candidate.reason}"
+            f" (decide with: ownership matches --accept|--reject {found.uid} {other['uid']})"
+        )
     sections = [
         (
             "sanctions",
             found.sanctions,
             ["authority", "program", "listed_on", "delisted_on", "source"],
         ),
-        ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "source"]),
-        ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "source"]),
+        ("officers", found.officers, ["id", "name", "role", "start_date", "end_date", "sources"]),
+        ("roles", found.roles, ["id", "name", "role", "start_date", "end_date", "sources"]),
         ("owners", document["owners"], HOLDING_COLUMNS),
         ("subsidiaries", document["subsidiaries"], HOLDING_COLUMNS),
         ("flags", document["flags"], ["flag", "detail"]),

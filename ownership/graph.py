@@ -289,8 +289,14 @@ class Transaction:
             self._tx.rollback()
 
     def run(self, query: Query, **params: Any) -> dict[str, int]:
+        return self.execute(query, **params)[1]
+
+    def execute(self, query: Query, **params: Any) -> tuple[list[dict], dict[str, int]]:
+        """Run a write statement; its rows (plain values) and its update counters."""
         with _released(params) as sent:
-            return _counters(self._tx.run(query.text, sent))
+            result = self._tx.run(query.text, sent)
+            rows = [native(record.data()) for record in result]
+            return rows, _counters(result, rows)
 
     def read(self, query: Query, **params: Any) -> list[dict]:
         """Rows of a query run inside this transaction (it sees the transaction's writes)."""
@@ -316,8 +322,11 @@ def _released(params: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 value.clear()
 
 
-def _counters(result: neo4j.Result) -> dict[str, int]:
-    rows = [record.data() for record in result]
+def _counters(result: neo4j.Result, rows: list[dict] | None = None) -> dict[str, int]:
+    """Update counters of a result, and the sum of its ``written`` column (read here unless
+    the caller already read the rows)."""
+    if rows is None:
+        rows = [record.data() for record in result]
     counters = result.consume().counters
     written = sum(int(row.get("written", 0) or 0) for row in rows)
     return {

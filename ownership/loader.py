@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownership import cypher
+from ownership import cypher, holdings
 from ownership.graph import Graph, GraphUnavailable, QueryFailed, Transaction
 from ownership.problems import ProblemLog
 from ownership.records import (
@@ -72,6 +72,7 @@ class ImportSummary:
             "read": dict(self.read),
             "written": {kind: self.written.get(kind, 0) for kind in self.read},
             "created": dict(self.created),
+            "holdings_derived": self.written.get("holdings", 0),
             "transactions": self.transactions,
             "seconds": round(self.seconds, 3),
             "records_per_second": round(self.total_read / self.seconds) if self.seconds else None,
@@ -126,6 +127,7 @@ def import_paths(
                     writer.add(record)
                 problems.raise_if_any()  # only if a file changed between the two passes
             writer.flush_all()
+            writer.derive_holdings()
             tx.run(
                 cypher.UPSERT_SOURCE,
                 name=source,
@@ -184,6 +186,7 @@ class _BatchWriter:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
         self.done = 0
         self.committed = 0  # records written by the transactions committed so far
+        self.owners_changed: set[str] = set()  # entities whose OWNS statements were written
 
     def add(self, record: Record) -> None:
         name, row = _row(record)
@@ -199,6 +202,16 @@ class _BatchWriter:
         for name in list(self.buffers):
             self._flush(name)
 
+    def derive_holdings(self) -> None:
+        """Recompute the holdings (``HOLDS``) of every owner whose statements were written; in
+        a chunked first load, committed in chunks like the records."""
+        owners = sorted(self.owners_changed)
+        step = min(holdings.BATCH, self.commit_every) if self.commit_every else holdings.BATCH
+        for i in range(0, len(owners), step):
+            self.summary.written["holdings"] += holdings.recompute(self.tx, owners[i : i + step])
+            if self.commit_every:
+                self.tx.checkpoint()
+
     def _flush(self, name: str) -> None:
         rows = self.buffers.pop(name, [])
         if not rows:
@@ -206,7 +219,9 @@ class _BatchWriter:
         if name == "entities":
             counters = self._write_entities(rows)
         else:
-            counters = self.tx.run(cypher.LIBRARY[name], rows=rows, now=self.now)
+            result, counters = self.tx.execute(cypher.LIBRARY[name], rows=rows, now=self.now)
+            if name == "upsert_ownership":
+                self.owners_changed.update(o for row in result for o in row["owners"])
         self.summary.written[_QUERY_KIND[name]] += counters["written"]
         self.summary.created["relationships"] += counters["relationships_created"]
         self.done += len(rows)

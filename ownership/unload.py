@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from ownership import cypher
+from ownership import cypher, holdings
 from ownership.graph import Graph
 from ownership.records import address_uid
 
@@ -40,6 +40,7 @@ def unload_source(graph: Graph, source: str, batch: int = UNLOAD_BATCH) -> int:
                 break
             entities = sorted({row["entity"] for row in rows if row["entity"]})
             tx.run(cypher.UNLOAD_SANCTIONS, entities=entities, source=source)
+            owners = tx.read(cypher.UNLOAD_OWNERS, entities=entities, source=source)[0]["owners"]
             tx.run(cypher.UNLOAD_EDGES, entities=entities, source=source)
             tx.run(cypher.UNLOAD_RECORDS, uids=[row["uid"] for row in rows])
             tx.run(cypher.UNLOAD_ORPHAN_ENTITIES, entities=entities)
@@ -50,6 +51,7 @@ def unload_source(graph: Graph, source: str, batch: int = UNLOAD_BATCH) -> int:
             tx.run(cypher.UNLOAD_LOOSE_IDENTIFIERS, keys=keys)
             addresses = sorted({address_uid(row["address"]) for row in rows if row["address"]})
             tx.run(cypher.UNLOAD_LOOSE_ADDRESSES, keys=addresses)
+            holdings.recompute(tx, owners)
         removed += len(rows)
     graph.write(cypher.UNLOAD_SOURCE, name=source)
     log.info("source %s: unloaded %d records", source, removed)

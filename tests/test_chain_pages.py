@@ -18,14 +18,7 @@ import pytest
 
 from bench.generate import generate
 from ownership import cypher
-from ownership.analysis.chains import (
-    CHAIN_ENTITY_FIELDS,
-    Chain,
-    Link,
-    reach,
-    search_chains,
-    sort_key,
-)
+from ownership.analysis.chains import exhaustive_chains, reach, search_chains
 from ownership.loader import import_paths
 
 SEED = Path(__file__).resolve().parent.parent / "seed" / "registry"
@@ -34,17 +27,7 @@ D = dt.date
 
 def reference(graph, origin, target, via, as_of, hops) -> list[dict]:
     """Every chain by the exhaustive server query, in the contract's order."""
-    rows = graph.read(
-        cypher.CHAINS, max_hops=hops, from_country=origin, to_country=target, via=via, as_of=as_of
-    )
-    chains = [
-        Chain(
-            [dict(zip(CHAIN_ENTITY_FIELDS, e, strict=True)) for e in row["entities"]],
-            [Link(*link) for link in row["links"]],
-        )
-        for row in rows
-    ]
-    return [c.as_dict() for c in sorted(chains, key=sort_key)]
+    return [c.as_dict() for c in exhaustive_chains(graph, origin, target, via, as_of, hops)]
 
 
 def starts_of(chains: list[dict]) -> list[tuple[str, int, float | None]]:

@@ -18,7 +18,7 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
     stats = run_cli("stats", "--format", "json")
     assert json.loads(stats.stdout) == {
         "nodes": {"Company": 2, "Entity": 2, "Record": 2, "Source": 1},
-        "relationships": {"DESCRIBES": 2, "OWNS": 1},
+        "relationships": {"DESCRIBES": 2, "HOLDS": 1, "OWNS": 1},
     }
 
 

@@ -45,7 +45,7 @@ def test_path_through_an_officer(web):
     [found] = connect(web, "w:A", "w:D", AS_OF)
     assert [s.uid for s in found.steps] == ["w:A", "w:B", "w:P", "w:D"]
     assert [(link["type"], link["forward"]) for link in found.links] == [
-        ("OWNS", True),
+        ("HOLDS", True),
         ("OFFICER_OF", False),
         ("OFFICER_OF", True),
     ]

@@ -409,7 +409,7 @@ def test_neo4j_browser_link_only_when_not_embedded(monkeypatch):
     assert len(buttons) == 1
     url = buttons[0].proto.url
     assert url.startswith("http://neo4j.example:7474/browser?cmd=edit&arg=")
-    assert "%3Aparam%20from_country%20%3D%3E%20%27JP%27" in url and "OWNS%2A1..4" in url
+    assert "%3Aparam%20from_country%20%3D%3E%20%27JP%27" in url and "HOLDS%2A1..4" in url
 
 
 def test_browser_url_default(monkeypatch):

@@ -74,6 +74,7 @@ def test_import_writes_entities_edges_and_provenance(graph, make_dataset):
     }
     assert stats["relationships"] == {
         "DESCRIBES": 3,
+        "HOLDS": 2,
         "IDENTIFIES": 2,
         "OFFICER_OF": 1,
         "OWNS": 2,

@@ -20,27 +20,35 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import statements
 from ownership.graph import Graph
 
 DEFAULT_MAX_HOPS = 6
 CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
-LINK_FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")  # Link's order
+LINK_FIELDS = (
+    "share", "share_min", "share_max", "start_date", "end_date", "sources", "statements", "disagree"
+)  # fmt: skip  # Link's order, as cypher.CHAINS and the step queries return them
 _ENTITY_FIELDS = (*CHAIN_ENTITY_FIELDS, "kind")  # the order of chain_target_owners' targets
 
 
 @dataclass(frozen=True)
 class Link:
-    """One ownership edge of a chain: an exact share, or only a band, or nothing known."""
+    """One holding of a chain: an exact share, or only a band (several sources disagreeing,
+    or a source giving a band), or nothing known; with the sources behind it."""
 
     share: float | None
     share_min: float | None = None
     share_max: float | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    statements: tuple[str, ...] = ()
+    disagree: bool = False
+    stated: str = ""  # when the sources disagree: "70% (reg-a), 60% (reg-c)"
 
     @property
     def low(self) -> float | None:
@@ -88,6 +96,17 @@ class Chain:
     def key(self) -> tuple[str, ...]:
         return tuple(e["uid"] for e in self.entities)
 
+    def disagreements(self) -> list[str]:
+        """'Lion Gate Ventures → OOO Angara Hash: 70% (reg-a), 60% (reg-c)' for each link whose
+        sources state different shares."""
+        return [
+            f"{owner['name']} → {owned['name']}: {link.stated}"
+            for owner, owned, link in zip(
+                self.entities, self.entities[1:], self.links, strict=False
+            )
+            if link.stated
+        ]
+
     def as_dict(self) -> dict[str, Any]:
         """The contract's JSON shape, plus band bounds and edge dates."""
         return {
@@ -111,6 +130,8 @@ class Chain:
                     "share_max": link.share_max,
                     "start_date": link.start_date.isoformat() if link.start_date else None,
                     "end_date": link.end_date.isoformat() if link.end_date else None,
+                    "sources": list(link.sources),
+                    "stated": link.stated or None,
                 }
                 for link in self.links
             ],
@@ -133,7 +154,14 @@ def sort_key(chain: Chain) -> tuple[Any, ...]:
         len(chain.links),
         tuple(e["name"] or "" for e in chain.entities),
         chain.key,
-        repr(chain.links),
+        _links_key(chain.links),
+    )
+
+
+def _links_key(links: list[Link] | tuple[Link, ...]) -> str:
+    """The links as text, for the last tie-break (what a source says, not how it is shown)."""
+    return repr(
+        [(x.share, x.share_min, x.share_max, x.start_date, x.end_date, x.statements) for x in links]
     )
 
 
@@ -170,7 +198,7 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
             if uid not in found.distance:
                 found.distance[uid] = level
                 frontier.append(uid)
-            found.owned[uid].append((Link(*(row[k] for k in LINK_FIELDS)), row["near"]))
+            found.owned[uid].append((_link(*(row[k] for k in LINK_FIELDS)), row["near"]))
         if level == max_hops or not frontier:
             break
         rows = graph.read(cypher.OWNERS_STEP, uids=frontier, as_of=as_of)
@@ -187,9 +215,11 @@ def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
 class ChainSearch:
     """Every chain of one question, held compactly: entity uids and links, in the fixed order.
 
-    ``Chain`` objects are built only for what is shown (a page, or the export as it streams).
+    ``Chain`` objects are built only for what is shown (a page, or the export as it streams),
+    and only then are the sources' statements looked up for links on which they disagree.
     """
 
+    graph: Graph
     reach: Reach
     paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]]
 
@@ -197,7 +227,12 @@ class ChainSearch:
     def total(self) -> int:
         return len(self.paths)
 
-    def chain(self, index: int) -> Chain:
+    @property
+    def disagree(self) -> bool:
+        """Whether the sources disagree on some link of some chain."""
+        return any(link.disagree for _, links, _ in self.paths for link in links)
+
+    def _chain(self, index: int) -> Chain:
         uids, links, _ = self.paths[index]
         entities = self.reach.entities
         return Chain([{k: entities[u][k] for k in CHAIN_ENTITY_FIELDS} for u in uids], list(links))
@@ -208,10 +243,12 @@ class ChainSearch:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("--limit and --offset must not be negative")
         end = self.total if limit is None else min(self.total, offset + limit)
-        return [self.chain(i) for i in range(offset, end)]
+        return _with_disagreements(self.graph, [self._chain(i) for i in range(offset, end)])
 
-    def __iter__(self) -> Iterator[Chain]:
-        return (self.chain(i) for i in range(self.total))
+    def chains(self, positions: list[int]) -> list[Chain]:
+        """The chains at these places of the fixed order (those that exist)."""
+        wanted = [self._chain(i) for i in positions if 0 <= i < self.total]
+        return _with_disagreements(self.graph, wanted)
 
     def starts(self) -> list[dict[str, Any]]:
         """The start entities that reach the target: their number of chains and strongest
@@ -281,10 +318,10 @@ def search_chains(
     entities = found.entities
     paths.sort(
         key=lambda p: _order(
-            p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0], repr(list(p[1]))
+            p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0], _links_key(p[1])
         )
     )
-    return ChainSearch(found, paths)
+    return ChainSearch(graph, found, paths)
 
 
 def _walk(
@@ -331,3 +368,72 @@ def find_chains(
 ) -> list[Chain]:
     """Every chain in force on ``as_of`` (default today), in the fixed order."""
     return search_chains(graph, from_country, to_country, via, as_of, max_hops).page()
+
+
+def exhaustive_chains(
+    graph: Graph,
+    from_country: str,
+    to_country: str,
+    via: list[str] | tuple[str, ...] = (),
+    as_of: dt.date | None = None,
+    max_hops: int = DEFAULT_MAX_HOPS,
+) -> list[Chain]:
+    """The same chains by the server's exhaustive path query (``cypher.CHAINS``): every path
+    out of every start company. The reference the pruned search is tested and measured against."""
+    rows = graph.read(
+        cypher.CHAINS,
+        max_hops=max_hops,
+        from_country=from_country.upper(),
+        to_country=to_country.upper(),
+        via=[cc.upper() for cc in via],
+        as_of=as_of or dt.date.today(),
+    )
+    chains = [
+        Chain(
+            entities=[
+                dict(zip(CHAIN_ENTITY_FIELDS, entity, strict=True)) for entity in row["entities"]
+            ],
+            links=[_link(*link) for link in row["links"]],  # the fields in Link's order
+        )
+        for row in rows
+    ]
+    return sorted(_with_disagreements(graph, chains), key=sort_key)
+
+
+def _link(
+    share: float | None,
+    share_min: float | None,
+    share_max: float | None,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    sources: list[str] | None,
+    statements: list[str] | None,
+    disagree: bool | None,
+) -> Link:
+    return Link(
+        share,
+        share_min,
+        share_max,
+        start_date,
+        end_date,
+        tuple(sources or ()),
+        tuple(statements or ()),
+        bool(disagree),
+    )
+
+
+def _with_disagreements(graph: Graph, chains: list[Chain]) -> list[Chain]:
+    """Say which source states what on every link whose sources disagree (few links: one
+    look-up for all of them)."""
+    wanted = {uid for c in chains for link in c.links if link.disagree for uid in link.statements}
+    if not wanted:
+        return chains
+    found = statements.claims(graph, wanted)
+    for chain in chains:
+        chain.links = [
+            replace(link, stated=statements.stated(found[u] for u in link.statements if u in found))
+            if link.disagree
+            else link
+            for link in chain.links
+        ]
+    return chains

@@ -41,7 +41,7 @@ class Connection:
     def describe(self) -> str:
         parts = [self.steps[0].name]
         for link, step in zip(self.links, self.steps[1:], strict=True):
-            arrow = {"OWNS": "owns", "OFFICER_OF": "officer of", "REGISTERED_AT": "registered at"}[
+            arrow = {"HOLDS": "owns", "OFFICER_OF": "officer of", "REGISTERED_AT": "registered at"}[
                 link["type"]
             ]
             parts.append(f"-[{arrow}]{'->' if link['forward'] else '<-'} {step.name}")

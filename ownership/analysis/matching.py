@@ -13,14 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from normality import latinize_text
 from rapidfuzz import fuzz
 from rigour.names import remove_org_types
 
-from ownership import cypher
+from ownership import cypher, holdings
 from ownership.graph import Graph
 from ownership.text import normalize
 
@@ -44,16 +44,28 @@ def name_key(name: str) -> str:
 
 @dataclass
 class Candidate:
-    """Two entities that may be one."""
+    """Two entities that may be one, and the evidence for it."""
 
     a: dict[str, Any]
     b: dict[str, Any]
     score: float
     reason: str
+    evidence: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
         return decision_key(self.a["records"][0], self.b["records"][0])
+
+    @property
+    def obvious(self) -> bool:
+        """The same name, the same country or date of birth, and a company in common: the
+        cases an analyst should look at first (one source repeating another)."""
+        return {"same name", "shared links"} <= set(self.evidence) and bool(
+            {"same country", "same date of birth"} & set(self.evidence)
+        )
+
+    def rank(self) -> tuple[Any, ...]:
+        return (not self.obvious, -len(self.evidence), -self.score, self.a["uid"], self.b["uid"])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +77,8 @@ class Candidate:
             "b_jurisdiction": self.b["jurisdiction"],
             "score": round(self.score, 3),
             "reason": self.reason,
+            "evidence": self.evidence,
+            "obvious": self.obvious,
         }
 
 
@@ -85,17 +99,54 @@ def _conflicting(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return False
 
 
+def _name_keys(entity: dict[str, Any]) -> list[str]:
+    return sorted({name_key(n) for n in [*entity["names"], *entity["aliases"]] if n} - {""})
+
+
+def _judge(
+    a: dict[str, Any], b: dict[str, Any], keys: dict[str, list[str]], threshold: float
+) -> Candidate | None:
+    """The one rule deciding whether two entities are proposed as one, and why."""
+    if a["kind"] != b["kind"] or a["uid"] == b["uid"]:
+        return None
+    if a["jurisdiction"] and b["jurisdiction"] and a["jurisdiction"] != b["jurisdiction"]:
+        return None
+    if _conflicting(a, b):
+        return None
+    score, pair = max(
+        (
+            (fuzz.token_sort_ratio(x, y) / 100.0, (x, y))
+            for x in keys[a["uid"]]
+            for y in keys[b["uid"]]
+        ),
+        default=(0.0, ("", "")),
+    )
+    if score < threshold:
+        return None
+    evidence = []
+    if pair[0] and pair[0] == pair[1]:
+        evidence.append("same name")
+    if a["jurisdiction"] and a["jurisdiction"] == b["jurisdiction"]:
+        evidence.append("same country")
+    if a.get("birth_date") and a.get("birth_date") == b.get("birth_date"):
+        evidence.append("same date of birth")
+    if set(a.get("linked") or ()) & set(b.get("linked") or ()):
+        evidence.append("shared links")
+    reason = f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}"
+    return Candidate(a, b, score, reason, evidence)
+
+
 def candidates(
     graph: Graph, threshold: float = DEFAULT_THRESHOLD, limit: int = 200
 ) -> list[Candidate]:
-    """Pairs of entities whose names match at ``threshold`` or better, best first."""
+    """Pairs of entities whose names match at ``threshold`` or better, the obvious ones (see
+    :attr:`Candidate.obvious`) first, then by evidence and score."""
     entities = [e for e in graph.read(cypher.MATCHABLE_ENTITIES) if e["records"]]
-    rejected = {d["key"] for d in graph.read(cypher.DECISIONS) if d["verdict"] == "reject"}
+    rejected = _rejected(graph)
     keys: dict[str, list[str]] = {}
     blocks: dict[tuple[str, str], set[int]] = defaultdict(set)  # (kind, token) -> entities
     for index, entity in enumerate(entities):
-        names = {name_key(n) for n in [*entity["names"], *entity["aliases"]] if n}
-        keys[entity["uid"]] = sorted(n for n in names if n)
+        keys[entity["uid"]] = _name_keys(entity)
         for key in keys[entity["uid"]]:
             for token in key.split():
                 if len(token) >= 3:
@@ -111,32 +162,35 @@ def candidates(
                 if (left, right) in seen:
                     continue
                 seen.add((left, right))
-                a, b = entities[left], entities[right]
-                if (
-                    a["jurisdiction"]
-                    and b["jurisdiction"]
-                    and a["jurisdiction"] != b["jurisdiction"]
-                ):
-                    continue
-                if _conflicting(a, b):
-                    continue
-                score, pair = max(
-                    (
-                        (fuzz.token_sort_ratio(x, y) / 100.0, (x, y))
-                        for x in keys[a["uid"]]
-                        for y in keys[b["uid"]]
-                    ),
-                    default=(0.0, ("", "")),
-                )
-                if score < threshold:
-                    continue
-                candidate = Candidate(
-                    a, b, score, f"names {pair[0]!r} and {pair[1]!r} agree at {score:.2f}"
-                )
-                if candidate.key not in rejected:
+                candidate = _judge(entities[left], entities[right], keys, threshold)
+                if candidate and candidate.key not in rejected:
                     found.append(candidate)
-    found.sort(key=lambda c: (-c.score, c.a["uid"], c.b["uid"]))
+    found.sort(key=Candidate.rank)
     return found[:limit]
+
+
+def possible_matches(
+    graph: Graph, uid: str, threshold: float = DEFAULT_THRESHOLD
+) -> list[Candidate]:
+    """The entities that may be the same as ``uid`` ("possibly the same as …" on its
+    profile): those of its kind with its normalized name or linked to one of its companies,
+    judged by the same rule as :func:`candidates`, rejected pairs left out."""
+    rows = [e for e in graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid) if e["records"]]
+    subject = next((e for e in rows if e["uid"] == uid), None)
+    if subject is None:
+        return []
+    keys = {e["uid"]: _name_keys(e) for e in rows}
+    rejected = _rejected(graph)
+    found = [
+        c
+        for other in rows
+        if (c := _judge(subject, other, keys, threshold)) and c.key not in rejected
+    ]
+    return sorted(found, key=Candidate.rank)
+
+
+def _rejected(graph: Graph) -> set[str]:
+    return {d["key"] for d in graph.read(cypher.DECISIONS) if d["verdict"] == "reject"}
 
 
 def decide(graph: Graph, uid_a: str, uid_b: str, verdict: str, note: str | None = None) -> str:
@@ -181,5 +235,7 @@ def apply_decisions(graph: Graph) -> int:
             for statement in cypher.MERGE_MOVES:
                 tx.run(statement, keep=keep, drop=drop)
             tx.run(cypher.MERGE_RECORDS, uids=[keep])
+            owners = tx.read(cypher.OWNERS_STATING, uids=[keep])[0]["owners"]
+            holdings.recompute(tx, [keep, *owners])
         merged += 1
     return merged

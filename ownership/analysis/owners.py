@@ -1,11 +1,12 @@
 """Owners and subsidiaries of one entity, with effective ownership (``ownership owners``).
 
 The effective share of A in B sums, over every simple path from A to B, the product of the
-shares along the path. The in-force edges around the subject are fetched level by level; the
+shares along the path. The in-force holdings around the subject are fetched level by level; the
 paths and the arithmetic are worked out here, so bands, duplicates and indirect interests are
 handled in one place:
 
-- parallel edges between the same two entities (two sources reporting one holding) count once;
+- a holding stated by several sources is one relationship (``HOLDS``, :mod:`ownership.holdings`)
+  whose share is the band of what they state, so it counts once;
 - an edge a source marked indirect (BODS ``directOrIndirect: indirect``) is dropped when the
   same two ends are also joined by a path of direct edges, so it is not counted twice;
 - a band contributes its minimum to ``effective_share_min`` and its maximum to ``_max``; an
@@ -68,21 +69,6 @@ def _low(link: dict[str, Any]) -> float:
 def _high(link: dict[str, Any]) -> float:
     value = link["share"] if link["share"] is not None else link["share_max"]
     return float(value) if value is not None else 100.0
-
-
-def _deduplicate(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One path per sequence of entities: parallel edges are one holding reported twice.
-
-    The path kept is the most informative (most exact shares, then the largest product).
-    """
-    best: dict[tuple[str, ...], dict[str, Any]] = {}
-    for path in paths:
-        key = tuple(e["uid"] for e in path["entities"])
-        exact = sum(1 for link in path["links"] if link["share"] is not None)
-        score = (exact, product_percent([_low(link) for link in path["links"]]) or 0.0)
-        if key not in best or score > best[key]["_score"]:
-            best[key] = {**path, "_score": score}
-    return list(best.values())
 
 
 def _drop_double_counted(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -202,7 +188,7 @@ def _paths(
             links.pop()
 
     walk(subject.uid)
-    return _drop_double_counted(_deduplicate(paths))
+    return _drop_double_counted(paths)
 
 
 def owners(

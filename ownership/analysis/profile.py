@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import matching, statements
 from ownership.analysis import owners as holdings
 from ownership.analysis.entities import EntityNotFound, EntityRef
 from ownership.analysis.flags import (
@@ -39,6 +41,10 @@ class Profile:
     owners: list[holdings.Holding] = field(default_factory=list)
     subsidiaries: list[holdings.Holding] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
+    # direct holdings whose sources disagree, each as the claims of every source
+    disagreements: list[list[statements.Claim]] = field(default_factory=list)
+    # other entities that may be this one (name matches an analyst has not yet decided)
+    possibly_same: list[matching.Candidate] = field(default_factory=list)
 
     @property
     def uid(self) -> str:
@@ -80,14 +86,47 @@ def entity_profile(
         labels=row["labels"],
         records=sorted(row["records"], key=lambda r: r.get("uid") or ""),
         sanctions=[s for s in row["sanctions"] if s],
-        officers=[o for o in row["officers"] if o.get("uid")],
-        roles=[o for o in row["roles"] if o.get("uid")],
+        officers=one_per_role(o for o in row["officers"] if o.get("uid")),
+        roles=one_per_role(o for o in row["roles"] if o.get("uid")),
         addresses=[a for a in row["addresses"] if a.get("uid")],
     )
     profile.owners = holdings.owners(graph, ref, as_of)
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
+    profile.disagreements = _disagreements(graph, profile.uid, as_of)
+    profile.possibly_same = matching.possible_matches(graph, profile.uid)
     return profile
+
+
+def _disagreements(graph: Graph, uid: str, as_of: dt.date) -> list[list[statements.Claim]]:
+    """The claims behind each direct holding of ``uid`` on which its sources disagree."""
+    rows = graph.read(cypher.ENTITY_DISAGREEMENTS, uid=uid, as_of=as_of)
+    found = statements.claims(graph, (u for row in rows for u in row["statements"]))
+    groups = [[found[u] for u in row["statements"] if u in found] for row in rows]
+    return sorted((g for g in groups if g), key=lambda g: (g[0].owner_name or "", g[0].owned))
+
+
+def one_per_role(edges: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (counterpart, role), however many sources state it: the widest period any
+    of them gives (an open end stays open), and the list of those sources."""
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    for edge in edges:
+        key = (edge["uid"], (edge.get("role") or "").strip().lower())
+        known = merged.get(key)
+        if known is None:
+            merged[key] = {**edge, "sources": [edge.get("source")]}
+            continue
+        known["sources"].append(edge.get("source"))
+        starts = [d for d in (known.get("start_date"), edge.get("start_date")) if d]
+        known["start_date"] = min(starts) if starts else None
+        for end in ("end_date", "retired_on"):
+            both = (known.get(end), edge.get(end))
+            known[end] = None if None in both else max(both)
+    for row in merged.values():
+        row["sources"] = sorted({s for s in row["sources"] if s})
+    return sorted(
+        merged.values(), key=lambda r: (r.get("name") or "", r.get("role") or "", r["uid"])
+    )
 
 
 def _local_flags(

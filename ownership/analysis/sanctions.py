@@ -7,7 +7,8 @@ chain. So the rule is a fixpoint over *direct* holdings, computed here without e
 paths: start from the listed entities, fetch their direct holdings, block what reaches 50
 percent, fetch the holdings of the newly blocked, and repeat until nothing changes.
 
-Bands give two answers. ``blocked`` uses exact shares and band minima from blocked owners;
+A holding several sources state counts once, as the band of what they state
+(:mod:`ownership.holdings`). Bands give two answers. ``blocked`` uses exact shares and band minima from blocked owners;
 ``possibly-blocked`` uses exact shares and band maxima from blocked *or possibly blocked* owners
 (an edge with no share at all counts as 0 and 100).
 
@@ -81,7 +82,8 @@ class _Stake:
     share: float | None
     share_min: float | None
     share_max: float | None
-    kind: str | None
+    kinds: tuple[str, ...]
+    sources: tuple[str, ...]
 
 
 def blocked_entities(
@@ -130,11 +132,16 @@ def _add_stake(
     share, low_band, high_band = row["share"], row["share_min"], row["share_max"]
     low = share if share is not None else (low_band or 0.0)
     high = share if share is not None else (high_band if high_band is not None else 100.0)
-    stake = _Stake(row["owner"], float(low), float(high), share, low_band, high_band, row["kind"])
-    by_owner = stakes.setdefault(row["owned"], {})
-    current = by_owner.get(row["owner"])
-    if current is None or (stake.low, stake.high) > (current.low, current.high):
-        by_owner[row["owner"]] = stake  # two sources reporting one holding count once
+    stakes.setdefault(row["owned"], {})[row["owner"]] = _Stake(
+        row["owner"],
+        float(low),
+        float(high),
+        share,
+        low_band,
+        high_band,
+        tuple(row["kinds"] or ()),
+        tuple(row["sources"] or ()),
+    )  # one holding per (owner, owned) on a day, however many sources state it
     if row["owned"] not in findings:
         findings[row["owned"]] = Finding(
             uid=row["owned"],
@@ -168,7 +175,7 @@ def _settle(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], 
             if finding.status == LISTED:
                 continue
             status = BLOCKED if rule.reached(low) else POSSIBLY if rule.reached(high) else ""
-            if rule.name == "eu" and any(s.kind == "control" for s in sure):
+            if rule.name == "eu" and any("control" in s.kinds for s in sure):
                 status = BLOCKED
             if _RANK[status or None] > _RANK[finding.status or None]:
                 finding.status = status
@@ -183,6 +190,7 @@ def _settle(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], 
                     "share": s.share,
                     "share_min": s.share_min,
                     "share_max": s.share_max,
+                    "sources": list(s.sources),
                 }
                 for s in sorted(counted, key=lambda s: (-s.low, s.owner))
             ]

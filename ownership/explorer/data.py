@@ -163,7 +163,7 @@ def chains_subgraph(
 ) -> subgraph_mod.Subgraph:
     """The chains at positions ``rows`` of the fixed order, drawn."""
     found = chains(_graph, key, origin, target, via, as_of, max_hops)
-    chosen = [found.chain(i) for i in rows if 0 <= i < found.total]
+    chosen = found.chains(list(rows))
     return subgraph_mod.from_chains(
         _graph, chosen, as_of, max_nodes=max_nodes, status=statuses(_graph, key, as_of)
     )

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ownership.records import in_force
+from ownership.shares import pct, share_text
 
 ARROW = " → "
 
@@ -27,26 +28,6 @@ def iso(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def pct(value: float | None) -> str:
-    """A percentage for reading: 43.2 -> '43.2%', None -> '?'."""
-    if value is None:
-        return "?"
-    return f"{round(float(value), 4):g}%"
-
-
-def share_text(
-    share: float | None, share_min: float | None = None, share_max: float | None = None
-) -> str:
-    """An exact share, a band ('40–60%'), or '?' when nothing is known."""
-    if share is not None:
-        return pct(share)
-    if share_min is not None or share_max is not None:
-        low = "?" if share_min is None else f"{round(float(share_min), 4):g}"
-        high = "?" if share_max is None else f"{round(float(share_max), 4):g}"
-        return f"{low}–{high}%"
-    return "?"
 
 
 def effective_text(exact: float | None, low: float | None, high: float | None) -> str:
@@ -246,6 +227,7 @@ CHAIN_COLUMNS = [
     "shares",
     "jurisdictions",
     "hops",
+    "sources_disagree",
     "in_force_since",
     "ends",
     "ids",
@@ -276,6 +258,7 @@ def chains_frame(chains: list[Any]) -> pd.DataFrame:
                 "effective_share_min": c.effective_share_min,
                 "effective_share_max": c.effective_share_max,
                 "hops": len(c.links),
+                "sources_disagree": "; ".join(c.disagreements()),
                 "in_force_since": iso(max(starts)) if starts else "",
                 "ends": iso(min(ends)) if ends else "",
                 "link_dates": ARROW.join(

@@ -165,7 +165,7 @@ def _node_title(node: Node) -> str:
 
 
 def _edge_label(edge: Edge) -> str:
-    if edge.type != "OWNS":
+    if edge.type != "HOLDS":
         return label_text(edge.type.lower().replace("_", " "), 20)
     return share_text(edge.share, edge.share_min, edge.share_max)
 
@@ -174,7 +174,7 @@ def _edge_title(edge: Edge, names: dict[str, str]) -> str:
     lines = [
         f"{esc(names.get(edge.source, edge.source))} → {esc(names.get(edge.target, edge.target))}"
     ]
-    if edge.type == "OWNS":
+    if edge.type == "HOLDS":
         lines.append("share: " + esc(share_text(edge.share, edge.share_min, edge.share_max)))
     else:
         lines.append(esc(edge.type))
@@ -183,7 +183,7 @@ def _edge_title(edge: Edge, names: dict[str, str]) -> str:
     if edge.start_date or edge.end_date:
         lines.append(f"from {esc(iso(edge.start_date) or '…')} to {esc(iso(edge.end_date) or '…')}")
     if edge.records > 1:
-        lines.append(f"reported by {edge.records} records")
+        lines.append(f"stated by {edge.records} source records ({esc(', '.join(edge.sources))})")
     return "<br>".join(lines)
 
 

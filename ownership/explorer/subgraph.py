@@ -49,14 +49,15 @@ class Node:
 class Edge:
     source: str
     target: str
-    type: str = "OWNS"
+    type: str = "HOLDS"
     share: float | None = None
     share_min: float | None = None
     share_max: float | None = None
     kind: str | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
-    records: int = 1  # parallel edges (several sources) merged into this one
+    records: int = 1  # source statements behind this holding
+    sources: list[str] = field(default_factory=list)  # the sources that state it
 
 
 @dataclass
@@ -103,11 +104,10 @@ def _node(row: Mapping[str, Any], status: Mapping[str, str]) -> Node:
     )
 
 
-def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
-    """One edge per (owner, owned): parallel records of one holding are drawn once."""
-    merged: dict[tuple[str, str], Edge] = {}
-    for row in rows:
-        edge = Edge(
+def _edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
+    """One edge per holding (a holding several sources state is one relationship already)."""
+    return [
+        Edge(
             source=row["source"],
             target=row["target"],
             share=row.get("share"),
@@ -116,17 +116,11 @@ def _merge_edges(rows: Iterable[Mapping[str, Any]]) -> list[Edge]:
             kind=row.get("kind"),
             start_date=row.get("start_date"),
             end_date=row.get("end_date"),
+            records=len(row.get("statements") or []) or 1,
+            sources=list(row.get("sources") or []),
         )
-        key = (edge.source, edge.target)
-        if key in merged:
-            known = merged[key]
-            known.records += 1
-            if (edge.share or 0) > (known.share or 0):
-                edge.records = known.records
-                merged[key] = edge
-        else:
-            merged[key] = edge
-    return list(merged.values())
+        for row in rows
+    ]
 
 
 def neighbours(
@@ -137,7 +131,7 @@ def neighbours(
     if not uids:
         return found
     for row in graph.read(cypher.NEIGHBOURS, uids=list(uids), as_of=as_of):
-        if row["type"] == "OWNS" and row.get("other"):
+        if row["type"] == "HOLDS" and row.get("other"):
             found[row["uid"]].append((row["other"], row.get("share")))
     return found
 
@@ -194,7 +188,7 @@ def build(
             {row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=added)}
         )
     core_set = set(core)
-    edges = _merge_edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
+    edges = _edges(graph.read(cypher.EDGES_AMONG, uids=list(info), as_of=as_of))
     adjacency: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for e in edges:
         strength = e.share if e.share is not None else (e.share_max or e.share_min or 0.0)
@@ -287,7 +281,7 @@ def from_chains(
     every = {e["uid"] for c in chains for e in c.entities}
     return Subgraph(
         nodes=[info[u] for u in uids if u in info],
-        edges=_merge_edges(rows),
+        edges=_edges(rows),
         left_out=len(every) - len(uids),
         as_of=as_of,
     )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownership import cypher
+from ownership import cypher, holdings
 from ownership.graph import Graph, Transaction
 from ownership.loader import _row
 from ownership.problems import ProblemLog
@@ -75,6 +75,7 @@ class Changes:
     changed: Counts = field(default_factory=Counts)
     removed: Counts = field(default_factory=Counts)
     entities_retired: int = 0  # entity nodes left without a live record
+    owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
 
 
 def source_keys(
@@ -121,6 +122,8 @@ def stamp_and_retire(
         for query, kind in _RETIRES:
             for row in tx.read(query, **params):
                 changes.removed.add(kind, row["retired"])
+                changes.owners.update(row.get("owners") or [])
+        holdings.recompute(tx, changes.owners)
         tx.run(cypher.REFRESH_RETIRE_SUBJECT_TO, **params)
         for row in tx.read(cypher.REFRESH_RETIRE_ENTITIES, **params):
             changes.entities_retired += int(row["retired"] or 0)
@@ -142,6 +145,7 @@ def _stamp(
     for row in tx.read(query, rows=rows, run_id=run_id):
         changes.added.add(kind, row["added"])
         changes.changed.add(kind, row["changed"])
+        changes.owners.update(o for o in row.get("owners") or [] if o)
         if name == "entities" and row["added_uids"]:
             tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=row["added_uids"])
     if name == "upsert_sanctions":

@@ -97,7 +97,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             f"No read query named {ui.md(st.session_state['console_query'])} in the library."
         )
         st.session_state["console_query"] = next(iter(READ_QUERIES))
-    state.seed("console_text", "MATCH (c:Company)-[r:OWNS]->(t:Entity)\nRETURN c, r, t\nLIMIT 25")
+    state.seed("console_text", "MATCH (c:Company)-[r:HOLDS]->(t:Entity)\nRETURN c, r, t\nLIMIT 25")
     if st.session_state["console_mode"] == AD_HOC:
         state.seed("console_params", "{}")
     else:

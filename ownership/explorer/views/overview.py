@@ -18,7 +18,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     cols = st.columns(5)
     cols[0].metric("Companies", nodes.get("Company", 0))
     cols[1].metric("Persons", nodes.get("Person", 0))
-    cols[2].metric("Ownership links", rels.get("OWNS", 0))
+    cols[2].metric("Holdings", rels.get("HOLDS", 0))
     cols[3].metric("Officer roles", rels.get("OFFICER_OF", 0))
     cols[4].metric("Sanction listings", nodes.get("Sanction", 0))
     left, right = st.columns(2)

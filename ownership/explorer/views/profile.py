@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ownership import cypher
+from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
 from ownership.analysis.profile import INTERNAL, Profile
 from ownership.explorer import data, formatting, state, ui
@@ -115,12 +116,40 @@ def _header(profile: Profile, ref: EntityRef, status: str, as_of: Any) -> None:
             f"{len(profile.flags)} red flag(s): " + "; ".join(ui.md(f.flag) for f in profile.flags),
             icon=":material/flag:",
         )
+    for group in profile.disagreements:
+        st.info(
+            "Sources disagree: " + ui.md(statements.disagreement(group)),
+            icon=":material/difference:",
+        )
+    _possibly_same(profile)
     cols = st.columns(5)
     cols[0].metric("Owners", len(profile.owners))
     cols[1].metric("Subsidiaries", len(profile.subsidiaries))
     cols[2].metric("Officers", len(profile.officers))
     cols[3].metric("Sanction listings", len(profile.sanctions))
     cols[4].metric("Source records", len(profile.records))
+
+
+def _possibly_same(profile: Profile) -> None:
+    """Entities that may be this one, with the analyst's accept / reject (stored as a decision
+    by record keys, re-applied after every import: ownership.analysis.matching)."""
+    for n, candidate in enumerate(profile.possibly_same):
+        other = candidate.b
+        evidence = ", ".join(candidate.evidence) or candidate.reason
+        with st.container(border=True):
+            text, accept, reject = st.columns([6, 1, 1])
+            text.markdown(
+                f"Possibly the same as **{ui.md(other['name'])}** "
+                f"({ui.md(other['jurisdiction'] or '?')}, `{ui.md(other['uid'])}`): {ui.md(evidence)}"
+            )
+            for column, verdict, label in (
+                (accept, "accept", "Same"),
+                (reject, "reject", "Not same"),
+            ):
+                if column.button(label, key=f"match_{verdict}_{n}_{other['uid']}"):
+                    matching.decide(data.graph(), profile.uid, other["uid"], verdict)
+                    data.clear()
+                    st.rerun()
 
 
 def _overview(profile: Profile, as_of: Any) -> None:
