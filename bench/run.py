@@ -47,8 +47,8 @@ import neo4j
 
 from bench import peers
 from bench.generate import generate
-from bench.server import BenchServer, fresh_server
-from ownership.analysis.chains import find_chains
+from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
+from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import red_flags
 from ownership.analysis.owners import owners, subsidiaries
@@ -82,10 +82,24 @@ class Latency:
 
 
 LATENCIES = (
-    Latency("chains", "chains JP → RU, ≤ 6 hops", 1.0),
-    Latency("chains_via", "chains JP → RU via SG, ≤ 6 hops", 1.0),
+    Latency("chains_summary", "chains JP → RU, ≤ 6 hops: total, start entities, first 50", 1.0),
+    Latency(
+        "chains_next_page",
+        "chains JP → RU: next page, `ownership chains --limit 50 --offset 50` (new process)",
+        1.0,
+    ),
+    Latency("chains", "chains JP → RU, ≤ 6 hops: every chain (pruned search)", None),
+    Latency("chains_exhaustive", "chains JP → RU: the server's exhaustive path query", None),
+    Latency("chains_via", "chains JP → RU via SG, ≤ 6 hops: every chain", None),
     Latency("owners", "owners of the largest group's deepest member", 0.3),
     Latency("subsidiaries", "subsidiaries of the largest group's head", 0.3),
+    Latency(
+        "subsidiaries_page",
+        "subsidiaries of the largest group's head: first 50, `ownership subsidiaries --limit 50` "
+        "(new process)",
+        0.3,
+    ),
+    Latency("help", "`ownership --help` (new process)", 0.3),
     Latency("blocked", "50 % rule, whole graph (OFAC)", 60.0),
     Latency("flags", "red flags, whole graph", None),
     Latency("profile", "profile page data (resolve + entity_profile)", 2.0),
@@ -362,6 +376,32 @@ def choose_subjects(graph: Graph) -> dict[str, Any]:
     return subjects
 
 
+def _summary_and_page(graph: Graph, origin: str, target: str) -> dict[str, Any]:
+    """What ``ownership chains --summary`` and the explorer's first page need: one search."""
+    found = search_chains(graph, origin, target, (), AS_OF, 6)
+    return {**found.summary(), "page": found.page(50, 0)}
+
+
+def _cli(env: dict[str, str], *args: str, json_output: bool = True) -> Callable[[Graph], Any]:
+    """A run of ``ownership ARGS`` in a new process, as a script would do it (start-up
+    included); its JSON document, or its output lines."""
+    command = [
+        sys.executable,
+        "-m",
+        "ownership",
+        *args,
+        *(["--format", "json"] if json_output else []),
+    ]
+
+    def run(_graph: Graph) -> Any:
+        done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])}: {done.stderr.strip()[-300:]}")
+        return json.loads(done.stdout) if json_output else done.stdout.splitlines()
+
+    return run
+
+
 def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str, Any]:
     runner = Latencies(server, repeat, cap)
     try:
@@ -369,11 +409,23 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
         head = subjects.get("head", {}).get("ref")
         member = subjects.get("member", {}).get("ref")
         mid = subjects.get("mid", {}).get("ref")
+        question = ["--from-country", "JP", "--to-country", "RU", "--as-of", AS_OF.isoformat()]
         plans: dict[str, Callable[[Graph], Any] | None] = {
+            "chains_summary": lambda g: _summary_and_page(g, "JP", "RU"),
+            "chains_next_page": _cli(
+                server.env, "chains", *question, "--limit", "50", "--offset", "50"
+            ),
             "chains": lambda g: find_chains(g, "JP", "RU", (), AS_OF, 6),
+            "chains_exhaustive": lambda g: exhaustive_chains(g, "JP", "RU", (), AS_OF, 6),
             "chains_via": lambda g: find_chains(g, "JP", "RU", ("SG",), AS_OF, 6),
             "owners": (lambda g: owners(g, member, AS_OF)) if member else None,
             "subsidiaries": (lambda g: subsidiaries(g, head, AS_OF)) if head else None,
+            "subsidiaries_page": _cli(
+                server.env, "subsidiaries", head.uid, "--as-of", AS_OF.isoformat(), "--limit", "50"
+            )
+            if head
+            else None,
+            "help": _cli(server.env, "--help", json_output=False),
             "blocked": lambda g: blocked_entities(g, AS_OF),
             "flags": lambda g: red_flags(g, as_of=AS_OF),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,
@@ -386,6 +438,8 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
                 continue
             if latency.key == "profile":
                 measured = runner.measure(plan, size=lambda p: len(p.owners) + len(p.subsidiaries))
+            elif latency.key == "chains_summary":
+                measured = runner.measure(plan, size=lambda s: s["total"])
             else:
                 measured = runner.measure(plan)
             results[latency.key] = measured
@@ -417,6 +471,8 @@ def bench_size(
     work_dir: Path | None,
     seed: int = SEED,
     log: Callable[[str], None] = print,
+    server_kind: str | None = None,
+    kit: Path | None = None,
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
     result: dict[str, Any] = {
@@ -427,13 +483,14 @@ def bench_size(
         "machine": machine(),
         "load_average_start": load_average(),
     }
-    with fresh_server(work_dir) as server:
+    with fresh_server(work_dir, server_kind, kit) as server:
         result["server_pids"] = server.pids
         with server.open() as graph:
             result["server"] = {
                 "kind": server.kind,
                 "agent": graph.driver.get_server_info().agent,
                 "heap": os.environ.get("OWNERSHIP_SERVER_HEAP", "3g") if server.embedded else None,
+                "kit_memory": server.kit_memory,
             }
         log(f"[{label}] importing {sum(data['counts'].values()):,} records …")
         cpu = server.cpu_seconds()
@@ -588,6 +645,9 @@ def _machine_line(result: dict[str, Any]) -> str:
     m = result["machine"]
     server = result.get("server", {})
     heap = f", heap {server['heap']}" if server.get("heap") else ""
+    if server.get("kit_memory"):
+        memory = server["kit_memory"]
+        heap = f", heap {memory['NEO4J_KIT_HEAP']}, page cache {memory['NEO4J_KIT_PAGECACHE']}"
     return (
         f"{m['cpu']}, {m['usable_cores']} cores usable of {m['cores']}, {m['ram_gb']} GB RAM, "
         f"{m['os']}, Python {m['python']}, neo4j driver {m['neo4j_driver']}; "
@@ -601,8 +661,9 @@ def render_size(result: dict[str, Any]) -> str:
     records = sum(counts.values())
     imp = result["import"]
     raw, tx = result["raw"], result["per_record"]
+    engine = ENGINES.get(result.get("server", {}).get("kind", "embedded"), "")
     lines = [
-        f"### {label}: {companies:,} companies, {records:,} records",
+        f"### {label}: {companies:,} companies, {records:,} records{engine}",
         "",
         f"Measured {result['date']} on {_machine_line(result)}. Load average "
         f"{result['load_average_start']} at the start, {result['load_average_end']} at the end.",
@@ -859,6 +920,73 @@ def render_profile(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ENGINES = {"embedded": ", embedded server", "neo4j-kit": ", Neo4j (test kit)", "neo4j": ", Neo4j"}
+
+
+def _latency_cell(r: dict[str, Any] | None) -> str:
+    """p50 / p95 of one latency, or why there is none."""
+    if not r or "skipped" in r:
+        return "—"
+    if "error" in r:
+        return "error"
+    if r.get("capped"):
+        return f"> cap ({r['cap_seconds']:g} s)"
+    return f"{_seconds(r['p50_seconds'])} / {_seconds(r['p95_seconds'])}"
+
+
+def _server_cell(server: dict[str, Any]) -> str:
+    memory = server.get("kit_memory")
+    if memory:
+        return f"{server.get('agent', '?')}, heap {memory['NEO4J_KIT_HEAP']}, page cache " + str(
+            memory["NEO4J_KIT_PAGECACHE"]
+        )
+    return f"{server.get('agent', '?')}, heap {server.get('heap') or '?'}"
+
+
+def render_compare(embedded: dict[str, Any], neo4j: dict[str, Any]) -> str:
+    """The two engines side by side on the same data: import, every latency, server memory."""
+    label = embedded["size"]
+    runs = (embedded, neo4j)
+    lines = [
+        f"### {label}: the two engines side by side",
+        "",
+        "Same generated data (seed "
+        + str(embedded["data"]["seed"])
+        + "), same harness, one fresh server each, one after the other. Measured "
+        + f"{embedded['date']} (embedded, load average {embedded['load_average_start']} → "
+        + f"{embedded['load_average_end']}) and {neo4j['date']} (Neo4j, load average "
+        + f"{neo4j['load_average_start']} → {neo4j['load_average_end']}). Latencies are "
+        + "p50 / p95 over the runs after a warm-up.",
+        "",
+        "| | embedded ArcadeDB | Neo4j 5.26 (kit) |",
+        "|---|---:|---:|",
+        "| server | " + " | ".join(_server_cell(r["server"]) for r in runs) + " |",
+        "| import: `ownership import` wall time | "
+        + " | ".join(_seconds(r["import"].get("wall_seconds")) for r in runs)
+        + " |",
+        "| import: records/s | "
+        + " | ".join(_n(r["import"].get("records_per_second")) for r in runs)
+        + " |",
+        "| import: importer peak RSS | "
+        + " | ".join(_mb(r["import"].get("peak_rss_kb")) for r in runs)
+        + " |",
+        "| import: server CPU | "
+        + " | ".join(_seconds(r["import"].get("server_cpu_seconds")) for r in runs)
+        + " |",
+        "| server peak RSS after import / at the end | "
+        + " | ".join(
+            f"{_mb(r.get('server_peak_rss_kb_after_import'))} / {_mb(r.get('server_peak_rss_kb'))}"
+            for r in runs
+        )
+        + " |",
+    ]
+    for spec in LATENCIES:
+        cells = [_latency_cell(r.get("latency", {}).get("results", {}).get(spec.key)) for r in runs]
+        goal = f" (goal p95 < {_seconds(spec.target)})" if spec.target else ""
+        lines.append(f"| {spec.title}{goal} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 TEMPLATE = """# Benchmarks
 
 Figures from `make bench` (`python -m bench.run --sizes …`, see `bench/run.py`). Everything
@@ -880,13 +1008,17 @@ def _blocks(generated: str) -> dict[str, str]:
     return dict(found)
 
 
+BLOCK_KINDS = ("compare", "size", "neo4j", "profile")  # the order of the report's blocks
+
+
 def _block_order(name: str) -> tuple[int, float, str]:
     kind, _, label = name.partition(":")
     try:
         companies = float(parse_size(label)[1])
     except argparse.ArgumentTypeError:
         companies = math.inf
-    return (0 if kind == "size" else 1, companies, name)
+    rank = BLOCK_KINDS.index(kind) if kind in BLOCK_KINDS else len(BLOCK_KINDS)
+    return (rank, companies, name)
 
 
 def write_report(out: Path, new_blocks: dict[str, str]) -> None:
@@ -942,6 +1074,16 @@ def main(argv: list[str] | None = None) -> int:
         help="where temporary OWNERSHIP_HOMEs go (default: the system's tmp)",
     )
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--server",
+        choices=KINDS,
+        default=None,
+        help="embedded (a fresh embedded server per size) or neo4j-kit (a fresh Neo4j 5.26 from "
+        "the test kit per size); default: embedded, or the server of NEO4J_URI (EMPTIED) when set",
+    )
+    parser.add_argument(
+        "--kit", type=Path, default=DEFAULT_KIT, help="the Neo4j test kit (default ../shared/neo4j)"
+    )
     parser.add_argument(
         "--profile-import",
         action="store_true",
@@ -1002,11 +1144,19 @@ def main(argv: list[str] | None = None) -> int:
                 work_dir=args.work_dir,
                 seed=args.seed,
                 log=log,
+                server_kind=args.server,
+                kit=args.kit,
             )
-            (args.results_dir / f"{label}.json").write_text(
+            neo4j = result["server"]["kind"] != "embedded"
+            (args.results_dir / f"{label}{'-neo4j' if neo4j else ''}.json").write_text(
                 json.dumps(result, indent=2, default=str)
             )
-            blocks[f"size:{label}"] = render_size(result)
+            blocks[f"{'neo4j' if neo4j else 'size'}:{label}"] = render_size(result)
+            both = [args.results_dir / f"{label}{suffix}.json" for suffix in ("", "-neo4j")]
+            if all(path.exists() for path in both):
+                blocks[f"compare:{label}"] = render_compare(
+                    *(json.loads(path.read_text()) for path in both)
+                )
         write_report(args.out, blocks)
         log(f"[{label}] written to {args.out}")
     return 0

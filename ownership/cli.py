@@ -452,13 +452,24 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     @max_hops_option(owners.DEFAULT_MAX_HOPS)
     @as_of_option
     @output_option("table", "json", "csv")
+    @page_options("entities")
     @handle_errors
-    def command(entity: str, max_hops: int, as_of: dt.datetime | None, output: str) -> None:
+    def command(
+        entity: str,
+        max_hops: int,
+        as_of: dt.datetime | None,
+        output: str,
+        limit: int | None,
+        offset: int,
+    ) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = find(graph, subject, as_of_date(as_of), max_hops)
-        rows = [h.as_dict() for h in found]
+            found = owners.by_share(find(graph, subject, as_of_date(as_of), max_hops))
+        shown = found[offset:] if limit is None else found[offset : offset + limit]
+        if output == "table" and (limit is not None or offset):
+            click.echo(f"{len(found)} {direction}; {offset + 1}–{offset + len(shown)} shown")
+        rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 
     return command
