@@ -34,6 +34,7 @@ from ownership.analysis.profile import entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
+    LazyChoice,
     as_of_date,
     as_of_option,
     emit,
@@ -133,7 +134,7 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", *sorted(FORMATS)]),
+    type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
     default="auto",
     show_default=True,
     help="Input format.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -113,6 +113,22 @@ def max_hops_option(default: int) -> Callable[[F], F]:
         show_default=True,
         help="Longest chain followed.",
     )
+
+
+class LazyChoice(click.Choice):
+    """A choice whose values are looked up when the option is parsed or its command's help is
+    shown, not when the command line is built (the list may need costly imports)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = True
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
 
 
 def page_options(what: str) -> Callable[[F], F]:

@@ -12,11 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import neo4j
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
-from neo4j.graph import Node, Path, Relationship
+from typing import TYPE_CHECKING, Any
 
 from ownership import cypher, readonly
 from ownership.config import Settings
@@ -26,6 +22,24 @@ from ownership.embedded import DATABASE, EmbeddedServer
 # The driver logs each retry of a failed transaction as a warning. A command reports the final
 # failure in one line instead; a program that configures logging (the scheduler) still sees them.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+if TYPE_CHECKING:
+    import neo4j
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+    from neo4j.graph import Node, Path, Relationship
+
+
+def _load_driver() -> None:
+    """Import the driver when a graph is first opened, not when this module is imported: it
+    costs about a second, which ``ownership --help`` and every command's start-up would pay.
+    Everything below that uses these names runs on a graph, so after this."""
+    global neo4j, AuthError, Neo4jError, ServiceUnavailable, SessionExpired, Node, Path
+    global Relationship
+    import neo4j
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+    from neo4j.graph import Node, Path, Relationship
+
+
 RETRY_SECONDS = 10.0  # how long a managed transaction is retried on a lost connection
 
 
@@ -75,6 +89,7 @@ class Graph:
     @classmethod
     def open(cls, settings: Settings | None = None) -> Graph:
         """Connect, starting the embedded server first when no ``NEO4J_URI`` is set."""
+        _load_driver()
         settings = settings or Settings.from_env()
         if settings.embedded:
             server = EmbeddedServer(settings.home)

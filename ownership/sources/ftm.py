@@ -71,6 +71,7 @@ def _model() -> Model:
 
     return model
 
+
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one FtM entity larger than this is not an entity
 _FULL_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
 _PARTIAL_DATE = re.compile(r"^\d{4}(?:-\d{2})?$")
