@@ -1,5 +1,5 @@
 """``python -m ownership`` is the ``ownership`` command."""
 
-from ownership.cli import main
+from ownership.cli import run
 
-main()
+run()

@@ -861,3 +861,13 @@ def matches_command(
         found = matching.candidates(graph, threshold, limit)
     rows = [c.as_dict() for c in found]
     emit(output, rows, rows, ["score", "a", "a_name", "b", "b_name", "reason"])
+
+
+def run() -> None:
+    """The ``ownership`` console command (and ``python -m ownership``): :func:`main` in a process
+    of its own. The driver imports pandas and numpy whenever they are installed (the explorer
+    needs them), only for ``Result.to_df``, which no command uses: that costs every command about
+    a second. Marked absent here, never in a process that also runs the explorer or the tests."""
+    for name in ("pandas", "numpy"):
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+    main()
