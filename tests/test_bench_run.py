@@ -128,6 +128,26 @@ def test_latencies_measured_on_real_subjects(bench_output: tuple[Path, dict, str
     results = latency["results"]
     assert results["subsidiaries"]["result_size"] >= latency["subjects"]["head"]["direct"]
     assert results["chains"]["result_size"] >= results["chains_via"]["result_size"]
+    # the summary's total, the pruned search and the server's exhaustive query agree
+    total = results["chains_summary"]["result_size"]
+    assert total == results["chains"]["result_size"] == results["chains_exhaustive"]["result_size"]
+
+
+def test_side_by_side_table_has_every_latency(bench_output: tuple[Path, dict, str]) -> None:
+    _, result, _ = bench_output
+    other = {
+        **result,
+        "server": {
+            "kind": "neo4j-kit",
+            "agent": "Neo4j/5.26.0",
+            "kit_memory": {"NEO4J_KIT_HEAP": "2g", "NEO4J_KIT_PAGECACHE": "1g"},
+        },
+    }
+    table = bench_run.render_compare(result, other)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for spec in bench_run.LATENCIES:
+        assert sum(spec.title in row for row in rows) == 1, spec.title
+    assert "| server | " in table and "heap 2g, page cache 1g" in table
 
 
 def test_the_server_it_started_is_stopped(bench_output: tuple[Path, dict, str]) -> None:

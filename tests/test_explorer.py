@@ -199,6 +199,18 @@ def test_entity_link_by_exact_name_and_unknown_entity(story):
     assert "No entity is called or identified by" in texts(at)
 
 
+def test_profile_pages_a_large_group_strongest_first(story, monkeypatch):
+    """Owners beyond a page are shown a page at a time, in the order of `ownership owners`."""
+    from ownership.explorer.views import profile
+
+    monkeypatch.setattr(profile, "HOLDINGS_PAGE", 2)
+    at = app(entity="ru1", as_of="2022-07-01")
+    assert list(frame_by_key(at, "profile_owners")["id"]) == ["sg1", "jp1"]  # 60 % each, nearest
+    assert "1–2 of 3, strongest first" in texts(at)
+    at.number_input(key="profile_owners_page").set_value(2).run()
+    assert list(frame_by_key(at, "profile_owners")["id"]) == ["p1"]
+
+
 def test_chains_deep_link_shows_the_chains(story):
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
     table = frame_by_key(at, "chains_table")
