@@ -27,7 +27,11 @@ from ownership.graph import Graph
 
 NEO4J_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 KINDS = ("embedded", "neo4j-kit")
-DEFAULT_KIT = Path(__file__).resolve().parent.parent.parent / "shared" / "neo4j"
+# The kit: NEO4J_KIT, as for scripts/with-neo4j-kit, or ../shared/neo4j beside the repository.
+DEFAULT_KIT = Path(
+    os.environ.get("NEO4J_KIT")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "neo4j"
+)
 # The kit's memory for benchmarks: heap + page cache = 3 GB, the embedded server's default heap.
 KIT_MEMORY = {"NEO4J_KIT_HEAP": "2g", "NEO4J_KIT_PAGECACHE": "1g"}
 
