@@ -473,6 +473,7 @@ def bench_size(
     log: Callable[[str], None] = print,
     server_kind: str | None = None,
     kit: Path | None = None,
+    skip_peers: bool = False,
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
     result: dict[str, Any] = {
@@ -509,22 +510,25 @@ def bench_size(
             log(f"[{label}] latencies ({repeat} runs after a warm-up, cap {cap:g} s) …")
             result["latency"] = measure_latencies(server, repeat, cap)
         with server.open() as graph:
-            log(f"[{label}] raw ceiling peer …")
-            cpu, client = server.cpu_seconds(), time.process_time()
-            raw = peers.raw_ceiling(graph.driver, graph.database, data_dir, BATCH_SIZE)
-            result["raw"] = raw.as_dict()
-            result["raw"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
-            result["raw"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
-            log(f"[{label}] raw: {raw.records:,} records in {raw.seconds:.1f} s")
-            log(f"[{label}] per-record peer on {peer_sample:,} records …")
-            cpu, client = server.cpu_seconds(), time.process_time()
-            tx = peers.per_record(graph.driver, graph.database, data_dir, peer_sample)
-            result["per_record"] = tx.as_dict()
-            result["per_record"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
-            result["per_record"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
-            log(f"[{label}] per record: {tx.records:,} records in {tx.seconds:.1f} s")
-            if not server.embedded:
-                peers.cleanup(graph.driver, graph.database)
+            if skip_peers:
+                log(f"[{label}] peers skipped")
+            else:
+                log(f"[{label}] raw ceiling peer …")
+                cpu, client = server.cpu_seconds(), time.process_time()
+                raw = peers.raw_ceiling(graph.driver, graph.database, data_dir, BATCH_SIZE)
+                result["raw"] = raw.as_dict()
+                result["raw"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
+                result["raw"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
+                log(f"[{label}] raw: {raw.records:,} records in {raw.seconds:.1f} s")
+                log(f"[{label}] per-record peer on {peer_sample:,} records …")
+                cpu, client = server.cpu_seconds(), time.process_time()
+                tx = peers.per_record(graph.driver, graph.database, data_dir, peer_sample)
+                result["per_record"] = tx.as_dict()
+                result["per_record"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
+                result["per_record"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
+                log(f"[{label}] per record: {tx.records:,} records in {tx.seconds:.1f} s")
+                if not server.embedded:
+                    peers.cleanup(graph.driver, graph.database)
         result["server_peak_rss_kb"] = server.peak_rss_kb()
         result["server_pids"] = server.pids
     result["load_average_end"] = load_average()
@@ -660,7 +664,8 @@ def render_size(result: dict[str, Any]) -> str:
     counts = result["data"]["counts"]
     records = sum(counts.values())
     imp = result["import"]
-    raw, tx = result["raw"], result["per_record"]
+    peers_run = "raw" in result  # --skip-peers leaves them out
+    raw, tx = result.get("raw", {}), result.get("per_record", {})
     engine = ENGINES.get(result.get("server", {}).get("kind", "embedded"), "")
     lines = [
         f"### {label}: {companies:,} companies, {records:,} records{engine}",
@@ -691,9 +696,11 @@ def render_size(result: dict[str, Any]) -> str:
         imp.get("server_cpu_seconds"),
         imp.get("records"),
     )
-    tx_cpu = _cpu_per_k(tx.get("client_cpu_seconds"), tx.get("server_cpu_seconds"), tx["records"])
+    tx_cpu = _cpu_per_k(
+        tx.get("client_cpu_seconds"), tx.get("server_cpu_seconds"), tx.get("records")
+    )
     raw_cpu = _cpu_per_k(
-        raw.get("client_cpu_seconds"), raw.get("server_cpu_seconds"), raw["records"]
+        raw.get("client_cpu_seconds"), raw.get("server_cpu_seconds"), raw.get("records")
     )
     if imp.get("capped"):
         lines.append(
@@ -712,20 +719,23 @@ def render_size(result: dict[str, Any]) -> str:
             f"| {imp['records']:,} | {_seconds(imp['wall_seconds'])} | "
             f"{_n(ours_rate)} | 1 | {_fmt_cpu(ours_cpu)} |"
         )
-    tx_rate = tx["records_per_second"]
-    tx_full = records / tx_rate if tx_rate else None
-    lines.append(
-        f"| per record: one `execute_write` per record (sample of {tx['records']:,}: "
-        f"{tx['nodes']:,} nodes, {tx['edges']:,} edges; extrapolated) | {records:,} | "
-        f"≈ {_seconds(tx_full)} | {_n(tx_rate)} | "
-        f"{_ratio(tx_rate, ours_rate)} | {_fmt_cpu(tx_cpu)} |"
-    )
-    lines.append(
-        f"| raw ceiling: `UNWIND … CREATE`, batch {raw['batch_size']:,}, one transaction per "
-        f"batch, no validation | {raw['records']:,} | {_seconds(raw['seconds'])} | "
-        f"{_n(raw['records_per_second'])} | {_ratio(raw['records_per_second'], ours_rate)} | "
-        f"{_fmt_cpu(raw_cpu)} |"
-    )
+    tx_rate = tx.get("records_per_second")
+    if peers_run:
+        tx_full = records / tx_rate if tx_rate else None
+        lines.append(
+            f"| per record: one `execute_write` per record (sample of {tx['records']:,}: "
+            f"{tx['nodes']:,} nodes, {tx['edges']:,} edges; extrapolated) | {records:,} | "
+            f"≈ {_seconds(tx_full)} | {_n(tx_rate)} | "
+            f"{_ratio(tx_rate, ours_rate)} | {_fmt_cpu(tx_cpu)} |"
+        )
+        lines.append(
+            f"| raw ceiling: `UNWIND … CREATE`, batch {raw['batch_size']:,}, one transaction "
+            f"per batch, no validation | {raw['records']:,} | {_seconds(raw['seconds'])} | "
+            f"{_n(raw['records_per_second'])} | {_ratio(raw['records_per_second'], ours_rate)} "
+            f"| {_fmt_cpu(raw_cpu)} |"
+        )
+    else:
+        lines.append("| peers | not run (`--skip-peers`) | | | | |")
     graph = result.get("graph")
     if graph:
         per = (graph["nodes"] + graph["relationships"]) / records
@@ -738,7 +748,8 @@ def render_size(result: dict[str, Any]) -> str:
         ]
     lines += ["", "| target | figure | goal | met |", "|---|---:|---:|:-:|"]
     per_record_ratio = ours_rate / tx_rate if ours_rate and tx_rate else None
-    raw_ratio = raw["records_per_second"] / ours_rate if ours_rate else None
+    raw_rate = raw.get("records_per_second")
+    raw_ratio = raw_rate / ours_rate if ours_rate and raw_rate else None
     projected = (
         imp["wall_seconds"] * 1_000_000 / companies
         if imp.get("records") and imp.get("wall_seconds")
@@ -747,15 +758,18 @@ def render_size(result: dict[str, Any]) -> str:
     rss = imp.get("peak_rss_kb")
     raw_total, ours_total = _total(raw_cpu), _total(ours_cpu)
     raw_cpu_ok = ours_total <= TARGET_RAW_RATIO * raw_total if raw_total and ours_total else None
+    if peers_run:
+        lines += [
+            f"| import vs per record (wall) | {_ratio(ours_rate, tx_rate)} | ≥ 40× | "
+            f"{_mark(per_record_ratio >= TARGET_PER_RECORD_RATIO if per_record_ratio else False)} |",
+            f"| raw ceiling vs import (wall) | {_ratio(raw_rate, ours_rate)} | ≤ 2× "
+            f"| {_mark(raw_ratio <= TARGET_RAW_RATIO if raw_ratio else False)} |",
+            f"| import vs per record (CPU per record) | {_ratio(_total(tx_cpu), _total(ours_cpu))} | "
+            f"≥ 40× | {_mark(_ok(_total(tx_cpu), _total(ours_cpu), TARGET_PER_RECORD_RATIO))} |",
+            f"| raw ceiling vs import (CPU per record) | {_ratio(_total(ours_cpu), _total(raw_cpu))} "
+            f"| ≤ 2× | {_mark(raw_cpu_ok)} |",
+        ]
     lines += [
-        f"| import vs per record (wall) | {_ratio(ours_rate, tx_rate)} | ≥ 40× | "
-        f"{_mark(per_record_ratio >= TARGET_PER_RECORD_RATIO if per_record_ratio else False)} |",
-        f"| raw ceiling vs import (wall) | {_ratio(raw['records_per_second'], ours_rate)} | ≤ 2× "
-        f"| {_mark(raw_ratio <= TARGET_RAW_RATIO if raw_ratio else False)} |",
-        f"| import vs per record (CPU per record) | {_ratio(_total(tx_cpu), _total(ours_cpu))} | "
-        f"≥ 40× | {_mark(_ok(_total(tx_cpu), _total(ours_cpu), TARGET_PER_RECORD_RATIO))} |",
-        f"| raw ceiling vs import (CPU per record) | {_ratio(_total(ours_cpu), _total(raw_cpu))} "
-        f"| ≤ 2× | {_mark(raw_cpu_ok)} |",
         f"| import time for 1M companies "
         f"{'(measured)' if companies >= 1_000_000 else '(linear projection, optimistic)'} | "
         f"{_seconds(projected)} | ≤ 5 min | "
@@ -1082,6 +1096,11 @@ def main(argv: list[str] | None = None) -> int:
         "the test kit per size); default: embedded, or the server of NEO4J_URI (EMPTIED) when set",
     )
     parser.add_argument(
+        "--skip-peers",
+        action="store_true",
+        help="measure only our import and the latencies (not the raw and per-record peers)",
+    )
+    parser.add_argument(
         "--kit", type=Path, default=DEFAULT_KIT, help="the Neo4j test kit (default ../shared/neo4j)"
     )
     parser.add_argument(
@@ -1146,6 +1165,7 @@ def main(argv: list[str] | None = None) -> int:
                 log=log,
                 server_kind=args.server,
                 kit=args.kit,
+                skip_peers=args.skip_peers,
             )
             neo4j = result["server"]["kind"] != "embedded"
             (args.results_dir / f"{label}{'-neo4j' if neo4j else ''}.json").write_text(
