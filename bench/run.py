@@ -474,6 +474,7 @@ def bench_size(
     server_kind: str | None = None,
     kit: Path | None = None,
     skip_peers: bool = False,
+    import_commit_every: int | None = None,
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
     result: dict[str, Any] = {
@@ -495,7 +496,12 @@ def bench_size(
             }
         log(f"[{label}] importing {sum(data['counts'].values()):,} records …")
         cpu = server.cpu_seconds()
-        result["import"] = measure_import(data_dir, server.env, import_cap)
+        command = None
+        if import_commit_every is not None:
+            command = [sys.executable, "-m", "ownership", "import", str(data_dir), "--source",
+                       "bench", "--json", "--commit-every", str(import_commit_every)]  # fmt: skip
+        result["import"] = measure_import(data_dir, server.env, import_cap, command)
+        result["import"]["commit_every"] = import_commit_every
         result["import"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
         result["server_peak_rss_kb_after_import"] = server.peak_rss_kb()
         imported = not result["import"]["capped"] and not result["import"].get("failed")
@@ -1096,6 +1102,13 @@ def main(argv: list[str] | None = None) -> int:
         "the test kit per size); default: embedded, or the server of NEO4J_URI (EMPTIED) when set",
     )
     parser.add_argument(
+        "--import-commit-every",
+        type=int,
+        default=None,
+        help="our import's --commit-every (default: the loader's 50,000; Neo4j's transaction "
+        "memory limit, 70 %% of the kit's 2 GB heap, refuses a 50,000-record chunk at 100k)",
+    )
+    parser.add_argument(
         "--skip-peers",
         action="store_true",
         help="measure only our import and the latencies (not the raw and per-record peers)",
@@ -1166,6 +1179,7 @@ def main(argv: list[str] | None = None) -> int:
                 server_kind=args.server,
                 kit=args.kit,
                 skip_peers=args.skip_peers,
+                import_commit_every=args.import_commit_every,
             )
             neo4j = result["server"]["kind"] != "embedded"
             (args.results_dir / f"{label}{'-neo4j' if neo4j else ''}.json").write_text(
