@@ -260,11 +260,21 @@ def test_chains_deep_link(page, tmp_path):
     text = [rows.nth(i).inner_text() for i in range(1, rows.count())]
     assert len(text) == 4
     assert [line[0] for line in text] == ["1", "2", "3", "4"]  # the rank, then the chain
-    assert text[0].removeprefix("1").strip().startswith(
-        "Tsubame Digital Exchange K.K. → Northbridge Lattice Pte. Ltd. → OOO Angara Hosting"
+    assert (
+        text[0]
+        .removeprefix("1")
+        .strip()
+        .startswith(
+            "Tsubame Digital Exchange K.K. → Northbridge Lattice Pte. Ltd. → OOO Angara Hosting"
+        )
     ), text[0]
-    assert text[3].removeprefix("4").strip().startswith(
-        "Minato Bit Exchange K.K. → Victoria Crest Holdings Limited → Arakapas Trading Ltd"
+    assert (
+        text[3]
+        .removeprefix("4")
+        .strip()
+        .startswith(
+            "Minato Bit Exchange K.K. → Victoria Crest Holdings Limited → Arakapas Trading Ltd"
+        )
     )
     assert "43.2%" in text[3]
     _graph_frame(page)
