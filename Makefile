@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 SIZES ?= 100k
 
-.PHONY: demo test test-neo4j bench lint install clean chromium
+.PHONY: demo test test-neo4j bench bench-neo4j lint install clean chromium
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11 or newer)"; exit 1; }
@@ -47,6 +47,13 @@ chromium:
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.run --sizes $(SIZES)
+
+## The same benchmark on a fresh Neo4j 5.26 from the test kit (../shared/neo4j, or NEO4J_KIT),
+## started in a temporary folder and stopped afterwards; with both runs of a size done,
+## docs/benchmarks.md gets the two engines side by side.
+NEO4J_KIT ?= ../shared/neo4j
+bench-neo4j: $(TEST_STAMP)
+	$(BIN)/python -m bench.run --sizes $(SIZES) --server neo4j-kit --kit $(NEO4J_KIT)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check ownership tests bench app.py

@@ -47,8 +47,8 @@ import neo4j
 
 from bench import peers
 from bench.generate import generate
-from bench.server import BenchServer, fresh_server
-from ownership.analysis.chains import find_chains
+from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
+from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import red_flags
 from ownership.analysis.owners import owners, subsidiaries
@@ -82,10 +82,24 @@ class Latency:
 
 
 LATENCIES = (
-    Latency("chains", "chains JP → RU, ≤ 6 hops", 1.0),
-    Latency("chains_via", "chains JP → RU via SG, ≤ 6 hops", 1.0),
+    Latency("chains_summary", "chains JP → RU, ≤ 6 hops: total, start entities, first 50", 1.0),
+    Latency(
+        "chains_next_page",
+        "chains JP → RU: next page, `ownership chains --limit 50 --offset 50` (new process)",
+        1.0,
+    ),
+    Latency("chains", "chains JP → RU, ≤ 6 hops: every chain (pruned search)", None),
+    Latency("chains_exhaustive", "chains JP → RU: the server's exhaustive path query", None),
+    Latency("chains_via", "chains JP → RU via SG, ≤ 6 hops: every chain", None),
     Latency("owners", "owners of the largest group's deepest member", 0.3),
     Latency("subsidiaries", "subsidiaries of the largest group's head", 0.3),
+    Latency(
+        "subsidiaries_page",
+        "subsidiaries of the largest group's head: first 50, `ownership subsidiaries --limit 50` "
+        "(new process)",
+        0.3,
+    ),
+    Latency("help", "`ownership --help` (new process)", 0.3),
     Latency("blocked", "50 % rule, whole graph (OFAC)", 60.0),
     Latency("flags", "red flags, whole graph", None),
     Latency("profile", "profile page data (resolve + entity_profile)", 2.0),
@@ -362,6 +376,32 @@ def choose_subjects(graph: Graph) -> dict[str, Any]:
     return subjects
 
 
+def _summary_and_page(graph: Graph, origin: str, target: str) -> dict[str, Any]:
+    """What ``ownership chains --summary`` and the explorer's first page need: one search."""
+    found = search_chains(graph, origin, target, (), AS_OF, 6)
+    return {**found.summary(), "page": found.page(50, 0)}
+
+
+def _cli(env: dict[str, str], *args: str, json_output: bool = True) -> Callable[[Graph], Any]:
+    """A run of ``ownership ARGS`` in a new process, as a script would do it (start-up
+    included); its JSON document, or its output lines."""
+    command = [
+        sys.executable,
+        "-m",
+        "ownership",
+        *args,
+        *(["--format", "json"] if json_output else []),
+    ]
+
+    def run(_graph: Graph) -> Any:
+        done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])}: {done.stderr.strip()[-300:]}")
+        return json.loads(done.stdout) if json_output else done.stdout.splitlines()
+
+    return run
+
+
 def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str, Any]:
     runner = Latencies(server, repeat, cap)
     try:
@@ -369,11 +409,23 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
         head = subjects.get("head", {}).get("ref")
         member = subjects.get("member", {}).get("ref")
         mid = subjects.get("mid", {}).get("ref")
+        question = ["--from-country", "JP", "--to-country", "RU", "--as-of", AS_OF.isoformat()]
         plans: dict[str, Callable[[Graph], Any] | None] = {
+            "chains_summary": lambda g: _summary_and_page(g, "JP", "RU"),
+            "chains_next_page": _cli(
+                server.env, "chains", *question, "--limit", "50", "--offset", "50"
+            ),
             "chains": lambda g: find_chains(g, "JP", "RU", (), AS_OF, 6),
+            "chains_exhaustive": lambda g: exhaustive_chains(g, "JP", "RU", (), AS_OF, 6),
             "chains_via": lambda g: find_chains(g, "JP", "RU", ("SG",), AS_OF, 6),
             "owners": (lambda g: owners(g, member, AS_OF)) if member else None,
             "subsidiaries": (lambda g: subsidiaries(g, head, AS_OF)) if head else None,
+            "subsidiaries_page": _cli(
+                server.env, "subsidiaries", head.uid, "--as-of", AS_OF.isoformat(), "--limit", "50"
+            )
+            if head
+            else None,
+            "help": _cli(server.env, "--help", json_output=False),
             "blocked": lambda g: blocked_entities(g, AS_OF),
             "flags": lambda g: red_flags(g, as_of=AS_OF),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,
@@ -386,6 +438,8 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
                 continue
             if latency.key == "profile":
                 measured = runner.measure(plan, size=lambda p: len(p.owners) + len(p.subsidiaries))
+            elif latency.key == "chains_summary":
+                measured = runner.measure(plan, size=lambda s: s["total"])
             else:
                 measured = runner.measure(plan)
             results[latency.key] = measured
@@ -417,6 +471,10 @@ def bench_size(
     work_dir: Path | None,
     seed: int = SEED,
     log: Callable[[str], None] = print,
+    server_kind: str | None = None,
+    kit: Path | None = None,
+    skip_peers: bool = False,
+    import_commit_every: int | None = None,
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
     result: dict[str, Any] = {
@@ -427,17 +485,23 @@ def bench_size(
         "machine": machine(),
         "load_average_start": load_average(),
     }
-    with fresh_server(work_dir) as server:
+    with fresh_server(work_dir, server_kind, kit) as server:
         result["server_pids"] = server.pids
         with server.open() as graph:
             result["server"] = {
                 "kind": server.kind,
                 "agent": graph.driver.get_server_info().agent,
                 "heap": os.environ.get("OWNERSHIP_SERVER_HEAP", "3g") if server.embedded else None,
+                "kit_memory": server.kit_memory,
             }
         log(f"[{label}] importing {sum(data['counts'].values()):,} records …")
         cpu = server.cpu_seconds()
-        result["import"] = measure_import(data_dir, server.env, import_cap)
+        command = None
+        if import_commit_every is not None:
+            command = [sys.executable, "-m", "ownership", "import", str(data_dir), "--source",
+                       "bench", "--json", "--commit-every", str(import_commit_every)]  # fmt: skip
+        result["import"] = measure_import(data_dir, server.env, import_cap, command)
+        result["import"]["commit_every"] = import_commit_every
         result["import"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
         result["server_peak_rss_kb_after_import"] = server.peak_rss_kb()
         imported = not result["import"]["capped"] and not result["import"].get("failed")
@@ -452,22 +516,25 @@ def bench_size(
             log(f"[{label}] latencies ({repeat} runs after a warm-up, cap {cap:g} s) …")
             result["latency"] = measure_latencies(server, repeat, cap)
         with server.open() as graph:
-            log(f"[{label}] raw ceiling peer …")
-            cpu, client = server.cpu_seconds(), time.process_time()
-            raw = peers.raw_ceiling(graph.driver, graph.database, data_dir, BATCH_SIZE)
-            result["raw"] = raw.as_dict()
-            result["raw"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
-            result["raw"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
-            log(f"[{label}] raw: {raw.records:,} records in {raw.seconds:.1f} s")
-            log(f"[{label}] per-record peer on {peer_sample:,} records …")
-            cpu, client = server.cpu_seconds(), time.process_time()
-            tx = peers.per_record(graph.driver, graph.database, data_dir, peer_sample)
-            result["per_record"] = tx.as_dict()
-            result["per_record"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
-            result["per_record"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
-            log(f"[{label}] per record: {tx.records:,} records in {tx.seconds:.1f} s")
-            if not server.embedded:
-                peers.cleanup(graph.driver, graph.database)
+            if skip_peers:
+                log(f"[{label}] peers skipped")
+            else:
+                log(f"[{label}] raw ceiling peer …")
+                cpu, client = server.cpu_seconds(), time.process_time()
+                raw = peers.raw_ceiling(graph.driver, graph.database, data_dir, BATCH_SIZE)
+                result["raw"] = raw.as_dict()
+                result["raw"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
+                result["raw"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
+                log(f"[{label}] raw: {raw.records:,} records in {raw.seconds:.1f} s")
+                log(f"[{label}] per-record peer on {peer_sample:,} records …")
+                cpu, client = server.cpu_seconds(), time.process_time()
+                tx = peers.per_record(graph.driver, graph.database, data_dir, peer_sample)
+                result["per_record"] = tx.as_dict()
+                result["per_record"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
+                result["per_record"]["client_cpu_seconds"] = round(time.process_time() - client, 3)
+                log(f"[{label}] per record: {tx.records:,} records in {tx.seconds:.1f} s")
+                if not server.embedded:
+                    peers.cleanup(graph.driver, graph.database)
         result["server_peak_rss_kb"] = server.peak_rss_kb()
         result["server_pids"] = server.pids
     result["load_average_end"] = load_average()
@@ -588,6 +655,9 @@ def _machine_line(result: dict[str, Any]) -> str:
     m = result["machine"]
     server = result.get("server", {})
     heap = f", heap {server['heap']}" if server.get("heap") else ""
+    if server.get("kit_memory"):
+        memory = server["kit_memory"]
+        heap = f", heap {memory['NEO4J_KIT_HEAP']}, page cache {memory['NEO4J_KIT_PAGECACHE']}"
     return (
         f"{m['cpu']}, {m['usable_cores']} cores usable of {m['cores']}, {m['ram_gb']} GB RAM, "
         f"{m['os']}, Python {m['python']}, neo4j driver {m['neo4j_driver']}; "
@@ -600,9 +670,11 @@ def render_size(result: dict[str, Any]) -> str:
     counts = result["data"]["counts"]
     records = sum(counts.values())
     imp = result["import"]
-    raw, tx = result["raw"], result["per_record"]
+    peers_run = "raw" in result  # --skip-peers leaves them out
+    raw, tx = result.get("raw", {}), result.get("per_record", {})
+    engine = ENGINES.get(result.get("server", {}).get("kind", "embedded"), "")
     lines = [
-        f"### {label}: {companies:,} companies, {records:,} records",
+        f"### {label}: {companies:,} companies, {records:,} records{engine}",
         "",
         f"Measured {result['date']} on {_machine_line(result)}. Load average "
         f"{result['load_average_start']} at the start, {result['load_average_end']} at the end.",
@@ -630,9 +702,11 @@ def render_size(result: dict[str, Any]) -> str:
         imp.get("server_cpu_seconds"),
         imp.get("records"),
     )
-    tx_cpu = _cpu_per_k(tx.get("client_cpu_seconds"), tx.get("server_cpu_seconds"), tx["records"])
+    tx_cpu = _cpu_per_k(
+        tx.get("client_cpu_seconds"), tx.get("server_cpu_seconds"), tx.get("records")
+    )
     raw_cpu = _cpu_per_k(
-        raw.get("client_cpu_seconds"), raw.get("server_cpu_seconds"), raw["records"]
+        raw.get("client_cpu_seconds"), raw.get("server_cpu_seconds"), raw.get("records")
     )
     if imp.get("capped"):
         lines.append(
@@ -651,20 +725,23 @@ def render_size(result: dict[str, Any]) -> str:
             f"| {imp['records']:,} | {_seconds(imp['wall_seconds'])} | "
             f"{_n(ours_rate)} | 1 | {_fmt_cpu(ours_cpu)} |"
         )
-    tx_rate = tx["records_per_second"]
-    tx_full = records / tx_rate if tx_rate else None
-    lines.append(
-        f"| per record: one `execute_write` per record (sample of {tx['records']:,}: "
-        f"{tx['nodes']:,} nodes, {tx['edges']:,} edges; extrapolated) | {records:,} | "
-        f"≈ {_seconds(tx_full)} | {_n(tx_rate)} | "
-        f"{_ratio(tx_rate, ours_rate)} | {_fmt_cpu(tx_cpu)} |"
-    )
-    lines.append(
-        f"| raw ceiling: `UNWIND … CREATE`, batch {raw['batch_size']:,}, one transaction per "
-        f"batch, no validation | {raw['records']:,} | {_seconds(raw['seconds'])} | "
-        f"{_n(raw['records_per_second'])} | {_ratio(raw['records_per_second'], ours_rate)} | "
-        f"{_fmt_cpu(raw_cpu)} |"
-    )
+    tx_rate = tx.get("records_per_second")
+    if peers_run:
+        tx_full = records / tx_rate if tx_rate else None
+        lines.append(
+            f"| per record: one `execute_write` per record (sample of {tx['records']:,}: "
+            f"{tx['nodes']:,} nodes, {tx['edges']:,} edges; extrapolated) | {records:,} | "
+            f"≈ {_seconds(tx_full)} | {_n(tx_rate)} | "
+            f"{_ratio(tx_rate, ours_rate)} | {_fmt_cpu(tx_cpu)} |"
+        )
+        lines.append(
+            f"| raw ceiling: `UNWIND … CREATE`, batch {raw['batch_size']:,}, one transaction "
+            f"per batch, no validation | {raw['records']:,} | {_seconds(raw['seconds'])} | "
+            f"{_n(raw['records_per_second'])} | {_ratio(raw['records_per_second'], ours_rate)} "
+            f"| {_fmt_cpu(raw_cpu)} |"
+        )
+    else:
+        lines.append("| peers | not run (`--skip-peers`) | | | | |")
     graph = result.get("graph")
     if graph:
         per = (graph["nodes"] + graph["relationships"]) / records
@@ -677,7 +754,8 @@ def render_size(result: dict[str, Any]) -> str:
         ]
     lines += ["", "| target | figure | goal | met |", "|---|---:|---:|:-:|"]
     per_record_ratio = ours_rate / tx_rate if ours_rate and tx_rate else None
-    raw_ratio = raw["records_per_second"] / ours_rate if ours_rate else None
+    raw_rate = raw.get("records_per_second")
+    raw_ratio = raw_rate / ours_rate if ours_rate and raw_rate else None
     projected = (
         imp["wall_seconds"] * 1_000_000 / companies
         if imp.get("records") and imp.get("wall_seconds")
@@ -686,15 +764,18 @@ def render_size(result: dict[str, Any]) -> str:
     rss = imp.get("peak_rss_kb")
     raw_total, ours_total = _total(raw_cpu), _total(ours_cpu)
     raw_cpu_ok = ours_total <= TARGET_RAW_RATIO * raw_total if raw_total and ours_total else None
+    if peers_run:
+        lines += [
+            f"| import vs per record (wall) | {_ratio(ours_rate, tx_rate)} | ≥ 40× | "
+            f"{_mark(per_record_ratio >= TARGET_PER_RECORD_RATIO if per_record_ratio else False)} |",
+            f"| raw ceiling vs import (wall) | {_ratio(raw_rate, ours_rate)} | ≤ 2× "
+            f"| {_mark(raw_ratio <= TARGET_RAW_RATIO if raw_ratio else False)} |",
+            f"| import vs per record (CPU per record) | {_ratio(_total(tx_cpu), _total(ours_cpu))} | "
+            f"≥ 40× | {_mark(_ok(_total(tx_cpu), _total(ours_cpu), TARGET_PER_RECORD_RATIO))} |",
+            f"| raw ceiling vs import (CPU per record) | {_ratio(_total(ours_cpu), _total(raw_cpu))} "
+            f"| ≤ 2× | {_mark(raw_cpu_ok)} |",
+        ]
     lines += [
-        f"| import vs per record (wall) | {_ratio(ours_rate, tx_rate)} | ≥ 40× | "
-        f"{_mark(per_record_ratio >= TARGET_PER_RECORD_RATIO if per_record_ratio else False)} |",
-        f"| raw ceiling vs import (wall) | {_ratio(raw['records_per_second'], ours_rate)} | ≤ 2× "
-        f"| {_mark(raw_ratio <= TARGET_RAW_RATIO if raw_ratio else False)} |",
-        f"| import vs per record (CPU per record) | {_ratio(_total(tx_cpu), _total(ours_cpu))} | "
-        f"≥ 40× | {_mark(_ok(_total(tx_cpu), _total(ours_cpu), TARGET_PER_RECORD_RATIO))} |",
-        f"| raw ceiling vs import (CPU per record) | {_ratio(_total(ours_cpu), _total(raw_cpu))} "
-        f"| ≤ 2× | {_mark(raw_cpu_ok)} |",
         f"| import time for 1M companies "
         f"{'(measured)' if companies >= 1_000_000 else '(linear projection, optimistic)'} | "
         f"{_seconds(projected)} | ≤ 5 min | "
@@ -859,6 +940,73 @@ def render_profile(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ENGINES = {"embedded": ", embedded server", "neo4j-kit": ", Neo4j (test kit)", "neo4j": ", Neo4j"}
+
+
+def _latency_cell(r: dict[str, Any] | None) -> str:
+    """p50 / p95 of one latency, or why there is none."""
+    if not r or "skipped" in r:
+        return "—"
+    if "error" in r:
+        return "error"
+    if r.get("capped"):
+        return f"> cap ({r['cap_seconds']:g} s)"
+    return f"{_seconds(r['p50_seconds'])} / {_seconds(r['p95_seconds'])}"
+
+
+def _server_cell(server: dict[str, Any]) -> str:
+    memory = server.get("kit_memory")
+    if memory:
+        return f"{server.get('agent', '?')}, heap {memory['NEO4J_KIT_HEAP']}, page cache " + str(
+            memory["NEO4J_KIT_PAGECACHE"]
+        )
+    return f"{server.get('agent', '?')}, heap {server.get('heap') or '?'}"
+
+
+def render_compare(embedded: dict[str, Any], neo4j: dict[str, Any]) -> str:
+    """The two engines side by side on the same data: import, every latency, server memory."""
+    label = embedded["size"]
+    runs = (embedded, neo4j)
+    lines = [
+        f"### {label}: the two engines side by side",
+        "",
+        "Same generated data (seed "
+        + str(embedded["data"]["seed"])
+        + "), same harness, one fresh server each, one after the other. Measured "
+        + f"{embedded['date']} (embedded, load average {embedded['load_average_start']} → "
+        + f"{embedded['load_average_end']}) and {neo4j['date']} (Neo4j, load average "
+        + f"{neo4j['load_average_start']} → {neo4j['load_average_end']}). Latencies are "
+        + "p50 / p95 over the runs after a warm-up.",
+        "",
+        "| | embedded ArcadeDB | Neo4j 5.26 (kit) |",
+        "|---|---:|---:|",
+        "| server | " + " | ".join(_server_cell(r["server"]) for r in runs) + " |",
+        "| import: `ownership import` wall time | "
+        + " | ".join(_seconds(r["import"].get("wall_seconds")) for r in runs)
+        + " |",
+        "| import: records/s | "
+        + " | ".join(_n(r["import"].get("records_per_second")) for r in runs)
+        + " |",
+        "| import: importer peak RSS | "
+        + " | ".join(_mb(r["import"].get("peak_rss_kb")) for r in runs)
+        + " |",
+        "| import: server CPU | "
+        + " | ".join(_seconds(r["import"].get("server_cpu_seconds")) for r in runs)
+        + " |",
+        "| server peak RSS after import / at the end | "
+        + " | ".join(
+            f"{_mb(r.get('server_peak_rss_kb_after_import'))} / {_mb(r.get('server_peak_rss_kb'))}"
+            for r in runs
+        )
+        + " |",
+    ]
+    for spec in LATENCIES:
+        cells = [_latency_cell(r.get("latency", {}).get("results", {}).get(spec.key)) for r in runs]
+        goal = f" (goal p95 < {_seconds(spec.target)})" if spec.target else ""
+        lines.append(f"| {spec.title}{goal} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 TEMPLATE = """# Benchmarks
 
 Figures from `make bench` (`python -m bench.run --sizes …`, see `bench/run.py`). Everything
@@ -880,13 +1028,17 @@ def _blocks(generated: str) -> dict[str, str]:
     return dict(found)
 
 
+BLOCK_KINDS = ("compare", "size", "neo4j", "profile")  # the order of the report's blocks
+
+
 def _block_order(name: str) -> tuple[int, float, str]:
     kind, _, label = name.partition(":")
     try:
         companies = float(parse_size(label)[1])
     except argparse.ArgumentTypeError:
         companies = math.inf
-    return (0 if kind == "size" else 1, companies, name)
+    rank = BLOCK_KINDS.index(kind) if kind in BLOCK_KINDS else len(BLOCK_KINDS)
+    return (rank, companies, name)
 
 
 def write_report(out: Path, new_blocks: dict[str, str]) -> None:
@@ -942,6 +1094,28 @@ def main(argv: list[str] | None = None) -> int:
         help="where temporary OWNERSHIP_HOMEs go (default: the system's tmp)",
     )
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--server",
+        choices=KINDS,
+        default=None,
+        help="embedded (a fresh embedded server per size) or neo4j-kit (a fresh Neo4j 5.26 from "
+        "the test kit per size); default: embedded, or the server of NEO4J_URI (EMPTIED) when set",
+    )
+    parser.add_argument(
+        "--import-commit-every",
+        type=int,
+        default=None,
+        help="our import's --commit-every (default: the loader's 50,000; Neo4j's transaction "
+        "memory limit, 70 %% of the kit's 2 GB heap, refuses a 50,000-record chunk at 100k)",
+    )
+    parser.add_argument(
+        "--skip-peers",
+        action="store_true",
+        help="measure only our import and the latencies (not the raw and per-record peers)",
+    )
+    parser.add_argument(
+        "--kit", type=Path, default=DEFAULT_KIT, help="the Neo4j test kit (default ../shared/neo4j)"
+    )
     parser.add_argument(
         "--profile-import",
         action="store_true",
@@ -1002,11 +1176,21 @@ def main(argv: list[str] | None = None) -> int:
                 work_dir=args.work_dir,
                 seed=args.seed,
                 log=log,
+                server_kind=args.server,
+                kit=args.kit,
+                skip_peers=args.skip_peers,
+                import_commit_every=args.import_commit_every,
             )
-            (args.results_dir / f"{label}.json").write_text(
+            neo4j = result["server"]["kind"] != "embedded"
+            (args.results_dir / f"{label}{'-neo4j' if neo4j else ''}.json").write_text(
                 json.dumps(result, indent=2, default=str)
             )
-            blocks[f"size:{label}"] = render_size(result)
+            blocks[f"{'neo4j' if neo4j else 'size'}:{label}"] = render_size(result)
+            both = [args.results_dir / f"{label}{suffix}.json" for suffix in ("", "-neo4j")]
+            if all(path.exists() for path in both):
+                blocks[f"compare:{label}"] = render_compare(
+                    *(json.loads(path.read_text()) for path in both)
+                )
         write_report(args.out, blocks)
         log(f"[{label}] written to {args.out}")
     return 0

@@ -1,7 +1,11 @@
-"""The graph server a benchmark runs against: a fresh embedded server, or NEO4J_URI emptied.
+"""The graph server a benchmark runs against: a fresh embedded server, a fresh Neo4j from the
+test kit, or NEO4J_URI emptied.
 
 ``fresh_server()`` starts the embedded ArcadeDB server in a new temporary ``OWNERSHIP_HOME`` and
-stops it (and deletes the home) afterwards. With ``NEO4J_URI`` set it uses that server instead
+stops it (and deletes the home) afterwards. ``fresh_server(kind="neo4j-kit")`` does the same
+with a Neo4j 5.26 server of the kit in ``../shared/neo4j`` (``kit/server start STATE_DIR`` in a
+temporary folder, ``server stop`` and the folder deleted afterwards), so that both engines are
+measured the same way. With ``NEO4J_URI`` set (and no kind given) it uses that server instead
 and EMPTIES its database first, in chunks.
 """
 
@@ -9,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +26,14 @@ from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 
 NEO4J_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+KINDS = ("embedded", "neo4j-kit")
+# The kit: NEO4J_KIT, as for scripts/with-neo4j-kit, or ../shared/neo4j beside the repository.
+DEFAULT_KIT = Path(
+    os.environ.get("NEO4J_KIT")
+    or Path(__file__).resolve().parent.parent.parent / "shared" / "neo4j"
+)
+# The kit's memory for benchmarks: heap + page cache = 3 GB, the embedded server's default heap.
+KIT_MEMORY = {"NEO4J_KIT_HEAP": "2g", "NEO4J_KIT_PAGECACHE": "1g"}
 
 
 @dataclass
@@ -32,9 +46,13 @@ class BenchServer:
     pid: int | None = None
     pids: list[int] = field(default_factory=list)  # every embedded server pid started
 
+    kit_memory: dict[str, str] | None = None  # heap and page cache of a kit server
+
     @property
     def kind(self) -> str:
-        return "embedded" if self.embedded else "neo4j"
+        if self.embedded:
+            return "embedded"
+        return "neo4j-kit" if self.kit_memory else "neo4j"
 
     def open(self) -> Graph:
         return Graph.open(self.settings)
@@ -97,9 +115,16 @@ def empty_database(graph: Graph, chunk: int = 10_000) -> int:
 
 
 @contextlib.contextmanager
-def fresh_server(work_dir: Path | None = None) -> Iterator[BenchServer]:
-    """A server with an empty database for one benchmark size."""
-    if os.environ.get("NEO4J_URI"):
+def fresh_server(
+    work_dir: Path | None = None, kind: str | None = None, kit: Path | None = None
+) -> Iterator[BenchServer]:
+    """A server with an empty database for one benchmark size: ``kind`` "embedded" or
+    "neo4j-kit"; by default the embedded one, or the server of ``NEO4J_URI`` when it is set."""
+    if kind == "neo4j-kit":
+        with kit_server(kit or DEFAULT_KIT, work_dir) as server:
+            yield server
+        return
+    if kind is None and os.environ.get("NEO4J_URI"):
         settings = Settings.from_env()
         with Graph.open(settings) as graph:
             empty_database(graph)
@@ -121,3 +146,46 @@ def fresh_server(work_dir: Path | None = None) -> Iterator[BenchServer]:
         with contextlib.suppress(Exception):
             server.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def kit_server(kit: Path, work_dir: Path | None = None) -> Iterator[BenchServer]:
+    """A fresh Neo4j 5.26 from the test kit in a temporary STATE_DIR, stopped and deleted after.
+
+    Its heap and page cache come from ``KIT_MEMORY`` unless ``NEO4J_KIT_HEAP`` /
+    ``NEO4J_KIT_PAGECACHE`` are set; the Java runtime is cached in ``NEO4J_KIT_CACHE`` (default
+    ``~/.cache/ownership/neo4j-kit``, as for ``make test-neo4j``)."""
+    script = kit / "server"
+    if not os.access(script, os.X_OK):
+        raise OSError(f"no Neo4j kit at {kit} (give --kit DIR)")
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    state = Path(tempfile.mkdtemp(prefix="ownership-bench-neo4j-", dir=work_dir))
+    memory = {k: os.environ.get(k, v) for k, v in KIT_MEMORY.items()}
+    env = {k: v for k, v in os.environ.items() if k not in NEO4J_KEYS}
+    env.update(memory)
+    env.setdefault("NEO4J_KIT_CACHE", str(Path.home() / ".cache" / "ownership" / "neo4j-kit"))
+    Path(env["NEO4J_KIT_CACHE"]).mkdir(parents=True, exist_ok=True)
+    env["OWNERSHIP_HOME"] = str(state / "ownership-home")  # the run ledger, nothing else
+    try:
+        started = subprocess.run(
+            [str(script), "start", str(state)], env=env, capture_output=True, text=True
+        )
+        if started.returncode != 0:
+            raise OSError(f"the Neo4j kit did not start: {started.stderr.strip()[-500:]}")
+        for line in started.stdout.splitlines():  # export NEO4J_URI=bolt://…
+            name, _, value = line.removeprefix("export ").partition("=")
+            if name in NEO4J_KEYS:
+                env[name] = shlex.split(value)[0]
+        pid_file = state / "run" / "neo4j.pid"
+        pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        yield BenchServer(
+            settings=Settings.from_env(env),
+            env=env,
+            pid=pid,
+            pids=[pid] if pid else [],
+            kit_memory=memory,
+        )
+    finally:
+        subprocess.run([str(script), "stop", str(state)], env=env, capture_output=True)
+        shutil.rmtree(state, ignore_errors=True)

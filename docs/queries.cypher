@@ -36,14 +36,32 @@ WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.opera
   AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
 RETURN p;
 
+// ---- chain_target_owners
+// The chain targets (entities registered in, or operating in, $to_country) that someone owns on
+// $as_of, each [uid, id, name, jurisdiction, kind], and those ownership edges, in the shape of
+// owners_step. The first step of `ownership chains`' backward pass: the entities that can reach
+// a target within N hops are found level by level from here (owners_step), and chains are
+// enumerated only among them.
+:param to_country => 'RU';
+:param as_of => date('2022-07-01');
+MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
+WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
+  AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+WITH collect(DISTINCT near) AS targets, collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
+ r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
+ r.statements, r.disagree]) AS edges
+RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS targets, edges;
+
 // ---- chains
-// Ownership chains from a company registered in $from_country to an entity registered in, or
-// operating in, $to_country, in force on $as_of, never visiting an entity twice, with an inner
-// entity registered in each country of $via. Each entity is [uid, id, name, jurisdiction], each
-// link (a holding: ownership/holdings.py) [share, share_min, share_max, start_date, end_date,
-// sources, statements, disagree]: lists cross the wire in half the time of maps
+// Every ownership chain from a company registered in $from_country to an entity registered in,
+// or operating in, $to_country, in force on $as_of, never visiting an entity twice, with an
+// inner entity registered in each country of $via. Each entity is [uid, id, name, jurisdiction],
+// each link (a holding: ownership/holdings.py) [share, share_min, share_max, start_date,
+// end_date, sources, statements, disagree]: lists cross the wire in half the time of maps
 // (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths is the same question
-// as paths.
+// as paths. The exhaustive reference: `ownership chains` walks back from the targets instead
+// (chain_target_owners, owners_step) and enumerates only the part of the graph that can reach
+// them; the tests check that both give the same chains.
 :param from_country => 'JP';
 :param to_country => 'RU';
 :param via => ['SG'];
@@ -413,15 +431,16 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 // with the held entity. `ownership subsidiaries` walks the graph with it level by level and
 // enumerates the paths itself: each edge crosses the wire once, where returning paths
 // (subsidiary_paths) repeats every prefix. One row holding a list, and only the fields the
-// arithmetic needs, halve the time at 100k companies (docs/benchmarks.md).
+// arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). Each edge is a list
+// of the fields of cypher.STEP_FIELDS.
 :param uids => ['seed-registry:jp-ex-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
-                jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-                share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
+RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
+ r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
+ r.statements, r.disagree]) AS edges;
 
 // ---- interrupted_loads
 // Sources whose chunked first load never finished.
@@ -659,15 +678,16 @@ RETURN collect(DISTINCT o.uid) AS owners;
 
 // ---- owners_step
 // One step up from the entities in $uids: every holding in force on $as_of in them, with the
-// owner. `ownership owners` walks up with it level by level.
+// owner. `ownership owners` walks up with it level by level; `ownership chains` too, from the
+// entities that own a target (chain_target_owners).
 :param uids => ['seed-registry:ru-host-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
-                jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-                share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges;
+RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
+ r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
+ r.statements, r.disagree]) AS edges;
 
 // ---- ownership_dates
 // The time the ownership statements cover: the earliest and latest start and the latest end.

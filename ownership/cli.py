@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +33,14 @@ from ownership.analysis import (
     sanctions,
     statements,
 )
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, find_chains
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.commandline import (
     REPO_ROOT,
+    LazyChoice,
     OneLineGroup,
     as_of_date,
     as_of_option,
@@ -50,13 +51,15 @@ from ownership.commandline import (
     note_if_empty,
     open_graph,
     output_option,
+    page_options,
+    progress_bar,
 )
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 from ownership.loader import COMMIT_EVERY, import_paths
 from ownership.locks import exclusive
-from ownership.output import cell, to_json, to_table
+from ownership.output import cell, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.report import chain_text, entity_text
@@ -151,7 +154,7 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", *sorted(FORMATS)]),
+    type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
     default="auto",
     show_default=True,
     help="Input format.",
@@ -183,25 +186,15 @@ def import_command(
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
-    bar: Any = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None and sys.stderr.isatty() and total > 5000:
-            bar = click.progressbar(length=total, label=f"importing {name}", file=sys.stderr)
-            bar.__enter__()
-        if bar is not None:
-            bar.update(done - bar.pos)
-
     settings = Settings.from_env()
-    with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
-        try:
-            summary = import_paths(
-                graph, paths, name, fmt, progress=progress, commit_every=commit_every
-            )
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+    with (
+        exclusive(settings.home, "import", wait_s=wait),
+        open_graph() as graph,
+        progress_bar(f"importing {name}", min_total=5001) as progress,
+    ):
+        summary = import_paths(
+            graph, paths, name, fmt, progress=progress, commit_every=commit_every
+        )
         matching.apply_decisions(graph)
     if as_json:
         click.echo(to_json(summary.as_dict()))
@@ -223,30 +216,13 @@ def import_command(
 
 # -- chains ----------------------------------------------------------------------------------
 
+CHAIN_COLUMNS = ["chain", "shares", "effective_share", "hops", "ids"]
+STARTS_COLUMNS = ["id", "name", "jurisdiction", "chains", "max_effective_share"]
 
-@main.command("chains")
-@click.option("--from-country", required=True, help="Start at companies registered here.")
-@click.option("--to-country", required=True, help="End at entities registered or operating here.")
-@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
-@max_hops_option(DEFAULT_MAX_HOPS)
-@as_of_option
-@output_option("table", "json", "csv")
-@handle_errors
-def chains_command(
-    from_country: str,
-    to_country: str,
-    via_country: tuple[str, ...],
-    max_hops: int,
-    as_of: dt.date | None,
-    output: str,
-) -> None:
-    """Ownership chains from one country to another, as of a date."""
-    origin, target = country_code(from_country), country_code(to_country)
-    via = tuple(country_code(c) for c in via_country)
-    with open_graph() as graph:
-        chains = find_chains(graph, origin, target, via, as_of_date(as_of), max_hops)
-        note_if_empty(graph, chains)
-    rows = [
+
+def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
+    """Chains as table and CSV rows."""
+    return [
         {
             "chain": " -> ".join(f"{e['name']} ({e['jurisdiction'] or '?'})" for e in c.entities),
             "ids": " > ".join(e["id"] for e in c.entities),
@@ -258,11 +234,96 @@ def chains_command(
         }
         for c in chains
     ]
-    columns = ["chain", "shares", "effective_share", "hops", "ids"]
-    for optional in ("sources_disagree", "merged_into"):
-        if any(row[optional] for row in rows):
-            columns.append(optional)
-    emit(output, [c.as_dict() for c in chains], rows, columns)
+
+
+def chain_columns(found: ChainSearch, rows: list[dict[str, Any]]) -> list[str]:
+    """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
+    some chain, ``merged_into`` when an entity of the rows shown was absorbed."""
+    optional = [
+        ("sources_disagree", found.disagree),
+        ("merged_into", any(row["merged_into"] for row in rows)),
+    ]
+    return CHAIN_COLUMNS + [name for name, present in optional if present]
+
+
+def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
+    """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
+    (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
+    are built a thousand at a time, so the file grows while the bar moves."""
+    step = 1000
+    with (
+        path.open("w", encoding="utf-8", newline="") as out,
+        progress_bar(f"writing {path.name}") as progress,
+    ):
+        if fmt == "json":
+            out.write("[")
+        for first in range(0, found.total, step):
+            chains = found.page(step, first)
+            if fmt == "json":
+                out.write(
+                    ("," if first else "")
+                    + ",".join("\n" + json.dumps(c.as_dict(), ensure_ascii=False) for c in chains)
+                )
+            else:
+                text = to_csv(chain_rows(chains), chain_columns(found, []))
+                out.write(text if first == 0 else text.split("\n", 1)[1])
+            progress(first + len(chains), found.total)
+        if fmt == "json":
+            out.write("\n]\n")
+        elif not found.total:
+            out.write(to_csv([], chain_columns(found, [])))
+    click.echo(f"{found.total} chains written to {path}", err=True)
+
+
+@main.command("chains")
+@click.option("--from-country", required=True, help="Start at companies registered here.")
+@click.option("--to-country", required=True, help="End at entities registered or operating here.")
+@click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
+@max_hops_option(DEFAULT_MAX_HOPS)
+@as_of_option
+@output_option("table", "json", "csv")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print the number of chains and the start entities that reach the target instead.",
+)
+@page_options("chains")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every chain to this file (JSON, or CSV for --format csv or a .csv name), "
+    "streaming, with a progress bar on stderr.",
+)
+@handle_errors
+def chains_command(
+    from_country: str,
+    to_country: str,
+    via_country: tuple[str, ...],
+    max_hops: int,
+    as_of: dt.datetime | None,
+    output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
+    out: Path | None,
+) -> None:
+    """Ownership chains from one country to another, as of a date, strongest first."""
+    origin, target = country_code(from_country), country_code(to_country)
+    via = tuple(country_code(c) for c in via_country)
+    with open_graph() as graph, progress_bar("chains", out is not None) as progress:
+        found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
+        note_if_empty(graph, range(found.total))
+    if out is not None:
+        export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
+    elif summary:
+        starts = found.starts()
+        if output == "table":
+            click.echo(f"{found.total} chains from {len(starts)} start entities")
+        emit(output, found.summary(), starts, STARTS_COLUMNS)
+    else:
+        chains = found.page(limit, offset)
+        rows = chain_rows(chains)
+        emit(output, [c.as_dict() for c in chains], rows, chain_columns(found, rows))
 
 
 # -- sources ---------------------------------------------------------------------------------
@@ -474,13 +535,24 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     @max_hops_option(owners.DEFAULT_MAX_HOPS)
     @as_of_option
     @output_option("table", "json", "csv")
+    @page_options("entities")
     @handle_errors
-    def command(entity: str, max_hops: int, as_of: dt.date | None, output: str) -> None:
+    def command(
+        entity: str,
+        max_hops: int,
+        as_of: dt.date | None,
+        output: str,
+        limit: int | None,
+        offset: int,
+    ) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = find(graph, subject, as_of_date(as_of), max_hops)
-        rows = [h.as_dict() for h in found]
+            found = owners.by_share(find(graph, subject, as_of_date(as_of), max_hops))
+        shown = found[offset:] if limit is None else found[offset : offset + limit]
+        if output == "table" and (limit is not None or offset):
+            click.echo(f"{len(found)} {direction}; {offset + 1}–{offset + len(shown)} shown")
+        rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 
     return command

@@ -12,7 +12,7 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -178,6 +178,66 @@ def max_hops_option(default: int) -> Callable[[F], F]:
         show_default=True,
         help="Longest chain followed.",
     )
+
+
+class LazyChoice(click.Choice):
+    """A choice whose values are looked up when the option is parsed or its command's help is
+    shown, not when the command line is built (the list may need costly imports)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load = load
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = True
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
+
+
+def page_options(what: str) -> Callable[[F], F]:
+    """``--limit N [--offset K]``: one page of the command's fixed order."""
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--offset",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help=f"Skip this many {what} of the fixed order first.",
+        )(command)
+        return click.option(
+            "--limit",
+            type=click.IntRange(min=0),
+            default=None,
+            help=f"Print only this many {what} (default: all).",
+        )(command)
+
+    return decorate
+
+
+@contextmanager
+def progress_bar(
+    label: str, enabled: bool = True, min_total: int = 0
+) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr when it is a terminal (and
+    the total reaches ``min_total``); silent otherwise, so pipes and scripts see nothing."""
+    bar: Any = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and enabled and sys.stderr.isatty() and total >= min_total:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        if bar is not None:
+            bar.update(done - bar.pos)
+
+    try:
+        yield progress
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def as_of_date(value: dt.date | None) -> dt.date:

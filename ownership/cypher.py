@@ -52,10 +52,15 @@ class Query:
 
 LIBRARY: dict[str, Query] = {}
 
+# The relationship every ownership traversal follows (chains, owners, subsidiaries), written
+# ``{HOLDING}`` in their text: one word to change when they move to another relationship type.
+HOLDING = "HOLDS"
+
 
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
     """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
-    predicates of :func:`path_in_force` and :func:`in_force`."""
+    predicates of :func:`path_in_force` and :func:`in_force`, ``{HOLDING}`` to :data:`HOLDING`."""
+    text = text.replace("{HOLDING}", HOLDING)
     text = text.replace("{PATH_IN_FORCE}", path_in_force("p"))
     text = re.sub(r"\{IN_FORCE_(\w+)\}", lambda m: in_force(m.group(1)), text)
     query = Query(name=name, text=text.strip(), doc=doc.strip(), params=params, write=write)
@@ -799,7 +804,7 @@ DETACH DELETE s
 _CHAINS_MATCH = """
 MATCH (start:Entity {jurisdiction: $from_country})
 WHERE start:Company
-MATCH p = (start)-[:HOLDS*1..{max_hops}]->(target:Entity)
+MATCH p = (start)-[:{HOLDING}*1..{max_hops}]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
@@ -819,13 +824,15 @@ CHAINS = _q(
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
                                  r.end_date, r.sources, r.statements, r.disagree]] AS links
 """,
-    "Ownership chains from a company registered in $from_country to an entity registered in, "
-    "or operating in, $to_country, in force on $as_of, never visiting an entity twice, with an "
-    "inner entity registered in each country of $via. Each entity is [uid, id, name, "
+    "Every ownership chain from a company registered in $from_country to an entity registered "
+    "in, or operating in, $to_country, in force on $as_of, never visiting an entity twice, with "
+    "an inner entity registered in each country of $via. Each entity is [uid, id, name, "
     "jurisdiction], each link (a holding: ownership/holdings.py) [share, share_min, share_max, "
     "start_date, end_date, sources, statements, disagree]: lists cross the wire in half the "
     "time of maps (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths "
-    "is the same question as paths.",
+    "is the same question as paths. The exhaustive reference: `ownership chains` walks back "
+    "from the targets instead (chain_target_owners, owners_step) and enumerates only the part "
+    "of the graph that can reach them; the tests check that both give the same chains.",
     **_CHAINS_PARAMS,
 )
 
@@ -869,7 +876,7 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
 
 _OWNER_PATHS_MATCH = """
 MATCH (t:Entity {uid: $uid})
-MATCH p = (o:Entity)-[:HOLDS*1..{max_hops}]->(t)
+MATCH p = (o:Entity)-[:{HOLDING}*1..{max_hops}]->(t)
 WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
@@ -920,33 +927,58 @@ SUBSIDIARY_PATHS_DRAWN = _q(
     as_of=dt.date(2022, 7, 1),
 )
 
-_HOLDS_STEP = """
-UNWIND $uids AS near_uid
-MATCH (near:Entity {uid: near_uid})%s(far:Entity)
-WHERE {IN_FORCE_r}
-RETURN collect({near: near.uid, uid: far.uid, id: far.record_id, name: far.name,
-                jurisdiction: far.jurisdiction, kind: far.kind, share: r.share,
-                share_min: r.share_min, share_max: r.share_max, direct: r.direct}) AS edges
-"""
+# The fields of one edge returned by the step queries, in order: lists cross the wire in half
+# the time of maps (docs/benchmarks.md). ``near`` is the entity the step started from.
+STEP_FIELDS = (
+    "near", "uid", "id", "name", "jurisdiction", "kind", "share", "share_min", "share_max",
+    "direct", "start_date", "end_date", "sources", "statements", "disagree",
+)  # fmt: skip
+_STEP_EDGE = """[near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
+ r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
+ r.statements, r.disagree]"""
+_STEP_EDGES = "\nWHERE {IN_FORCE_r}\nRETURN collect(" + _STEP_EDGE + ") AS edges\n"
+_STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
 HOLDINGS_STEP = _q(
     "holdings_step",
-    _HOLDS_STEP % "-[r:HOLDS]->",
+    _STEP % "-[r:{HOLDING}]->",
     "One step down from the entities in $uids: every holding in force on $as_of that they "
     "hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
     "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
-    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md).",
+    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). "
+    "Each edge is a list of the fields of cypher.STEP_FIELDS.",
     uids=["seed-registry:jp-ex-01"],
     as_of=dt.date(2022, 7, 1),
 )
 
 OWNERS_STEP = _q(
     "owners_step",
-    _HOLDS_STEP % "<-[r:HOLDS]-",
+    _STEP % "<-[r:{HOLDING}]-",
     "One step up from the entities in $uids: every holding in force on $as_of in them, with "
-    "the owner. `ownership owners` walks up with it level by level.",
+    "the owner. `ownership owners` walks up with it level by level; "
+    "`ownership chains` too, from the entities that own a target (chain_target_owners).",
     uids=["seed-registry:ru-host-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+CHAIN_TARGET_OWNERS = _q(
+    "chain_target_owners",
+    """
+MATCH (near:Entity)<-[r:{HOLDING}]-(far:Entity)
+WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
+  AND {IN_FORCE_r}
+WITH collect(DISTINCT near) AS targets, collect("""
+    + _STEP_EDGE
+    + """) AS edges
+RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS targets, edges
+""",
+    "The chain targets (entities registered in, or operating in, $to_country) that someone "
+    "owns on $as_of, each [uid, id, name, jurisdiction, kind], and those ownership edges, in "
+    "the shape of owners_step. The first step of "
+    "`ownership chains`' backward pass: the entities that can reach a target within N hops are "
+    "found level by level from here (owners_step), and chains are enumerated only among them.",
+    to_country="RU",
     as_of=dt.date(2022, 7, 1),
 )
 

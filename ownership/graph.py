@@ -14,11 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import neo4j
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
-from neo4j.graph import Node, Path, Relationship
+from typing import TYPE_CHECKING, Any
 
 from ownership import cypher, readonly
 from ownership.config import Settings
@@ -28,6 +24,24 @@ from ownership.embedded import DATABASE, EmbeddedServer
 # The driver logs each retry of a failed transaction as a warning. A command reports the final
 # failure in one line instead; a program that configures logging (the scheduler) still sees them.
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+if TYPE_CHECKING:
+    import neo4j
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+    from neo4j.graph import Node, Path, Relationship
+
+
+def _load_driver() -> None:
+    """Import the driver when a graph is first opened, not when this module is imported: it
+    costs about a second, which ``ownership --help`` and every command's start-up would pay.
+    Everything below that uses these names runs on a graph, so after this."""
+    global neo4j, AuthError, Neo4jError, ServiceUnavailable, SessionExpired, Node, Path
+    global Relationship
+    import neo4j
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+    from neo4j.graph import Node, Path, Relationship
+
+
 RETRY_SECONDS = 10.0  # how long a managed transaction is retried on a lost connection
 TIMEOUT_GRACE_S = 2.0  # beyond an analyst query's timeout, for the server's own report of it
 
@@ -93,6 +107,7 @@ class Graph:
         ``retry_s``: how long a read or write is retried on a lost connection (the explorer
         uses less than batch commands: a person is waiting, and Reconnect is one click away).
         """
+        _load_driver()
         settings = settings or Settings.from_env()
         if settings.embedded:
             server = EmbeddedServer(settings.home)

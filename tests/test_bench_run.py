@@ -63,7 +63,8 @@ def bench_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, 
         ]
     )
     assert status == 0
-    result = json.loads((root / "results" / "300.json").read_text())
+    neo4j = "-neo4j" if os.environ.get("NEO4J_URI") else ""  # a Neo4j run has its own file
+    result = json.loads((root / "results" / f"300{neo4j}.json").read_text())
     return out, result, out.read_text()
 
 
@@ -73,7 +74,8 @@ def test_report_keeps_the_hand_written_parts(bench_output: tuple[Path, dict, str
     assert text.rstrip().endswith(HAND_WRITTEN.rstrip())
     assert "old figures" not in text
     assert text.count(bench_run.START) == 1 and text.count(bench_run.END) == 1
-    assert "<!-- block:size:300 -->" in text
+    kind = "neo4j" if os.environ.get("NEO4J_URI") else "size"
+    assert f"<!-- block:{kind}:300 -->" in text
 
 
 def test_report_has_every_table_row(bench_output: tuple[Path, dict, str]) -> None:
@@ -128,6 +130,27 @@ def test_latencies_measured_on_real_subjects(bench_output: tuple[Path, dict, str
     results = latency["results"]
     assert results["subsidiaries"]["result_size"] >= latency["subjects"]["head"]["direct"]
     assert results["chains"]["result_size"] >= results["chains_via"]["result_size"]
+    # the summary's total, the pruned search and the server's exhaustive query agree
+    total = results["chains_summary"]["result_size"]
+    assert total == results["chains"]["result_size"] == results["chains_exhaustive"]["result_size"]
+
+
+def test_side_by_side_table_has_every_latency(bench_output: tuple[Path, dict, str]) -> None:
+    _, result, _ = bench_output
+    other = {
+        **result,
+        "server": {
+            "kind": "neo4j-kit",
+            "agent": "Neo4j/5.26.0",
+            "kit_memory": {"NEO4J_KIT_HEAP": "2g", "NEO4J_KIT_PAGECACHE": "1g"},
+        },
+    }
+    table = bench_run.render_compare(result, other)
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    for spec in bench_run.LATENCIES:
+        firsts = [row.split(" | ")[0].removeprefix("| ").split(" (goal")[0] for row in rows]
+        assert firsts.count(spec.title) == 1, spec.title
+    assert "| server | " in table and "heap 2g, page cache 1g" in table
 
 
 def test_the_server_it_started_is_stopped(bench_output: tuple[Path, dict, str]) -> None:

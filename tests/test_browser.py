@@ -254,15 +254,27 @@ def test_search_and_open_a_result(page, tmp_path):
 def test_chains_deep_link(page, tmp_path):
     _open(page, "/?view=chains&from=JP&to=RU&via=SG&as_of=2022-07-01")
     page.get_by_role("heading", name="4 chains JP → RU via SG on 2022-07-01").wait_for()
-    rows = page.locator('[data-testid="stDataFrame"] table tr')
+    page.get_by_text("start entities reach the target").wait_for()
+    rows = page.locator('[data-testid="stDataFrame"]').last.locator("table tr")  # the chains
     rows.nth(4).wait_for(state="attached")
     text = [rows.nth(i).inner_text() for i in range(1, rows.count())]
     assert len(text) == 4
-    assert text[0].startswith(
-        "Tsubame Digital Exchange K.K. → Northbridge Lattice Pte. Ltd. → OOO Angara Hosting"
-    )
-    assert text[3].startswith(
-        "Minato Bit Exchange K.K. → Victoria Crest Holdings Limited → Arakapas Trading Ltd"
+    assert [line[0] for line in text] == ["1", "2", "3", "4"]  # the rank, then the chain
+    assert (
+        text[0]
+        .removeprefix("1")
+        .strip()
+        .startswith(
+            "Tsubame Digital Exchange K.K. → Northbridge Lattice Pte. Ltd. → OOO Angara Hosting"
+        )
+    ), text[0]
+    assert (
+        text[3]
+        .removeprefix("4")
+        .strip()
+        .startswith(
+            "Minato Bit Exchange K.K. → Victoria Crest Holdings Limited → Arakapas Trading Ltd"
+        )
     )
     assert "43.2%" in text[3]
     _graph_frame(page)

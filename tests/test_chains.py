@@ -71,11 +71,11 @@ def test_chains_as_of_may_2022(story):
     assert ids(chains) == [
         ["jp1", "sg1", "ru1"],
         ["jp1", "sg1", "ae1"],
+        ["jp1", "sg1", "ru5"],  # a band ranks by its upper bound (50), then by names
         ["jp2", "hk1", "cy1", "sg2", "ru3"],
-        ["jp1", "sg1", "ru5"],
     ]
-    assert [c.effective_share for c in chains] == [60.0, 50.0, 16.0, None]
-    assert (chains[3].effective_share_min, chains[3].effective_share_max) == (25.0, 50.0)
+    assert [c.effective_share for c in chains] == [60.0, 50.0, None, 16.0]
+    assert (chains[2].effective_share_min, chains[2].effective_share_max) == (25.0, 50.0)
     assert chains[0].shares == [100.0, 60.0]
 
 
@@ -99,8 +99,8 @@ def test_via_countries_are_inner_entities(story):
     assert via_sg == [
         ["jp1", "sg1", "ru1"],
         ["jp1", "sg1", "ae1"],
+        ["jp1", "sg1", "ru5"],  # a band ranks by its upper bound (50), then by names
         ["jp2", "hk1", "cy1", "sg2", "ru3"],
-        ["jp1", "sg1", "ru5"],
     ]
     both = ids(find_chains(story, "JP", "RU", via=["SG", "hk"], as_of=D(2022, 5, 1)))
     assert both == [["jp2", "hk1", "cy1", "sg2", "ru3"]]
@@ -140,7 +140,7 @@ def test_cli_chains_json_shape(story, run_cli):
     )
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert [len(c["entities"]) for c in document] == [3, 3, 5, 3]
+    assert [len(c["entities"]) for c in document] == [3, 3, 3, 5]
     first = document[0]
     assert set(first) >= {"entities", "shares", "effective_share"}
     assert first["entities"][0] == {

@@ -26,7 +26,8 @@ import streamlit as st
 from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
-from ownership.analysis.chains import find_chains
+from bench.generate import generate
+from ownership.analysis.chains import find_chains, search_chains
 from ownership.analysis.stats import graph_stats
 from ownership.embedded import EmbeddedServer
 from ownership.explorer import data, exports, graphview, links, state
@@ -52,8 +53,10 @@ def explorer_env(monkeypatch, cli_env):
     for key, value in cli_env.items():
         monkeypatch.setenv(key, value)
     st.cache_data.clear()
+    st.cache_resource.clear()  # chain searches are kept as resources
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture()
@@ -200,6 +203,18 @@ def test_entity_link_by_exact_name_and_unknown_entity(story):
     assert "No entity is called or identified by" in texts(at)
 
 
+def test_profile_pages_a_large_group_strongest_first(story, monkeypatch):
+    """Owners beyond a page are shown a page at a time, in the order of `ownership owners`."""
+    from ownership.explorer.views import profile
+
+    monkeypatch.setattr(profile, "HOLDINGS_PAGE", 2)
+    at = app(entity="ru1", as_of="2022-07-01")
+    assert list(frame_by_key(at, "profile_owners")["id"]) == ["sg1", "jp1"]  # 60 % each, nearest
+    assert "1–2 of 3, strongest first" in texts(at)
+    at.number_input(key="profile_owners_page").set_value(2).run()
+    assert list(frame_by_key(at, "profile_owners")["id"]) == ["p1"]
+
+
 def test_chains_deep_link_shows_the_chains(story):
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
     table = frame_by_key(at, "chains_table")
@@ -242,6 +257,28 @@ def test_an_import_shows_at_once_on_every_page(story, make_dataset):
     time.sleep(data.VERSION_TTL)  # the version itself is re-read every few seconds
     at.run()
     assert len(frame_by_key(at, "chains_table")) == 2
+
+
+def test_chain_finder_pages_through_the_fixed_order(graph, explorer_env, tmp_path):
+    """Totals, start entities and pages of the chain finder are those of the full computation."""
+    generate(tmp_path / "registry", companies=3000, seed=7)
+    import_paths(graph, [tmp_path / "registry"], "bench")
+    expected = search_chains(graph, "JP", "RU", [], dt.date(2024, 6, 1), 6)
+    assert expected.total > 100
+
+    def chain_ids(first: int) -> list[str]:
+        return [" → ".join(e["id"] for e in c.entities) for c in expected.page(50, first)]
+
+    at = app(view="chains", **{"from": "JP", "to": "RU", "as_of": "2024-06-01"})
+    assert f"{expected.total} chains JP → RU on 2024-06-01" in texts(at)
+    starts = frame_with(at, "chains", "max_effective_share")
+    assert list(starts["id"]) == [s["id"] for s in expected.starts()]
+    table = frame_by_key(at, "chains_table")
+    assert list(table["rank"]) == list(range(1, 51)) and list(table["ids"]) == chain_ids(0)
+    at.number_input(key="chains_page").set_value(2).run()
+    table = frame_by_key(at, "chains_table")
+    assert list(table["rank"]) == list(range(51, 101)) and list(table["ids"]) == chain_ids(50)
+    assert len(iframes(at)) == 1  # the page drawn, not every chain
 
 
 def test_chains_form_updates_the_url(story):

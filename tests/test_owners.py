@@ -104,7 +104,13 @@ def test_cli_owners_json_shape(group, run_cli):
     result = run_cli("owners", "C", "--as-of", "2023-01-01", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [r["id"] for r in rows] == ["A", "B", "P"]
+    assert [r["id"] for r in rows] == ["P", "A", "B"]  # strongest first: 70, 50, 40 (upper bounds)
+    page = run_cli("owners", "C", "--as-of", "2023-01-01", "--format", "json", "--limit", "1")
+    assert json.loads(page.stdout) == rows[:1]
+    rest = run_cli("owners", "C", "--as-of", "2023-01-01", "--format", "json", "--offset", "1")
+    assert json.loads(rest.stdout) == rows[1:]
+    table = run_cli("owners", "C", "--as-of", "2023-01-01", "--limit", "2")
+    assert table.stdout.startswith("3 owners; 1–2 shown")
     assert set(rows[0]) >= {"id", "name", "jurisdiction", "effective_share", "hops"}
     ambiguous = run_cli("owners", "Twin KK")
     assert ambiguous.exit_code == 1 and "ambiguous" in ambiguous.stderr

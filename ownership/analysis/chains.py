@@ -1,13 +1,25 @@
 """Ownership chains between countries (``ownership chains``).
 
-The graph query finds the simple paths in force on the as-of date; the effective share (the
-product of the shares along the chain) and the deterministic order are computed here, in one
-place, so table, JSON and CSV output and the explorer agree.
+An analyst reads first how many chains there are, which companies they start from, and the
+strongest ones; nobody reads 89,000 chains. So the search returns a :class:`ChainSearch`: the
+total, the start entities (with their number of chains and strongest effective share) and any
+page of the chains in one fixed order, all from one enumeration.
+
+The enumeration is pruned to the part of the graph that can reach the target at all: a
+backward pass from the targets, one query per level and bounded by the hop limit, finds every
+entity within reach of a target and the in-force edges between them (each edge crosses the
+wire once); the simple paths are then enumerated here, among those entities only, never
+expanding an entity whose distance to the nearest target exceeds the hops left. The server's
+exhaustive path query (``cypher.CHAINS``) is the reference the tests compare this with.
+The effective share (the product of the shares along the chain) and the order are computed here,
+in one place, so table, JSON, CSV, export, summary and the explorer agree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +29,10 @@ from ownership.graph import Graph
 
 DEFAULT_MAX_HOPS = 6
 CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
+LINK_FIELDS = (
+    "share", "share_min", "share_max", "start_date", "end_date", "sources", "statements", "disagree"
+)  # fmt: skip  # Link's order, as cypher.CHAINS and the step queries return them
+_ENTITY_FIELDS = (*CHAIN_ENTITY_FIELDS, "kind")  # the order of chain_target_owners' targets
 
 
 @dataclass(frozen=True)
@@ -133,11 +149,227 @@ class Chain:
         }
 
 
+def _order(
+    high: float | None, hops: int, names: tuple[str, ...], uids: tuple[str, ...], links: str
+) -> tuple[Any, ...]:
+    """The contract's fixed order: effective share (upper bound) descending, unknown last, then
+    fewer hops, then the names along the chain; uids and links only break exact ties (two
+    sources stating the same holding give two chains through the same entities)."""
+    return (high is None, -(high or 0.0), hops, names, uids, links)
+
+
 def sort_key(chain: Chain) -> tuple[Any, ...]:
-    """Largest effective share first (unknown last), then shorter, then by entity keys."""
-    share = chain.effective_share
-    low = chain.effective_share_min
-    return (share is None, -(share or 0.0), -(low or 0.0), len(chain.entities), chain.key)
+    """The fixed order of :func:`_order` for a whole chain."""
+    return _order(
+        chain.effective_share_max,
+        len(chain.links),
+        tuple(e["name"] or "" for e in chain.entities),
+        chain.key,
+        _links_key(chain.links),
+    )
+
+
+def _links_key(links: list[Link] | tuple[Link, ...]) -> str:
+    """The links as text, for the last tie-break (what a source says, not how it is shown)."""
+    return repr(
+        [(x.share, x.share_min, x.share_max, x.start_date, x.end_date, x.statements) for x in links]
+    )
+
+
+@dataclass
+class Reach:
+    """The part of the graph that can reach a target within the hop limit, in force on a date.
+
+    ``distance`` is each entity's fewest hops to a target (0 for a target), ``owned`` the
+    in-force edges out of each entity towards entities within reach, as (link, owned uid).
+    """
+
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    distance: dict[str, int] = field(default_factory=dict)
+    owned: dict[str, list[tuple[Link, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach:
+    """The backward pass: targets that someone owns, then their owners level by level."""
+    found = Reach()
+    rows = graph.read(cypher.CHAIN_TARGET_OWNERS, to_country=to_country.upper(), as_of=as_of)
+    targets, edges = (rows[0]["targets"], rows[0]["edges"]) if rows else ([], [])
+    for target in targets:
+        entity = dict(zip(_ENTITY_FIELDS, target, strict=True))
+        found.entities[entity["uid"]] = entity
+        found.distance[entity["uid"]] = 0
+    for level in range(1, max_hops + 1):
+        frontier: list[str] = []
+        for row in sorted(
+            (dict(zip(cypher.STEP_FIELDS, e, strict=True)) for e in edges), key=_edge_order
+        ):
+            uid = row["uid"]
+            if uid not in found.entities:
+                found.entities[uid] = {k: row[k] for k in _ENTITY_FIELDS}
+            if uid not in found.distance:
+                found.distance[uid] = level
+                frontier.append(uid)
+            found.owned[uid].append((_link(*(row[k] for k in LINK_FIELDS)), row["near"]))
+        if level == max_hops or not frontier:
+            break
+        rows = graph.read(cypher.OWNERS_STEP, uids=frontier, as_of=as_of)
+        edges = rows[0]["edges"] if rows else []
+    return found
+
+
+def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Edges in a fixed order, whatever order the server sent them in."""
+    return (row["uid"], row["near"], *(str(row[k]) for k in LINK_FIELDS))
+
+
+@dataclass
+class ChainSearch:
+    """Every chain of one question, held compactly: entity uids and links, in the fixed order.
+
+    ``Chain`` objects are built only for what is shown (a page, or the export as it streams),
+    and only then are the sources' statements looked up for links on which they disagree.
+    """
+
+    graph: Graph
+    reach: Reach
+    paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]]
+
+    @property
+    def total(self) -> int:
+        return len(self.paths)
+
+    @property
+    def disagree(self) -> bool:
+        """Whether the sources disagree on some link of some chain."""
+        return any(link.disagree for _, links, _ in self.paths for link in links)
+
+    def _chain(self, index: int) -> Chain:
+        uids, links, _ = self.paths[index]
+        entities = self.reach.entities
+        return Chain([{k: entities[u][k] for k in CHAIN_ENTITY_FIELDS} for u in uids], list(links))
+
+    def page(self, limit: int | None = None, offset: int = 0) -> list[Chain]:
+        """Chains ``offset`` to ``offset + limit`` of the fixed order (all from ``offset``
+        without a limit)."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValueError("--limit and --offset must not be negative")
+        end = self.total if limit is None else min(self.total, offset + limit)
+        return self._shown([self._chain(i) for i in range(offset, end)])
+
+    def chains(self, positions: list[int]) -> list[Chain]:
+        """The chains at these places of the fixed order (those that exist)."""
+        return self._shown([self._chain(i) for i in positions if 0 <= i < self.total])
+
+    def _shown(self, chains: list[Chain]) -> list[Chain]:
+        """Chains about to be shown, with their sources' disagreements and successions."""
+        return _with_successors(self.graph, _with_disagreements(self.graph, chains))
+
+    def starts(self) -> list[dict[str, Any]]:
+        """The start entities that reach the target: their number of chains and strongest
+        effective share (upper bound), strongest first, then most chains, then by name."""
+        count: dict[str, int] = defaultdict(int)
+        best: dict[str, float | None] = {}
+        for uids, _, high in self.paths:
+            start = uids[0]
+            count[start] += 1
+            if high is not None and (best.get(start) is None or high > best[start]):  # type: ignore[operator]
+                best[start] = high
+            else:
+                best.setdefault(start, None)
+        entities = self.reach.entities
+        rows = [
+            {
+                "id": entities[uid]["id"],
+                "name": entities[uid]["name"],
+                "jurisdiction": entities[uid]["jurisdiction"],
+                "uid": uid,
+                "chains": count[uid],
+                "max_effective_share": best[uid],
+            }
+            for uid in count
+        ]
+        return sorted(
+            rows,
+            key=lambda r: (
+                r["max_effective_share"] is None,
+                -(r["max_effective_share"] or 0.0),
+                -r["chains"],
+                r["name"] or "",
+                r["uid"],
+            ),
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """The contract's ``--summary`` document."""
+        return {"total": self.total, "starts": self.starts()}
+
+
+def search_chains(
+    graph: Graph,
+    from_country: str,
+    to_country: str,
+    via: list[str] | tuple[str, ...] = (),
+    as_of: dt.date | None = None,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ChainSearch:
+    """All chains in force on ``as_of`` (default today), enumerated within the backward reach
+    of the targets; ``progress(done, total)`` is told after each start entity."""
+    cypher.CHAINS.render(max_hops)  # the one check of the hop bound, for every entry point
+    found = reach(graph, to_country, as_of or dt.date.today(), max_hops)
+    origin = from_country.upper()
+    wanted = [cc.upper() for cc in via]
+    starts = sorted(
+        uid
+        for uid, e in found.entities.items()
+        if e["jurisdiction"] == origin and e["kind"] == "company" and found.owned.get(uid)
+    )
+    paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]] = []
+    for done, start in enumerate(starts, 1):
+        paths.extend(_walk(found, start, max_hops, wanted))
+        if progress:
+            progress(done, len(starts))
+    entities = found.entities
+    paths.sort(
+        key=lambda p: _order(
+            p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0], _links_key(p[1])
+        )
+    )
+    return ChainSearch(graph, found, paths)
+
+
+def _walk(
+    found: Reach, start: str, max_hops: int, via: list[str]
+) -> Iterator[tuple[tuple[str, ...], tuple[Link, ...], float | None]]:
+    """Every simple path from ``start`` to a target within ``max_hops``: an entity is entered
+    only when its distance to the nearest target fits in the hops left."""
+    uids = [start]
+    links: list[Link] = []
+    on_path = {start}
+    entities, distance, owned = found.entities, found.distance, found.owned
+
+    def inner_ok() -> bool:
+        inner = {entities[u]["jurisdiction"] for u in uids[1:-1]}
+        return all(cc in inner for cc in via)
+
+    def walk(uid: str, high: float | None) -> Iterator[Any]:
+        hops = len(links) + 1
+        for link, far in owned.get(uid, ()):
+            if far in on_path or hops + distance[far] > max_hops:
+                continue
+            step = None if high is None or link.high is None else high * link.high / 100.0
+            uids.append(far)
+            links.append(link)
+            if distance[far] == 0 and inner_ok():
+                yield tuple(uids), tuple(links), None if step is None else round(step, 6)
+            if hops < max_hops:
+                on_path.add(far)
+                yield from walk(far, step)
+                on_path.discard(far)
+            uids.pop()
+            links.pop()
+
+    yield from walk(start, 100.0)
 
 
 def find_chains(
@@ -148,7 +380,20 @@ def find_chains(
     as_of: dt.date | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
 ) -> list[Chain]:
-    """Chains in force on ``as_of`` (default today), sorted deterministically."""
+    """Every chain in force on ``as_of`` (default today), in the fixed order."""
+    return search_chains(graph, from_country, to_country, via, as_of, max_hops).page()
+
+
+def exhaustive_chains(
+    graph: Graph,
+    from_country: str,
+    to_country: str,
+    via: list[str] | tuple[str, ...] = (),
+    as_of: dt.date | None = None,
+    max_hops: int = DEFAULT_MAX_HOPS,
+) -> list[Chain]:
+    """The same chains by the server's exhaustive path query (``cypher.CHAINS``): every path
+    out of every start company. The reference the pruned search is tested and measured against."""
     rows = graph.read(
         cypher.CHAINS,
         max_hops=max_hops,

@@ -16,10 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from normality import latinize_text
-from rapidfuzz import fuzz
-from rigour.names import remove_org_types
-
 from ownership import cypher, holdings
 from ownership.graph import Graph
 from ownership.text import normalize
@@ -36,6 +32,9 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 def name_key(name: str) -> str:
     """The part of a name that identifies: no case, accents, punctuation or legal form."""
+    from normality import latinize_text  # here, not at the top: they slow every command's start
+    from rigour.names import remove_org_types
+
     text = normalize(name)
     text = _JP_FORMS.sub(" ", text)
     if _CYRILLIC.search(text):  # compare Cyrillic and Latin spellings of Russian names
@@ -121,6 +120,8 @@ def _judge(
         return None
     if _conflicting(a, b):
         return None
+    from rapidfuzz import fuzz  # see name_key
+
     score, pair = max(
         (
             (fuzz.token_sort_ratio(x, y) / 100.0, (x, y))

@@ -122,6 +122,15 @@ def _aggregate(paths: list[dict[str, Any]], far_end: int) -> list[Holding]:
     )
 
 
+def by_share(holdings: list[Holding]) -> list[Holding]:
+    """Strongest first: effective share (upper bound) descending, then fewer hops, then name —
+    the order in which ``ownership owners`` and ``subsidiaries`` page a large group, as chains
+    are ranked (profiles keep the nearest-first order of :func:`owners`)."""
+    return sorted(
+        holdings, key=lambda h: (-(h.effective_share_max or 0.0), h.hops, h.name or "", h.uid)
+    )
+
+
 def _edges(
     graph: Graph, step: cypher.Query, subject: EntityRef, as_of: dt.date, max_hops: int
 ) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
@@ -140,7 +149,10 @@ def _edges(
         rows = graph.read(step, uids=frontier, as_of=as_of)
         edges = rows[0]["edges"] if rows else []
         frontier = []
-        for row in sorted(edges, key=lambda r: (r["near"], r["uid"])):
+        for row in sorted(
+            (dict(zip(cypher.STEP_FIELDS, edge, strict=True)) for edge in edges),
+            key=lambda r: (r["near"], r["uid"]),
+        ):
             far = {k: row[k] for k in _ENTITY_FIELDS}
             link = {k: row[k] for k in _LINK_FIELDS}
             adjacency[row["near"]].append((link, far))

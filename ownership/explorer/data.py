@@ -74,10 +74,11 @@ def describe() -> str:
 
 def clear() -> None:
     st.cache_data.clear()
+    chains.clear()
 
 
 def reconnect() -> None:
-    st.cache_data.clear()
+    clear()
     _open.clear()
 
 
@@ -123,7 +124,7 @@ def profile(
     return profile_mod.entity_profile(_graph, ref, as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_resource(ttl=TTL, show_spinner=False)
 def chains(
     _graph: Graph,
     key: str,
@@ -132,8 +133,11 @@ def chains(
     via: tuple[str, ...],
     as_of: dt.date,
     max_hops: int,
-) -> list[chains_mod.Chain]:
-    return chains_mod.find_chains(_graph, origin, target, list(via), as_of, max_hops)
+) -> chains_mod.ChainSearch:
+    """Every chain of the question, kept as one shared object (never changed once made):
+    ``cache_data`` would unpickle the tens of thousands of chains of a large graph on every
+    rerun, where a page turn needs only fifty of them."""
+    return chains_mod.search_chains(_graph, origin, target, list(via), as_of, max_hops)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -189,11 +193,12 @@ def chains_subgraph(
     via: tuple[str, ...],
     as_of: dt.date,
     max_hops: int,
-    rows: tuple[int, ...] | None,
+    rows: tuple[int, ...],
     max_nodes: int,
 ) -> subgraph_mod.Subgraph:
+    """The chains at positions ``rows`` of the fixed order, drawn."""
     found = chains(_graph, key, origin, target, via, as_of, max_hops)
-    chosen = found if rows is None else [found[i] for i in rows if 0 <= i < len(found)]
+    chosen = found.chains(list(rows))
     return subgraph_mod.from_chains(
         _graph, chosen, as_of, max_nodes=max_nodes, status=statuses(_graph, key, as_of)
     )

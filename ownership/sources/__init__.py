@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from ownership.problems import ProblemLog
 from ownership.records import Record
@@ -32,26 +32,78 @@ class SourceFormat(Protocol):
         ...
 
 
-def _formats() -> dict[str, SourceFormat]:
-    """Every format, in detection order (the most specific first; registry CSV last)."""
-    from ownership.sources import (
-        bods,
-        eu_sanctions,
-        ftm,
-        gleif,
-        jp_fsa,
-        jp_nta,
-        ofac,
-        registry_csv,
-        ru_egrul,
-        uk_psc,
-    )
+class _Formats(dict[str, SourceFormat]):
+    """Every format by name, in detection order (the most specific first; registry CSV last).
 
-    modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, jp_fsa, registry_csv)
-    return {module.FORMAT.name: module.FORMAT for module in modules}
+    The modules are imported on first use: their country tables and parsers would add half a
+    second to the start-up of every command, ``ownership --help`` included.
+    """
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        from ownership.sources import (
+            bods,
+            eu_sanctions,
+            ftm,
+            gleif,
+            jp_fsa,
+            jp_nta,
+            ofac,
+            registry_csv,
+            ru_egrul,
+            uk_psc,
+        )
+
+        modules = (bods, uk_psc, ftm, gleif, jp_nta, ru_egrul, ofac, eu_sanctions, jp_fsa)
+        for module in (*modules, registry_csv):
+            super().__setitem__(module.FORMAT.name, module.FORMAT)
+
+    def __getitem__(self, name: str) -> SourceFormat:
+        self._load()
+        return super().__getitem__(name)
+
+    def __setitem__(self, name: str, value: SourceFormat) -> None:
+        self._load()
+        super().__setitem__(name, value)
+
+    def __delitem__(self, name: str) -> None:
+        self._load()
+        super().__delitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        self._load()
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._load()
+        return super().get(name, default)
+
+    def keys(self) -> Any:
+        self._load()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._load()
+        return super().values()
+
+    def items(self) -> Any:
+        self._load()
+        return super().items()
 
 
-FORMATS: dict[str, SourceFormat] = _formats()
+FORMATS: dict[str, SourceFormat] = _Formats()
 
 
 class UnknownFormat(Exception):

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ownership import cypher
-from ownership.analysis.chains import DEFAULT_MAX_HOPS
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch
 from ownership.analysis.countries import country_code
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.explorer import data, exports, formatting, state, ui
@@ -85,17 +85,23 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     question = f"chains-{origin}-{target}" + "".join(f"-via-{cc}" for cc in via)
     through = f" via {', '.join(via)}" if via else ""
     st.subheader(
-        f"{formatting.count(len(found), 'chain')} {origin} → {target}{through} on "
+        f"{formatting.count(found.total, 'chain')} {origin} → {target}{through} on "
         f"{as_of.isoformat()}",
         anchor=False,
     )
-    if not found:
+    if not found.total:
         st.info(
             "No chain in force on that date. Try another date, more hops, or fewer via countries."
         )
     else:
-        table = formatting.chains_frame(found)
+        _starts(found)
+        first, chains = _page(found, (origin, target, via, as_of, hops))
+        table = formatting.chains_frame(chains)
+        table.insert(0, "rank", range(first + 1, first + len(chains) + 1))
         config = {
+            "rank": st.column_config.NumberColumn(
+                "#", help="place in the order of effective share"
+            ),
             "chain": st.column_config.TextColumn("chain", width="large"),
             "effective_share": st.column_config.NumberColumn("effective %", format="%.4g"),
             "effective_share_min": st.column_config.NumberColumn("min %", format="%.4g"),
@@ -115,28 +121,34 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         )
         left, right = st.columns([3, 1])
         left.caption(
-            "effective share = product of the shares along the chain. Select rows to draw "
-            "only those chains."
+            "effective share = product of the shares along the chain; strongest first (a band "
+            "by its upper bound), then fewer hops. Select rows to draw only those chains. "
+            "Every chain at once: `ownership chains … --out FILE`."
         )
         right.download_button(
-            "Download CSV",
+            "Download page (CSV)",
             exports.csv_bytes(table),
-            file_name=f"{ui.dated(question)}.csv",
+            file_name=f"{ui.dated(question)}-{first + 1}.csv",
             mime="text/csv",
             key="chains_table.csv",
             on_click="ignore",
             icon=":material/download:",
         )
-        selected = _selected_rows()
+        selected = _selected_rows(len(chains))
         st.subheader(
             "Chains drawn"
-            + (f" (rows {', '.join(str(i + 1) for i in selected)})" if selected else ""),
+            + (
+                f" (rows {', '.join(str(first + i + 1) for i in selected)})"
+                if selected
+                else f" ({first + 1}–{first + len(chains)})"
+            ),
             anchor=False,
         )
         with ui.guard("The chain graph"):
             settings = ui.graph_controls(
                 "chains_graph", hubs=False, per_node=False, layout="hierarchical"
             )
+            shown = [first + i for i in (selected or range(len(chains)))]
             sub = data.chains_subgraph(
                 graph,
                 data.key(),
@@ -145,7 +157,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 via,
                 as_of,
                 hops,
-                tuple(selected) if selected else None,
+                tuple(shown),
                 settings["max_nodes"],
             )
             ui.graph_panel(
@@ -155,11 +167,11 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 title=f"Ownership chains {origin} → {target}"
                 + (f" via {', '.join(via)}" if via else ""),
                 layout=settings["layout"],
-                height=max(280, min(700, 160 + 90 * len(selected or found))),
+                height=max(280, min(700, 160 + 90 * len(shown))),
             )
         entities = {
             e["uid"]: f"{e['name']} ({e['jurisdiction'] or '?'}, {e['id']})"
-            for c in found
+            for c in chains
             for e in c.entities
         }
         ui.entity_picker(list(entities.items()), "chains_pick")
@@ -173,9 +185,54 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     ui.share_box(url)
 
 
-def _selected_rows() -> list[int]:
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _starts(found: ChainSearch) -> None:
+    """The start entities that reach the target, strongest first: what an analyst reads first."""
+    starts = found.starts()
+    with st.expander(f"{len(starts)} start entities reach the target", expanded=len(starts) > 1):
+        st.dataframe(
+            formatting.frame(
+                starts, ["name", "jurisdiction", "chains", "max_effective_share", "id"]
+            ),
+            hide_index=True,
+            key="chains_starts",
+            column_config={
+                "max_effective_share": st.column_config.NumberColumn(
+                    "strongest %", format="%.4g", help="its strongest chain (upper bound)"
+                )
+            },
+        )
+
+
+def _page(found: ChainSearch, question: tuple[Any, ...]) -> tuple[int, list[Chain]]:
+    """The page of chains shown (the first one for a new question): its offset and chains."""
+    if st.session_state.get("chains_question") != question:
+        st.session_state["chains_question"] = question
+        st.session_state["chains_page"] = 1
+    state.seed("chains_page_size", 50)
+    size = int(st.session_state["chains_page_size"])
+    pages = max(1, -(-found.total // size))
+    if int(st.session_state.get("chains_page") or 1) > pages:  # fewer pages after a size change
+        st.session_state["chains_page"] = pages
+    if found.total > PAGE_SIZES[0]:
+        cols = st.columns([1, 1, 4], vertical_alignment="bottom")
+        cols[0].selectbox("Chains per page", PAGE_SIZES, key="chains_page_size")
+        cols[1].number_input(f"Page (of {pages})", 1, pages, step=1, key="chains_page")
+    page = min(int(st.session_state.get("chains_page") or 1), pages)
+    first = (page - 1) * size
+    chains = found.page(size, first)
+    if pages > 1:
+        st.caption(f"Chains {first + 1}–{first + len(chains)} of {found.total}.")
+    return first, chains
+
+
+def _selected_rows(shown: int) -> list[int]:
+    """The rows of the shown page the user selected (positions within the page)."""
     selection = st.session_state.get("chains_table")
     try:
-        return sorted(int(i) for i in selection["selection"]["rows"])  # type: ignore[index]
+        rows = sorted(int(i) for i in selection["selection"]["rows"])  # type: ignore[index]
     except (KeyError, TypeError):
         return []
+    return [i for i in rows if i < shown]

@@ -11,6 +11,7 @@ import streamlit as st
 from ownership import cypher
 from ownership.analysis import matching, statements
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, EntityRef
+from ownership.analysis.owners import Holding, by_share
 from ownership.analysis.profile import INTERNAL, SUCCESSION_COLUMNS, Profile
 from ownership.explorer import data, formatting, netcomponent, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
@@ -269,7 +270,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
                 + "; ".join(f"{ui.md(h.name)} {_effective(h)}" for h in ultimate)
             )
         ui.table(
-            formatting.holdings_frame(profile.owners, statuses),
+            formatting.holdings_frame(_page(profile.owners, "profile_owners_page"), statuses),
             "profile_owners",
             f"{_slug(e)}-owners",
             open_column="uid",
@@ -282,7 +283,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
     st.subheader(f"Subsidiaries ({len(profile.subsidiaries)})", anchor=False)
     if profile.subsidiaries:
         ui.table(
-            formatting.holdings_frame(profile.subsidiaries),
+            formatting.holdings_frame(_page(profile.subsidiaries, "profile_subsidiaries_page")),
             "profile_subsidiaries",
             f"{_slug(e)}-subsidiaries",
             open_column="uid",
@@ -300,6 +301,24 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
         ui.browser_link(
             graph, cypher.SUBSIDIARY_PATHS_DRAWN, params, OWNER_HOPS, key="nb_subsidiary_paths"
         )
+
+
+HOLDINGS_PAGE = 100  # rows of owners or subsidiaries shown at once
+
+
+def _page(holdings: list[Holding], key: str) -> list[Holding]:
+    """Strongest first (as ``ownership owners``/``subsidiaries`` page them); a large group a
+    page at a time, so that the table of a 20,000-entity group is built 100 rows at a time."""
+    ranked = by_share(holdings)
+    if len(ranked) <= HOLDINGS_PAGE:
+        return ranked
+    pages = -(-len(ranked) // HOLDINGS_PAGE)
+    cols = st.columns([1, 4], vertical_alignment="bottom")
+    page = int(cols[0].number_input(f"Page (of {pages})", 1, pages, step=1, key=key))
+    first = (page - 1) * HOLDINGS_PAGE
+    shown = ranked[first : first + HOLDINGS_PAGE]
+    cols[1].caption(f"{first + 1}–{first + len(shown)} of {len(ranked)}, strongest first")
+    return shown
 
 
 def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:

@@ -1,0 +1,133 @@
+"""Pruned, paged and summarised chains give exactly the answers of the full computation.
+
+The reference is the server's exhaustive path query (``cypher.CHAINS``: every path out of every
+start company, filtered), sorted by the contract's order. ``ownership chains`` enumerates only
+within the backward reach of the targets and serves pages and summaries of that one list; both
+are compared with the reference on the seed and on a generated registry, for several
+questions (dates, via countries, hop limits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from bench.generate import generate
+from ownership import cypher
+from ownership.analysis.chains import exhaustive_chains, reach, search_chains
+from ownership.loader import import_paths
+
+SEED = Path(__file__).resolve().parent.parent / "seed" / "registry"
+D = dt.date
+
+
+def reference(graph, origin, target, via, as_of, hops) -> list[dict]:
+    """Every chain by the exhaustive server query, in the contract's order."""
+    return [c.as_dict() for c in exhaustive_chains(graph, origin, target, via, as_of, hops)]
+
+
+def starts_of(chains: list[dict]) -> list[tuple[str, int, float | None]]:
+    """(start id, number of chains, strongest upper bound) worked out from the full list."""
+    highs: dict[str, list[float | None]] = defaultdict(list)
+    for chain in chains:
+        highs[chain["entities"][0]["id"]].append(chain["effective_share_max"])
+    return sorted(
+        (start, len(h), max((x for x in h if x is not None), default=None))
+        for start, h in highs.items()
+    )
+
+
+def check(graph, origin, target, via, as_of, hops) -> int:
+    """Full list, every page and the summary against the reference; the number of chains."""
+    expected = reference(graph, origin, target, via, as_of, hops)
+    found = search_chains(graph, origin, target, via, as_of, hops)
+    assert [c.as_dict() for c in found.page()] == expected
+    assert found.total == len(expected)
+    for size in (1, 7, 50):
+        pages = [found.page(size, first) for first in range(0, found.total + size, size)]
+        assert [c.as_dict() for page in pages for c in page] == expected
+        assert all(len(page) <= size for page in pages)
+    summary = found.summary()
+    assert summary["total"] == len(expected)
+    got = sorted((s["id"], s["chains"], s["max_effective_share"]) for s in summary["starts"])
+    assert got == starts_of(expected)
+    strengths = [s["max_effective_share"] for s in summary["starts"]]
+    known = [s for s in strengths if s is not None]
+    assert known == sorted(known, reverse=True) and strengths[: len(known)] == known
+    return len(expected)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("generated") / "3k"
+    generate(folder, companies=3000, seed=7)
+    return folder
+
+
+QUESTIONS = [
+    ("JP", "RU", [], D(2024, 6, 1), 6),
+    ("JP", "RU", ["SG"], D(2024, 6, 1), 6),
+    ("JP", "RU", [], D(2015, 1, 1), 4),
+    ("RU", "RU", [], D(2024, 6, 1), 3),
+    ("SG", "CY", ["HK"], D(2024, 6, 1), 8),
+]
+
+
+def test_generated_registry_pages_and_summary_equal_the_full_computation(graph, generated):
+    import_paths(graph, [generated], "bench")
+    totals = [check(graph, *question) for question in QUESTIONS]
+    assert totals[0] > 50  # enough chains for several pages of 50
+    assert totals[1] < totals[0]  # via SG is a narrower question
+
+
+def test_seed_pages_and_summary_equal_the_full_computation(graph):
+    import_paths(graph, [SEED], "seed-registry")
+    assert check(graph, "JP", "RU", [], D(2022, 7, 1), 6) > 0
+    check(graph, "JP", "RU", ["SG"], D(2022, 7, 1), 6)
+    check(graph, "JP", "RU", [], D(2020, 1, 1), 3)
+
+
+def test_reach_is_pruned_to_entities_within_the_hop_limit(graph, generated):
+    """The backward pass keeps only entities from which a target is at most N hops away, each
+    with its distance to the nearest target: an entity at distance d owns one at d - 1 and none
+    nearer; a shorter hop limit keeps fewer entities."""
+    import_paths(graph, [generated], "bench")
+    as_of = D(2024, 6, 1)
+    nothing = graph.read(cypher.CHAIN_TARGET_OWNERS, to_country="ZZ", as_of=as_of)
+    assert nothing[0]["targets"] == [] and nothing[0]["edges"] == []
+    wide, narrow = reach(graph, "RU", as_of, 6), reach(graph, "RU", as_of, 2)
+    assert set(narrow.distance) < set(wide.distance)
+    assert max(narrow.distance.values()) == 2 and max(wide.distance.values()) <= 6
+    for found in (wide, narrow):
+        for uid, d in found.distance.items():
+            if d:
+                assert min(found.distance[far] for _, far in found.owned[uid]) == d - 1
+    assert len(wide.entities) < 0.8 * 3000 * 1.3  # far from every entity of the registry
+
+
+def test_cli_pages_summary_and_export(graph, generated, run_cli, tmp_path):
+    import_paths(graph, [generated], "bench")
+    question = ["--from-country", "JP", "--to-country", "RU", "--as-of", "2024-06-01"]
+    full = run_cli("chains", *question, "--format", "json")
+    assert full.exit_code == 0, full.output
+    everything = json.loads(full.stdout)
+    page = run_cli("chains", *question, "--format", "json", "--limit", "20", "--offset", "30")
+    assert json.loads(page.stdout) == everything[30:50]
+    summary = json.loads(run_cli("chains", *question, "--format", "json", "--summary").stdout)
+    assert summary["total"] == len(everything)
+    assert sum(s["chains"] for s in summary["starts"]) == len(everything)
+    assert set(summary["starts"][0]) >= {"id", "name", "jurisdiction", "chains"}
+    assert summary["starts"][0]["max_effective_share"] == everything[0]["effective_share_max"]
+    out = tmp_path / "all.json"
+    written = run_cli("chains", *question, "--out", str(out))
+    assert written.exit_code == 0 and written.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8")) == everything
+    csv_file = tmp_path / "all.csv"
+    run_cli("chains", *question, "--out", str(csv_file))
+    printed = run_cli("chains", *question, "--format", "csv").stdout
+    assert csv_file.read_text(encoding="utf-8") == printed
+    assert len(printed.splitlines()) == len(everything) + 1
