@@ -310,20 +310,23 @@ def chains_command(
     """Ownership chains from one country to another, as of a date, strongest first."""
     origin, target = country_code(from_country), country_code(to_country)
     via = tuple(country_code(c) for c in via_country)
-    with open_graph() as graph, progress_bar("chains", out is not None) as progress:
-        found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
+    # the graph stays open while chains are built: a page looks up the sources' statements
+    # and the successions of what it shows
+    with open_graph() as graph:
+        with progress_bar("chains", out is not None) as progress:
+            found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
         note_if_empty(graph, range(found.total))
-    if out is not None:
-        export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
-    elif summary:
-        starts = found.starts()
-        if output == "table":
-            click.echo(f"{found.total} chains from {len(starts)} start entities")
-        emit(output, found.summary(), starts, STARTS_COLUMNS)
-    else:
-        chains = found.page(limit, offset)
-        rows = chain_rows(chains)
-        emit(output, [c.as_dict() for c in chains], rows, chain_columns(found, rows))
+        if out is not None:
+            export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
+        elif summary:
+            starts = found.starts()
+            if output == "table":
+                click.echo(f"{found.total} chains from {len(starts)} start entities")
+            emit(output, found.summary(), starts, STARTS_COLUMNS)
+        else:
+            chains = found.page(limit, offset)
+            rows = chain_rows(chains)
+            emit(output, [c.as_dict() for c in chains], rows, chain_columns(found, rows))
 
 
 # -- sources ---------------------------------------------------------------------------------

@@ -68,11 +68,12 @@ def test_chain_exports_are_named_and_dated_and_printing_hides_the_sidebar(page, 
     _open(page, "/?view=chains&from=JP&to=RU&via=SG&as_of=2022-07-01")
     page.get_by_role("heading", name="4 chains JP → RU via SG on 2022-07-01").wait_for()
     _graph_frame(page)
-    csv_button = page.get_by_role("button", name="Download CSV").first
+    csv_button = page.get_by_role("button", name="Download page (CSV)").first
     expect(csv_button).to_be_enabled(timeout=120_000)
     with page.expect_download() as download:
         csv_button.click()
-    assert download.value.suggested_filename == "chains-JP-RU-via-SG-2022-07-01.csv"
+    # the page of the chain table, named by its first chain's rank
+    assert download.value.suggested_filename == "chains-JP-RU-via-SG-2022-07-01-1.csv"
     html_button = page.get_by_role("button", name="HTML")
     expect(html_button).to_be_enabled(timeout=120_000)
     with page.expect_download() as download:
