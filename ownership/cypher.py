@@ -518,10 +518,16 @@ DELETE_ALL = _q(
     "delete_all",
     """
 MATCH (n)
+WITH n
+LIMIT $limit
 DETACH DELETE n
+RETURN count(*) AS written
 """,
-    "Empty the database. Used by the test suite between tests; never by a command.",
+    "Empty the database, $limit nodes per transaction (Graph.empty runs it until nothing is "
+    "left: a server caps the memory of one transaction). Used by the test suite between "
+    "tests; never by a command.",
     write=True,
+    limit=10_000,
 )
 
 # --------------------------------------------------------------------------------------------

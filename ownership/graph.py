@@ -269,6 +269,11 @@ class Graph:
         """The embedded server (or another ArcadeDB) rather than Neo4j."""
         return "ArcadeDB" in (self.driver.get_server_info().agent or "")
 
+    def empty(self, batch: int = 10_000) -> None:
+        """Delete everything, ``batch`` nodes per transaction (the test suite between tests)."""
+        while self.write(cypher.DELETE_ALL, limit=batch)["written"]:
+            pass
+
     def ensure_schema(self) -> None:
         """Create constraints and indexes; idempotent (IF NOT EXISTS) on both servers."""
         for statement in cypher.SCHEMA:

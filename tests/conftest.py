@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ownership import cypher
 from ownership.cli import main
 from ownership.config import Settings
 from ownership.embedded import EmbeddedServer
@@ -55,7 +54,7 @@ def session_graph(settings: Settings) -> Iterator[Graph]:
 @pytest.fixture()
 def graph(session_graph: Graph) -> Graph:
     """The session's graph, emptied."""
-    session_graph.write(cypher.DELETE_ALL)
+    session_graph.empty()
     return session_graph
 
 

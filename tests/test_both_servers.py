@@ -18,7 +18,6 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
-from ownership import cypher
 from ownership.cli import main
 from ownership.config import Settings
 from ownership.embedded import EmbeddedServer
@@ -82,9 +81,9 @@ def both(
     here_env = {"OWNERSHIP_HOME": str(settings.home)}
     here_env |= {k: os.environ[k] for k in NEO4J_KEYS if os.environ.get(k)}
     here, there = _runner(here_env), _runner(other_env)
-    session_graph.write(cypher.DELETE_ALL)
+    session_graph.empty()
     with Graph.open(Settings.from_env(other_env)) as other:
-        other.write(cypher.DELETE_ALL)
+        other.empty()
     for run in (here, there):
         run("import", str(SEED), "--source", "seed-registry")
     return here, there

@@ -28,7 +28,6 @@ from conftest import (
     write_csv,
 )
 
-from ownership import cypher
 from ownership.loader import import_paths
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -58,7 +57,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def seeded(session_graph, tmp_path_factory):
     """The session's graph emptied, the seed imported, and a company named like an attack."""
-    session_graph.write(cypher.DELETE_ALL)
+    session_graph.empty()
     import_paths(session_graph, [REPO / "seed" / "registry"], "seed-registry", "csv")
     folder = tmp_path_factory.mktemp("xss") / "registry"
     folder.mkdir()
@@ -85,7 +84,7 @@ def seeded(session_graph, tmp_path_factory):
     )
     import_paths(session_graph, [folder], "xss-test", "csv")
     yield session_graph
-    session_graph.write(cypher.DELETE_ALL)
+    session_graph.empty()
 
 
 @pytest.fixture(scope="module")

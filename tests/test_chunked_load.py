@@ -83,7 +83,7 @@ def test_chunked_first_load_equals_one_transaction(graph, big):
     whole = import_paths(graph, [big], "big", commit_every=0)
     assert whole.transactions == 1
     expected = dump(graph)
-    graph.write(cypher.DELETE_ALL)
+    graph.empty()
     chunked = import_paths(graph, [big], "big", commit_every=100)
     assert chunked.transactions > 5
     assert chunked.total_read == whole.total_read > 1000

@@ -22,7 +22,7 @@ SEED = REPO / "seed" / "registry"
 
 @pytest.fixture(scope="module")
 def seeded(session_graph: Graph) -> Graph:
-    session_graph.write(cypher.DELETE_ALL)
+    session_graph.empty()
     import_paths(session_graph, [SEED], "seed-registry")
     return session_graph
 
