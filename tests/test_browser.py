@@ -236,9 +236,10 @@ def test_search_and_open_a_result(page, tmp_path):
     box.fill("merbau")
     box.press("Enter")
     _settle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').first
+    # the results, not the landing page's tables the empty search box showed before
+    grid = page.locator('[data-testid="stDataFrame"]', has_text="Merbau Corporate Services").first
     grid.wait_for()
-    rows = page.locator('[data-testid="stDataFrame"] table tr')
+    rows = grid.locator("table tr")
     assert "Merbau Corporate Services" in rows.nth(1).inner_text()
     _shot(page, tmp_path, "search")
     grid.click(position={"x": 18, "y": 35 + 17})  # the first row's selection box

@@ -37,7 +37,8 @@ def test_search_button_and_did_you_mean(page, shots):  # noqa: F811 - the fixtur
     _open(page, "/?view=search&as_of=2022-07-01")
     box = page.get_by_label("Name, alias, record id, registration number or other identifier")
     box.fill("angara hostng")  # no Enter
-    page.get_by_role("button", name="Search").click()
+    # the primary button: the landing page's tables have "Search" toolbar buttons too
+    page.get_by_test_id("stBaseButton-primary").filter(has_text="Search").click()
     _settle(page)
     page.get_by_text("No entity matches").wait_for()
     page.get_by_text("Did you mean:").wait_for()

@@ -108,6 +108,7 @@ def test_compare_two_dates(page, tmp_path: Path):  # noqa: F811
     _open(page, "/?view=compare&from_date=2022-03-01&to_date=2022-07-01&from=JP&to=RU&via=SG")
     main = page.locator('[data-testid="stMain"]')
     main.get_by_text("Holdings that ended:").wait_for()
+    main.get_by_text("Newly listed or blocked:").wait_for()  # the last section to render
     text = main.inner_text()
     assert "Chains JP → RU via SG that appeared: 2" in text
     assert "Chains JP → RU via SG that disappeared: 2" in text

@@ -104,7 +104,7 @@ def _circular(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
         start = min(range(len(members)), key=lambda i: (members[i]["name"] or "", uids[i]))
         cycles.setdefault(tuple(uids[start:] + uids[:start]), members[start:] + members[:start])
     flags = []
-    for members in cycles.values():
+    for _, members in sorted(cycles.items()):  # the server returns cycles in no fixed order
         detail = circular_detail([m["name"] for m in members])
         for m in members:
             flags.append(
