@@ -52,15 +52,9 @@ class Query:
 
 LIBRARY: dict[str, Query] = {}
 
-# The relationship every ownership traversal follows (chains, owners, subsidiaries), written
-# ``{HOLDING}`` in their text: one word to change when they move to another relationship type.
-HOLDING = "HOLDS"
-
-
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
     """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
-    predicates of :func:`path_in_force` and :func:`in_force`, ``{HOLDING}`` to :data:`HOLDING`."""
-    text = text.replace("{HOLDING}", HOLDING)
+    predicates of :func:`path_in_force` and :func:`in_force`."""
     text = text.replace("{PATH_IN_FORCE}", path_in_force("p"))
     text = re.sub(r"\{IN_FORCE_(\w+)\}", lambda m: in_force(m.group(1)), text)
     query = Query(name=name, text=text.strip(), doc=doc.strip(), params=params, write=write)
@@ -810,7 +804,7 @@ DETACH DELETE s
 _CHAINS_MATCH = """
 MATCH (start:Entity {jurisdiction: $from_country})
 WHERE start:Company
-MATCH p = (start)-[:{HOLDING}*1..{max_hops}]->(target:Entity)
+MATCH p = (start)-[:HOLDS*1..{max_hops}]->(target:Entity)
 WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.operates_in, []))
   AND {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
@@ -882,7 +876,7 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name,
 
 _OWNER_PATHS_MATCH = """
 MATCH (t:Entity {uid: $uid})
-MATCH p = (o:Entity)-[:{HOLDING}*1..{max_hops}]->(t)
+MATCH p = (o:Entity)-[:HOLDS*1..{max_hops}]->(t)
 WHERE {PATH_IN_FORCE}
   AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
 """
@@ -947,7 +941,7 @@ _STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Ent
 
 HOLDINGS_STEP = _q(
     "holdings_step",
-    _STEP % "-[r:{HOLDING}]->",
+    _STEP % "-[r:HOLDS]->",
     "One step down from the entities in $uids: every holding in force on $as_of that they "
     "hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
@@ -960,7 +954,7 @@ HOLDINGS_STEP = _q(
 
 OWNERS_STEP = _q(
     "owners_step",
-    _STEP % "<-[r:{HOLDING}]-",
+    _STEP % "<-[r:HOLDS]-",
     "One step up from the entities in $uids: every holding in force on $as_of in them, with "
     "the owner. `ownership owners` walks up with it level by level; "
     "`ownership chains` too, from the entities that own a target (chain_target_owners).",
@@ -971,7 +965,7 @@ OWNERS_STEP = _q(
 CHAIN_TARGET_OWNERS = _q(
     "chain_target_owners",
     """
-MATCH (near:Entity)<-[r:{HOLDING}]-(far:Entity)
+MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
 WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
   AND {IN_FORCE_r}
 WITH collect(DISTINCT near) AS targets, collect("""
