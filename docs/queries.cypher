@@ -20,6 +20,18 @@ MATCH (e:Entity)
 RETURN e.uid AS uid
 LIMIT 1;
 
+// ---- chain_link_details
+// The sources and source statements behind the holdings in force on $as_of between the pairs
+// [owner uid, owned uid] of $pairs: looked up for the chains shown (a page, or the export as it
+// streams), never for every chain of a question. A pair has at most one holding in force on a
+// day (ownership/holdings.py cuts each pair's timeline into periods).
+:param pairs => [['seed-registry:jp-ex-01', 'seed-registry:sg-shell-01']];
+:param as_of => date('2022-07-01');
+UNWIND $pairs AS pair
+MATCH (a:Entity {uid: pair[0]})-[r:HOLDS]->(b:Entity {uid: pair[1]})
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN a.uid AS owner, b.uid AS owned, r.sources AS sources, r.statements AS statements;
+
 // ---- chain_paths
 // The chains of `chains` as paths, for Neo4j Browser and the console, which draw paths (the
 // explorer's Browser links open this one).
@@ -36,21 +48,53 @@ WHERE (target.jurisdiction = $to_country OR $to_country IN coalesce(target.opera
   AND all(cc IN $via WHERE any(n IN nodes(p)[1..-1] WHERE n.jurisdiction = cc))
 RETURN p;
 
-// ---- chain_target_owners
-// The chain targets (entities registered in, or operating in, $to_country) that someone owns on
-// $as_of, each [uid, id, name, jurisdiction, kind], and those ownership edges, in the shape of
-// owners_step. The first step of `ownership chains`' backward pass: the entities that can reach
-// a target within N hops are found level by level from here (owners_step), and chains are
-// enumerated only among them.
+// ---- chain_reach_step
+// One step up from the entities in $uids: every holding in force on $as_of in them, with the
+// owner; the later levels of `ownership chains`' backward pass. Each edge is a list of the
+// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
+// and statements are looked up for the chains shown (entity_names, chain_link_details). At
+// 100,000 companies the full rows of owners_step took five times as long as these
+// (docs/benchmarks.md).
+:param uids => ['seed-registry:ru-host-01'];
+:param as_of => date('2022-07-01');
+UNWIND $uids AS near_uid
+MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
+                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
+
+// ---- chain_targets_operating
+// The other chain targets: entities registered elsewhere that operate in $to_country (a Cypriot
+// company running a Russian business), with the holdings in force on $as_of in them, in the
+// shape of chain_targets_registered. A separate statement because an OR with the registered
+// country would keep either server from using the jurisdiction index. Each edge is a list of the
+// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
+// and statements are looked up for the chains shown (entity_names, chain_link_details). At
+// 100,000 companies the full rows of owners_step took five times as long as these
+// (docs/benchmarks.md).
 :param to_country => 'RU';
 :param as_of => date('2022-07-01');
 MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
-WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
+WHERE $to_country IN near.operates_in AND coalesce(near.jurisdiction, '') <> $to_country
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-WITH collect(DISTINCT near) AS targets, collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges
-RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS targets, edges;
+RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
+                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
+
+// ---- chain_targets_registered
+// The first step of `ownership chains`' backward pass: every holding in force on $as_of in an
+// entity registered in $to_country (found through the jurisdiction index), with its owner. From
+// here the entities that can reach a target within N hops are found level by level
+// (chain_reach_step), and chains are enumerated only among them. Each edge is a list of the
+// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
+// and statements are looked up for the chains shown (entity_names, chain_link_details). At
+// 100,000 companies the full rows of owners_step took five times as long as these
+// (docs/benchmarks.md).
+:param to_country => 'RU';
+:param as_of => date('2022-07-01');
+MATCH (near:Entity {jurisdiction: $to_country})<-[r:HOLDS]-(far:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
+                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
 
 // ---- chains
 // Every ownership chain from a company registered in $from_country to an entity registered in,
@@ -60,8 +104,8 @@ RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS 
 // end_date, sources, statements, disagree]: lists cross the wire in half the time of maps
 // (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths is the same question
 // as paths. The exhaustive reference: `ownership chains` walks back from the targets instead
-// (chain_target_owners, owners_step) and enumerates only the part of the graph that can reach
-// them; the tests check that both give the same chains.
+// (chain_targets_registered, chain_reach_step) and enumerates only the part of the graph that
+// can reach them; the tests check that both give the same chains.
 :param from_country => 'JP';
 :param to_country => 'RU';
 :param via => ['SG'];
@@ -181,7 +225,7 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 :param as_of => date('2022-07-01');
 MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(:Entity)
 WHERE h.disagree AND (h.start_date IS NULL OR h.start_date <= $as_of) AND (h.end_date IS NULL OR $as_of < h.end_date) AND (h.retired_on IS NULL OR $as_of < h.retired_on)
-RETURN h.statements AS statements;
+RETURN startNode(h).uid AS owner, endNode(h).uid AS owned, h.statements AS statements;
 
 // ---- entity_history
 // Every holding into (outgoing false) and out of entity $uid over time, whatever its dates: one
@@ -224,6 +268,14 @@ CALL (c) {
 }
 RETURN c.uid AS uid, c.record_id AS id, c.name AS name, c.jurisdiction AS jurisdiction,
        owners, known_min, known_max;
+
+// ---- entity_names
+// [uid, id, name, jurisdiction] of the entities $uids, in one row: the entities of the chains
+// found, named once the enumeration has found which they are.
+:param uids => ['seed-registry:jp-ex-01', 'seed-registry:ru-host-01'];
+UNWIND $uids AS entity_uid
+MATCH (e:Entity {uid: entity_uid})
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction]) AS entities;
 
 // ---- entity_new_intermediary
 // Intermediaries (companies that have an owner) that acquired a holding within $days days of
@@ -678,8 +730,7 @@ RETURN collect(DISTINCT o.uid) AS owners;
 
 // ---- owners_step
 // One step up from the entities in $uids: every holding in force on $as_of in them, with the
-// owner. `ownership owners` walks up with it level by level; `ownership chains` too, from the
-// entities that own a target (chain_target_owners).
+// owner. `ownership owners` walks up with it level by level.
 :param uids => ['seed-registry:ru-host-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
@@ -858,11 +909,14 @@ RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
 ORDER BY name;
 
 // ---- statements_by_uid
-// The source statements $uids (OWNS uids, as a holding lists them): which source states what,
-// for showing a holding's provenance and the sources' disagreements.
-:param uids => ['seed-registry:own-001'];
-UNWIND $uids AS statement_uid
-MATCH (a:Entity)-[r:OWNS {uid: statement_uid}]->(b:Entity)
+// The source statements behind holdings: $holdings lists [owner uid, owned uid, [OWNS uids]] as
+// a holding lists them; which source states what, for showing a holding's provenance and the
+// sources' disagreements. Found from the two entities: the embedded server looks a relationship
+// up by its own uid by reading every relationship (1.4 s per statement at 100,000 companies).
+:param holdings => [['seed-registry:jp-ex-01', 'seed-registry:sg-shell-01', ['seed-registry:own-001']]];
+UNWIND $holdings AS holding
+MATCH (a:Entity {uid: holding[0]})-[r:OWNS]->(b:Entity {uid: holding[1]})
+WHERE r.uid IN holding[2]
 RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS file,
        r.imported_at AS imported_at, r.share AS share, r.share_min AS share_min,
        r.share_max AS share_max, r.kind AS kind, r.direct AS direct,
@@ -914,10 +968,11 @@ RETURN p;
 // ---- successors_of
 // Succession of many entities at once (the entities of a list of chains): for each of $uids that
 // was merged into another, the successor's identifier and, when it is in the graph, the
-// successor (see entity_succession).
+// successor (see entity_succession). The entity comes first: written from the record, the
+// embedded server read every record (4 s for a page of chains at 100,000 companies).
 :param uids => ['jp-nta:2270001000697'];
 UNWIND $uids AS uid
-MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+MATCH (:Entity {uid: uid})<-[:DESCRIBES]-(r:Record)
 WHERE r.successor_identifier IS NOT NULL
 OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
 RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,

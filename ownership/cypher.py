@@ -52,6 +52,7 @@ class Query:
 
 LIBRARY: dict[str, Query] = {}
 
+
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
     """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
     predicates of :func:`path_in_force` and :func:`in_force`."""
@@ -831,7 +832,7 @@ CHAINS = _q(
     "start_date, end_date, sources, statements, disagree]: lists cross the wire in half the "
     "time of maps (docs/benchmarks.md). Neo4j Browser draws nothing from lists: chain_paths "
     "is the same question as paths. The exhaustive reference: `ownership chains` walks back "
-    "from the targets instead (chain_target_owners, owners_step) and enumerates only the part "
+    "from the targets instead (chain_targets_registered, chain_reach_step) and enumerates only the part "
     "of the graph that can reach them; the tests check that both give the same chains.",
     **_CHAINS_PARAMS,
 )
@@ -847,8 +848,9 @@ CHAIN_PATHS = _q(
 STATEMENTS_BY_UID = _q(
     "statements_by_uid",
     """
-UNWIND $uids AS statement_uid
-MATCH (a:Entity)-[r:OWNS {uid: statement_uid}]->(b:Entity)
+UNWIND $holdings AS holding
+MATCH (a:Entity {uid: holding[0]})-[r:OWNS]->(b:Entity {uid: holding[1]})
+WHERE r.uid IN holding[2]
 RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS file,
        r.imported_at AS imported_at, r.share AS share, r.share_min AS share_min,
        r.share_max AS share_max, r.kind AS kind, r.direct AS direct,
@@ -856,9 +858,12 @@ RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS fil
        a.uid AS owner, a.name AS owner_name, b.uid AS owned, b.name AS owned_name
 ORDER BY uid
 """,
-    "The source statements $uids (OWNS uids, as a holding lists them): which source states "
-    "what, for showing a holding's provenance and the sources' disagreements.",
-    uids=["seed-registry:own-001"],
+    "The source statements behind holdings: $holdings lists [owner uid, owned uid, [OWNS "
+    "uids]] as a holding lists them; which source states what, for showing a holding's "
+    "provenance and the sources' disagreements. Found from the two entities: the embedded "
+    "server looks a relationship up by its own uid by reading every relationship (1.4 s per "
+    "statement at 100,000 companies).",
+    holdings=[["seed-registry:jp-ex-01", "seed-registry:sg-shell-01", ["seed-registry:own-001"]]],
 )
 
 # --------------------------------------------------------------------------------------------
@@ -956,29 +961,94 @@ OWNERS_STEP = _q(
     "owners_step",
     _STEP % "<-[r:HOLDS]-",
     "One step up from the entities in $uids: every holding in force on $as_of in them, with "
-    "the owner. `ownership owners` walks up with it level by level; "
-    "`ownership chains` too, from the entities that own a target (chain_target_owners).",
+    "the owner. `ownership owners` walks up with it level by level.",
     uids=["seed-registry:ru-host-01"],
     as_of=dt.date(2022, 7, 1),
 )
 
-CHAIN_TARGET_OWNERS = _q(
-    "chain_target_owners",
+REACH_FIELDS = (
+    "near", "uid", "jurisdiction", "kind", "share", "share_min", "share_max", "start_date",
+    "end_date", "disagree",
+)  # fmt: skip
+_REACH_EDGES = """
+RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
+                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges
+"""
+_REACH_DOC = (
+    " Each edge is a list of the fields of cypher.REACH_FIELDS: only what the enumeration and "
+    "its order need; names, sources and statements are looked up for the chains shown "
+    "(entity_names, chain_link_details). At 100,000 companies the full rows of owners_step "
+    "took five times as long as these (docs/benchmarks.md)."
+)
+
+CHAIN_TARGETS_REGISTERED = _q(
+    "chain_targets_registered",
+    """
+MATCH (near:Entity {jurisdiction: $to_country})<-[r:HOLDS]-(far:Entity)
+WHERE {IN_FORCE_r}"""
+    + _REACH_EDGES,
+    "The first step of `ownership chains`' backward pass: every holding in force on $as_of in "
+    "an entity registered in $to_country (found through the jurisdiction index), with its "
+    "owner. From here the entities that can reach a target within N hops are found level by "
+    "level (chain_reach_step), and chains are enumerated only among them." + _REACH_DOC,
+    to_country="RU",
+    as_of=dt.date(2022, 7, 1),
+)
+
+CHAIN_TARGETS_OPERATING = _q(
+    "chain_targets_operating",
     """
 MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
-WHERE (near.jurisdiction = $to_country OR $to_country IN coalesce(near.operates_in, []))
-  AND {IN_FORCE_r}
-WITH collect(DISTINCT near) AS targets, collect("""
-    + _STEP_EDGE
-    + """) AS edges
-RETURN [t IN targets | [t.uid, t.record_id, t.name, t.jurisdiction, t.kind]] AS targets, edges
-""",
-    "The chain targets (entities registered in, or operating in, $to_country) that someone "
-    "owns on $as_of, each [uid, id, name, jurisdiction, kind], and those ownership edges, in "
-    "the shape of owners_step. The first step of "
-    "`ownership chains`' backward pass: the entities that can reach a target within N hops are "
-    "found level by level from here (owners_step), and chains are enumerated only among them.",
+WHERE $to_country IN near.operates_in AND coalesce(near.jurisdiction, '') <> $to_country
+  AND {IN_FORCE_r}"""
+    + _REACH_EDGES,
+    "The other chain targets: entities registered elsewhere that operate in $to_country (a "
+    "Cypriot company running a Russian business), with the holdings in force on $as_of in "
+    "them, in the shape of chain_targets_registered. A separate statement because an OR "
+    "with the registered country would keep either server from using the jurisdiction "
+    "index." + _REACH_DOC,
     to_country="RU",
+    as_of=dt.date(2022, 7, 1),
+)
+
+CHAIN_REACH_STEP = _q(
+    "chain_reach_step",
+    """
+UNWIND $uids AS near_uid
+MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
+WHERE {IN_FORCE_r}"""
+    + _REACH_EDGES,
+    "One step up from the entities in $uids: every holding in force on $as_of in them, with "
+    "the owner; the later levels of `ownership chains`' backward pass." + _REACH_DOC,
+    uids=["seed-registry:ru-host-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
+ENTITY_NAMES = _q(
+    "entity_names",
+    """
+UNWIND $uids AS entity_uid
+MATCH (e:Entity {uid: entity_uid})
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction]) AS entities
+""",
+    "[uid, id, name, jurisdiction] of the entities $uids, in one row: the entities of the "
+    "chains found, named once the enumeration has found which they are.",
+    uids=["seed-registry:jp-ex-01", "seed-registry:ru-host-01"],
+)
+
+CHAIN_LINK_DETAILS = _q(
+    "chain_link_details",
+    """
+UNWIND $pairs AS pair
+MATCH (a:Entity {uid: pair[0]})-[r:HOLDS]->(b:Entity {uid: pair[1]})
+WHERE {IN_FORCE_r}
+RETURN a.uid AS owner, b.uid AS owned, r.sources AS sources, r.statements AS statements
+""",
+    "The sources and source statements behind the holdings in force on $as_of between the "
+    "pairs [owner uid, owned uid] of $pairs: looked up for the chains shown (a page, or the "
+    "export as it streams), never for every chain of a question. A pair has at most one "
+    "holding in force on a day (ownership/holdings.py cuts each pair's timeline into periods).",
+    pairs=[["seed-registry:jp-ex-01", "seed-registry:sg-shell-01"]],
     as_of=dt.date(2022, 7, 1),
 )
 
@@ -1573,7 +1643,7 @@ ENTITY_DISAGREEMENTS = _q(
     """
 MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(:Entity)
 WHERE h.disagree AND {IN_FORCE_h}
-RETURN h.statements AS statements
+RETURN startNode(h).uid AS owner, endNode(h).uid AS owned, h.statements AS statements
 """,
     "The direct holdings into and out of entity $uid, in force on $as_of, whose sources state "
     "different shares (the profile says which source states what).",
@@ -1616,7 +1686,7 @@ SUCCESSORS_OF = _q(
     "successors_of",
     """
 UNWIND $uids AS uid
-MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+MATCH (:Entity {uid: uid})<-[:DESCRIBES]-(r:Record)
 WHERE r.successor_identifier IS NOT NULL
 OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
 RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,
@@ -1625,7 +1695,8 @@ ORDER BY uid, identifier
 """,
     "Succession of many entities at once (the entities of a list of chains): for each of $uids "
     "that was merged into another, the successor's identifier and, when it is in the graph, "
-    "the successor (see entity_succession).",
+    "the successor (see entity_succession). The entity comes first: written from the record, "
+    "the embedded server read every record (4 s for a page of chains at 100,000 companies).",
     uids=["jp-nta:2270001000697"],
 )
 
@@ -1939,7 +2010,7 @@ REFRESH_STAMP_SUBJECT_TO = _q(
     "refresh_stamp_subject_to",
     """
 UNWIND $rows AS row
-MATCH (:Entity)-[t:SUBJECT_TO {uid: row.uid}]->(:Sanction {uid: row.uid})
+MATCH (:Sanction {uid: row.uid})<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
 SET t.last_seen_run = $run_id, t.retired_on = null, t.retired_run = null
 """,
     "Refresh: stamp and un-retire the SUBJECT_TO edges of the listings {uid}.",

@@ -29,10 +29,6 @@ from ownership.graph import Graph
 
 DEFAULT_MAX_HOPS = 6
 CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
-LINK_FIELDS = (
-    "share", "share_min", "share_max", "start_date", "end_date", "sources", "statements", "disagree"
-)  # fmt: skip  # Link's order, as cypher.CHAINS and the step queries return them
-_ENTITY_FIELDS = (*CHAIN_ENTITY_FIELDS, "kind")  # the order of chain_target_owners' targets
 
 
 @dataclass(frozen=True)
@@ -150,12 +146,13 @@ class Chain:
 
 
 def _order(
-    high: float | None, hops: int, names: tuple[str, ...], uids: tuple[str, ...], links: str
+    high: float | None, hops: int, names: tuple[str, ...], uids: tuple[str, ...]
 ) -> tuple[Any, ...]:
     """The contract's fixed order: effective share (upper bound) descending, unknown last, then
-    fewer hops, then the names along the chain; uids and links only break exact ties (two
-    sources stating the same holding give two chains through the same entities)."""
-    return (high is None, -(high or 0.0), hops, names, uids, links)
+    fewer hops, then the names along the chain; the uids break exact ties (namesakes). Nothing
+    more is needed: a pair has at most one holding in force on a day (ownership/holdings.py),
+    so the entities along a chain decide its links."""
+    return (high is None, -(high or 0.0), hops, names, uids)
 
 
 def sort_key(chain: Chain) -> tuple[Any, ...]:
@@ -165,14 +162,6 @@ def sort_key(chain: Chain) -> tuple[Any, ...]:
         len(chain.links),
         tuple(e["name"] or "" for e in chain.entities),
         chain.key,
-        _links_key(chain.links),
-    )
-
-
-def _links_key(links: list[Link] | tuple[Link, ...]) -> str:
-    """The links as text, for the last tie-break (what a source says, not how it is shown)."""
-    return repr(
-        [(x.share, x.share_min, x.share_max, x.start_date, x.end_date, x.statements) for x in links]
     )
 
 
@@ -181,7 +170,9 @@ class Reach:
     """The part of the graph that can reach a target within the hop limit, in force on a date.
 
     ``distance`` is each entity's fewest hops to a target (0 for a target), ``owned`` the
-    in-force edges out of each entity towards entities within reach, as (link, owned uid).
+    in-force edges out of each entity towards entities within reach, as (link, owned uid);
+    ``entities`` holds what the walk needs of each (jurisdiction and kind), and their names
+    once :func:`search_chains` has looked them up for the entities of the chains found.
     """
 
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -190,36 +181,62 @@ class Reach:
 
 
 def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach:
-    """The backward pass: targets that someone owns, then their owners level by level."""
+    """The backward pass: holdings in the targets, then their owners level by level.
+
+    Each edge row carries only the link's numbers and the owner's jurisdiction and kind
+    (cypher.REACH_FIELDS): names, sources and statements are fetched for what is shown."""
     found = Reach()
-    rows = graph.read(cypher.CHAIN_TARGET_OWNERS, to_country=to_country.upper(), as_of=as_of)
-    targets, edges = (rows[0]["targets"], rows[0]["edges"]) if rows else ([], [])
-    for target in targets:
-        entity = dict(zip(_ENTITY_FIELDS, target, strict=True))
-        found.entities[entity["uid"]] = entity
-        found.distance[entity["uid"]] = 0
+    country = to_country.upper()
+    edges = [
+        edge
+        for query in (cypher.CHAIN_TARGETS_REGISTERED, cypher.CHAIN_TARGETS_OPERATING)
+        for row in graph.read(query, to_country=country, as_of=as_of)
+        for edge in row["edges"]
+    ]
+    for edge in edges:
+        found.distance[edge[0]] = 0  # the owned end of a holding in a target is a target
+        found.entities.setdefault(edge[0], {"uid": edge[0]})
     for level in range(1, max_hops + 1):
         frontier: list[str] = []
         for row in sorted(
-            (dict(zip(cypher.STEP_FIELDS, e, strict=True)) for e in edges), key=_edge_order
+            (dict(zip(cypher.REACH_FIELDS, e, strict=True)) for e in edges), key=_edge_order
         ):
             uid = row["uid"]
-            if uid not in found.entities:
-                found.entities[uid] = {k: row[k] for k in _ENTITY_FIELDS}
+            known = found.entities.setdefault(uid, {"uid": uid})
+            known.update(jurisdiction=row["jurisdiction"], kind=row["kind"])
             if uid not in found.distance:
                 found.distance[uid] = level
                 frontier.append(uid)
-            found.owned[uid].append((_link(*(row[k] for k in LINK_FIELDS)), row["near"]))
+            link = Link(*(row[k] for k in _REACH_LINK_FIELDS), disagree=bool(row["disagree"]))
+            found.owned[uid].append((link, row["near"]))
         if level == max_hops or not frontier:
             break
-        rows = graph.read(cypher.OWNERS_STEP, uids=frontier, as_of=as_of)
-        edges = rows[0]["edges"] if rows else []
+        edges = [
+            e for row in graph.read(cypher.CHAIN_REACH_STEP, uids=frontier, as_of=as_of)
+            for e in row["edges"]
+        ]  # fmt: skip
     return found
 
 
+_REACH_LINK_FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")
+
+
 def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
-    """Edges in a fixed order, whatever order the server sent them in."""
-    return (row["uid"], row["near"], *(str(row[k]) for k in LINK_FIELDS))
+    """Edges in a fixed order, whatever order the server sent them in (a pair has at most one
+    holding in force on a day, so owner and owned decide)."""
+    return (row["uid"], row["near"])
+
+
+def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
+    """Add id, name and jurisdiction to the entities ``uids`` of ``found`` (in batches)."""
+    ordered = sorted(uids)
+    for i in range(0, len(ordered), NAME_BATCH):
+        for row in graph.read(cypher.ENTITY_NAMES, uids=ordered[i : i + NAME_BATCH]):
+            for entity in row["entities"]:
+                found.entities[entity[0]].update(zip(CHAIN_ENTITY_FIELDS, entity, strict=True))
+
+
+NAME_BATCH = 10_000
 
 
 @dataclass
@@ -233,6 +250,7 @@ class ChainSearch:
     graph: Graph
     reach: Reach
     paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]]
+    as_of: dt.date
 
     @property
     def total(self) -> int:
@@ -261,7 +279,9 @@ class ChainSearch:
         return self._shown([self._chain(i) for i in positions if 0 <= i < self.total])
 
     def _shown(self, chains: list[Chain]) -> list[Chain]:
-        """Chains about to be shown, with their sources' disagreements and successions."""
+        """Chains about to be shown, with the sources and statements of their links, the
+        sources' disagreements and successions."""
+        chains = _with_link_details(self.graph, chains, self.as_of)
         return _with_successors(self.graph, _with_disagreements(self.graph, chains))
 
     def starts(self) -> list[dict[str, Any]]:
@@ -316,26 +336,26 @@ def search_chains(
     """All chains in force on ``as_of`` (default today), enumerated within the backward reach
     of the targets; ``progress(done, total)`` is told after each start entity."""
     cypher.CHAINS.render(max_hops)  # the one check of the hop bound, for every entry point
-    found = reach(graph, to_country, as_of or dt.date.today(), max_hops)
+    as_of = as_of or dt.date.today()
+    found = reach(graph, to_country, as_of, max_hops)
     origin = from_country.upper()
     wanted = [cc.upper() for cc in via]
     starts = sorted(
         uid
         for uid, e in found.entities.items()
-        if e["jurisdiction"] == origin and e["kind"] == "company" and found.owned.get(uid)
+        if e.get("jurisdiction") == origin and e.get("kind") == "company" and found.owned.get(uid)
     )
     paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]] = []
     for done, start in enumerate(starts, 1):
         paths.extend(_walk(found, start, max_hops, wanted))
         if progress:
             progress(done, len(starts))
+    _name(graph, found, {uid for uids, _, _ in paths for uid in uids})
     entities = found.entities
     paths.sort(
-        key=lambda p: _order(
-            p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0], _links_key(p[1])
-        )
+        key=lambda p: _order(p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0])
     )
-    return ChainSearch(graph, found, paths)
+    return ChainSearch(graph, found, paths, as_of)
 
 
 def _walk(
@@ -436,10 +456,42 @@ def _link(
     )
 
 
+def _with_link_details(graph: Graph, chains: list[Chain], as_of: dt.date) -> list[Chain]:
+    """Give the links of ``chains`` the sources and statements of their holdings (one look-up
+    for all the pairs of the chains)."""
+    pairs = sorted(
+        {
+            (a["uid"], b["uid"])
+            for c in chains
+            for a, b in zip(c.entities, c.entities[1:], strict=False)
+        }
+    )
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for i in range(0, len(pairs), NAME_BATCH):
+        batch = [list(pair) for pair in pairs[i : i + NAME_BATCH]]
+        for row in graph.read(cypher.CHAIN_LINK_DETAILS, pairs=batch, as_of=as_of):
+            found[(row["owner"], row["owned"])] = row
+    for chain in chains:
+        chain.links = [
+            replace(
+                link,
+                sources=tuple(found[(a["uid"], b["uid"])]["sources"] or ()),
+                statements=tuple(found[(a["uid"], b["uid"])]["statements"] or ()),
+            )
+            for a, b, link in zip(chain.entities[:-1], chain.entities[1:], chain.links, strict=True)
+        ]
+    return chains
+
+
 def _with_disagreements(graph: Graph, chains: list[Chain]) -> list[Chain]:
     """Say which source states what on every link whose sources disagree (few links: one
     look-up for all of them)."""
-    wanted = {uid for c in chains for link in c.links if link.disagree for uid in link.statements}
+    wanted = [
+        (a["uid"], b["uid"], link.statements)
+        for c in chains
+        for a, b, link in zip(c.entities[:-1], c.entities[1:], c.links, strict=True)
+        if link.disagree
+    ]
     if not wanted:
         return chains
     found = statements.claims(graph, wanted)

@@ -112,7 +112,7 @@ def entity_profile(
 def _disagreements(graph: Graph, uid: str, as_of: dt.date) -> list[list[statements.Claim]]:
     """The claims behind each direct holding of ``uid`` on which its sources disagree."""
     rows = graph.read(cypher.ENTITY_DISAGREEMENTS, uid=uid, as_of=as_of)
-    found = statements.claims(graph, (u for row in rows for u in row["statements"]))
+    found = statements.claims(graph, ((r["owner"], r["owned"], r["statements"]) for r in rows))
     groups = [[found[u] for u in row["statements"] if u in found] for row in rows]
     return sorted((g for g in groups if g), key=lambda g: (g[0].owner_name or "", g[0].owned))
 

@@ -56,15 +56,19 @@ class Claim:
         }
 
 
-def claims(graph: Graph, statement_uids: Iterable[str]) -> dict[str, Claim]:
-    """The statements with these uids, by uid (those no longer in the graph are left out)."""
-    uids = sorted(set(statement_uids))
-    if not uids:
+def claims(graph: Graph, holdings: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, Claim]:
+    """The statements behind ``holdings`` — (owner uid, owned uid, statement uids), as a
+    holding lists them — by uid (those no longer in the graph are left out)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for owner, owned, uids in holdings:
+        wanted.setdefault((owner, owned), set()).update(uids)
+    rows = [[owner, owned, sorted(uids)] for (owner, owned), uids in sorted(wanted.items()) if uids]
+    if not rows:
         return {}
     fields = Claim.__dataclass_fields__
     return {
         row["uid"]: Claim(**{k: v for k, v in row.items() if k in fields})
-        for row in graph.read(cypher.STATEMENTS_BY_UID, uids=uids)
+        for row in graph.read(cypher.STATEMENTS_BY_UID, holdings=rows)
     }
 
 
