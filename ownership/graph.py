@@ -79,7 +79,7 @@ def native(value: Any) -> Any:
             "relationships": [native(r) for r in value.relationships],
         }
     if isinstance(value, list | tuple):
-        return [native(v) for v in value]
+        return [v if v is None or type(v) in _SCALARS else native(v) for v in value]
     if isinstance(value, Mapping):
         return {k: native(v) for k, v in value.items()}
     return value
@@ -159,7 +159,9 @@ class Graph:
         text = query.render(max_hops)
 
         def work(tx: neo4j.ManagedTransaction) -> list[dict]:
-            return [native(record.data()) for record in tx.run(text, params)]
+            # record.data() would first copy every nested list with the driver's own transform
+            # (a third of the time of a 4,000-edge step); native() converts in one pass.
+            return [{k: native(v) for k, v in record.items()} for record in tx.run(text, params)]
 
         with self._errors(query.name):
             with self.driver.session(database=self.database) as session:
