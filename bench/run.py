@@ -12,6 +12,8 @@ measures, in this order, on that one server:
 2. the latencies, p50/p95 over ``--repeat`` runs after one warm-up, of the real analysis
    functions on the imported graph (chains, owners, subsidiaries, the 50 percent rule, flags,
    the explorer's profile page data), each run capped at ``--cap`` seconds;
+2b. ``ownership refresh`` of the imported source, unchanged and then with 1 % of its records
+   changed (``bench/refresh.py``), as child processes like the import (``--skip-refresh``);
 3. the raw ceiling peer (``UNWIND … CREATE``, no validation, same batch size, all rows);
 4. the per-record peer (one transaction per record, on a sample of ``--peer-sample`` records,
    extrapolated).
@@ -45,7 +47,7 @@ from typing import Any
 
 import neo4j
 
-from bench import peers
+from bench import peers, refresh
 from bench.generate import generate
 from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
@@ -68,6 +70,7 @@ START, END = "<!-- generated:start -->", "<!-- generated:end -->"
 # Targets (issue text). Import and memory targets are stated for 1M companies.
 TARGET_1M_SECONDS = 300.0
 TARGET_RSS_KB = 1024 * 1024
+REFRESH_TARGETS = {"unchanged": 120.0, "changed": 180.0}  # seconds, at 1M companies
 TARGET_PER_RECORD_RATIO = 40.0
 TARGET_RAW_RATIO = 2.0
 
@@ -197,35 +200,10 @@ def measure_import(
         "bench",
         "--json",
     ]
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=REPO
-        )
-        deadline = started + cap
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                process.kill()
-                pid, status, usage = os.wait4(process.pid, 0)
-                process.returncode = -9
-                return {"capped": True, "cap_seconds": cap, "wall_seconds": None}
-            time.sleep(0.05)
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read().decode(), err.read().decode()
-    if process.returncode != 0:
-        return {
-            "capped": False,
-            "failed": True,
-            "wall_seconds": round(wall, 3),
-            "error": f"exit status {process.returncode}: " + stderr.strip()[-2000:],
-            "peak_rss_kb": usage.ru_maxrss,
-        }
+    child = run_child(command, env, cap)
+    if child["capped"] or child["returncode"] != 0:
+        return _child_failure(child)
+    stdout, wall, usage = child["stdout"], child["wall"], child["usage"]
     summary = json.loads(stdout)
     records = sum(summary["read"].values())
     return {
@@ -241,6 +219,75 @@ def measure_import(
         "system_cpu_seconds": round(usage.ru_stime, 3),
         "batch_size": BATCH_SIZE,
     }
+
+
+def run_child(command: list[str], env: dict[str, str], cap: float) -> dict[str, Any]:
+    """Run a command of ours as a child: wall time, rusage (peak RSS, CPU), output; killed
+    after ``cap`` seconds."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=REPO
+        )
+        deadline = started + cap
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                os.wait4(process.pid, 0)
+                return {"capped": True, "cap": cap}
+            time.sleep(0.05)
+        wall = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        return {
+            "capped": False,
+            "returncode": os.waitstatus_to_exitcode(status),
+            "wall": wall,
+            "usage": usage,
+            "stdout": out.read().decode(),
+            "stderr": err.read().decode(),
+        }
+
+
+def _child_failure(child: dict[str, Any]) -> dict[str, Any]:
+    if child["capped"]:
+        return {"capped": True, "cap_seconds": child["cap"], "wall_seconds": None}
+    return {
+        "capped": False,
+        "failed": True,
+        "wall_seconds": round(child["wall"], 3),
+        "error": f"exit status {child['returncode']}: " + child["stderr"].strip()[-2000:],
+        "peak_rss_kb": child["usage"].ru_maxrss,
+    }
+
+
+def measure_refreshes(data_dir: Path, env: dict[str, str], cap: float) -> dict[str, Any]:
+    """``ownership refresh`` of the source just imported: unchanged, then with 1 % changed
+    (bench/refresh.py); wall time, peak RSS and what each reported."""
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-refresh-") as work:
+        folder = Path(work)
+        changed_dir = folder / "changed"
+        edits = refresh.changed_copy(data_dir, changed_dir)
+        for label, source_dir in (("unchanged", data_dir), ("changed", changed_dir)):
+            sources = refresh.sources_file(folder, source_dir)
+            command = [sys.executable, "-m", "ownership", "refresh", "--sources", str(sources),
+                       "--format", "json"]  # fmt: skip
+            child = run_child(command, env, cap)
+            if child["capped"] or child["returncode"] not in (0,):
+                results[label] = _child_failure(child)
+                continue
+            results[label] = {
+                "capped": False,
+                "wall_seconds": round(child["wall"], 3),
+                "peak_rss_kb": child["usage"].ru_maxrss,
+                "report": refresh.summary(json.loads(child["stdout"])),
+            }
+        results["changed"]["edits"] = edits
+    return results
 
 
 # -- 2. latencies ----------------------------------------------------------------------------------
@@ -474,6 +521,7 @@ def bench_size(
     server_kind: str | None = None,
     kit: Path | None = None,
     skip_peers: bool = False,
+    skip_refresh: bool = False,
     import_commit_every: int | None = None,
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
@@ -515,6 +563,12 @@ def bench_size(
         if imported:
             log(f"[{label}] latencies ({repeat} runs after a warm-up, cap {cap:g} s) …")
             result["latency"] = measure_latencies(server, repeat, cap)
+            if skip_refresh:
+                log(f"[{label}] refresh skipped")
+            else:
+                log(f"[{label}] refresh: unchanged, then 1 % changed …")
+                result["refresh"] = measure_refreshes(data_dir, server.env, import_cap)
+                log(f"[{label}] refresh: {_fmt_refresh(result['refresh'])}")
         with server.open() as graph:
             if skip_peers:
                 log(f"[{label}] peers skipped")
@@ -648,6 +702,14 @@ def _fmt_import(imp: dict[str, Any]) -> str:
     return (
         f"{imp['records']:,} records in {imp['wall_seconds']:.1f} s "
         f"({imp['records_per_second']:,.0f}/s), peak RSS {_mb(imp['peak_rss_kb'])}"
+    )
+
+
+def _fmt_refresh(found: dict[str, Any]) -> str:
+    return ", ".join(
+        f"{label} {_seconds(found[label].get('wall_seconds'))}"
+        for label in ("unchanged", "changed")
+        if label in found
     )
 
 
@@ -837,7 +899,43 @@ def render_size(result: dict[str, Any]) -> str:
                 "holdings, has owners)"
             )
         lines += ["", "Subjects: " + "; ".join(described) + "." if described else ""]
+    lines += _refresh_lines(result.get("refresh"))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _refresh_lines(found: dict[str, Any] | None) -> list[str]:
+    """The refresh table of a size's block (targets: unchanged ≤ 2 min, 1 % changed ≤ 3 min)."""
+    if not found:
+        return []
+    lines = [
+        "",
+        "#### Refresh (`ownership refresh` of the imported source, watch JP → RU)",
+        "",
+        "| refresh | wall time | peak RSS | reported | goal | met |",
+        "|---|---:|---:|---|---:|:-:|",
+    ]
+    for label, title in (("unchanged", "the same files again"), ("changed", "1 % changed")):
+        r = found.get(label, {})
+        goal = REFRESH_TARGETS[label]
+        if r.get("capped") or r.get("failed"):
+            lines.append(f"| {title} | {'> cap' if r.get('capped') else 'failed'} | | | "
+                         f"≤ {_seconds(goal)} | ✗ |")  # fmt: skip
+            continue
+        report = r["report"]
+        said = ", ".join(
+            f"{what} {sum((report.get(what) or {}).values())}"
+            for what in ("added", "removed", "changed")
+        )
+        ok = r["wall_seconds"] <= goal
+        lines.append(
+            f"| {title} | {_seconds(r['wall_seconds'])} | {_mb(r['peak_rss_kb'])} | "
+            f"{report['status']}: {said} | ≤ {_seconds(goal)} | {_mark(ok)} |"
+        )
+    edits = found.get("changed", {}).get("edits")
+    if edits:
+        lines += ["", "Changed: " + ", ".join(f"{n:,} rows of {f}" for f, n in edits.items())
+                  + " (every other chosen ownership row removed)."]  # fmt: skip
+    return lines
 
 
 def _cpu_per_k(
@@ -1004,6 +1102,10 @@ def render_compare(embedded: dict[str, Any], neo4j: dict[str, Any]) -> str:
         cells = [_latency_cell(r.get("latency", {}).get("results", {}).get(spec.key)) for r in runs]
         goal = f" (goal p95 < {_seconds(spec.target)})" if spec.target else ""
         lines.append(f"| {spec.title}{goal} | " + " | ".join(cells) + " |")
+    for label, title in (("unchanged", "refresh, unchanged"), ("changed", "refresh, 1 % changed")):
+        cells = [_seconds(r.get("refresh", {}).get(label, {}).get("wall_seconds")) for r in runs]
+        goal = f" (goal ≤ {_seconds(REFRESH_TARGETS[label])})"
+        lines.append(f"| {title}{goal} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -1114,6 +1216,11 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only our import and the latencies (not the raw and per-record peers)",
     )
     parser.add_argument(
+        "--skip-refresh",
+        action="store_true",
+        help="do not measure the two refreshes (unchanged, 1 %% changed) after the latencies",
+    )
+    parser.add_argument(
         "--kit", type=Path, default=DEFAULT_KIT, help="the Neo4j test kit (default ../shared/neo4j)"
     )
     parser.add_argument(
@@ -1179,6 +1286,7 @@ def main(argv: list[str] | None = None) -> int:
                 server_kind=args.server,
                 kit=args.kit,
                 skip_peers=args.skip_peers,
+                skip_refresh=args.skip_refresh,
                 import_commit_every=args.import_commit_every,
             )
             neo4j = result["server"]["kind"] != "embedded"

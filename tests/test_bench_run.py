@@ -191,3 +191,38 @@ def test_report_keeps_blocks_of_sizes_not_measured_again(tmp_path: Path) -> None
         for name in ("size:10k", "size:100k", "profile:10k")
     ]
     assert order == sorted(order)
+
+
+def test_refreshes_measured_and_reported(bench_output: tuple[Path, dict, str]) -> None:
+    """The unchanged refresh finds nothing to change; the 1 % one finds the edits the copy
+    made (counted here from the files, not from the refresh) and both appear in the report."""
+    _, result, text = bench_output
+    found = result["refresh"]
+    unchanged, changed = found["unchanged"], found["changed"]
+    assert unchanged["report"]["status"] == "ok", unchanged
+    assert sum(unchanged["report"]["changed"].values()) == 0
+    assert sum(unchanged["report"]["added"].values()) == 0
+    assert sum(unchanged["report"]["removed"].values()) == 0
+    assert changed["report"]["status"] == "ok", changed
+    assert sum(changed["edits"].values()) > 0
+    touched = sum(changed["report"][k]["entities"] + changed["report"][k]["relationships"]
+                  for k in ("added", "removed", "changed"))  # fmt: skip
+    assert touched >= changed["edits"]["entities.csv"]
+    assert "#### Refresh" in text and "| 1 % changed |" in text
+
+
+def test_changed_copy_changes_the_fraction_asked(tmp_path: Path) -> None:
+    from bench.generate import generate
+    from bench.refresh import changed_copy
+
+    data = tmp_path / "data"
+    generate(data, 2000, seed=7)
+    edits = changed_copy(data, tmp_path / "changed", fraction=0.05, seed=1)
+    before = (data / "entities.csv").read_text().splitlines()
+    after = (tmp_path / "changed" / "entities.csv").read_text().splitlines()
+    assert len(before) == len(after)
+    renamed = sum(a != b for a, b in zip(before, after, strict=True))
+    assert renamed == edits["entities.csv"] and 0.02 * len(before) < renamed < 0.1 * len(before)
+    kept = (tmp_path / "changed" / "ownership.csv").read_text().splitlines()
+    removed = len((data / "ownership.csv").read_text().splitlines()) - len(kept)
+    assert removed == edits["ownership.csv"] // 2
