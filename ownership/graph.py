@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,9 +38,31 @@ def _load_driver() -> None:
     Everything below that uses these names runs on a graph, so after this."""
     global neo4j, AuthError, Neo4jError, ServiceUnavailable, SessionExpired, Node, Path
     global Relationship
-    import neo4j
-    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
-    from neo4j.graph import Node, Path, Relationship
+    with _without(*_DRIVER_EXTRAS):
+        import neo4j
+        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable, SessionExpired
+        from neo4j.graph import Node, Path, Relationship
+
+
+# The driver imports these, when installed, only for Result.to_df() and for numpy/pyarrow
+# values as parameters; the project uses neither, and pandas with numpy cost a command's
+# start-up about 0.8 s (`python -X importtime`). Whoever needs them later (the explorer's
+# tables, the NTA importer's index) imports them as usual.
+_DRIVER_EXTRAS = ("pandas", "numpy", "pyarrow")
+
+
+@contextlib.contextmanager
+def _without(*names: str) -> Iterator[None]:
+    """Hide the modules ``names`` (those not imported yet) while the block imports."""
+    hidden = [name for name in names if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import name" raises ImportError
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 RETRY_SECONDS = 10.0  # how long a managed transaction is retried on a lost connection
