@@ -7,6 +7,9 @@
 3. stamps what it contains and retires what it no longer contains (a second transaction,
    :mod:`ownership.refresh.replace`).
 
+When any source changed, the run then keeps the whole-graph answers (red flags, ownership gaps,
+the landing page) for its date (:mod:`ownership.analysis.upkeep`).
+
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
 go on. Losing the graph server (:class:`~ownership.graph.GraphUnavailable`) ends the run: its
@@ -21,7 +24,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from ownership.analysis import matching
+from ownership.analysis import matching, upkeep
 from ownership.analysis.history import take_snapshot
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import import_paths
@@ -81,6 +84,11 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             _apply_match_decisions(graph)
         after = take_snapshot(graph, config.watches, report.run_date)
         report.compare(before, after)
+        if any(s.status == OK for s in report.sources):
+            _, failed = upkeep.maintain_after_import(graph, report.run_date)
+            if failed:
+                log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
+                            report.run_date, failed)  # fmt: skip
         report.finish()
     except BaseException as exc:  # the graph lost, a signal, a bug: the ledger says so first
         reason = "interrupted" if not isinstance(exc, Exception) else describe(exc)
