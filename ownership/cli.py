@@ -165,8 +165,8 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
     "--maintain/--no-maintain",
     default=True,
     show_default=True,
-    help="Then compute and keep today's red flags, ownership gaps and landing page, so that "
-    "reading them is immediate (off: they are computed when asked).",
+    help="Then compute and keep today's red flags, ownership gaps, landing page and 50 % rule "
+    "findings, so that reading them is immediate (off: they are computed when asked).",
 )
 @click.option(
     "--wait",
@@ -209,7 +209,9 @@ def import_command(
         if maintain and summary.imported_at is not None:
             kept, failed = upkeep.maintain_after_import(graph)
     if failed:
-        click.echo(f"ownership: note: today's red flags and gaps were not kept: {failed}", err=True)
+        click.echo(
+            f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
+        )
     if as_json:
         click.echo(to_json({**summary.as_dict(), "maintained_seconds": kept}))
         return
@@ -228,7 +230,7 @@ def import_command(
     )
     if kept:
         click.echo(
-            f"today's red flags, ownership gaps and landing page kept in {sum(kept.values()):.1f} s"
+            f"today's red flags, gaps, landing page and 50 % rule kept in {sum(kept.values()):.1f} s"
         )
 
 

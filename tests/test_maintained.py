@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, company, owns
 
 from bench.generate import generate
-from ownership.analysis import gaps, landing, maintained, upkeep
+from ownership.analysis import gaps, history, landing, maintained, sanctions, upkeep
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import (
     KIND,
@@ -62,6 +62,10 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date) -> None:
         assert gap_items(gaps.company_gaps(graph, day, reached)) == [
             c.as_dict() for c in everything if c.gap.person_reached == reached
         ]
+    assert maintained.load(graph, history.BLOCKED, day.isoformat()) is not None
+    assert history.blocked_on(graph, day) == {
+        f.uid: f.as_dict() for f in sanctions.blocked_entities(graph, day)
+    }
     page = landing.landing(graph, day)
     computed_page = landing.compute_landing(graph, day)
     assert page.flags is not None
@@ -115,7 +119,7 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
                      "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     seconds = json.loads(result.output)["maintained_seconds"]
-    assert set(seconds) == {"flags", "gaps", "landing"}
+    assert set(seconds) == {"flags", "gaps", "landing", "blocked"}
     today = dt.date.today()
     assert maintained.load(graph, KIND, settings_key(FlagSettings(), today)) is not None
     result = run_cli("flags", "--format", "json")

@@ -1,16 +1,19 @@
 """Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
 refresh`` compute, after their data has landed, for the day they run (red flags with the
-default thresholds, the ownership-gaps filter, the landing page), so that reading them is one
-small query (:mod:`ownership.analysis.maintained`).
+default thresholds, the ownership-gaps filter, the landing page, the 50 percent rule's
+findings that ``ownership diff`` compares), so that reading them is one small query
+(:mod:`ownership.analysis.maintained`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
-from ownership.analysis.flags import keep_red_flags
+from ownership.analysis.flags import Flag, keep_red_flags
 from ownership.analysis.gaps import keep_company_gaps
+from ownership.analysis.history import keep_blocked
 from ownership.analysis.landing import keep_landing
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph
@@ -23,15 +26,17 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
-    started = time.perf_counter()
-    flags = keep_red_flags(graph, as_of, version)
-    seconds["flags"] = time.perf_counter() - started
-    started = time.perf_counter()
-    keep_company_gaps(graph, as_of, version)
-    seconds["gaps"] = time.perf_counter() - started
-    started = time.perf_counter()
-    keep_landing(graph, as_of, version, flags)
-    seconds["landing"] = time.perf_counter() - started
+    flags: list[Flag] = []
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("flags", lambda: flags.extend(keep_red_flags(graph, as_of, version))),
+        ("gaps", lambda: keep_company_gaps(graph, as_of, version)),
+        ("landing", lambda: keep_landing(graph, as_of, version, flags)),
+        ("blocked", lambda: keep_blocked(graph, as_of, version)),
+    )
+    for name, step in steps:
+        started = time.perf_counter()
+        step()
+        seconds[name] = time.perf_counter() - started
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
