@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -311,7 +312,13 @@ def holding_changes(
         (started if then is None else ended if now is None else changed).append(change)
 
     def when(change: HoldingChange) -> tuple[Any, ...]:
-        return (change.dates[:1], change.owner["name"] or "", change.owned["name"] or "")
+        return (
+            change.dates[:1],
+            change.owner["name"] or "",
+            change.owned["name"] or "",
+            change.owner["uid"],
+            change.owned["uid"],
+        )
 
     return sorted(started, key=when), sorted(ended, key=when), sorted(changed, key=when)
 
@@ -330,10 +337,14 @@ def compare_dates(
     if to_date < from_date:
         raise ValueError(f"--to-date {to_date} is before --from-date {from_date}")
     questions = [question] if question else []
-    changes = compare_snapshots(
-        take_snapshot(graph, questions, from_date), take_snapshot(graph, questions, to_date)
-    )
-    started, ended, changed = holding_changes(graph, from_date, to_date)
+    # three independent reads, each a pass over the whole graph: run side by side (the
+    # server answers them in parallel; one after the other took their sum)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        before = pool.submit(take_snapshot, graph, questions, from_date)
+        after = pool.submit(take_snapshot, graph, questions, to_date)
+        holdings = pool.submit(holding_changes, graph, from_date, to_date)
+        changes = compare_snapshots(before.result(), after.result())
+        started, ended, changed = holdings.result()
     return Comparison(
         from_date=from_date,
         to_date=to_date,
