@@ -494,12 +494,14 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
 ORDER BY uid;
 
 // ---- maintained_read
-// A kept answer of kind $kind for $key, in its parts; the caller uses it only when its data
-// version is the graph's current one.
+// A kept answer of kind $kind for $key, in its parts, if it was computed on data version
+// $version (the graph's current one): a stale answer is not even sent.
 :param kind => 'flags';
 :param key => '2024-01-01';
+:param version => '1|2024-01-01T00:00:00Z|None|0|None';
 MATCH (m:Maintained {kind: $kind, key: $key})
-RETURN m.version AS version, m.part AS part, m.parts AS parts, m.data AS data
+WHERE m.version = $version
+RETURN m.part AS part, m.parts AS parts, m.data AS data
 ORDER BY part;
 
 // ---- match_candidates_for

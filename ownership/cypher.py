@@ -2211,11 +2211,13 @@ MAINTAINED_READ = _q(
     "maintained_read",
     """
 MATCH (m:Maintained {kind: $kind, key: $key})
-RETURN m.version AS version, m.part AS part, m.parts AS parts, m.data AS data
+WHERE m.version = $version
+RETURN m.part AS part, m.parts AS parts, m.data AS data
 ORDER BY part
 """,
-    "A kept answer of kind $kind for $key, in its parts; the caller uses it only when its "
-    "data version is the graph's current one.",
+    "A kept answer of kind $kind for $key, in its parts, if it was computed on data version "
+    "$version (the graph's current one): a stale answer is not even sent.",
     kind="flags",
     key="2024-01-01",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
 )

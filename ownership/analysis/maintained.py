@@ -76,11 +76,8 @@ def store(
 def load(graph: Graph, kind: str, key: str) -> Any | None:
     """The kept answer of ``kind`` for ``key``, or None when there is none, it is incomplete,
     or the data changed since it was computed."""
-    rows = graph.read(cypher.MAINTAINED_READ, kind=kind, key=key)
+    version = data_version(graph)[0]
+    rows = graph.read(cypher.MAINTAINED_READ, kind=kind, key=key, version=version)
     if not rows or len(rows) != rows[0]["parts"]:
-        return None
-    if any(r["version"] != rows[0]["version"] for r in rows):
-        return None
-    if rows[0]["version"] != data_version(graph)[0]:
         return None
     return json.loads("".join(r["data"] for r in rows), object_hook=_decode)
