@@ -26,7 +26,8 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
     assert "read 2 entities, 1 ownership" in result.stdout
     stats = run_cli("stats", "--format", "json")
     assert json.loads(stats.stdout) == {
-        "nodes": {"Company": 2, "Entity": 2, "Record": 2, "Source": 1},
+        # Maintained: today's flags, gaps, landing page and 50 % rule, kept by the import
+        "nodes": {"Company": 2, "Entity": 2, "Maintained": 4, "Record": 2, "Source": 1},
         "relationships": {"DESCRIBES": 2, "HOLDS": 1, "OWNS": 1},
     }
 

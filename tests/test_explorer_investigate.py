@@ -4,10 +4,14 @@ two-date comparison. Expected answers are the hand-checked ones of ``seed/README
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from conftest import REPO
 from test_explorer import app, explorer_env, frame_by_key, frame_with, texts, url  # noqa: F401
 
+from ownership.analysis import upkeep
+from ownership.analysis.landing import dated_flags
 from ownership.loader import import_paths
 
 
@@ -106,6 +110,18 @@ def test_landing_page_says_what_the_graph_holds(seed):
     assert "sg-shell-01" in set(flags["id"])  # the shell that took ru-host-01 three weeks in
     shown = texts(at)
     assert "2017-08-30" in shown  # the earliest start: p-10's stake in ru-mine-01
+
+
+def test_landing_page_shows_the_dated_flags_an_import_kept(seed):
+    """Kept by the import for its day (here 2022-07-01), the dated flags show at once."""
+    upkeep.maintain(seed, dt.date(2022, 7, 1))
+    at = app(as_of="2022-07-01")
+    assert "landing_show_flags" not in [t.key for t in at.toggle]
+    flags = frame_by_key(at, "landing_flags")
+    assert "sg-shell-01" in set(flags["id"])
+    assert list(flags["id"]) == [f.id for f in dated_flags(seed, dt.date(2022, 7, 1))]
+    at = app(as_of="2022-03-01")  # another day: computed only when asked
+    assert "landing_show_flags" in [t.key for t in at.toggle]
 
 
 def test_gaps_view_lists_companies_no_person_reaches(seed):

@@ -6,13 +6,18 @@ A flag is a reason to look, not a finding.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import maintained
 from ownership.graph import Graph
+
+KIND = "flags"  # what maintained red flags are kept under
 
 # Secrecy or transit jurisdictions commonly used to route ownership (configurable).
 DEFAULT_SECRECY = ("VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK", "MH", "BS")
@@ -48,6 +53,14 @@ class Flag:
             "flag": self.flag,
             "detail": self.detail,
         }
+
+    def to_row(self) -> list[Any]:
+        """The flag as kept by :mod:`ownership.analysis.maintained` (:meth:`from_row`)."""
+        return [self.uid, self.id, self.name, self.flag, self.detail, self.evidence]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Flag:
+        return cls(*row)
 
 
 def shared_address_detail(count: int, text: str, threshold: int) -> str:
@@ -224,15 +237,35 @@ DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
 }
 
 
+def settings_key(settings: FlagSettings, as_of: dt.date) -> str:
+    """What a kept set of flags was computed for: the date and every threshold."""
+    return f"{as_of.isoformat()}|{json.dumps(dataclasses.asdict(settings), sort_keys=True)}"
+
+
 def red_flags(
     graph: Graph,
     settings: FlagSettings | None = None,
     as_of: dt.date | None = None,
     only: list[str] | tuple[str, ...] = (),
 ) -> list[Flag]:
-    """Every flag, one item per entity and flag, sorted by flag then name."""
+    """Every flag, one item per entity and flag, sorted by flag then name: the flags the last
+    import or refresh kept for this date and these thresholds while the data has not changed
+    since (read at once), otherwise :func:`compute_red_flags`."""
     settings = settings or FlagSettings()
     as_of = as_of or dt.date.today()
+    kept = maintained.load(graph, KIND, settings_key(settings, as_of))
+    if kept is None:
+        return compute_red_flags(graph, settings, as_of, only)
+    return [Flag.from_row(row) for row in kept if not only or row[3] in only]
+
+
+def compute_red_flags(
+    graph: Graph,
+    settings: FlagSettings,
+    as_of: dt.date,
+    only: list[str] | tuple[str, ...] = (),
+) -> list[Flag]:
+    """Every flag, computed over the whole graph by each detector in turn."""
     found: dict[tuple[str, str], Flag] = {}
     for name, detect in DETECTORS.items():
         if only and name not in only:
@@ -244,3 +277,15 @@ def red_flags(
             else:
                 found[key] = flag
     return sorted(found.values(), key=lambda f: (f.flag, f.name or "", f.uid))
+
+
+def keep_red_flags(graph: Graph, as_of: dt.date, version: str) -> list[Flag]:
+    """Compute every flag with the default thresholds on ``as_of`` and keep them for data
+    ``version`` (the data version read before computing: a change meanwhile makes them
+    stale, never wrong)."""
+    settings = FlagSettings()
+    found = compute_red_flags(graph, settings, as_of)
+    maintained.store(
+        graph, KIND, settings_key(settings, as_of), as_of, [f.to_row() for f in found], version
+    )
+    return found

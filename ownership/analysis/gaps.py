@@ -6,6 +6,9 @@ trusting "no sanctioned owner". Known = the sum of the direct holdings in force 
 per owner, whatever the number of sources stating it); a band contributes its bounds, a holding
 with no share at all 0 and 100 (the query ``entity_known_share`` states this once, for one
 entity and for every company). Unaccounted = 100 minus known.
+
+The filter looks at every company; ``ownership import`` and ``refresh`` keep its answer for
+their day (:mod:`ownership.analysis.maintained`), other days are computed on demand.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import maintained
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.owners import Holding
 from ownership.graph import Graph
@@ -101,6 +105,20 @@ class CompanyGap:
             **self.gap.as_dict(),
         }
 
+    def to_row(self) -> list[Any]:
+        """The company as kept by :mod:`ownership.analysis.maintained` (:meth:`from_row`);
+        the filter names no persons, so they are not kept."""
+        g = self.gap
+        return [
+            self.uid, self.id, self.name, self.jurisdiction,
+            g.known_min, g.known_max, g.direct_owners, g.person_reached,
+        ]  # fmt: skip
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> CompanyGap:
+        uid, id_, name, jurisdiction, known_min, known_max, owners, reached = row
+        return cls(uid, id_, name, jurisdiction, Gap(known_min, known_max, owners, [], reached))
+
 
 def reached_by_persons(graph: Graph, as_of: dt.date) -> set[str]:
     """Every entity some natural person holds on ``as_of``, directly or through others: walked
@@ -115,12 +133,32 @@ def reached_by_persons(graph: Graph, as_of: dt.date) -> set[str]:
     return reached
 
 
+KIND = "gaps"  # what the maintained filter is kept under
+REACHED = 7  # where a kept row (CompanyGap.to_row) says whether a natural person reaches it
+
+
 def company_gaps(
     graph: Graph, as_of: dt.date, person_reached: bool | None = False
 ) -> list[CompanyGap]:
     """Companies with their ownership gap on ``as_of``; ``person_reached=False`` keeps those
     no natural person reaches ("no ultimate owner found"), True those one does, None all.
-    Largest unaccounted share first, then name."""
+    Largest unaccounted share first, then name. The answer the last import or refresh kept
+    for ``as_of`` when the data has not changed since, else :func:`compute_company_gaps`."""
+    kept = maintained.load(graph, KIND, as_of.isoformat())
+    if kept is not None:  # filtered before the objects are made: 100,000 rows take seconds
+        return [
+            CompanyGap.from_row(row)
+            for row in kept
+            if person_reached is None or row[REACHED] == person_reached
+        ]
+    found = compute_company_gaps(graph, as_of)
+    if person_reached is not None:
+        found = [c for c in found if c.gap.person_reached == person_reached]
+    return found
+
+
+def compute_company_gaps(graph: Graph, as_of: dt.date) -> list[CompanyGap]:
+    """Every company with its gap on ``as_of``, in the filter's order, computed."""
     reached = reached_by_persons(graph, as_of)
     found = [
         CompanyGap(
@@ -132,6 +170,11 @@ def company_gaps(
         )
         for row in graph.read(cypher.COMPANIES_KNOWN_SHARE, as_of=as_of)
     ]
-    if person_reached is not None:
-        found = [c for c in found if c.gap.person_reached == person_reached]
     return sorted(found, key=lambda c: (-c.gap.unaccounted_max, c.name or "", c.uid))
+
+
+def keep_company_gaps(graph: Graph, as_of: dt.date, version: str) -> list[CompanyGap]:
+    """Compute every company's gap on ``as_of`` and keep the answer for data ``version``."""
+    found = compute_company_gaps(graph, as_of)
+    maintained.store(graph, KIND, as_of.isoformat(), as_of, [c.to_row() for c in found], version)
+    return found

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import maintained
 from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.sanctions import blocked_entities
@@ -242,8 +244,27 @@ def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Sna
     for q in questions:
         for chain in find_chains(graph, q.from_country, q.to_country, q.via, as_of, q.max_hops):
             chains.setdefault(chain.key, chain.as_dict())
-    blocked = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
-    return Snapshot(chains, blocked)
+    return Snapshot(chains, blocked_on(graph, as_of))
+
+
+BLOCKED = "blocked"  # what the maintained 50 percent rule findings are kept under
+
+
+def blocked_on(graph: Graph, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """The entities the OFAC 50 percent rule catches on ``as_of`` (``ownership blocked``
+    JSON items by entity key): kept by the last import or refresh for its day (the date a
+    comparison most often ends on) while the data has not changed, else computed."""
+    kept = maintained.load(graph, BLOCKED, as_of.isoformat())
+    if kept is not None:
+        return kept
+    return {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
+
+
+def keep_blocked(graph: Graph, as_of: dt.date, version: str) -> None:
+    """Compute the 50 percent rule's findings on ``as_of`` and keep them for data
+    ``version``."""
+    found = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
+    maintained.store(graph, BLOCKED, as_of.isoformat(), as_of, found, version)
 
 
 def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[str, Any]]]:
@@ -291,7 +312,13 @@ def holding_changes(
         (started if then is None else ended if now is None else changed).append(change)
 
     def when(change: HoldingChange) -> tuple[Any, ...]:
-        return (change.dates[:1], change.owner["name"] or "", change.owned["name"] or "")
+        return (
+            change.dates[:1],
+            change.owner["name"] or "",
+            change.owned["name"] or "",
+            change.owner["uid"],
+            change.owned["uid"],
+        )
 
     return sorted(started, key=when), sorted(ended, key=when), sorted(changed, key=when)
 
@@ -310,10 +337,14 @@ def compare_dates(
     if to_date < from_date:
         raise ValueError(f"--to-date {to_date} is before --from-date {from_date}")
     questions = [question] if question else []
-    changes = compare_snapshots(
-        take_snapshot(graph, questions, from_date), take_snapshot(graph, questions, to_date)
-    )
-    started, ended, changed = holding_changes(graph, from_date, to_date)
+    # three independent reads, each a pass over the whole graph: run side by side (the
+    # server answers them in parallel; one after the other took their sum)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        before = pool.submit(take_snapshot, graph, questions, from_date)
+        after = pool.submit(take_snapshot, graph, questions, to_date)
+        holdings = pool.submit(holding_changes, graph, from_date, to_date)
+        changes = compare_snapshots(before.result(), after.result())
+        started, ended, changed = holdings.result()
     return Comparison(
         from_date=from_date,
         to_date=to_date,

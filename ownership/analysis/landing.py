@@ -1,43 +1,91 @@
 """What the graph holds and where to start (the explorer's landing page).
 
-Sources with their record counts and import times, node and relationship counts, the time the
-ownership statements cover and the heads of the largest groups: cheap counts, for a page that
-opens fast. The dated red flags (shells that took a holding weeks after incorporation,
-restructuring right after a listing) walk chains across the whole graph (minutes at 100k
-companies on the embedded server), so :func:`dated_flags` runs only when asked.
+Sources with their record counts and import times, the numbers of companies, persons,
+statements, officer roles and listings, the time the ownership statements cover, the heads of
+the largest groups and the dated red flags (shells that took a holding weeks after
+incorporation, restructuring right after a listing).
+
+Counting a graph of 100,000 companies takes seconds and the dated flags walk chains across the
+whole graph, so ``ownership import`` and ``refresh`` keep this page's answer for their day
+(:mod:`ownership.analysis.maintained`): the page then reads one kept answer. On another date
+the kept counts still hold (they do not depend on the date) and only the largest groups are
+computed, the dated flags only when asked (:func:`dated_flags`); data changed since the answer
+was kept computes everything.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis import maintained
 from ownership.analysis.flags import Flag, FlagSettings, red_flags
-from ownership.analysis.stats import graph_stats
 from ownership.graph import Graph
 
 DATED_FLAGS = ("new-intermediary", "restructured-after-listing")
+KIND, KEY = "landing", "page"  # what the maintained page is kept under (one, for its date)
+LIMIT = 10  # largest groups listed
 
 
 @dataclass
 class Landing:
+    as_of: dt.date
     sources: list[dict[str, Any]]
-    stats: dict[str, dict[str, int]]
+    counts: dict[str, int]  # companies, persons, sanctions, statements, roles
     dates: dict[str, Any]
     groups: list[dict[str, Any]]
+    flags: list[Flag] | None = None  # the dated red flags, when they were kept for this date
+
+    def to_row(self) -> dict[str, Any]:
+        """The page as kept by :mod:`ownership.analysis.maintained` (:meth:`from_row`)."""
+        row = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        row["flags"] = None if self.flags is None else [f.to_row() for f in self.flags]
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Landing:
+        flags = row.pop("flags")
+        return cls(**row, flags=None if flags is None else [Flag.from_row(f) for f in flags])
 
 
-def landing(graph: Graph, as_of: dt.date, limit: int = 10) -> Landing:
-    """The landing page's facts on ``as_of``."""
+def landing(graph: Graph, as_of: dt.date) -> Landing:
+    """The landing page's facts on ``as_of``, from the answer the last import or refresh kept
+    when the data has not changed since (see the module's docstring), else computed."""
+    kept = maintained.load(graph, KIND, KEY)
+    if kept is None:
+        return compute_landing(graph, as_of)
+    page = Landing.from_row(kept)
+    if page.as_of != as_of:
+        page = dataclasses.replace(page, as_of=as_of, groups=_groups(graph, as_of), flags=None)
+    return page
+
+
+def compute_landing(graph: Graph, as_of: dt.date) -> Landing:
+    """The landing page's counts and largest groups on ``as_of``, computed."""
     dates = graph.read(cypher.OWNERSHIP_DATES)
     return Landing(
+        as_of=as_of,
         sources=graph.read(cypher.SOURCES_SUMMARY),
-        stats=graph_stats(graph),
+        counts=graph.read(cypher.LANDING_COUNTS)[0],
         dates=dates[0] if dates else {},
-        groups=graph.read(cypher.LARGEST_GROUPS, as_of=as_of, limit=limit),
+        groups=_groups(graph, as_of),
     )
+
+
+def _groups(graph: Graph, as_of: dt.date) -> list[dict[str, Any]]:
+    return graph.read(cypher.LARGEST_GROUPS, as_of=as_of, limit=LIMIT)
+
+
+def keep_landing(graph: Graph, as_of: dt.date, version: str, flags: list[Flag]) -> Landing:
+    """Compute the page for ``as_of`` and keep it, with the dated ones of ``flags`` (every
+    flag with the default thresholds on that date), for data ``version``."""
+    page = compute_landing(graph, as_of)
+    page.flags = [f for f in flags if f.flag in DATED_FLAGS]
+    maintained.store(graph, KIND, KEY, as_of, page.to_row(), version)
+    return page
 
 
 def dated_flags(graph: Graph, as_of: dt.date) -> list[Flag]:

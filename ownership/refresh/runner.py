@@ -7,6 +7,9 @@
 3. stamps what it contains and retires what it no longer contains (a second transaction,
    :mod:`ownership.refresh.replace`).
 
+When the data changed, the run then keeps the whole-graph answers (red flags, ownership gaps,
+the landing page) for its date (:mod:`ownership.analysis.upkeep`).
+
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
 go on. Losing the graph server (:class:`~ownership.graph.GraphUnavailable`) ends the run: its
@@ -21,8 +24,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from ownership.analysis import matching
+from ownership.analysis import matching, upkeep
 from ownership.analysis.history import take_snapshot
+from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import import_paths
 from ownership.locks import exclusive
@@ -72,6 +76,7 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             ledger.fail_runs(graph, repaired)
         _save(home, report, graph)
         before = take_snapshot(graph, config.watches, report.run_date)
+        version = data_version(graph)[0]
         for spec, source in zip(config.sources, report.sources, strict=True):
             source.status = RUNNING
             ledger.save_report(home, report.as_dict())
@@ -81,6 +86,11 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             _apply_match_decisions(graph)
         after = take_snapshot(graph, config.watches, report.run_date)
         report.compare(before, after)
+        if data_version(graph)[0] != version:  # the data changed: keep today's answers
+            _, failed = upkeep.maintain_after_import(graph, report.run_date)
+            if failed:
+                log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
+                            report.run_date, failed)  # fmt: skip
         report.finish()
     except BaseException as exc:  # the graph lost, a signal, a bug: the ledger says so first
         reason = "interrupted" if not isinstance(exc, Exception) else describe(exc)

@@ -21,14 +21,14 @@ def _go(view: str) -> None:
 def render(graph: Graph) -> None:
     as_of = state.as_of()
     found = data.landing(graph, data.key(), as_of)
-    nodes, rels = found.stats["nodes"], found.stats["relationships"]
+    counts = found.counts
     st.subheader("What the graph holds", anchor=False)
     cols = st.columns(5)
-    cols[0].metric("Companies", nodes.get("Company", 0))
-    cols[1].metric("Persons", nodes.get("Person", 0))
-    cols[2].metric("Ownership statements", rels.get("OWNS", 0))
-    cols[3].metric("Officer roles", rels.get("OFFICER_OF", 0))
-    cols[4].metric("Sanction listings", nodes.get("Sanction", 0))
+    cols[0].metric("Companies", counts["companies"])
+    cols[1].metric("Persons", counts["persons"])
+    cols[2].metric("Ownership statements", counts["statements"])
+    cols[3].metric("Officer roles", counts["roles"])
+    cols[4].metric("Sanction listings", counts["sanctions"])
     dates = found.dates
     if dates.get("statements"):
         st.caption(
@@ -70,26 +70,29 @@ def render(graph: Graph) -> None:
             st.caption("no ownership in force on this date")
     with right:
         st.markdown("**Dated red flags** (new intermediaries, restructuring after a listing)")
-        state.seed("landing_show_flags", False)
-        if not st.toggle(
-            "Look for them",
-            key="landing_show_flags",
-            help="walks ownership chains across the whole graph: minutes on a large one",
-        ):
-            st.caption("off: the page stays fast on large graphs")
-        else:
-            found_flags = data.dated_flags(graph, data.key(), as_of)
-            if found_flags:
-                ui.table(
-                    formatting.flags_frame(found_flags),
-                    "landing_flags",
-                    "dated-flags",
-                    open_column="uid",
-                    caption="select a row to open its profile",
-                )
+        found_flags = found.flags  # kept by the last import or refresh for this date
+        if found_flags is None:
+            state.seed("landing_show_flags", False)
+            if not st.toggle(
+                "Look for them",
+                key="landing_show_flags",
+                help="walks ownership chains across the whole graph: minutes on a large one "
+                "(the last import or refresh keeps them for its own date)",
+            ):
+                st.caption("off: the page stays fast on large graphs")
             else:
-                st.caption("none on this date")
-        state.keep("landing_show_flags")
+                found_flags = data.dated_flags(graph, data.key(), as_of)
+            state.keep("landing_show_flags")
+        if found_flags:
+            ui.table(
+                formatting.flags_frame(found_flags),
+                "landing_flags",
+                "dated-flags",
+                open_column="uid",
+                caption="select a row to open its profile",
+            )
+        elif found_flags is not None:
+            st.caption("none on this date")
     _watched(data.settings().home)
 
 

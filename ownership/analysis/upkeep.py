@@ -1,0 +1,53 @@
+"""Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
+refresh`` compute, after their data has landed, for the day they run (red flags with the
+default thresholds, the ownership-gaps filter, the landing page, the 50 percent rule's
+findings that ``ownership diff`` compares), so that reading them is one small query
+(:mod:`ownership.analysis.maintained`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+from ownership.analysis.flags import Flag, keep_red_flags
+from ownership.analysis.gaps import keep_company_gaps
+from ownership.analysis.history import keep_blocked
+from ownership.analysis.landing import keep_landing
+from ownership.analysis.stats import data_version
+from ownership.graph import Graph
+
+
+def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
+    """Compute and keep every maintained answer for ``as_of`` (default today); the seconds
+    each took. The data version is read first: data changed meanwhile leaves the answers
+    stale (computed again on demand), never passed off as current."""
+    as_of = as_of or dt.date.today()
+    version = data_version(graph)[0]
+    seconds: dict[str, float] = {}
+    flags: list[Flag] = []
+    steps: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("flags", lambda: flags.extend(keep_red_flags(graph, as_of, version))),
+        ("gaps", lambda: keep_company_gaps(graph, as_of, version)),
+        ("landing", lambda: keep_landing(graph, as_of, version, flags)),
+        ("blocked", lambda: keep_blocked(graph, as_of, version)),
+    )
+    for name, step in steps:
+        started = time.perf_counter()
+        step()
+        seconds[name] = time.perf_counter() - started
+    return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def maintain_after_import(
+    graph: Graph, as_of: dt.date | None = None
+) -> tuple[dict[str, float] | None, str | None]:
+    """:func:`maintain` after an import or refresh (for its day): the seconds each answer took,
+    or why it could not be kept. The data has landed by then, so a failure here (a server
+    short of memory on a huge graph) is reported, not raised: the answers are then computed
+    when asked, as for any other date."""
+    try:
+        return maintain(graph, as_of), None
+    except Exception as exc:  # noqa: BLE001 — any failure leaves only the on-demand path
+        return None, f"{type(exc).__name__}: {exc}"

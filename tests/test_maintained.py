@@ -1,0 +1,192 @@
+"""Whole-graph answers kept by import and refresh (red flags, ownership gaps, the landing page):
+what is read back equals what is computed, they are used only for their date, thresholds and
+data version, and ``ownership import`` / ``refresh`` keep them. The fast whole-graph flag
+detectors are checked against each entity's own flags, found from the entity outwards."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, company, owns
+
+from bench.generate import generate
+from ownership.analysis import gaps, history, landing, maintained, sanctions, upkeep
+from ownership.analysis.entities import resolve
+from ownership.analysis.flags import (
+    KIND,
+    FlagSettings,
+    compute_red_flags,
+    red_flags,
+    settings_key,
+)
+from ownership.analysis.profile import entity_profile
+from ownership.graph import Graph
+from ownership.loader import import_paths
+from ownership.refresh.runner import run_refresh
+from ownership.refresh.sources import load_config
+
+SEED_DAY = dt.date(2022, 7, 1)
+GENERATED_DAY = dt.date(2024, 1, 1)
+
+
+def flag_items(found: list[Any]) -> list[tuple[Any, ...]]:
+    return [(f.uid, f.id, f.name, f.flag, f.detail, json.dumps(f.evidence)) for f in found]
+
+
+def gap_items(found: list[gaps.CompanyGap]) -> list[dict[str, Any]]:
+    return [c.as_dict() for c in found]
+
+
+def assert_kept_equals_computed(graph: Graph, day: dt.date) -> None:
+    """Keep every answer for ``day``, then check that each is read back from the graph and
+    equals the computation."""
+    upkeep.maintain(graph, day)
+    settings = FlagSettings()
+    assert maintained.load(graph, KIND, settings_key(settings, day)) is not None
+    computed = compute_red_flags(graph, settings, day)
+    assert computed, "the data must raise flags for the comparison to mean something"
+    assert flag_items(red_flags(graph, as_of=day)) == flag_items(computed)
+    only = ("officer-hub", "circular-ownership")
+    assert flag_items(red_flags(graph, as_of=day, only=only)) == flag_items(
+        compute_red_flags(graph, settings, day, only)
+    )
+    assert maintained.load(graph, gaps.KIND, day.isoformat()) is not None
+    everything = gaps.compute_company_gaps(graph, day)
+    assert gap_items(gaps.company_gaps(graph, day, None)) == gap_items(everything)
+    for reached in (False, True):
+        assert gap_items(gaps.company_gaps(graph, day, reached)) == [
+            c.as_dict() for c in everything if c.gap.person_reached == reached
+        ]
+    assert maintained.load(graph, history.BLOCKED, day.isoformat()) is not None
+    assert history.blocked_on(graph, day) == {
+        f.uid: f.as_dict() for f in sanctions.blocked_entities(graph, day)
+    }
+    page = landing.landing(graph, day)
+    computed_page = landing.compute_landing(graph, day)
+    assert page.flags is not None
+    assert flag_items(page.flags) == flag_items(landing.dated_flags(graph, day))
+    assert dataclasses.replace(page, flags=None) == computed_page
+    other_day = day - dt.timedelta(days=400)  # the kept counts, the groups of that day
+    assert landing.landing(graph, other_day) == landing.compute_landing(graph, other_day)
+
+
+@pytest.fixture()
+def seed(graph: Graph) -> Graph:
+    import_paths(graph, [REPO / "seed" / "registry"], "seed-registry", "csv")
+    return graph
+
+
+def test_seed_answers_kept_equal_the_computed_ones(seed: Graph) -> None:
+    assert_kept_equals_computed(seed, SEED_DAY)
+
+
+def test_kept_flags_serve_only_their_date_thresholds_and_data(
+    seed: Graph, make_dataset: Any
+) -> None:
+    upkeep.maintain(seed, SEED_DAY)
+    key = settings_key(FlagSettings(), SEED_DAY)
+    assert maintained.load(seed, KIND, key) is not None
+    # another date or other thresholds are computed (and equal the computation)
+    assert maintained.load(seed, KIND, settings_key(FlagSettings(), dt.date(2022, 3, 1))) is None
+    other = FlagSettings(address_threshold=2)
+    assert maintained.load(seed, KIND, settings_key(other, SEED_DAY)) is None
+    assert flag_items(red_flags(seed, other, SEED_DAY)) == flag_items(
+        compute_red_flags(seed, other, SEED_DAY)
+    )
+    # an import changes the data version: the kept flags no longer count
+    before = flag_items(red_flags(seed, as_of=SEED_DAY))
+    folder = make_dataset(
+        [company("x1", "KY"), company("x2", "KY")], [owns("x1", "x2", 60), owns("x2", "x1", 60)]
+    )
+    import_paths(seed, [folder], "late")
+    assert maintained.load(seed, KIND, key) is None
+    assert maintained.load(seed, gaps.KIND, SEED_DAY.isoformat()) is None
+    assert landing.landing(seed, SEED_DAY).flags is None
+    after = flag_items(red_flags(seed, as_of=SEED_DAY))
+    assert after == flag_items(compute_red_flags(seed, FlagSettings(), SEED_DAY))
+    assert {i[1] for i in after if i[3] == "circular-ownership"} - {
+        i[1] for i in before if i[3] == "circular-ownership"
+    } == {"x1", "x2"}
+
+
+def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None:
+    result = run_cli("import", str(REPO / "seed" / "registry"), "--source", "seed-registry",
+                     "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    seconds = json.loads(result.output)["maintained_seconds"]
+    assert set(seconds) == {"flags", "gaps", "landing", "blocked"}
+    today = dt.date.today()
+    assert maintained.load(graph, KIND, settings_key(FlagSettings(), today)) is not None
+    result = run_cli("flags", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == [
+        f.as_dict() for f in compute_red_flags(graph, FlagSettings(), today)
+    ]
+    graph.empty()
+    result = run_cli("import", str(REPO / "seed" / "registry"), "--source", "seed-registry",
+                     "--json", "--no-maintain")  # fmt: skip
+    assert json.loads(result.output)["maintained_seconds"] is None
+    assert maintained.load(graph, KIND, settings_key(FlagSettings(), today)) is None
+
+
+def test_refresh_keeps_the_answers_for_its_date(graph: Graph, tmp_path: Path) -> None:
+    class Borrowed(Graph):
+        def close(self) -> None:  # the session's driver stays open
+            pass
+
+    config = load_config(REPO / "seed" / "sources.toml")
+    borrow = lambda: Borrowed(graph.driver, graph.database, graph.embedded)  # noqa: E731
+    report = run_refresh(config, tmp_path, borrow, SEED_DAY)
+    assert report.status == "ok"
+    assert maintained.load(graph, KIND, settings_key(FlagSettings(), SEED_DAY)) is not None
+    assert flag_items(red_flags(graph, as_of=SEED_DAY)) == flag_items(
+        compute_red_flags(graph, FlagSettings(), SEED_DAY)
+    )
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("generated-3k")
+    generate(folder, 3_000, seed=7)
+    return folder
+
+
+def test_generated_answers_kept_equal_the_computed_ones(graph: Graph, generated: Path) -> None:
+    import_paths(graph, [generated], "bench")
+    assert_kept_equals_computed(graph, GENERATED_DAY)
+
+
+LOCAL_KINDS = {  # the flags a profile finds from its entity outwards
+    "shared-address",
+    "officer-hub",
+    "circular-ownership",
+    "new-intermediary",
+    "secrecy-jurisdiction-intermediary",
+    "shares-over-100",
+}
+
+
+def test_whole_graph_flags_equal_each_entitys_own(graph: Graph, generated: Path) -> None:
+    """Every whole-graph detector against the per-entity queries of the profile, on the
+    flagged entities of each kind and on unflagged ones next to them."""
+    import_paths(graph, [generated], "bench")
+    found = compute_red_flags(graph, FlagSettings(), GENERATED_DAY)
+    kinds: dict[str, set[str]] = {}
+    for f in found:
+        if f.flag in LOCAL_KINDS:
+            kinds.setdefault(f.uid, set()).add(f.flag)
+    assert {k for ks in kinds.values() for k in ks} == LOCAL_KINDS, "each kind is raised"
+    sample: set[str] = set()
+    for kind in LOCAL_KINDS:
+        sample |= set(sorted(u for u, ks in kinds.items() if kind in ks)[:6])
+    unflagged = [f"bench:c{n:07d}" for n in range(1, 3_000, 97)]
+    sample |= set(unflagged)
+    for uid in sorted(sample):
+        profile = entity_profile(graph, resolve(graph, uid), GENERATED_DAY)
+        own = {f.flag for f in profile.flags if f.flag in LOCAL_KINDS}
+        assert own == kinds.get(uid, set()), uid
