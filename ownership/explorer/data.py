@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ownership.analysis import catalog, entities, gaps, history, sanctions, why
+from ownership.analysis import catalog, entities, gaps, history, sanctions
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
@@ -209,11 +209,6 @@ def holdings_history(
     _graph: Graph, key: str, ref: entities.EntityRef
 ) -> list[history.HoldingPeriod]:
     return history.history(_graph, ref)
-
-
-def why_tree(_graph: Graph, key: str, uid: str, as_of: dt.date) -> why.WhyNode | None:
-    """Why the OFAC rule catches ``uid`` (None: it does not), from the cached findings."""
-    return why.tree(blocked(_graph, key, as_of), uid)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

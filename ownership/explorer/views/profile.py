@@ -61,7 +61,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     )
     with tabs[0]:
         with ui.guard("The why"):
-            evidence.why_section(graph, ref, as_of)
+            evidence.why_section(profile.rule)
         _overview(profile, as_of)
         with ui.guard("The flag evidence"):
             evidence.flag_evidence_section(graph, ref, as_of)
@@ -118,17 +118,9 @@ def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
     bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
     rule = profile.rule
-    if rule is not None and (rule.status or rule.because):
+    if rule is not None and rule.relevant:  # the why: Overview, first tab
         show = st.error if rule.status else st.info
         show(ui.md(rule.summary()), icon=":material/block:" if rule.status else None)
-        if rule.because:
-            with st.expander("Why: the stakes of listed and blocked owners, down to the listings"):
-                st.markdown(
-                    "\n".join(
-                        f"{'  ' * (len(line) - len(line.lstrip()))}- {ui.md(line.strip())}"
-                        for line in rule.lines()
-                    )
-                )
     elif profile.sanctions:
         st.info(
             f"Has sanction listings, none in force on {as_of.isoformat()} (see Overview).",
