@@ -231,6 +231,7 @@ def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
             "merged_into": "; ".join(c.successions()),
+            "statements": " > ".join(c.citations()),
         }
         for c in chains
     ]
@@ -238,12 +239,13 @@ def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
 
 def chain_columns(found: ChainSearch, rows: list[dict[str, Any]]) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
-    some chain, ``merged_into`` when an entity of the rows shown was absorbed."""
+    some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
+    source statements of each link (``>`` between links, ``;`` between a link's sources)."""
     optional = [
         ("sources_disagree", found.disagree),
         ("merged_into", any(row["merged_into"] for row in rows)),
     ]
-    return CHAIN_COLUMNS + [name for name, present in optional if present]
+    return [*CHAIN_COLUMNS, *(name for name, present in optional if present), "statements"]
 
 
 def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
