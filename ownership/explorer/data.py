@@ -170,6 +170,9 @@ def subgraph(
     max_nodes: int,
     hub_limit: int | None,
     expand: tuple[str, ...] = (),
+    officers: tuple[str, ...] = (),
+    addresses: tuple[str, ...] = (),
+    removed: tuple[str, ...] = (),
 ) -> subgraph_mod.Subgraph:
     return subgraph_mod.build(
         _graph,
@@ -181,6 +184,9 @@ def subgraph(
         hub_limit=hub_limit,
         expand=expand,
         status=statuses(_graph, key, as_of),
+        officers=officers,
+        addresses=addresses,
+        removed=removed,
     )
 
 
