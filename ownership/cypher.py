@@ -52,6 +52,7 @@ class Query:
 
 LIBRARY: dict[str, Query] = {}
 
+
 def _q(name: str, text: str, doc: str, /, write: bool = False, **params: object) -> Query:
     """Register a query; ``{PATH_IN_FORCE}`` and ``{IN_FORCE_<var>}`` expand to the validity
     predicates of :func:`path_in_force` and :func:`in_force`."""

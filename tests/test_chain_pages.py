@@ -154,10 +154,10 @@ def test_each_link_of_a_page_names_its_source_statements(graph, run_cli):
     first = chain.as_dict()["links"][0]["statements"][0]
     assert first["source"] == "seed-registry" and first["file"].endswith("ownership.csv")
     assert first["imported_at"]  # when it was imported
-    assert chain.citations()[1] == (
-        "100% (seed-registry, record own:sg-shell-01|ru-host-01|2022-04-01, "
-        f"file {first['file']}, from 2022-04-01)"
-    )
+    assert chain.records() == [
+        "seed-registry:own:jp-ex-01|sg-shell-01|2022-03-10",
+        "seed-registry:own:sg-shell-01|ru-host-01|2022-04-01",
+    ]
     assert [(r["link"], r["owner"], r["owned"]) for r in chain.statement_rows()] == [
         (1, "Tsubame Digital Exchange K.K.", "Northbridge Lattice Pte. Ltd."),
         (2, "Northbridge Lattice Pte. Ltd.", "OOO Angara Hosting"),
@@ -166,4 +166,4 @@ def test_each_link_of_a_page_names_its_source_statements(graph, run_cli):
     printed = run_cli("chains", *question, "--format", "json", "--limit", "1", "--offset", "2")
     assert json.loads(printed.stdout) == [chain.as_dict()]
     table = run_cli("chains", *question, "--limit", "1", "--offset", "2").stdout
-    assert "record own:jp-ex-01|sg-shell-01|2022-03-10" in table
+    assert "seed-registry:own:jp-ex-01|sg-shell-01|2022-03-10" in table  # a pipe: every column

@@ -110,9 +110,10 @@ class Chain:
             if link.stated
         ]
 
-    def citations(self) -> list[str]:
-        """Each link's source statements as one line of text (:attr:`Claim.citation`)."""
-        return ["; ".join(c.citation for c in link.claims) for link in self.links]
+    def records(self) -> list[str]:
+        """Each link's source statements as their record keys ('SOURCE:RECORD_ID', several
+        joined by '; '): what a table can show of them (JSON has every detail)."""
+        return ["; ".join(link.statements) for link in self.links]
 
     def statement_rows(self) -> list[dict[str, Any]]:
         """One row per source statement of each link: which link (1 = from the start entity),

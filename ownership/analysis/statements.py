@@ -42,20 +42,6 @@ class Claim:
         """'70% (reg-a)'."""
         return f"{share_text(self.share, self.share_min, self.share_max)} ({self.source})"
 
-    @property
-    def citation(self) -> str:
-        """The statement as a reference: '100% (seed-registry, record own:a|b, file
-        registry/ownership.csv, from 2018-03-20)'."""
-        when = _period(self.start_date, self.end_date)
-        bits = [
-            self.source,
-            f"record {self.record_id}" if self.record_id else None,
-            f"file {self.file}" if self.file else None,
-            when or None,
-        ]
-        share = share_text(self.share, self.share_min, self.share_max)
-        return f"{share} ({', '.join(b for b in bits if b)})"
-
     def as_dict(self) -> dict[str, Any]:
         return {
             "uid": self.uid,
@@ -70,14 +56,6 @@ class Claim:
             "file": self.file,
             "imported_at": self.imported_at.isoformat() if self.imported_at else None,
         }
-
-
-def _period(start: dt.date | None, end: dt.date | None) -> str:
-    if start and end:
-        return f"{start.isoformat()} to {end.isoformat()}"
-    if start:
-        return f"from {start.isoformat()}"
-    return f"until {end.isoformat()}" if end else ""
 
 
 def claims(graph: Graph, statement_uids: Iterable[str]) -> dict[str, Claim]:
