@@ -863,6 +863,24 @@ ORDER BY name;
 :param uids => ['seed-registry:own-001'];
 UNWIND $uids AS statement_uid
 MATCH (a:Entity)-[r:OWNS {uid: statement_uid}]->(b:Entity)
+
+RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS file,
+       r.imported_at AS imported_at, r.share AS share, r.share_min AS share_min,
+       r.share_max AS share_max, r.kind AS kind, r.direct AS direct,
+       r.start_date AS start_date, r.end_date AS end_date, r.retired_on AS retired_on,
+       a.uid AS owner, a.name AS owner_name, b.uid AS owned, b.name AS owned_name
+ORDER BY uid;
+
+// ---- statements_of_holdings
+// The source statements behind holdings, each given as {owner, owned, statements} (the entities'
+// uids and the OWNS uids its HOLDS edge lists): found from the two entities by their index, not
+// by a scan of every statement (the embedded server has no index on a relationship property),
+// for showing each link of a page of chains with its provenance.
+:param holdings => [{`owner`: 'seed-registry:jp-ex-01', `owned`: 'seed-registry:sg-shell-01', `statements`: ['seed-registry:own:jp-ex-01|sg-shell-01|2022-03-10']}];
+UNWIND $holdings AS holding
+MATCH (a:Entity {uid: holding.owner})-[r:OWNS]->(b:Entity {uid: holding.owned})
+WHERE r.uid IN holding.statements
+
 RETURN r.uid AS uid, r.source AS source, r.record_id AS record_id, r.file AS file,
        r.imported_at AS imported_at, r.share AS share, r.share_min AS share_min,
        r.share_max AS share_max, r.kind AS kind, r.direct AS direct,
@@ -914,10 +932,13 @@ RETURN p;
 // ---- successors_of
 // Succession of many entities at once (the entities of a list of chains): for each of $uids that
 // was merged into another, the successor's identifier and, when it is in the graph, the
-// successor (see entity_succession).
+// successor (see entity_succession). The entity is matched first, by its index: the embedded
+// server otherwise starts from every record (34 s for a page of 200 chains at 100k companies,
+// against 0.02 s).
 :param uids => ['jp-nta:2270001000697'];
 UNWIND $uids AS uid
-MATCH (r:Record)-[:DESCRIBES]->(:Entity {uid: uid})
+MATCH (e:Entity {uid: uid})
+MATCH (r:Record)-[:DESCRIBES]->(e)
 WHERE r.successor_identifier IS NOT NULL
 OPTIONAL MATCH (:Identifier {key: r.successor_identifier})-[:IDENTIFIES]->(s:Entity)
 RETURN uid, r.successor_identifier AS identifier, r.dissolution_date AS date,

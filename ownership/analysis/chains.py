@@ -473,10 +473,15 @@ def _with_statements(graph: Graph, chains: list[Chain], cite: bool = True) -> li
     """Give every link of these chains (a page: never every chain of a search) the source
     statements it rests on (``cite``), and say which source states what where they disagree;
     one look-up for all of them. Without ``cite`` only the few disagreeing links are read."""
-    wanted = {
-        uid for c in chains for link in c.links if cite or link.disagree for uid in link.statements
-    }
-    found = statements.claims(graph, wanted)
+    found = statements.claims_of(
+        graph,
+        (
+            (owner["uid"], owned["uid"], link.statements)
+            for c in chains
+            for owner, owned, link in zip(c.entities, c.entities[1:], c.links, strict=False)
+            if cite or link.disagree
+        ),
+    )
     if not found:
         return chains
     for chain in chains:

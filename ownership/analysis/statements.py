@@ -70,6 +70,26 @@ def claims(graph: Graph, statement_uids: Iterable[str]) -> dict[str, Claim]:
     }
 
 
+def claims_of(graph: Graph, holdings: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, Claim]:
+    """The statements behind holdings given as (owner uid, owned uid, statement uids), by uid:
+    what :func:`claims` finds, through the two entities (fast on every server)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for owner, owned, uids in holdings:
+        wanted.setdefault((owner, owned), set()).update(uids)
+    rows = [
+        {"owner": owner, "owned": owned, "statements": sorted(uids)}
+        for (owner, owned), uids in sorted(wanted.items())
+        if uids
+    ]
+    if not rows:
+        return {}
+    fields = Claim.__dataclass_fields__
+    return {
+        row["uid"]: Claim(**{k: v for k, v in row.items() if k in fields})
+        for row in graph.read(cypher.STATEMENTS_OF_HOLDINGS, holdings=rows)
+    }
+
+
 def stated(found: Iterable[Claim]) -> str:
     """What each source states, highest share first: '70% (reg-a), 60% (reg-c)'."""
 
