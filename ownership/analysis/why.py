@@ -87,11 +87,13 @@ def stake_text(stake: Mapping[str, Any]) -> str:
     return share_text(stake.get("share"), stake.get("share_min"), stake.get("share_max"))
 
 
-def listing_text(listing: Mapping[str, Any]) -> str:
-    """'OFAC RUSSIA-EO14024 since 2022-04-20'."""
+def listing_text(listing: Mapping[str, Any], short: bool = False) -> str:
+    """'OFAC RUSSIA-EO14024 since 2022-04-20'; ``short`` (a picture's node): 'OFAC 2022-04-20'."""
+    since = listing.get("listed_on")
+    if short:
+        return " ".join(str(b) for b in (listing.get("authority") or "?", since) if b)
     bits = [listing.get("authority"), listing.get("program")]
     text = " ".join(str(b) for b in bits if b) or "a sanctions list"
-    since = listing.get("listed_on")
     return f"{text} since {since}" if since else text
 
 

@@ -174,7 +174,9 @@ def why_svg(root: WhyNode) -> str:
         dash = ' stroke-dasharray="6,4"' if dashed else ""
         second = node.status or "not blocked"
         if node.listings:
-            second = "listed: " + "; ".join(listing_text(item) for item in node.listings)
+            second = "listed: " + "; ".join(
+                listing_text(item, short=True) for item in node.listings
+            )
         elif node.blocked_share_min is not None:
             second += f" · {node.held_text()} by blocked owners"
         if node.repeated:
