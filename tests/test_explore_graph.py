@@ -78,7 +78,7 @@ def test_expanding_an_address_node_and_the_legend(seed):
 def test_an_address_hub_does_not_explode(graph, make_dataset, explorer_env):  # noqa: F811
     """60 companies at one formation agent's address: expanding one company's address draws
     the address, at most the per-node cap of its companies and "and N more"; with the hub limit
-    below 60, only the address."""
+    below 60, only the address, until the address itself is expanded (then the cap holds)."""
     agent = "1 Agent Street, Victoria, Seychelles"
     entities = [company(f"c{i:02d}", "SC", address=agent) for i in range(60)]
     import_paths(graph, [make_dataset(entities, [])], "agent")
@@ -89,6 +89,8 @@ def test_an_address_hub_does_not_explode(graph, make_dataset, explorer_env):  # 
     assert [n.id for n in hub.nodes] == ["agent:c00", place]
     assert hub.node(place).hub and hub.node(place).more == 59
     assert "and 59 more" in [n["label"] for n in graphview.network(hub).nodes]
+    asked = build(graph, ["agent:c00"], [], JULY, addresses=["agent:c00", place], hub_limit=30)
+    assert len(asked.nodes) == 17 and asked.node(place).more == 44  # asked for: 15 of them
 
 
 def test_menus_offer_what_applies():

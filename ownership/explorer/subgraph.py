@@ -15,8 +15,8 @@ Officers and registered addresses (the shell signals) are drawn on request only,
 company's address with the other entities registered there, or an address's entities. The same
 caps hold: ``per_node`` new neighbours a node, "and M more" for the rest; an address with more
 entities than ``hub_limit`` is drawn but not walked (500 companies at one formation agent's
-address stay one node saying "and 499 more"). ``removed`` nodes are never drawn (the focus
-stays).
+address stay one node saying "and 499 more") until the address itself is expanded, and then
+only ``per_node`` of them. ``removed`` nodes are never drawn (the focus stays).
 """
 
 from __future__ import annotations
@@ -274,8 +274,7 @@ def build(
 class _Link:
     """One officer role or registered address of a node, as ``cypher.NEIGHBOURS`` returns it."""
 
-    uid: str  # the node asked about
-    other: str
+    other: str  # the other end, seen from the node asked about
     type: str
     outgoing: bool
     role: str | None
@@ -294,7 +293,6 @@ def _links_of(graph: Graph, uids: Sequence[str], as_of: dt.date) -> dict[str, li
         if row["type"] in ("OFFICER_OF", "REGISTERED_AT") and row.get("other"):
             found[row["uid"]].append(
                 _Link(
-                    row["uid"],
                     row["other"],
                     row["type"],
                     bool(row["outgoing"]),
@@ -366,7 +364,8 @@ def _add_links(
     asked_officers = [u for u in _unique(officers) if u in drawn]
     asked_addresses = [u for u in _unique(addresses) if u in drawn]
     found = _links_of(graph, _unique([*asked_officers, *asked_addresses]), as_of)
-    places: list[str] = [u for u in asked_addresses if drawn[u].kind == ADDRESS]
+    chosen = [u for u in asked_addresses if drawn[u].kind == ADDRESS]  # address nodes asked for
+    places: list[str] = list(chosen)
     for uid in asked_officers:
         connect(drawn[uid], [x for x in found.get(uid, []) if x.type == "OFFICER_OF"])
     for uid in asked_addresses:
@@ -376,13 +375,15 @@ def _add_links(
         connect(drawn[uid], registered)
         places.extend(x.other for x in registered if x.other in drawn)
     places = _unique(places)
-    walk = [u for u in places if hub_limit is None or drawn[u].degree <= hub_limit]
+    # an address reached from a company is not walked past the hub limit; one asked for by
+    # itself is, within the per-node cap
+    walk = [u for u in places if u in chosen or hub_limit is None or drawn[u].degree <= hub_limit]
     at_place = _links_of(graph, walk, as_of)
     for uid in places:
         node = drawn[uid]
         if uid in at_place:
             connect(node, [x for x in at_place[uid] if x.type == "REGISTERED_AT"])
-        else:  # a hub: drawn, its entities counted (those already drawn are linked)
+        else:  # a hub: drawn and linked to the entity that asked, its other entities counted
             node.hub = True
             node.more = max(node.more, node.degree - sum(1 for k in edges if k[1] == uid))
     if entities:  # drawn from the links' names so far: their display facts now
