@@ -364,8 +364,8 @@ def _add_links(
     asked_officers = [u for u in _unique(officers) if u in drawn]
     asked_addresses = [u for u in _unique(addresses) if u in drawn]
     found = _links_of(graph, _unique([*asked_officers, *asked_addresses]), as_of)
-    chosen = [u for u in asked_addresses if drawn[u].kind == ADDRESS]  # address nodes asked for
-    places: list[str] = list(chosen)
+    chosen = set(addresses)  # address nodes among them: walked even if hubs
+    places: list[str] = [u for u in asked_addresses if drawn[u].kind == ADDRESS]
     for uid in asked_officers:
         connect(drawn[uid], [x for x in found.get(uid, []) if x.type == "OFFICER_OF"])
     for uid in asked_addresses:
