@@ -60,7 +60,7 @@ from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 from ownership.loader import COMMIT_EVERY, import_paths
 from ownership.locks import exclusive
-from ownership.output import cell, to_csv, to_json, to_table
+from ownership.output import cell, terminal_width, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.report import chain_text, entity_text
@@ -251,19 +251,32 @@ def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
             "hops": len(c.links),
             "sources_disagree": "; ".join(c.disagreements()),
             "merged_into": "; ".join(c.successions()),
+            "records": " > ".join(c.records()),
         }
         for c in chains
     ]
 
 
-def chain_columns(found: ChainSearch, rows: list[dict[str, Any]]) -> list[str]:
+RECORDS_MIN_WIDTH = 160  # a narrower terminal's table leaves the records out (CSV, JSON keep them)
+
+
+def chain_columns(
+    found: ChainSearch, rows: list[dict[str, Any]], terminal: bool = False
+) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
-    some chain, ``merged_into`` when an entity of the rows shown was absorbed."""
+    some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
+    source records each link rests on (``>`` between links, ``;`` between a link's sources),
+    except in a ``terminal`` table narrower than :data:`RECORDS_MIN_WIDTH`, where they would
+    squeeze the chain itself into a column of a few letters."""
     optional = [
         ("sources_disagree", found.disagree),
         ("merged_into", any(row["merged_into"] for row in rows)),
     ]
-    return CHAIN_COLUMNS + [name for name, present in optional if present]
+    width = terminal_width()
+    records = not terminal or width is None or width >= RECORDS_MIN_WIDTH
+    return [*CHAIN_COLUMNS, *(name for name, present in optional if present)] + (
+        ["records"] if records else []
+    )
 
 
 def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
@@ -346,7 +359,8 @@ def chains_command(
         else:
             chains = found.page(limit, offset)
             rows = chain_rows(chains)
-            emit(output, [c.as_dict() for c in chains], rows, chain_columns(found, rows))
+            columns = chain_columns(found, rows, terminal=output == "table")
+            emit(output, [c.as_dict() for c in chains], rows, columns)
 
 
 # -- sources ---------------------------------------------------------------------------------

@@ -26,11 +26,26 @@ FILES = ("entities.csv", "ownership.csv", "officers.csv", "sanctions.csv")
 # CONTRACT.md section 2, in the contract's order.
 HEADERS = {
     "entities.csv": [
-        "id", "type", "name", "jurisdiction", "registration_number", "incorporation_date",
-        "dissolution_date", "address", "operates_in", "tags", "aliases",
+        "id",
+        "type",
+        "name",
+        "jurisdiction",
+        "registration_number",
+        "incorporation_date",
+        "dissolution_date",
+        "address",
+        "operates_in",
+        "tags",
+        "aliases",
     ],
     "ownership.csv": [
-        "owner_id", "owned_id", "share", "share_min", "share_max", "start_date", "end_date",
+        "owner_id",
+        "owned_id",
+        "share",
+        "share_min",
+        "share_max",
+        "start_date",
+        "end_date",
     ],
     "officers.csv": ["person_id", "company_id", "role", "start_date", "end_date"],
     "sanctions.csv": ["entity_id", "authority", "program", "listed_on", "delisted_on"],
@@ -82,9 +97,22 @@ def test_identical_across_processes_and_hash_seeds(dataset, tmp_path):
     out = tmp_path / "cli"
     env = dict(os.environ, PYTHONHASHSEED="12345")
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.generate", "--companies", str(COMPANIES), "--out", str(out),
-         "--seed", "42"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bench.generate",
+            "--companies",
+            str(COMPANIES),
+            "--out",
+            str(out),
+            "--seed",
+            "42",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert _bytes(out) == _bytes(folder)
@@ -133,8 +161,11 @@ def test_entity_ids_unique_and_well_formed(data):
 
 
 def test_registration_numbers_unique_per_jurisdiction(data):
-    seen = Counter((r["jurisdiction"], r["registration_number"])
-                   for r in data["entities.csv"] if r["type"] == "company")
+    seen = Counter(
+        (r["jurisdiction"], r["registration_number"])
+        for r in data["entities.csv"]
+        if r["type"] == "company"
+    )
     assert max(seen.values()) == 1
     companies = [r for r in data["entities.csv"] if r["type"] == "company"]
     jp = [r["registration_number"] for r in companies if r["jurisdiction"] == "JP"]
@@ -244,7 +275,7 @@ def test_a_cycle_exists(data):
                     state[path.pop()] = 2
                     stack.pop()
                 elif state.get(nxt) == 1:
-                    return path[path.index(nxt):] + [nxt]
+                    return path[path.index(nxt) :] + [nxt]
                 elif nxt not in state:
                     state[nxt] = 1
                     path.append(nxt)

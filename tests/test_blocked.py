@@ -217,9 +217,16 @@ def test_show_states_the_rule_status_down_to_the_listing(graph, make_dataset, ru
         "Blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 55% of "
         "it in aggregate (at least 50% blocks)."
     )
-    assert table[2].strip() == "30% of it: M Ltd (M, blocked)"
-    assert table[3].strip() == "50% of M Ltd: L Ltd (L, listed)"
-    assert table[4].strip() == "listed: OFAC RUSSIA since 2022-04-20"
+    assert table[2:5] == [
+        "    30% held by M Ltd [M, RU]: blocked (50% held by blocked parties)",
+        "      50% held by L Ltd [L, RU]: listed",
+        "        listed: OFAC RUSSIA since 2022-04-20",
+    ]
+    assert status["text"][:2] == [  # the same tree as text, from its root
+        "T Ltd [T, RU]: blocked (55% held by blocked parties)",
+        "  30% held by M Ltd [M, RU]: blocked (50% held by blocked parties)",
+    ]
+    assert [o["id"] for o in status["tree"]["owners"]] == ["M", "L"]
     not_blocked = json.loads(
         run_cli("show", "Z", "--as-of", "2022-07-01", "--format", "json").stdout
     )

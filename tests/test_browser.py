@@ -255,7 +255,8 @@ def test_chains_deep_link(page, tmp_path):
     _open(page, "/?view=chains&from=JP&to=RU&via=SG&as_of=2022-07-01")
     page.get_by_role("heading", name="4 chains JP → RU via SG on 2022-07-01").wait_for()
     page.get_by_text("start entities reach the target").wait_for()
-    rows = page.locator('[data-testid="stDataFrame"]').last.locator("table tr")  # the chains
+    # the chains (the source statements' table follows it)
+    rows = page.locator('.st-key-chains_table [data-testid="stDataFrame"] table tr')
     rows.nth(4).wait_for(state="attached")
     text = [rows.nth(i).inner_text() for i in range(1, rows.count())]
     assert len(text) == 4
@@ -279,6 +280,18 @@ def test_chains_deep_link(page, tmp_path):
     assert "43.2%" in text[3]
     _graph_frame(page)
     _shot(page, tmp_path, "chains")
+    page.get_by_text("Source statements of each link").click()
+    cited = (
+        page.locator('[data-testid="stExpander"]', has_text="Source statements of each link")
+        .locator('[data-testid="stDataFrame"]')
+        .locator("table tr")
+    )
+    cited.nth(1).wait_for(state="attached")
+    first = cited.nth(1).inner_text()  # chain 1, link 1: the seed's ownership.csv record
+    assert "own:jp-ex-01|sg-shell-01|2022-03-10" in first and "seed-registry" in first
+    page.mouse.wheel(0, 600)  # the table under the chains' graph
+    _settle(page)
+    _shot(page, tmp_path, "chains-statements")
 
 
 def test_hostile_names_stay_text(page, tmp_path):

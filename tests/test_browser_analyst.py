@@ -53,7 +53,7 @@ def test_profile_says_blocked_and_why(page, shots):  # noqa: F811 - the fixture
     page.get_by_role("heading", name="OOO Ust-Ilimsk Hash").wait_for()
     alert = page.locator('[data-testid="stAlert"]').first
     assert "Blocked under the OFAC 50% rule on 2022-07-01: listed or blocked" in alert.inner_text()
-    page.get_by_text("Why: the stakes of listed and blocked owners").click()
+    page.get_by_role("heading", name="Why: sanctions and the 50% rule").wait_for()
     page.get_by_text("listed: OFAC RUSSIA-EO14024 since 2022-04-20").first.wait_for()
     _keep(_shot(page, shots, "profile-blocked-why"))
     page.get_by_role("tab", name="Owners & subsidiaries").click()

@@ -155,3 +155,61 @@ def test_explore_the_graph_by_clicking(page, tmp_path):  # noqa: F811
     handle, frame = _explorer_frame(page)  # the new profile's graph, explorable again
     assert frame.evaluate("() => network.body.data.nodes.get('seed-registry:hk-01') !== null")
     _shot(page, tmp_path, "explore-opened")
+
+
+def _menu(page, handle, frame, uid: str, label: str, shot: Path | None = None) -> None:  # noqa: F811
+    """Right-click node ``uid`` and choose ``label`` in its menu (a screenshot of the menu
+    open first into folder ``shot``)."""
+    page.mouse.click(*_node_point(handle, frame, uid), button="right")
+    choice = frame.locator("#menu").get_by_text(label, exact=True)
+    choice.wait_for()
+    if shot is not None:
+        _shot(page, shot, "explore-menu")
+    choice.click()
+
+
+def _drawn(frame) -> set[str]:
+    return set(frame.evaluate("() => network.body.data.nodes.getIds()"))
+
+
+def test_explore_officers_address_collapse_and_remove(page, tmp_path):  # noqa: F811
+    """sg-shell-01 (seed): its right-click menu draws its registered address with the four
+    other shells and their secretary company registered there, and its three officers; collapse
+    takes the address away again; remove takes a node out until it is put back."""
+    shell, merbau = "seed-registry:sg-shell-01", "address:88merbaucrescent0501singapore049913"
+    _open(page, "/?entity=sg-shell-01&as_of=2022-07-01")
+    page.get_by_role("heading", name="Northbridge Lattice Pte. Ltd.").wait_for()
+    page.get_by_role("tab", name="Graph").click()
+    page.get_by_text("Click to explore").click()
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    assert merbau not in _drawn(frame)
+    _menu(page, handle, frame, shell, "Show address & who shares it", tmp_path)
+    page.wait_for_timeout(500)
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    frame.wait_for_function(f"() => network.body.data.nodes.get('{merbau}') !== null")
+    shells = {f"seed-registry:sg-shell-0{i}" for i in range(1, 6)} | {"seed-registry:sg-cs-01"}
+    assert shells | {merbau} <= _drawn(frame)
+    _menu(page, handle, frame, shell, "Show officers / roles")
+    page.wait_for_timeout(500)
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    frame.wait_for_function("() => network.body.data.nodes.get('seed-registry:p-01') !== null")
+    assert {"seed-registry:p-01", "seed-registry:p-04"} <= _drawn(frame)
+    legend = frame.locator("#legend").inner_text()
+    assert "registered address" in legend and "officer of (label: role)" in legend
+    _shot(page, tmp_path, "explore-address-officers")
+    _menu(page, handle, frame, "seed-registry:sg-shell-03", "Remove from the picture")
+    page.get_by_role("button", name="Put back 1 removed node(s)").wait_for(timeout=60_000)
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    assert "seed-registry:sg-shell-03" not in _drawn(frame)
+    assert "seed-registry:sg-shell-04" in _drawn(frame)
+    _menu(page, handle, frame, shell, "Collapse (undo its expansions)")
+    page.wait_for_timeout(500)
+    _settle(page)
+    handle, frame = _explorer_frame(page)
+    frame.wait_for_function(f"() => network.body.data.nodes.get('{merbau}') === null")
+    assert not {merbau, "seed-registry:p-01", "seed-registry:sg-shell-04"} & _drawn(frame)
+    _shot(page, tmp_path, "explore-collapsed")

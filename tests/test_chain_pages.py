@@ -134,3 +134,39 @@ def test_cli_pages_summary_and_export(graph, generated, run_cli, tmp_path):
     printed = run_cli("chains", *question, "--format", "csv").stdout
     assert csv_file.read_text(encoding="utf-8") == printed
     assert len(printed.splitlines()) == len(everything) + 1
+
+
+def test_each_link_of_a_page_names_its_source_statements(graph, run_cli):
+    """Seed, JP → RU on 2022-07-01 (seed/registry/ownership.csv lines 4 and 5): the third chain
+    is Tsubame → Northbridge Lattice (100 % from 2022-03-10) → OOO Angara Hosting (100 % from
+    2022-04-01), each link resting on one statement of the seed registry. Statements are looked
+    up for the page shown only: the search itself holds none."""
+    import_paths(graph, [SEED], "seed-registry")
+    found = search_chains(graph, "JP", "RU", [], D(2022, 7, 1), 6)
+    assert all(not link.claims for _, links, _ in found.paths for link in links)
+    [chain] = found.page(1, 2)
+    assert [e["id"] for e in chain.entities] == ["jp-ex-01", "sg-shell-01", "ru-host-01"]
+    cited = [
+        [(c["record_id"], c["share"], c["start_date"], c["end_date"]) for c in link["statements"]]
+        for link in chain.as_dict()["links"]
+    ]
+    assert cited == [
+        [("own:jp-ex-01|sg-shell-01|2022-03-10", 100, "2022-03-10", None)],
+        [("own:sg-shell-01|ru-host-01|2022-04-01", 100, "2022-04-01", None)],
+    ]
+    first = chain.as_dict()["links"][0]["statements"][0]
+    assert first["source"] == "seed-registry" and first["file"].endswith("ownership.csv")
+    assert first["imported_at"]  # when it was imported
+    assert chain.records() == [
+        "seed-registry:own:jp-ex-01|sg-shell-01|2022-03-10",
+        "seed-registry:own:sg-shell-01|ru-host-01|2022-04-01",
+    ]
+    assert [(r["link"], r["owner"], r["owned"]) for r in chain.statement_rows()] == [
+        (1, "Tsubame Digital Exchange K.K.", "Northbridge Lattice Pte. Ltd."),
+        (2, "Northbridge Lattice Pte. Ltd.", "OOO Angara Hosting"),
+    ]
+    question = ["--from-country", "JP", "--to-country", "RU", "--as-of", "2022-07-01"]
+    printed = run_cli("chains", *question, "--format", "json", "--limit", "1", "--offset", "2")
+    assert json.loads(printed.stdout) == [chain.as_dict()]
+    table = run_cli("chains", *question, "--limit", "1", "--offset", "2").stdout
+    assert "seed-registry:own:jp-ex-01|sg-shell-01|2022-03-10" in table  # a pipe: every column

@@ -165,7 +165,8 @@ def test_cli_chains_csv_and_table(story, run_cli):
         "csv",
     )
     lines = csv_out.stdout.splitlines()
-    assert lines[0] == "chain,shares,effective_share,hops,ids"
+    assert lines[0] == "chain,shares,effective_share,hops,ids,records"
     assert len(lines) == 5
+    assert all(":own:" in line for line in lines[1:])  # each link's source record
     table = run_cli("chains", "--from-country", "JP", "--to-country", "RU", "--as-of", "2022-05-01")
     assert "jp1 > sg1 > ru1" in table.stdout

@@ -304,9 +304,9 @@ def test_profile_states_the_50_percent_rule_status_and_why(story):
     at = app(entity="ru10", as_of="2022-07-01")
     errors = " ".join(e.value for e in at.error).replace("\\", "")  # shown as Markdown
     assert "listed or blocked parties own 60% of it in aggregate" in errors
-    why = " ".join(m.value for m in at.markdown).replace("\\", "")
-    assert "60% of it: AO Taiga Holding (ru9, listed)" in why
-    assert "listed: OFAC" in why  # down to the listing
+    why = "\n".join(c.value for c in at.code)
+    assert "  60% held by AO Taiga Holding [ru9, RU]: listed" in why
+    assert "    listed: OFAC" in why  # down to the listing
     at = app(entity="ru11", as_of="2022-07-01")
     assert (
         "Not blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 30% "

@@ -144,3 +144,23 @@ def test_profile_flag_evidence_opens_the_other_shells(seed):
     assert set(officers["id"]) == {"sg-shell-02", "sg-shell-03", "sg-shell-04", "sg-shell-05"}
     shown = texts(at).replace("\\", "")
     assert "Desmond Quek Jun Hao (nominee-director here) is an officer of 5 companies" in shown
+
+
+def test_chain_finder_names_each_links_source_statement(seed):
+    """JP → RU on 2022-07-01: chain 3 is Tsubame → Northbridge Lattice → OOO Angara Hosting,
+    its links stated by seed/registry/ownership.csv (own:… records, 100 % each)."""
+    at = app(view="chains", **{"from": "JP", "to": "RU", "as_of": "2022-07-01"})
+    table = frame_with(at, "record_id", "link", "owner", "owned")
+    third = [
+        (r["link"], r["owner"], r["record_id"], r["share"], r["start_date"], r["source"])
+        for _, r in table.iterrows()
+        if r["#"] == 3
+    ]
+    assert third == [
+        (1, "Tsubame Digital Exchange K.K.", "own:jp-ex-01|sg-shell-01|2022-03-10", "100%",
+         "2022-03-10", "seed-registry"),
+        (2, "Northbridge Lattice Pte. Ltd.", "own:sg-shell-01|ru-host-01|2022-04-01", "100%",
+         "2022-04-01", "seed-registry"),
+    ]  # fmt: skip
+    assert sorted(set(table["#"])) == list(range(1, 8))  # the 7 chains of the page
+    assert all(table["file"].str.endswith("ownership.csv"))

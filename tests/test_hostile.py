@@ -179,7 +179,11 @@ def test_json_with_a_giant_number_is_a_problem_not_a_crash(tmp_path):
     from ownership.sources import bods
 
     path = tmp_path / "statements.jsonl"
-    path.write_text('{"statementId": "s1", "recordType": "entity", "recordDetails": {"n": ' + "9" * 5000 + "}}\n")
+    path.write_text(
+        '{"statementId": "s1", "recordType": "entity", "recordDetails": {"n": '
+        + "9" * 5000
+        + "}}\n"
+    )
     problems = ProblemLog()
     assert list(bods.FORMAT.read(path, "x", problems)) == []
     assert problems.problems and problems.problems[0].line == 1

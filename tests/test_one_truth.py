@@ -20,7 +20,7 @@ from test_explorer import app, explorer_env, texts  # noqa: F401 (explorer_env: 
 
 from ownership import cypher
 from ownership.analysis import catalog, matching, sanctions
-from ownership.analysis.chains import find_chains
+from ownership.analysis.chains import find_chains, search_chains
 from ownership.analysis.connections import connect
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import red_flags
@@ -334,3 +334,20 @@ def test_two_records_one_source_lists_apart_are_never_obvious(
     [candidate] = matching.candidates(graph)
     assert matching.SAME_SOURCE in candidate.evidence and not candidate.obvious
     assert matching.accept_obvious(graph) == 0
+
+
+def test_a_chain_link_names_each_disagreeing_statement(graph: Graph, make_dataset: Any) -> None:
+    """Two sources state Lion Gate → Angara (70 % and 60 %): the link lists both statements,
+    each with its source and record, highest first in the ``stated`` text."""
+    a, c = _disagreeing(make_dataset, 70, 60)
+    import_paths(graph, [a], "reg-a")
+    import_paths(graph, [c], "reg-c")
+    [chain] = search_chains(graph, "JP", "RU", as_of=AS_OF).page()  # the page shown
+    second = chain.as_dict()["links"][1]
+    assert sorted((s["source"], s["share"], s["record_id"]) for s in second["statements"]) == [
+        ("reg-a", 70, "own:lion|angara|"),
+        ("reg-c", 60, "own:lion|angara|"),
+    ]
+    assert second["stated"] == "70% (reg-a), 60% (reg-c)"
+    [every] = find_chains(graph, "JP", "RU", as_of=AS_OF)  # every chain: not cited
+    assert every.links[1].stated == second["stated"] and not every.links[1].claims

@@ -30,7 +30,7 @@ def seed(graph):
 def test_why_tree_of_ust_ilimsk_hash(seed):
     """ru-sub-07: 25 % ru-sub-02 (blocked: 51 % ru-mine-01) + 25 % ru-sub-03 (blocked: 49 %
     ru-mine-01 + 10 % p-10), ru-mine-01 and p-10 listed by OFAC on 2022-04-20."""
-    tree = why.explain(seed, "seed-registry:ru-sub-07", JULY)
+    tree = why.rule_status(seed, "seed-registry:ru-sub-07", JULY).tree
     assert tree is not None and tree.status == "blocked" and tree.blocked_share_min == 50
     assert [(o.id, o.stake["share"], o.status) for o in tree.owners] == [
         ("ru-sub-02", 25.0, "blocked"),
@@ -53,14 +53,21 @@ def test_why_tree_of_ust_ilimsk_hash(seed):
 
 
 def test_why_possibly_blocked_band_and_not_caught(seed):
-    tree = why.explain(seed, "seed-registry:ru-sub-05", JULY)
+    tree = why.rule_status(seed, "seed-registry:ru-sub-05", JULY).tree
     assert tree is not None and tree.status == "possibly-blocked"
     assert [(o.id, o.stake["share_min"], o.stake["share_max"]) for o in tree.owners] == [
         ("ru-mine-01", 40.0, 60.0)
     ]
     assert "40–60% held by AO Kedr Hashpower" in tree.text()
-    assert why.explain(seed, "seed-registry:ru-sub-04", JULY) is None  # 30 %: not blocked
-    assert why.explain(seed, "seed-registry:ru-sub-07", dt.date(2022, 3, 1)) is None
+    short = why.rule_status(seed, "seed-registry:ru-sub-04", JULY)  # 30 %: not blocked
+    assert short.status == "" and short.tree is not None
+    assert short.tree.text().splitlines()[:2] == [
+        "OOO Taishet Data [ru-sub-04, RU]: not blocked (30% held by blocked parties)",
+        "  30% held by AO Kedr Hashpower [ru-mine-01, RU]: listed",
+    ]
+    assert short.summary().endswith("own 30% of it in aggregate; at least 50% blocks.")
+    before = why.rule_status(seed, "seed-registry:ru-sub-07", dt.date(2022, 3, 1))
+    assert before.tree is None and not before.relevant  # nobody listed yet
 
 
 def _gap(graph, ref: str, day: dt.date = JULY) -> gaps.Gap:

@@ -125,14 +125,37 @@ def test_detect_and_read_twice(tmp_path):
 
 # -- hostile and edge-case input -----------------------------------------------------------------
 
-HEADER = ["celex", "recordId", "programKey", "annex", "startDate", "schema", "name", "alias",
-          "innCode", "ogrnCode", "taxNumber", "registrationNumber", "nationality", "address"]
+HEADER = [
+    "celex",
+    "recordId",
+    "programKey",
+    "annex",
+    "startDate",
+    "schema",
+    "name",
+    "alias",
+    "innCode",
+    "ogrnCode",
+    "taxNumber",
+    "registrationNumber",
+    "nationality",
+    "address",
+]
 
 
-def row(record_id: str, name: str, annex: str = "I.ENTITIES", schema: str = "LegalEntity",
-        **fields: str) -> list[str]:
-    values = {"celex": "32014R0269", "recordId": record_id, "programKey": "EU-UKR",
-              "annex": annex, "startDate": "8.4.2022", "schema": schema, "name": name, **fields}
+def row(
+    record_id: str, name: str, annex: str = "I.ENTITIES", schema: str = "LegalEntity", **fields: str
+) -> list[str]:
+    values = {
+        "celex": "32014R0269",
+        "recordId": record_id,
+        "programKey": "EU-UKR",
+        "annex": annex,
+        "startDate": "8.4.2022",
+        "schema": schema,
+        "name": name,
+        **fields,
+    }
     return [values.get(column, "") for column in HEADER]
 
 
@@ -146,13 +169,21 @@ def write(tmp_path: Path, rows: list[list[str]], header: list[str] = HEADER) -> 
 
 
 def test_rows_of_one_entry_become_one_entity(tmp_path):
-    path = write(tmp_path, [
-        row("7", "OOO Alpha", alias="ООО Альфа", innCode="3805731961", startDate="9.3.2022"),
-        row("8", "Beta JSC"),
-        row("7", "Alpha LLC", ogrnCode="1 173 850 041 749", startDate="23.2.2022"),
-        row("7", "Ivan IVANOV", annex="I.PERSONS", schema="Person",
-            nationality="Russian, Ukrainian"),
-    ])
+    path = write(
+        tmp_path,
+        [
+            row("7", "OOO Alpha", alias="ООО Альфа", innCode="3805731961", startDate="9.3.2022"),
+            row("8", "Beta JSC"),
+            row("7", "Alpha LLC", ogrnCode="1 173 850 041 749", startDate="23.2.2022"),
+            row(
+                "7",
+                "Ivan IVANOV",
+                annex="I.PERSONS",
+                schema="Person",
+                nationality="Russian, Ukrainian",
+            ),
+        ],
+    )
     records, problems = read(path)
     assert not problems
     ents = {r.id: r for r in records if isinstance(r, Entity)}
@@ -160,7 +191,9 @@ def test_rows_of_one_entry_become_one_entity(tmp_path):
     alpha = ents[ID + "I.ENTITIES-7"]
     assert alpha.name == "OOO Alpha" and alpha.aliases == ("ООО Альфа", "Alpha LLC")
     assert set(alpha.identifiers) == {
-        "eu:32014R0269:I.ENTITIES:7", "inn:3805731961", "reg:RU:1173850041749",
+        "eu:32014R0269:I.ENTITIES:7",
+        "inn:3805731961",
+        "reg:RU:1173850041749",
     }
     [sanction] = [r for r in records if isinstance(r, Sanction) and r.entity_id == alpha.id]
     assert sanction.listed_on == dt.date(2022, 2, 23)  # the earliest of the entry's rows
@@ -175,14 +208,17 @@ def test_rows_of_one_entry_become_one_entity(tmp_path):
 
 
 def test_wrong_column_count_undecodable_bytes_and_bad_fields_each_reported(tmp_path):
-    path = write(tmp_path, [
-        row("1", "Good One"),
-        row("2", "Short")[:5],  # line 3
-        row("3", "Bad startDate", startDate="2022-04-08"),  # line 4
-        row("4", "Odd schema", schema="Spaceship"),  # line 5
-        row("", "No id"),  # line 6
-        row("6", "Bytes PLACEHOLDER"),  # line 7
-    ])
+    path = write(
+        tmp_path,
+        [
+            row("1", "Good One"),
+            row("2", "Short")[:5],  # line 3
+            row("3", "Bad startDate", startDate="2022-04-08"),  # line 4
+            row("4", "Odd schema", schema="Spaceship"),  # line 5
+            row("", "No id"),  # line 6
+            row("6", "Bytes PLACEHOLDER"),  # line 7
+        ],
+    )
     path.write_bytes(path.read_bytes().replace(b"PLACEHOLDER", b"\xff\xfe"))
     records, problems = read(path)
     found = {(p.line, p.field) for p in problems.problems}
@@ -213,5 +249,7 @@ def test_helpers():
     assert numbers("1207700324941, KPP 772901001", (13,)) == ["1207700324941"]
     assert numbers("1 121 402 000 213", (13,)) == ["1121402000213"]
     assert split_names("Ivan PETROV (Иван ПЕТРОВ); JSC ‘Alpha (Group)’") == [
-        "Ivan PETROV", "Иван ПЕТРОВ", "JSC ‘Alpha (Group)’",
+        "Ivan PETROV",
+        "Иван ПЕТРОВ",
+        "JSC ‘Alpha (Group)’",
     ]

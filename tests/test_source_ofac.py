@@ -102,7 +102,9 @@ def test_bitriver_ag_controls_its_russian_subsidiaries(sdn, entities):
     assert bitriver.jurisdiction == "CH"
     [sanction] = [s for s in of_type(records, Sanction) if s.entity_id == bitriver.id]
     assert (sanction.authority, sanction.program, sanction.listed_on) == (
-        "OFAC", "RUSSIA-EO14024", None,
+        "OFAC",
+        "RUSSIA-EO14024",
+        None,
     )
 
     # grep 'Linked To: BITRIVER AG\.' finds 10 rows (ent_num 36457-36458, 36465-36472).
@@ -142,8 +144,9 @@ def test_identifiers_dates_and_aliases_from_remarks(entities):
 def test_unresolvable_links_are_kept_not_errors(sdn, entities):
     # Rosneft is on the sectoral (SSI) list, not the SDN list: nothing in the file to link to.
     rosneft_linked = [
-        e for e in entities.values() if "OPEN JOINT-STOCK COMPANY ROSNEFT OIL COMPANY" in
-        e.extra.get("linked_to", [])
+        e
+        for e in entities.values()
+        if "OPEN JOINT-STOCK COMPANY ROSNEFT OIL COMPANY" in e.extra.get("linked_to", [])
     ]
     assert rosneft_linked
     # A person linked to a company acts for it: an officer edge, not ownership of a person.
@@ -274,7 +277,8 @@ def test_remarks_keys_are_checked_before_they_become_identifiers(tmp_path):
     path = write(
         tmp_path,
         sdn_row(
-            1, "OOO PRIMER",
+            1,
+            "OOO PRIMER",
             remarks="Organization Established Date 2010; Tax ID No. 3805731962 (Russia); "
             "Registration Number 1173850041749 (Russia); "
             "Legal Entity Number 851683897 (Netherlands); alt. Legal Entity Number "

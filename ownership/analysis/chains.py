@@ -26,6 +26,7 @@ from typing import Any
 from ownership import cypher
 from ownership.analysis import statements
 from ownership.graph import Graph
+from ownership.shares import share_text
 
 DEFAULT_MAX_HOPS = 6
 CHAIN_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction")  # the order cypher.CHAINS returns
@@ -45,6 +46,8 @@ class Link:
     statements: tuple[str, ...] = ()
     disagree: bool = False
     stated: str = ""  # when the sources disagree: "70% (reg-a), 60% (reg-c)"
+    # the source statements themselves, looked up only for the chains shown (a page)
+    claims: tuple[statements.Claim, ...] = field(default=(), compare=False)
 
     @property
     def low(self) -> float | None:
@@ -103,6 +106,33 @@ class Chain:
             if link.stated
         ]
 
+    def records(self) -> list[str]:
+        """Each link's source statements as their record keys ('SOURCE:RECORD_ID', several
+        joined by '; '): what a table can show of them (JSON has every detail)."""
+        return ["; ".join(link.statements) for link in self.links]
+
+    def statement_rows(self) -> list[dict[str, Any]]:
+        """One row per source statement of each link: which link (1 = from the start entity),
+        owner and owned, and what the statement says, from which record of which file."""
+        return [
+            {
+                "link": n,
+                "owner": owner["name"],
+                "owned": owned["name"],
+                "share": share_text(claim.share, claim.share_min, claim.share_max),
+                "source": claim.source,
+                "record_id": claim.record_id,
+                "file": claim.file,
+                "start_date": claim.start_date,
+                "end_date": claim.end_date,
+                "imported_at": claim.imported_at,
+            }
+            for n, (owner, owned, link) in enumerate(
+                zip(self.entities, self.entities[1:], self.links, strict=False), 1
+            )
+            for claim in link.claims
+        ]
+
     def successions(self) -> list[str]:
         """A line "A merged into B" for each entity of the chain that was absorbed (the chain
         does not end there: its business went on at B)."""
@@ -139,6 +169,7 @@ class Chain:
                     "end_date": link.end_date.isoformat() if link.end_date else None,
                     "sources": list(link.sources),
                     "stated": link.stated or None,
+                    "statements": [claim.as_dict() for claim in link.claims],
                 }
                 for link in self.links
             ],
@@ -266,23 +297,24 @@ class ChainSearch:
         entities = self.reach.entities
         return Chain([{k: entities[u][k] for k in CHAIN_ENTITY_FIELDS} for u in uids], list(links))
 
-    def page(self, limit: int | None = None, offset: int = 0) -> list[Chain]:
+    def page(self, limit: int | None = None, offset: int = 0, *, cite: bool = True) -> list[Chain]:
         """Chains ``offset`` to ``offset + limit`` of the fixed order (all from ``offset``
-        without a limit)."""
+        without a limit), each link with its source statements (``cite``; without, only the
+        statements of links on which sources disagree are read, for their ``stated`` text)."""
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("--limit and --offset must not be negative")
         end = self.total if limit is None else min(self.total, offset + limit)
-        return self._shown([self._chain(i) for i in range(offset, end)])
+        return self._shown([self._chain(i) for i in range(offset, end)], cite)
 
     def chains(self, positions: list[int]) -> list[Chain]:
         """The chains at these places of the fixed order (those that exist)."""
         return self._shown([self._chain(i) for i in positions if 0 <= i < self.total])
 
-    def _shown(self, chains: list[Chain]) -> list[Chain]:
-        """Chains about to be shown, with the sources and statements of their links, the
-        sources' disagreements and successions."""
+    def _shown(self, chains: list[Chain], cite: bool = True) -> list[Chain]:
+        """Chains about to be shown, with the sources and statements of their links (the
+        search carried only their numbers), and successions."""
         chains = _with_link_details(self.graph, chains, self.as_of)
-        return _with_successors(self.graph, _with_disagreements(self.graph, chains))
+        return _with_successors(self.graph, _with_statements(self.graph, chains, cite))
 
     def starts(self) -> list[dict[str, Any]]:
         """The start entities that reach the target: their number of chains and strongest
@@ -400,8 +432,9 @@ def find_chains(
     as_of: dt.date | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
 ) -> list[Chain]:
-    """Every chain in force on ``as_of`` (default today), in the fixed order."""
-    return search_chains(graph, from_country, to_country, via, as_of, max_hops).page()
+    """Every chain in force on ``as_of`` (default today), in the fixed order; statements are
+    read only where sources disagree (every chain at once is never cited link by link)."""
+    return search_chains(graph, from_country, to_country, via, as_of, max_hops).page(cite=False)
 
 
 def exhaustive_chains(
@@ -431,7 +464,7 @@ def exhaustive_chains(
         )
         for row in rows
     ]
-    return sorted(_with_successors(graph, _with_disagreements(graph, chains)), key=sort_key)
+    return sorted(_with_successors(graph, _with_statements(graph, chains)), key=sort_key)
 
 
 def _link(
@@ -483,25 +516,28 @@ def _with_link_details(graph: Graph, chains: list[Chain], as_of: dt.date) -> lis
     return chains
 
 
-def _with_disagreements(graph: Graph, chains: list[Chain]) -> list[Chain]:
-    """Say which source states what on every link whose sources disagree (few links: one
-    look-up for all of them)."""
-    wanted = [
-        (a["uid"], b["uid"], link.statements)
-        for c in chains
-        for a, b, link in zip(c.entities[:-1], c.entities[1:], c.links, strict=True)
-        if link.disagree
-    ]
-    if not wanted:
+def _with_statements(graph: Graph, chains: list[Chain], cite: bool = True) -> list[Chain]:
+    """Give every link of these chains (a page: never every chain of a search) the source
+    statements it rests on (``cite``), and say which source states what where they disagree;
+    one look-up for all of them. Without ``cite`` only the few disagreeing links are read."""
+    found = statements.claims(
+        graph,
+        (
+            (owner["uid"], owned["uid"], link.statements)
+            for c in chains
+            for owner, owned, link in zip(c.entities, c.entities[1:], c.links, strict=False)
+            if cite or link.disagree
+        ),
+    )
+    if not found:
         return chains
-    found = statements.claims(graph, wanted)
     for chain in chains:
-        chain.links = [
-            replace(link, stated=statements.stated(found[u] for u in link.statements if u in found))
-            if link.disagree
-            else link
-            for link in chain.links
-        ]
+        links = []
+        for link in chain.links:
+            claims = tuple(found[u] for u in link.statements if u in found)
+            stated = statements.stated(claims) if link.disagree else link.stated
+            links.append(replace(link, claims=claims if cite else (), stated=stated))
+        chain.links = links
     return chains
 
 

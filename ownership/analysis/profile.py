@@ -21,7 +21,7 @@ from ownership.analysis.flags import (
     shared_address_detail,
     transit,
 )
-from ownership.analysis.sanctions import RuleStatus, rule_status
+from ownership.analysis.why import RuleStatus, rule_status
 from ownership.graph import Graph
 from ownership.records import in_force
 

@@ -93,17 +93,23 @@ def blocked_entities(
     authorities: list[str] | tuple[str, ...] = (),
 ) -> list[Finding]:
     """Listed, blocked and possibly blocked entities on ``as_of``, listed first."""
-    findings = _apply(graph, as_of or dt.date.today(), RULES[rule], authorities)
+    findings = every_finding(graph, as_of or dt.date.today(), rule, authorities)
     order = {LISTED: 0, BLOCKED: 1, POSSIBLY: 2}
     caught = [f for f in findings.values() if f.status]
     return sorted(caught, key=lambda f: (order[f.status], f.name or "", f.uid))
 
 
-def _apply(
-    graph: Graph, as_of: dt.date, chosen: Rule, authorities: list[str] | tuple[str, ...]
+def every_finding(
+    graph: Graph,
+    as_of: dt.date,
+    rule: str = "ofac",
+    authorities: list[str] | tuple[str, ...] = (),
 ) -> dict[str, Finding]:
     """The rule's fixpoint: every listed entity and every entity a listed, blocked or possibly
-    blocked party holds a stake in, by uid (those the rule does not catch have status "")."""
+    blocked party holds a stake in, by uid. Those the rule does not catch are kept with status
+    "" and the stakes that fall short as ``because``: :mod:`ownership.analysis.why` explains a
+    "not blocked" with them too."""
+    chosen = RULES[rule]
     findings: dict[str, Finding] = {}
     for row in graph.read(cypher.LISTED_ENTITIES, as_of=as_of, authorities=list(authorities)):
         findings[row["uid"]] = Finding(
@@ -128,144 +134,6 @@ def _apply(
             _add_stake(stakes, findings, row)
         _settle(stakes, findings, chosen)
     return findings
-
-
-@dataclass
-class RuleStatus:
-    """Where one entity stands under the rule on a date, and why, down to the listings.
-
-    ``because`` is a tree: each stake of a listed, blocked or possibly blocked owner, with that
-    owner's own ``because`` (its owners' stakes) or ``listings`` (where the chain ends), so a
-    profile can show the whole justification without a second query.
-    """
-
-    uid: str
-    rule: str
-    as_of: dt.date
-    status: str  # listed | blocked | possibly-blocked | "" (not caught)
-    blocked_share_min: float | None = None
-    blocked_share_max: float | None = None
-    listings: list[dict[str, Any]] = field(default_factory=list)
-    because: list[dict[str, Any]] = field(default_factory=list)
-
-    def summary(self) -> str:
-        """One sentence: the status and the numbers that decide it."""
-        rule = RULES[self.rule]
-        name = f"the {'OFAC' if rule.name == 'ofac' else 'EU/UK'} 50% rule"
-        need = f"{'at least' if rule.inclusive else 'more than'} {rule.threshold:g}%"
-        low, high = _percent(self.blocked_share_min), _percent(self.blocked_share_max)
-        when = self.as_of.isoformat()
-        if self.status == LISTED:
-            lists = "; ".join(_listing_text(x) for x in self.listings) or "a sanctions list"
-            return f"Listed on {when}: {lists}."
-        if self.status == BLOCKED:
-            return (
-                f"Blocked under {name} on {when}: listed or blocked parties own {low} of it "
-                f"in aggregate ({need} blocks)."
-            )
-        if self.status == POSSIBLY:
-            return (
-                f"Possibly blocked under {name} on {when}: blocked parties own {low} for sure, "
-                f"but up to {high} when ownership bands or unknown shares are at their maximum "
-                f"({need} blocks)."
-            )
-        if self.because:
-            return (
-                f"Not blocked under {name} on {when}: listed or blocked parties own {low} of it "
-                f"in aggregate; {need} blocks."
-            )
-        return f"Not blocked under {name} on {when}: no listed or blocked party owns any of it."
-
-    def lines(self) -> list[str]:
-        """The justification as indented lines: each stake, then its owner's reasons."""
-        out: list[str] = []
-
-        def walk(stakes: list[dict[str, Any]], depth: int) -> None:
-            for stake in stakes:
-                out.append(
-                    f"{'  ' * depth}{_stake_text(stake)} of "
-                    f"{stake['owned_name'] if depth else 'it'}: {stake['owner_name']} "
-                    f"({stake['owner']}, {stake['owner_status']})"
-                )
-                for listing in stake.get("listings", []):
-                    out.append(f"{'  ' * (depth + 1)}listed: {_listing_text(listing)}")
-                walk(stake.get("because", []), depth + 1)
-
-        walk(self.because, 0)
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "as_of": self.as_of.isoformat(),
-            "status": self.status or "not-blocked",
-            "summary": self.summary(),
-            "blocked_share_min": self.blocked_share_min,
-            "blocked_share_max": self.blocked_share_max,
-            "listings": self.listings,
-            "because": self.because,
-        }
-
-
-def rule_status(
-    graph: Graph,
-    uid: str,
-    as_of: dt.date | None = None,
-    rule: str = "ofac",
-    authorities: list[str] | tuple[str, ...] = (),
-) -> RuleStatus:
-    """The 50 % rule status of entity ``uid`` and its justification (profiles: ``ownership
-    show`` and the explorer's profile page state it with the same words)."""
-    as_of = as_of or dt.date.today()
-    findings = _apply(graph, as_of, RULES[rule], authorities)
-    found = findings.get(uid)
-    if found is None:
-        return RuleStatus(uid, rule, as_of, "")
-    return RuleStatus(
-        uid,
-        rule,
-        as_of,
-        found.status,
-        found.blocked_share_min,
-        found.blocked_share_max,
-        list(found.because) if found.status == LISTED else [],
-        [] if found.status == LISTED else _tree(findings, found, {uid}),
-    )
-
-
-def _tree(findings: dict[str, Finding], finding: Finding, seen: set[str]) -> list[dict[str, Any]]:
-    """``finding``'s counted stakes, each with its owner's reasons, to the listings; an owner
-    already on the way (circular ownership) is named but not followed again."""
-    stakes = []
-    for stake in finding.because:
-        owner = findings[stake["owner_uid"]]
-        item = {**stake, "owned_name": finding.name}
-        if owner.status == LISTED:
-            item["listings"] = list(owner.because)
-        elif owner.uid not in seen:
-            item["because"] = _tree(findings, owner, seen | {owner.uid})
-        stakes.append(item)
-    return stakes
-
-
-def _percent(value: float | None) -> str:
-    return "?" if value is None else f"{value:g}%"
-
-
-def _stake_text(stake: dict[str, Any]) -> str:
-    if stake.get("share") is not None:
-        return _percent(stake["share"])
-    low, high = stake.get("share_min"), stake.get("share_max")
-    if low is None and high is None:
-        return "an unknown share"
-    return f"{_percent(low).removesuffix('%')}–{_percent(high)}"
-
-
-def _listing_text(listing: dict[str, Any]) -> str:
-    parts = [listing.get("authority"), listing.get("program")]
-    since = listing.get("listed_on")
-    text = " ".join(str(p) for p in parts if p) or "a list"
-    return f"{text} since {since}" if since else text
 
 
 def _listings(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:

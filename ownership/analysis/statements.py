@@ -44,6 +44,7 @@ class Claim:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "uid": self.uid,
             "source": self.source,
             "record_id": self.record_id,
             "share": self.share,
@@ -53,22 +54,29 @@ class Claim:
             "start_date": self.start_date.isoformat() if self.start_date else None,
             "end_date": self.end_date.isoformat() if self.end_date else None,
             "file": self.file,
+            "imported_at": self.imported_at.isoformat() if self.imported_at else None,
         }
 
 
 def claims(graph: Graph, holdings: Iterable[tuple[str, str, Iterable[str]]]) -> dict[str, Claim]:
-    """The statements behind ``holdings`` — (owner uid, owned uid, statement uids), as a
-    holding lists them — by uid (those no longer in the graph are left out)."""
+    """The statements behind holdings given as (owner uid, owned uid, statement uids), as a
+    holding lists them, by uid (those no longer in the graph are left out). Found through the
+    two entities: a look-up by the statement's own uid reads every statement on the embedded
+    server."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for owner, owned, uids in holdings:
         wanted.setdefault((owner, owned), set()).update(uids)
-    rows = [[owner, owned, sorted(uids)] for (owner, owned), uids in sorted(wanted.items()) if uids]
+    rows = [
+        {"owner": owner, "owned": owned, "statements": sorted(uids)}
+        for (owner, owned), uids in sorted(wanted.items())
+        if uids
+    ]
     if not rows:
         return {}
     fields = Claim.__dataclass_fields__
     return {
         row["uid"]: Claim(**{k: v for k, v in row.items() if k in fields})
-        for row in graph.read(cypher.STATEMENTS_BY_UID, holdings=rows)
+        for row in graph.read(cypher.STATEMENTS_OF_HOLDINGS, holdings=rows)
     }
 
 

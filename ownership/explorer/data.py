@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ownership.analysis import catalog, entities, gaps, history, sanctions, why
+from ownership.analysis import catalog, entities, gaps, history, sanctions
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
@@ -170,6 +170,9 @@ def subgraph(
     max_nodes: int,
     hub_limit: int | None,
     expand: tuple[str, ...] = (),
+    officers: tuple[str, ...] = (),
+    addresses: tuple[str, ...] = (),
+    removed: tuple[str, ...] = (),
 ) -> subgraph_mod.Subgraph:
     return subgraph_mod.build(
         _graph,
@@ -181,6 +184,9 @@ def subgraph(
         hub_limit=hub_limit,
         expand=expand,
         status=statuses(_graph, key, as_of),
+        officers=officers,
+        addresses=addresses,
+        removed=removed,
     )
 
 
@@ -209,11 +215,6 @@ def holdings_history(
     _graph: Graph, key: str, ref: entities.EntityRef
 ) -> list[history.HoldingPeriod]:
     return history.history(_graph, ref)
-
-
-def why_tree(_graph: Graph, key: str, uid: str, as_of: dt.date) -> why.WhyNode | None:
-    """Why the OFAC rule catches ``uid`` (None: it does not), from the cached findings."""
-    return why.tree(blocked(_graph, key, as_of), uid)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

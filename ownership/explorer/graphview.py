@@ -22,7 +22,7 @@ from typing import Any
 from pyvis.network import Network
 
 from ownership.explorer.formatting import iso, share_text
-from ownership.explorer.subgraph import Edge, Node, Subgraph
+from ownership.explorer.subgraph import ADDRESS, Edge, Node, Subgraph
 
 # Fill colours by jurisdiction (light, so dark label text stays readable); others get a
 # stable colour from the code's hash.
@@ -67,6 +67,11 @@ STATUS_BORDERS = {  # the 50 percent rule on the as-of date
     "possibly-blocked": ("#e07b00", 4, True),
 }
 STATUS_WORDS = {"listed": "LISTED", "blocked": "BLOCKED", "possibly-blocked": "POSSIBLY BLOCKED"}
+ADDRESS_FILL = "#fff3b0"  # a registered address (drawn on request)
+LINK_STYLES = {  # links other than holdings, drawn on request: (colour, dash pattern, legend)
+    "OFFICER_OF": ("#2f6fd6", [2, 4], "officer of (label: role)"),
+    "REGISTERED_AT": ("#a07800", [8, 4], "registered at"),
+}
 
 _OPTIONS: dict[str, Any] = {
     "layout": {"randomSeed": 7, "improvedLayout": True},
@@ -143,6 +148,8 @@ FOCUS_MARK = "★ "  # the start of a chain, or the entity a profile is about
 
 
 def _node_label(node: Node) -> str:
+    if node.kind == ADDRESS:
+        return f"{label_text(node.name)}\naddress · {node.degree} registered"
     where = node.jurisdiction or "?"
     abroad = [c for c in node.operates_in if c != node.jurisdiction]
     if abroad:  # "CY, operates in RU": why a Cypriot company ends a chain to Russia
@@ -164,7 +171,8 @@ def _node_title(node: Node) -> str:
     if node.tags:
         lines.append("tags: " + esc(", ".join(node.tags)))
     if node.degree:
-        lines.append(f"ownership links: {node.degree}")
+        links = "entities registered here" if node.kind == ADDRESS else "ownership links"
+        lines.append(f"{links}: {node.degree}")
     if node.hub:
         lines.append("hub: its other links are not drawn")
     if node.more:
@@ -175,7 +183,7 @@ def _node_title(node: Node) -> str:
 
 def _edge_label(edge: Edge) -> str:
     if edge.type != "HOLDS":
-        return label_text(edge.type.lower().replace("_", " "), 20)
+        return label_text(edge.kind or edge.type.lower().replace("_", " "), 20)
     return share_text(edge.share, edge.share_min, edge.share_max)
 
 
@@ -217,14 +225,14 @@ def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
     net.set_options(json.dumps(options))
     names = {n.id: n.name for n in sub.nodes}
     for node in sub.nodes:
-        fill = colour(node.jurisdiction)
+        fill = ADDRESS_FILL if node.kind == ADDRESS else colour(node.jurisdiction)
         # the border says the 50% rule status, nothing else: the focus is the ★ and the font
         border, width, dashed = STATUS_BORDERS.get(node.status, ("#555555", 1, False))
         net.add_node(
             node.id,
             label=_node_label(node),
             title=_node_title(node),
-            shape="ellipse" if node.kind == "person" else "box",
+            shape={"person": "ellipse", ADDRESS: "hexagon"}.get(node.kind or "", "box"),
             color={
                 "background": fill,
                 "border": border,
@@ -251,13 +259,15 @@ def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
             )
             net.add_edge(node.id, more_id, color="#bbbbbb", dashes=True, arrows="", width=1)
     for edge in sub.edges:
+        style = LINK_STYLES.get(edge.type)
         net.add_edge(
             edge.source,
             edge.target,
             label=_edge_label(edge),
             title=_edge_title(edge, names),
-            width=_width(edge),
-            dashes=edge.share is None,
+            width=1.5 if style else _width(edge),
+            dashes=style[1] if style else edge.share is None,
+            **({"color": {"color": style[0], "highlight": "#000000"}} if style else {}),
         )
     return net
 
@@ -307,7 +317,7 @@ def _chip(swatch_style: str, text: str) -> str:
 
 def legend(sub: Subgraph) -> str:
     """The legend of ``sub``'s picture as HTML (escaped): every colour, border and shape."""
-    codes = sorted({(n.jurisdiction or "").upper() for n in sub.nodes})
+    codes = sorted({(n.jurisdiction or "").upper() for n in sub.nodes if n.kind != ADDRESS})
     chips = "".join(_chip(f"background:{colour(code)}", code or "?") for code in codes)
     statuses = "".join(
         _chip(
@@ -322,6 +332,17 @@ def legend(sub: Subgraph) -> str:
     )
     if any(n.focus for n in sub.nodes):
         shapes += f'<span class="chip">{FOCUS_MARK}start of a chain / the entity shown</span>'
+    if any(n.kind == ADDRESS for n in sub.nodes):
+        shapes += _chip(f"background:{ADDRESS_FILL}", "⬡ registered address")
+    types = {e.type for e in sub.edges}
+    for kind, (line, _, words) in LINK_STYLES.items():
+        if kind in types:
+            shapes += f'<span class="chip" style="color:{line}">⇢ {esc(words)}</span>'
+    if any(n.more for n in sub.nodes):
+        shapes += _chip(
+            "background:#f4f4f4;border:1px dashed #aaaaaa",
+            "and N more: links not drawn (caps, hubs)",
+        )
 
     return '<div id="legend"><div>' + chips + "</div><div>" + statuses + shapes + "</div></div>"
 

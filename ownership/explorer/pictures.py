@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 
 from ownership.analysis.history import OWNER, HoldingPeriod
-from ownership.analysis.why import WhyNode, band, listing_text, stake_text
+from ownership.analysis.why import WhyNode, listing_text, stake_text
 from ownership.explorer.graphview import STATUS_BORDERS, colour
 
 FONT = "font-family:sans-serif;font-size:12px"
@@ -172,14 +172,13 @@ def why_svg(root: WhyNode) -> str:
         stroke, stroke_w, dashed = STATUS_BORDERS.get(node.status, ("#555555", 1, False))
         x0, y0 = left(d), cy - NODE_H / 2
         dash = ' stroke-dasharray="6,4"' if dashed else ""
-        second = node.status
+        second = node.status or "not blocked"
         if node.listings:
             second = "listed: " + "; ".join(
-                f"{item.get('authority') or '?'} {item.get('listed_on') or ''}".strip()
-                for item in node.listings
+                listing_text(item, short=True) for item in node.listings
             )
-        elif node.blocked_share_min is not None and node.status != "listed":
-            second += f" · {band(node.blocked_share_min, node.blocked_share_max)} by blocked owners"
+        elif node.blocked_share_min is not None:
+            second += f" · {node.held_text()} by blocked owners"
         if node.repeated:
             second += " (see above)"
         out.append(

@@ -16,10 +16,11 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from ownership.analysis import gaps, history, why
+from ownership.analysis import gaps, history
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.flag_evidence import Evidence, flag_evidence
 from ownership.analysis.profile import Profile, entity_profile
+from ownership.analysis.why import WhyNode
 from ownership.explorer.formatting import effective_text, iso
 from ownership.explorer.pictures import timeline_svg, why_svg
 from ownership.graph import Graph
@@ -42,7 +43,6 @@ class ReportData:
     as_of: dt.date
     generated_at: dt.datetime
     profile: Profile
-    why: why.WhyNode | None
     holdings: list[history.HoldingPeriod]
     gap: gaps.Gap
     evidence: list[Evidence]
@@ -50,6 +50,12 @@ class ReportData:
     @property
     def status(self) -> str:
         return self.why.status if self.why else ""
+
+    @property
+    def why(self) -> WhyNode | None:
+        """The rule's explanation when it catches the entity (the profile computed it)."""
+        rule = self.profile.rule
+        return rule.tree if rule is not None and rule.status else None
 
 
 def gather(graph: Graph, ref: EntityRef, as_of: dt.date) -> ReportData:
@@ -60,7 +66,6 @@ def gather(graph: Graph, ref: EntityRef, as_of: dt.date) -> ReportData:
         as_of=as_of,
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
         profile=profile,
-        why=why.explain(graph, ref.uid, as_of),
         holdings=history.history(graph, ref),
         gap=gaps.ownership_gap(graph, ref, as_of, profile.owners),
         evidence=flag_evidence(graph, profile, as_of),

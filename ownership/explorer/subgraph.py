@@ -9,6 +9,14 @@ so a hub (a formation agent with 3,000 companies) never floods the screen:
 - with hub suppression on, a node with more than ``hub_limit`` ownership links (other than the
   entity in focus) is drawn but not expanded: only the focus's own ownership paths pass it;
 - never more than ``max_nodes`` nodes in all.
+
+Officers and registered addresses (the shell signals) are drawn on request only, per node
+(``officers``, ``addresses``): a node's officers (or, for a person, the companies it serves), a
+company's address with the other entities registered there, or an address's entities. The same
+caps hold: ``per_node`` new neighbours a node, "and M more" for the rest; an address with more
+entities than ``hub_limit`` is drawn but not walked (500 companies at one formation agent's
+address stay one node saying "and 499 more") until the address itself is expanded, and then
+only ``per_node`` of them. ``removed`` nodes are never drawn (the focus stays).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ownership import cypher
@@ -26,6 +34,7 @@ DEFAULT_PER_NODE = 15
 DEFAULT_MAX_NODES = 150
 HARD_MAX_NODES = 500  # whatever the caller asks for
 DEFAULT_HUB_LIMIT = 30
+ADDRESS = "address"  # Node.kind of a registered address
 
 
 @dataclass
@@ -149,9 +158,13 @@ def build(
     hub_limit: int | None = None,
     expand: Sequence[str] = (),
     status: Mapping[str, str] | None = None,
+    officers: Sequence[str] = (),
+    addresses: Sequence[str] = (),
+    removed: Sequence[str] = (),
 ) -> Subgraph:
     """The ownership subgraph around ``focus``: ``candidates`` (the entities on its ownership
-    paths, e.g. its owners and subsidiaries) plus the direct neighbours of the ``expand`` nodes.
+    paths, e.g. its owners and subsidiaries) plus the direct neighbours of the ``expand`` nodes,
+    then the officers and addresses asked for (:func:`_add_links`).
 
     Nodes are taken breadth-first from the focus along ownership edges in force on ``as_of``,
     strongest share first, within the caps described in the module docstring. A hub (with hub
@@ -161,8 +174,10 @@ def build(
     max_nodes = max(1, min(max_nodes, HARD_MAX_NODES))
     every = _unique([*focus, *candidates])
     # at most a bounded number of candidates: beyond that nothing could be drawn anyway
+    gone = set(removed) - set(focus)
+    every = [u for u in every if u not in gone]
     core = every[: max_nodes * 4 + len(focus)]
-    wanted = _unique(expand)
+    wanted = [u for u in _unique(expand) if u not in gone]
     info = {
         row["uid"]: _node(row, status)
         for row in graph.read(cypher.NODES_BY_UID, uids=_unique([*core, *wanted]))
@@ -183,6 +198,7 @@ def build(
         found.extend(
             other for other, _ in sorted(extra.get(uid, []), key=lambda item: -(item[1] or 0.0))
         )
+    found = [u for u in found if u not in gone]
     pool = _unique([*every, *found])  # everything that could be drawn (for "left out")
     added = [u for u in _unique(found) if u not in info][: max_nodes * 4]
     if added:
@@ -233,12 +249,151 @@ def build(
         node.more = len(linked - drawn)
         if node.hub:  # its links outside this view count too: they were not walked
             node.more = max(node.more, node.degree - len(linked & drawn))
-    return Subgraph(
+    sub = Subgraph(
         nodes=[info[uid] for uid in accepted],
         edges=[e for e in edges if e.source in drawn and e.target in drawn],
         left_out=len(pool) - len(accepted),
         as_of=as_of,
     )
+    if officers or addresses:
+        _add_links(
+            graph,
+            sub,
+            officers,
+            addresses,
+            per_node=per_node or DEFAULT_PER_NODE,
+            max_nodes=max_nodes,
+            hub_limit=hub_limit,
+            gone=gone,
+            status=status,
+        )
+    return sub
+
+
+@dataclass
+class _Link:
+    """One officer role or registered address of a node, as ``cypher.NEIGHBOURS`` returns it."""
+
+    other: str  # the other end, seen from the node asked about
+    type: str
+    outgoing: bool
+    role: str | None
+    name: str
+    is_address: bool
+    degree: int
+
+
+def _links_of(graph: Graph, uids: Sequence[str], as_of: dt.date) -> dict[str, list[_Link]]:
+    """Officer roles and registered addresses of ``uids`` in force on ``as_of``, by uid, in a
+    fixed order (by name)."""
+    found: dict[str, list[_Link]] = defaultdict(list)
+    if not uids:
+        return found
+    for row in graph.read(cypher.NEIGHBOURS, uids=list(uids), as_of=as_of):
+        if row["type"] in ("OFFICER_OF", "REGISTERED_AT") and row.get("other"):
+            found[row["uid"]].append(
+                _Link(
+                    row["other"],
+                    row["type"],
+                    bool(row["outgoing"]),
+                    row.get("role"),
+                    str(row.get("name") or row["other"]),
+                    "Address" in (row.get("labels") or []),
+                    int(row.get("degree") or 0),
+                )
+            )
+    for links in found.values():
+        links.sort(key=lambda link: (link.type, link.name, link.other, link.role or ""))
+    return found
+
+
+def _add_links(
+    graph: Graph,
+    sub: Subgraph,
+    officers: Sequence[str],
+    addresses: Sequence[str],
+    *,
+    per_node: int,
+    max_nodes: int,
+    hub_limit: int | None,
+    gone: set[str],
+    status: Mapping[str, str],
+) -> None:
+    """Add to ``sub`` the officers of the drawn nodes ``officers`` and the addresses (with the
+    entities registered there) of the drawn nodes ``addresses``, within the caps."""
+    as_of = sub.as_of or dt.date.today()
+    drawn = {n.id: n for n in sub.nodes}
+    edges: dict[tuple[str, str, str, str], Edge] = {}
+    entities: list[str] = []  # new entity nodes, filled in from NODES_BY_UID below
+
+    def add_edge(link: _Link, source: str, target: str) -> None:
+        kind = link.role if link.type == "OFFICER_OF" else None
+        edges.setdefault(
+            (source, target, link.type, kind or ""), Edge(source, target, link.type, kind=kind)
+        )
+
+    def draw(link: _Link) -> bool:
+        """Draw the other end of ``link`` if the caps allow; whether it is drawn."""
+        if link.other in drawn:
+            return True
+        if link.other in gone or len(drawn) >= max_nodes:
+            return False
+        if link.is_address:
+            node = Node(id=link.other, name=link.name, kind=ADDRESS, degree=link.degree)
+        else:
+            node = Node(id=link.other, name=link.name)
+            entities.append(link.other)
+        drawn[link.other] = node
+        sub.nodes.append(node)
+        return True
+
+    def connect(node: Node, links: list[_Link]) -> None:
+        """Draw ``links`` of ``node`` (each linking it to its other end), at most ``per_node``
+        new ends; what is left is counted on the node."""
+        room, more = per_node, 0
+        for link in links:
+            new = link.other not in drawn
+            if (new and room <= 0) or not draw(link):
+                more += 1
+                continue
+            room -= new
+            # officer → company, entity → address, whichever end asked
+            add_edge(link, *((node.id, link.other) if link.outgoing else (link.other, node.id)))
+        node.more += more
+
+    asked_officers = [u for u in _unique(officers) if u in drawn]
+    asked_addresses = [u for u in _unique(addresses) if u in drawn]
+    found = _links_of(graph, _unique([*asked_officers, *asked_addresses]), as_of)
+    chosen = set(addresses)  # address nodes among them: walked even if hubs
+    places: list[str] = [u for u in asked_addresses if drawn[u].kind == ADDRESS]
+    for uid in asked_officers:
+        connect(drawn[uid], [x for x in found.get(uid, []) if x.type == "OFFICER_OF"])
+    for uid in asked_addresses:
+        if drawn[uid].kind == ADDRESS:
+            continue
+        registered = [x for x in found.get(uid, []) if x.type == "REGISTERED_AT"]
+        connect(drawn[uid], registered)
+        places.extend(x.other for x in registered if x.other in drawn)
+    places = _unique(places)
+    # an address reached from a company is not walked past the hub limit; one asked for by
+    # itself is, within the per-node cap
+    walk = [u for u in places if u in chosen or hub_limit is None or drawn[u].degree <= hub_limit]
+    at_place = _links_of(graph, walk, as_of)
+    for uid in places:
+        node = drawn[uid]
+        if uid in at_place:
+            connect(node, [x for x in at_place[uid] if x.type == "REGISTERED_AT"])
+        else:  # a hub: drawn and linked to the entity that asked, its other entities counted
+            node.hub = True
+            node.more = max(node.more, node.degree - sum(1 for k in edges if k[1] == uid))
+    if entities:  # drawn from the links' names so far: their display facts now
+        info = {
+            row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=entities)
+        }
+        sub.nodes = [
+            replace(info[n.id], more=n.more, hub=n.hub) if n.id in info else n for n in sub.nodes
+        ]
+    sub.edges.extend(edges.values())
 
 
 def from_chains(

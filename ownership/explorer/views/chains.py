@@ -169,6 +169,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 layout=settings["layout"],
                 height=max(280, min(700, 160 + 90 * len(shown))),
             )
+        _statements(chains, first, selected, question)
         entities = {
             e["uid"]: f"{e['name']} ({e['jurisdiction'] or '?'}, {e['id']})"
             for c in chains
@@ -226,6 +227,35 @@ def _page(found: ChainSearch, question: tuple[Any, ...]) -> tuple[int, list[Chai
     if pages > 1:
         st.caption(f"Chains {first + 1}–{first + len(chains)} of {found.total}.")
     return first, chains
+
+
+STATEMENT_COLUMNS = [
+    "#", "link", "owner", "owned", "share", "source", "record_id", "file", "start_date",
+    "end_date", "imported_at",
+]  # fmt: skip
+
+
+def _statements(chains: list[Chain], first: int, selected: list[int], question: str) -> None:
+    """The source statement(s) each link of the chains drawn rests on (the selected rows, else
+    the page): they were looked up with the page, never for every chain of the search."""
+    rows = [
+        {
+            **row,
+            "#": first + i + 1,
+            **{k: formatting.iso(row[k]) for k in ("start_date", "end_date", "imported_at")},
+        }
+        for i in (selected or range(len(chains)))
+        for row in chains[i].statement_rows()
+    ]
+    with st.expander(f"Source statements of each link ({len(rows)})", expanded=bool(selected)):
+        ui.table(
+            formatting.frame(rows, STATEMENT_COLUMNS),
+            "chains_statements",
+            f"{ui.dated(question)}-{first + 1}-statements",
+            hide=(),
+            caption="#: the chain's place in the order; link 1 starts at the chain's first "
+            "entity; one row per source statement (several when sources state the same holding)",
+        )
 
 
 def _selected_rows(shown: int) -> list[int]:

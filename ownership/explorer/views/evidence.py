@@ -14,6 +14,7 @@ import streamlit as st
 
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.history import OWNER
+from ownership.analysis.why import RuleStatus
 from ownership.explorer import data, formatting, pictures, ui
 from ownership.explorer.report import report_html
 from ownership.graph import Graph
@@ -50,11 +51,12 @@ def report_button(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
     )
 
 
-def why_section(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
-    """The tree of blocked owners and stakes down to each listing (picture and text)."""
-    tree = data.why_tree(graph, data.key(), ref.uid, as_of)
-    if tree is None:
+def why_section(rule: RuleStatus | None) -> None:
+    """The tree of blocked owners and stakes down to each listing (picture and text): for an
+    entity the rule catches, and for one whose blocked owners fall short of the threshold."""
+    if rule is None or rule.tree is None or not rule.relevant:
         return
+    tree = rule.tree
     st.subheader("Why: sanctions and the 50% rule", anchor=False)
     st.caption(
         "each arrow is a stake held by a listed or blocked party, counted in full "

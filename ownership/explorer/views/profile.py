@@ -15,6 +15,7 @@ from ownership.analysis.owners import Holding, by_share
 from ownership.analysis.profile import INTERNAL, SUCCESSION_COLUMNS, Profile
 from ownership.explorer import data, formatting, netcomponent, state, ui
 from ownership.explorer.graphview import STATUS_WORDS
+from ownership.explorer.subgraph import ADDRESS
 from ownership.explorer.views import evidence
 from ownership.graph import Graph
 
@@ -61,7 +62,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     )
     with tabs[0]:
         with ui.guard("The why"):
-            evidence.why_section(graph, ref, as_of)
+            evidence.why_section(profile.rule)
         _overview(profile, as_of)
         with ui.guard("The flag evidence"):
             evidence.flag_evidence_section(graph, ref, as_of)
@@ -118,17 +119,9 @@ def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
     bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
     rule = profile.rule
-    if rule is not None and (rule.status or rule.because):
+    if rule is not None and rule.relevant:  # the why: Overview, first tab
         show = st.error if rule.status else st.info
         show(ui.md(rule.summary()), icon=":material/block:" if rule.status else None)
-        if rule.because:
-            with st.expander("Why: the stakes of listed and blocked owners, down to the listings"):
-                st.markdown(
-                    "\n".join(
-                        f"{'  ' * (len(line) - len(line.lstrip()))}- {ui.md(line.strip())}"
-                        for line in rule.lines()
-                    )
-                )
     elif profile.sanctions:
         st.info(
             f"Has sanction listings, none in force on {as_of.isoformat()} (see Overview).",
@@ -328,8 +321,7 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
         key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or ""),
     )
     candidates = tuple(h.uid for h in order)
-    expand_key = f"profile_expand.{ref.uid}"
-    expand = tuple(st.session_state.get(expand_key, []))
+    asked = netcomponent.Asked(f"profile_expand.{ref.uid}")
     sub = data.subgraph(
         graph,
         data.key(),
@@ -339,17 +331,21 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
         settings["per_node"],
         settings["max_nodes"],
         settings["hub_limit"],
-        expand,
+        asked.nodes("expand"),
+        asked.nodes("officers"),
+        asked.nodes("addresses"),
+        asked.nodes("removed"),
     )
     state.seed("profile_graph.explore", False)
     if st.toggle(
         "Click to explore",
         key="profile_graph.explore",
-        help="click a node to open its profile, double-click to expand it in place; "
+        help="click a node to open its profile, double-click to expand it in place, "
+        "right-click for its officers, address, collapse or remove; "
         "off: the picture with its HTML, GraphML and JSON downloads",
     ):
         netcomponent.explore_panel(
-            sub, f"profile_explore.{ref.uid}", expand_key, layout=settings["layout"]
+            sub, f"profile_explore.{ref.uid}", asked, layout=settings["layout"]
         )
     else:
         ui.graph_panel(
@@ -360,15 +356,44 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
             layout=settings["layout"],
         )
     state.keep("profile_graph.explore")
-    names = {n.id: f"{n.name} ({n.jurisdiction or '?'})" for n in sub.nodes}
-    st.session_state[expand_key] = [uid for uid in expand if uid in names]
-    st.multiselect(
-        "Expand the direct owners and holdings of",
-        list(names),
-        key=expand_key,
-        format_func=lambda uid: names.get(uid, uid),
-        help="adds their direct ownership neighbours, within the caps above",
-    )
+    _asked_controls(sub, asked)
+
+
+EXPANSIONS = {  # the multiselects of what is drawn on request, as the graph's menu offers it
+    "expand": ("Expand owners and holdings of", "their direct owners and holdings"),
+    "officers": ("Draw the officers (a person: roles) of", "officer roles: a shell signal"),
+    "addresses": (
+        "Draw the address (and who shares it) of",
+        "the registered address and the other entities registered there; an address with "
+        "more entities than the hub limit is drawn but not walked",
+    ),
+}
+
+
+def _asked_controls(sub: Any, asked: netcomponent.Asked) -> None:
+    """What is drawn on request, as multiselects (the same lists the graph's double click and
+    right-click menu change), and the nodes removed, to put back."""
+    names = {
+        n.id: f"{n.name} ({'address' if n.kind == ADDRESS else n.jurisdiction or '?'})"
+        for n in sub.nodes
+    }
+    cols = st.columns(len(EXPANSIONS))
+    for col, (kind, (label, help_text)) in zip(cols, EXPANSIONS.items(), strict=True):
+        options = [n.id for n in sub.nodes if kind == "addresses" or n.kind != ADDRESS]
+        st.session_state[asked.state_key(kind)] = [u for u in asked.nodes(kind) if u in options]
+        col.multiselect(
+            label,
+            options,
+            key=asked.state_key(kind),
+            format_func=lambda uid: names.get(uid, uid),
+            help=f"adds {help_text}, within the caps above",
+        )
+    removed = asked.nodes("removed")
+    if removed and st.button(
+        f"Put back {len(removed)} removed node(s)", key=f"{asked.key}.put_back"
+    ):
+        st.session_state[asked.state_key("removed")] = []
+        st.rerun()
 
 
 def _officers(profile: Profile, as_of: Any) -> None:
