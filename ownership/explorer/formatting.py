@@ -18,6 +18,10 @@ from ownership.shares import pct, share_text
 
 ARROW = " → "
 
+# The effective share as numbers, for the CSV (sorting, spreadsheets); on screen the one
+# "effective" column says it ("70%", "60–70%").
+SHARE_NUMBERS = ("effective_share", "effective_share_min", "effective_share_max")
+
 
 def iso(value: Any) -> str:
     """A date or datetime as ISO text; '' for None."""
@@ -92,19 +96,18 @@ def search_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 # -- profile -----------------------------------------------------------------------------------
 
+# The holding, how much, through whom first: in a 1280 px window they show without scrolling.
 HOLDING_COLUMNS = [
     "name",
-    "id",
-    "jurisdiction",
-    "kind",
     "effective",
-    "effective_share",
-    "effective_share_min",
-    "effective_share_max",
+    "via",
+    "jurisdiction",
     "hops",
     "paths",
     "ultimate",
-    "via",
+    "id",
+    "kind",
+    *SHARE_NUMBERS,
     "uid",
 ]
 
@@ -120,15 +123,12 @@ def holdings_frame(holdings: list[Any], statuses: Mapping[str, str] | None = Non
         row["effective"] = effective_text(
             h.effective_share, h.effective_share_min, h.effective_share_max
         )
-        row["via"] = " | ".join(ARROW.join(names) for names in h.via[:3]) + (
-            f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
-        )
+        row["via"] = "\n".join(
+            [ARROW.join(names) for names in h.via[:3]]
+            + ([f"and {len(h.via) - 3} more paths"] if len(h.via) > 3 else [])
+        )  # a path a line
         rows.append(row)
-    columns = (
-        HOLDING_COLUMNS
-        if statuses is None
-        else [*HOLDING_COLUMNS[:4], "status", *HOLDING_COLUMNS[4:]]
-    )
+    columns = HOLDING_COLUMNS if statuses is None else ["name", "status", *HOLDING_COLUMNS[1:]]
     return frame(rows, columns)
 
 
