@@ -240,3 +240,62 @@ def test_key_columns_whole_at_1280(page, shots):  # noqa: F811 - the fixture
     for expected, lines in zip(paths, rows, strict=False):
         assert " ".join(t["text"].strip() for t in lines) == expected
         assert all(t["inside"] for t in lines), [(t["text"], t["inside"]) for t in lines]
+
+
+# Where vis-network drew the picture: boxes that overlap, share labels under their own link's
+# boxes (the "00%" of a "100%" clipped by a box) or under other boxes, and the zoom.
+GRAPH_CHECK = """() => {
+  const ids = nodes.getIds(), boxes = {};
+  ids.forEach(id => { boxes[id] = network.getBoundingBox(id); });
+  const meet = (a, b) =>
+    a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const overlaps = [], clipped = [], crossing = [];
+  for (let i = 0; i < ids.length; i++)
+    for (let j = i + 1; j < ids.length; j++)
+      if (meet(boxes[ids[i]], boxes[ids[j]])) overlaps.push([ids[i], ids[j]]);
+  edges.get().forEach(e => {
+    if (!e.label) return;
+    const s = network.body.edges[e.id].labelModule.size;
+    const box = {left: s.left, right: s.left + s.width, top: s.top, bottom: s.top + s.height};
+    ids.forEach(id => {
+      if (meet(box, boxes[id])) (id === e.from || id === e.to ? clipped : crossing).push([e.label, id]);
+    });
+  });
+  return {scale: network.getScale(), nodes: ids.length, overlaps, clipped, crossing};
+}"""
+EVERY_HOLDING = "MATCH p=(a:Entity)-[:HOLDS]->(b:Entity) RETURN p"
+
+
+def test_graphs_stay_readable_at_1280(page, shots):  # noqa: F811 - the fixture
+    """#15: at 1280 x 800 a graph's names are drawn at READABLE_SCALE of their size or more
+    (a picture too large for that is zoomed on its start, and says so), no box overlaps
+    another, and no share label lies under a box: the chain graph (hierarchical), a
+    profile's graph and every holding of the seed (70 entities, force layout)."""
+    from urllib.parse import urlencode
+
+    from ownership.explorer.graphview import READABLE_SCALE
+
+    page.set_viewport_size({"width": 1280, "height": 800})
+    console = urlencode({"view": "console", "cypher": EVERY_HOLDING, "run": "1"})
+    pictures = [
+        ("graph-chains-jp-ru", "/?view=chains&from=JP&to=RU&as_of=2022-07-01", None),
+        ("graph-profile", "/?entity=ru-dc-01&as_of=2022-07-01", "Graph"),
+        ("graph-every-holding", f"/?{console}&as_of=2022-07-01", None),
+    ]
+    for name, path, tab in pictures:
+        _open(page, path)
+        if tab:
+            page.get_by_role("tab", name=tab).click()
+        handle, frame = _graph_frame(page)
+        handle.scroll_into_view_if_needed()
+        drawn = frame.evaluate(GRAPH_CHECK)
+        shot = shots / f"{name}.png"
+        handle.screenshot(path=str(shot))
+        _keep(shot)
+        assert drawn["scale"] >= READABLE_SCALE - 1e-9, (name, drawn["scale"])
+        assert drawn["overlaps"] == [] and drawn["clipped"] == [], (name, drawn)
+        if drawn["nodes"] < 30:  # a dense picture may leave a label crossing a far box
+            assert drawn["crossing"] == [], (name, drawn)
+        zoomed = abs(drawn["scale"] - READABLE_SCALE) < 1e-6  # the whole would be smaller
+        assert frame.locator("#zoom-note").is_visible() == zoomed, name  # and says so
+        print(name, drawn["nodes"], "nodes, scale", round(drawn["scale"], 3))

@@ -622,9 +622,9 @@ def test_graph_page_escapes_names_and_is_offline():
     # inside the page's JSON, & and < are \u0026 and \u003c: the names arrive escaped
     assert "\\u0026lt;img src=x onerror=\\u0026quot;window.__xss=1" in page  # tooltip: html.escape
     # labels are canvas text (no markup mode), carried as JSON strings: "<" is \u003c there
-    assert (
-        '"label": "\\u2605 \\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 '
-        'LISTED"' in page  # the focus: a star (graphview.FOCUS_MARK)
+    assert (  # the focus: a star (graphview.FOCUS_MARK); a long name wrapped and shortened
+        '"label": "\\u2605 \\u003cimg src=x\\nonerror=\\"window.__x\\u2026\\nJP \\u00b7 '
+        'LISTED"' in page
     )
     assert '"multi": false' in page
     assert "hre\\u0026#102;" in page  # never pyvis's innerHTML tooltip mode
@@ -787,6 +787,8 @@ def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():
 
 
 def test_chain_levels_leave_room_for_the_share_labels():
+    """Between two levels: the widest box and the share label, which sits halfway between the
+    centres on the side-to-side curves of a hierarchical picture."""
     long = "Tsubame Financial Group Kabushiki Kaisha"
     sub = Subgraph(
         nodes=[Node("a", long, jurisdiction="JP", focus=True), Node("b", long, jurisdiction="JP")],
@@ -794,4 +796,36 @@ def test_chain_levels_leave_room_for_the_share_labels():
     )
     options = graphview.network(sub, layout="hierarchical").options
     separation = options["layout"]["hierarchical"]["levelSeparation"]
-    assert separation >= graphview.CHAR_PX * len("★ " + long) + graphview.EDGE_ROOM_PX
+    widest = max(len(line) for line in graphview.network(sub).get_node("a")["label"].split("\n"))
+    assert separation >= graphview.CHAR_PX * widest + graphview.LABEL_ROOM_PX
+    assert options["edges"]["smooth"]["type"] == "cubicBezier"
+
+
+def test_node_labels_are_narrow_with_the_whole_name_in_the_tooltip():
+    """#15: a 40-node picture stays readable when boxes are narrow: a name takes at most two
+    lines of 22 characters, a longer one ends in "…", and the tooltip has it whole."""
+    assert graphview.name_lines("OOO Usolye Data Center") == ["OOO Usolye Data Center"]
+    assert graphview.name_lines("Tsubame Digital Exchange K.K.") == [
+        "Tsubame Digital",
+        "Exchange K.K.",
+    ]
+    long = "Limited Liability Company Very Long Name Holdings International Group"
+    assert graphview.name_lines(long) == ["Limited Liability", "Company Very Long Nam…"]
+    assert graphview.name_lines("A" * 50) == ["A" * 21 + "…"]
+    sub = Subgraph(nodes=[Node("a", long, jurisdiction="RU", status="blocked")], edges=[])
+    node = graphview.network(sub).get_node("a")
+    assert node["label"] == "Limited Liability\nCompany Very Long Nam…\nRU · BLOCKED"
+    assert long in node["title"]
+
+
+def test_legend_explains_every_mark():
+    """Every fill, border, shape and line of the picture is in its legend."""
+    sub = _sub()
+    legend = graphview.legend(sub)
+    for code in {n.jurisdiction for n in sub.nodes}:
+        assert f"</span>{code}</span>" in legend
+    for word in ("listed", "blocked", "possibly blocked", "company", "person"):
+        assert f"</span>{word}</span>" in legend or f"{word}</span>" in legend
+    assert "thicker: a larger share" in legend and "dashed: unknown share" in legend
+    assert "and N more: links not drawn" in legend  # _sub has a node with more links
+    assert "★ start of a chain / the entity shown" in legend
