@@ -829,3 +829,30 @@ def test_legend_explains_every_mark():
     assert "thicker: a larger share" in legend and "dashed: unknown share" in legend
     assert "and N more: links not drawn" in legend  # _sub has a node with more links
     assert "★ start of a chain / the entity shown" in legend
+
+
+def test_blocked_tables_show_one_share_and_no_none():
+    """#14 in the 50% rule view: the share held by blocked parties is one text column ("59%",
+    "40–60%") and each stake one "share"; a reason without an authority (a stake) has empty
+    authority cells, not "None" (pandas 3 keeps text columns as "str" with NaN for missing)."""
+    from ownership.analysis.sanctions import Finding
+    from ownership.explorer import formatting
+
+    listed = Finding(
+        "s:a", "a", "Listed Co", "RU", "listed",
+        because=[{"authority": "OFAC", "program": "RUSSIA-EO14024", "listed_on": "2022-04-20"}],
+    )  # fmt: skip
+    blocked = Finding(
+        "s:b", "b", "Held Co", "RU", "blocked", 40.0, 60.0,
+        because=[{"owner": "s:a", "owner_name": "Listed Co", "owner_status": "listed",
+                  "share": None, "share_min": 40.0, "share_max": 60.0}],
+    )  # fmt: skip
+    table = formatting.blocked_frame([listed, blocked])
+    assert list(table["blocked_share"]) == ["", "40–60%"]
+    assert list(table.columns[:4]) == ["name", "status", "blocked_share", "because"]
+    reasons = formatting.because_frame([listed, blocked])
+    assert list(reasons["share"]) == ["", "40–60%"]
+    assert list(reasons["authority"]) == ["OFAC", ""]  # not NaN, which shows as "None"
+    assert list(reasons["listed_on"]) == ["2022-04-20", ""]
+    shown = [c for c in reasons.columns if c not in formatting.BECAUSE_HIDDEN]
+    assert not {"share_min", "share_max", "owner", "uid"} & set(shown)
