@@ -766,6 +766,10 @@ def test_tables_say_one_entity_and_leave_unknowns_empty(story):
     assert list(table["registration_number"]) == [""]  # not "None"
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
     assert any(h.value.startswith("1 chain JP → RU via SG") for h in at.subheader)
+    assert "1 start entity reaches the target" in [e.label for e in at.expander]
+    assert "1 entity, 1 ownership link" in graphview._heading(
+        Subgraph(nodes=[Node("a", "A")], edges=[Edge("a", "a", share=1.0)]), "t"
+    )
 
 
 def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():

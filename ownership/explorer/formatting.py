@@ -125,7 +125,7 @@ def holdings_frame(holdings: list[Any], statuses: Mapping[str, str] | None = Non
         )
         row["via"] = "\n".join(
             [ARROW.join(names) for names in h.via[:3]]
-            + ([f"and {len(h.via) - 3} more paths"] if len(h.via) > 3 else [])
+            + ([f"and {count(len(h.via) - 3, 'more path')}"] if len(h.via) > 3 else [])
         )  # a path a line
         rows.append(row)
     columns = HOLDING_COLUMNS if statuses is None else ["name", "status", *HOLDING_COLUMNS[1:]]

@@ -21,7 +21,7 @@ from typing import Any
 
 from pyvis.network import Network
 
-from ownership.explorer.formatting import iso, share_text
+from ownership.explorer.formatting import count, iso, share_text
 from ownership.explorer.subgraph import Edge, Node, Subgraph
 
 # Fill colours by jurisdiction (light, so dark label text stays readable); others get a
@@ -533,7 +533,9 @@ def _heading(sub: Subgraph, title: str) -> str:
     sources = sorted({source for edge in sub.edges for source in edge.sources})
     facts = [f"as of {esc(iso(sub.as_of) or 'today')}"]
     facts.append(f"sources: {esc(', '.join(sources))}" if sources else "sources: none drawn")
-    facts.append(f"{len(sub.nodes)} entities, {len(sub.edges)} ownership links")
+    facts.append(
+        f"{count(len(sub.nodes), 'entity', 'entities')}, {count(len(sub.edges), 'ownership link')}"
+    )
     return (
         f'<h1 style="font:600 18px sans-serif;margin:8px">{esc(title)}</h1>\n'
         f'<p style="font:13px sans-serif;margin:8px">{" · ".join(facts)}</p>'

@@ -269,7 +269,7 @@ def graph_panel(
         notes.append(f"{sub.left_out} more left out by the caps")
     hubs = [n.name for n in sub.nodes if n.hub]
     if hubs:
-        notes.append(f"{len(hubs)} hub(s) not expanded")
+        notes.append(f"{formatting.count(len(hubs), 'hub')} not expanded")
     cols = st.columns([3, 1, 1, 1])
     cols[0].caption("; ".join(notes))
     cols[1].download_button(

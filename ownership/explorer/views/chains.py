@@ -196,7 +196,9 @@ CHAIN_PX = 440  # the chain column: with the rank and selection, half of a 1280 
 def _starts(found: ChainSearch) -> None:
     """The start entities that reach the target, strongest first: what an analyst reads first."""
     starts = found.starts()
-    with st.expander(f"{len(starts)} start entities reach the target", expanded=len(starts) > 1):
+    reach = "reaches" if len(starts) == 1 else "reach"
+    title = f"{formatting.count(len(starts), 'start entity', 'start entities')} {reach} the target"
+    with st.expander(title, expanded=len(starts) > 1):
         st.dataframe(
             formatting.frame(
                 starts, ["name", "jurisdiction", "chains", "max_effective_share", "id"]
