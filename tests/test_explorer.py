@@ -860,3 +860,20 @@ def test_blocked_tables_show_one_share_and_no_none():
     assert list(reasons["listed_on"]) == ["2022-04-20", ""]
     shown = [c for c in reasons.columns if c not in formatting.BECAUSE_HIDDEN]
     assert not {"share_min", "share_max", "owner", "uid"} & set(shown)
+
+
+def test_wrapped_key_columns_get_rows_tall_enough():
+    """#14: a table's key column is wrapped, never cut: the rows are as tall as its longest
+    text needs (estimated from the grid's font), and one-line tables keep the grid's row."""
+    import pandas as pd
+
+    from ownership.explorer import ui
+
+    chain = " → ".join(["Tsubame Digital Exchange K.K.", "Northbridge Lattice Pte. Ltd."] * 3)
+    assert ui.wrapped_lines("OOO Angara Hosting", 440) == 1
+    assert ui.wrapped_lines(chain, 440) == 3  # 185 characters, ~67 a line
+    assert ui.wrapped_lines("a path\nand another", 440) == 2  # a path a line
+    assert ui.wrapped_lines("x" * 200, 440) == 3  # a word longer than a line is cut across
+    assert ui.row_height(pd.DataFrame({"chain": ["short"]}), {"chain": 440}) is None
+    tall = ui.row_height(pd.DataFrame({"chain": ["short", chain]}), {"chain": 440})
+    assert tall is not None and tall >= ui.WRAP_MIN_PX and tall >= 3 * ui.LINE_PX
