@@ -118,6 +118,15 @@ def test_typed_date_applies_on_enter(page, shots):  # noqa: F811 - the fixture
     page.keyboard.press("Tab")  # to the day
     page.keyboard.press("Tab")  # past it
     page.get_by_role("heading", name="JP → RU via SG on 2021-05-15").wait_for()
+    # a date field in a form (Compare two dates): Enter applies the date and submits the form
+    _open(page, "/?view=compare&from_date=2022-01-01&to_date=2022-07-01&as_of=2022-07-01")
+    start = page.get_by_test_id("stDateInputField").filter(
+        has=page.get_by_role("spinbutton", name="year, From date")
+    )
+    start.get_by_role("spinbutton", name="year").click()
+    page.keyboard.type("2022-03-01")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => location.search.includes('from_date=2022-03-01')")
 
 
 # Every text the tables draw on their canvases (glide-data-grid), with where and how wide.

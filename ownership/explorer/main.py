@@ -41,7 +41,8 @@ PRINT_STYLE = """<style>
 # Streamlit's date field (react-aria segments) takes a typed date only on Esc or when focus
 # leaves the whole field; the calendar button inside it keeps a Tab from leaving. An analyst
 # types a date and presses Enter (or Tab past the day): both are turned into the Esc the field
-# understands, so the date applies at once. A static script of ours: no data value in it.
+# understands, so the date applies at once; in a form, Enter then submits it (as it does in a
+# text field). A static script of ours: no data value in it.
 DATE_KEYS_SCRIPT = """<script>
 (function () {
   if (window.__ownershipDateKeys) { return; }
@@ -56,6 +57,9 @@ DATE_KEYS_SCRIPT = """<script>
     if (!enter && !(event.key === "Tab" && !event.shiftKey && last)) { return; }
     if (enter) { event.preventDefault(); }
     event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+    var form = enter && field.closest('[data-testid="stForm"]');
+    var submit = form && form.querySelector('[data-testid="stFormSubmitButton"] button');
+    if (submit) { setTimeout(function () { submit.click(); }, 50); }  // Enter submits, as in a text field
   }, true);
 })();
 </script>"""
