@@ -301,8 +301,11 @@ def test_hostile_names_stay_text(page, tmp_path):
     assert page.evaluate(NO_XSS)
     page.get_by_role("tab", name="Graph").click()
     handle, frame = _graph_frame(page)
-    # the label is canvas text: the name exactly as registered
-    assert frame.evaluate("() => nodes.get('xss-test:xss-1').label") == "★ " + XSS + "\nJP · LISTED"
+    # the label is canvas text: the name as registered (wrapped, shortened: graphview.name_lines)
+    assert (
+        frame.evaluate("() => nodes.get('xss-test:xss-1').label")
+        == '★ <img src=x\nonerror="window.__x…\nJP · LISTED'
+    )
     _hover_first_node(page, handle, frame, "xss-test:xss-1")
     assert XSS in frame.inner_text("div.vis-tooltip")  # the tooltip shows it as text
     _hover_first_node(page, handle, frame, "xss-test:xss-2")

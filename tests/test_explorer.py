@@ -622,9 +622,9 @@ def test_graph_page_escapes_names_and_is_offline():
     # inside the page's JSON, & and < are \u0026 and \u003c: the names arrive escaped
     assert "\\u0026lt;img src=x onerror=\\u0026quot;window.__xss=1" in page  # tooltip: html.escape
     # labels are canvas text (no markup mode), carried as JSON strings: "<" is \u003c there
-    assert (
-        '"label": "\\u2605 \\u003cimg src=x onerror=\\"window.__xss=1\\"\\u003e\\nJP \\u00b7 '
-        'LISTED"' in page  # the focus: a star (graphview.FOCUS_MARK)
+    assert (  # the focus: a star (graphview.FOCUS_MARK); a long name wrapped and shortened
+        '"label": "\\u2605 \\u003cimg src=x\\nonerror=\\"window.__x\\u2026\\nJP \\u00b7 '
+        'LISTED"' in page
     )
     assert '"multi": false' in page
     assert "hre\\u0026#102;" in page  # never pyvis's innerHTML tooltip mode
@@ -766,6 +766,10 @@ def test_tables_say_one_entity_and_leave_unknowns_empty(story):
     assert list(table["registration_number"]) == [""]  # not "None"
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
     assert any(h.value.startswith("1 chain JP → RU via SG") for h in at.subheader)
+    assert "1 start entity reaches the target" in [e.label for e in at.expander]
+    assert "1 entity, 1 ownership link" in graphview._heading(
+        Subgraph(nodes=[Node("a", "A")], edges=[Edge("a", "a", share=1.0)]), "t"
+    )
 
 
 def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():
@@ -787,6 +791,8 @@ def test_graph_focus_is_marked_not_bordered_and_operations_abroad_are_named():
 
 
 def test_chain_levels_leave_room_for_the_share_labels():
+    """Between two levels: the widest box and the share label, which sits halfway between the
+    centres on the side-to-side curves of a hierarchical picture."""
     long = "Tsubame Financial Group Kabushiki Kaisha"
     sub = Subgraph(
         nodes=[Node("a", long, jurisdiction="JP", focus=True), Node("b", long, jurisdiction="JP")],
@@ -794,4 +800,80 @@ def test_chain_levels_leave_room_for_the_share_labels():
     )
     options = graphview.network(sub, layout="hierarchical").options
     separation = options["layout"]["hierarchical"]["levelSeparation"]
-    assert separation >= graphview.CHAR_PX * len("★ " + long) + graphview.EDGE_ROOM_PX
+    widest = max(len(line) for line in graphview.network(sub).get_node("a")["label"].split("\n"))
+    assert separation >= graphview.CHAR_PX * widest + graphview.LABEL_ROOM_PX
+    assert options["edges"]["smooth"]["type"] == "cubicBezier"
+
+
+def test_node_labels_are_narrow_with_the_whole_name_in_the_tooltip():
+    """#15: a 40-node picture stays readable when boxes are narrow: a name takes at most two
+    lines of 22 characters, a longer one ends in "…", and the tooltip has it whole."""
+    assert graphview.name_lines("OOO Usolye Data Center") == ["OOO Usolye Data Center"]
+    assert graphview.name_lines("Tsubame Digital Exchange K.K.") == [
+        "Tsubame Digital",
+        "Exchange K.K.",
+    ]
+    long = "Limited Liability Company Very Long Name Holdings International Group"
+    assert graphview.name_lines(long) == ["Limited Liability", "Company Very Long Nam…"]
+    assert graphview.name_lines("A" * 50) == ["A" * 21 + "…"]
+    sub = Subgraph(nodes=[Node("a", long, jurisdiction="RU", status="blocked")], edges=[])
+    node = graphview.network(sub).get_node("a")
+    assert node["label"] == "Limited Liability\nCompany Very Long Nam…\nRU · BLOCKED"
+    assert long in node["title"]
+
+
+def test_legend_explains_every_mark():
+    """Every fill, border, shape and line of the picture is in its legend."""
+    sub = _sub()
+    legend = graphview.legend(sub)
+    for code in {n.jurisdiction for n in sub.nodes}:
+        assert f"</span>{code}</span>" in legend
+    for word in ("listed", "blocked", "possibly blocked", "company", "person"):
+        assert f"</span>{word}</span>" in legend or f"{word}</span>" in legend
+    assert "thicker: a larger share" in legend and "dashed: unknown share" in legend
+    assert "and N more: links not drawn" in legend  # _sub has a node with more links
+    assert "★ start of a chain / the entity shown" in legend
+
+
+def test_blocked_tables_show_one_share_and_no_none():
+    """#14 in the 50% rule view: the share held by blocked parties is one text column ("59%",
+    "40–60%") and each stake one "share"; a reason without an authority (a stake) has empty
+    authority cells, not "None" (pandas 3 keeps text columns as "str" with NaN for missing)."""
+    from ownership.analysis.sanctions import Finding
+    from ownership.explorer import formatting
+
+    listed = Finding(
+        "s:a", "a", "Listed Co", "RU", "listed",
+        because=[{"authority": "OFAC", "program": "RUSSIA-EO14024", "listed_on": "2022-04-20"}],
+    )  # fmt: skip
+    blocked = Finding(
+        "s:b", "b", "Held Co", "RU", "blocked", 40.0, 60.0,
+        because=[{"owner": "s:a", "owner_name": "Listed Co", "owner_status": "listed",
+                  "share": None, "share_min": 40.0, "share_max": 60.0}],
+    )  # fmt: skip
+    table = formatting.blocked_frame([listed, blocked])
+    assert list(table["blocked_share"]) == ["", "40–60%"]
+    assert list(table.columns[:4]) == ["name", "status", "blocked_share", "because"]
+    reasons = formatting.because_frame([listed, blocked])
+    assert list(reasons["share"]) == ["", "40–60%"]
+    assert list(reasons["authority"]) == ["OFAC", ""]  # not NaN, which shows as "None"
+    assert list(reasons["listed_on"]) == ["2022-04-20", ""]
+    shown = [c for c in reasons.columns if c not in formatting.BECAUSE_HIDDEN]
+    assert not {"share_min", "share_max", "owner", "uid"} & set(shown)
+
+
+def test_wrapped_key_columns_get_rows_tall_enough():
+    """#14: a table's key column is wrapped, never cut: the rows are as tall as its longest
+    text needs (estimated from the grid's font), and one-line tables keep the grid's row."""
+    import pandas as pd
+
+    from ownership.explorer import ui
+
+    chain = " → ".join(["Tsubame Digital Exchange K.K.", "Northbridge Lattice Pte. Ltd."] * 3)
+    assert ui.wrapped_lines("OOO Angara Hosting", 440) == 1
+    assert ui.wrapped_lines(chain, 440) == 3  # 185 characters, ~67 a line
+    assert ui.wrapped_lines("a path\nand another", 440) == 2  # a path a line
+    assert ui.wrapped_lines("x" * 200, 440) == 3  # a word longer than a line is cut across
+    assert ui.row_height(pd.DataFrame({"chain": ["short"]}), {"chain": 440}) is None
+    tall = ui.row_height(pd.DataFrame({"chain": ["short", chain]}), {"chain": 440})
+    assert tall is not None and tall >= ui.WRAP_MIN_PX and tall >= 3 * ui.LINE_PX

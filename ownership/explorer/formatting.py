@@ -18,6 +18,10 @@ from ownership.shares import pct, share_text
 
 ARROW = " → "
 
+# The effective share as numbers, for the CSV (sorting, spreadsheets); on screen the one
+# "effective" column says it ("70%", "60–70%").
+SHARE_NUMBERS = ("effective_share", "effective_share_min", "effective_share_max")
+
 
 def iso(value: Any) -> str:
     """A date or datetime as ISO text; '' for None."""
@@ -58,8 +62,8 @@ def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame
     """A DataFrame with exactly ``columns`` (in order), also when there are no rows; an unknown
     text value is an empty cell, not "None"."""
     table = pd.DataFrame([{c: row.get(c) for c in columns} for row in rows], columns=columns)
-    for column in table.columns:
-        if table[column].dtype == object:
+    for column in table.columns:  # text: pandas 3 infers "str" (missing = NaN), else object
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column].dtype):
             table[column] = table[column].where(table[column].notna(), "")
     return table
 
@@ -92,19 +96,18 @@ def search_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 # -- profile -----------------------------------------------------------------------------------
 
+# The holding, how much, through whom first: in a 1280 px window they show without scrolling.
 HOLDING_COLUMNS = [
     "name",
-    "id",
-    "jurisdiction",
-    "kind",
     "effective",
-    "effective_share",
-    "effective_share_min",
-    "effective_share_max",
+    "via",
+    "jurisdiction",
     "hops",
     "paths",
     "ultimate",
-    "via",
+    "id",
+    "kind",
+    *SHARE_NUMBERS,
     "uid",
 ]
 
@@ -120,15 +123,12 @@ def holdings_frame(holdings: list[Any], statuses: Mapping[str, str] | None = Non
         row["effective"] = effective_text(
             h.effective_share, h.effective_share_min, h.effective_share_max
         )
-        row["via"] = " | ".join(ARROW.join(names) for names in h.via[:3]) + (
-            f" | and {len(h.via) - 3} more paths" if len(h.via) > 3 else ""
-        )
+        row["via"] = "\n".join(
+            [ARROW.join(names) for names in h.via[:3]]
+            + ([f"and {count(len(h.via) - 3, 'more path')}"] if len(h.via) > 3 else [])
+        )  # a path a line
         rows.append(row)
-    columns = (
-        HOLDING_COLUMNS
-        if statuses is None
-        else [*HOLDING_COLUMNS[:4], "status", *HOLDING_COLUMNS[4:]]
-    )
+    columns = HOLDING_COLUMNS if statuses is None else ["name", "status", *HOLDING_COLUMNS[1:]]
     return frame(rows, columns)
 
 
@@ -312,12 +312,14 @@ def sources_frame(sources: list[Any]) -> pd.DataFrame:
 
 # -- 50 percent rule ---------------------------------------------------------------------------
 
+# Name, status, how much, why first: in a 1280 px window they show without scrolling.
 BLOCKED_COLUMNS = [
     "name",
-    "id",
-    "jurisdiction",
     "status",
+    "blocked_share",
     "because",
+    "jurisdiction",
+    "id",
     "blocked_share_min",
     "blocked_share_max",
     "uid",
@@ -340,26 +342,45 @@ def because_text(finding: Any) -> str:
     return "; ".join(parts)
 
 
+def band_text(low: float | None, high: float | None) -> str:
+    """A share known as a band: "59%", "49–59%", or '' when there is none."""
+    return "" if low is None and high is None else effective_text(None, low, high)
+
+
 def blocked_frame(findings: list[Any]) -> pd.DataFrame:
-    return frame(({**f.as_dict(), "because": because_text(f)} for f in findings), BLOCKED_COLUMNS)
+    """The 50 % rule's findings; the share held by blocked parties once, as text (its bounds
+    as numbers too, for the CSV)."""
+    return frame(
+        (
+            {
+                **f.as_dict(),
+                "because": because_text(f),
+                "blocked_share": band_text(f.blocked_share_min, f.blocked_share_max),
+            }
+            for f in findings
+        ),
+        BLOCKED_COLUMNS,
+    )
 
 
 BECAUSE_COLUMNS = [
     "name",
-    "id",
     "status",
     "reason",
     "owner_name",
     "owner_status",
     "share",
-    "share_min",
-    "share_max",
     "authority",
     "program",
     "listed_on",
+    "id",
+    "share_min",
+    "share_max",
     "owner",
     "uid",
 ]
+# the stake's bounds and the owner's key: in the CSV, not on screen ("share" says the stake)
+BECAUSE_HIDDEN = ("share_min", "share_max", "owner", "uid")
 
 
 def because_frame(findings: list[Any]) -> pd.DataFrame:
@@ -376,6 +397,9 @@ def because_frame(findings: list[Any]) -> pd.DataFrame:
                     "reason": reason,
                     "uid": f.uid,
                     **b,
+                    "share": share_text(b.get("share"), b.get("share_min"), b.get("share_max"))
+                    if reason != "listing"
+                    else "",
                 }
             )
     return frame(rows, BECAUSE_COLUMNS)

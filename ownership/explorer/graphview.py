@@ -21,7 +21,7 @@ from typing import Any
 
 from pyvis.network import Network
 
-from ownership.explorer.formatting import iso, share_text
+from ownership.explorer.formatting import count, iso, share_text
 from ownership.explorer.subgraph import ADDRESS, Edge, Node, Subgraph
 
 # Fill colours by jurisdiction (light, so dark label text stays readable); others get a
@@ -73,6 +73,8 @@ LINK_STYLES = {  # links other than holdings, drawn on request: (colour, dash pa
     "REGISTERED_AT": ("#a07800", [8, 4], "registered at"),
 }
 
+EDGE_FONT = 12  # px of a share label on a link
+
 _OPTIONS: dict[str, Any] = {
     "layout": {"randomSeed": 7, "improvedLayout": True},
     "physics": {
@@ -85,7 +87,7 @@ _OPTIONS: dict[str, Any] = {
             "springConstant": 0.05,
             "avoidOverlap": 1.0,
         },
-        "stabilization": {"enabled": True, "iterations": 500, "updateInterval": 50, "fit": True},
+        "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50, "fit": True},
         "minVelocity": 1.0,
     },
     "nodes": {
@@ -95,8 +97,9 @@ _OPTIONS: dict[str, Any] = {
     },
     "edges": {
         "arrows": {"to": {"enabled": True, "scaleFactor": 0.7}},
-        "smooth": {"enabled": True, "type": "continuous"},
-        "font": {"size": 12, "align": "middle", "strokeWidth": 3},
+        # nearly straight: the share label sits between the two boxes, where room is made
+        "smooth": {"enabled": True, "type": "continuous", "roundness": 0.15},
+        "font": {"size": EDGE_FONT, "align": "middle", "strokeWidth": 4},
         "color": {"color": "#7d7d7d", "highlight": "#222222"},
     },
     "interaction": {"hover": True, "tooltipDelay": 150, "keyboard": False, "multiselect": False},
@@ -106,14 +109,15 @@ _HIERARCHICAL = {
         "enabled": True,
         "direction": "LR",
         "sortMethod": "directed",
-        "levelSeparation": 300,
-        "nodeSpacing": 70,
+        "nodeSpacing": 80,
         "treeSpacing": 100,
     }
 }
 
-CHAR_PX = 9  # a label character's width at the focus font size, roughly
-EDGE_ROOM_PX = 110  # between two levels' widest labels: an edge with its share label
+CHAR_PX = 8  # a label character's width at the focus font size, roughly
+BOX_PAD_PX = 20  # a box's margins and border
+ARROW_PX = 28  # an arrow head, at most (it grows with the link's width)
+LABEL_ROOM_PX = 80  # a share label ("60–70%"), the arrow head and the gaps either side
 
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
@@ -144,6 +148,27 @@ def label_text(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+NAME_LINE = 22  # characters of a name on one line of a node's label
+NAME_LINES = 2  # lines of a name; a longer name ends in "…" (the tooltip has it whole)
+
+
+def name_lines(value: Any, width: int = NAME_LINE, most: int = NAME_LINES) -> list[str]:
+    """A name for a node's label: wrapped at spaces into at most ``most`` lines of ``width``
+    characters, the last one shortened with "…" when the name goes on. Narrow boxes are what
+    keeps a 40-node picture readable; the full name is in the tooltip."""
+    words = label_text(value, 10_000).split(" ")
+    lines: list[str] = []
+    while words and len(lines) < most:
+        line = words.pop(0)
+        while words and len(line) + 1 + len(words[0]) <= width:
+            line += " " + words.pop(0)
+        lines.append(line)
+    if words or any(len(line) > width for line in lines):  # more than fits: the last line ends …
+        rest = " ".join([lines.pop(), *words])
+        lines.append(rest[: width - 1] + "…")
+    return [label_text(line, width) for line in lines]
+
+
 FOCUS_MARK = "★ "  # the start of a chain, or the entity a profile is about
 
 
@@ -154,9 +179,11 @@ def _node_label(node: Node) -> str:
     abroad = [c for c in node.operates_in if c != node.jurisdiction]
     if abroad:  # "CY, operates in RU": why a Cypriot company ends a chain to Russia
         where += f", operates in {'/'.join(abroad)}"
-    second = " · ".join(x for x in (where, STATUS_WORDS.get(node.status, "")) if x)
-    first = (FOCUS_MARK if node.focus else "") + label_text(node.name)
-    return f"{first}\n{label_text(second, 60)}"
+    last = " · ".join(x for x in (where, STATUS_WORDS.get(node.status, "")) if x)
+    name = name_lines(node.name, NAME_LINE - (len(FOCUS_MARK) if node.focus else 0))
+    if node.focus:
+        name[0] = FOCUS_MARK + name[0]
+    return "\n".join([*name, label_text(last, NAME_LINE + 8)])
 
 
 def _node_title(node: Node) -> str:
@@ -221,7 +248,17 @@ def network(sub: Subgraph, height: int = 600, layout: str = "force") -> Network:
             (len(line) for n in sub.nodes for line in _node_label(n).split("\n")), default=0
         )
         level = options["layout"]["hierarchical"]
-        level["levelSeparation"] = max(level["levelSeparation"], CHAR_PX * widest + EDGE_ROOM_PX)
+        # the share label sits halfway between the centres of two levels: a box's width and
+        # the label between them (as ``apart`` in the page makes room in a force layout)
+        level["levelSeparation"] = CHAR_PX * widest + BOX_PAD_PX + LABEL_ROOM_PX
+        # curves from side to side, so that the label is halfway between the centres (a
+        # straight link puts it halfway from the owner's centre to the arrow: on the box)
+        options["edges"]["smooth"] = {
+            "enabled": True,
+            "type": "cubicBezier",
+            "forceDirection": "horizontal",
+            "roundness": 0.4,
+        }
     net.set_options(json.dumps(options))
     names = {n.id: n.name for n in sub.nodes}
     for node in sub.nodes:
@@ -294,20 +331,122 @@ _SETTLE = """
                           if (container.clientWidth > 0 && container.clientWidth !== lastWidth) {
                               lastWidth = container.clientWidth;
                               network.redraw();
-                              network.fit();
+                              readable(network, nodes, edges);
                           }
                       }).observe(container);
                   }
-                  // stable layout: settle once, then stop moving
-                  if (options.physics && options.physics.enabled === false) {
-                      window.__graphStable = true;
-                  } else {
-                      network.once("stabilizationIterationsDone", function () {
-                          network.setOptions({physics: {enabled: false}});
+                  // settle once, stop moving, then make room for every label and stay legible
+                  var settled = function () {
+                      network.setOptions({physics: {enabled: false}});
+                      network.once("afterDrawing", function () {
+                          apart(network, nodes, edges);
+                          readable(network, nodes, edges);
                           window.__graphStable = true;
                       });
-                  }
+                      network.redraw();
+                  };
+                  if (options.physics && options.physics.enabled === false) { settled(); }
+                  else { network.once("stabilizationIterationsDone", settled); }
 """
+# Two passes after the layout (plain functions of the page, no data in them):
+# ``apart`` moves boxes that still overlap apart, and the two ends of a link apart until its
+# share label fits between them (vis-network's forces leave both in a dense picture: names
+# drawn over names, "100%" clipped to "00%" under a box); ``readable`` fits the picture, and
+# when that would make names smaller than READABLE_SCALE of their size, zooms to that scale
+# on the focus (★) instead and says so: scroll to zoom out, drag to move.
+READABLE_SCALE = 0.75
+_PASSES = """
+<script>
+function apart(network, nodes, edges) {
+  var ids = nodes.getIds(), gap = 14, at = network.getPositions(ids), size = {};
+  ids.forEach(function (id) {
+    var b = network.getBoundingBox(id);
+    size[id] = {w: b.right - b.left, h: b.bottom - b.top};
+  });
+  var pen = document.createElement("canvas").getContext("2d");
+  pen.font = "%(edge_font)dpx sans-serif";
+  var links = edges.get().filter(function (e) { return e.label && at[e.from] && at[e.to]; })
+    .map(function (e) { return {a: e.from, b: e.to, w: pen.measureText(e.label).width + 8}; });
+  function reach(id, ux, uy) {  // centre to the box's edge along the unit vector (ux, uy)
+    var s = size[id], rx = Math.abs(ux) > 1e-6 ? s.w / 2 / Math.abs(ux) : Infinity;
+    var ry = Math.abs(uy) > 1e-6 ? s.h / 2 / Math.abs(uy) : Infinity;
+    return Math.min(rx, ry);
+  }
+  for (var round = 0; round < 200; round++) {
+    var moved = false;
+    for (var i = 0; i < ids.length; i++) {
+      for (var j = i + 1; j < ids.length; j++) {
+        var p = at[ids[i]], q = at[ids[j]], s = size[ids[i]], t = size[ids[j]];
+        var ox = (s.w + t.w) / 2 + gap - Math.abs(p.x - q.x);
+        var oy = (s.h + t.h) / 2 + gap - Math.abs(p.y - q.y);
+        if (ox > 0 && oy > 0) {
+          moved = true;
+          if (ox < oy) { var dx = (p.x <= q.x ? -1 : 1) * ox / 2; p.x += dx; q.x -= dx; }
+          else { var dy = (p.y <= q.y ? -1 : 1) * oy / 2; p.y += dy; q.y -= dy; }
+        }
+      }
+    }
+    links.forEach(function (l) {
+      var p = at[l.a], q = at[l.b], dx = q.x - p.x, dy = q.y - p.y;
+      var d = Math.sqrt(dx * dx + dy * dy) || 1, ux = dx / d, uy = dy / d;
+      var label = Math.abs(ux) * l.w + Math.abs(uy) * %(edge_font)d;
+      // the label sits halfway from the owner's centre to the arrow's base (a link in a force
+      // layout) or halfway between the centres (a curve between levels): room on both counts
+      var ra = reach(l.a, ux, uy), rb = reach(l.b, ux, uy);
+      var short = Math.max(2 * ra + rb + %(arrow)d, 2 * Math.max(ra, rb)) + label + 2 * gap - d;
+      if (short > 0) {
+        moved = true;
+        p.x -= ux * short / 2; p.y -= uy * short / 2; q.x += ux * short / 2; q.y += uy * short / 2;
+      }
+      // a box that another link's label runs under moves off it
+      var along = Math.max(0, (d - rb - %(arrow)d) / 2), cx = p.x + ux * along, cy = p.y + uy * along;
+      ids.forEach(function (id) {
+        if (id === l.a || id === l.b) { return; }
+        var n = at[id], s = size[id];
+        var ox = (s.w + l.w) / 2 + gap - Math.abs(n.x - cx);
+        var oy = (s.h + %(edge_font)d) / 2 + gap - Math.abs(n.y - cy);
+        if (ox > 0 && oy > 0) {
+          moved = true;
+          if (ox < oy) { n.x += (n.x >= cx ? 1 : -1) * ox; } else { n.y += (n.y >= cy ? 1 : -1) * oy; }
+        }
+      });
+    });
+    if (!moved) { break; }
+  }
+  ids.forEach(function (id) { network.moveNode(id, at[id].x, at[id].y); });
+}
+function zoomNote(zoomed) {  // the note comes after the picture's script in the page
+  var show = function () {
+    var note = document.getElementById("zoom-note");
+    if (note) { note.hidden = !zoomed; }
+  };
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", show); }
+  else { show(); }
+}
+function readable(network, nodes, edges) {
+  network.fit({animation: false});
+  if (network.getScale() >= %(scale)s) { zoomNote(false); return; }
+  var scale = %(scale)s, on = network.getViewPosition(), box = network.body.container;
+  var focus = nodes.get().filter(function (n) { return String(n.label).indexOf("%(mark)s") === 0; });
+  if (network.layoutEngine.options.hierarchical.enabled) {  // chains start on the left: top left
+    var ids = nodes.getIds(), left = Infinity, top = Infinity;
+    ids.forEach(function (id) {
+      var b = network.getBoundingBox(id);
+      left = Math.min(left, b.left); top = Math.min(top, b.top);
+    });
+    on = {x: left - 10 + box.clientWidth / 2 / scale, y: top - 10 + box.clientHeight / 2 / scale};
+  } else if (focus.length) {
+    on = network.getPositions([focus[0].id])[focus[0].id];
+  }
+  network.moveTo({position: on, scale: scale, animation: false});
+  zoomNote(true);
+}
+</script>
+"""
+ZOOM_NOTE = (
+    '<div id="zoom-note" hidden>Zoomed in so that names stay readable: scroll to zoom out, '
+    "drag to move; hover a box for the whole name.</div>"
+)
 _CONSTRUCT = "network = new vis.Network(container, data, options);"
 
 
@@ -328,7 +467,8 @@ def legend(sub: Subgraph) -> str:
     )
     shapes = (
         '<span class="chip">▭ company</span><span class="chip">◯ person</span>'
-        '<span class="chip">→ owns (label: share; dashed: unknown share)</span>'
+        '<span class="chip">→ owns (label: share; thicker: a larger share; dashed: unknown '
+        "share)</span>"
     )
     if any(n.focus for n in sub.nodes):
         shapes += f'<span class="chip">{FOCUS_MARK}start of a chain / the entity shown</span>'
@@ -356,6 +496,7 @@ _STYLE = """
   #legend .sw { display: inline-block; width: 14px; height: 12px; border: 1px solid #888;
                 margin-right: 4px; vertical-align: middle; }
   div.vis-tooltip { max-width: 420px; white-space: normal; font-size: 12px; }
+  #zoom-note { font-size: 12px; color: #555; padding: 0 2px; }
 </style>
 """
 
@@ -390,8 +531,14 @@ def render(
         f"<title>{esc(title)}</title>"
     )
     page = page.replace("<head>", head, 1)
-    page = page.replace("</head>", _STYLE + "</head>", 1)
-    page = page.replace("</body>", legend(sub) + "\n</body>", 1)
+    passes = _PASSES % {
+        "edge_font": EDGE_FONT,
+        "arrow": ARROW_PX,
+        "scale": READABLE_SCALE,
+        "mark": FOCUS_MARK,
+    }
+    page = page.replace("</head>", _STYLE + passes + "</head>", 1)
+    page = page.replace("</body>", legend(sub) + ZOOM_NOTE + "\n</body>", 1)
     if heading:
         page = re.sub(r"<body>", "<body>\n" + _heading(sub, title), page, count=1)
     if re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE):
@@ -403,7 +550,9 @@ def _heading(sub: Subgraph, title: str) -> str:
     sources = sorted({source for edge in sub.edges for source in edge.sources})
     facts = [f"as of {esc(iso(sub.as_of) or 'today')}"]
     facts.append(f"sources: {esc(', '.join(sources))}" if sources else "sources: none drawn")
-    facts.append(f"{len(sub.nodes)} entities, {len(sub.edges)} ownership links")
+    facts.append(
+        f"{count(len(sub.nodes), 'entity', 'entities')}, {count(len(sub.edges), 'ownership link')}"
+    )
     return (
         f'<h1 style="font:600 18px sans-serif;margin:8px">{esc(title)}</h1>\n'
         f'<p style="font:13px sans-serif;margin:8px">{" · ".join(facts)}</p>'
@@ -411,5 +560,6 @@ def _heading(sub: Subgraph, title: str) -> str:
 
 
 def frame_height(height: int) -> int:
-    """Height of the iframe that shows a graph of ``height`` pixels with its legend."""
-    return height + 80
+    """Height of the iframe that shows a graph of ``height`` pixels with its legend and the
+    note on zooming."""
+    return height + 130

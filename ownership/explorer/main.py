@@ -38,6 +38,32 @@ PRINT_STYLE = """<style>
 }
 </style>"""
 
+# Streamlit's date field (react-aria segments) takes a typed date only on Esc or when focus
+# leaves the whole field; the calendar button inside it keeps a Tab from leaving. An analyst
+# types a date and presses Enter (or Tab past the day): both are turned into the Esc the field
+# understands, so the date applies at once; in a form, Enter then submits it (as it does in a
+# text field). A static script of ours: no data value in it.
+DATE_KEYS_SCRIPT = """<script>
+(function () {
+  if (window.__ownershipDateKeys) { return; }
+  window.__ownershipDateKeys = true;
+  document.addEventListener("keydown", function (event) {
+    var field = event.target && event.target.closest
+      ? event.target.closest('[data-testid="stDateInputField"]') : null;
+    if (!field || event.isComposing) { return; }
+    var segments = field.querySelectorAll('[role="spinbutton"]');
+    var last = segments.length && event.target === segments[segments.length - 1];
+    var enter = event.key === "Enter";
+    if (!enter && !(event.key === "Tab" && !event.shiftKey && last)) { return; }
+    if (enter) { event.preventDefault(); }
+    event.target.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));
+    var form = enter && field.closest('[data-testid="stForm"]');
+    var submit = form && form.querySelector('[data-testid="stFormSubmitButton"] button');
+    if (submit) { setTimeout(function () { submit.click(); }, 50); }  // Enter submits, as in a text field
+  }, true);
+})();
+</script>"""
+
 PAGES: dict[str, Callable[[Graph, dict[str, Any]], None]] = {
     "search": search.render,
     "entity": profile.render,
@@ -63,7 +89,7 @@ def _sidebar() -> None:
             max_value=state.MAX_DATE,
             format="YYYY-MM-DD",
             help="every view shows ownership, listings and roles in force on this day; a typed "
-            "date applies when you press Esc (or pick it in the calendar)",
+            "date applies when you press Enter or Tab past the day (or pick it in the calendar)",
         )
         st.button("Today", key="as_of_today", on_click=_today)
         st.divider()
@@ -84,6 +110,7 @@ def _sidebar() -> None:
             st.caption(f"Graph: {ui.md(data.describe())}")
         with contextlib.suppress(GraphUnavailable, ConfigError, QueryFailed):
             st.caption(_data_age(data.version()[1]))  # else the page says what is wrong
+        st.html(DATE_KEYS_SCRIPT, unsafe_allow_javascript=True)  # last: no gap in the sidebar
 
 
 def _data_age(last: dt.datetime | None, now: dt.datetime | None = None) -> str:

@@ -91,6 +91,53 @@ def open_from_table(key: str, uids: list[str]) -> None:
         state.open_entity(uids[rows[0]])
 
 
+# Table text is drawn on a canvas (glide-data-grid) in 14 px Source Sans, ~6 px a character;
+# a cell wraps its text only when rows are taller than 4rem (64 px).
+CHAR_PX = 6.2  # a character (measured: 5.9 on average; capitals and "K.K." are wider)
+CELL_PAD_PX = 20  # a cell's left and right padding, with room to spare
+LINE_PX = 20  # a wrapped line
+ROW_PX = 35  # the grid's own one-line row
+WRAP_MIN_PX = 65  # the shortest row in which the grid wraps text
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a cell ``width`` pixels wide, wrapped at spaces (and
+    at its own line breaks)."""
+    per_line = max(1, int((width - CELL_PAD_PX) / CHAR_PX))
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        used = 0
+        lines += 1
+        for word in paragraph.split(" "):
+            needed = len(word) if used == 0 else used + 1 + len(word)
+            if needed <= per_line or used == 0:
+                used = needed
+            else:
+                lines += 1
+                used = len(word)
+            while used > per_line:  # a word longer than the line is cut across lines
+                lines += 1
+                used -= per_line
+    return lines
+
+
+def row_height(data: pd.DataFrame, wrap: Mapping[str, int]) -> int | None:
+    """The row height that shows the whole text of the ``wrap`` columns ({column: width in
+    pixels}) wrapped, or None when one line is enough: the key column of a table (a chain,
+    its paths) is never cut, also in a 1280 px window."""
+    lines = max(
+        (wrapped_lines(v, width) for c, width in wrap.items() if c in data for v in data[c]),
+        default=1,
+    )
+    return None if lines <= 1 else max(WRAP_MIN_PX, LINE_PX * lines + 16)
+
+
+def grid_height(rows: int, row: int | None) -> int:
+    """The height of a grid that shows ``rows`` rows of ``row`` pixels whole (up to 20 rows;
+    a longer table scrolls)."""
+    return (row or ROW_PX) * min(rows, 20) + ROW_PX + 3
+
+
 def table(
     data: pd.DataFrame,
     key: str,
@@ -101,19 +148,27 @@ def table(
     column_config: Mapping[str, Any] | None = None,
     height: int | str = "auto",
     caption: str | None = None,
+    wrap: Mapping[str, int] | None = None,
 ) -> None:
-    """A table with its CSV download; with ``open_column``, selecting a row opens that entity."""
+    """A table with its CSV download; with ``open_column``, selecting a row opens that entity;
+    the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped."""
     shown = [c for c in data.columns if c not in hide]
+    row = row_height(data, wrap or {})
     if height == "auto":  # short tables whole, long ones scroll
-        height = 35 * (len(data) + 1) + 3 if len(data) <= 20 else 600
+        height = grid_height(len(data), row) if len(data) <= 20 else 600
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "column_order": shown,
         "key": key,
         "height": height,
     }
-    if column_config:
-        kwargs["column_config"] = dict(column_config)
+    if row:
+        kwargs["row_height"] = row
+    config = dict(column_config or {})
+    for column, width in (wrap or {}).items():
+        config[column] = {**config.get(column, {}), "width": width}
+    if config:
+        kwargs["column_config"] = config
     if open_column and len(data):
         uids = [str(u) if u is not None else "" for u in data[open_column].tolist()]
         kwargs["on_select"] = partial(open_from_table, key, uids)
@@ -214,7 +269,7 @@ def graph_panel(
         notes.append(f"{sub.left_out} more left out by the caps")
     hubs = [n.name for n in sub.nodes if n.hub]
     if hubs:
-        notes.append(f"{len(hubs)} hub(s) not expanded")
+        notes.append(f"{formatting.count(len(hubs), 'hub')} not expanded")
     cols = st.columns([3, 1, 1, 1])
     cols[0].caption("; ".join(notes))
     cols[1].download_button(

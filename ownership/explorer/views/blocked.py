@@ -23,6 +23,9 @@ RULE_LABELS = {
 }
 
 
+BECAUSE_PX = 360  # the reasons, wrapped: whole beside the name, status and share at 1280 px
+
+
 def _filter(table: pd.DataFrame, statuses: list[str], text: str) -> pd.DataFrame:
     keep = table["status"].isin(statuses) if statuses else pd.Series(True, index=table.index)
     needle = normalize(text)
@@ -70,9 +73,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     )
     table = _filter(formatting.blocked_frame(findings), statuses, text)
     config = {
-        "because": st.column_config.TextColumn("because", width="large"),
-        "blocked_share_min": st.column_config.NumberColumn("blocked share min %", format="%.4g"),
-        "blocked_share_max": st.column_config.NumberColumn("blocked share max %", format="%.4g"),
+        "blocked_share": st.column_config.TextColumn(
+            "blocked share", help="held by listed or blocked parties (a band: from–to)"
+        ),
     }
     if table.empty:
         st.info(
@@ -86,7 +89,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "blocked_table",
             f"blocked-{rule}-{as_of.isoformat()}",
             open_column="uid",
+            hide=("uid", "blocked_share_min", "blocked_share_max"),
             column_config=config,
+            wrap={"because": BECAUSE_PX},
             caption="select a row to open its profile",
         )
         st.subheader("Justification", anchor=False)
@@ -96,6 +101,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             reasons,
             "blocked_reasons",
             f"blocked-{rule}-{as_of.isoformat()}-because",
+            hide=formatting.BECAUSE_HIDDEN,
             caption="one row per listing or per blocked owner's direct stake",
         )
         ui.entity_picker(

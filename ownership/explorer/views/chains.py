@@ -102,18 +102,22 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             "rank": st.column_config.NumberColumn(
                 "#", help="place in the order of effective share"
             ),
-            "chain": st.column_config.TextColumn("chain", width="large"),
-            "effective_share": st.column_config.NumberColumn("effective %", format="%.4g"),
-            "effective_share_min": st.column_config.NumberColumn("min %", format="%.4g"),
-            "effective_share_max": st.column_config.NumberColumn("max %", format="%.4g"),
+            "chain": st.column_config.TextColumn("chain", width=CHAIN_PX),
+            "effective": st.column_config.TextColumn(
+                "effective share", help="product of the shares along the chain"
+            ),
             "in_force_since": st.column_config.TextColumn(
                 "in force since", help="latest start date of its links"
             ),
             "ends": st.column_config.TextColumn("ends", help="earliest end date of its links"),
         }
+        row = ui.row_height(table, {"chain": CHAIN_PX})  # the whole chain, to its far end
         st.dataframe(
             table,
             hide_index=True,
+            column_order=[c for c in table.columns if c not in formatting.SHARE_NUMBERS],
+            row_height=row,
+            height=ui.grid_height(len(table), row) if len(table) <= 20 else 600,
             key="chains_table",
             on_select="rerun",
             selection_mode="multi-row",
@@ -187,12 +191,15 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
 
 
 PAGE_SIZES = (25, 50, 100, 200)
+CHAIN_PX = 440  # the chain column: with the rank and selection, half of a 1280 px window
 
 
 def _starts(found: ChainSearch) -> None:
     """The start entities that reach the target, strongest first: what an analyst reads first."""
     starts = found.starts()
-    with st.expander(f"{len(starts)} start entities reach the target", expanded=len(starts) > 1):
+    reach = "reaches" if len(starts) == 1 else "reach"
+    title = f"{formatting.count(len(starts), 'start entity', 'start entities')} {reach} the target"
+    with st.expander(title, expanded=len(starts) > 1):
         st.dataframe(
             formatting.frame(
                 starts, ["name", "jurisdiction", "chains", "max_effective_share", "id"]

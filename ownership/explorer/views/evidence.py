@@ -92,7 +92,7 @@ def flag_evidence_section(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
 def history_tab(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
     """Every holding into and out of the entity over time, the as-of date marked."""
     found = data.holdings_history(graph, data.key(), ref)
-    st.subheader(f"Ownership history ({len(found)} periods)", anchor=False)
+    st.subheader(f"Ownership history ({formatting.count(len(found), 'period')})", anchor=False)
     if not found:
         st.caption("no ownership statement into or out of this entity")
         return

@@ -22,7 +22,8 @@ from ownership.graph import Graph
 # The loader's and the refresh's own fields on source records: not facts for an analyst.
 BOOKKEEPING = frozenset({"fingerprint", "seen_fingerprint", "last_seen_run", "retired_run"})
 # The effective share once, as text ("70%", "60–70%"): its three numbers stay in the CSV.
-HOLDING_HIDDEN = ("uid", "effective_share", "effective_share_min", "effective_share_max")
+HOLDING_HIDDEN = ("uid", *formatting.SHARE_NUMBERS)
+VIA_PX = 360  # the paths column, wrapped: whole beside the name and share at 1280 px
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
 IDENTITY = [
     "name",
@@ -245,11 +246,10 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             help="sum over all chains of the product of shares; a range when bands or "
             "unknown shares are involved",
         ),
-        "effective_share": st.column_config.NumberColumn("effective %", format="%.4g"),
-        "effective_share_min": st.column_config.NumberColumn("min %", format="%.4g"),
-        "effective_share_max": st.column_config.NumberColumn("max %", format="%.4g"),
         "ultimate": st.column_config.CheckboxColumn("ultimate (person)"),
-        "via": st.column_config.TextColumn("via (paths)", width="large"),
+        "via": st.column_config.TextColumn(
+            "via (paths)", help="the chains from owner to subsidiary, a line each"
+        ),
         "status": st.column_config.TextColumn(
             "50% rule", help="the owner's own status under the OFAC 50% rule on this date"
         ),
@@ -269,6 +269,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             open_column="uid",
             hide=HOLDING_HIDDEN,
             column_config=config,
+            wrap={"via": VIA_PX},
             caption="select a row to open that owner; hops = length of the shortest chain",
         )
     else:
@@ -282,6 +283,7 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             open_column="uid",
             hide=HOLDING_HIDDEN,
             column_config=config,
+            wrap={"via": VIA_PX},
             caption="select a row to open that subsidiary",
         )
     else:
