@@ -1099,6 +1099,11 @@ def diff_command(
     click.echo(diff_text(found))
 
 
+def flag_text(flag: dict[str, Any]) -> str:
+    """'Lion Gate Ventures (sg-shell-01): shared address: 6 companies at …'."""
+    return f"{flag['name']} ({flag['id']}): {flag['flag']}: {flag['detail']}"
+
+
 def diff_text(found: history.Comparison) -> str:
     """A comparison for a terminal: one titled list per kind of change."""
     lines = [f"changes from {found.from_date} to {found.to_date}"]
@@ -1115,6 +1120,8 @@ def diff_text(found: history.Comparison) -> str:
     sections += [
         ("newly blocked", [entity_text(f) for f in found.newly_blocked]),
         ("no longer blocked", [entity_text(f) for f in found.no_longer_blocked]),
+        ("red flags raised", [flag_text(f) for f in found.flags_raised]),
+        ("red flags cleared", [flag_text(f) for f in found.flags_cleared]),
     ]
     for title, items in sections:
         lines.append(f"\n{title}: {len(items)}")

@@ -84,6 +84,13 @@ def test_compare_view_tells_the_seed_story(seed):
     assert "100% (seed-registry); 100% (seed-registry)" in list(new[0]["links"])
     blocked = frame_by_key(at, "compare_newly_blocked")
     assert len(blocked) == 11 and "ru-sub-07" in set(blocked["id"])
+    raised = frame_by_key(at, "compare_flags_raised")
+    assert sorted(zip(raised["id"], raised["flag"], strict=True)) == [
+        ("p-04", "officer-hub"),
+        ("sg-shell-01", "new-intermediary"),
+    ]
+    cleared = frame_by_key(at, "compare_flags_cleared")
+    assert set(cleared["id"]) == {"sg-mine-01", "sg-sub-03"}
     assert url(at)["from_date"] == "2022-03-01" and url(at)["view"] == "compare"
 
 

@@ -167,6 +167,29 @@ def test_diff_tells_the_seed_story(seed, run_cli):
     assert found["no_longer_blocked"] == []
 
 
+def test_diff_names_the_red_flags_raised_and_cleared(seed, run_cli):
+    """Between 2022-03-01 and 2022-07-01 (seed/registry): the Singapore shell, incorporated
+    2022-03-10, bought into OOO Angara Hosting 22 days later, and p-04 became its director (a
+    third company); sg-sub-03's Russian holding ended on 2022-03-14 and the miner's
+    (sg-mine-01) on 2022-06-15, so neither leads to Russia any more."""
+    result = run_cli(
+        "diff", "--from-date", "2022-03-01", "--to-date", "2022-07-01", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    assert sorted((f["id"], f["flag"]) for f in found["flags_raised"]) == [
+        ("p-04", "officer-hub"),
+        ("sg-shell-01", "new-intermediary"),
+    ]
+    assert sorted((f["id"], f["flag"]) for f in found["flags_cleared"]) == [
+        ("sg-mine-01", "new-intermediary"),
+        ("sg-sub-03", "new-intermediary"),
+    ]
+    text = run_cli("diff", "--from-date", "2022-03-01", "--to-date", "2022-07-01").output
+    assert "red flags raised: 2" in text and "red flags cleared: 2" in text
+    assert "Kenji Tsubota (p-04): officer-hub: officer of 3 companies" in text
+
+
 def test_diff_delisting_and_no_chain_question(seed, run_cli):
     found = json.loads(
         run_cli(

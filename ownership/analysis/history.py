@@ -25,6 +25,7 @@ from ownership import cypher
 from ownership.analysis import maintained
 from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
+from ownership.analysis.flags import red_flags
 from ownership.analysis.sanctions import blocked_entities
 from ownership.analysis.statements import Claim
 from ownership.graph import Graph
@@ -201,9 +202,12 @@ class Comparison:
     newly_blocked: list[dict[str, Any]]
     no_longer_blocked: list[dict[str, Any]]
     question: dict[str, Any] | None = None
+    flags_raised: list[dict[str, Any]] = field(default_factory=list)
+    flags_cleared: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON: the seven lists (chains only when a question was given)."""
+        """The contract's JSON: the seven lists (chains only when a question was given), and
+        the red flags raised and cleared (``ownership flags`` items)."""
         return {
             "from_date": self.from_date,
             "to_date": self.to_date,
@@ -215,6 +219,8 @@ class Comparison:
             "chains_gone": self.chains_gone,
             "newly_blocked": self.newly_blocked,
             "no_longer_blocked": self.no_longer_blocked,
+            "flags_raised": self.flags_raised,
+            "flags_cleared": self.flags_cleared,
         }
 
 
@@ -234,17 +240,24 @@ class Snapshot:
 
     chains: dict[tuple[str, ...], dict[str, Any]]
     blocked: dict[str, dict[str, Any]]
+    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when taken
 
 
-def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Snapshot:
+def take_snapshot(
+    graph: Graph, questions: Iterable[Any], as_of: dt.date, flags: bool = False
+) -> Snapshot:
     """The chains of each question (anything with ``from_country``, ``to_country``, ``via``
     and ``max_hops``: a :class:`ChainQuestion` or a refresh's watch) and the entities the OFAC
-    50 percent rule catches, on ``as_of``."""
+    50 percent rule catches, on ``as_of``; with ``flags``, the red flags too (default
+    thresholds: kept for the day of the last import or refresh, else computed)."""
     chains: dict[tuple[str, ...], dict[str, Any]] = {}
     for q in questions:
         for chain in find_chains(graph, q.from_country, q.to_country, q.via, as_of, q.max_hops):
             chains.setdefault(chain.key, chain.as_dict())
-    return Snapshot(chains, blocked_on(graph, as_of))
+    raised = (
+        {(f.uid, f.flag): f.as_dict() for f in red_flags(graph, as_of=as_of)} if flags else None
+    )
+    return Snapshot(chains, blocked_on(graph, as_of), raised)
 
 
 BLOCKED = "blocked"  # what the maintained 50 percent rule findings are kept under
@@ -269,13 +282,19 @@ def keep_blocked(graph: Graph, as_of: dt.date, version: str) -> None:
 
 def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[str, Any]]]:
     """Chains new and gone (by their sequence of entity keys), entities newly caught by the 50
-    percent rule and no longer caught (by entity key): in the order of the snapshots."""
-    return {
+    percent rule and no longer caught (by entity key), and, when both snapshots took them, red
+    flags raised and cleared (by entity and kind of flag: a flag whose detail changed, say more
+    companies at the address, is the same flag): in the order of the snapshots."""
+    changes = {
         "chains_new": [c for key, c in after.chains.items() if key not in before.chains],
         "chains_gone": [c for key, c in before.chains.items() if key not in after.chains],
         "newly_blocked": [f for uid, f in after.blocked.items() if uid not in before.blocked],
         "no_longer_blocked": [f for uid, f in before.blocked.items() if uid not in after.blocked],
     }
+    if before.flags is not None and after.flags is not None:
+        changes["flags_raised"] = [f for k, f in after.flags.items() if k not in before.flags]
+        changes["flags_cleared"] = [f for k, f in before.flags.items() if k not in after.flags]
+    return changes
 
 
 def holding_changes(
@@ -340,8 +359,8 @@ def compare_dates(
     # three independent reads, each a pass over the whole graph: run side by side (the
     # server answers them in parallel; one after the other took their sum)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        before = pool.submit(take_snapshot, graph, questions, from_date)
-        after = pool.submit(take_snapshot, graph, questions, to_date)
+        before = pool.submit(take_snapshot, graph, questions, from_date, True)
+        after = pool.submit(take_snapshot, graph, questions, to_date, True)
         holdings = pool.submit(holding_changes, graph, from_date, to_date)
         changes = compare_snapshots(before.result(), after.result())
         started, ended, changed = holdings.result()

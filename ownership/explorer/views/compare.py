@@ -164,4 +164,16 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 key,
                 open_column="uid",
             )
+    for title, items, key in (
+        ("Red flags raised", found.flags_raised, "flags_raised"),
+        ("Red flags cleared", found.flags_cleared, "flags_cleared"),
+    ):
+        st.markdown(f"**{title}:** {len(items)}")
+        if items:
+            ui.table(
+                formatting.frame(items, ["name", "id", "flag", "detail", "uid"]),
+                f"compare_{key}",
+                key,
+                open_column="uid",
+            )
     ui.share_box(url)
