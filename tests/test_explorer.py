@@ -335,7 +335,7 @@ def test_blocked_page_lists_listed_and_blocked_with_reasons(story):
     status = dict(zip(table["id"], table["status"], strict=True))
     assert status == {"ru9": "listed", "ru10": "blocked"}
     because = dict(zip(table["id"], table["because"], strict=True))
-    assert "OFAC RUSSIA-EO14024 listed 2022-04-20" in because["ru9"]
+    assert "OFAC RUSSIA-EO14024 since 2022-04-20" in because["ru9"]
     assert because["ru10"] == "60% held by AO Taiga Holding (listed)"
     reasons = frame_with(at, "reason", "owner_name")
     assert set(reasons["reason"]) == {"listing", "owned by blocked party"}

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ownership.analysis import why
 from ownership.records import in_force
 from ownership.shares import pct, share_text
 
@@ -327,16 +328,16 @@ BLOCKED_COLUMNS = [
 
 
 def because_text(finding: Any) -> str:
-    """Why an entity is caught, in one line."""
+    """Why an entity is caught, in one line: its listings and the stakes of blocked owners, in
+    the words of the 50 % rule's tree (:mod:`ownership.analysis.why`)."""
     parts = []
     for b in finding.because:
         if "authority" in b:
-            words = [b.get("authority"), b.get("program"), "listed", b.get("listed_on") or "?"]
-            parts.append(" ".join(str(w) for w in words if w))
+            parts.append(why.listing_text(b))
         else:
-            share = share_text(b.get("share"), b.get("share_min"), b.get("share_max"))
             owner = b.get("owner_name") or b.get("owner")
-            parts.append(f"{share} held by {owner} ({b.get('owner_status') or 'not blocked'})")
+            status = b.get("owner_status") or "not blocked"
+            parts.append(f"{why.stake_text(b)} held by {owner} ({status})")
     if finding.status != "listed" and len(finding.because) > 1:
         parts.append("aggregate")
     return "; ".join(parts)
