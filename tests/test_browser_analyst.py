@@ -224,7 +224,7 @@ def test_key_columns_whole_at_1280(page, shots):  # noqa: F811 - the fixture
     page.add_init_script(CANVAS_TEXT)
     _open(page, "/?view=chains&from=JP&to=RU&via=SG&as_of=2022-07-01")
     page.get_by_role("heading", name="4 chains JP → RU via SG on 2022-07-01").wait_for()
-    grid = page.locator('[data-testid="stDataFrame"]').last
+    grid = page.locator('.st-key-chains_table [data-testid="stDataFrame"]')
     grid.locator("table tr").nth(4).wait_for(state="attached")
     _settle(page)
     _keep(_shot(page, shots, "chains-1280"))
