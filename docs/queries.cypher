@@ -172,18 +172,20 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
 // ---- data_version
-// What changes whenever the data does: every import stamps its Source, every refresh marks it,
-// unloading deletes it, every match decision is recorded. The explorer keys its cached results
-// on it (a handful of nodes read, whatever the graph's size).
+// What changes whenever the data does: every import stamps its Source, every refresh marks it
+// (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, every
+// match decision is recorded. The explorer keys its cached results on it (a handful of nodes
+// read, whatever the graph's size).
 CALL () {
   MATCH (s:Source)
-  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed,
+         max(s.generation) AS generation
 }
 CALL () {
   MATCH (d:Decision)
   RETURN count(d) AS decisions, max(d.decided_at) AS decided
 }
-RETURN sources, imported, refreshed, decisions, decided;
+RETURN sources, imported, refreshed, generation, decisions, decided;
 
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.

@@ -462,13 +462,16 @@ UPSERT_SOURCE = _q(
     "upsert_source",
     """
 MERGE (s:Source {name: $name})
-SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null
+SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null,
+    s.generation = $generation
 """,
     "Record that a source was imported, when, from where and in which format (and that its "
-    "first load, if it committed in chunks, is complete).",
+    "first load, if it committed in chunks, is complete); $generation is the import's clock "
+    "in nanoseconds, for data_version (two imports within one second have the same $now).",
     write=True,
     name="seed-registry",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    generation=1704067200000000000,
     paths=[],
     format="csv",
 )
@@ -555,16 +558,18 @@ DATA_VERSION = _q(
     """
 CALL () {
   MATCH (s:Source)
-  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed
+  RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed,
+         max(s.generation) AS generation
 }
 CALL () {
   MATCH (d:Decision)
   RETURN count(d) AS decisions, max(d.decided_at) AS decided
 }
-RETURN sources, imported, refreshed, decisions, decided
+RETURN sources, imported, refreshed, generation, decisions, decided
 """,
     "What changes whenever the data does: every import stamps its Source, every refresh marks "
-    "it, unloading deletes it, every match decision is recorded. The explorer keys its cached "
+    "it (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, "
+    "every match decision is recorded. The explorer keys its cached "
     "results on it (a handful of nodes read, whatever the graph's size).",
 )
 
@@ -2177,14 +2182,16 @@ REFRESH_MARK_SOURCE = _q(
     "refresh_mark_source",
     """
 MERGE (s:Source {name: $name})
-SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256
+SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256,
+    s.generation = $generation
 """,
     "Refresh: the run that last refreshed source $name, when, and (for a downloaded source) "
-    "from which URL and with which sha256 checksum.",
+    "from which URL and with which sha256 checksum; $generation as in upsert_source.",
     write=True,
     name="seed-registry",
     run_id="20240101T000000Z-0000",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    generation=1704067200000000000,
     url=None,
     sha256=None,
 )

@@ -139,6 +139,7 @@ def import_paths(
                 cypher.UPSERT_SOURCE,
                 name=source,
                 now=now,
+                generation=time.time_ns(),
                 paths=summary.paths,
                 format=",".join(sorted(set(summary.formats))),
             )

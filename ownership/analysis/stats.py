@@ -30,6 +30,7 @@ def data_version(graph: Graph) -> tuple[str, dt.datetime | None]:
     [row] = graph.read(cypher.DATA_VERSION)
     times = [t for t in (row["imported"], row["refreshed"]) if t is not None]
     version = "|".join(
-        str(row[k]) for k in ("sources", "imported", "refreshed", "decisions", "decided")
+        str(row[k])
+        for k in ("sources", "imported", "refreshed", "generation", "decisions", "decided")
     )
     return version, max(times) if times else None

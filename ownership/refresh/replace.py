@@ -20,6 +20,7 @@ retiring compute the right state from scratch.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,6 +149,7 @@ def stamp_and_retire(
             name=source,
             run_id=run_id,
             now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            generation=time.time_ns(),
             url=url,
             sha256=sha256,
         )
