@@ -183,7 +183,7 @@ class _Table:
         self.rows = 0
         self.multiline = False
 
-    def write(self, lead: tuple[str, ...], props: dict[str, Any], what: str) -> None:
+    def write(self, lead: tuple[Any, ...], props: dict[str, Any], what: str) -> None:
         """One node or relationship: its leading fields (id and labels, or start, end and
         type) and its properties (None: not set)."""
         present = {k: v for k, v in props.items() if v is not None}
@@ -543,7 +543,7 @@ class _Exporter(Batches):
                     f"{table} {key}: property {name} is an empty list, which neo4j-admin "
                     "import cannot write; `ownership import` loads such data"
                 )
-        self.tables[table].write((key, ";".join(labels)), props, f"{table} {key}")
+        self.tables[table].write((key, list(labels)), props, f"{table} {key}")
         self.summary.nodes[table] += 1
 
     def _relationship(self, kind: str, start: str, end: str, props: dict[str, Any]) -> None:

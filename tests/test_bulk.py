@@ -270,9 +270,7 @@ def test_invalid_input_leaves_no_files(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidData) as failed:
         export_neo4j_admin([data], "bench", out)
-    assert (
-        str(failed.value.problems[0]) == f"{ownership}:8: share: 150.0 is outside (0, 100] percent"
-    )
+    assert str(failed.value.problems[0]) == f"{ownership}:8: share: 150 is outside (0, 100] percent"
 
     result = CliRunner().invoke(main, ["export", "--neo4j-admin", str(out), str(data)])
     assert result.exit_code == 1
