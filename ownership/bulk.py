@@ -32,6 +32,7 @@ in that temporary folder, not in memory.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import sqlite3
@@ -108,47 +109,53 @@ ARGUMENTS_FILE = "import.args"
 # --------------------------------------------------------------------------------------------
 
 
+_TYPES: dict[type, str] = {
+    bool: "boolean",
+    int: "long",
+    float: "double",
+    str: "string",
+    dt.datetime: "datetime",
+    dt.date: "date",
+}
+
+
 def _csv_type(value: Any) -> str:
-    """The neo4j-admin header type of a value as the driver would store it."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dt.datetime):
-        return "datetime"
-    if isinstance(value, dt.date):
-        return "date"
+    """The neo4j-admin header type of a value, as the driver would store it."""
+    kind = _TYPES.get(type(value))
+    if kind:
+        return kind
     if isinstance(value, list | tuple):
-        types = {_csv_type(item) for item in value}
-        if types == {"long", "double"}:
-            types = {"double"}
-        if len(types) != 1 or next(iter(types)).endswith("[]"):
-            raise BulkUnsupported(f"a list of {', '.join(sorted(types))} values")
-        return next(iter(types)) + "[]"
+        items = {_TYPES.get(type(item)) for item in value}
+        if not items:
+            raise BulkUnsupported("an empty list, which neo4j-admin import cannot write")
+        if len(items) != 1 or None in items:
+            raise BulkUnsupported("a list of values of different or unknown types")
+        return f"{items.pop()}[]"
     raise BulkUnsupported(f"a value of type {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=64)
+def _time_text(value: dt.date) -> str:
+    """Dates and times as ISO 8601 (cached: every row of a load has the same time stamps)."""
+    return value.isoformat()
 
 
 def _text(value: Any) -> str:
     """A value as neo4j-admin parses it for its header type."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return value
-    if isinstance(value, bool):
+    if kind is bool:
         return "true" if value else "false"
-    if isinstance(value, float):
+    if kind is float:
         return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        items = [_text(item) for item in value]
-        if any(ARRAY_DELIMITER in item for item in items):
+    if kind is dt.datetime or kind is dt.date:
+        return _time_text(value)
+    if kind is list or kind is tuple:
+        text = ARRAY_DELIMITER.join(map(_text, value))
+        if text.count(ARRAY_DELIMITER) != len(value) - 1:
             raise BulkUnsupported("a list item holding the array delimiter U+001F")
-        return ARRAY_DELIMITER.join(items)
+        return text
     return str(value)
 
 
@@ -157,7 +164,8 @@ def _field(value: Any) -> str:
     string, not no value)."""
     if value is None:
         return ""
-    return '"' + _text(value).replace('"', '""') + '"'
+    text = value if type(value) is str else _text(value)
+    return '"' + text.replace('"', '""') + '"'
 
 
 class _Table:
@@ -179,35 +187,45 @@ class _Table:
         self.columns: list[str] = []
         self.known: set[str] = set()
         self.parts: list[tuple[Path, list[str]]] = []
+        self.checked: dict[str, type] = {}  # column -> Python type already checked for it
         self.out: Any = None
-        self.rows = 0
         self.multiline = False
 
-    def write(self, lead: tuple[Any, ...], props: dict[str, Any], what: str) -> None:
+    def write(self, lead: tuple[Any, ...], props: dict[str, Any]) -> None:
         """One node or relationship: its leading fields (id and labels, or start, end and
         type) and its properties (None: not set)."""
         present = {k: v for k, v in props.items() if v is not None}
-        new = [k for k in present if k not in self.known]
-        if new or self.out is None:
-            self._start_part(new)
+        if self.out is None or not self.known.issuperset(present):
+            self._start_part([k for k in present if k not in self.known])
+        checked = self.checked
         for key, value in present.items():
-            try:
-                kind = _csv_type(value)
-            except BulkUnsupported as exc:
-                raise BulkUnsupported(f"{what}: property {key}: {exc}") from None
-            seen = self.types.setdefault(key, kind)
-            if seen != kind:
-                if {seen, kind} == {"long", "double"}:
-                    raise BulkUnsupported(
-                        f"{what}: property {key} is a whole number here and a decimal elsewhere"
-                    )
-                raise BulkUnsupported(f"{what}: property {key} is {kind} here and {seen} elsewhere")
-        fields = [_field(v) for v in lead] + [_field(present.get(k)) for k in self.columns]
-        line = ",".join(fields)
+            if checked.get(key) is not type(value) or type(value) is list:
+                self._check(key, value, lead)
+        values = [*lead, *map(present.get, self.columns)]
+        line = ",".join(  # _field, inlined: it runs for every value of every row
+            [
+                ""
+                if v is None
+                else '"' + (v if type(v) is str else _text(v)).replace('"', '""') + '"'
+                for v in values
+            ]
+        )
         if "\n" in line or "\r" in line:
             self.multiline = True
         self.out.write(line + "\n")
-        self.rows += 1
+
+    def _check(self, key: str, value: Any, lead: tuple[Any, ...]) -> None:
+        """The column's type: the same on every row (a CSV column has one type)."""
+        ends = lead[0] if self.kind == "nodes" else f"{lead[0]} -> {lead[1]}"
+        what = f"{self.name} {ends}"
+        try:
+            kind = _csv_type(value)
+        except BulkUnsupported as exc:
+            raise BulkUnsupported(f"{what}: property {key}: {exc}") from None
+        seen = self.types.setdefault(key, kind)
+        if seen != kind:
+            raise BulkUnsupported(f"{what}: property {key} is {kind} here and {seen} elsewhere")
+        self.checked[key] = type(value)
 
     def _start_part(self, new: list[str]) -> None:
         if self.out is not None:
@@ -528,26 +546,18 @@ class _Exporter(Batches):
     # -- rows -----------------------------------------------------------------------------------
 
     def _node(self, table: str, key: str, labels: tuple[str, ...], props: dict[str, Any]) -> None:
-        props = dict(props)
         id_column = self.tables[table].keys[0].split(":")[0]
-        props.pop(id_column, None)
+        props = {**props, id_column: None}  # the id column holds it
         if table in ("Entity", "Record"):
             empty = [k for k in ENTITY_LIST_PROPERTIES if props.get(k) == []]
-            for name in empty:
-                props[name] = None
             if empty:
+                props.update(dict.fromkeys(empty))
                 labels = (*labels, "BulkLists")
-        for name, value in props.items():
-            if isinstance(value, list | tuple) and not value:
-                raise BulkUnsupported(
-                    f"{table} {key}: property {name} is an empty list, which neo4j-admin "
-                    "import cannot write; `ownership import` loads such data"
-                )
-        self.tables[table].write((key, list(labels)), props, f"{table} {key}")
+        self.tables[table].write((key, list(labels)), props)
         self.summary.nodes[table] += 1
 
     def _relationship(self, kind: str, start: str, end: str, props: dict[str, Any]) -> None:
-        self.tables[kind].write((start, end, kind), props, f"{kind} {start} -> {end}")
+        self.tables[kind].write((start, end, kind), props)
         self.summary.relationships[kind] += 1
 
 
