@@ -2,9 +2,9 @@
 
 ``ownership import`` writes over Bolt, a few thousand rows per statement; at a million
 companies that takes tens of minutes (``docs/benchmarks.md``). For the *first* load of a Neo4j
-database, ``neo4j-admin database import full`` builds the store directly from CSV files in a
-minute or two. :func:`export_neo4j_admin` writes those files; ``docs/bulk-load.md`` is the
-procedure.
+database, ``neo4j-admin database import full`` builds the store directly from CSV files,
+without transactions. :func:`export_neo4j_admin` writes those files; ``docs/bulk-load.md`` is
+the procedure.
 
 There is one interpretation of the data: the source formats yield the same normalized records,
 :class:`ownership.loader.Batches` cuts them into the same batches, :func:`ownership.loader._row`
@@ -16,8 +16,7 @@ nulls) is stated here for CSV, and ``tests/test_bulk.py`` compares the two graph
 
 neo4j-admin cannot write two things the import writes, so the export marks them and
 :func:`ownership.loader.finish_bulk_loads` (run by ``ownership db init``, and by any
-later import or refresh) completes the graph
-in the database: empty lists (an empty CSV field is "no property"; nodes are labelled
+later import or refresh) completes the graph in the database: empty lists (an empty CSV field is "no property"; nodes are labelled
 ``BulkLists``) and entities that several records describe (``merge_records`` recomputes their
 properties, as the import does after each batch). It also creates the constraints and indexes,
 which neo4j-admin does not.
@@ -38,7 +37,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -60,8 +59,6 @@ from ownership.records import ENTITY_KINDS, ENTITY_LIST_PROPERTIES
 ARRAY_DELIMITER = "\x1f"  # the ASCII unit separator: never in names, unlike ";"
 ARRAY_DELIMITER_OPTION = "U+001F"  # how neo4j-admin is told
 DATABASE = "neo4j"  # the default database of a Neo4j server
-
-Progress = Callable[[int], None]  # called with the number of records read so far
 
 
 class BulkUnsupported(ValueError):
@@ -578,7 +575,6 @@ def export_neo4j_admin(
     source: str,
     out: Path,
     fmt: str = "auto",
-    progress: Progress | None = None,
 ) -> ExportSummary:
     """Write the graph a first ``ownership import`` of ``paths`` would build as neo4j-admin CSV
     files into the new folder ``out``; raise :class:`~ownership.problems.InvalidData` (and
@@ -603,8 +599,6 @@ def export_neo4j_admin(
                     summary.read[_kind(record)] += 1
                     if not problems:  # after a problem, reading on only finds the others
                         exporter.add(record)
-                    if progress and summary.read.total() % 10_000 == 0:
-                        progress(summary.read.total())
             problems.raise_if_any()
             if not summary.read.total():
                 raise BulkUnsupported(f"no records in {', '.join(summary.paths)}: nothing to load")
