@@ -41,6 +41,7 @@ from ownership.analysis.stats import graph_stats
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
 from ownership.commandline import (
     REPO_ROOT,
+    F,
     LazyChoice,
     OneLineGroup,
     as_of_date,
@@ -68,6 +69,14 @@ from ownership.refresh.runner import run_refresh
 from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
 from ownership.text import closest
+
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
+)
 
 
 @click.group(cls=OneLineGroup)
@@ -139,13 +148,7 @@ def db_status(output: str) -> None:
 
 @db.command("init")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=600.0,
-    show_default=True,
-    help="Seconds to wait for an import of this OWNERSHIP_HOME to finish.",
-)
+@wait_option
 @handle_errors
 def db_init(as_json: bool, wait: float) -> None:
     """Create the graph's constraints and indexes, and complete a first load made by
@@ -175,25 +178,34 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
 # -- import ----------------------------------------------------------------------------------
 
 
+def source_options(command: F) -> F:
+    """PATHS, --source, --format and --json: what `import` and `export` read, said alike."""
+    for decorate in reversed(
+        (
+            click.argument(
+                "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+            ),
+            click.option(
+                "--source", help="Source name for provenance (default: the first path's name)."
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
+                default="auto",
+                show_default=True,
+                help="Input format.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        )
+    ):
+        command = decorate(command)
+    return command
+
+
 @main.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--source", help="Source name for provenance (default: the first path's name).")
-@click.option(
-    "--format",
-    "fmt",
-    type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
-    default="auto",
-    show_default=True,
-    help="Input format.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=600.0,
-    show_default=True,
-    help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
-)
+@source_options
+@wait_option
 @click.option(
     "--commit-every",
     type=click.IntRange(0),
@@ -242,7 +254,7 @@ def import_command(
 
 
 @main.command("export")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@source_options
 @click.option(
     "--neo4j-admin",
     "out",
@@ -250,16 +262,6 @@ def import_command(
     type=click.Path(path_type=Path),
     help="New folder for the CSV files of `neo4j-admin database import full`.",
 )
-@click.option("--source", help="Source name for provenance (default: the first path's name).")
-@click.option(
-    "--format",
-    "fmt",
-    type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
-    default="auto",
-    show_default=True,
-    help="Input format.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
 def export_command(
     paths: tuple[Path, ...], out: Path, source: str | None, fmt: str, as_json: bool
@@ -434,13 +436,7 @@ def sources_command(ctx: click.Context, output: str) -> None:
 @sources_command.command("remove")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Really remove it (there is no undo but re-importing).")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=600.0,
-    show_default=True,
-    help="Seconds to wait for an import of this OWNERSHIP_HOME to finish.",
-)
+@wait_option
 @handle_errors
 def sources_remove(name: str, yes: bool, wait: float) -> None:
     """Take source NAME out of the graph completely (entities only it describes go)."""

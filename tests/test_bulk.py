@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import graph_dump
 
 from bench.generate import generate
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
@@ -123,9 +124,8 @@ def _change(folder: Path) -> None:
 
 
 def dump(graph: Graph) -> tuple[list[str], list[str]]:
-    """Every node (labels and properties) and relationship (type, ends by their key, properties)
-    as sorted lines; internal ids play no part. Run-specific values are checked to be time
-    stamps, then replaced by a placeholder."""
+    """The whole graph; run-specific values are checked to be UTC time stamps, then replaced by
+    a placeholder."""
 
     def clean(props: dict[str, Any]) -> str:
         for name in RUN_SPECIFIC:
@@ -135,25 +135,7 @@ def dump(graph: Graph) -> tuple[list[str], list[str]]:
                 props[name] = "<time of the load>"
         return repr(sorted(props.items()))
 
-    nodes = graph.run_read_only(
-        "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props", {}, limit=10**7
-    )
-    rels = graph.run_read_only(
-        "MATCH (a)-[r]->(b) RETURN labels(a) AS al, coalesce(a.uid, a.key, a.name) AS a, "
-        "type(r) AS type, labels(b) AS bl, coalesce(b.uid, b.key, b.name) AS b, "
-        "properties(r) AS props",
-        {},
-        limit=10**7,
-    )
-    assert not nodes.truncated and not rels.truncated
-    return (
-        sorted(f"{sorted(row['labels'])} {clean(row['props'])}" for row in nodes.rows),
-        sorted(
-            f"{sorted(row['al'])}{row['a']} {row['type']} {sorted(row['bl'])}{row['b']} "
-            f"{clean(row['props'])}"
-            for row in rels.rows
-        ),
-    )
+    return graph_dump(graph, clean)
 
 
 def assert_same(normal: tuple[list[str], list[str]], bulk: tuple[list[str], list[str]]) -> None:
