@@ -147,9 +147,7 @@ def slow_query(graph: Graph) -> str:
     return f"UNWIND range(1, {n}) AS a UNWIND range(1, {n}) AS b RETURN count(*) AS n"
 
 
-def graph_dump(
-    graph: Graph, clean: Callable[[dict[str, Any]], str]
-) -> tuple[list[str], list[str]]:
+def graph_dump(graph: Graph, clean: Callable[[dict[str, Any]], str]) -> tuple[list[str], list[str]]:
     """Every node (labels, properties) and relationship (type, ends by their key, properties) as
     sorted lines, properties written by ``clean``: two graphs with equal dumps hold the same
     data, whatever their internal ids."""
