@@ -94,7 +94,7 @@ main.add_command(runs_command)
 
 @main.group()
 def db() -> None:
-    """The embedded graph server for OWNERSHIP_HOME (unused when NEO4J_URI is set)."""
+    """The embedded graph server for OWNERSHIP_HOME (start, stop), and the schema of any (init)."""
 
 
 def _server() -> EmbeddedServer:
