@@ -59,6 +59,7 @@ from ownership.records import ENTITY_KINDS, ENTITY_LIST_PROPERTIES
 ARRAY_DELIMITER = "\x1f"  # the ASCII unit separator: never in names, unlike ";"
 ARRAY_DELIMITER_OPTION = "U+001F"  # how neo4j-admin is told
 DATABASE = "neo4j"  # the default database of a Neo4j server
+ARGUMENTS_FILE = "import.args"  # neo4j-admin's arguments, one a line, for `neo4j-admin … @FILE`
 
 
 class BulkUnsupported(ValueError):
@@ -96,9 +97,6 @@ class ExportSummary:
             "command": self.command(),
             "seconds": round(self.seconds, 3),
         }
-
-
-ARGUMENTS_FILE = "import.args"
 
 
 # --------------------------------------------------------------------------------------------
