@@ -611,6 +611,7 @@ def export_neo4j_admin(
         summary.arguments = [
             "--overwrite-destination",
             f"--array-delimiter={ARRAY_DELIMITER_OPTION}",
+            f"--report-file={out.resolve() / 'import.report'}",  # not into the current folder
             *final,
         ]
         (work / ARGUMENTS_FILE).write_text("\n".join(summary.arguments) + "\n", encoding="utf-8")
