@@ -20,6 +20,15 @@ MATCH (e:Entity)
 RETURN e.uid AS uid
 LIMIT 1;
 
+// ---- bulk_pending
+// Sources loaded by neo4j-admin from `ownership export --neo4j-admin` whose load is not finished
+// yet (empty lists to give back, entities described by several records to recompute with
+// merge_records): ownership/bulk.py finishes them.
+MATCH (s:Source)
+WHERE s.bulk_finish
+RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge
+ORDER BY name;
+
 // ---- chain_link_details
 // The sources and source statements behind the holdings in force on $as_of between the pairs
 // [owner uid, owned uid] of $pairs: looked up for the chains shown (a page, or the export as it

@@ -39,8 +39,10 @@ from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
+from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
 from ownership.commandline import (
     REPO_ROOT,
+    F,
     LazyChoice,
     OneLineGroup,
     as_of_date,
@@ -58,7 +60,7 @@ from ownership.commandline import (
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
-from ownership.loader import COMMIT_EVERY, import_paths
+from ownership.loader import COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, terminal_width, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
@@ -68,6 +70,14 @@ from ownership.refresh.runner import run_refresh
 from ownership.refresh.sources import load_config
 from ownership.sources import FORMATS
 from ownership.text import closest
+
+wait_option = click.option(
+    "--wait",
+    type=click.FloatRange(0),
+    default=600.0,
+    show_default=True,
+    help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
+)
 
 
 @click.group(cls=OneLineGroup)
@@ -85,7 +95,7 @@ main.add_command(runs_command)
 
 @main.group()
 def db() -> None:
-    """The embedded graph server for OWNERSHIP_HOME (unused when NEO4J_URI is set)."""
+    """The embedded graph server for OWNERSHIP_HOME (start, stop), and the schema of any (init)."""
 
 
 def _server() -> EmbeddedServer:
@@ -137,6 +147,26 @@ def db_status(output: str) -> None:
             _print_status(output, {"running": True, "uri": settings.uri, "embedded": False})
 
 
+@db.command("init")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@wait_option
+@handle_errors
+def db_init(as_json: bool, wait: float) -> None:
+    """Create the graph's constraints and indexes, and complete a first load made by
+    neo4j-admin from `ownership export --neo4j-admin` (docs/bulk-load.md). Also for NEO4J_URI."""
+    with exclusive(Settings.from_env().home, "import", wait_s=wait), open_graph() as graph:
+        done = finish_bulk_loads(graph)
+    if as_json:
+        click.echo(to_json(done.as_dict()))
+        return
+    click.echo("constraints and indexes are in place")
+    for name in done.sources:
+        click.echo(
+            f"source {name}: bulk load completed ({done.lists_filled} nodes given their empty "
+            f"lists, {done.entities_merged} entities described by several records recomputed)"
+        )
+
+
 def _print_status(output: str, status: dict[str, Any]) -> None:
     if output == "json":
         click.echo(to_json(status))
@@ -149,18 +179,33 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
 # -- import ----------------------------------------------------------------------------------
 
 
+def source_options(command: F) -> F:
+    """PATHS, --source, --format and --json: what `import` and `export` read, said alike."""
+    for decorate in reversed(
+        (
+            click.argument(
+                "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+            ),
+            click.option(
+                "--source", help="Source name for provenance (default: the first path's name)."
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
+                default="auto",
+                show_default=True,
+                help="Input format.",
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        )
+    ):
+        command = decorate(command)
+    return command
+
+
 @main.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--source", help="Source name for provenance (default: the first path's name).")
-@click.option(
-    "--format",
-    "fmt",
-    type=LazyChoice(lambda: ["auto", *sorted(FORMATS)]),
-    default="auto",
-    show_default=True,
-    help="Input format.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@source_options
 @click.option(
     "--maintain/--no-maintain",
     default=True,
@@ -168,13 +213,7 @@ def _print_status(output: str, status: dict[str, Any]) -> None:
     help="Then compute and keep today's red flags, ownership gaps, landing page and 50 % rule "
     "findings, so that reading them is immediate (off: they are computed when asked).",
 )
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=600.0,
-    show_default=True,
-    help="Seconds to wait for another import of this OWNERSHIP_HOME to finish.",
-)
+@wait_option
 @click.option(
     "--commit-every",
     type=click.IntRange(0),
@@ -232,6 +271,42 @@ def import_command(
         click.echo(
             f"today's red flags, gaps, landing page and 50 % rule kept in {sum(kept.values()):.1f} s"
         )
+
+
+@main.command("export")
+@source_options
+@click.option(
+    "--neo4j-admin",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="New folder for the CSV files of `neo4j-admin database import full`.",
+)
+@handle_errors
+def export_command(
+    paths: tuple[Path, ...], out: Path, source: str | None, fmt: str, as_json: bool
+) -> None:
+    """Write the graph a first `ownership import PATHS` would build as CSV files for Neo4j's
+    bulk importer (docs/bulk-load.md); nothing is written if anything is wrong."""
+    name = source or paths[0].resolve().name
+    summary = export_neo4j_admin(paths, name, out, fmt)
+    if as_json:
+        click.echo(to_json(summary.as_dict()))
+        return
+    read = ", ".join(f"{n} {k}" for k, n in sorted(summary.read.items()))
+    click.echo(
+        f"source {name}: read {read}; wrote {summary.nodes.total()} nodes and "
+        f"{summary.relationships.total()} relationships to {out} in {summary.seconds:.1f} s"
+    )
+    click.echo(
+        "To load them as the whole graph of a Neo4j server (docs/bulk-load.md):\n"
+        "  1. stop the server (`neo4j stop`);\n"
+        f"  2. neo4j-admin database import full neo4j @{out.resolve() / ARGUMENTS_FILE}\n"
+        "     (--overwrite-destination, in that file, replaces everything database neo4j holds);\n"
+        "  3. start the server (`neo4j start`);\n"
+        "  4. ownership db init   (constraints and indexes; completes the load)\n"
+        "Later imports and refreshes of the source are incremental, as after `ownership import`."
+    )
 
 
 # -- chains ----------------------------------------------------------------------------------
@@ -395,13 +470,7 @@ def sources_command(ctx: click.Context, output: str) -> None:
 @sources_command.command("remove")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Really remove it (there is no undo but re-importing).")
-@click.option(
-    "--wait",
-    type=click.FloatRange(0),
-    default=600.0,
-    show_default=True,
-    help="Seconds to wait for an import of this OWNERSHIP_HOME to finish.",
-)
+@wait_option
 @handle_errors
 def sources_remove(name: str, yes: bool, wait: float) -> None:
     """Take source NAME out of the graph completely (entities only it describes go)."""

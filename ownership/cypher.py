@@ -19,6 +19,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from ownership.records import ENTITY_LIST_PROPERTIES
+
 MAX_HOPS_LIMIT = 12  # beyond this, path enumeration on real registries explodes
 
 
@@ -510,6 +512,42 @@ RETURN s.name AS name, s.loading AS since
 ORDER BY name
 """,
     "Sources whose chunked first load never finished.",
+)
+
+BULK_PENDING = _q(
+    "bulk_pending",
+    """
+MATCH (s:Source)
+WHERE s.bulk_finish
+RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge
+ORDER BY name
+""",
+    "Sources loaded by neo4j-admin from `ownership export --neo4j-admin` whose load is not "
+    "finished yet (empty lists to give back, entities described by several records to "
+    "recompute with merge_records): ownership/bulk.py finishes them.",
+)
+
+BULK_FILL_LISTS = _q(
+    "bulk_fill_lists",
+    "MATCH (n:BulkLists)\nWITH n\nLIMIT $limit\nSET "
+    + ",\n    ".join(f"n.{name} = coalesce(n.{name}, [])" for name in ENTITY_LIST_PROPERTIES)
+    + "\nREMOVE n:BulkLists\nRETURN count(n) AS written",
+    "After a bulk load, $limit nodes at a time: the empty lists neo4j-admin import cannot write "
+    "(an empty field is no property), on the entities and records the export marked BulkLists. "
+    "Every entity record carries these lists (ownership/records.py), so a missing one is empty.",
+    write=True,
+    limit=10_000,
+)
+
+BULK_DONE = _q(
+    "bulk_done",
+    """
+MATCH (s:Source {name: $name})
+SET s.bulk_finish = null, s.bulk_merge = null
+""",
+    "A bulk-loaded source is finished: it is the graph `ownership import` would have written.",
+    write=True,
+    name="seed-registry",
 )
 
 DELETE_ALL = _q(

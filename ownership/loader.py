@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
 COMMIT_EVERY = 50_000  # records per transaction in a chunked first load
+FILL_BATCH = 10_000  # nodes per transaction when finishing a bulk load
 Progress = Callable[[int, int], None]  # called with (records written so far, records in all)
 
 
@@ -109,7 +110,7 @@ def import_paths(
     started = time.perf_counter()
     paths = list(paths)
     summary = validate(paths, source, fmt)
-    graph.ensure_schema()
+    finish_bulk_loads(graph)
     recover_interrupted_loads(graph)
     holdings.recover(graph)
     present = bool(graph.read(cypher.SOURCE_PRESENT, source=source))
@@ -153,6 +154,43 @@ def import_paths(
     return summary
 
 
+@dataclass
+class BulkFinished:
+    """What :func:`finish_bulk_loads` did."""
+
+    sources: list[str]
+    lists_filled: int = 0
+    entities_merged: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "lists_filled": self.lists_filled,
+            "entities_merged": self.entities_merged,
+        }
+
+
+def finish_bulk_loads(graph: Graph, batch: int = FILL_BATCH) -> BulkFinished:
+    """Create the schema, and complete every source loaded by neo4j-admin from
+    ``ownership export --neo4j-admin`` (:mod:`ownership.bulk` says what is left to do) into
+    the graph ``import_paths`` would have written. A no-op beyond the schema on any other graph;
+    every step is idempotent, so an interrupted or concurrent run does no harm."""
+    graph.ensure_schema()
+    pending = graph.read(cypher.BULK_PENDING)
+    done = BulkFinished([row["name"] for row in pending])
+    if not pending:
+        return done
+    while written := graph.write(cypher.BULK_FILL_LISTS, limit=batch)["written"]:
+        done.lists_filled += written
+    for row in pending:
+        uids = sorted(row["merge"])
+        for i in range(0, len(uids), BATCH_SIZE):
+            graph.write(cypher.MERGE_RECORDS, uids=uids[i : i + BATCH_SIZE])
+        done.entities_merged += len(uids)
+        graph.write(cypher.BULK_DONE, name=row["name"])
+    return done
+
+
 def _undo(graph: Graph, source: str) -> None:
     """Take a failed chunked first load out again; if the server is gone, the next import will
     (the source keeps its ``loading`` mark)."""
@@ -174,28 +212,18 @@ def _kind(record: Record) -> str:
     ]
 
 
-class _BatchWriter:
-    """Buffers rows per statement; entities are always flushed before edges that need them."""
+class Batches:
+    """Buffers rows per statement and hands them on in batches; entities always go before the
+    edges that need them.
 
-    def __init__(
-        self,
-        tx: Transaction,
-        now: dt.datetime,
-        summary: ImportSummary,
-        progress: Progress | None,
-        batch_size: int,
-        commit_every: int,  # 0: never
-    ) -> None:
-        self.tx = tx
-        self.now = now
-        self.summary = summary
-        self.progress = progress
+    The one batching of an import: the graph writer below and the bulk export
+    (:mod:`ownership.bulk`) both see the same rows in the same batches, so entity resolution
+    (:func:`resolve_rows`, which depends on what earlier batches created) comes out the same.
+    """
+
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
-        self.commit_every = commit_every
         self.buffers: dict[str, list[dict[str, Any]]] = {}
-        self.done = 0
-        self.committed = 0  # records written by the transactions committed so far
-        self.owners_changed: set[str] = set()  # entities whose OWNS statements were written
 
     def add(self, record: Record) -> None:
         name, row = _row(record)
@@ -213,8 +241,37 @@ class _BatchWriter:
 
     def _flush(self, name: str) -> None:
         rows = self.buffers.pop(name, [])
-        if not rows:
-            return
+        if rows:
+            self.write(name, rows)
+
+    def write(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """Write one batch of rows for statement ``name`` (``entities`` or an edge upsert)."""
+        raise NotImplementedError
+
+
+class _BatchWriter(Batches):
+    """Writes the batches into the graph, inside the import's transaction."""
+
+    def __init__(
+        self,
+        tx: Transaction,
+        now: dt.datetime,
+        summary: ImportSummary,
+        progress: Progress | None,
+        batch_size: int,
+        commit_every: int,  # 0: never
+    ) -> None:
+        super().__init__(batch_size)
+        self.tx = tx
+        self.now = now
+        self.summary = summary
+        self.progress = progress
+        self.commit_every = commit_every
+        self.done = 0
+        self.committed = 0  # records written by the transactions committed so far
+        self.owners_changed: set[str] = set()  # entities whose OWNS statements were written
+
+    def write(self, name: str, rows: list[dict[str, Any]]) -> None:
         if name == "entities":
             counters = self._write_entities(rows)
         else:
@@ -247,13 +304,8 @@ class _BatchWriter:
         return counters
 
     def _resolve(self, rows: list[dict[str, Any]]) -> tuple[set[str], list[dict[str, Any]]]:
-        """Give each entity row the entity it describes.
-
-        A record keeps the entity it was attached to before. A new record joins the entity
-        that shares one of its strong identifiers (the lowest key when several do); otherwise
-        it founds an entity of its own. Returns the entities described by several records
-        (to recompute) and the rows that found new entities (to create).
-        """
+        """What the graph already knows of each row's record and identifiers, then
+        :func:`resolve_rows`."""
         found = {
             r["uid"]: r
             for r in self.tx.read(
@@ -268,56 +320,85 @@ class _BatchWriter:
                 ],
             )
         }
-        claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
-        placed: dict[str, str] = {}  # record -> entity, for a record twice in one batch
-        merged: set[str] = set()
-        new: list[dict[str, Any]] = []
-        for row in rows:
-            hit = found.get(row["uid"], {})
-            matches = sorted(hit.get("matches") or [])
-            batch_matches = sorted({claimed[k] for k in row["identifiers"] if k in claimed})
-            if hit.get("known"):
-                entity = hit["known"]
-                if (hit.get("records") or 0) > 1:
-                    merged.add(entity)
-            elif row["uid"] in placed:  # two files of one import give the same record
-                entity = placed[row["uid"]]
-            elif matches or batch_matches:
-                entity = (matches or batch_matches)[0]
-                merged.add(entity)
-            else:
-                entity = row["uid"]
-                if not hit.get("same"):
-                    new.append(row)
-            row["entity_uid"] = entity
-            placed.setdefault(row["uid"], entity)
-            row["primary"] = entity == row["uid"]
-            for key in row["identifiers"]:
-                claimed.setdefault(key, entity)
-        return merged, new
+        return resolve_rows(rows, found)
 
     def _link_identifiers(self, rows: list[dict[str, Any]]) -> None:
-        links = []
-        for row in rows:
-            for key in row["identifiers"]:
-                scheme, _, value = key.rpartition(":")
-                links.append(
-                    {"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]}
-                )
+        links = identifier_links(rows)
         if links:
             self.tx.run(cypher.LINK_IDENTIFIERS, rows=links)
-        addresses = [
-            {
-                "address_uid": address_uid(row["props"]["address_norm"]),
-                "key": row["props"]["address_norm"],
-                "text": row["props"]["address"],
-                "entity_uid": row["entity_uid"],
-            }
-            for row in rows
-            if row["props"].get("address_norm")
-        ]
+        addresses = address_links(rows)
         if addresses:
             self.tx.run(cypher.LINK_ADDRESSES, rows=addresses)
+
+
+def identifier_links(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The ``Identifier`` nodes and ``IDENTIFIES`` links of resolved entity rows."""
+    links = []
+    for row in rows:
+        for key in row["identifiers"]:
+            scheme, _, value = key.rpartition(":")
+            links.append(
+                {"key": key, "scheme": scheme, "value": value, "entity_uid": row["entity_uid"]}
+            )
+    return links
+
+
+def address_links(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The ``Address`` nodes and ``REGISTERED_AT`` links of resolved entity rows."""
+    return [
+        {
+            "address_uid": address_uid(row["props"]["address_norm"]),
+            "key": row["props"]["address_norm"],
+            "text": row["props"]["address"],
+            "entity_uid": row["entity_uid"],
+        }
+        for row in rows
+        if row["props"].get("address_norm")
+    ]
+
+
+def resolve_rows(
+    rows: list[dict[str, Any]], found: dict[str, dict[str, Any]]
+) -> tuple[set[str], list[dict[str, Any]]]:
+    """Give each entity row of one batch the entity it describes (``entity_uid``, ``primary``).
+
+    ``found`` holds, per record uid, what the graph knew before the batch (the columns of
+    ``cypher.RESOLVE_RECORDS``: ``known``, the entity the record already describes, with its
+    number of ``records``; ``same``, an entity with the record's own uid; ``matches``, the
+    entities of the row's kind that share one of its identifiers).
+
+    A record keeps the entity it was attached to before. A new record joins the entity
+    that shares one of its strong identifiers (the lowest key when several do); otherwise
+    it founds an entity of its own. Returns the entities described by several records
+    (to recompute) and the rows that found new entities (to create).
+    """
+    claimed: dict[str, str] = {}  # identifier -> entity, for records of this same batch
+    placed: dict[str, str] = {}  # record -> entity, for a record twice in one batch
+    merged: set[str] = set()
+    new: list[dict[str, Any]] = []
+    for row in rows:
+        hit = found.get(row["uid"], {})
+        matches = sorted(hit.get("matches") or [])
+        batch_matches = sorted({claimed[k] for k in row["identifiers"] if k in claimed})
+        if hit.get("known"):
+            entity = hit["known"]
+            if (hit.get("records") or 0) > 1:
+                merged.add(entity)
+        elif row["uid"] in placed:  # two files of one import give the same record
+            entity = placed[row["uid"]]
+        elif matches or batch_matches:
+            entity = (matches or batch_matches)[0]
+            merged.add(entity)
+        else:
+            entity = row["uid"]
+            if not hit.get("same"):
+                new.append(row)
+        row["entity_uid"] = entity
+        placed.setdefault(row["uid"], entity)
+        row["primary"] = entity == row["uid"]
+        for key in row["identifiers"]:
+            claimed.setdefault(key, entity)
+    return merged, new
 
 
 _QUERY_KIND = {

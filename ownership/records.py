@@ -30,6 +30,19 @@ from typing import Any
 ENTITY_KINDS: dict[str, str] = {"company": "Company", "person": "Person"}
 OWNERSHIP_KINDS = ("shareholding", "voting", "control", "consolidation")
 
+# The list properties every entity record (and so every entity) carries, empty or not: a bulk
+# load cannot write an empty list (neo4j-admin reads an empty field as "no property"), so it
+# marks the nodes concerned and ``cypher.BULK_FILL_LISTS`` gives them their empty lists back.
+ENTITY_LIST_PROPERTIES = (
+    "operates_in",
+    "tags",
+    "aliases",
+    "identifiers",
+    "search_terms",
+    "sources",
+    "names",
+)
+
 # Property names the loader sets itself; a source column may not overwrite them.
 RESERVED_PROPERTIES = frozenset(
     {

@@ -10,6 +10,7 @@ import csv
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -144,3 +145,28 @@ def slow_query(graph: Graph) -> str:
     400 million on Neo4j (which counts 9 million in well under a second, and stops this one)."""
     n = 3000 if graph.is_arcadedb else 20000
     return f"UNWIND range(1, {n}) AS a UNWIND range(1, {n}) AS b RETURN count(*) AS n"
+
+
+def graph_dump(graph: Graph, clean: Callable[[dict[str, Any]], str]) -> tuple[list[str], list[str]]:
+    """Every node (labels, properties) and relationship (type, ends by their key, properties) as
+    sorted lines, properties written by ``clean``: two graphs with equal dumps hold the same
+    data, whatever their internal ids."""
+    nodes = graph.run_read_only(
+        "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props", {}, limit=10**7
+    )
+    rels = graph.run_read_only(
+        "MATCH (a)-[r]->(b) RETURN labels(a) AS al, coalesce(a.uid, a.key, a.name) AS a, "
+        "type(r) AS type, labels(b) AS bl, coalesce(b.uid, b.key, b.name) AS b, "
+        "properties(r) AS props",
+        {},
+        limit=10**7,
+    )
+    assert not nodes.truncated and not rels.truncated
+    return (
+        sorted(f"{sorted(row['labels'])} {clean(row['props'])}" for row in nodes.rows),
+        sorted(
+            f"{sorted(row['al'])}{row['a']} {row['type']} {sorted(row['bl'])}{row['b']} "
+            f"{clean(row['props'])}"
+            for row in rels.rows
+        ),
+    )

@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import graph_dump
 
 from bench.generate import generate
 from ownership import cypher
@@ -24,25 +24,9 @@ VOLATILE = {"imported_at", "updated_at", "file"}  # when and from where, not wha
 
 
 def dump(graph: Graph) -> tuple[list[str], list[str]]:
-    """Every node and relationship with its properties, in a stable order, without volatile
-    timestamps: two graphs with equal dumps hold the same data."""
-
-    def clean(props: dict[str, Any]) -> str:
-        return repr(sorted((k, v) for k, v in props.items() if k not in VOLATILE))
-
-    nodes = graph.run_read_only(
-        "MATCH (n) RETURN labels(n) AS labels, properties(n) AS props", {}, limit=10**7
-    )
-    rels = graph.run_read_only(
-        "MATCH (a)-[r]->(b) RETURN coalesce(a.uid, a.key, a.name) AS a, type(r) AS type, "
-        "coalesce(b.uid, b.key, b.name) AS b, properties(r) AS props",
-        {},
-        limit=10**7,
-    )
-    assert not nodes.truncated and not rels.truncated
-    return (
-        sorted(f"{sorted(row['labels'])} {clean(row['props'])}" for row in nodes.rows),
-        sorted(f"{row['a']} {row['type']} {row['b']} {clean(row['props'])}" for row in rels.rows),
+    """The graph without volatile timestamps, in a stable order."""
+    return graph_dump(
+        graph, lambda props: repr(sorted((k, v) for k, v in props.items() if k not in VOLATILE))
     )
 
 

@@ -28,7 +28,7 @@ from ownership.analysis import matching, upkeep
 from ownership.analysis.history import take_snapshot
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
-from ownership.loader import import_paths
+from ownership.loader import finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.problems import InvalidData
 from ownership.refresh import ledger
@@ -70,7 +70,7 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
     log.info("refresh %s: %d sources from %s", report.run_id, len(config.sources), config.file)
     try:
         repaired = ledger.repair_interrupted(home)
-        graph.ensure_schema()
+        finish_bulk_loads(graph)  # the schema, and a first load by neo4j-admin completed
         if repaired:
             log.warning("runs %s had been interrupted: marked failed", ", ".join(repaired))
             ledger.fail_runs(graph, repaired)
