@@ -877,3 +877,27 @@ def test_wrapped_key_columns_get_rows_tall_enough():
     assert ui.row_height(pd.DataFrame({"chain": ["short"]}), {"chain": 440}) is None
     tall = ui.row_height(pd.DataFrame({"chain": ["short", chain]}), {"chain": 440})
     assert tall is not None and tall >= ui.WRAP_MIN_PX and tall >= 3 * ui.LINE_PX
+
+
+def _long_table() -> None:
+    import pandas as pd
+
+    from ownership.explorer import ui
+
+    rows = [{"name": f"Company {i:05d}", "uid": f"u{i}"} for i in range(2_500)]
+    ui.table(pd.DataFrame(rows), "long", "long", open_column="uid")
+
+
+def test_a_long_table_draws_its_first_rows_and_says_so():
+    """A table of 2,500 rows draws the first MAX_SHOWN in its order and says how many there
+    are; the CSV download is made only when clicked, with every row."""
+    from ownership.explorer import ui
+
+    at = AppTest.from_function(_long_table).run()
+    assert not at.exception
+    [grid] = at.dataframe
+    assert len(grid.value) == ui.MAX_SHOWN == 2_000
+    assert list(grid.value["name"])[:2] == ["Company 00000", "Company 00001"]
+    assert "The first 2,000 of 2,500 rows are shown; the CSV has them all." in [
+        c.value for c in at.caption
+    ]

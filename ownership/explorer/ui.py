@@ -138,6 +138,9 @@ def grid_height(rows: int, row: int | None) -> int:
     return (row or ROW_PX) * min(rows, 20) + ROW_PX + 3
 
 
+MAX_SHOWN = 2_000  # rows a table draws; its CSV has them all
+
+
 def table(
     data: pd.DataFrame,
     key: str,
@@ -151,11 +154,17 @@ def table(
     wrap: Mapping[str, int] | None = None,
 ) -> None:
     """A table with its CSV download; with ``open_column``, selecting a row opens that entity;
-    the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped."""
+    the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped.
+
+    At most :data:`MAX_SHOWN` rows are drawn, in the table's order (30,000 red flags at 100,000
+    companies took seconds to send and draw, and nobody scrolls through them); the CSV, made
+    only when it is downloaded, has every row."""
+    total = len(data)
+    shown_rows = data.head(MAX_SHOWN) if total > MAX_SHOWN else data
     shown = [c for c in data.columns if c not in hide]
-    row = row_height(data, wrap or {})
+    row = row_height(shown_rows, wrap or {})
     if height == "auto":  # short tables whole, long ones scroll
-        height = grid_height(len(data), row) if len(data) <= 20 else 600
+        height = grid_height(len(shown_rows), row) if len(shown_rows) <= 20 else 600
     kwargs: dict[str, Any] = {
         "hide_index": True,
         "column_order": shown,
@@ -169,17 +178,20 @@ def table(
         config[column] = {**config.get(column, {}), "width": width}
     if config:
         kwargs["column_config"] = config
-    if open_column and len(data):
-        uids = [str(u) if u is not None else "" for u in data[open_column].tolist()]
+    if open_column and len(shown_rows):
+        uids = [str(u) if u is not None else "" for u in shown_rows[open_column].tolist()]
         kwargs["on_select"] = partial(open_from_table, key, uids)
         kwargs["selection_mode"] = "single-row"
-    st.dataframe(data, **kwargs)
+    st.dataframe(shown_rows, **kwargs)
     left, right = st.columns([3, 1])
-    if caption:
-        left.caption(caption)
+    notes = [caption] if caption else []
+    if total > MAX_SHOWN:
+        notes.append(f"The first {MAX_SHOWN:,} of {total:,} rows are shown; the CSV has them all.")
+    if notes:
+        left.caption(" ".join(notes))
     right.download_button(
         "Download CSV",
-        exports.csv_bytes(data),
+        partial(exports.csv_bytes, data),
         file_name=f"{dated(filename)}.csv",
         mime="text/csv",
         key=f"{key}.csv",
