@@ -20,7 +20,8 @@ from ownership.graph import Graph
 from ownership.loader import import_paths
 from ownership.unload import unload_source
 
-VOLATILE = {"imported_at", "updated_at", "file"}  # when and from where, not what
+# when (the source's generation is the load's clock) and from where, not what
+VOLATILE = {"imported_at", "updated_at", "generation", "file"}
 
 
 def dump(graph: Graph) -> tuple[list[str], list[str]]:

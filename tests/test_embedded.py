@@ -7,6 +7,7 @@ import socket
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -49,7 +50,11 @@ def test_start_status_stop_and_restart_after_crash(tmp_path):
             assert addresses and all(a in LOOPBACK for a in addresses), addresses
         assert server.password() not in server.log_file.read_text()
 
-        os.kill(status.pid, 9)  # a crash
+        os.kill(status.pid, 9)  # a crash: seen once the process is gone (SIGKILL is not instant)
+        deadline = time.monotonic() + 30
+        while server.status().running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not server.status().running
         restarted = server.ensure_running()
         assert restarted.running and restarted.pid != status.pid
     finally:
