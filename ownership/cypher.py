@@ -1386,13 +1386,13 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members
 )
 
 _OVER_OWNED = """
-MATCH (o:Entity)-[r:HOLDS]->%s
+MATCH %s<-[r:HOLDS]-(o:Entity)
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND {IN_FORCE_r}
 WITH t, sum(r.share) AS total
 WHERE total > 100.0001
-MATCH (o:Entity)-[r:HOLDS]->(t)
+MATCH (t)<-[r:HOLDS]-(o:Entity)
 WHERE r.share IS NOT NULL AND coalesce(r.kind, 'shareholding') = 'shareholding'
   AND coalesce(r.direct, true)
   AND {IN_FORCE_r}
@@ -1404,7 +1404,9 @@ _OVER_OWNED_DOC = (
     "Entities whose incoming direct shares in force on $as_of add up to more than 100 percent "
     "(a data-quality problem: a holding stated by several sources counts once). Summed first; "
     "the owners are collected for the few over 100 only (collecting them for every entity "
-    "took 5 s at 100,000 companies on Neo4j)."
+    "took 5 s at 100,000 companies on Neo4j). The owned entity comes first in the pattern: "
+    "for one entity, the embedded server otherwise reads every holding (0.6–0.7 s of a "
+    "profile at 100,000 companies)."
 )
 
 OVER_OWNED = _q(
@@ -1494,7 +1496,7 @@ ORDER BY uid, listed_on
 )
 
 _TRANSIT = """
-MATCH (o:Entity)-[r0:HOLDS]->%s
+MATCH %s<-[r0:HOLDS]-(o:Entity)
 WHERE e.jurisdiction IN $secrecy
   AND {IN_FORCE_r0}
 MATCH p = (e)-[:HOLDS*1..{max_hops}]->(t:Entity)
