@@ -13,10 +13,13 @@ import streamlit as st
 from ownership.analysis.chains import DEFAULT_MAX_HOPS
 from ownership.analysis.history import ChainQuestion, HoldingChange
 from ownership.explorer import data, formatting, state, ui
+from ownership.explorer.views.blocked import BECAUSE_PX
 from ownership.explorer.views.chains import codes, country_problems
 from ownership.graph import Graph
 from ownership.refresh.report import chain_text
 from ownership.shares import share_text
+
+DETAIL_PX = 360  # a flag's detail, wrapped: whole beside name, id and flag at 1280 px
 
 
 def _changes(found: list[HoldingChange]) -> list[dict[str, Any]]:
@@ -163,6 +166,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 f"compare_{key}",
                 key,
                 open_column="uid",
+                wrap={"because": BECAUSE_PX},
             )
     for title, items, key in (
         ("Red flags raised", found.flags_raised, "flags_raised"),
@@ -175,5 +179,6 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 f"compare_{key}",
                 key,
                 open_column="uid",
+                wrap={"detail": DETAIL_PX},
             )
     ui.share_box(url)
