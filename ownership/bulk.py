@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import multiprocessing
+import operator
 import os
+import resource
 import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -49,17 +52,20 @@ from ownership.loader import (
     Batches,
     _kind,
     _plan,
+    _row,
     address_links,
     identifier_links,
     resolve_rows,
 )
-from ownership.problems import ProblemLog
+from ownership.problems import InvalidData, ProblemLog
 from ownership.records import ENTITY_KINDS, ENTITY_LIST_PROPERTIES
+from ownership.sources import SourceFormat
 
 ARRAY_DELIMITER = "\x1f"  # the ASCII unit separator: never in names, unlike ";"
 ARRAY_DELIMITER_OPTION = "U+001F"  # how neo4j-admin is told
 DATABASE = "neo4j"  # the default database of a Neo4j server
 ARGUMENTS_FILE = "import.args"  # neo4j-admin's arguments, one a line, for `neo4j-admin … @FILE`
+ROWS_PER_MESSAGE = 1000  # rows the reading process sends at a time
 
 
 class BulkUnsupported(ValueError):
@@ -79,6 +85,9 @@ class ExportSummary:
     relationships: Counter[str] = field(default_factory=Counter)  # per type
     arguments: list[str] = field(default_factory=list)  # after `neo4j-admin database import full`
     seconds: float = 0.0
+    processes: int = 1  # 2: the source was read in a process of its own
+    peak_rss_kb: dict[str, int] = field(default_factory=dict)  # per process: export, reader
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # likewise
 
     def command(self, database: str = DATABASE) -> str:
         """The whole neo4j-admin command line, for a shell."""
@@ -96,6 +105,9 @@ class ExportSummary:
             "arguments_file": str(self.out / ARGUMENTS_FILE),
             "command": self.command(),
             "seconds": round(self.seconds, 3),
+            "processes": self.processes,
+            "peak_rss_kb": self.peak_rss_kb,
+            "cpu_seconds": self.cpu_seconds,
         }
 
 
@@ -163,6 +175,22 @@ def _field(value: Any) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+# The fast way of writing a row (_Table._line): its fields joined by a separator no data holds
+# (checked by counting), no value written as a marker that is then dropped with its quotes.
+_SEPARATOR = "\x1e"  # the ASCII record separator
+_NULL = "\x00"
+_QUOTED_NULL = f'"{_NULL}"'
+_TEXTS: dict[type, Callable[[Any], str]] = {  # C functions: no Python call per value
+    str: str,
+    type(None): _NULL.format,  # format ignores its argument
+    bool: {True: "true", False: "false"}.__getitem__,
+    int: int.__repr__,
+    float: float.__repr__,
+    dt.date: dt.date.isoformat,
+    dt.datetime: _time_text,
+}
+
+
 class _Table:
     """One kind of node or relationship, written as CSV parts of growing column sets.
 
@@ -171,6 +199,12 @@ class _Table:
     new part with the columns so far plus its own (a column is added once, so there are at
     most as many parts as columns). Types are collected as rows go by; each part's header is
     a file of its own, written at the end, when they are all known.
+
+    Millions of rows pass here, so a row is turned into text without a Python step per value
+    (:meth:`_line`): the Python types of its values (its *shape*) are checked against the
+    columns' types once per shape, which also picks the C function that turns each value into
+    text; any row the fast way cannot write exactly (a quote, a list of other items than text,
+    the separators it uses in the data) is written by :meth:`_checked_line`, value by value.
     """
 
     def __init__(self, folder: Path, name: str, kind: str, keys: tuple[str, ...]) -> None:
@@ -182,36 +216,83 @@ class _Table:
         self.columns: list[str] = []
         self.known: set[str] = set()
         self.parts: list[tuple[Path, list[str]]] = []
-        self.checked: dict[str, type] = {}  # column -> Python type already checked for it
+        self.shapes: dict[tuple[type, ...], Any] = {}  # shape -> what _line needs, see _shape
         self.out: Any = None
         self.multiline = False
 
     def write(self, lead: tuple[Any, ...], props: dict[str, Any]) -> None:
         """One node or relationship: its leading fields (id and labels, or start, end and
         type) and its properties (None: not set)."""
-        present = {k: v for k, v in props.items() if v is not None}
-        if self.out is None or not self.known.issuperset(present):
-            self._start_part([k for k in present if k not in self.known])
-        checked = self.checked
-        for key, value in present.items():
-            if checked.get(key) is not type(value) or type(value) is list:
-                self._check(key, value, lead)
-        values = [*lead, *map(present.get, self.columns)]
-        line = ",".join(  # _field, inlined: it runs for every value of every row
-            [
-                ""
-                if v is None
-                else '"' + (v if type(v) is str else _text(v)).replace('"', '""') + '"'
-                for v in values
-            ]
-        )
+        new = props.keys() - self.known
+        if new and any(props[k] is not None for k in new) or self.out is None:
+            self._start_part([k for k in props if k in new and props[k] is not None])
+        values = [*lead, *map(props.get, self.columns)]
+        line = self._line(values)
+        if line is None:
+            line = self._checked_line(values)
         if "\n" in line or "\r" in line:
             self.multiline = True
-        self.out.write(line + "\n")
+        self.out.write(line)
 
-    def _check(self, key: str, value: Any, lead: tuple[Any, ...]) -> None:
+    def _line(self, values: list[Any]) -> str | None:
+        """The CSV line of a row the fast way, or None."""
+        shape = tuple(map(type, values))
+        found = self.shapes.get(shape)
+        if found is None:
+            found = self._shape(shape, values)
+            if found is None:
+                return None
+        texts, lists = found
+        try:
+            body = _SEPARATOR.join(map(operator.call, texts, values))
+        except TypeError:  # a list with an item that is not text
+            return None
+        nulls = values.count(None)
+        if body.count(_SEPARATOR) != len(values) - 1 or body.count(_NULL) != nulls:
+            return None  # the data holds a separator of ours
+        if lists:
+            sizes = [len(values[i]) for i in lists]
+            if 0 in sizes or body.count(ARRAY_DELIMITER) != sum(sizes) - len(sizes):
+                return None  # an empty list, or an item holding the array delimiter
+        if '"' in body:
+            body = body.replace('"', '""')
+        line = '"' + body.replace(_SEPARATOR, '","') + '"\n'
+        return line.replace(_QUOTED_NULL, "") if nulls else line
+
+    def _shape(
+        self, shape: tuple[type, ...], values: list[Any]
+    ) -> tuple[tuple[Callable[[Any], str], ...], tuple[int, ...]] | None:
+        """Check a new shape's types against the columns (raising on a clash): the functions
+        that make each value's text and where its lists are, or None when the fast way cannot
+        write this shape."""
+        texts: list[Callable[[Any], str]] = []
+        lists: list[int] = []
+        for index, (kind, value) in enumerate(zip(shape, values, strict=True)):
+            column = index - len(self.keys)
+            if column >= 0 and value is not None:
+                self._check(self.columns[column], value, values)
+            if kind is list:
+                if column >= 0 and self.types[self.columns[column]] != "string[]":
+                    return None  # lists of numbers or dates: checked and written row by row
+                lists.append(index)
+                texts.append(ARRAY_DELIMITER.join)
+            else:
+                texts.append(_TEXTS.get(kind, _text))
+        found = (tuple(texts), tuple(lists))
+        self.shapes[shape] = found
+        return found
+
+    def _checked_line(self, values: list[Any]) -> str:
+        """A row written value by value, every list checked."""
+        for index in range(len(self.keys), len(values)):
+            value = values[index]
+            if type(value) is list:
+                self._check(self.columns[index - len(self.keys)], value, values)
+        return ",".join(map(_field, values)) + "\n"
+
+    def _check(self, key: str, value: Any, values: list[Any]) -> None:
         """The column's type: the same on every row (a CSV column has one type)."""
-        ends = lead[0] if self.kind == "nodes" else f"{lead[0]} -> {lead[1]}"
+        ends = values[0] if self.kind == "nodes" else f"{values[0]} -> {values[1]}"
         what = f"{self.name} {ends}"
         try:
             kind = _csv_type(value)
@@ -220,7 +301,6 @@ class _Table:
         seen = self.types.setdefault(key, kind)
         if seen != kind:
             raise BulkUnsupported(f"{what}: property {key} is {kind} here and {seen} elsewhere")
-        self.checked[key] = type(value)
 
     def _start_part(self, new: list[str]) -> None:
         if self.out is not None:
@@ -259,8 +339,7 @@ class _Index:
         self.db.executescript(
             """
             CREATE TABLE record (uid TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
-            CREATE TABLE entity (uid TEXT PRIMARY KEY, kind TEXT, records INTEGER)
-                WITHOUT ROWID;
+            CREATE TABLE entity (uid TEXT PRIMARY KEY, kind TEXT) WITHOUT ROWID;
             CREATE TABLE identifies (key TEXT, entity TEXT, kind TEXT,
                 PRIMARY KEY (key, entity)) WITHOUT ROWID;
             CREATE TABLE address (uid TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -274,22 +353,21 @@ class _Index:
         )
         self.db.execute("BEGIN")
 
-    def lookup(self, sql: str, values: Iterable[str]) -> list[tuple[Any, ...]]:
-        """Rows of ``sql`` (with one ``IN (%s)``) for many values, in slices SQLite accepts."""
+    def lookup(self, sql: str, values: Iterable[str], *fixed: str) -> list[tuple[Any, ...]]:
+        """Rows of ``sql`` (with one ``IN (%s)``, after the parameters ``fixed``) for many
+        values, in slices SQLite accepts."""
         values = list(dict.fromkeys(values))
         found: list[tuple[Any, ...]] = []
         for i in range(0, len(values), 30_000):
             chunk = values[i : i + 30_000]
-            found += self.db.execute(sql % ",".join("?" * len(chunk)), chunk).fetchall()
+            sql_chunk = sql % ",".join("?" * len(chunk))
+            found += self.db.execute(sql_chunk, (*fixed, *chunk)).fetchall()
         return found
 
-    def add(self, sql: str, values: tuple[Any, ...]) -> bool:
-        """Insert a row; False when its key is already there."""
-        try:
-            self.db.execute(sql, values)
-        except sqlite3.IntegrityError:
-            return False
-        return True
+    def add(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows (whose keys the caller checked are new)."""
+        if rows:
+            self.db.executemany(sql, rows)
 
     def close(self) -> None:
         self.db.close()
@@ -337,31 +415,32 @@ class _Exporter(Batches):
     def _entities(self, rows: list[dict[str, Any]]) -> None:
         merged, new = resolve_rows(rows, self._found(rows))
         self.merged |= merged
+        created = []
         for row in new:  # create_companies / create_persons
             kind = row["props"]["kind"]
             if kind not in ENTITY_KINDS:
                 continue  # neither statement creates it, so upsert_records finds no entity
             props = {**row["props"], "imported_at": self.now, "updated_at": self.now}
             self._node("Entity", row["entity_uid"], ("Entity", ENTITY_KINDS[kind]), props)
-            self.index.add("INSERT INTO entity VALUES (?, ?, 0)", (row["entity_uid"], kind))
+            created.append((row["entity_uid"], kind))
+        self.index.add("INSERT INTO entity VALUES (?, ?)", created)
         kinds = dict(
             self.index.lookup(
                 "SELECT uid, kind FROM entity WHERE uid IN (%s)", [r["entity_uid"] for r in rows]
             )
         )
+        seen = set(self._described(row["uid"] for row in rows))
+        described = []
         for row in rows:  # upsert_records
             if row["entity_uid"] not in kinds:
                 continue
-            if not self.index.add(
-                "INSERT INTO record VALUES (?, ?)", (row["uid"], row["entity_uid"])
-            ):
+            if row["uid"] in seen:
                 raise BulkUnsupported(
                     f"record {row['uid']} comes twice in the input (again in "
                     f"{row['props'].get('file')}); `ownership import` loads such data"
                 )
-            self.index.db.execute(
-                "UPDATE entity SET records = records + 1 WHERE uid = ?", (row["entity_uid"],)
-            )
+            seen.add(row["uid"])
+            described.append((row["uid"], row["entity_uid"]))
             props = {
                 **row["props"],
                 "imported_at": self.now,
@@ -370,41 +449,63 @@ class _Exporter(Batches):
             }
             self._node("Record", row["uid"], ("Record",), props)
             self._relationship("DESCRIBES", row["uid"], row["entity_uid"], {})
+        self.index.add("INSERT INTO record VALUES (?, ?)", described)
         links = [link for link in identifier_links(rows) if link["entity_uid"] in kinds]
-        keys = {
-            key
-            for (key,) in self.index.lookup(
-                "SELECT DISTINCT key FROM identifies WHERE key IN (%s)", [k["key"] for k in links]
+        pairs = set(
+            self.index.lookup(
+                "SELECT key, entity FROM identifies WHERE key IN (%s)", [k["key"] for k in links]
             )
-        }
+        )
+        keys = {key for key, _ in pairs}
+        identifies = []
         for link in links:  # link_identifiers
             key, entity = link["key"], link["entity_uid"]
             if key not in keys:
                 keys.add(key)
                 identifier = {"scheme": link["scheme"], "value": link["value"]}
                 self._node("Identifier", key, ("Identifier",), identifier)
-            if self.index.add(
-                "INSERT INTO identifies VALUES (?, ?, ?)", (key, entity, kinds[entity])
-            ):
+            if (key, entity) not in pairs:
+                pairs.add((key, entity))
+                identifies.append((key, entity, kinds[entity]))
                 self._relationship("IDENTIFIES", key, entity, {})
-        for link in address_links(rows):  # link_addresses
+        self.index.add("INSERT INTO identifies VALUES (?, ?, ?)", identifies)
+        links = [link for link in address_links(rows) if link["entity_uid"] in kinds]
+        places = {
+            uid
+            for (uid,) in self.index.lookup(
+                "SELECT uid FROM address WHERE uid IN (%s)", [k["address_uid"] for k in links]
+            )
+        }
+        registered = set(
+            self.index.lookup(
+                "SELECT entity, address FROM registered WHERE entity IN (%s)",
+                [k["entity_uid"] for k in links],
+            )
+        )
+        new_places, new_registered = [], []
+        for link in links:  # link_addresses
             uid, entity = link["address_uid"], link["entity_uid"]
-            if entity not in kinds:
-                continue
-            if self.index.add("INSERT INTO address VALUES (?)", (uid,)):
+            if uid not in places:
+                places.add(uid)
+                new_places.append((uid,))
                 self._node("Address", uid, ("Address",), {"text": link["text"], "key": link["key"]})
-            if self.index.add("INSERT INTO registered VALUES (?, ?)", (entity, uid)):
+            if (entity, uid) not in registered:
+                registered.add((entity, uid))
+                new_registered.append((entity, uid))
                 self._relationship("REGISTERED_AT", entity, uid, {})
+        self.index.add("INSERT INTO address VALUES (?)", new_places)
+        self.index.add("INSERT INTO registered VALUES (?, ?)", new_registered)
 
     def _found(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        """The answers of ``cypher.RESOLVE_RECORDS`` for a batch, from the index."""
+        """The answers of ``cypher.RESOLVE_RECORDS`` for a batch, from the index. A record
+        the index knows already comes twice in the input, which the export refuses (in
+        ``_entities``), so the number of records of its entity matters to nothing: 0."""
         uids = [row["uid"] for row in rows]
-        known = dict(self.index.lookup("SELECT uid, entity FROM record WHERE uid IN (%s)", uids))
+        known = self._described(uids)
         entities = {
-            uid: (kind, records)
-            for uid, kind, records in self.index.lookup(
-                "SELECT uid, kind, records FROM entity WHERE uid IN (%s)",
-                [*uids, *known.values()],
+            uid
+            for (uid,) in self.index.lookup(
+                "SELECT uid FROM entity WHERE uid IN (%s)", [*uids, *known.values()]
             )
         }
         by_key: dict[str, list[tuple[str, str]]] = {}
@@ -416,10 +517,9 @@ class _Exporter(Batches):
         found = {}
         for row in rows:
             kind = row["props"]["kind"]
-            entity = known.get(row["uid"])
             found[row["uid"]] = {
-                "known": entity,
-                "records": entities.get(entity, (None, 0))[1] if entity else 0,
+                "known": known.get(row["uid"]),
+                "records": 0,
                 "same": row["uid"] if row["uid"] in entities else None,
                 "matches": sorted(
                     {e for key in row["identifiers"] for e, k in by_key.get(key, ()) if k == kind}
@@ -435,11 +535,11 @@ class _Exporter(Batches):
     def _edges(self, kind: str, rows: list[dict[str, Any]]) -> None:
         """upsert_ownership / upsert_officers."""
         described = self._described(uid for row in rows for uid in (row["from_uid"], row["to_uid"]))
+        rows = [r for r in rows if r["from_uid"] in described and r["to_uid"] in described]
+        self._unique(kind, rows)
+        owns = []
         for row in rows:
-            if row["from_uid"] not in described or row["to_uid"] not in described:
-                continue
             start, end = described[row["from_uid"]], described[row["to_uid"]]
-            self._unique(kind, row)
             props = {
                 **row["props"],
                 "imported_at": self.now,
@@ -449,8 +549,7 @@ class _Exporter(Batches):
             self._relationship(kind, start, end, props)
             if kind == "OWNS":
                 p = row["props"]
-                self.index.db.execute(
-                    "INSERT INTO owns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                owns.append(
                     (
                         start,
                         end,
@@ -463,16 +562,16 @@ class _Exporter(Batches):
                         _iso(p.get("end_date")),
                         p.get("kind"),
                         p.get("direct"),
-                    ),
+                    )
                 )
+        self.index.add("INSERT INTO owns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", owns)
 
     def _sanctions(self, rows: list[dict[str, Any]]) -> None:
         """upsert_sanctions."""
         described = self._described(row["entity_uid"] for row in rows)
+        rows = [row for row in rows if row["entity_uid"] in described]
+        self._unique("SUBJECT_TO", rows)
         for row in rows:
-            if row["entity_uid"] not in described:
-                continue
-            self._unique("SUBJECT_TO", row)
             props = {
                 **row["props"],
                 "imported_at": self.now,
@@ -492,12 +591,24 @@ class _Exporter(Batches):
                 },
             )
 
-    def _unique(self, kind: str, row: dict[str, Any]) -> None:
-        if not self.index.add("INSERT INTO edge VALUES (?, ?)", (kind, row["uid"])):
-            raise BulkUnsupported(
-                f"{kind} {row['uid']} comes twice in the input (again in "
-                f"{row['props'].get('file')}); `ownership import` loads such data"
+    def _unique(self, kind: str, rows: list[dict[str, Any]]) -> None:
+        """Refuse a relationship the input gives twice (the loader would update the first)."""
+        seen = {
+            uid
+            for (uid,) in self.index.lookup(
+                "SELECT uid FROM edge WHERE type = ? AND uid IN (%s)",
+                [r["uid"] for r in rows],
+                kind,
             )
+        }
+        for row in rows:
+            if row["uid"] in seen:
+                raise BulkUnsupported(
+                    f"{kind} {row['uid']} comes twice in the input (again in "
+                    f"{row['props'].get('file')}); `ownership import` loads such data"
+                )
+            seen.add(row["uid"])
+        self.index.add("INSERT INTO edge VALUES (?, ?)", [(kind, row["uid"]) for row in rows])
 
     # -- the end --------------------------------------------------------------------------------
 
@@ -569,36 +680,123 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _usage() -> tuple[int, float]:
+    """This process's peak resident memory (KB) and CPU time (s) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_maxrss, round(usage.ru_utime + usage.ru_stime, 3)
+
+
+Plan = list[tuple[Path, SourceFormat]]
+
+
+def _rows(plan: Plan, source: str, read: Counter[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The loader's row of every record of the source, in order, as ``ownership import``
+    reads them (counted in ``read``); :class:`InvalidData` once everything was read, if
+    anything was wrong (no rows after the first problem: reading on only finds the others)."""
+    problems = ProblemLog()
+    for path, source_format in plan:
+        for record in source_format.read(path, source, problems):
+            read[_kind(record)] += 1
+            if not problems:
+                yield _row(record)
+    problems.raise_if_any()
+
+
+def _reader(connection: Any, plan: Plan, source: str) -> None:
+    """The reading process: :func:`_rows` sent in messages, then how it ended."""
+    read: Counter[str] = Counter()
+    try:
+        chunk = []
+        for item in _rows(plan, source, read):
+            chunk.append(item)
+            if len(chunk) >= ROWS_PER_MESSAGE:
+                connection.send(("rows", chunk))
+                chunk = []
+        connection.send(("rows", chunk))
+        connection.send(("done", (read, _usage())))
+    except InvalidData as exc:
+        connection.send(("invalid", (exc.problems, read)))
+    except BaseException as exc:  # noqa: BLE001 - every failure is told to the exporting process
+        try:
+            connection.send(("error", exc))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            connection.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        connection.close()
+
+
+def _rows_read_apart(
+    plan: Plan, source: str, read: Counter[str], summary: ExportSummary
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """:func:`_rows`, made by a process of its own (forked): reading, checking and
+    normalizing the source then runs beside the export's own work, on a second core."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_reader, args=(sender, plan, source), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                kind, value = receiver.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(
+                    f"the process reading the source ended without a word "
+                    f"(exit status {child.exitcode})"
+                ) from None
+            if kind == "rows":
+                yield from value
+            elif kind == "done":
+                counts, (rss, cpu) = value
+                read.update(counts)
+                summary.peak_rss_kb["reader"] = rss
+                summary.cpu_seconds["reader"] = cpu
+                return
+            elif kind == "invalid":
+                problems, counts = value
+                read.update(counts)
+                raise InvalidData(problems)
+            else:
+                raise value
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
 def export_neo4j_admin(
     paths: Iterable[Path],
     source: str,
     out: Path,
     fmt: str = "auto",
+    processes: int = 2,
 ) -> ExportSummary:
     """Write the graph a first ``ownership import`` of ``paths`` would build as neo4j-admin CSV
     files into the new folder ``out``; raise :class:`~ownership.problems.InvalidData` (and
-    write nothing) on any problem in the input."""
+    write nothing) on any problem in the input. With ``processes`` 2 the source is read in a
+    process of its own (the same records and rows, made beside the export's work)."""
     started = time.perf_counter()
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} exists and is not an empty folder: choose a new one")
     plan = _plan(paths, fmt)
     summary = ExportSummary(source, [f.name for _, f in plan], [str(p) for p, _ in plan], out)
+    summary.processes = 2 if processes > 1 else 1
     work = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
+        rows = (_rows_read_apart if summary.processes > 1 else _rows_here)(
+            plan, source, summary.read, summary
+        )
         index = _Index(work / "index.sqlite")
         try:
             now = dt.datetime.now(dt.UTC).replace(microsecond=0)
             exporter = _Exporter(work, index, now, summary)
-            problems = ProblemLog()
-            for path, source_format in plan:
-                for record in source_format.read(path, source, problems):
-                    summary.read[_kind(record)] += 1
-                    if not problems:  # after a problem, reading on only finds the others
-                        exporter.add(record)
-            problems.raise_if_any()
+            for name, row in rows:
+                exporter.add_row(name, row)
             if not summary.read.total():
                 raise BulkUnsupported(f"no records in {', '.join(summary.paths)}: nothing to load")
             exporter.flush_all()
@@ -607,6 +805,7 @@ def export_neo4j_admin(
             options = exporter.close()
         finally:
             index.close()
+            rows.close()
         (work / "index.sqlite").unlink()
         final = [option.replace(str(work), str(out.resolve())) for option in options]
         summary.arguments = [
@@ -622,5 +821,13 @@ def export_neo4j_admin(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    summary.peak_rss_kb["export"], summary.cpu_seconds["export"] = _usage()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _rows_here(
+    plan: Plan, source: str, read: Counter[str], summary: ExportSummary
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """:func:`_rows` in this process."""
+    yield from _rows(plan, source, read)

@@ -226,7 +226,10 @@ class Batches:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
 
     def add(self, record: Record) -> None:
-        name, row = _row(record)
+        self.add_row(*_row(record))
+
+    def add_row(self, name: str, row: dict[str, Any]) -> None:
+        """A row :func:`_row` made (perhaps in another process: ``ownership.bulk``)."""
         buffer = self.buffers.setdefault(name, [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:

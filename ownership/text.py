@@ -21,6 +21,8 @@ def normalize(text: str | None) -> str:
     """Case-, accent-, width- and punctuation-insensitive form of ``text`` ('' for None)."""
     if not text:
         return ""
+    if text.isascii():  # the same result without the Unicode steps, which change no ASCII
+        return _NON_WORD.sub(" ", text.lower()).strip()
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(
