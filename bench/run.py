@@ -48,6 +48,7 @@ from typing import Any
 import neo4j
 
 from bench import peers, refresh
+from bench.bulk_load import measure_bulk_load, render_parts
 from bench.generate import generate
 from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
@@ -539,6 +540,7 @@ def bench_size(
     skip_peers: bool = False,
     skip_refresh: bool = False,
     import_commit_every: int | None = None,
+    first_load: str = "import",
 ) -> dict[str, Any]:
     data_dir, data = ensure_data(data_root, label, companies, seed)
     result: dict[str, Any] = {
@@ -564,8 +566,12 @@ def bench_size(
         if import_commit_every is not None:
             command = [sys.executable, "-m", "ownership", "import", str(data_dir), "--source",
                        "bench", "--json", "--commit-every", str(import_commit_every)]  # fmt: skip
-        result["import"] = measure_import(data_dir, server.env, import_cap, command)
-        result["import"]["commit_every"] = import_commit_every
+        if first_load == "bulk":
+            log(f"[{label}] first load by the bulk path (export, neo4j-admin, db init) …")
+            result["import"] = measure_bulk_load(data_dir, server, import_cap, work_dir)
+        else:
+            result["import"] = measure_import(data_dir, server.env, import_cap, command)
+            result["import"]["commit_every"] = import_commit_every
         result["import"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
         result["server_peak_rss_kb_after_import"] = server.peak_rss_kb()
         imported = not result["import"]["capped"] and not result["import"].get("failed")
@@ -798,9 +804,13 @@ def render_size(result: dict[str, Any]) -> str:
             f"failed after {_seconds(imp['wall_seconds'])}: {first} | — | — | — |"
         )
     else:
+        way = (
+            "bulk load: export, neo4j-admin, restart, `db init` (CPU: the export's)"
+            if imp.get("first_load") == "bulk"
+            else f"`ownership import` (child process, batch {imp['batch_size']:,})"
+        )
         lines.append(
-            f"| ours: `ownership import` (child process, batch {imp['batch_size']:,}) "
-            f"| {imp['records']:,} | {_seconds(imp['wall_seconds'])} | "
+            f"| ours: {way} | {imp['records']:,} | {_seconds(imp['wall_seconds'])} | "
             f"{_n(ours_rate)} | 1 | {_fmt_cpu(ours_cpu)} |"
         )
     tx_rate = tx.get("records_per_second")
@@ -820,6 +830,7 @@ def render_size(result: dict[str, Any]) -> str:
         )
     else:
         lines.append("| peers | not run (`--skip-peers`) | | | | |")
+    lines += render_parts(imp)
     graph = result.get("graph")
     if graph:
         per = (graph["nodes"] + graph["relationships"]) / records
@@ -1227,6 +1238,13 @@ def main(argv: list[str] | None = None) -> int:
         "memory limit, 70 %% of the kit's 2 GB heap, refuses a 50,000-record chunk at 100k)",
     )
     parser.add_argument(
+        "--first-load",
+        choices=("import", "bulk"),
+        default="import",
+        help="how the graph is loaded before the latencies: `ownership import`, or (with "
+        "--server neo4j-kit) the bulk path of docs/bulk-load.md, measured part by part",
+    )
+    parser.add_argument(
         "--skip-peers",
         action="store_true",
         help="measure only our import and the latencies (not the raw and per-record peers)",
@@ -1261,6 +1279,8 @@ def main(argv: list[str] | None = None) -> int:
         help="with --profile-import: cProfile the client (slows it down)",
     )
     args = parser.parse_args(argv)
+    if args.first_load == "bulk" and args.server != "neo4j-kit":
+        parser.error("--first-load bulk needs --server neo4j-kit (neo4j-admin of the kit)")
     sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
     args.results_dir.mkdir(parents=True, exist_ok=True)
 
@@ -1304,6 +1324,7 @@ def main(argv: list[str] | None = None) -> int:
                 skip_peers=args.skip_peers,
                 skip_refresh=args.skip_refresh,
                 import_commit_every=args.import_commit_every,
+                first_load=args.first_load,
             )
             neo4j = result["server"]["kind"] != "embedded"
             (args.results_dir / f"{label}{'-neo4j' if neo4j else ''}.json").write_text(

@@ -47,6 +47,8 @@ class BenchServer:
     pids: list[int] = field(default_factory=list)  # every embedded server pid started
 
     kit_memory: dict[str, str] | None = None  # heap and page cache of a kit server
+    kit: Path | None = None  # the kit and the STATE_DIR of a kit server (bench/bulk_load.py
+    state: Path | None = None  # stops it, runs neo4j-admin on it and starts it again)
 
     @property
     def kind(self) -> str:
@@ -173,19 +175,33 @@ def kit_server(kit: Path, work_dir: Path | None = None) -> Iterator[BenchServer]
         )
         if started.returncode != 0:
             raise OSError(f"the Neo4j kit did not start: {started.stderr.strip()[-500:]}")
-        for line in started.stdout.splitlines():  # export NEO4J_URI=bolt://…
-            name, _, value = line.removeprefix("export ").partition("=")
-            if name in NEO4J_KEYS:
-                env[name] = shlex.split(value)[0]
-        pid_file = state / "run" / "neo4j.pid"
-        pid = int(pid_file.read_text().strip()) if pid_file.exists() else None
+        env.update(kit_exports(started.stdout))
+        pid = kit_pid(state)
         yield BenchServer(
             settings=Settings.from_env(env),
             env=env,
             pid=pid,
             pids=[pid] if pid else [],
             kit_memory=memory,
+            kit=kit,
+            state=state,
         )
     finally:
         subprocess.run([str(script), "stop", str(state)], env=env, capture_output=True)
         shutil.rmtree(state, ignore_errors=True)
+
+
+def kit_exports(stdout: str) -> dict[str, str]:
+    """The connection variables ``kit/server start`` prints (``export NEO4J_URI=…``)."""
+    found = {}
+    for line in stdout.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        if name in NEO4J_KEYS:
+            found[name] = shlex.split(value)[0]
+    return found
+
+
+def kit_pid(state: Path) -> int | None:
+    """The pid of the kit server of ``state``, when it runs."""
+    pid_file = state / "run" / "neo4j.pid"
+    return int(pid_file.read_text().strip()) if pid_file.exists() else None

@@ -232,7 +232,7 @@ class _Table:
             line = self._checked_line(values)
         if "\n" in line or "\r" in line:
             self.multiline = True
-        self.out.write(line)
+        self.out.write(line + "\n")
 
     def _line(self, values: list[Any]) -> str | None:
         """The CSV line of a row the fast way, or None."""
@@ -256,7 +256,7 @@ class _Table:
                 return None  # an empty list, or an item holding the array delimiter
         if '"' in body:
             body = body.replace('"', '""')
-        line = '"' + body.replace(_SEPARATOR, '","') + '"\n'
+        line = '"' + body.replace(_SEPARATOR, '","') + '"'
         return line.replace(_QUOTED_NULL, "") if nulls else line
 
     def _shape(
@@ -288,7 +288,7 @@ class _Table:
             value = values[index]
             if type(value) is list:
                 self._check(self.columns[index - len(self.keys)], value, values)
-        return ",".join(map(_field, values)) + "\n"
+        return ",".join(map(_field, values))
 
     def _check(self, key: str, value: Any, values: list[Any]) -> None:
         """The column's type: the same on every row (a CSV column has one type)."""

@@ -149,21 +149,39 @@ def db_status(output: str) -> None:
 
 @db.command("init")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.option(
+    "--maintain/--no-maintain",
+    default=True,
+    show_default=True,
+    help="After completing a bulk load, compute and keep today's red flags, ownership gaps, "
+    "landing page and 50 % rule findings, as `import` does (off: computed when asked).",
+)
 @wait_option
 @handle_errors
-def db_init(as_json: bool, wait: float) -> None:
+def db_init(as_json: bool, maintain: bool, wait: float) -> None:
     """Create the graph's constraints and indexes, and complete a first load made by
     neo4j-admin from `ownership export --neo4j-admin` (docs/bulk-load.md). Also for NEO4J_URI."""
+    kept, failed = (None, None)
     with exclusive(Settings.from_env().home, "import", wait_s=wait), open_graph() as graph:
         done = finish_bulk_loads(graph)
+        if maintain and done.sources:
+            kept, failed = upkeep.maintain_after_import(graph)
+    if failed:
+        click.echo(
+            f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
+        )
     if as_json:
-        click.echo(to_json(done.as_dict()))
+        click.echo(to_json({**done.as_dict(), "maintained_seconds": kept}))
         return
     click.echo("constraints and indexes are in place")
     for name in done.sources:
         click.echo(
             f"source {name}: bulk load completed ({done.lists_filled} nodes given their empty "
             f"lists, {done.entities_merged} entities described by several records recomputed)"
+        )
+    if kept:
+        click.echo(
+            f"today's red flags, gaps, landing page and 50 % rule kept in {sum(kept.values()):.1f} s"
         )
 
 

@@ -200,7 +200,7 @@ def two_graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
             check=True,
         )
         start("bulk")
-        _ownership(envs["bulk"], "db", "init")
+        _ownership(envs["bulk"], "db", "init", "--no-maintain")
         for name, env in envs.items():
             settings = Settings.from_env(env)
             loaded[name] = Loaded(Graph.open(settings), env)
@@ -308,6 +308,11 @@ def test_reading_in_a_process_of_its_own_changes_nothing(tmp_path: Path) -> None
     assert one.relationships == two.relationships
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
     assert len(_files(tmp_path / "one")) > 10
+    arguments = (tmp_path / "two" / ARGUMENTS_FILE).read_text(encoding="utf-8")
+    assert arguments == (tmp_path / "one" / ARGUMENTS_FILE).read_text(encoding="utf-8").replace(
+        str(tmp_path / "one"), str(tmp_path / "two")
+    )
+    assert "--multiline-fields" not in arguments  # no value spans lines: the fast parser
 
 
 @pytest.mark.parametrize("processes", [1, 2])
