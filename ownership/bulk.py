@@ -676,6 +676,7 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+@functools.lru_cache(maxsize=65_536)  # a few thousand distinct days among millions of rows
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 

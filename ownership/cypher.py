@@ -530,11 +530,16 @@ ORDER BY name
 BULK_FILL_LISTS = _q(
     "bulk_fill_lists",
     "MATCH (n:BulkLists)\nWITH n\nLIMIT $limit\nSET "
-    + ",\n    ".join(f"n.{name} = coalesce(n.{name}, [])" for name in ENTITY_LIST_PROPERTIES)
+    + ",\n    ".join(
+        f"n += CASE WHEN n.{name} IS NULL THEN {{{name}: []}} ELSE {{}} END"
+        for name in ENTITY_LIST_PROPERTIES
+    )
     + "\nREMOVE n:BulkLists\nRETURN count(n) AS written",
     "After a bulk load, $limit nodes at a time: the empty lists neo4j-admin import cannot write "
     "(an empty field is no property), on the entities and records the export marked BulkLists. "
-    "Every entity record carries these lists (ownership/records.py), so a missing one is empty.",
+    "Every entity record carries these lists (ownership/records.py), so a missing one is empty. "
+    "Only the missing ones are set: Neo4j rewrites a list SET to the value it already has "
+    "(`SET n.x = coalesce(n.x, [])` made the fill about 8 times slower).",
     write=True,
     limit=10_000,
 )

@@ -36,6 +36,7 @@ leaves a mark that :func:`recover` (run by the next import or refresh) acts on.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class Statement:
             direct=row.get("direct") is not False,
         )
 
-    @property
+    @functools.cached_property  # asked several times per holding; a frozen value
     def band(self) -> tuple[float, float] | None:
         """What the statement says of the share as [low, high]; None when it says nothing."""
         if self.share is not None:
@@ -117,7 +118,7 @@ class Holding:
     held_since: dt.date | None = None
     held_until: dt.date | None = None
 
-    @property
+    @functools.cached_property  # asked several times per holding; a frozen value
     def primary(self) -> tuple[Statement, ...]:
         """The statements the share, kind and direction come from (see :data:`KIND_ORDER`)."""
         for kind, direct in KIND_ORDER:

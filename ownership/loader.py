@@ -161,12 +161,14 @@ class BulkFinished:
     sources: list[str]
     lists_filled: int = 0
     entities_merged: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # schema, lists, merge
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
             "lists_filled": self.lists_filled,
             "entities_merged": self.entities_merged,
+            "seconds": self.seconds,
         }
 
 
@@ -175,19 +177,25 @@ def finish_bulk_loads(graph: Graph, batch: int = FILL_BATCH) -> BulkFinished:
     ``ownership export --neo4j-admin`` (:mod:`ownership.bulk` says what is left to do) into
     the graph ``import_paths`` would have written. A no-op beyond the schema on any other graph;
     every step is idempotent, so an interrupted or concurrent run does no harm."""
+    started = time.perf_counter()
     graph.ensure_schema()
     pending = graph.read(cypher.BULK_PENDING)
     done = BulkFinished([row["name"] for row in pending])
+    done.seconds["schema"] = round(time.perf_counter() - started, 3)
     if not pending:
         return done
+    started = time.perf_counter()
     while written := graph.write(cypher.BULK_FILL_LISTS, limit=batch)["written"]:
         done.lists_filled += written
+    done.seconds["lists"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     for row in pending:
         uids = sorted(row["merge"])
         for i in range(0, len(uids), BATCH_SIZE):
             graph.write(cypher.MERGE_RECORDS, uids=uids[i : i + BATCH_SIZE])
         done.entities_merged += len(uids)
         graph.write(cypher.BULK_DONE, name=row["name"])
+    done.seconds["merge"] = round(time.perf_counter() - started, 3)
     return done
 
 
