@@ -389,7 +389,6 @@ class _Exporter(Batches):
         self.tables = {
             "Source": table("source", "nodes", "name:ID(Source)", ":LABEL"),
             "Entity": table("entity", "nodes", "uid:ID(Entity)", ":LABEL"),
-            "Record": table("record", "nodes", "uid:ID(Record)", ":LABEL"),
             "Identifier": table("identifier", "nodes", "key:ID(Identifier)", ":LABEL"),
             "Address": table("address", "nodes", "uid:ID(Address)", ":LABEL"),
             "Sanction": table("sanction", "nodes", "uid:ID(Sanction)", ":LABEL"),
@@ -440,14 +439,7 @@ class _Exporter(Batches):
                     f"{row['props'].get('file')}); `ownership import` loads such data"
                 )
             seen.add(row["uid"])
-            described.append((row["uid"], row["entity_uid"]))
-            props = {
-                **row["props"],
-                "imported_at": self.now,
-                "fingerprint": row["fingerprint"],
-                "updated_at": self.now,
-            }
-            self._node("Record", row["uid"], ("Record",), props)
+            described.append((row["uid"], row["entity_uid"]))  # its node: _RecordNodes
             self._relationship("DESCRIBES", row["uid"], row["entity_uid"], {})
         self.index.add("INSERT INTO record VALUES (?, ?)", described)
         links = [link for link in identifier_links(rows) if link["entity_uid"] in kinds]
@@ -642,30 +634,74 @@ class _Exporter(Batches):
         }
         self._node("Source", name, ("Source",), props)
 
-    def close(self) -> list[str]:
+    def close(self, record_options: list[str], record_multiline: bool) -> list[str]:
+        """Every table's neo4j-admin options, the record nodes' (written apart) among them."""
         options = []
-        for table in self.tables.values():
+        for name, table in self.tables.items():
             options += table.close()
-        if any(table.multiline for table in self.tables.values()):
+            if name == "Entity":
+                options += record_options
+        if record_multiline or any(table.multiline for table in self.tables.values()):
             options.append("--multiline-fields=true")
         return options
 
     # -- rows -----------------------------------------------------------------------------------
 
     def _node(self, table: str, key: str, labels: tuple[str, ...], props: dict[str, Any]) -> None:
-        id_column = self.tables[table].keys[0].split(":")[0]
-        props = {**props, id_column: None}  # the id column holds it
-        if table in ("Entity", "Record"):
-            empty = [k for k in ENTITY_LIST_PROPERTIES if props.get(k) == []]
-            if empty:
-                props.update(dict.fromkeys(empty))
-                labels = (*labels, "BulkLists")
-        self.tables[table].write((key, list(labels)), props)
+        _write_node(self.tables[table], key, labels, props)
         self.summary.nodes[table] += 1
 
     def _relationship(self, kind: str, start: str, end: str, props: dict[str, Any]) -> None:
         self.tables[kind].write((start, end, kind), props)
         self.summary.relationships[kind] += 1
+
+
+def _write_node(table: _Table, key: str, labels: tuple[str, ...], props: dict[str, Any]) -> None:
+    """A node's row: its key in the id column (not again as a property), its empty entity
+    lists left out and the node labelled ``BulkLists`` for ``db init`` to give them back."""
+    props = {**props, table.keys[0].split(":")[0]: None}
+    if "Entity" in labels or "Record" in labels:
+        empty = [k for k in ENTITY_LIST_PROPERTIES if props.get(k) == []]
+        if empty:
+            props.update(dict.fromkeys(empty))
+            labels = (*labels, "BulkLists")
+    table.write((key, list(labels)), props)
+
+
+class _RecordNodes:
+    """The ``Record`` nodes (``upsert_records``), written where the rows are made: in the
+    reading process when there are two, which takes the widest table off the exporting one.
+
+    A record's node depends on its row alone: it is written when its entity exists, that is
+    when the row's kind is one of ``ENTITY_KINDS`` (a row of another kind founds no entity and
+    matches none, since matches are of the same kind; a record given twice, the one other way
+    for a row to find its entity, makes the exporter refuse the whole input)."""
+
+    def __init__(self, folder: Path, now: dt.datetime) -> None:
+        self.table = _Table(folder, "record", "nodes", ("uid:ID(Record)", ":LABEL"))
+        self.now = now
+        self.count = 0
+
+    def add(self, name: str, row: dict[str, Any]) -> None:
+        if name != "entities" or row["props"]["kind"] not in ENTITY_KINDS:
+            return
+        props = {
+            **row["props"],
+            "imported_at": self.now,
+            "fingerprint": row["fingerprint"],
+            "updated_at": self.now,
+        }
+        _write_node(self.table, row["uid"], ("Record",), props)
+        self.count += 1
+
+    def close(self) -> dict[str, Any]:
+        """What the export needs of the table: its neo4j-admin options, node count and
+        whether a value spans lines."""
+        return {
+            "options": self.table.close(),
+            "count": self.count,
+            "multiline": self.table.multiline,
+        }
 
 
 def _ends(start: str, end: str) -> tuple[str, str, str]:
@@ -690,31 +726,36 @@ def _usage() -> tuple[int, float]:
 Plan = list[tuple[Path, SourceFormat]]
 
 
-def _rows(plan: Plan, source: str, read: Counter[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _rows(
+    plan: Plan, source: str, read: Counter[str], records: _RecordNodes
+) -> Iterator[tuple[str, dict[str, Any]]]:
     """The loader's row of every record of the source, in order, as ``ownership import``
-    reads them (counted in ``read``); :class:`InvalidData` once everything was read, if
-    anything was wrong (no rows after the first problem: reading on only finds the others)."""
+    reads them (counted in ``read``), each record's node written to ``records``;
+    :class:`InvalidData` once everything was read, if anything was wrong (no rows after the
+    first problem: reading on only finds the others)."""
     problems = ProblemLog()
     for path, source_format in plan:
         for record in source_format.read(path, source, problems):
             read[_kind(record)] += 1
             if not problems:
-                yield _row(record)
+                name, row = _row(record)
+                records.add(name, row)
+                yield name, row
     problems.raise_if_any()
 
 
-def _reader(connection: Any, plan: Plan, source: str) -> None:
+def _reader(connection: Any, plan: Plan, source: str, records: _RecordNodes) -> None:
     """The reading process: :func:`_rows` sent in messages, then how it ended."""
     read: Counter[str] = Counter()
     try:
         chunk = []
-        for item in _rows(plan, source, read):
+        for item in _rows(plan, source, read, records):
             chunk.append(item)
             if len(chunk) >= ROWS_PER_MESSAGE:
                 connection.send(("rows", chunk))
                 chunk = []
         connection.send(("rows", chunk))
-        connection.send(("done", (read, _usage())))
+        connection.send(("done", (read, records.close(), _usage())))
     except InvalidData as exc:
         connection.send(("invalid", (exc.problems, read)))
     except BaseException as exc:  # noqa: BLE001 - every failure is told to the exporting process
@@ -727,13 +768,15 @@ def _reader(connection: Any, plan: Plan, source: str) -> None:
 
 
 def _rows_read_apart(
-    plan: Plan, source: str, read: Counter[str], summary: ExportSummary
+    plan: Plan, source: str, records: _RecordNodes, summary: ExportSummary, done: dict[str, Any]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """:func:`_rows`, made by a process of its own (forked): reading, checking and
-    normalizing the source then runs beside the export's own work, on a second core."""
+    normalizing the source and writing the record nodes then run beside the export's own
+    work, on a second core; ``done`` gets what :meth:`_RecordNodes.close` says."""
+    read = summary.read
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_reader, args=(sender, plan, source), daemon=True)
+    child = context.Process(target=_reader, args=(sender, plan, source, records), daemon=True)
     child.start()
     sender.close()
     try:
@@ -749,8 +792,9 @@ def _rows_read_apart(
             if kind == "rows":
                 yield from value
             elif kind == "done":
-                counts, (rss, cpu) = value
+                counts, closed, (rss, cpu) = value
                 read.update(counts)
+                done.update(closed)
                 summary.peak_rss_kb["reader"] = rss
                 summary.cpu_seconds["reader"] = cpu
                 return
@@ -789,12 +833,13 @@ def export_neo4j_admin(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        records: dict[str, Any] = {}  # the record nodes' table, once written
         rows = (_rows_read_apart if summary.processes > 1 else _rows_here)(
-            plan, source, summary.read, summary
+            plan, source, _RecordNodes(work, now), summary, records
         )
         index = _Index(work / "index.sqlite")
         try:
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
             exporter = _Exporter(work, index, now, summary)
             for name, row in rows:
                 exporter.add_row(name, row)
@@ -803,7 +848,8 @@ def export_neo4j_admin(
             exporter.flush_all()
             exporter.holdings()
             exporter.source(source, summary)
-            options = exporter.close()
+            options = exporter.close(records["options"], records["multiline"])
+            summary.nodes["Record"] = records["count"]
         finally:
             index.close()
             rows.close()
@@ -828,7 +874,8 @@ def export_neo4j_admin(
 
 
 def _rows_here(
-    plan: Plan, source: str, read: Counter[str], summary: ExportSummary
+    plan: Plan, source: str, records: _RecordNodes, summary: ExportSummary, done: dict[str, Any]
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """:func:`_rows` in this process."""
-    yield from _rows(plan, source, read)
+    yield from _rows(plan, source, summary.read, records)
+    done.update(records.close())

@@ -300,14 +300,26 @@ def import_command(
     type=click.Path(path_type=Path),
     help="New folder for the CSV files of `neo4j-admin database import full`.",
 )
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 2),
+    default=2,
+    show_default=True,
+    help="2: read and normalize the source in a process of its own, beside the export's work.",
+)
 @handle_errors
 def export_command(
-    paths: tuple[Path, ...], out: Path, source: str | None, fmt: str, as_json: bool
+    paths: tuple[Path, ...],
+    out: Path,
+    source: str | None,
+    fmt: str,
+    as_json: bool,
+    processes: int,
 ) -> None:
     """Write the graph a first `ownership import PATHS` would build as CSV files for Neo4j's
     bulk importer (docs/bulk-load.md); nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
-    summary = export_neo4j_admin(paths, name, out, fmt)
+    summary = export_neo4j_admin(paths, name, out, fmt, processes=processes)
     if as_json:
         click.echo(to_json(summary.as_dict()))
         return
