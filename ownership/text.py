@@ -21,8 +21,13 @@ def normalize(text: str | None) -> str:
     """Case-, accent-, width- and punctuation-insensitive form of ``text`` ('' for None)."""
     if not text:
         return ""
-    if text.isascii():  # the same result without the Unicode steps, which change no ASCII
+    if text.isascii():  # millions of names in a large load: the Unicode steps change no ASCII
         return _NON_WORD.sub(" ", text.lower()).strip()
+    return _folded(text)
+
+
+def _folded(text: str) -> str:
+    """:func:`normalize` by the Unicode steps (any text)."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(
