@@ -92,11 +92,20 @@ def measure_bulk_load(
         "maintained_seconds": parts["db_init"].get("maintained_seconds"),
         "records_per_second": round(records / wall, 1),
         "peak_rss_kb": sum(parts["export"]["peak_rss_kb_per_process"].values()),
-        "user_cpu_seconds": parts["export"]["user_cpu_seconds"],
+        "user_cpu_seconds": parts["export"]["user_cpu_seconds"],  # both its processes
         "system_cpu_seconds": parts["export"]["system_cpu_seconds"],
+        "server_cpu_seconds": _server_cpu(parts),
         "batch_size": None,
         "bulk": parts,
     }
+
+
+def _server_cpu(parts: dict[str, dict[str, Any]]) -> float | None:
+    """The database's side: neo4j-admin's CPU and the restarted server's during db init."""
+    admin, init = parts["neo4j_admin"], parts["db_init"].get("server_cpu_seconds")
+    if init is None:
+        return None
+    return round(admin["user_cpu_seconds"] + admin["system_cpu_seconds"] + init, 3)
 
 
 def _usage(child: dict[str, Any]) -> dict[str, Any]:

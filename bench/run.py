@@ -566,13 +566,13 @@ def bench_size(
         if import_commit_every is not None:
             command = [sys.executable, "-m", "ownership", "import", str(data_dir), "--source",
                        "bench", "--json", "--commit-every", str(import_commit_every)]  # fmt: skip
-        if first_load == "bulk":
+        if first_load == "bulk":  # its server CPU: neo4j-admin's and the restarted server's
             log(f"[{label}] first load by the bulk path (export, neo4j-admin, db init) …")
             result["import"] = measure_bulk_load(data_dir, server, import_cap, work_dir)
         else:
             result["import"] = measure_import(data_dir, server.env, import_cap, command)
             result["import"]["commit_every"] = import_commit_every
-        result["import"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
+            result["import"]["server_cpu_seconds"] = _delta(cpu, server.cpu_seconds())
         result["server_peak_rss_kb_after_import"] = server.peak_rss_kb()
         imported = not result["import"]["capped"] and not result["import"].get("failed")
         if result["import"].get("failed") and server.embedded:
