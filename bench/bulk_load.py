@@ -183,7 +183,7 @@ def render_parts(imp: dict[str, Any]) -> list[str]:
             f"{parts['db_init'].get('lists_filled', 0):,} nodes given their empty lists; "
             f"server CPU {parts['db_init'].get('server_cpu_seconds') or 0:.0f} s"
             + (
-                f"; answers kept in {parts['db_init']['maintained_seconds']:.0f} s"
+                f"; answers kept in {sum(parts['db_init']['maintained_seconds'].values()):.0f} s"
                 if parts["db_init"].get("maintained_seconds")
                 else ""
             ),
