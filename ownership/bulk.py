@@ -26,6 +26,11 @@ only when everything was read without a problem; invalid input leaves no DIR beh
 Memory stays bounded: rows stream to the files, and what entity resolution, edge ends and
 holdings need to look up (records, identifiers, ownership statements) is kept in a SQLite file
 in that temporary folder, not in memory.
+
+Two processes by default: a forked one reads, checks and normalizes the source (the loader's
+rows) and writes the record nodes, which depend on a row alone; it sends the rows to this one,
+which resolves entities, writes the other tables and derives the holdings (entity resolution
+depends on earlier batches, so that part stays sequential).
 """
 
 from __future__ import annotations
@@ -203,8 +208,9 @@ class _Table:
     Millions of rows pass here, so a row is turned into text without a Python step per value
     (:meth:`_line`): the Python types of its values (its *shape*) are checked against the
     columns' types once per shape, which also picks the C function that turns each value into
-    text; any row the fast way cannot write exactly (a quote, a list of other items than text,
-    the separators it uses in the data) is written by :meth:`_checked_line`, value by value.
+    text, quoting done once on the whole line; any row the fast way cannot write exactly (a
+    value holding a separator it uses, an empty list, a list of other items than text) is
+    written by :meth:`_checked_line`, value by value, as before.
     """
 
     def __init__(self, folder: Path, name: str, kind: str, keys: tuple[str, ...]) -> None:
