@@ -539,7 +539,7 @@ BULK_FILL_LISTS = _q(
     "(an empty field is no property), on the entities and records the export marked BulkLists. "
     "Every entity record carries these lists (ownership/records.py), so a missing one is empty. "
     "Only the missing ones are set: Neo4j rewrites a list SET to the value it already has "
-    "(`SET n.x = coalesce(n.x, [])` made the fill about 8 times slower).",
+    "(at 100k, setting all seven on 130,000 nodes took 62 s, removing the label 7 s).",
     write=True,
     limit=10_000,
 )
