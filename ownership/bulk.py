@@ -723,6 +723,16 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def default_processes() -> int:
+    """2 when the machine has a core to spare for the second process, else 1.
+
+    Two processes cost more CPU in all (the rows are pickled across), so they only pay when
+    both get a core: at 100k, 30 s in one process against 45 s in two at load 4 on 2 cores
+    (docs/bulk-load.md)."""
+    cores = os.cpu_count() or 1
+    return 2 if os.getloadavg()[0] + 2 <= cores else 1
+
+
 def _usage() -> tuple[int, float]:
     """This process's peak resident memory (KB) and CPU time (s) so far."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -822,19 +832,20 @@ def export_neo4j_admin(
     source: str,
     out: Path,
     fmt: str = "auto",
-    processes: int = 2,
+    processes: int | None = None,
 ) -> ExportSummary:
     """Write the graph a first ``ownership import`` of ``paths`` would build as neo4j-admin CSV
     files into the new folder ``out``; raise :class:`~ownership.problems.InvalidData` (and
     write nothing) on any problem in the input. With ``processes`` 2 the source is read in a
-    process of its own (the same records and rows, made beside the export's work)."""
+    process of its own (the same records and rows, made beside the export's work); None:
+    :func:`default_processes`."""
     started = time.perf_counter()
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise FileExistsError(f"{out} exists and is not an empty folder: choose a new one")
     plan = _plan(paths, fmt)
     summary = ExportSummary(source, [f.name for _, f in plan], [str(p) for p, _ in plan], out)
-    summary.processes = 2 if processes > 1 else 1
+    summary.processes = 2 if (processes or default_processes()) > 1 else 1
     work = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)

@@ -303,9 +303,9 @@ def import_command(
 @click.option(
     "--processes",
     type=click.IntRange(1, 2),
-    default=2,
-    show_default=True,
-    help="2: read and normalize the source in a process of its own, beside the export's work.",
+    default=None,
+    help="2: read and normalize the source in a process of its own, beside the export's work "
+    "(default: 2 when a core is free, load average + 2 <= cores; else 1).",
 )
 @handle_errors
 def export_command(
@@ -314,7 +314,7 @@ def export_command(
     source: str | None,
     fmt: str,
     as_json: bool,
-    processes: int,
+    processes: int | None,
 ) -> None:
     """Write the graph a first `ownership import PATHS` would build as CSV files for Neo4j's
     bulk importer (docs/bulk-load.md); nothing is written if anything is wrong."""
