@@ -558,6 +558,16 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid;
 
+// ---- maintained_keys
+// The answers of kind $kind kept side by side (one per key), newest first, with their first
+// part: the chain questions kept, which an import or refresh keeps up to date.
+:param kind => 'chains';
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key;
+
 // ---- maintained_read
 // A kept answer of kind $kind for $key, in its parts, if it was computed on data version
 // $version (the graph's current one): a stale answer is not even sent.
@@ -567,6 +577,18 @@ ORDER BY uid;
 MATCH (m:Maintained {kind: $kind, key: $key})
 WHERE m.version = $version
 RETURN m.part AS part, m.parts AS parts, m.data AS data
+ORDER BY part;
+
+// ---- maintained_read_parts
+// Parts $parts of the answer of kind $kind kept for $key, if it was computed on data version
+// $version: a long answer (every chain of a question) read a page at a time.
+:param kind => 'chains';
+:param key => 'JP>RU|via=|hops=6|2022-07-01';
+:param version => '1|2024-01-01T00:00:00Z|None|0|None';
+:param parts => [0];
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
 ORDER BY part;
 
 // ---- match_candidates_for

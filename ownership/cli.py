@@ -34,9 +34,10 @@ from ownership.analysis import (
     statements,
     upkeep,
 )
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
+from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
@@ -336,7 +337,7 @@ RECORDS_MIN_WIDTH = 160  # a narrower terminal's table leaves the records out (C
 
 
 def chain_columns(
-    found: ChainSearch, rows: list[dict[str, Any]], terminal: bool = False
+    found: ChainAnswer, rows: list[dict[str, Any]], terminal: bool = False
 ) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
     some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
@@ -354,7 +355,7 @@ def chain_columns(
     )
 
 
-def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
+def export_chains(found: ChainAnswer, path: Path, fmt: str) -> None:
     """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
     (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
     are built a thousand at a time, so the file grows while the bar moves."""
@@ -422,7 +423,8 @@ def chains_command(
     # and the successions of what it shows
     with open_graph() as graph:
         with progress_bar("chains", out is not None) as progress:
-            found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
+            question = Question(origin, target, via, max_hops, as_of_date(as_of))
+            found = answer(graph, question, progress)
         note_if_empty(graph, range(found.total))
         if out is not None:
             export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")

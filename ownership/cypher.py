@@ -168,6 +168,12 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Succession: the records that name an entity's identifier as their successor.",
         ),
         (
+            "schema_maintained_key",
+            "CREATE INDEX maintained_key IF NOT EXISTS FOR (m:Maintained) ON (m.key)",
+            "Kept answers are read by key (a chain question's page): without it every kept "
+            "part, megabytes each, would be read to find one.",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -2317,6 +2323,34 @@ DETACH DELETE m
     kind="flags",
 )
 
+MAINTAINED_CLEAR_KEY = _q(
+    "maintained_clear_key",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind
+DETACH DELETE m
+""",
+    "Drop the kept answer of kind $kind for $key (kinds kept side by side, one per key: "
+    "chain questions), before it is kept anew.",
+    write=True,
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+)
+
+MAINTAINED_CLEAR_STALE = _q(
+    "maintained_clear_stale",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.version <> $version
+DETACH DELETE m
+""",
+    "Drop the answers of kind $kind kept for another data version than $version: they can "
+    "never be read again.",
+    write=True,
+    kind="chains",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
 MAINTAINED_WRITE = _q(
     "maintained_write",
     """
@@ -2350,4 +2384,34 @@ ORDER BY part
     kind="flags",
     key="2024-01-01",
     version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
+MAINTAINED_READ_PARTS = _q(
+    "maintained_read_parts",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
+ORDER BY part
+""",
+    "Parts $parts of the answer of kind $kind kept for $key, if it was computed on data "
+    "version $version: a long answer (every chain of a question) read a page at a time.",
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+    parts=[0],
+)
+
+MAINTAINED_KEYS = _q(
+    "maintained_keys",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key
+""",
+    "The answers of kind $kind kept side by side (one per key), newest first, with their "
+    "first part: the chain questions kept, which an import or refresh keeps up to date.",
+    kind="chains",
 )

@@ -11,7 +11,7 @@ import datetime as dt
 
 import streamlit as st
 
-from ownership.analysis import catalog, entities, gaps, history, sanctions
+from ownership.analysis import catalog, entities, gaps, history, kept_chains, sanctions
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
@@ -133,11 +133,14 @@ def chains(
     via: tuple[str, ...],
     as_of: dt.date,
     max_hops: int,
-) -> chains_mod.ChainSearch:
-    """Every chain of the question, kept as one shared object (never changed once made):
+) -> chains_mod.ChainAnswer:
+    """The answer to the question, kept as one shared object (never changed once made):
     ``cache_data`` would unpickle the tens of thousands of chains of a large graph on every
-    rerun, where a page turn needs only fifty of them."""
-    return chains_mod.search_chains(_graph, origin, target, list(via), as_of, max_hops)
+    rerun, where a page turn needs only fifty of them. Kept in the graph too
+    (:mod:`ownership.analysis.kept_chains`), so that another session or the command line
+    reads it instead of enumerating it again."""
+    question = kept_chains.Question(origin, target, via, max_hops, as_of)
+    return kept_chains.answer(_graph, question)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
