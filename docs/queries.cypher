@@ -503,16 +503,14 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 // with the held entity. `ownership subsidiaries` walks the graph with it level by level and
 // enumerates the paths itself: each edge crosses the wire once, where returning paths
 // (subsidiary_paths) repeats every prefix. One row holding a list, and only the fields the
-// arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). Each edge is a list
-// of the fields of cypher.STEP_FIELDS.
+// arithmetic needs (names are looked up for what is shown, entity_names), halve the time at 100k
+// companies (docs/benchmarks.md). Each edge is a list of the fields of cypher.STEP_FIELDS.
 :param uids => ['seed-registry:jp-ex-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- interrupted_loads
 // Sources whose chunked first load never finished.
@@ -806,9 +804,7 @@ RETURN collect(DISTINCT o.uid) AS owners;
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- ownership_dates
 // The time the ownership statements cover: the earliest and latest start and the latest end.

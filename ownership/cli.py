@@ -655,11 +655,12 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     ) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
-            find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = owners.by_share(find(graph, subject, as_of_date(as_of), max_hops))
-        shown = found[offset:] if limit is None else found[offset : offset + limit]
+            upward = direction == "owners"
+            total, shown = owners.ranked(
+                graph, subject, upward, as_of_date(as_of), max_hops, limit, offset
+            )
         if output == "table" and (limit is not None or offset):
-            click.echo(f"{len(found)} {direction}; {offset + 1}–{offset + len(shown)} shown")
+            click.echo(f"{total} {direction}; {offset + 1}–{offset + len(shown)} shown")
         rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 

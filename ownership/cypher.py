@@ -993,13 +993,8 @@ SUBSIDIARY_PATHS_DRAWN = _q(
 
 # The fields of one edge returned by the step queries, in order: lists cross the wire in half
 # the time of maps (docs/benchmarks.md). ``near`` is the entity the step started from.
-STEP_FIELDS = (
-    "near", "uid", "id", "name", "jurisdiction", "kind", "share", "share_min", "share_max",
-    "direct", "start_date", "end_date", "sources", "statements", "disagree",
-)  # fmt: skip
-_STEP_EDGE = """[near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]"""
+STEP_FIELDS = ("near", "uid", "kind", "share", "share_min", "share_max", "direct")
+_STEP_EDGE = "[near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]"
 _STEP_EDGES = "\nWHERE {IN_FORCE_r}\nRETURN collect(" + _STEP_EDGE + ") AS edges\n"
 _STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
@@ -1010,8 +1005,9 @@ HOLDINGS_STEP = _q(
     "hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
     "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
-    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). "
-    "Each edge is a list of the fields of cypher.STEP_FIELDS.",
+    "fields the arithmetic needs (names are looked up for what is shown, entity_names), "
+    "halve the time at 100k companies (docs/benchmarks.md). Each edge is a list of the "
+    "fields of cypher.STEP_FIELDS.",
     uids=["seed-registry:jp-ex-01"],
     as_of=dt.date(2022, 7, 1),
 )
