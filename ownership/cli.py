@@ -61,7 +61,7 @@ from ownership.commandline import (
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
-from ownership.loader import COMMIT_EVERY, finish_bulk_loads, import_paths
+from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, terminal_width, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
@@ -218,10 +218,10 @@ def source_options(command: F) -> F:
 @click.option(
     "--commit-every",
     type=click.IntRange(0),
-    default=COMMIT_EVERY,
-    show_default=True,
+    default=None,
     help="A source's first load larger than this commits every so many records (undone as a "
-    "whole if it fails); 0: always one transaction.",
+    f"whole if it fails); 0: always one transaction. Default: {COMMIT_EVERY:,} on the "
+    f"embedded server, {NEO4J_COMMIT_EVERY:,} on Neo4j (its transaction memory cap).",
 )
 @handle_errors
 def import_command(
@@ -231,7 +231,7 @@ def import_command(
     as_json: bool,
     maintain: bool,
     wait: float,
-    commit_every: int,
+    commit_every: int | None,
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
