@@ -363,7 +363,12 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
 
 EXPANSIONS = {  # the multiselects of what is drawn on request, as the graph's menu offers it
     "expand": ("Expand owners and holdings of", "their direct owners and holdings"),
-    "officers": ("Draw the officers (a person: roles) of", "officer roles: a shell signal"),
+    "officers": (
+        "Draw the officers (a person: roles) of",
+        "the officers and the other companies each of them serves (a person: the companies it "
+        "serves): a shell signal; an officer with more links than the hub limit (a nominee "
+        "director of hundreds) is drawn but not walked",
+    ),
     "addresses": (
         "Draw the address (and who shares it) of",
         "the registered address and the other entities registered there; an address with "
