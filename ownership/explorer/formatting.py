@@ -411,7 +411,7 @@ def because_frame(findings: list[Any]) -> pd.DataFrame:
 FLAG_COLUMNS = ["flag", "name", "id", "detail", "uid"]
 
 
-def flags_frame(flags: list[Any]) -> pd.DataFrame:
+def flags_frame(flags: Iterable[Any]) -> pd.DataFrame:
     return frame((f.as_dict() for f in flags), FLAG_COLUMNS)
 
 

@@ -121,8 +121,16 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             },
             caption="select a row to open its profile",
         )
+        shown = table.head(ui.MAX_SHOWN)  # the rows the table lists (a filter finds others)
         ui.entity_picker(
-            list({r["uid"]: f"{r['name']} ({r['flag']})" for _, r in table.iterrows()}.items()),
+            list(
+                {
+                    uid: f"{name} ({flag})"
+                    for uid, name, flag in zip(
+                        shown["uid"], shown["name"], shown["flag"], strict=True
+                    )
+                }.items()
+            ),
             "flags_pick",
         )
     if not graph.embedded:
