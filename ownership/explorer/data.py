@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from ownership.analysis import catalog, entities, gaps, history, sanctions
@@ -19,6 +20,7 @@ from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
+from ownership.explorer import formatting
 from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
@@ -74,7 +76,7 @@ def describe() -> str:
 
 def clear() -> None:
     st.cache_data.clear()
-    for shared in (chains, flags, company_gaps):  # cache_resource: cleared one by one
+    for shared in (chains, flags_table, gaps_table):  # cache_resource: cleared one by one
         shared.clear()
 
 
@@ -157,12 +159,13 @@ def statuses(_graph: Graph, key: str, as_of: dt.date) -> dict[str, str]:
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False)
-def flags(
+def flags_table(
     _graph: Graph, key: str, settings: flags_mod.FlagSettings, as_of: dt.date, only: tuple[str, ...]
-) -> tuple[flags_mod.Flag, ...]:
-    """Kept as one shared object (never changed once made), as :func:`chains`: ``cache_data``
-    would unpickle the 30,000 flags of a 100k graph on every rerun."""
-    return tuple(flags_mod.red_flags(_graph, settings, as_of, only=only))
+) -> pd.DataFrame:
+    """The red flags as the flags page's table, kept as one shared object (never changed once
+    made), as :func:`chains`: ``cache_data`` would unpickle the 30,535 flags of a 100k graph on
+    every rerun, and their rows took another half second."""
+    return formatting.flags_frame(flags_mod.red_flags(_graph, settings, as_of, only=only))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -250,12 +253,13 @@ def landing(_graph: Graph, key: str, as_of: dt.date) -> landing_mod.Landing:
 
 
 @st.cache_resource(ttl=TTL, show_spinner="Walking down from every natural person…")
-def company_gaps(
+def gaps_table(
     _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
-) -> tuple[gaps.CompanyGap, ...]:
-    """Kept as one shared object (never changed once made), as :func:`flags`: unpickling the
-    21,868 gaps of a 100k graph took a second of every rerun of the page."""
-    return tuple(gaps.company_gaps(_graph, as_of, person_reached))
+) -> pd.DataFrame:
+    """The gaps page's table, kept as one shared object (never changed once made), as
+    :func:`flags`: unpickling the 21,868 gaps of a 100k graph and making their rows took a
+    second or two of every rerun of the page."""
+    return formatting.gaps_frame(gaps.company_gaps(_graph, as_of, person_reached))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
