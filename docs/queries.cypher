@@ -196,6 +196,47 @@ CALL () {
 }
 RETURN sources, imported, refreshed, generation, decisions, decided;
 
+// ---- dated_cycles
+// Circular ownership on some date: the cycles of `cycles` whatever the date, each with the dates
+// of its holdings; only cycles whose holdings are all in force on one same day (every one starts
+// before every other ends, which for periods means a common day).
+MATCH (a:Entity)
+WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
+MATCH p = (a)-[:HOLDS*2..6]->(a)
+WHERE all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  AND all(x IN relationships(p) WHERE x.start_date IS NULL
+          OR all(y IN relationships(p) WHERE (y.end_date IS NULL OR x.start_date < y.end_date)
+                 AND (y.retired_on IS NULL OR x.start_date < y.retired_on)))
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
+       [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans;
+
+// ---- dated_entities
+// Every entity as [uid, id, name, jurisdiction, operates_in, incorporation_date, company,
+// person, listed ever]: what the red flags and the gaps filter look at besides the dates.
+MATCH (e:Entity)
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
+                e.incorporation_date, e:Company, e:Person,
+                EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities;
+
+// ---- dated_holdings
+// Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, share,
+// share_min, share_max, kind, direct, held_since]: the red flags and the gaps of every date are
+// worked out from it in one pass.
+MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
+RETURN collect([a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+                r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+                r.held_since]) AS holdings;
+
+// ---- dated_officer_roles
+// The officer roles, whatever their dates, of everyone who ever held at least $threshold (only
+// they can be officer hubs on some date), as [company, company name, start_date, end_date,
+// retired_on].
+:param threshold => 3;
+MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
+WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
+WHERE size(roles) >= $threshold
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles;
+
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.
 MATCH (d:Decision)

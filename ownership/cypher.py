@@ -1534,6 +1534,68 @@ ENTITY_TRANSIT = _q(
 )
 
 # --------------------------------------------------------------------------------------------
+# Red flags and ownership gaps for every date at once (ownership/analysis/timelines.py): the
+# graph with its dates, read whole, once per import or refresh
+# --------------------------------------------------------------------------------------------
+
+DATED_ENTITIES = _q(
+    "dated_entities",
+    """
+MATCH (e:Entity)
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
+                e.incorporation_date, e:Company, e:Person,
+                EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities
+""",
+    "Every entity as [uid, id, name, jurisdiction, operates_in, incorporation_date, company, "
+    "person, listed ever]: what the red flags and the gaps filter look at besides the dates.",
+)
+
+DATED_HOLDINGS = _q(
+    "dated_holdings",
+    """
+MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
+RETURN collect([a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+                r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+                r.held_since]) AS holdings
+""",
+    "Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, "
+    "share, share_min, share_max, kind, direct, held_since]: the red flags and the gaps of "
+    "every date are worked out from it in one pass.",
+)
+
+DATED_OFFICER_ROLES = _q(
+    "dated_officer_roles",
+    """
+MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
+WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
+WHERE size(roles) >= $threshold
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles
+""",
+    "The officer roles, whatever their dates, of everyone who ever held at least $threshold "
+    "(only they can be officer hubs on some date), as [company, company name, start_date, "
+    "end_date, retired_on].",
+    threshold=3,
+)
+
+DATED_CYCLES = _q(
+    "dated_cycles",
+    """
+MATCH (a:Entity)
+WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
+MATCH p = (a)-[:HOLDS*2..{max_hops}]->(a)
+WHERE all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  AND all(x IN relationships(p) WHERE x.start_date IS NULL
+          OR all(y IN relationships(p) WHERE (y.end_date IS NULL OR x.start_date < y.end_date)
+                 AND (y.retired_on IS NULL OR x.start_date < y.retired_on)))
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
+       [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans
+""",
+    "Circular ownership on some date: the cycles of `cycles` whatever the date, each with the "
+    "dates of its holdings; only cycles whose holdings are all in force on one same day "
+    "(every one starts before every other ends, which for periods means a common day).",
+)
+
+# --------------------------------------------------------------------------------------------
 # Connections (breadth-first, one step at a time, so hubs can be skipped)
 # --------------------------------------------------------------------------------------------
 
