@@ -244,13 +244,9 @@ def import_command(
             graph, paths, name, fmt, progress=progress, commit_every=commit_every
         )
         matching.apply_decisions(graph)
-        kept, failed = (None, None)
+        kept = None
         if maintain and summary.imported_at is not None:
-            kept, failed = upkeep.maintain_after_import(graph)
-    if failed:
-        click.echo(
-            f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
-        )
+            kept = keep_answers(graph)
     if as_json:
         click.echo(to_json({**summary.as_dict(), "maintained_seconds": kept}))
         return
@@ -479,7 +475,18 @@ def sources_remove(name: str, yes: bool, wait: float) -> None:
     settings = Settings.from_env()
     with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
         removed = catalog.remove_source(graph, name)
+        keep_answers(graph)
     click.echo(f"source {name}: removed {removed} records and everything only they stated")
+
+
+def keep_answers(graph: Graph) -> dict[str, float] | None:
+    """Keep the whole-graph answers for the data as it now is (upkeep.maintain); the seconds
+    each took, or None with a note on stderr when they could not be kept (then they are
+    computed when asked)."""
+    kept, failed = upkeep.maintain_after_import(graph)
+    if failed:
+        click.echo(f"ownership: note: the whole-graph answers were not kept: {failed}", err=True)
+    return kept
 
 
 # -- stats -----------------------------------------------------------------------------------
