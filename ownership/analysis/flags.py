@@ -293,6 +293,16 @@ def red_flags(
     return flags_on(kept, as_of, only)
 
 
+def red_flags_on(graph: Graph, days: tuple[dt.date, ...]) -> list[list[Flag]]:
+    """The flags (default thresholds) of each of ``days``: the kept timeline read once for
+    all of them, or each computed when none is kept."""
+    settings = FlagSettings()
+    kept = maintained.load(graph, KIND, settings_key(settings))
+    if kept is None:
+        return [compute_red_flags(graph, settings, day) for day in days]
+    return [flags_on(kept, day) for day in days]
+
+
 def flags_on(
     timeline: list[list[Any]], as_of: dt.date, only: list[str] | tuple[str, ...] = ()
 ) -> list[Flag]:

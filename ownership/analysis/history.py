@@ -25,7 +25,7 @@ from ownership import cypher
 from ownership.analysis import maintained
 from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
-from ownership.analysis.flags import red_flags
+from ownership.analysis.flags import red_flags_on
 from ownership.analysis.sanctions import blocked_entities
 from ownership.analysis.statements import Claim
 from ownership.graph import Graph
@@ -204,24 +204,48 @@ class Comparison:
     question: dict[str, Any] | None = None
     flags_raised: list[dict[str, Any]] = field(default_factory=list)
     flags_cleared: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # every list's length, unpaged
+    offset: int = 0
+    limit: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON: the seven lists (chains only when a question was given), and
-        the red flags raised and cleared (``ownership flags`` items)."""
+        """The contract's JSON: the seven lists (chains only when a question was given), the
+        red flags raised and cleared (``ownership flags`` items), and how many items each
+        list has in all (``counts``: a page, ``offset``/``limit``, shows part of each)."""
         return {
             "from_date": self.from_date,
             "to_date": self.to_date,
             "question": self.question,
+            **{name: getattr(self, name) for name in LISTS},
             "holdings_started": [h.as_dict() for h in self.holdings_started],
             "holdings_ended": [h.as_dict() for h in self.holdings_ended],
             "holdings_changed": [h.as_dict() for h in self.holdings_changed],
-            "chains_new": self.chains_new,
-            "chains_gone": self.chains_gone,
-            "newly_blocked": self.newly_blocked,
-            "no_longer_blocked": self.no_longer_blocked,
-            "flags_raised": self.flags_raised,
-            "flags_cleared": self.flags_cleared,
+            "counts": self.counts,
+            "offset": self.offset,
+            "limit": self.limit,
         }
+
+    def summary(self) -> dict[str, Any]:
+        """The dates, the question and how many changes of each kind (``diff --summary``)."""
+        return {
+            "from_date": self.from_date,
+            "to_date": self.to_date,
+            "question": self.question,
+            "counts": self.counts,
+        }
+
+
+LISTS = (  # the lists of a comparison, in the contract's order
+    "holdings_started",
+    "holdings_ended",
+    "holdings_changed",
+    "chains_new",
+    "chains_gone",
+    "newly_blocked",
+    "no_longer_blocked",
+    "flags_raised",
+    "flags_cleared",
+)
 
 
 @dataclass(frozen=True)
@@ -240,24 +264,18 @@ class Snapshot:
 
     chains: dict[tuple[str, ...], dict[str, Any]]
     blocked: dict[str, dict[str, Any]]
-    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when taken
+    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when added
 
 
-def take_snapshot(
-    graph: Graph, questions: Iterable[Any], as_of: dt.date, flags: bool = False
-) -> Snapshot:
+def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Snapshot:
     """The chains of each question (anything with ``from_country``, ``to_country``, ``via``
     and ``max_hops``: a :class:`ChainQuestion` or a refresh's watch) and the entities the OFAC
-    50 percent rule catches, on ``as_of``; with ``flags``, the red flags too (default
-    thresholds: kept for the day of the last import or refresh, else computed)."""
+    50 percent rule catches, on ``as_of``."""
     chains: dict[tuple[str, ...], dict[str, Any]] = {}
     for q in questions:
         for chain in find_chains(graph, q.from_country, q.to_country, q.via, as_of, q.max_hops):
             chains.setdefault(chain.key, chain.as_dict())
-    raised = (
-        {(f.uid, f.flag): f.as_dict() for f in red_flags(graph, as_of=as_of)} if flags else None
-    )
-    return Snapshot(chains, blocked_on(graph, as_of), raised)
+    return Snapshot(chains, blocked_on(graph, as_of))
 
 
 BLOCKED = "blocked"  # what the maintained 50 percent rule findings are kept under
@@ -297,53 +315,59 @@ def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[
     return changes
 
 
+HOLDING_KINDS = ("started", "ended", "changed")
+
+
+@dataclass
+class HoldingChanges:
+    """Holdings started, ended and stated differently between two dates: how many of each,
+    and the part of each list asked for."""
+
+    started: list[HoldingChange]
+    ended: list[HoldingChange]
+    changed: list[HoldingChange]
+    counts: dict[str, int]
+
+
 def holding_changes(
-    graph: Graph, from_date: dt.date, to_date: dt.date
-) -> tuple[list[HoldingChange], list[HoldingChange], list[HoldingChange]]:
+    graph: Graph, from_date: dt.date, to_date: dt.date, limit: int | None = None, offset: int = 0
+) -> HoldingChanges:
     """Holdings started, ended and stated differently between the two dates, each list in the
-    order the changes happened. A period that only changes which sources state the same
-    share (a second registry starts reporting it) is not a change of the holding."""
-    started, ended, changed = [], [], []
-    for row in graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date):
-        holdings = row["holdings"]
-        then = next(
-            (h for h in holdings if in_force(h["start_date"], h["end_date"], from_date)), None
-        )
-        now = next((h for h in holdings if in_force(h["start_date"], h["end_date"], to_date)), None)
-        before, after = (Stated.of(h) if h else None for h in (then, now))
-        if before == after:
-            continue
-        change = HoldingChange(
-            owner=_party(row, "owner"),
-            owned=_party(row, "owned"),
-            before=before,
-            after=after,
-            sources=sorted({s for h in (then, now) if h for s in h["sources"] or ()}),
-            dates=sorted(
-                {
-                    d
-                    for h in holdings
-                    for d in (h["start_date"], h["end_date"])
-                    if d is not None and from_date < d <= to_date
-                }
-            ),
-        )
-        (started if then is None else ended if now is None else changed).append(change)
-
-    def when(change: HoldingChange) -> tuple[Any, ...]:
-        return (
-            change.dates[:1],
-            change.owner["name"] or "",
-            change.owned["name"] or "",
-            change.owner["uid"],
-            change.owned["uid"],
-        )
-
-    return sorted(started, key=when), sorted(ended, key=when), sorted(changed, key=when)
+    order the changes happened (``offset``/``limit`` cut each; None: all). A period that only
+    changes which sources state the same share (a second registry starts reporting it) is not
+    a change of the holding. Classified and counted by the server (``changed_holdings``)."""
+    found: dict[str, list[HoldingChange]] = {kind: [] for kind in HOLDING_KINDS}
+    counts = dict.fromkeys(HOLDING_KINDS, 0)
+    rows = graph.read(
+        cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date, limit=limit, offset=offset
+    )
+    for row in rows:
+        counts[row["kind"]] = row["count"]
+        found[row["kind"]] = [_change(item, from_date, to_date) for item in row["page"]]
+    return HoldingChanges(found["started"], found["ended"], found["changed"], counts)
 
 
-def _party(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {k: row[f"{prefix}_{k}"] for k in ("uid", "id", "name", "jurisdiction")}
+def _change(item: list[Any], from_date: dt.date, to_date: dt.date) -> HoldingChange:
+    """One item of ``changed_holdings``."""
+    owner, owned, bounds, then, now = item[:4], item[4:8], item[8], item[9], item[10]
+    before, after = (_stated(s) for s in (then, now))
+    return HoldingChange(
+        owner=dict(zip(_PARTY, owner, strict=True)),
+        owned=dict(zip(_PARTY, owned, strict=True)),
+        before=before,
+        after=after,
+        sources=sorted({src for s in (then, now) if s for src in s[4] or ()}),
+        dates=sorted({d for b in bounds for d in b if d is not None and from_date < d <= to_date}),
+    )
+
+
+_PARTY = ("uid", "id", "name", "jurisdiction")
+
+
+def _stated(values: list[Any] | None) -> Stated | None:
+    """How a holding was stated on one date, from [share, share_min, share_max, disagree,
+    sources]; None when there was none."""
+    return None if values is None else Stated(*values[:3], bool(values[3]))
 
 
 def compare_dates(
@@ -351,25 +375,37 @@ def compare_dates(
     from_date: dt.date,
     to_date: dt.date,
     question: ChainQuestion | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Comparison:
-    """Everything ``ownership diff`` reports between ``from_date`` and ``to_date``."""
+    """Everything ``ownership diff`` reports between ``from_date`` and ``to_date``; with
+    ``limit`` (and ``offset``) one page of each list, in its fixed order, and how many
+    there are in all."""
     if to_date < from_date:
         raise ValueError(f"--to-date {to_date} is before --from-date {from_date}")
     questions = [question] if question else []
-    # three independent reads, each a pass over the whole graph: run side by side (the
-    # server answers them in parallel; one after the other took their sum)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        before = pool.submit(take_snapshot, graph, questions, from_date, True)
-        after = pool.submit(take_snapshot, graph, questions, to_date, True)
-        holdings = pool.submit(holding_changes, graph, from_date, to_date)
-        changes = compare_snapshots(before.result(), after.result())
-        started, ended, changed = holdings.result()
+    # independent reads, each a pass over the whole graph or a kept answer: run side by side
+    # (the server answers them in parallel; one after the other took their sum)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        before = pool.submit(take_snapshot, graph, questions, from_date)
+        after = pool.submit(take_snapshot, graph, questions, to_date)
+        flags = pool.submit(red_flags_on, graph, (from_date, to_date))
+        holdings = pool.submit(holding_changes, graph, from_date, to_date, limit, offset)
+        then, now = before.result(), after.result()
+        then.flags, now.flags = (
+            {(f.uid, f.flag): f.as_dict() for f in day} for day in flags.result()
+        )
+        changes = compare_snapshots(then, now)
+        found = holdings.result()
+    counts = {f"holdings_{k}": n for k, n in found.counts.items()}
+    counts |= {name: len(items) for name, items in changes.items()}
+    page = slice(offset, None if limit is None else offset + limit)
     return Comparison(
         from_date=from_date,
         to_date=to_date,
-        holdings_started=started,
-        holdings_ended=ended,
-        holdings_changed=changed,
+        holdings_started=found.started,
+        holdings_ended=found.ended,
+        holdings_changed=found.changed,
         question=(
             {
                 "from_country": question.from_country,
@@ -380,5 +416,8 @@ def compare_dates(
             if question
             else None
         ),
-        **changes,
+        counts={name: counts.get(name, 0) for name in LISTS},
+        offset=offset,
+        limit=limit,
+        **{name: items[page] for name, items in changes.items()},
     )

@@ -229,8 +229,10 @@ def comparison(
     from_date: dt.date,
     to_date: dt.date,
     question: history.ChainQuestion | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> history.Comparison:
-    return history.compare_dates(_graph, from_date, to_date, question)
+    return history.compare_dates(_graph, from_date, to_date, question, limit, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Writing the report…")
