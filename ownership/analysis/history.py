@@ -335,39 +335,69 @@ def holding_changes(
     """Holdings started, ended and stated differently between the two dates, each list in the
     order the changes happened (``offset``/``limit`` cut each; None: all). A period that only
     changes which sources state the same share (a second registry starts reporting it) is not
-    a change of the holding. Classified and counted by the server (``changed_holdings``)."""
-    found: dict[str, list[HoldingChange]] = {kind: [] for kind in HOLDING_KINDS}
-    counts = dict.fromkeys(HOLDING_KINDS, 0)
-    rows = graph.read(
-        cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date, limit=limit, offset=offset
+    a change of the holding. The periods cross the wire as short lists; only the changes
+    shown are completed (keys, countries, sources) by a second query."""
+    rows = graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date)
+    pairs: dict[tuple[str, str], list[list[Any]]] = {}
+    for period in rows[0]["periods"] if rows else ():
+        pairs.setdefault((period[0], period[2]), []).append(period)
+    found: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in HOLDING_KINDS}
+    for (owner, owned), periods in pairs.items():
+        then = next((p for p in periods if in_force(p[4], p[5], from_date)), None)
+        now = next((p for p in periods if in_force(p[4], p[5], to_date)), None)
+        before, after = (Stated(*p[6:9], bool(p[9])) if p else None for p in (then, now))
+        if before == after:
+            continue
+        dates = sorted(
+            {d for p in periods for d in p[4:6] if d is not None and from_date < d <= to_date}
+        )
+        kind = "started" if then is None else "ended" if now is None else "changed"
+        names = (periods[0][1] or "", periods[0][3] or "")
+        found[kind].append((dates[:1], *names, owner, owned, dates, before, after, then, now))
+    page = slice(offset, None if limit is None else offset + limit)
+    shown = {kind: sorted(items, key=_when)[page] for kind, items in found.items()}
+    details = _details(graph, [i for items in shown.values() for i in items], from_date, to_date)
+    return HoldingChanges(
+        *([_change(i, details) for i in shown[kind]] for kind in HOLDING_KINDS),
+        counts={kind: len(items) for kind, items in found.items()},
     )
-    for row in rows:
-        counts[row["kind"]] = row["count"]
-        found[row["kind"]] = [_change(item, from_date, to_date) for item in row["page"]]
-    return HoldingChanges(found["started"], found["ended"], found["changed"], counts)
 
 
-def _change(item: list[Any], from_date: dt.date, to_date: dt.date) -> HoldingChange:
-    """One item of ``changed_holdings``."""
-    owner, owned, bounds, then, now = item[:4], item[4:8], item[8], item[9], item[10]
-    before, after = (_stated(s) for s in (then, now))
+def _when(item: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The order of the changes: as they happened (first day of change), then the owner's and
+    the owned entity's names and keys."""
+    return item[:5]
+
+
+def _details(
+    graph: Graph, shown: list[tuple[Any, ...]], from_date: dt.date, to_date: dt.date
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Keys, countries and the sources of each period of the changes ``shown``, by pair."""
+    if not shown:
+        return {}
+    rows = graph.read(
+        cypher.CHANGED_HOLDING_DETAILS,
+        pairs=[[i[3], i[4]] for i in shown],
+        from_date=from_date,
+        to_date=to_date,
+    )
+    return {(r["owner_uid"], r["owned_uid"]): r for r in rows}
+
+
+def _change(item: tuple[Any, ...], details: dict[tuple[str, str], dict[str, Any]]) -> HoldingChange:
+    _, owner_name, owned_name, owner, owned, dates, before, after, then, now = item
+    row = details[(owner, owned)]
+    sources = {(p[0], p[1]): p[2] or () for p in row["periods"]}
     return HoldingChange(
-        owner=dict(zip(_PARTY, owner, strict=True)),
-        owned=dict(zip(_PARTY, owned, strict=True)),
+        owner={"uid": owner, "id": row["owner_id"], "name": owner_name or None,
+               "jurisdiction": row["owner_jurisdiction"]},
+        owned={"uid": owned, "id": row["owned_id"], "name": owned_name or None,
+               "jurisdiction": row["owned_jurisdiction"]},
         before=before,
         after=after,
-        sources=sorted({src for s in (then, now) if s for src in s[4] or ()}),
-        dates=sorted({d for b in bounds for d in b if d is not None and from_date < d <= to_date}),
-    )
-
-
-_PARTY = ("uid", "id", "name", "jurisdiction")
-
-
-def _stated(values: list[Any] | None) -> Stated | None:
-    """How a holding was stated on one date, from [share, share_min, share_max, disagree,
-    sources]; None when there was none."""
-    return None if values is None else Stated(*values[:3], bool(values[3]))
+        sources=sorted({s for p in (then, now) if p for s in sources.get((p[4], p[5]), ())}),
+        dates=dates,
+    )  # fmt: skip
 
 
 def compare_dates(
