@@ -110,40 +110,152 @@ class _Zipf:
 
 # Where companies are registered (weights, percent-ish).
 COMPANY_JURISDICTIONS = [
-    ("JP", 18), ("RU", 14), ("SG", 9), ("HK", 8), ("GB", 7), ("US", 7), ("CY", 6), ("AE", 6),
-    ("VG", 6), ("DE", 5), ("CN", 3), ("KZ", 2), ("CH", 2), ("NL", 2), ("LU", 1.5), ("KY", 1.5),
-    ("TR", 1.5), ("KR", 1.5), ("SC", 1), ("MT", 1), ("LV", 1), ("EE", 1), ("BY", 1), ("IN", 1),
-    ("TH", 1), ("MY", 1), ("AM", 0.5), ("GE", 0.5),
+    ("JP", 18),
+    ("RU", 14),
+    ("SG", 9),
+    ("HK", 8),
+    ("GB", 7),
+    ("US", 7),
+    ("CY", 6),
+    ("AE", 6),
+    ("VG", 6),
+    ("DE", 5),
+    ("CN", 3),
+    ("KZ", 2),
+    ("CH", 2),
+    ("NL", 2),
+    ("LU", 1.5),
+    ("KY", 1.5),
+    ("TR", 1.5),
+    ("KR", 1.5),
+    ("SC", 1),
+    ("MT", 1),
+    ("LV", 1),
+    ("EE", 1),
+    ("BY", 1),
+    ("IN", 1),
+    ("TH", 1),
+    ("MY", 1),
+    ("AM", 0.5),
+    ("GE", 0.5),
 ]
 # Home jurisdictions of holding groups.
 HEAD_JURISDICTIONS = [
-    ("JP", 24), ("RU", 18), ("SG", 6), ("HK", 7), ("GB", 8), ("US", 9), ("DE", 6), ("CN", 5),
-    ("CH", 3), ("CY", 4), ("AE", 3), ("NL", 2), ("KR", 2), ("KZ", 1), ("TR", 1), ("IN", 1),
+    ("JP", 24),
+    ("RU", 18),
+    ("SG", 6),
+    ("HK", 7),
+    ("GB", 8),
+    ("US", 9),
+    ("DE", 6),
+    ("CN", 5),
+    ("CH", 3),
+    ("CY", 4),
+    ("AE", 3),
+    ("NL", 2),
+    ("KR", 2),
+    ("KZ", 1),
+    ("TR", 1),
+    ("IN", 1),
 ]
 # Nationalities of persons.
 PERSON_NATIONALITIES = [
-    ("JP", 22), ("RU", 20), ("CN", 7), ("HK", 5), ("SG", 5), ("GB", 6), ("US", 6), ("DE", 4),
-    ("CY", 3), ("AE", 2), ("KZ", 2), ("UA", 2), ("IN", 2), ("KR", 2), ("BY", 1), ("TR", 1),
-    ("CH", 1), ("AM", 1), ("GE", 1), ("IL", 1), ("MY", 1),
+    ("JP", 22),
+    ("RU", 20),
+    ("CN", 7),
+    ("HK", 5),
+    ("SG", 5),
+    ("GB", 6),
+    ("US", 6),
+    ("DE", 4),
+    ("CY", 3),
+    ("AE", 2),
+    ("KZ", 2),
+    ("UA", 2),
+    ("IN", 2),
+    ("KR", 2),
+    ("BY", 1),
+    ("TR", 1),
+    ("CH", 1),
+    ("AM", 1),
+    ("GE", 1),
+    ("IL", 1),
+    ("MY", 1),
 ]
 # Countries a company may have operations in (besides RU, which is handled separately).
 OPERATION_COUNTRIES = [
-    ("KZ", 6), ("CN", 8), ("US", 6), ("DE", 5), ("AE", 5), ("SG", 5), ("HK", 4), ("TR", 4),
-    ("IN", 4), ("VN", 3), ("TH", 3), ("ID", 3), ("BR", 2), ("UZ", 2), ("KG", 2), ("AM", 2),
-    ("GE", 2), ("BY", 2), ("UA", 2), ("MN", 1), ("JP", 4), ("GB", 3), ("FR", 2), ("IT", 2),
+    ("KZ", 6),
+    ("CN", 8),
+    ("US", 6),
+    ("DE", 5),
+    ("AE", 5),
+    ("SG", 5),
+    ("HK", 4),
+    ("TR", 4),
+    ("IN", 4),
+    ("VN", 3),
+    ("TH", 3),
+    ("ID", 3),
+    ("BR", 2),
+    ("UZ", 2),
+    ("KG", 2),
+    ("AM", 2),
+    ("GE", 2),
+    ("BY", 2),
+    ("UA", 2),
+    ("MN", 1),
+    ("JP", 4),
+    ("GB", 3),
+    ("FR", 2),
+    ("IT", 2),
 ]
 COUNTRY_NAMES = {
-    "JP": "Japan", "RU": "Russia", "SG": "Singapore", "HK": "Hong Kong", "GB": "UK", "US": "USA",
-    "CY": "Cyprus", "AE": "UAE", "VG": "BVI", "DE": "Germany", "CN": "China", "KZ": "Kazakhstan",
-    "CH": "Switzerland", "NL": "Netherlands", "LU": "Luxembourg", "KY": "Cayman", "TR": "Turkey",
-    "KR": "Korea", "SC": "Seychelles", "MT": "Malta", "LV": "Latvia", "EE": "Estonia",
-    "BY": "Belarus", "IN": "India", "TH": "Thailand", "MY": "Malaysia", "AM": "Armenia",
+    "JP": "Japan",
+    "RU": "Russia",
+    "SG": "Singapore",
+    "HK": "Hong Kong",
+    "GB": "UK",
+    "US": "USA",
+    "CY": "Cyprus",
+    "AE": "UAE",
+    "VG": "BVI",
+    "DE": "Germany",
+    "CN": "China",
+    "KZ": "Kazakhstan",
+    "CH": "Switzerland",
+    "NL": "Netherlands",
+    "LU": "Luxembourg",
+    "KY": "Cayman",
+    "TR": "Turkey",
+    "KR": "Korea",
+    "SC": "Seychelles",
+    "MT": "Malta",
+    "LV": "Latvia",
+    "EE": "Estonia",
+    "BY": "Belarus",
+    "IN": "India",
+    "TH": "Thailand",
+    "MY": "Malaysia",
+    "AM": "Armenia",
     "GE": "Georgia",
 }
 # Share of a jurisdiction's companies registered at a formation agent's address.
 AGENT_RATE = {
-    "VG": 0.6, "KY": 0.6, "SC": 0.6, "CY": 0.35, "HK": 0.2, "AE": 0.2, "MT": 0.2, "EE": 0.2,
-    "SG": 0.15, "LV": 0.15, "US": 0.1, "GB": 0.08, "LU": 0.1, "RU": 0.05, "NL": 0.05,
+    "VG": 0.6,
+    "KY": 0.6,
+    "SC": 0.6,
+    "CY": 0.35,
+    "HK": 0.2,
+    "AE": 0.2,
+    "MT": 0.2,
+    "EE": 0.2,
+    "SG": 0.15,
+    "LV": 0.15,
+    "US": 0.1,
+    "GB": 0.08,
+    "LU": 0.1,
+    "RU": 0.05,
+    "NL": 0.05,
 }
 AGENT_RATE_DEFAULT = 0.02
 
@@ -152,126 +264,643 @@ AGENT_RATE_DEFAULT = 0.02
 # --------------------------------------------------------------------------------------------
 
 JA_PARTS = [
-    ("Yama", "山"), ("Kawa", "川"), ("Taka", "高"), ("Naka", "中"), ("Ta", "田"), ("Mitsu", "三"),
-    ("Sumi", "住"), ("Hashi", "橋"), ("Moto", "本"), ("Shima", "島"), ("Matsu", "松"), ("Ki", "木"),
-    ("Mura", "村"), ("No", "野"), ("Hara", "原"), ("Oka", "岡"), ("Saki", "崎"), ("Fuji", "富士"),
-    ("Hoku", "北"), ("Nichi", "日"), ("Tou", "東"), ("Sei", "西"), ("Nan", "南"), ("Dai", "大"),
-    ("Shin", "新"), ("Kou", "光"), ("Ai", "愛"), ("Mei", "明"), ("Wa", "和"), ("Ei", "栄"),
-    ("Asa", "朝"), ("Hana", "花"), ("Ishi", "石"), ("Kita", "喜多"), ("Sakura", "桜"), ("Umi",
-    "海"),
+    ("Yama", "山"),
+    ("Kawa", "川"),
+    ("Taka", "高"),
+    ("Naka", "中"),
+    ("Ta", "田"),
+    ("Mitsu", "三"),
+    ("Sumi", "住"),
+    ("Hashi", "橋"),
+    ("Moto", "本"),
+    ("Shima", "島"),
+    ("Matsu", "松"),
+    ("Ki", "木"),
+    ("Mura", "村"),
+    ("No", "野"),
+    ("Hara", "原"),
+    ("Oka", "岡"),
+    ("Saki", "崎"),
+    ("Fuji", "富士"),
+    ("Hoku", "北"),
+    ("Nichi", "日"),
+    ("Tou", "東"),
+    ("Sei", "西"),
+    ("Nan", "南"),
+    ("Dai", "大"),
+    ("Shin", "新"),
+    ("Kou", "光"),
+    ("Ai", "愛"),
+    ("Mei", "明"),
+    ("Wa", "和"),
+    ("Ei", "栄"),
+    ("Asa", "朝"),
+    ("Hana", "花"),
+    ("Ishi", "石"),
+    ("Kita", "喜多"),
+    ("Sakura", "桜"),
+    ("Umi", "海"),
 ]
 JA_SECTORS = [
-    ("Trading", "商事"), ("Industries", "工業"), ("Electric", "電機"), ("Logistics", "物流"),
-    ("Systems", "システムズ"), ("Capital", "キャピタル"), ("Energy", "エナジー"),
-    ("Securities", "証券"), ("Chemical", "化学"), ("Construction", "建設"), ("Foods", "食品"),
-    ("Shipping", "海運"), ("Technologies", "テクノロジーズ"), ("Pharmaceutical", "製薬"),
-    ("Realty", "不動産"), ("Motors", "自動車"), ("Digital", "デジタル"), ("Steel", "製鋼"),
-    ("Machinery", "機械"), ("Semiconductor", "半導体"), ("Marine", "マリン"), ("Resources", "資源"),
+    ("Trading", "商事"),
+    ("Industries", "工業"),
+    ("Electric", "電機"),
+    ("Logistics", "物流"),
+    ("Systems", "システムズ"),
+    ("Capital", "キャピタル"),
+    ("Energy", "エナジー"),
+    ("Securities", "証券"),
+    ("Chemical", "化学"),
+    ("Construction", "建設"),
+    ("Foods", "食品"),
+    ("Shipping", "海運"),
+    ("Technologies", "テクノロジーズ"),
+    ("Pharmaceutical", "製薬"),
+    ("Realty", "不動産"),
+    ("Motors", "自動車"),
+    ("Digital", "デジタル"),
+    ("Steel", "製鋼"),
+    ("Machinery", "機械"),
+    ("Semiconductor", "半導体"),
+    ("Marine", "マリン"),
+    ("Resources", "資源"),
 ]
-JA_EXCHANGE_SECTORS = [("Coin", "コイン"), ("Digital Asset Exchange", "デジタルアセット取引所"),
-                       ("Crypto Exchange", "暗号資産取引所")]
+JA_EXCHANGE_SECTORS = [
+    ("Coin", "コイン"),
+    ("Digital Asset Exchange", "デジタルアセット取引所"),
+    ("Crypto Exchange", "暗号資産取引所"),
+]
 JA_MINER_SECTORS = [("Mining", "マイニング"), ("Hash Power", "ハッシュパワー")]
 RU_PREFIXES = [
-    ("energo", "энерго"), ("prom", "пром"), ("stroy", "строй"), ("neft", "нефт"), ("gaz", "газ"),
-    ("agro", "агро"), ("tekh", "тех"), ("invest", "инвест"), ("trans", "транс"), ("sib", "сиб"),
-    ("ural", "урал"), ("volga", "волга"), ("mash", "маш"), ("metall", "металл"), ("les", "лес"),
-    ("telekom", "телеком"), ("avto", "авто"), ("khim", "хим"), ("ros", "рос"), ("mos", "мос"),
-    ("neva", "нева"), ("baikal", "байкал"), ("sever", "север"), ("yug", "юг"), ("alfa", "альфа"),
-    ("vostok", "восток"), ("zapad", "запад"), ("kapital", "капитал"), ("tsifra", "цифра"),
-    ("arktik", "арктик"), ("don", "дон"), ("kama", "кама"), ("amur", "амур"), ("altai", "алтай"),
+    ("energo", "энерго"),
+    ("prom", "пром"),
+    ("stroy", "строй"),
+    ("neft", "нефт"),
+    ("gaz", "газ"),
+    ("agro", "агро"),
+    ("tekh", "тех"),
+    ("invest", "инвест"),
+    ("trans", "транс"),
+    ("sib", "сиб"),
+    ("ural", "урал"),
+    ("volga", "волга"),
+    ("mash", "маш"),
+    ("metall", "металл"),
+    ("les", "лес"),
+    ("telekom", "телеком"),
+    ("avto", "авто"),
+    ("khim", "хим"),
+    ("ros", "рос"),
+    ("mos", "мос"),
+    ("neva", "нева"),
+    ("baikal", "байкал"),
+    ("sever", "север"),
+    ("yug", "юг"),
+    ("alfa", "альфа"),
+    ("vostok", "восток"),
+    ("zapad", "запад"),
+    ("kapital", "капитал"),
+    ("tsifra", "цифра"),
+    ("arktik", "арктик"),
+    ("don", "дон"),
+    ("kama", "кама"),
+    ("amur", "амур"),
+    ("altai", "алтай"),
 ]
 RU_SUFFIXES = [
-    ("servis", "сервис"), ("stroy", "строй"), ("trans", "транс"), ("invest", "инвест"),
-    ("prom", "пром"), ("snab", "снаб"), ("torg", "торг"), ("tekh", "тех"), ("resurs", "ресурс"),
-    ("grupp", "групп"), ("kholding", "холдинг"), ("kom", "ком"), ("profit", "профит"),
-    ("energo", "энерго"), ("logistik", "логистик"), ("eksport", "экспорт"), ("impeks", "импэкс"),
-    ("soft", "софт"), ("komplekt", "комплект"), ("montazh", "монтаж"), ("proekt", "проект"),
-    ("neft", "нефть"), ("metall", "металл"), ("finans", "финанс"),
+    ("servis", "сервис"),
+    ("stroy", "строй"),
+    ("trans", "транс"),
+    ("invest", "инвест"),
+    ("prom", "пром"),
+    ("snab", "снаб"),
+    ("torg", "торг"),
+    ("tekh", "тех"),
+    ("resurs", "ресурс"),
+    ("grupp", "групп"),
+    ("kholding", "холдинг"),
+    ("kom", "ком"),
+    ("profit", "профит"),
+    ("energo", "энерго"),
+    ("logistik", "логистик"),
+    ("eksport", "экспорт"),
+    ("impeks", "импэкс"),
+    ("soft", "софт"),
+    ("komplekt", "комплект"),
+    ("montazh", "монтаж"),
+    ("proekt", "проект"),
+    ("neft", "нефть"),
+    ("metall", "металл"),
+    ("finans", "финанс"),
 ]
-RU_ABBREVIATIONS = [("TK", "ТК"), ("PKF", "ПКФ"), ("NPO", "НПО"), ("SK", "СК"), ("GK", "ГК"),
-                    ("TD", "ТД"), ("UK", "УК"), ("IK", "ИК")]
-RU_TAILS = [("-M", "-М"), ("-2000", "-2000"), ("-Plyus", "-Плюс"), ("-Yug", "-Юг"),
-            ("-Tsentr", "-Центр"), ("-Sever", "-Север"), ("-Sibir", "-Сибирь"), ("-Ural", "-Урал"),
-            ("-Invest", "-Инвест"), ("-1", "-1"), ("-Alyans", "-Альянс")]
+RU_ABBREVIATIONS = [
+    ("TK", "ТК"),
+    ("PKF", "ПКФ"),
+    ("NPO", "НПО"),
+    ("SK", "СК"),
+    ("GK", "ГК"),
+    ("TD", "ТД"),
+    ("UK", "УК"),
+    ("IK", "ИК"),
+]
+RU_TAILS = [
+    ("-M", "-М"),
+    ("-2000", "-2000"),
+    ("-Plyus", "-Плюс"),
+    ("-Yug", "-Юг"),
+    ("-Tsentr", "-Центр"),
+    ("-Sever", "-Север"),
+    ("-Sibir", "-Сибирь"),
+    ("-Ural", "-Урал"),
+    ("-Invest", "-Инвест"),
+    ("-1", "-1"),
+    ("-Alyans", "-Альянс"),
+]
 # Qualifiers of a group company's name in the group's home jurisdiction.
 SUB_QUALIFIERS = {
-    "ja": ["Kanto", "Kansai", "Kyushu", "Tohoku", "Hokkaido", "Chubu", "Shikoku", "Chugoku",
-           "Tokyo", "Osaka", "Nagoya", "Fukuoka", "Yokohama", "Kobe", "Sendai", "Hiroshima",
-           "Engineering", "Service", "Finance", "Partners", "Solutions", "Business Support"],
-    "ru": ["-Trans", "-Servis", "-Invest", "-Stroy", "-Energo", "-Resurs", "-Tekh", "-Logistik",
-           " Moskva", " Sankt-Peterburg", " Sibir", " Ural", " Yug", " Dobycha", " Transgaz",
-           " Neftekhim", " Proekt", " Torg", " Finans", " Kapital", " Ekspert", " Komplekt"],
-    "en": ["Europe", "Asia", "Americas", "Asia Pacific", "Services", "Operations", "Solutions",
-           "Finance", "Treasury", "Properties", "Investments", "Ventures", "Engineering", "Retail",
-           "Trading", "Energy", "Logistics", "Capital", "Technologies", "Resources", "Marine",
-           "Industries"],
+    "ja": [
+        "Kanto",
+        "Kansai",
+        "Kyushu",
+        "Tohoku",
+        "Hokkaido",
+        "Chubu",
+        "Shikoku",
+        "Chugoku",
+        "Tokyo",
+        "Osaka",
+        "Nagoya",
+        "Fukuoka",
+        "Yokohama",
+        "Kobe",
+        "Sendai",
+        "Hiroshima",
+        "Engineering",
+        "Service",
+        "Finance",
+        "Partners",
+        "Solutions",
+        "Business Support",
+    ],
+    "ru": [
+        "-Trans",
+        "-Servis",
+        "-Invest",
+        "-Stroy",
+        "-Energo",
+        "-Resurs",
+        "-Tekh",
+        "-Logistik",
+        " Moskva",
+        " Sankt-Peterburg",
+        " Sibir",
+        " Ural",
+        " Yug",
+        " Dobycha",
+        " Transgaz",
+        " Neftekhim",
+        " Proekt",
+        " Torg",
+        " Finans",
+        " Kapital",
+        " Ekspert",
+        " Komplekt",
+    ],
+    "en": [
+        "Europe",
+        "Asia",
+        "Americas",
+        "Asia Pacific",
+        "Services",
+        "Operations",
+        "Solutions",
+        "Finance",
+        "Treasury",
+        "Properties",
+        "Investments",
+        "Ventures",
+        "Engineering",
+        "Retail",
+        "Trading",
+        "Energy",
+        "Logistics",
+        "Capital",
+        "Technologies",
+        "Resources",
+        "Marine",
+        "Industries",
+    ],
 }
-RU_REGIONS = ["Moskva", "Samara", "Kazan", "Tomsk", "Omsk", "Perm", "Ufa", "Tyumen", "Irkutsk",
-              "Krasnodar", "Rostov", "Volgograd", "Saratov", "Chelyabinsk", "Khabarovsk", "Yakutsk",
-              "Murmansk", "Arkhangelsk", "Kaliningrad", "Novosibirsk", "Surgut", "Norilsk"]
+RU_REGIONS = [
+    "Moskva",
+    "Samara",
+    "Kazan",
+    "Tomsk",
+    "Omsk",
+    "Perm",
+    "Ufa",
+    "Tyumen",
+    "Irkutsk",
+    "Krasnodar",
+    "Rostov",
+    "Volgograd",
+    "Saratov",
+    "Chelyabinsk",
+    "Khabarovsk",
+    "Yakutsk",
+    "Murmansk",
+    "Arkhangelsk",
+    "Kaliningrad",
+    "Novosibirsk",
+    "Surgut",
+    "Norilsk",
+]
 RU_CRYPTO_SUFFIXES = [("mayning", "майнинг"), ("khesh", "хэш"), ("bit", "бит"), ("blok", "блок")]
 RU_FORMS = [(("OOO", "ООО"), 70), (("AO", "АО"), 20), (("PAO", "ПАО"), 4), (("ZAO", "ЗАО"), 6)]
 ZH_SYLLABLES = [
-    "Hua", "Xin", "Tai", "Long", "Feng", "Jin", "Sheng", "Hong", "Da", "Fu", "Kang", "Yuan", "Guo",
-    "Heng", "Tian", "Wei", "Ming", "Rui", "Bao", "Cheng", "Dong", "Hai", "Li", "Mei", "Zhong",
-    "Xing", "Shun", "Tong", "An", "Kai", "Yu", "Jia",
+    "Hua",
+    "Xin",
+    "Tai",
+    "Long",
+    "Feng",
+    "Jin",
+    "Sheng",
+    "Hong",
+    "Da",
+    "Fu",
+    "Kang",
+    "Yuan",
+    "Guo",
+    "Heng",
+    "Tian",
+    "Wei",
+    "Ming",
+    "Rui",
+    "Bao",
+    "Cheng",
+    "Dong",
+    "Hai",
+    "Li",
+    "Mei",
+    "Zhong",
+    "Xing",
+    "Shun",
+    "Tong",
+    "An",
+    "Kai",
+    "Yu",
+    "Jia",
 ]
 HK_SYLLABLES = [
-    "Wing", "Hang", "Kwong", "Tak", "Fung", "Chung", "Sun", "Yip", "Keung", "Hing", "Lung", "Wah",
-    "Kin", "Shing", "Fook", "Cheong", "Yue", "Tung", "Po", "Kee",
+    "Wing",
+    "Hang",
+    "Kwong",
+    "Tak",
+    "Fung",
+    "Chung",
+    "Sun",
+    "Yip",
+    "Keung",
+    "Hing",
+    "Lung",
+    "Wah",
+    "Kin",
+    "Shing",
+    "Fook",
+    "Cheong",
+    "Yue",
+    "Tung",
+    "Po",
+    "Kee",
 ]
-ASIA_WORDS = ["Pacific", "Asia", "Orient", "Eastern", "Golden", "Royal", "Grand", "Dragon",
-              "Phoenix", "Lotus", "Jade", "Harvest", "Fortune", "Prosperity", "Glory", "Century",
-              "Rising", "Bright", "Ocean", "Summit", "Unity", "Ever", "Noble", "Star"]
+ASIA_WORDS = [
+    "Pacific",
+    "Asia",
+    "Orient",
+    "Eastern",
+    "Golden",
+    "Royal",
+    "Grand",
+    "Dragon",
+    "Phoenix",
+    "Lotus",
+    "Jade",
+    "Harvest",
+    "Fortune",
+    "Prosperity",
+    "Glory",
+    "Century",
+    "Rising",
+    "Bright",
+    "Ocean",
+    "Summit",
+    "Unity",
+    "Ever",
+    "Noble",
+    "Star",
+]
 CN_CITIES = ["Shenzhen", "Shanghai", "Beijing", "Guangzhou", "Hangzhou", "Xiamen", "Tianjin"]
 EN_PREFIXES = [
-    "North", "South", "East", "West", "Silver", "Gold", "Blue", "Red", "Black", "Green", "White",
-    "Iron", "Stone", "Oak", "Pine", "River", "Lake", "Sea", "Sun", "Star", "High", "King",
-    "Crown", "Bright", "Clear", "Fair", "Storm", "Cedar", "Maple", "Copper",
+    "North",
+    "South",
+    "East",
+    "West",
+    "Silver",
+    "Gold",
+    "Blue",
+    "Red",
+    "Black",
+    "Green",
+    "White",
+    "Iron",
+    "Stone",
+    "Oak",
+    "Pine",
+    "River",
+    "Lake",
+    "Sea",
+    "Sun",
+    "Star",
+    "High",
+    "King",
+    "Crown",
+    "Bright",
+    "Clear",
+    "Fair",
+    "Storm",
+    "Cedar",
+    "Maple",
+    "Copper",
 ]
 EN_SUFFIXES = [
-    "bridge", "stone", "wood", "field", "gate", "water", "point", "ridge", "haven", "brook",
-    "ford", "line", "crest", "view", "vale", "mark", "well", "dale", "port", "way", "hill", "moor",
+    "bridge",
+    "stone",
+    "wood",
+    "field",
+    "gate",
+    "water",
+    "point",
+    "ridge",
+    "haven",
+    "brook",
+    "ford",
+    "line",
+    "crest",
+    "view",
+    "vale",
+    "mark",
+    "well",
+    "dale",
+    "port",
+    "way",
+    "hill",
+    "moor",
 ]
 EN_WORDS = [
-    "Atlas", "Meridian", "Summit", "Pinnacle", "Falcon", "Aurora", "Horizon", "Sterling",
-    "Vanguard", "Beacon", "Granite", "Evergreen", "Keystone", "Orion", "Polaris", "Sapphire",
-    "Regent", "Trident", "Anchor", "Compass", "Zenith", "Apex", "Nova", "Vector", "Quantum",
-    "Harbour", "Crescent", "Phoenix", "Titan", "Lumen",
+    "Atlas",
+    "Meridian",
+    "Summit",
+    "Pinnacle",
+    "Falcon",
+    "Aurora",
+    "Horizon",
+    "Sterling",
+    "Vanguard",
+    "Beacon",
+    "Granite",
+    "Evergreen",
+    "Keystone",
+    "Orion",
+    "Polaris",
+    "Sapphire",
+    "Regent",
+    "Trident",
+    "Anchor",
+    "Compass",
+    "Zenith",
+    "Apex",
+    "Nova",
+    "Vector",
+    "Quantum",
+    "Harbour",
+    "Crescent",
+    "Phoenix",
+    "Titan",
+    "Lumen",
 ]
 EN_SECTORS = [
-    "Trading", "Holdings", "Technology", "Logistics", "Capital", "Investment", "Resources",
-    "Shipping", "Industrial", "Digital", "Energy", "Development", "Ventures", "Global",
-    "International", "Partners", "Management", "Consulting", "Properties", "Commodities", "Metals",
-    "Petroleum", "Marine", "Electronics", "Mining", "Semiconductor", "Finance", "Supply",
+    "Trading",
+    "Holdings",
+    "Technology",
+    "Logistics",
+    "Capital",
+    "Investment",
+    "Resources",
+    "Shipping",
+    "Industrial",
+    "Digital",
+    "Energy",
+    "Development",
+    "Ventures",
+    "Global",
+    "International",
+    "Partners",
+    "Management",
+    "Consulting",
+    "Properties",
+    "Commodities",
+    "Metals",
+    "Petroleum",
+    "Marine",
+    "Electronics",
+    "Mining",
+    "Semiconductor",
+    "Finance",
+    "Supply",
 ]
 DE_PREFIXES = [
-    "Nord", "Süd", "Ost", "West", "Rhein", "Elb", "Alpen", "Berg", "Stahl", "Kraft", "Licht",
-    "Stern", "Wald", "Hansa", "Donau", "Main", "Isar", "Weser", "Spree", "Mosel",
+    "Nord",
+    "Süd",
+    "Ost",
+    "West",
+    "Rhein",
+    "Elb",
+    "Alpen",
+    "Berg",
+    "Stahl",
+    "Kraft",
+    "Licht",
+    "Stern",
+    "Wald",
+    "Hansa",
+    "Donau",
+    "Main",
+    "Isar",
+    "Weser",
+    "Spree",
+    "Mosel",
 ]
 DE_SUFFIXES = [
-    "bau", "tech", "werk", "handel", "invest", "logistik", "energie", "chemie", "metall", "data",
-    "trans", "consult", "immobilien", "maschinen", "service",
+    "bau",
+    "tech",
+    "werk",
+    "handel",
+    "invest",
+    "logistik",
+    "energie",
+    "chemie",
+    "metall",
+    "data",
+    "trans",
+    "consult",
+    "immobilien",
+    "maschinen",
+    "service",
 ]
-OFF_SYLL_A = ["Ka", "Fe", "Lo", "Ma", "Ri", "Te", "Ve", "Sa", "Bre", "Da", "Ne", "Zo", "Pa", "Gle",
-              "Tra", "Mi", "Co", "Ar", "El", "Ol"]
-OFF_SYLL_B = ["li", "ri", "mo", "va", "ne", "lo", "ra", "to", "si", "de", "ni", "ta", "mi", "ro",
-              "ca", "sto", "ve"]
+OFF_SYLL_A = [
+    "Ka",
+    "Fe",
+    "Lo",
+    "Ma",
+    "Ri",
+    "Te",
+    "Ve",
+    "Sa",
+    "Bre",
+    "Da",
+    "Ne",
+    "Zo",
+    "Pa",
+    "Gle",
+    "Tra",
+    "Mi",
+    "Co",
+    "Ar",
+    "El",
+    "Ol",
+]
+OFF_SYLL_B = [
+    "li",
+    "ri",
+    "mo",
+    "va",
+    "ne",
+    "lo",
+    "ra",
+    "to",
+    "si",
+    "de",
+    "ni",
+    "ta",
+    "mi",
+    "ro",
+    "ca",
+    "sto",
+    "ve",
+]
 OFF_END = ["", "a", "o", "ia", "on", "ex", "us", "is", "el", "an"]
-AR_WORDS = ["Noor", "Safa", "Baraka", "Rawda", "Najma", "Sahra", "Khaleej", "Majd", "Reem", "Waha",
-            "Zahra", "Fajr", "Bayan", "Jazira", "Nakheel", "Sarab", "Dana", "Murjan", "Yasmin"]
-TR_WORDS = ["Anadolu", "Bosphorus", "Ege", "Marmara", "Yıldız", "Toros", "Kuzey", "Akdeniz",
-            "Karadeniz", "Kapadokya", "Doğu", "Atlas", "Başak", "Umut"]
-KR_SYLL = ["Han", "Dae", "Sam", "Hyun", "Sung", "Kyung", "Jin", "Young", "Dong", "Seo", "Il",
-           "Shin", "Woo", "Hwa", "Kuk", "Myung"]
-IN_WORDS = ["Shree", "Bharat", "Ganga", "Surya", "Lakshmi", "Vayu", "Agni", "Indus", "Sagar",
-            "Kaveri", "Himalaya", "Narmada", "Deccan", "Jyoti", "Vishnu", "Sahyadri"]
+AR_WORDS = [
+    "Noor",
+    "Safa",
+    "Baraka",
+    "Rawda",
+    "Najma",
+    "Sahra",
+    "Khaleej",
+    "Majd",
+    "Reem",
+    "Waha",
+    "Zahra",
+    "Fajr",
+    "Bayan",
+    "Jazira",
+    "Nakheel",
+    "Sarab",
+    "Dana",
+    "Murjan",
+    "Yasmin",
+]
+TR_WORDS = [
+    "Anadolu",
+    "Bosphorus",
+    "Ege",
+    "Marmara",
+    "Yıldız",
+    "Toros",
+    "Kuzey",
+    "Akdeniz",
+    "Karadeniz",
+    "Kapadokya",
+    "Doğu",
+    "Atlas",
+    "Başak",
+    "Umut",
+]
+KR_SYLL = [
+    "Han",
+    "Dae",
+    "Sam",
+    "Hyun",
+    "Sung",
+    "Kyung",
+    "Jin",
+    "Young",
+    "Dong",
+    "Seo",
+    "Il",
+    "Shin",
+    "Woo",
+    "Hwa",
+    "Kuk",
+    "Myung",
+]
+IN_WORDS = [
+    "Shree",
+    "Bharat",
+    "Ganga",
+    "Surya",
+    "Lakshmi",
+    "Vayu",
+    "Agni",
+    "Indus",
+    "Sagar",
+    "Kaveri",
+    "Himalaya",
+    "Narmada",
+    "Deccan",
+    "Jyoti",
+    "Vishnu",
+    "Sahyadri",
+]
 
 LOCALE = {
-    "JP": "ja", "RU": "ru", "BY": "ru", "KZ": "ru", "CN": "zh", "HK": "hk", "SG": "zh/en",
-    "MY": "zh/en", "DE": "de", "CH": "de/en", "LU": "de/off", "GB": "en", "US": "en", "NL": "en",
-    "TH": "en", "CY": "off/en", "VG": "off/en", "KY": "off/en", "SC": "off", "MT": "off/en",
-    "LV": "off", "EE": "off", "AM": "off", "GE": "off", "AE": "ar/en/off", "TR": "tr", "KR": "kr",
+    "JP": "ja",
+    "RU": "ru",
+    "BY": "ru",
+    "KZ": "ru",
+    "CN": "zh",
+    "HK": "hk",
+    "SG": "zh/en",
+    "MY": "zh/en",
+    "DE": "de",
+    "CH": "de/en",
+    "LU": "de/off",
+    "GB": "en",
+    "US": "en",
+    "NL": "en",
+    "TH": "en",
+    "CY": "off/en",
+    "VG": "off/en",
+    "KY": "off/en",
+    "SC": "off",
+    "MT": "off/en",
+    "LV": "off",
+    "EE": "off",
+    "AM": "off",
+    "GE": "off",
+    "AE": "ar/en/off",
+    "TR": "tr",
+    "KR": "kr",
     "IN": "in",
 }
 
@@ -306,26 +935,78 @@ LEGAL_FORMS = {
 
 # Person name pools: (given names, family names); some carry a native-script alias.
 JA_FAMILY = [
-    ("Sato", "佐藤"), ("Suzuki", "鈴木"), ("Takahashi", "高橋"), ("Tanaka", "田中"),
-    ("Watanabe", "渡辺"), ("Ito", "伊藤"), ("Yamamoto", "山本"), ("Nakamura", "中村"),
-    ("Kobayashi", "小林"), ("Kato", "加藤"), ("Yoshida", "吉田"), ("Yamada", "山田"),
-    ("Sasaki", "佐々木"), ("Yamaguchi", "山口"), ("Matsumoto", "松本"), ("Inoue", "井上"),
-    ("Kimura", "木村"), ("Hayashi", "林"), ("Shimizu", "清水"), ("Yamazaki", "山崎"), ("Mori",
-    "森"),
-    ("Abe", "阿部"), ("Ikeda", "池田"), ("Hashimoto", "橋本"), ("Yamashita", "山下"),
-    ("Ishikawa", "石川"), ("Nakajima", "中島"), ("Maeda", "前田"), ("Fujita", "藤田"),
-    ("Ogawa", "小川"), ("Goto", "後藤"), ("Okada", "岡田"), ("Hasegawa", "長谷川"),
-    ("Murakami", "村上"), ("Kondo", "近藤"), ("Ishii", "石井"), ("Saito", "斎藤"),
-    ("Sakamoto", "坂本"), ("Endo", "遠藤"), ("Aoki", "青木"),
+    ("Sato", "佐藤"),
+    ("Suzuki", "鈴木"),
+    ("Takahashi", "高橋"),
+    ("Tanaka", "田中"),
+    ("Watanabe", "渡辺"),
+    ("Ito", "伊藤"),
+    ("Yamamoto", "山本"),
+    ("Nakamura", "中村"),
+    ("Kobayashi", "小林"),
+    ("Kato", "加藤"),
+    ("Yoshida", "吉田"),
+    ("Yamada", "山田"),
+    ("Sasaki", "佐々木"),
+    ("Yamaguchi", "山口"),
+    ("Matsumoto", "松本"),
+    ("Inoue", "井上"),
+    ("Kimura", "木村"),
+    ("Hayashi", "林"),
+    ("Shimizu", "清水"),
+    ("Yamazaki", "山崎"),
+    ("Mori", "森"),
+    ("Abe", "阿部"),
+    ("Ikeda", "池田"),
+    ("Hashimoto", "橋本"),
+    ("Yamashita", "山下"),
+    ("Ishikawa", "石川"),
+    ("Nakajima", "中島"),
+    ("Maeda", "前田"),
+    ("Fujita", "藤田"),
+    ("Ogawa", "小川"),
+    ("Goto", "後藤"),
+    ("Okada", "岡田"),
+    ("Hasegawa", "長谷川"),
+    ("Murakami", "村上"),
+    ("Kondo", "近藤"),
+    ("Ishii", "石井"),
+    ("Saito", "斎藤"),
+    ("Sakamoto", "坂本"),
+    ("Endo", "遠藤"),
+    ("Aoki", "青木"),
 ]
 JA_GIVEN = [
-    ("Hiroshi", "浩"), ("Takashi", "隆"), ("Kenji", "健二"), ("Akira", "明"), ("Satoshi", "聡"),
-    ("Daisuke", "大輔"), ("Kazuo", "和夫"), ("Makoto", "誠"), ("Naoki", "直樹"), ("Yoshiko",
-    "良子"),
-    ("Keiko", "恵子"), ("Yumi", "由美"), ("Tomoko", "智子"), ("Haruka", "遥"), ("Shinji", "慎二"),
-    ("Ryota", "涼太"), ("Masato", "雅人"), ("Kaori", "香織"), ("Emi", "恵美"), ("Takeshi", "武"),
-    ("Tetsuya", "哲也"), ("Koji", "浩二"), ("Junko", "順子"), ("Yuko", "裕子"), ("Shota", "翔太"),
-    ("Kenta", "健太"), ("Mai", "麻衣"), ("Noboru", "昇"), ("Yusuke", "祐介"), ("Ayumi", "歩"),
+    ("Hiroshi", "浩"),
+    ("Takashi", "隆"),
+    ("Kenji", "健二"),
+    ("Akira", "明"),
+    ("Satoshi", "聡"),
+    ("Daisuke", "大輔"),
+    ("Kazuo", "和夫"),
+    ("Makoto", "誠"),
+    ("Naoki", "直樹"),
+    ("Yoshiko", "良子"),
+    ("Keiko", "恵子"),
+    ("Yumi", "由美"),
+    ("Tomoko", "智子"),
+    ("Haruka", "遥"),
+    ("Shinji", "慎二"),
+    ("Ryota", "涼太"),
+    ("Masato", "雅人"),
+    ("Kaori", "香織"),
+    ("Emi", "恵美"),
+    ("Takeshi", "武"),
+    ("Tetsuya", "哲也"),
+    ("Koji", "浩二"),
+    ("Junko", "順子"),
+    ("Yuko", "裕子"),
+    ("Shota", "翔太"),
+    ("Kenta", "健太"),
+    ("Mai", "麻衣"),
+    ("Noboru", "昇"),
+    ("Yusuke", "祐介"),
+    ("Ayumi", "歩"),
 ]
 RU_MALE = [
     ("Aleksandr", "Александр", "Aleksandrovich", "Александрович"),
@@ -352,91 +1033,515 @@ RU_MALE = [
     ("Konstantin", "Константин", "Konstantinovich", "Константинович"),
 ]
 RU_FEMALE = [
-    ("Elena", "Елена"), ("Olga", "Ольга"), ("Tatiana", "Татьяна"), ("Natalia", "Наталья"),
-    ("Irina", "Ирина"), ("Svetlana", "Светлана"), ("Anna", "Анна"), ("Maria", "Мария"),
-    ("Ekaterina", "Екатерина"), ("Yulia", "Юлия"), ("Marina", "Марина"), ("Anastasia", "Анастасия"),
+    ("Elena", "Елена"),
+    ("Olga", "Ольга"),
+    ("Tatiana", "Татьяна"),
+    ("Natalia", "Наталья"),
+    ("Irina", "Ирина"),
+    ("Svetlana", "Светлана"),
+    ("Anna", "Анна"),
+    ("Maria", "Мария"),
+    ("Ekaterina", "Екатерина"),
+    ("Yulia", "Юлия"),
+    ("Marina", "Марина"),
+    ("Anastasia", "Анастасия"),
 ]
 RU_SURNAMES = [
-    ("Ivanov", "Иванов"), ("Smirnov", "Смирнов"), ("Kuznetsov", "Кузнецов"), ("Popov", "Попов"),
-    ("Vasilyev", "Васильев"), ("Petrov", "Петров"), ("Sokolov", "Соколов"), ("Mikhailov",
-    "Михайлов"),
-    ("Novikov", "Новиков"), ("Fedorov", "Федоров"), ("Morozov", "Морозов"), ("Volkov", "Волков"),
-    ("Alekseev", "Алексеев"), ("Lebedev", "Лебедев"), ("Semenov", "Семенов"), ("Egorov", "Егоров"),
-    ("Pavlov", "Павлов"), ("Kozlov", "Козлов"), ("Stepanov", "Степанов"), ("Nikolaev", "Николаев"),
-    ("Orlov", "Орлов"), ("Andreev", "Андреев"), ("Makarov", "Макаров"), ("Zakharov", "Захаров"),
-    ("Zaitsev", "Зайцев"), ("Soloviev", "Соловьев"), ("Borisov", "Борисов"), ("Yakovlev",
-    "Яковлев"),
-    ("Grigoriev", "Григорьев"), ("Romanov", "Романов"), ("Vorobiev", "Воробьев"),
-    ("Sergeev", "Сергеев"), ("Frolov", "Фролов"), ("Belov", "Белов"), ("Gusev", "Гусев"),
-    ("Tarasov", "Тарасов"), ("Belyaev", "Беляев"), ("Komarov", "Комаров"), ("Kiselev", "Киселев"),
-    ("Abramov", "Абрамов"), ("Nurlanov", "Нурланов"), ("Abenov", "Абенов"),
+    ("Ivanov", "Иванов"),
+    ("Smirnov", "Смирнов"),
+    ("Kuznetsov", "Кузнецов"),
+    ("Popov", "Попов"),
+    ("Vasilyev", "Васильев"),
+    ("Petrov", "Петров"),
+    ("Sokolov", "Соколов"),
+    ("Mikhailov", "Михайлов"),
+    ("Novikov", "Новиков"),
+    ("Fedorov", "Федоров"),
+    ("Morozov", "Морозов"),
+    ("Volkov", "Волков"),
+    ("Alekseev", "Алексеев"),
+    ("Lebedev", "Лебедев"),
+    ("Semenov", "Семенов"),
+    ("Egorov", "Егоров"),
+    ("Pavlov", "Павлов"),
+    ("Kozlov", "Козлов"),
+    ("Stepanov", "Степанов"),
+    ("Nikolaev", "Николаев"),
+    ("Orlov", "Орлов"),
+    ("Andreev", "Андреев"),
+    ("Makarov", "Макаров"),
+    ("Zakharov", "Захаров"),
+    ("Zaitsev", "Зайцев"),
+    ("Soloviev", "Соловьев"),
+    ("Borisov", "Борисов"),
+    ("Yakovlev", "Яковлев"),
+    ("Grigoriev", "Григорьев"),
+    ("Romanov", "Романов"),
+    ("Vorobiev", "Воробьев"),
+    ("Sergeev", "Сергеев"),
+    ("Frolov", "Фролов"),
+    ("Belov", "Белов"),
+    ("Gusev", "Гусев"),
+    ("Tarasov", "Тарасов"),
+    ("Belyaev", "Беляев"),
+    ("Komarov", "Комаров"),
+    ("Kiselev", "Киселев"),
+    ("Abramov", "Абрамов"),
+    ("Nurlanov", "Нурланов"),
+    ("Abenov", "Абенов"),
 ]
-UA_GIVEN = ["Oleksandr", "Mykola", "Andriy", "Serhiy", "Volodymyr", "Yuriy", "Taras", "Oksana",
-            "Olena", "Iryna", "Natalia", "Dmytro", "Vasyl", "Bohdan"]
-UA_FAMILY = ["Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Kravchenko", "Melnyk",
-             "Boyko", "Kovalchuk", "Oliynyk", "Lysenko", "Marchenko", "Savchenko", "Rudenko"]
-ZH_FAMILY = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
-             "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Luo", "Gao"]
-ZH_GIVEN = ["Wei", "Jie", "Min", "Xiaoming", "Hui", "Jun", "Lei", "Yan", "Ling", "Hao", "Qiang",
-            "Fang", "Jianguo", "Xiaoyan", "Yong", "Lihua", "Zhiwei", "Haiyan", "Bo", "Ying"]
-HK_FAMILY = ["Chan", "Wong", "Lee", "Cheung", "Lau", "Leung", "Ng", "Ho", "Lam", "Tang", "Tsang",
-             "Yip", "Chow", "Kwok", "Fung"]
-HK_GIVEN = ["Ka Wai", "Siu Ming", "Wing Kei", "Chi Keung", "Mei Ling", "Kwok Wah", "Hoi Yan",
-            "Tak Ming", "Suk Yee", "Man Kit", "Wai Man", "Yuk Lan"]
-HK_ENGLISH = ["Peter", "David", "Michael", "Eric", "Kenneth", "Raymond", "Vincent", "Alice",
-              "Grace", "Winnie", "Joyce", "Stanley"]
+UA_GIVEN = [
+    "Oleksandr",
+    "Mykola",
+    "Andriy",
+    "Serhiy",
+    "Volodymyr",
+    "Yuriy",
+    "Taras",
+    "Oksana",
+    "Olena",
+    "Iryna",
+    "Natalia",
+    "Dmytro",
+    "Vasyl",
+    "Bohdan",
+]
+UA_FAMILY = [
+    "Shevchenko",
+    "Kovalenko",
+    "Bondarenko",
+    "Tkachenko",
+    "Kravchenko",
+    "Melnyk",
+    "Boyko",
+    "Kovalchuk",
+    "Oliynyk",
+    "Lysenko",
+    "Marchenko",
+    "Savchenko",
+    "Rudenko",
+]
+ZH_FAMILY = [
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Xu",
+    "Sun",
+    "Ma",
+    "Zhu",
+    "Hu",
+    "Guo",
+    "He",
+    "Lin",
+    "Luo",
+    "Gao",
+]
+ZH_GIVEN = [
+    "Wei",
+    "Jie",
+    "Min",
+    "Xiaoming",
+    "Hui",
+    "Jun",
+    "Lei",
+    "Yan",
+    "Ling",
+    "Hao",
+    "Qiang",
+    "Fang",
+    "Jianguo",
+    "Xiaoyan",
+    "Yong",
+    "Lihua",
+    "Zhiwei",
+    "Haiyan",
+    "Bo",
+    "Ying",
+]
+HK_FAMILY = [
+    "Chan",
+    "Wong",
+    "Lee",
+    "Cheung",
+    "Lau",
+    "Leung",
+    "Ng",
+    "Ho",
+    "Lam",
+    "Tang",
+    "Tsang",
+    "Yip",
+    "Chow",
+    "Kwok",
+    "Fung",
+]
+HK_GIVEN = [
+    "Ka Wai",
+    "Siu Ming",
+    "Wing Kei",
+    "Chi Keung",
+    "Mei Ling",
+    "Kwok Wah",
+    "Hoi Yan",
+    "Tak Ming",
+    "Suk Yee",
+    "Man Kit",
+    "Wai Man",
+    "Yuk Lan",
+]
+HK_ENGLISH = [
+    "Peter",
+    "David",
+    "Michael",
+    "Eric",
+    "Kenneth",
+    "Raymond",
+    "Vincent",
+    "Alice",
+    "Grace",
+    "Winnie",
+    "Joyce",
+    "Stanley",
+]
 SG_FAMILY = ["Tan", "Lim", "Lee", "Ng", "Ong", "Wong", "Goh", "Chua", "Koh", "Teo", "Chan", "Yeo"]
-SG_GIVEN = ["Kok Wah", "Mei Ling", "Boon Heng", "Wei Ming", "Siew Lan", "Chee Keong", "Hui Min",
-            "Kian Seng", "Li Ting", "Jun Jie", "Beng Huat", "Xiu Ying"]
-EN_GIVEN = ["James", "John", "Robert", "Michael", "David", "William", "Richard", "Thomas",
-            "Charles",
-            "Daniel", "Matthew", "Andrew", "Mark", "Paul", "Steven", "Sarah", "Emma", "Elizabeth",
-            "Mary", "Jennifer", "Laura", "Karen", "Rachel", "Claire", "Helen", "Oliver", "George",
-            "Harry", "Jack", "Sophie"]
-EN_FAMILY = ["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-             "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
-             "Hall",
-             "Wood", "Jackson", "Clarke", "Miller", "Davis", "Anderson", "Harris", "Martin",
-             "Moore",
-             "Clark", "Lewis", "Young", "Allen", "Baker", "Carter", "Mitchell", "Turner", "Parker",
-             "Collins", "Edwards", "Stewart", "Morris", "Murphy"]
-DE_GIVEN = ["Thomas", "Michael", "Andreas", "Stefan", "Christian", "Markus", "Klaus", "Jürgen",
-            "Wolfgang", "Frank", "Sabine", "Petra", "Claudia", "Monika", "Anja", "Katrin", "Julia",
-            "Lukas", "Felix", "Jan"]
-DE_FAMILY = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-             "Schulz", "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf",
-             "Schröder", "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann",
-             "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Köhler", "Maier"]
-GR_GIVEN = ["Andreas", "Christos", "Georgios", "Nikos", "Constantinos", "Michalis", "Panayiotis",
-            "Marios", "Ioannis", "Demetris", "Maria", "Eleni", "Christina", "Anna", "Katerina",
-            "Elena", "Despina", "Androulla"]
-GR_FAMILY = ["Georgiou", "Constantinou", "Christodoulou", "Ioannou", "Nicolaou", "Charalambous",
-             "Papadopoulos", "Andreou", "Demetriou", "Savva", "Antoniou", "Kyriacou", "Panayiotou",
-             "Pavlou", "Hadjigeorgiou", "Loizou", "Christou", "Stylianou", "Theodorou"]
-AR_GIVEN = ["Mohammed", "Ahmed", "Ali", "Omar", "Khalid", "Hassan", "Hussein", "Abdullah", "Saeed",
-            "Rashid", "Sultan", "Fatima", "Aisha", "Mariam", "Noura", "Hamad", "Yousef", "Ibrahim",
-            "Majid", "Salem"]
-AR_FAMILY = ["Al Mansoori", "Al Suwaidi", "Al Falasi", "Al Ketbi", "Al Hashimi", "Al Shamsi",
-             "Al Mazrouei", "Al Dhaheri", "Al Marzooqi", "Al Zaabi", "Al Nuaimi", "Al Kaabi",
-             "Al Mheiri", "Al Blooshi", "Haddad", "Khoury", "Saleh", "Nasser"]
-TR_GIVEN = ["Mehmet", "Mustafa", "Ahmet", "Ali", "Hüseyin", "Hasan", "Murat", "Emre", "Burak",
-            "Ayşe",
-            "Fatma", "Emine", "Zeynep", "Elif"]
-TR_FAMILY = ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Yıldız", "Yıldırım", "Öztürk", "Aydın",
-             "Özdemir", "Arslan", "Doğan", "Kılıç", "Aslan"]
+SG_GIVEN = [
+    "Kok Wah",
+    "Mei Ling",
+    "Boon Heng",
+    "Wei Ming",
+    "Siew Lan",
+    "Chee Keong",
+    "Hui Min",
+    "Kian Seng",
+    "Li Ting",
+    "Jun Jie",
+    "Beng Huat",
+    "Xiu Ying",
+]
+EN_GIVEN = [
+    "James",
+    "John",
+    "Robert",
+    "Michael",
+    "David",
+    "William",
+    "Richard",
+    "Thomas",
+    "Charles",
+    "Daniel",
+    "Matthew",
+    "Andrew",
+    "Mark",
+    "Paul",
+    "Steven",
+    "Sarah",
+    "Emma",
+    "Elizabeth",
+    "Mary",
+    "Jennifer",
+    "Laura",
+    "Karen",
+    "Rachel",
+    "Claire",
+    "Helen",
+    "Oliver",
+    "George",
+    "Harry",
+    "Jack",
+    "Sophie",
+]
+EN_FAMILY = [
+    "Smith",
+    "Jones",
+    "Taylor",
+    "Brown",
+    "Williams",
+    "Wilson",
+    "Johnson",
+    "Davies",
+    "Robinson",
+    "Wright",
+    "Thompson",
+    "Evans",
+    "Walker",
+    "White",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Miller",
+    "Davis",
+    "Anderson",
+    "Harris",
+    "Martin",
+    "Moore",
+    "Clark",
+    "Lewis",
+    "Young",
+    "Allen",
+    "Baker",
+    "Carter",
+    "Mitchell",
+    "Turner",
+    "Parker",
+    "Collins",
+    "Edwards",
+    "Stewart",
+    "Morris",
+    "Murphy",
+]
+DE_GIVEN = [
+    "Thomas",
+    "Michael",
+    "Andreas",
+    "Stefan",
+    "Christian",
+    "Markus",
+    "Klaus",
+    "Jürgen",
+    "Wolfgang",
+    "Frank",
+    "Sabine",
+    "Petra",
+    "Claudia",
+    "Monika",
+    "Anja",
+    "Katrin",
+    "Julia",
+    "Lukas",
+    "Felix",
+    "Jan",
+]
+DE_FAMILY = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Krause",
+    "Lehmann",
+    "Köhler",
+    "Maier",
+]
+GR_GIVEN = [
+    "Andreas",
+    "Christos",
+    "Georgios",
+    "Nikos",
+    "Constantinos",
+    "Michalis",
+    "Panayiotis",
+    "Marios",
+    "Ioannis",
+    "Demetris",
+    "Maria",
+    "Eleni",
+    "Christina",
+    "Anna",
+    "Katerina",
+    "Elena",
+    "Despina",
+    "Androulla",
+]
+GR_FAMILY = [
+    "Georgiou",
+    "Constantinou",
+    "Christodoulou",
+    "Ioannou",
+    "Nicolaou",
+    "Charalambous",
+    "Papadopoulos",
+    "Andreou",
+    "Demetriou",
+    "Savva",
+    "Antoniou",
+    "Kyriacou",
+    "Panayiotou",
+    "Pavlou",
+    "Hadjigeorgiou",
+    "Loizou",
+    "Christou",
+    "Stylianou",
+    "Theodorou",
+]
+AR_GIVEN = [
+    "Mohammed",
+    "Ahmed",
+    "Ali",
+    "Omar",
+    "Khalid",
+    "Hassan",
+    "Hussein",
+    "Abdullah",
+    "Saeed",
+    "Rashid",
+    "Sultan",
+    "Fatima",
+    "Aisha",
+    "Mariam",
+    "Noura",
+    "Hamad",
+    "Yousef",
+    "Ibrahim",
+    "Majid",
+    "Salem",
+]
+AR_FAMILY = [
+    "Al Mansoori",
+    "Al Suwaidi",
+    "Al Falasi",
+    "Al Ketbi",
+    "Al Hashimi",
+    "Al Shamsi",
+    "Al Mazrouei",
+    "Al Dhaheri",
+    "Al Marzooqi",
+    "Al Zaabi",
+    "Al Nuaimi",
+    "Al Kaabi",
+    "Al Mheiri",
+    "Al Blooshi",
+    "Haddad",
+    "Khoury",
+    "Saleh",
+    "Nasser",
+]
+TR_GIVEN = [
+    "Mehmet",
+    "Mustafa",
+    "Ahmet",
+    "Ali",
+    "Hüseyin",
+    "Hasan",
+    "Murat",
+    "Emre",
+    "Burak",
+    "Ayşe",
+    "Fatma",
+    "Emine",
+    "Zeynep",
+    "Elif",
+]
+TR_FAMILY = [
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Şahin",
+    "Çelik",
+    "Yıldız",
+    "Yıldırım",
+    "Öztürk",
+    "Aydın",
+    "Özdemir",
+    "Arslan",
+    "Doğan",
+    "Kılıç",
+    "Aslan",
+]
 KR_FAMILY = ["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"]
-KR_GIVEN = ["Min-jun", "Seo-yeon", "Ji-hoon", "Hyun-woo", "Soo-jin", "Dong-hyun", "Ji-yeon",
-            "Sung-min", "Young-ho", "Eun-ji", "Jae-won", "Ha-eun"]
-IN_GIVEN = ["Rahul", "Amit", "Rajesh", "Sanjay", "Vikram", "Anil", "Suresh", "Priya", "Anjali",
-            "Neha", "Deepak", "Arjun", "Ravi", "Sunita", "Kavita"]
-IN_FAMILY = ["Sharma", "Patel", "Gupta", "Singh", "Kumar", "Mehta", "Shah", "Agarwal", "Reddy",
-             "Nair", "Iyer", "Jain", "Malhotra", "Kapoor", "Bose"]
+KR_GIVEN = [
+    "Min-jun",
+    "Seo-yeon",
+    "Ji-hoon",
+    "Hyun-woo",
+    "Soo-jin",
+    "Dong-hyun",
+    "Ji-yeon",
+    "Sung-min",
+    "Young-ho",
+    "Eun-ji",
+    "Jae-won",
+    "Ha-eun",
+]
+IN_GIVEN = [
+    "Rahul",
+    "Amit",
+    "Rajesh",
+    "Sanjay",
+    "Vikram",
+    "Anil",
+    "Suresh",
+    "Priya",
+    "Anjali",
+    "Neha",
+    "Deepak",
+    "Arjun",
+    "Ravi",
+    "Sunita",
+    "Kavita",
+]
+IN_FAMILY = [
+    "Sharma",
+    "Patel",
+    "Gupta",
+    "Singh",
+    "Kumar",
+    "Mehta",
+    "Shah",
+    "Agarwal",
+    "Reddy",
+    "Nair",
+    "Iyer",
+    "Jain",
+    "Malhotra",
+    "Kapoor",
+    "Bose",
+]
 AM_GIVEN = ["Armen", "Aram", "Tigran", "Davit", "Gevorg", "Anna", "Lilit", "Ani", "Karen", "Hayk"]
-AM_FAMILY = ["Petrosyan", "Sargsyan", "Hakobyan", "Grigoryan", "Harutyunyan", "Khachatryan",
-             "Karapetyan", "Avetisyan", "Vardanyan", "Mkrtchyan"]
+AM_FAMILY = [
+    "Petrosyan",
+    "Sargsyan",
+    "Hakobyan",
+    "Grigoryan",
+    "Harutyunyan",
+    "Khachatryan",
+    "Karapetyan",
+    "Avetisyan",
+    "Vardanyan",
+    "Mkrtchyan",
+]
 GE_GIVEN = ["Giorgi", "Davit", "Levan", "Nino", "Tamar", "Irakli", "Zurab", "Ketevan", "Lasha"]
-GE_FAMILY = ["Beridze", "Kapanadze", "Gelashvili", "Maisuradze", "Giorgadze", "Lomidze",
-             "Tsiklauri", "Kvaratskhelia", "Nozadze"]
+GE_FAMILY = [
+    "Beridze",
+    "Kapanadze",
+    "Gelashvili",
+    "Maisuradze",
+    "Giorgadze",
+    "Lomidze",
+    "Tsiklauri",
+    "Kvaratskhelia",
+    "Nozadze",
+]
 IL_GIVEN = ["David", "Yosef", "Moshe", "Avi", "Noa", "Tamar", "Eyal", "Yael", "Ronen", "Shira"]
 IL_FAMILY = ["Cohen", "Levi", "Mizrahi", "Peretz", "Friedman", "Biton", "Dahan", "Avraham", "Katz"]
 MY_GIVEN = ["Ahmad", "Muhammad", "Siti", "Nur", "Aziz", "Farah", "Hafiz", "Aminah"]
@@ -459,11 +1564,25 @@ JP_PLACES = [
     ("Nishi-ku", "Yokohama", ["Minatomirai", "Takashima", "Kitasaiwai"], "220"),
 ]
 RU_CITIES = [
-    ("Moscow", "1", ["Tverskaya", "Novy Arbat", "Leninsky prospekt", "Profsoyuznaya",
-                     "Myasnitskaya",
-                     "Bolshaya Ordynka", "Presnenskaya nab.", "Kutuzovsky prospekt"]),
-    ("Saint Petersburg", "19", ["Nevsky prospekt", "Moskovsky prospekt", "Sadovaya",
-                                "Ligovsky prospekt"]),
+    (
+        "Moscow",
+        "1",
+        [
+            "Tverskaya",
+            "Novy Arbat",
+            "Leninsky prospekt",
+            "Profsoyuznaya",
+            "Myasnitskaya",
+            "Bolshaya Ordynka",
+            "Presnenskaya nab.",
+            "Kutuzovsky prospekt",
+        ],
+    ),
+    (
+        "Saint Petersburg",
+        "19",
+        ["Nevsky prospekt", "Moskovsky prospekt", "Sadovaya", "Ligovsky prospekt"],
+    ),
     ("Novosibirsk", "63", ["Krasny prospekt", "Kirova", "Lenina"]),
     ("Yekaterinburg", "62", ["Malysheva", "Lenina", "8 Marta"]),
     ("Irkutsk", "66", ["Karla Marksa", "Baikalskaya", "Lermontova"]),
@@ -471,78 +1590,246 @@ RU_CITIES = [
     ("Kazan", "42", ["Baumana", "Pushkina", "Kremlyovskaya"]),
     ("Vladivostok", "69", ["Svetlanskaya", "Aleutskaya", "Okeansky prospekt"]),
 ]
-SG_STREETS = ["Raffles Place", "Cecil Street", "Robinson Road", "Shenton Way", "Anson Road",
-              "Orchard Road", "Beach Road", "North Bridge Road", "Tanjong Pagar Road",
-              "Marina Boulevard", "Collyer Quay", "Ubi Avenue 1", "Kallang Avenue",
-              "Jurong East St 21"]
+SG_STREETS = [
+    "Raffles Place",
+    "Cecil Street",
+    "Robinson Road",
+    "Shenton Way",
+    "Anson Road",
+    "Orchard Road",
+    "Beach Road",
+    "North Bridge Road",
+    "Tanjong Pagar Road",
+    "Marina Boulevard",
+    "Collyer Quay",
+    "Ubi Avenue 1",
+    "Kallang Avenue",
+    "Jurong East St 21",
+]
 HK_BUILDINGS = ["Tower", "Centre", "Building", "Plaza", "House", "Commercial Building"]
-HK_STREETS = [("Queen's Road Central", "Central"), ("Des Voeux Road Central", "Sheung Wan"),
-              ("Nathan Road", "Tsim Sha Tsui"), ("Hennessy Road", "Wan Chai"),
-              ("Canton Road", "Tsim Sha Tsui"), ("King's Road", "North Point"),
-              ("Connaught Road Central", "Central"), ("Hoi Bun Road", "Kwun Tong")]
-CY_STREETS = [("Arch. Makariou III", "Limassol", "3"), ("Spyrou Kyprianou", "Limassol", "4"),
-              ("Agiou Athanasiou", "Limassol", "4"), ("Themistokli Dervi", "Nicosia", "1"),
-              ("Griva Digeni", "Larnaca", "6"), ("Vasileos Konstantinou", "Limassol", "3"),
-              ("Kennedy Avenue", "Nicosia", "1")]
-AE_PLACES = [("Jumeirah Lakes Towers", "Dubai"), ("Business Bay", "Dubai"), ("DIFC", "Dubai"),
-             ("Dubai Silicon Oasis", "Dubai"), ("Al Quoz", "Dubai"), ("Deira", "Dubai"),
-             ("Al Reem Island", "Abu Dhabi"), ("SAIF Zone", "Sharjah"), ("RAKEZ", "Ras Al Khaimah")]
-VG_PLACES = ["Wickhams Cay I", "Wickhams Cay II", "Main Street", "Waterfront Drive",
-             "Road Reef Plaza", "Flemming Street"]
-GB_PLACES = [("London", ["EC1V", "EC2A", "W1U", "WC2H", "N1", "SE1", "E14", "SW1Y"]),
-             ("Manchester", ["M1", "M2", "M3"]), ("Birmingham", ["B1", "B2", "B3"]),
-             ("Edinburgh", ["EH1", "EH2", "EH3"]), ("Leeds", ["LS1", "LS2"]), ("Bristol", ["BS1",
-             "BS2"])]
-GB_STREETS = ["High Street", "Station Road", "Church Street", "City Road", "Old Street",
-              "Baker Street",
-              "King Street", "Victoria Street", "Queen Street", "Market Street", "Park Lane",
-              "Fenchurch Street", "Great Portland Street", "Bishopsgate"]
-US_PLACES = [("New York", "NY", "100"), ("Wilmington", "DE", "198"), ("Miami", "FL", "331"),
-             ("San Francisco", "CA", "941"), ("Houston", "TX", "770"), ("Sheridan", "WY", "828"),
-             ("Chicago", "IL", "606"), ("Seattle", "WA", "981"), ("Dover", "DE", "199"),
-             ("Las Vegas", "NV", "891")]
-US_STREETS = ["Main Street", "Broadway", "Market Street", "Orange Street", "Park Avenue",
-              "5th Avenue", "Brickell Avenue", "Louisiana Street", "Wacker Drive", "Pine Street",
-              "Coffeen Avenue", "Silverado Ranch Blvd"]
-DE_PLACES = [("Berlin", "10"), ("Hamburg", "20"), ("München", "80"), ("Frankfurt am Main", "60"),
-             ("Düsseldorf", "40"), ("Köln", "50"), ("Stuttgart", "70"), ("Leipzig", "04")]
-DE_STREETS = ["Hauptstraße", "Bahnhofstraße", "Friedrichstraße", "Kaiserstraße", "Goethestraße",
-              "Königsallee", "Neuer Wall", "Maximilianstraße", "Mainzer Landstraße",
-              "Schillerstraße"]
+HK_STREETS = [
+    ("Queen's Road Central", "Central"),
+    ("Des Voeux Road Central", "Sheung Wan"),
+    ("Nathan Road", "Tsim Sha Tsui"),
+    ("Hennessy Road", "Wan Chai"),
+    ("Canton Road", "Tsim Sha Tsui"),
+    ("King's Road", "North Point"),
+    ("Connaught Road Central", "Central"),
+    ("Hoi Bun Road", "Kwun Tong"),
+]
+CY_STREETS = [
+    ("Arch. Makariou III", "Limassol", "3"),
+    ("Spyrou Kyprianou", "Limassol", "4"),
+    ("Agiou Athanasiou", "Limassol", "4"),
+    ("Themistokli Dervi", "Nicosia", "1"),
+    ("Griva Digeni", "Larnaca", "6"),
+    ("Vasileos Konstantinou", "Limassol", "3"),
+    ("Kennedy Avenue", "Nicosia", "1"),
+]
+AE_PLACES = [
+    ("Jumeirah Lakes Towers", "Dubai"),
+    ("Business Bay", "Dubai"),
+    ("DIFC", "Dubai"),
+    ("Dubai Silicon Oasis", "Dubai"),
+    ("Al Quoz", "Dubai"),
+    ("Deira", "Dubai"),
+    ("Al Reem Island", "Abu Dhabi"),
+    ("SAIF Zone", "Sharjah"),
+    ("RAKEZ", "Ras Al Khaimah"),
+]
+VG_PLACES = [
+    "Wickhams Cay I",
+    "Wickhams Cay II",
+    "Main Street",
+    "Waterfront Drive",
+    "Road Reef Plaza",
+    "Flemming Street",
+]
+GB_PLACES = [
+    ("London", ["EC1V", "EC2A", "W1U", "WC2H", "N1", "SE1", "E14", "SW1Y"]),
+    ("Manchester", ["M1", "M2", "M3"]),
+    ("Birmingham", ["B1", "B2", "B3"]),
+    ("Edinburgh", ["EH1", "EH2", "EH3"]),
+    ("Leeds", ["LS1", "LS2"]),
+    ("Bristol", ["BS1", "BS2"]),
+]
+GB_STREETS = [
+    "High Street",
+    "Station Road",
+    "Church Street",
+    "City Road",
+    "Old Street",
+    "Baker Street",
+    "King Street",
+    "Victoria Street",
+    "Queen Street",
+    "Market Street",
+    "Park Lane",
+    "Fenchurch Street",
+    "Great Portland Street",
+    "Bishopsgate",
+]
+US_PLACES = [
+    ("New York", "NY", "100"),
+    ("Wilmington", "DE", "198"),
+    ("Miami", "FL", "331"),
+    ("San Francisco", "CA", "941"),
+    ("Houston", "TX", "770"),
+    ("Sheridan", "WY", "828"),
+    ("Chicago", "IL", "606"),
+    ("Seattle", "WA", "981"),
+    ("Dover", "DE", "199"),
+    ("Las Vegas", "NV", "891"),
+]
+US_STREETS = [
+    "Main Street",
+    "Broadway",
+    "Market Street",
+    "Orange Street",
+    "Park Avenue",
+    "5th Avenue",
+    "Brickell Avenue",
+    "Louisiana Street",
+    "Wacker Drive",
+    "Pine Street",
+    "Coffeen Avenue",
+    "Silverado Ranch Blvd",
+]
+DE_PLACES = [
+    ("Berlin", "10"),
+    ("Hamburg", "20"),
+    ("München", "80"),
+    ("Frankfurt am Main", "60"),
+    ("Düsseldorf", "40"),
+    ("Köln", "50"),
+    ("Stuttgart", "70"),
+    ("Leipzig", "04"),
+]
+DE_STREETS = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Friedrichstraße",
+    "Kaiserstraße",
+    "Goethestraße",
+    "Königsallee",
+    "Neuer Wall",
+    "Maximilianstraße",
+    "Mainzer Landstraße",
+    "Schillerstraße",
+]
 GENERIC_PLACES = {
     "CN": ["Shenzhen", "Shanghai", "Beijing", "Guangzhou"],
-    "KZ": ["Almaty", "Astana"], "CH": ["Zug", "Zürich", "Geneva", "Lugano"],
-    "NL": ["Amsterdam", "Rotterdam"], "LU": ["Luxembourg"], "KY": ["George Town, Grand Cayman"],
-    "TR": ["Istanbul", "Ankara", "Izmir"], "KR": ["Seoul", "Busan"], "SC": ["Victoria, Mahé"],
-    "MT": ["Valletta", "Sliema", "St Julian's"], "LV": ["Riga"], "EE": ["Tallinn"],
-    "BY": ["Minsk"], "IN": ["Mumbai", "New Delhi", "Bengaluru"], "TH": ["Bangkok"],
-    "MY": ["Kuala Lumpur", "Labuan"], "AM": ["Yerevan"], "GE": ["Tbilisi", "Batumi"],
+    "KZ": ["Almaty", "Astana"],
+    "CH": ["Zug", "Zürich", "Geneva", "Lugano"],
+    "NL": ["Amsterdam", "Rotterdam"],
+    "LU": ["Luxembourg"],
+    "KY": ["George Town, Grand Cayman"],
+    "TR": ["Istanbul", "Ankara", "Izmir"],
+    "KR": ["Seoul", "Busan"],
+    "SC": ["Victoria, Mahé"],
+    "MT": ["Valletta", "Sliema", "St Julian's"],
+    "LV": ["Riga"],
+    "EE": ["Tallinn"],
+    "BY": ["Minsk"],
+    "IN": ["Mumbai", "New Delhi", "Bengaluru"],
+    "TH": ["Bangkok"],
+    "MY": ["Kuala Lumpur", "Labuan"],
+    "AM": ["Yerevan"],
+    "GE": ["Tbilisi", "Batumi"],
 }
-GENERIC_STREETS = ["Central Avenue", "Harbour Road", "Independence Street", "Market Square",
-                   "Park Road", "Industrial Zone", "Business Park", "Liberty Avenue", "Ring Road",
-                   "Lake Street", "Station Square"]
-AGENT_NAMES = ["Harbour", "Meridian", "Trident", "Oakwood", "Capital", "Pinnacle", "Crown",
-               "Atlantic", "Ocean", "Summit", "Sovereign", "Regal"]
-AGENT_KINDS = ["Corporate Services", "Trust Company", "Fiduciary Services", "Registered Agents",
-               "Company Secretaries", "Management Services"]
+GENERIC_STREETS = [
+    "Central Avenue",
+    "Harbour Road",
+    "Independence Street",
+    "Market Square",
+    "Park Road",
+    "Industrial Zone",
+    "Business Park",
+    "Liberty Avenue",
+    "Ring Road",
+    "Lake Street",
+    "Station Square",
+]
+AGENT_NAMES = [
+    "Harbour",
+    "Meridian",
+    "Trident",
+    "Oakwood",
+    "Capital",
+    "Pinnacle",
+    "Crown",
+    "Atlantic",
+    "Ocean",
+    "Summit",
+    "Sovereign",
+    "Regal",
+]
+AGENT_KINDS = [
+    "Corporate Services",
+    "Trust Company",
+    "Fiduciary Services",
+    "Registered Agents",
+    "Company Secretaries",
+    "Management Services",
+]
 
 # --------------------------------------------------------------------------------------------
 # Ownership shapes (shares are integer hundredths of a percent)
 # --------------------------------------------------------------------------------------------
 
 SPLITS = {
-    1: [((10000,), 62), ((5100,), 8), ((7500,), 6), ((6000,), 3), ((5000,), 5), ((9000,), 3),
-        ((3000,), 3), ((2500,), 3), ((1000,), 3), ((8000,), 2), ((4900,), 2)],
-    2: [((5000, 5000), 25), ((5100, 4900), 15), ((7500, 2500), 12), ((6000, 4000), 8),
-        ((6667, 3333), 8), ((7000, 3000), 7), ((8000, 2000), 7), ((9000, 1000), 6),
-        ((5000, 2500), 4), ((4000, 3000), 3), ((5100, 2000), 3), ((9900, 100), 2)],
-    3: [((3333, 3333, 3334), 22), ((5000, 2500, 2500), 18), ((4000, 3000, 3000), 12),
-        ((6000, 2000, 2000), 10), ((5100, 2900, 2000), 10), ((3400, 3300, 3300), 8),
-        ((5000, 3000, 2000), 10), ((4500, 4500, 1000), 5), ((2500, 2500, 2500), 5)],
+    1: [
+        ((10000,), 62),
+        ((5100,), 8),
+        ((7500,), 6),
+        ((6000,), 3),
+        ((5000,), 5),
+        ((9000,), 3),
+        ((3000,), 3),
+        ((2500,), 3),
+        ((1000,), 3),
+        ((8000,), 2),
+        ((4900,), 2),
+    ],
+    2: [
+        ((5000, 5000), 25),
+        ((5100, 4900), 15),
+        ((7500, 2500), 12),
+        ((6000, 4000), 8),
+        ((6667, 3333), 8),
+        ((7000, 3000), 7),
+        ((8000, 2000), 7),
+        ((9000, 1000), 6),
+        ((5000, 2500), 4),
+        ((4000, 3000), 3),
+        ((5100, 2000), 3),
+        ((9900, 100), 2),
+    ],
+    3: [
+        ((3333, 3333, 3334), 22),
+        ((5000, 2500, 2500), 18),
+        ((4000, 3000, 3000), 12),
+        ((6000, 2000, 2000), 10),
+        ((5100, 2900, 2000), 10),
+        ((3400, 3300, 3300), 8),
+        ((5000, 3000, 2000), 10),
+        ((4500, 4500, 1000), 5),
+        ((2500, 2500, 2500), 5),
+    ],
 }
 BANDS = ((7500, 10000), (5000, 7500), (2500, 5000), (1000, 2500))
-IN_DEGREE = [(0, 12), (1, 52), (2, 23), (3, 8), (4, 3), (5, 1), (6, 0.5), (7, 0.3), (8, 0.1),
-             (10, 0.2)]
+IN_DEGREE = [
+    (0, 12),
+    (1, 52),
+    (2, 23),
+    (3, 8),
+    (4, 3),
+    (5, 1),
+    (6, 0.5),
+    (7, 0.3),
+    (8, 0.1),
+    (10, 0.2),
+]
 
 AUTHORITIES = ("OFAC", "EU", "UK", "JP-MOF")
 OFAC_UKRAINE = ("UKRAINE-EO13660", "UKRAINE-EO13661", "UKRAINE-EO13662")
@@ -581,9 +1868,34 @@ class _Scramble:
 
 # Digits of the scrambled serial per jurisdiction.
 REG_DIGITS = {
-    "JP": 12, "RU": 9, "SG": 5, "HK": 7, "CY": 6, "AE": 7, "VG": 7, "GB": 7, "US": 7, "DE": 6,
-    "CN": 10, "KZ": 7, "CH": 9, "NL": 8, "LU": 6, "KY": 6, "TR": 7, "KR": 7, "SC": 6, "MT": 5,
-    "LV": 7, "EE": 7, "BY": 7, "IN": 6, "TH": 9, "MY": 6, "AM": 8, "GE": 9,
+    "JP": 12,
+    "RU": 9,
+    "SG": 5,
+    "HK": 7,
+    "CY": 6,
+    "AE": 7,
+    "VG": 7,
+    "GB": 7,
+    "US": 7,
+    "DE": 6,
+    "CN": 10,
+    "KZ": 7,
+    "CH": 9,
+    "NL": 8,
+    "LU": 6,
+    "KY": 6,
+    "TR": 7,
+    "KR": 7,
+    "SC": 6,
+    "MT": 5,
+    "LV": 7,
+    "EE": 7,
+    "BY": 7,
+    "IN": 6,
+    "TH": 9,
+    "MY": 6,
+    "AM": 8,
+    "GE": 9,
 }
 SG_CHECK = "ABCDEFGHJKLMNRWXZ"
 
@@ -667,8 +1979,9 @@ class _Gen:
         self.company_juris = _Weighted(COMPANY_JURISDICTIONS)
         self.head_juris = _Weighted(HEAD_JURISDICTIONS)
         self.ops_countries = _Weighted(OPERATION_COUNTRIES)
-        self.juris_codes = sorted({j for j, _ in COMPANY_JURISDICTIONS + PERSON_NATIONALITIES
-                                   + OPERATION_COUNTRIES})
+        self.juris_codes = sorted(
+            {j for j, _ in COMPANY_JURISDICTIONS + PERSON_NATIONALITIES + OPERATION_COUNTRIES}
+        )
         self.juris_index = {j: k for k, j in enumerate(self.juris_codes)}
         self.in_degree = _Weighted(IN_DEGREE)
         self.splits = {k: _Weighted(v) for k, v in SPLITS.items()}
@@ -714,18 +2027,20 @@ class _Gen:
             for _ in range(k):
                 a = self.address(j)
                 if j not in ("RU", "BY", "KZ") and rng.random() < 0.5:
-                    a = (f"c/o {rng.choice(AGENT_NAMES)} {rng.choice(AGENT_KINDS)} "
-                         f"{LEGAL_FORMS.get(j, [('Ltd', 1)])[0][0]}, {a}")
+                    a = (
+                        f"c/o {rng.choice(AGENT_NAMES)} {rng.choice(AGENT_KINDS)} "
+                        f"{LEGAL_FORMS.get(j, [('Ltd', 1)])[0][0]}, {a}"
+                    )
                 addrs.append(a)
             self.agents[j] = (addrs, _Zipf(k, 1.0))
 
         # Compact per-company state.
         n1 = companies + 1
-        self.inc = array("i", bytes(4 * n1))          # incorporation day ordinal
-        self.depth = bytearray(n1)                    # longest ownership chain above
-        self.parent = array("i", bytes(4 * n1))       # main active company owner (0: none)
-        self.jur = bytearray(n1)                      # jurisdiction index
-        self.headroom = array("H", [10000]) * n1      # 100 % minus exact shares in force
+        self.inc = array("i", bytes(4 * n1))  # incorporation day ordinal
+        self.depth = bytearray(n1)  # longest ownership chain above
+        self.parent = array("i", bytes(4 * n1))  # main active company owner (0: none)
+        self.jur = bytearray(n1)  # jurisdiction index
+        self.headroom = array("H", [10000]) * n1  # 100 % minus exact shares in force
         self.dissolved = bytearray(n1)
 
         self.counts = dict.fromkeys(FILES, 0)
@@ -820,8 +2135,9 @@ class _Gen:
             out = f"{brand} {rng.choice(SUB_QUALIFIERS['ja' if loc == 'ja' else 'en'])} {q}"
         return out
 
-    def company_name(self, j: str, brand: str, native: str | None, head: bool, tag: str,
-                     foreign: bool) -> tuple[str, list[str]]:
+    def company_name(
+        self, j: str, brand: str, native: str | None, head: bool, tag: str, foreign: bool
+    ) -> tuple[str, list[str]]:
         rng = self.rng
         aliases: list[str] = []
         if j in ("RU", "BY", "KZ"):
@@ -968,27 +2284,37 @@ class _Gen:
             return f"{ri(1, 300)} {ch(SG_STREETS)} {unit}, Singapore {ri(10000, 829999):06d}"
         if j == "HK":
             street, district = ch(HK_STREETS)
-            return (f"Flat {chr(65 + ri(0, 7))}, {ri(2, 40)}/F, {ch(EN_WORDS)} {ch(HK_BUILDINGS)}, "
-                    f"{ri(1, 300)} {street}, {district}, Hong Kong")
+            return (
+                f"Flat {chr(65 + ri(0, 7))}, {ri(2, 40)}/F, {ch(EN_WORDS)} {ch(HK_BUILDINGS)}, "
+                f"{ri(1, 300)} {street}, {district}, Hong Kong"
+            )
         if j == "CY":
             street, city, z = ch(CY_STREETS)
-            return (f"{street} {ri(1, 300)}, Floor {ri(1, 8)}, Flat {ri(1, 60)}, "
-                    f"{z}{ri(0, 999):03d} {city}, Cyprus")
+            return (
+                f"{street} {ri(1, 300)}, Floor {ri(1, 8)}, Flat {ri(1, 60)}, "
+                f"{z}{ri(0, 999):03d} {city}, Cyprus"
+            )
         if j == "AE":
             area, city = ch(AE_PLACES)
             return f"Office {ri(101, 4599)}, {ch(EN_WORDS)} Tower, {area}, {city}, UAE"
         if j == "VG":
-            return (f"P.O. Box {ri(100, 4999)}, {ch(VG_PLACES)}, Road Town, Tortola, "
-                    "British Virgin Islands")
+            return (
+                f"P.O. Box {ri(100, 4999)}, {ch(VG_PLACES)}, Road Town, Tortola, "
+                "British Virgin Islands"
+            )
         if j == "GB":
             city, districts = ch(GB_PLACES)
             unit = f"Unit {ri(1, 40)}, " if rng.random() < 0.4 else ""
-            return (f"{unit}{ri(1, 250)} {ch(GB_STREETS)}, {city} {ch(districts)} "
-                    f"{ri(1, 9)}{chr(65 + ri(0, 25))}{chr(65 + ri(0, 25))}")
+            return (
+                f"{unit}{ri(1, 250)} {ch(GB_STREETS)}, {city} {ch(districts)} "
+                f"{ri(1, 9)}{chr(65 + ri(0, 25))}{chr(65 + ri(0, 25))}"
+            )
         if j == "US":
             city, state, z = ch(US_PLACES)
-            return (f"{ri(1, 9999)} {ch(US_STREETS)}, Suite {ri(100, 2999)}, {city}, "
-                    f"{state} {z}{ri(0, 99):02d}")
+            return (
+                f"{ri(1, 9999)} {ch(US_STREETS)}, Suite {ri(100, 2999)}, {city}, "
+                f"{state} {z}{ri(0, 99):02d}"
+            )
         if j == "DE":
             city, z = ch(DE_PLACES)
             return f"{ch(DE_STREETS)} {ri(1, 220)}, {z}{ri(0, 999):03d} {city}"
@@ -1184,8 +2510,21 @@ class _Gen:
             else:
                 address = self.address(j)
             inc_date = date.fromordinal(inc)
-            w_ent((cid, "company", name, j, self.reg.make(rng, j, inc_date), inc_date.isoformat(),
-                   _iso(diss) if diss else "", address, ";".join(ops), tag, ";".join(aliases)))
+            w_ent(
+                (
+                    cid,
+                    "company",
+                    name,
+                    j,
+                    self.reg.make(rng, j, inc_date),
+                    inc_date.isoformat(),
+                    _iso(diss) if diss else "",
+                    address,
+                    ";".join(ops),
+                    tag,
+                    ";".join(aliases),
+                )
+            )
             counts["entities.csv"] += 1
 
             # --- ownership rows into i
@@ -1210,8 +2549,14 @@ class _Gen:
                             plo = inc if pisp else max(inc, inc_a[po])
                             if start - 30 > max(plo, D2005):
                                 used.add(prev)
-                                self._edge(w_own, f"p{po:07d}" if pisp else f"c{po:07d}", cid, h,
-                                           self._start(plo, start - 30), start)
+                                self._edge(
+                                    w_own,
+                                    f"p{po:07d}" if pisp else f"c{po:07d}",
+                                    cid,
+                                    h,
+                                    self._start(plo, start - 30),
+                                    start,
+                                )
                                 n_own += 1
                                 if not pisp:
                                     d = max(d, depth[po] + 1)
@@ -1227,8 +2572,15 @@ class _Gen:
                     p = self._pick_person(j)
                     if (p, True) not in used:
                         h = rng.choice((1000, 2000, 2500, 3000))
-                        self._edge(w_own, f"p{p:07d}", cid, h, self._start(inc, end_cap), diss,
-                                   banded=False)
+                        self._edge(
+                            w_own,
+                            f"p{p:07d}",
+                            cid,
+                            h,
+                            self._start(inc, end_cap),
+                            diss,
+                            banded=False,
+                        )
                         n_own += 1
                         room -= h
                 headroom[i] = max(0, room)
@@ -1237,7 +2589,7 @@ class _Gen:
                 self.members[group].append(i)
 
             # --- a few ownership cycles (i buys into one of its own ancestors)
-            if (parent[i] and not diss and self.in_cycle < 0.001 * i and rand() < 0.3):
+            if parent[i] and not diss and self.in_cycle < 0.001 * i and rand() < 0.3:
                 n_own += self._cycle(w_own, i, cid)
 
             # --- officers
@@ -1301,8 +2653,9 @@ class _Gen:
             return (c, False) if c else None
         return self._pick_person(j), True
 
-    def _edge(self, w, owner_id: str, owned_id: str, h: int, start: int, end: int,
-              banded: bool = True) -> None:
+    def _edge(
+        self, w, owner_id: str, owned_id: str, h: int, start: int, end: int, banded: bool = True
+    ) -> None:
         if banded and self.rng.random() < 0.10:
             for lo, hi in BANDS:  # noqa: B007 - the matching band is used after the loop
                 if h > lo:
@@ -1310,11 +2663,29 @@ class _Gen:
             else:
                 lo, hi = 1000, 2500
                 if h <= 1000:
-                    w((owner_id, owned_id, _fmt_share(h), "", "", _iso(start),
-                       _iso(end) if end else ""))
+                    w(
+                        (
+                            owner_id,
+                            owned_id,
+                            _fmt_share(h),
+                            "",
+                            "",
+                            _iso(start),
+                            _iso(end) if end else "",
+                        )
+                    )
                     return
-            w((owner_id, owned_id, "", _fmt_share(lo), _fmt_share(hi), _iso(start),
-               _iso(end) if end else ""))
+            w(
+                (
+                    owner_id,
+                    owned_id,
+                    "",
+                    _fmt_share(lo),
+                    _fmt_share(hi),
+                    _iso(start),
+                    _iso(end) if end else "",
+                )
+            )
             return
         w((owner_id, owned_id, _fmt_share(h), "", "", _iso(start), _iso(end) if end else ""))
 
@@ -1363,9 +2734,13 @@ class _Gen:
                 chosen.append(a)
         y = rng.random()
         if russia:
-            base = (D2014 + rng.randrange(365) if y < 0.15
-                    else D2014 + 365 + rng.randrange(D2022 - D2014 - 365) if y < 0.3
-                    else D2022 + rng.randrange(D_END - D2022 + 1))
+            base = (
+                D2014 + rng.randrange(365)
+                if y < 0.15
+                else D2014 + 365 + rng.randrange(D2022 - D2014 - 365)
+                if y < 0.3
+                else D2022 + rng.randrange(D_END - D2022 + 1)
+            )
         else:
             base = D2014 + rng.randrange(D_END - D2014 + 1)
         for a in chosen:
@@ -1411,8 +2786,9 @@ def generate(out_dir: Path, companies: int, seed: int = 42) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.generate",
-                                 description=(__doc__ or "").split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.generate", description=(__doc__ or "").split("\n\n")[0]
+    )
     ap.add_argument("--companies", type=int, required=True, help="number of companies")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
