@@ -103,21 +103,11 @@ def pieces(
     neighbouring stretches with the same value joined."""
     items = [(days, item) for days, item in items if days[0] < days[1]]  # never in force
     cuts = sorted({d for (since, until), _ in items for d in (since, until)} | {BEFORE, AFTER})
-    starting: dict[int, list[int]] = defaultdict(list)
-    ending: dict[int, list[int]] = defaultdict(list)
-    for i, ((since, until), _) in enumerate(items):
-        starting[since].append(i)
-        ending[until].append(i)
-    live: dict[int, Any] = {}
     found: list[tuple[int, int, V]] = []
-    for since, until in zip(cuts, cuts[1:], strict=False):
-        for i in ending.get(since, ()):
-            live.pop(i, None)
-        for i in starting.get(since, ()):
-            live[i] = items[i][1]
+    for since, until, live in zip(cuts, cuts[1:], _live(items, cuts), strict=False):
         if not live:
             continue
-        found_value = value([live[i] for i in sorted(live)])
+        found_value = value(live)
         if found_value is None:
             continue
         if found and found[-1][1] == since and found[-1][2] == found_value:
@@ -125,6 +115,27 @@ def pieces(
         else:
             found.append((since, until, found_value))
     return found
+
+
+def _live(items: list[tuple[Span, Any]], cuts: list[int]) -> Iterable[list[Any]]:
+    """The items in force from each cut to the next, in the order given: looked for among
+    all of them when they are few (a company's owners), swept when many (an officer's roles)."""
+    if len(items) <= 8:
+        for cut in cuts:
+            yield [item for (since, until), item in items if since <= cut < until]
+        return
+    starting: dict[int, list[int]] = defaultdict(list)
+    ending: dict[int, list[int]] = defaultdict(list)
+    for i, ((since, until), _) in enumerate(items):
+        starting[since].append(i)
+        ending[until].append(i)
+    live: dict[int, Any] = {}
+    for cut in cuts:
+        for i in ending.get(cut, ()):
+            live.pop(i, None)
+        for i in starting.get(cut, ()):
+            live[i] = items[i][1]
+        yield [live[i] for i in sorted(live)]
 
 
 # -- the graph with its dates --------------------------------------------------------------

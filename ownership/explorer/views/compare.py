@@ -153,7 +153,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     cols[3].metric("Newly caught (50% rule)", f"{counts['newly_blocked']:,}")
     cols[4].metric("No longer caught", f"{counts['no_longer_blocked']:,}")
     if pages > 1:
-        st.number_input(
+        st.columns([1, 2])[0].number_input(
             f"Page, of {pages:,} ({PAGE} changes of each kind a page)",
             min_value=1,
             max_value=pages,
