@@ -13,6 +13,7 @@ every date (:mod:`ownership.analysis.timelines`), so any date is one read.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -144,15 +145,18 @@ def gaps_on(
     timeline: list[list[Any]], as_of: dt.date, person_reached: bool | None = False
 ) -> list[CompanyGap]:
     """The filter on ``as_of`` from a kept timeline: rows ``[uid, id, name, jurisdiction,
-    pieces]``, each piece ``[since, until, known_min, known_max, direct_owners,
-    person_reached]`` (days as ordinals, ``since <= day < until``)."""
+    cuts, values]``, where ``cuts`` are the days (ordinals) on which the company's second and
+    later pieces begin and ``values`` holds ``known_min, known_max, direct_owners,
+    person_reached`` for each piece in turn."""
     day = as_of.toordinal()
-    found = [
-        CompanyGap(uid, id_, name, jurisdiction, Gap(low, high, owners, [], reached))
-        for uid, id_, name, jurisdiction, pieces in timeline
-        for since, until, low, high, owners, reached in pieces
-        if since <= day < until and (person_reached is None or reached == person_reached)
-    ]
+    found = []
+    for uid, id_, name, jurisdiction, cuts, values in timeline:
+        at = 4 * bisect.bisect_right(cuts, day)
+        low, high, owners, reached = values[at : at + 4]
+        if person_reached is None or reached == person_reached:
+            found.append(
+                CompanyGap(uid, id_, name, jurisdiction, Gap(low, high, owners, [], reached))
+            )
     return sorted(found, key=_order)
 
 
