@@ -147,7 +147,7 @@ def gaps_on(
     """The filter on ``as_of`` from a kept timeline: rows ``[uid, id, name, jurisdiction,
     cuts, values]``, where ``cuts`` are the days (ordinals) on which the company's second and
     later pieces begin and ``values`` holds ``known_min, known_max, direct_owners,
-    person_reached`` for each piece in turn."""
+    person_reached`` for each piece in turn (whole shares kept as integers)."""
     day = as_of.toordinal()
     found = []
     for uid, id_, name, jurisdiction, cuts, values in timeline:
@@ -155,7 +155,9 @@ def gaps_on(
         low, high, owners, reached = values[at : at + 4]
         if person_reached is None or reached == person_reached:
             found.append(
-                CompanyGap(uid, id_, name, jurisdiction, Gap(low, high, owners, [], reached))
+                CompanyGap(
+                    uid, id_, name, jurisdiction, Gap(float(low), float(high), owners, [], reached)
+                )
             )
     return sorted(found, key=_order)
 
