@@ -153,11 +153,12 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     cols[3].metric("Newly caught (50% rule)", f"{counts['newly_blocked']:,}")
     cols[4].metric("No longer caught", f"{counts['no_longer_blocked']:,}")
     if pages > 1:
-        st.columns([1, 2])[0].number_input(
-            f"Page, of {pages:,} ({PAGE} changes of each kind a page)",
+        st.columns([1, 3])[0].number_input(
+            f"Page (of {pages:,})",
             min_value=1,
             max_value=pages,
             key="compare_page",
+            help=f"{PAGE} changes of each kind a page, in the order of `ownership diff`",
         )
 
     def section(text: str, name: str, rows: Rows, columns: list[str], **options: Any) -> None:
