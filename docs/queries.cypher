@@ -148,19 +148,20 @@ RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.jurisdiction AS owner_juri
 // ---- changed_holdings
 // Every period of a holding (HOLDS) that began or ended after $from_date and on or before
 // $to_date, as [owner uid, owner name, owned uid, owned name, start_date, end_date, share,
-// share_min, share_max, disagree]: only these pairs can differ between the two dates, and the
-// periods in force on either date are among these (one that covers both dates is the pair's only
-// period in the window, and no change). `ownership diff` compares the pairs and orders them;
-// what it shows is completed by changed_holding_details. One pass, lists only: matching each
-// pair's periods again and sending maps took 6-12 s at 100,000 companies (46,593 pairs over four
-// years), classifying and ordering on the embedded server as long.
+// share_min, share_max, disagree], dates as text (sending them as dates took a second more at
+// 100,000 companies): only these pairs can differ between the two dates, and the periods in
+// force on either date are among these (one that covers both dates is the pair's only period in
+// the window, and no change). `ownership diff` compares the pairs and orders them; what it shows
+// is completed by changed_holding_details. One pass, lists only: matching each pair's periods
+// again and sending maps took 6-12 s at 100,000 companies (46,593 pairs over four years),
+// classifying and ordering on the embedded server as long.
 :param from_date => date('2022-03-01');
 :param to_date => date('2022-07-01');
 MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
 WHERE (h.start_date > $from_date AND h.start_date <= $to_date)
    OR (h.end_date > $from_date AND h.end_date <= $to_date)
-RETURN collect([a.uid, a.name, b.uid, b.name, h.start_date, h.end_date, h.share, h.share_min,
-                h.share_max, h.disagree]) AS periods;
+RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree]) AS periods;
 
 // ---- companies_known_share
 // How much of an entity its direct owners on record account for on $as_of: the sum of the direct

@@ -340,6 +340,7 @@ def holding_changes(
     rows = graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date)
     pairs: dict[tuple[str, str], list[list[Any]]] = {}
     for period in rows[0]["periods"] if rows else ():
+        period[4:6] = (dt.date.fromisoformat(d) if d else None for d in period[4:6])
         pairs.setdefault((period[0], period[2]), []).append(period)
     found: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in HOLDING_KINDS}
     for (owner, owned), periods in pairs.items():
