@@ -53,7 +53,7 @@ from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
 from ownership.analysis import kept_chains
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import resolve
-from ownership.analysis.flags import red_flags
+from ownership.analysis.flags import FlagSettings, compute_red_flags, red_flags
 from ownership.analysis.gaps import company_gaps
 from ownership.analysis.history import compare_dates
 from ownership.analysis.landing import landing
@@ -124,11 +124,18 @@ LATENCIES = (
     ),
     Latency("help", "`ownership --help` (new process)", 0.3),
     Latency("blocked", "50 % rule, whole graph (OFAC)", 60.0),
-    Latency("flags", "red flags, whole graph", 60.0),
+    Latency("flags", "red flags, whole graph, computed (the reference)", 60.0),
     Latency("flags_kept", "red flags, whole graph, as kept by the import (today)", 1.0),
+    Latency("flags_other", "red flags for a non-kept date (2024-01-01; kept for every date)", 2.0),
     Latency("landing", "landing page data (as kept by the import, today)", 2.0),
     Latency("gaps", "ownership gaps filter: no ultimate owner found (kept, today)", 2.0),
-    Latency("diff", "`diff` 2022-03-01 → today: holdings, 50 % rule (kept for today)", 2.0),
+    Latency("gaps_other", "gaps filter for a non-kept date (2024-01-01; kept for every date)", 2.0),
+    Latency("diff", "`diff` 2022-03-01 → today: every list (the contract's JSON)", None),
+    Latency(
+        "diff_page",
+        "`diff` 2022-03-01 → today: counts and the first 100 of each list (the Compare page)",
+        2.0,
+    ),
     Latency("profile", "profile page data (resolve + entity_profile)", 2.0),
 )
 
@@ -518,12 +525,16 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
             else None,
             "help": _cli(server.env, "--help", json_output=False),
             "blocked": lambda g: blocked_entities(g, AS_OF),
-            "flags": lambda g: red_flags(g, as_of=AS_OF),
-            # `ownership import` keeps these for the day it ran (ownership.analysis.upkeep)
+            "flags": lambda g: compute_red_flags(g, FlagSettings(), AS_OF),
+            # `ownership import` keeps these (ownership.analysis.upkeep): red flags and gaps
+            # for every date, the landing page and the 50 % rule for the day it ran
             "flags_kept": lambda g: red_flags(g, as_of=dt.date.today()),
+            "flags_other": lambda g: red_flags(g, as_of=AS_OF),
             "landing": lambda g: landing(g, dt.date.today()),
             "gaps": lambda g: company_gaps(g, dt.date.today()),
+            "gaps_other": lambda g: company_gaps(g, AS_OF),
             "diff": lambda g: compare_dates(g, DIFF_FROM, dt.date.today()),
+            "diff_page": lambda g: compare_dates(g, DIFF_FROM, dt.date.today(), None, 100),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,
         }
         results: dict[str, Any] = {}

@@ -245,13 +245,9 @@ def import_command(
             graph, paths, name, fmt, progress=progress, commit_every=commit_every
         )
         matching.apply_decisions(graph)
-        kept, failed = (None, None)
+        kept = None
         if maintain and summary.imported_at is not None:
-            kept, failed = upkeep.maintain_after_import(graph)
-    if failed:
-        click.echo(
-            f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
-        )
+            kept = keep_answers(graph)
     if as_json:
         click.echo(to_json({**summary.as_dict(), "maintained_seconds": kept}))
         return
@@ -481,7 +477,18 @@ def sources_remove(name: str, yes: bool, wait: float) -> None:
     settings = Settings.from_env()
     with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
         removed = catalog.remove_source(graph, name)
+        keep_answers(graph)
     click.echo(f"source {name}: removed {removed} records and everything only they stated")
+
+
+def keep_answers(graph: Graph) -> dict[str, float] | None:
+    """Keep the whole-graph answers for the data as it now is (upkeep.maintain); the seconds
+    each took, or None with a note on stderr when they could not be kept (then they are
+    computed when asked)."""
+    kept, failed = upkeep.maintain_after_import(graph)
+    if failed:
+        click.echo(f"ownership: note: the whole-graph answers were not kept: {failed}", err=True)
+    return kept
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -1137,6 +1144,12 @@ def history_command(entity: str, as_of: dt.datetime | None, output: str) -> None
 @click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
 @max_hops_option(DEFAULT_MAX_HOPS)
 @output_option("table", "json")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print how many changes of each kind there are instead of the changes.",
+)
+@page_options("changes of each kind")
 @handle_errors
 def diff_command(
     from_date: dt.datetime,
@@ -1146,15 +1159,20 @@ def diff_command(
     via_country: tuple[str, ...],
     max_hops: int,
     output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
 ) -> None:
     """What changed between two dates: holdings started, ended or changed, chains new or gone
-    (for a --from-country/--to-country question), entities newly or no longer blocked."""
+    (for a --from-country/--to-country question), entities newly or no longer blocked, red
+    flags raised or cleared. Each list in a fixed order (the changes of holdings in the order
+    they happened); --limit/--offset print one page of each, --summary only how many."""
     if bool(from_country) != bool(to_country):
         raise click.UsageError("--from-country and --to-country go together")
     if via_country and not from_country:
         raise click.UsageError("--via-country needs --from-country and --to-country")
     question = (
-        history.ChainQuestion(
+        Question(
             from_country.upper(),
             to_country.upper(),
             tuple(c.upper() for c in via_country),
@@ -1164,11 +1182,13 @@ def diff_command(
         else None
     )
     with open_graph() as graph:
-        found = history.compare_dates(graph, from_date.date(), to_date.date(), question)
+        found = history.compare_dates(
+            graph, from_date.date(), to_date.date(), question, 0 if summary else limit, offset
+        )
     if output == "json":
-        click.echo(to_json(found.as_dict()))
+        click.echo(to_json(found.summary() if summary else found.as_dict()))
         return
-    click.echo(diff_text(found))
+    click.echo(diff_text(found, summary))
 
 
 def flag_text(flag: dict[str, Any]) -> str:
@@ -1176,28 +1196,39 @@ def flag_text(flag: dict[str, Any]) -> str:
     return f"{flag['name']} ({flag['id']}): {flag['flag']}: {flag['detail']}"
 
 
-def diff_text(found: history.Comparison) -> str:
-    """A comparison for a terminal: one titled list per kind of change."""
+def diff_text(found: history.Comparison, summary: bool = False) -> str:
+    """A comparison for a terminal: one titled list per kind of change, with how many there
+    are (and which of them are shown, for a page); only the counts with ``summary``."""
     lines = [f"changes from {found.from_date} to {found.to_date}"]
-    sections: list[tuple[str, list[str]]] = [
-        ("holdings started", [h.text() for h in found.holdings_started]),
-        ("holdings ended", [h.text() for h in found.holdings_ended]),
-        ("holdings changed", [h.text() for h in found.holdings_changed]),
+    sections: list[tuple[str, str, list[str]]] = [
+        ("holdings started", "holdings_started", [h.text() for h in found.holdings_started]),
+        ("holdings ended", "holdings_ended", [h.text() for h in found.holdings_ended]),
+        ("holdings changed", "holdings_changed", [h.text() for h in found.holdings_changed]),
     ]
     if found.question:
         sections += [
-            ("chains new", [chain_text(c) for c in found.chains_new]),
-            ("chains gone", [chain_text(c) for c in found.chains_gone]),
+            ("chains new", "chains_new", [chain_text(c) for c in found.chains_new]),
+            ("chains gone", "chains_gone", [chain_text(c) for c in found.chains_gone]),
         ]
     sections += [
-        ("newly blocked", [entity_text(f) for f in found.newly_blocked]),
-        ("no longer blocked", [entity_text(f) for f in found.no_longer_blocked]),
-        ("red flags raised", [flag_text(f) for f in found.flags_raised]),
-        ("red flags cleared", [flag_text(f) for f in found.flags_cleared]),
+        ("newly blocked", "newly_blocked", [entity_text(f) for f in found.newly_blocked]),
+        (
+            "no longer blocked",
+            "no_longer_blocked",
+            [entity_text(f) for f in found.no_longer_blocked],
+        ),
+        ("red flags raised", "flags_raised", [flag_text(f) for f in found.flags_raised]),
+        ("red flags cleared", "flags_cleared", [flag_text(f) for f in found.flags_cleared]),
     ]
-    for title, items in sections:
-        lines.append(f"\n{title}: {len(items)}")
-        lines.extend(f"  {item}" for item in items)
+    for title, name, items in sections:
+        count = found.counts[name]
+        shown = ""
+        if not summary and len(items) < count:
+            shown = f" ({found.offset + 1}–{found.offset + len(items)} shown)" if items else ""
+            shown = shown or " (none of them shown)"
+        lines.append(f"\n{title}: {count}{shown}")
+        if not summary:
+            lines.extend(f"  {item}" for item in items)
     return "\n".join(lines)
 
 

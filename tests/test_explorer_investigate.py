@@ -186,3 +186,23 @@ def test_chain_finder_names_each_links_source_statement(seed):
     ]  # fmt: skip
     assert sorted(set(table["#"])) == list(range(1, 8))  # the 7 chains of the page
     assert all(table["file"].str.endswith("ownership.csv"))
+
+
+def test_compare_view_shows_counts_and_one_page_at_a_time(seed, monkeypatch):
+    """A long window: the counts of every kind, and each list a page at a time (four a page
+    here, a hundred in the explorer), in the order of ``ownership diff``."""
+    from ownership.analysis.history import compare_dates
+    from ownership.explorer.views import compare
+
+    monkeypatch.setattr(compare, "PAGE", 4)
+    whole = compare_dates(seed, dt.date(2015, 1, 1), dt.date(2024, 1, 1))
+    started = [h.owned["name"] for h in whole.holdings_started]
+    assert len(started) > 8
+    at = app(view="compare", from_date="2015-01-01", to_date="2024-01-01")
+    assert list(frame_by_key(at, "compare_started")["owned"]) == started[:4]
+    assert f"**Holdings that started:** {len(started)} (1–4 shown)" in texts(at)
+    assert [m.value for m in at.metric][0] == str(len(started))
+    at.number_input[0].set_value(2).run()
+    assert not at.exception
+    assert list(frame_by_key(at, "compare_started")["owned"]) == started[4:8]
+    assert "(5–8 shown)" in texts(at)

@@ -18,6 +18,7 @@ come back as dates.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from typing import Any
 
@@ -131,4 +132,14 @@ def load(graph: Graph, kind: str, key: str) -> Any | None:
     rows = graph.read(cypher.MAINTAINED_READ, kind=kind, key=key, version=version)
     if not rows or len(rows) != rows[0]["parts"]:
         return None
-    return json.loads("".join(r["data"] for r in rows), object_hook=_decode)
+    text = "".join(r["data"] for r in rows)
+    # parsing makes hundreds of thousands of lists, which would set the cyclic garbage
+    # collector walking everything alive several times: 0.3-0.5 s of CPU for the gaps of
+    # 100,000 companies, 0.09 s with it paused (none of them can be in a cycle)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(text, object_hook=_decode)
+    finally:
+        if collecting:
+            gc.enable()

@@ -240,9 +240,11 @@ def comparison(
     key: str,
     from_date: dt.date,
     to_date: dt.date,
-    question: history.ChainQuestion | None,
+    question: kept_chains.Question | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> history.Comparison:
-    return history.compare_dates(_graph, from_date, to_date, question)
+    return history.compare_dates(_graph, from_date, to_date, question, limit, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Writing the report…")
