@@ -81,3 +81,8 @@ def load(graph: Graph, kind: str, key: str) -> Any | None:
     if not rows or len(rows) != rows[0]["parts"]:
         return None
     return json.loads("".join(r["data"] for r in rows), object_hook=_decode)
+
+
+def kept(graph: Graph) -> set[tuple[str, dt.date | None, str]]:
+    """Every kept answer's (kind, date, data version)."""
+    return {(r["kind"], r["as_of"], r["version"]) for r in graph.read(cypher.MAINTAINED_KEPT)}

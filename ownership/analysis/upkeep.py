@@ -11,11 +11,15 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+from ownership.analysis import maintained
+from ownership.analysis.flags import KIND as FLAGS
 from ownership.analysis.flags import Flag, keep_red_flags
+from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.gaps import keep_company_gaps
-from ownership.analysis.history import keep_blocked
+from ownership.analysis.history import BLOCKED, keep_blocked
+from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import keep_landing
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, is_empty
 from ownership.graph import Graph
 
 
@@ -38,6 +42,17 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         step()
         seconds[name] = time.perf_counter() - started
     return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def is_current(graph: Graph, as_of: dt.date) -> bool:
+    """Whether every maintained answer is kept for ``as_of`` on the data as it is now: a
+    refresh that changed nothing then has nothing to compute (nor on an empty graph)."""
+    if is_empty(graph):
+        return True
+    version = data_version(graph)[0]
+    kept = maintained.kept(graph)
+    kinds = (FLAGS, GAPS, LANDING, BLOCKED)
+    return all((kind, as_of, version) in kept for kind in kinds)
 
 
 def maintain_after_import(

@@ -3,12 +3,15 @@
 :func:`run_refresh` takes the refresh lock, opens the graph, and for each ``[[source]]`` in turn
 
 1. fetches it when it is a URL (:mod:`ownership.refresh.fetch`);
-2. imports it with :func:`ownership.loader.import_paths` (validate, then one transaction);
-3. stamps what it contains and retires what it no longer contains (a second transaction,
-   :mod:`ownership.refresh.replace`).
+2. compares it with what the graph holds of it and writes only the difference, in one
+   transaction: new and changed records, and what it no longer contains retired
+   (:mod:`ownership.refresh.replace`; a source not yet in the graph is imported first).
 
-When the data changed, the run then keeps the whole-graph answers (red flags, ownership gaps,
-the landing page) for its date (:mod:`ownership.analysis.upkeep`).
+The run then keeps the whole-graph answers (red flags, ownership gaps, the landing page, the
+50 percent rule) for its date (:mod:`ownership.analysis.upkeep`) when the data changed, or when
+they are not kept for that date yet; a run that changed nothing on a day whose answers are kept
+computes nothing (nor the watched chains and the 50 percent rule a second time: they are
+those it found before).
 
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
@@ -28,13 +31,13 @@ from ownership.analysis import matching, upkeep
 from ownership.analysis.history import take_snapshot
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
-from ownership.loader import finish_bulk_loads, import_paths
+from ownership.loader import finish_bulk_loads
 from ownership.locks import exclusive
 from ownership.problems import InvalidData
 from ownership.refresh import ledger
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
-from ownership.refresh.replace import adopt_plain_imports, stamp_and_retire
+from ownership.refresh.replace import refresh_source
 from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
 
@@ -84,9 +87,10 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             ledger.save_report(home, report.as_dict())
         if any(s.status == OK for s in report.sources):
             _apply_match_decisions(graph)
-        after = take_snapshot(graph, config.watches, report.run_date)
+        changed = data_version(graph)[0] != version
+        after = take_snapshot(graph, config.watches, report.run_date) if changed else before
         report.compare(before, after)
-        if data_version(graph)[0] != version:  # the data changed: keep today's answers
+        if changed or not upkeep.is_current(graph, report.run_date):
             _, failed = upkeep.maintain_after_import(graph, report.run_date)
             if failed:
                 log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
@@ -137,13 +141,7 @@ def _refresh_source(
         else:
             paths = spec.local_paths()
         with exclusive(home, "import", wait_s=IMPORT_WAIT_S):  # not with `ownership import`
-            adopt_plain_imports(graph, spec.name)
-            summary = import_paths(graph, paths, spec.name, spec.format)
-            log.info("source %s: imported %d records", spec.name, summary.total_read)
-            if summary.imported_at is None:  # no records, none before: nothing to stamp
-                source.status = OK
-                return
-            changes = stamp_and_retire(
+            changes = refresh_source(
                 graph, paths, spec.name, spec.format, report.run_id, report.run_date, url, sha256
             )
     except GraphUnavailable:
@@ -157,8 +155,10 @@ def _refresh_source(
     source.status = OK
     source.record(changes)
     log.info(
-        "source %s: ok; entities/relationships added %d/%d, changed %d/%d, removed %d/%d%s",
+        "source %s: ok; %d records written; entities/relationships added %d/%d, changed %d/%d, "
+        "removed %d/%d%s",
         spec.name,
+        changes.written,
         changes.added.entities,
         changes.added.relationships,
         changes.changed.entities,
