@@ -29,6 +29,7 @@ and then compared the same way, which counts and stamps all of it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -50,6 +51,7 @@ from ownership.loader import (
 from ownership.problems import ProblemLog
 from ownership.sources import resolve_format
 
+log = logging.getLogger("ownership.refresh")
 KEEP_ROWS = 50_000  # rows to write kept from the comparing pass; beyond, the files are read again
 WRITE_BATCH = 5000  # keys per stamping or retiring statement
 
@@ -281,20 +283,25 @@ def refresh_source(
             return Changes()
     held = _Held(created_by_run)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    clock = _Clock()
     with graph.transaction() as tx:
         held.read(tx, source)
+        clock.lap("graph read")
         problems = ProblemLog()
         for path, source_format in plan:
             for record in source_format.read(path, source, problems):
                 if not problems:  # past a problem, only further problems are looked for
                     held.compare(*record_row(record))
         problems.raise_if_any()
+        clock.lap("files read and compared")
         changes = held.changes
         if held.to_write:
             changes.written = len(held.to_write)
             changes.owners |= _write(tx, plan, source, held, summary, now)
+        clock.lap(f"{changes.written} records written")
         _stamp(tx, held, run_id)
         _retire(tx, held, run_id, run_date)
+        clock.lap("stamped and retired")
         if changes.owners:
             tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
         tx.run(
@@ -308,8 +315,27 @@ def refresh_source(
             paths=summary.paths,
             format=",".join(sorted(set(summary.formats))),
         )
+    clock.lap("committed")
     holdings.settle(graph, changes.owners, [source])
+    clock.lap(f"holdings of {len(changes.owners)} owners derived")
+    log.info("source %s: %s", source, clock)
     return changes
+
+
+class _Clock:
+    """Seconds per step, for the log: where a refresh spends its time."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.steps: list[str] = []
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps.append(f"{step} {now - self.last:.1f} s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return "; ".join(self.steps)
 
 
 def _write(
