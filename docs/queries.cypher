@@ -844,13 +844,21 @@ RETURN r.run_id AS run_id, r.started_at AS started_at, r.finished_at AS finished
 ORDER BY started_at DESC, run_id DESC
 LIMIT $limit;
 
+// ---- refresh_source_digest
+// Refresh: the digest of the files the last refresh brought source $name to, unless something
+// else wrote the source since (upsert_source clears it).
+:param name => 'seed-registry';
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest;
+
 // ---- refresh_state_officers
 // Refresh: every officer edge of $source with its ends, as refresh_state_records.
 :param source => 'seed-registry';
 MATCH (a:Entity)-[x:OFFICER_OF]->(b:Entity)
 WHERE x.source = $source
 RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
-       coalesce(x.seen_fingerprint, x.fingerprint) AS seen, x.retired_on IS NULL AS live;
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- refresh_state_ownership
 // Refresh: every ownership statement of $source with the entities at its ends (one pass over the
@@ -859,16 +867,19 @@ RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprin
 MATCH (a:Entity)-[x:OWNS]->(b:Entity)
 WHERE x.source = $source
 RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
-       coalesce(x.seen_fingerprint, x.fingerprint) AS seen, x.retired_on IS NULL AS live;
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- refresh_state_records
 // Refresh: every record of $source (found through the record_source index), the entity it
-// describes, its fingerprint, the fingerprint the last run reported and whether it is in force;
-// streamed once per source and compared with the new data on the client side.
+// describes (null: the one with its uid), its fingerprint, the fingerprint the last run reported
+// (null: the current one, or never stamped) and whether it is in force; streamed once per source
+// and compared with the new data on the client side.
 :param source => 'seed-registry';
 MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
-RETURN x.uid AS uid, e.uid AS entity, x.fingerprint AS fingerprint,
-       coalesce(x.seen_fingerprint, x.fingerprint) AS seen, x.retired_on IS NULL AS live;
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- refresh_state_sanctions
 // Refresh: every sanction listing of $source with the entities it lists, as
@@ -878,7 +889,8 @@ MATCH (x:Sanction)
 WHERE x.source = $source
 OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
 RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,
-       coalesce(x.seen_fingerprint, x.fingerprint) AS seen, x.retired_on IS NULL AS live;
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- resolve_records
 // Entity resolution, before a batch of entity records is written: the entity each record already

@@ -465,11 +465,13 @@ UPSERT_SOURCE = _q(
     """
 MERGE (s:Source {name: $name})
 SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null,
-    s.generation = $generation
+    s.generation = $generation, s.refreshed_digest = null
 """,
     "Record that a source was imported, when, from where and in which format (and that its "
     "first load, if it committed in chunks, is complete); $generation is the import's clock "
-    "in nanoseconds, for data_version (two imports within one second have the same $now).",
+    "in nanoseconds, for data_version (two imports within one second have the same $now). "
+    "What it wrote may not be what the files of the last refresh hold: refresh_source_digest "
+    "no longer vouches for them.",
     write=True,
     name="seed-registry",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
@@ -2022,18 +2024,22 @@ DETACH DELETE d
 # never was stamped (a plain import's) counts as seen with its own fingerprint. All of it is one
 # transaction per source: an unchanged source writes nothing.
 
+# what is null is not sent: the last reported fingerprint where it is the current one, the
+# entity a record describes where it has the record's uid (a third of the time at 100k)
 _REFRESH_STATE_COLUMNS = """x.fingerprint AS fingerprint,
-       coalesce(x.seen_fingerprint, x.fingerprint) AS seen, x.retired_on IS NULL AS live"""
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live"""
 
 REFRESH_STATE_RECORDS = _q(
     "refresh_state_records",
     """
 MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
-RETURN x.uid AS uid, e.uid AS entity, """
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, """
     + _REFRESH_STATE_COLUMNS,
     "Refresh: every record of $source (found through the record_source index), the entity it "
-    "describes, its fingerprint, the fingerprint the last run reported and whether it is in "
-    "force; streamed once per source and compared with the new data on the client side.",
+    "describes (null: the one with its uid), its fingerprint, the fingerprint the last run "
+    "reported (null: the current one, or never stamped) and whether it is in force; streamed "
+    "once per source and compared with the new data on the client side.",
     source="seed-registry",
 )
 
@@ -2222,12 +2228,14 @@ MERGE (s:Source {name: $name})
 SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256,
     s.paths = $paths, s.format = $format,
     s.generation = coalesce($generation, s.generation),
-    s.imported_at = CASE WHEN $generation IS NULL THEN s.imported_at ELSE $now END
+    s.imported_at = CASE WHEN $generation IS NULL THEN s.imported_at ELSE $now END,
+    s.refreshed_digest = $digest
 """,
     "Refresh: the run that last refreshed source $name, when, from where and (for a downloaded "
-    "source) from which URL and with which sha256 checksum. $generation (as in upsert_source) "
-    "is given only when the run changed the source's data: the data version "
-    "(data_version) moves only then, so the answers kept for it stay valid.",
+    "source) from which URL and with which sha256 checksum, and the digest of the files it "
+    "brought the source to ($digest: a run that finds the same digest has nothing to compare). "
+    "$generation (as in upsert_source) is given only when the run changed the source's data: "
+    "the data version (data_version) moves only then, so the answers kept for it stay valid.",
     write=True,
     name="seed-registry",
     run_id="20240101T000000Z-0000",
@@ -2237,6 +2245,18 @@ SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha25
     sha256=None,
     paths=["registry"],
     format="csv",
+    digest="0" * 64,
+)
+
+REFRESH_SOURCE_DIGEST = _q(
+    "refresh_source_digest",
+    """
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest
+""",
+    "Refresh: the digest of the files the last refresh brought source $name to, unless "
+    "something else wrote the source since (upsert_source clears it).",
+    name="seed-registry",
 )
 
 REFRESH_SAVE_RUN = _q(

@@ -469,8 +469,9 @@ def test_a_killed_run_is_repaired_by_the_next(home, graph, big_dataset, tmp_path
 
 # -- refreshing by difference ------------------------------------------------------------------
 
-# written by every run, changed or not: when the source was last looked at, and by which run
-SOURCE_MARK = {"last_run", "refreshed_at"}
+# written by every run, changed or not: when the source was last looked at, by which run, and
+# the digest of the files it found
+SOURCE_MARK = {"last_run", "refreshed_at", "refreshed_digest"}
 # what a fresh import cannot have: when things were written, and which run reported them
 BOOKKEEPING = {"imported_at", "updated_at", "last_seen_run", "seen_fingerprint", "retired_run"}
 
@@ -517,19 +518,46 @@ def counts(report: dict) -> tuple[dict, dict, dict]:
     return source["added"], source["changed"], source["removed"]
 
 
+def reverse_rows(folder: Path) -> None:
+    """The same records, every file's rows in the opposite order (other bytes, same data)."""
+    for path in folder.glob("*.csv"):
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+
+
 def test_an_unchanged_source_writes_nothing(home, graph, big_dataset, tmp_path, borrow):
-    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(big_dataset)}))
+    source = tmp_path / "registry"
+    shutil.copytree(big_dataset, source)
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
     first = run_refresh(config, home, borrow).as_dict()
     assert counts(first)[0]["entities"] > 1000
     version, before = data_version(graph)[0], data_dump(graph)
     assert any(n.startswith("['Maintained']") for n in before[0])  # the answers kept for today
 
-    second = run_refresh(config, home, borrow).as_dict()
-    assert second["status"] == "ok" and counts(second) == (ZERO, ZERO, ZERO)
-    assert data_version(graph)[0] == version
-    assert data_dump(graph) == before  # not a property written, not an answer recomputed
-    [source] = graph.read(cypher.SOURCES)
-    assert source["last_run"] == second["run_id"]  # only the mark of when it was looked at
+    # the very files (their digest says so), then the same records in other files (compared)
+    for rewrite in (lambda: None, lambda: reverse_rows(source)):
+        rewrite()
+        report = run_refresh(config, home, borrow).as_dict()
+        assert report["status"] == "ok" and counts(report) == (ZERO, ZERO, ZERO)
+        assert data_version(graph)[0] == version
+        assert data_dump(graph) == before  # not a property written, not an answer recomputed
+        [row] = graph.read(cypher.SOURCES)
+        assert row["last_run"] == report["run_id"]  # only the mark of when it was looked at
+
+
+def test_a_plain_import_in_between_is_undone_by_a_refresh_of_the_same_files(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    refresh_json(invoke, toml)
+    other = make_dataset(
+        [*SCENARIO_ENTITIES, company("hk1", "HK")], [owns("hk1", "ru1", 70)], name="other"
+    )
+    import_paths(graph, [other], "reg")  # other data under the same name: the files vouch no more
+    report = refresh_json(invoke, toml)
+    assert counts(report) == (ZERO, ZERO, {"entities": 1, "relationships": 1})
+    assert {r["uid"] for r in graph.read(RETIRED)} >= {"reg:hk1"}
 
 
 def test_a_refresh_after_a_plain_import_of_the_same_data_writes_nothing(

@@ -29,15 +29,16 @@ and then compared the same way, which counts and stamps all of it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownership import cypher, holdings
+from ownership import __version__, cypher, holdings
 from ownership.cypher import Query
 from ownership.graph import Graph, Transaction
 from ownership.loader import (
@@ -49,7 +50,7 @@ from ownership.loader import (
     record_row,
 )
 from ownership.problems import ProblemLog
-from ownership.sources import resolve_format
+from ownership.sources import SourceFormat, resolve_format
 
 log = logging.getLogger("ownership.refresh")
 KEEP_ROWS = 50_000  # rows to write kept from the comparing pass; beyond, the files are read again
@@ -174,10 +175,11 @@ class _Held:
         for name, kind in _KINDS.items():
             items = self.items[name]
             for row in tx.stream(kind.state, source=source):
-                value = _pack(row["fingerprint"], row["seen"], _LIVE if row["live"] else 0)
+                fingerprint = row["fingerprint"]
+                value = _pack(fingerprint, row["seen"] or fingerprint, _LIVE if row["live"] else 0)
                 uid = sys.intern(row["uid"])
                 if name == "entities":
-                    if row["entity"] != uid:
+                    if row["entity"]:
                         self.entity_of[uid] = row["entity"]
                     items[uid] = value
                 elif name in _EDGES:
@@ -270,20 +272,40 @@ def refresh_source(
     run_date: dt.date,
     url: str | None = None,
     sha256: str | None = None,
+    before_writing: Callable[[], None] = lambda: None,
 ) -> Changes:
     """Bring ``source`` in the graph to what its files now contain, writing only the
-    difference; all of it or (on any problem in the files or any failed statement) nothing."""
+    difference; all of it or (on any problem in the files or any failed statement) nothing.
+    ``before_writing`` is called once the difference is known, before the first write (a run
+    takes its "before" picture of the watched chains then, and only when something changes)."""
     paths = list(paths)
     plan = [(path, resolve_format(path, fmt)) for path in paths]
     summary = ImportSummary(source, [f.name for _, f in plan], [str(p) for p, _ in plan])
+    clock = _Clock()
+    digest = files_digest(plan)
     created_by_run = not prepare(graph, source)
+    mark = {
+        "name": source,
+        "run_id": run_id,
+        "url": url,
+        "sha256": sha256,
+        "paths": summary.paths,
+        "format": ",".join(sorted(set(summary.formats))),
+        "digest": digest,
+    }
+    if not created_by_run and _digest_of(graph, source) == digest:
+        # the very files the last refresh brought the source to, and nothing wrote it since
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        graph.write(cypher.REFRESH_MARK_SOURCE, now=now, generation=None, **mark)
+        log.info("source %s: files unchanged since the last refresh (sha256 %s)", source, digest)
+        return Changes()
     if created_by_run:  # a first load: the loader's own path (chunked when large)
+        before_writing()
         summary = import_paths(graph, paths, source, fmt)
         if summary.imported_at is None:  # no records, none before: nothing to speak of
             return Changes()
     held = _Held(created_by_run)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    clock = _Clock()
     with graph.transaction() as tx:
         held.read(tx, source)
         clock.lap("graph read")
@@ -293,33 +315,49 @@ def refresh_source(
                 if not problems:  # past a problem, only further problems are looked for
                     held.compare(*record_row(record))
         problems.raise_if_any()
+        gone = list(held.gone())
         clock.lap("files read and compared")
         changes = held.changes
+        if held.to_write or held.revive or gone or any(held.stamps.values()):
+            before_writing()
+            clock.lap("watched chains before")
         if held.to_write:
             changes.written = len(held.to_write)
             changes.owners |= _write(tx, plan, source, held, summary, now)
         clock.lap(f"{changes.written} records written")
         _stamp(tx, held, run_id)
-        _retire(tx, held, run_id, run_date)
+        _retire(tx, held, gone, run_id, run_date)
         clock.lap("stamped and retired")
         if changes.owners:
             tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
-        tx.run(
-            cypher.REFRESH_MARK_SOURCE,
-            name=source,
-            run_id=run_id,
-            now=now,
-            generation=time.time_ns() if changes.any or created_by_run else None,
-            url=url,
-            sha256=sha256,
-            paths=summary.paths,
-            format=",".join(sorted(set(summary.formats))),
-        )
+        generation = time.time_ns() if changes.any or created_by_run else None
+        tx.run(cypher.REFRESH_MARK_SOURCE, now=now, generation=generation, **mark)
     clock.lap("committed")
     holdings.settle(graph, changes.owners, [source])
     clock.lap(f"holdings of {len(changes.owners)} owners derived")
     log.info("source %s: %s", source, clock)
     return changes
+
+
+def files_digest(plan: Iterable[tuple[Path, SourceFormat]]) -> str:
+    """One sha256 over every file a source reads (a folder: every file in it, by name), its
+    format and the version of this package (which decides how records are read): equal
+    digests mean the same records."""
+    digest = hashlib.sha256(f"ownership {__version__}\n".encode())
+    for path, source_format in plan:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            name = file.relative_to(path) if path.is_dir() else file.name
+            digest.update(f"{source_format.name}\t{name}\t{file.stat().st_size}\n".encode())
+            with file.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _digest_of(graph: Graph, source: str) -> str | None:
+    rows = graph.read(cypher.REFRESH_SOURCE_DIGEST, name=source)
+    return rows[0]["digest"] if rows else None
 
 
 class _Clock:
@@ -340,7 +378,7 @@ class _Clock:
 
 def _write(
     tx: Transaction,
-    plan: list[tuple[Path, Any]],
+    plan: list[tuple[Path, SourceFormat]],
     source: str,
     held: _Held,
     summary: ImportSummary,
@@ -372,9 +410,11 @@ def _stamp(tx: Transaction, held: _Held, run_id: str) -> None:
         tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=held.revive[start : start + WRITE_BATCH])
 
 
-def _retire(tx: Transaction, held: _Held, run_id: str, run_date: dt.date) -> None:
+def _retire(
+    tx: Transaction, held: _Held, gone: list[tuple[str, Key]], run_id: str, run_date: dt.date
+) -> None:
     rows: dict[str, list[dict[str, str]]] = {name: [] for name in _KINDS}
-    for name, key in held.gone():
+    for name, key in gone:
         if isinstance(key, tuple):
             rows[name].append({"uid": key[0], "owner": key[1], "owned": key[2]})
             if name == "upsert_ownership":

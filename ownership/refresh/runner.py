@@ -10,8 +10,9 @@
 The run then keeps the whole-graph answers (red flags, ownership gaps, the landing page, the
 50 percent rule) for its date (:mod:`ownership.analysis.upkeep`) when the data changed, or when
 they are not kept for that date yet; a run that changed nothing on a day whose answers are kept
-computes nothing (nor the watched chains and the 50 percent rule a second time: they are
-those it found before).
+computes nothing. The watched chains and the 50 percent rule's findings are taken before the
+first source that changes writes and again at the end; a run that changes nothing has nothing
+to compare and computes neither.
 
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
@@ -24,11 +25,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ownership.analysis import matching, upkeep
-from ownership.analysis.history import take_snapshot
+from ownership.analysis.history import Snapshot, take_snapshot
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import finish_bulk_loads
@@ -78,20 +80,22 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             log.warning("runs %s had been interrupted: marked failed", ", ".join(repaired))
             ledger.fail_runs(graph, repaired)
         _save(home, report, graph)
-        before = take_snapshot(graph, config.watches, report.run_date)
         version = data_version(graph)[0]
+        before = _Before(graph, config, report.run_date)
         for spec, source in zip(config.sources, report.sources, strict=True):
             source.status = RUNNING
             ledger.save_report(home, report.as_dict())
-            _refresh_source(graph, spec, source, home, report)
+            _refresh_source(graph, spec, source, home, report, before.take)
             ledger.save_report(home, report.as_dict())
-        if any(s.status == OK for s in report.sources):
+        if before.snapshot is not None:  # something was about to change
             _apply_match_decisions(graph)
+            started = time.perf_counter()
+            report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
+            log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
         changed = data_version(graph)[0] != version
-        after = take_snapshot(graph, config.watches, report.run_date) if changed else before
-        report.compare(before, after)
         if changed or not upkeep.is_current(graph, report.run_date):
-            _, failed = upkeep.maintain_after_import(graph, report.run_date)
+            seconds, failed = upkeep.maintain_after_import(graph, report.run_date)
+            log.info("answers kept for %s: %s", report.run_date, seconds)
             if failed:
                 log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
                             report.run_date, failed)  # fmt: skip
@@ -116,6 +120,21 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
     return report
 
 
+class _Before:
+    """The watched chains and the 50 percent rule's findings before the run changes anything,
+    taken when a source is about to (a run that changes nothing has nothing to compare)."""
+
+    def __init__(self, graph: Graph, config: RefreshConfig, run_date: dt.date) -> None:
+        self.graph, self.config, self.run_date = graph, config, run_date
+        self.snapshot: Snapshot | None = None
+
+    def take(self) -> None:
+        if self.snapshot is None:
+            started = time.perf_counter()
+            self.snapshot = take_snapshot(self.graph, self.config.watches, self.run_date)
+            log.info("watched chains and 50 %% rule before: %.1f s", time.perf_counter() - started)
+
+
 def _save(home: Path, report: RunReport, graph: Graph) -> None:
     document = report.as_dict()
     ledger.save_report(home, document)
@@ -123,7 +142,12 @@ def _save(home: Path, report: RunReport, graph: Graph) -> None:
 
 
 def _refresh_source(
-    graph: Graph, spec: SourceSpec, source: SourceReport, home: Path, report: RunReport
+    graph: Graph,
+    spec: SourceSpec,
+    source: SourceReport,
+    home: Path,
+    report: RunReport,
+    before_writing: Callable[[], None],
 ) -> None:
     log.info("source %s: refreshing from %s", spec.name, spec.location)
     try:
@@ -142,7 +166,15 @@ def _refresh_source(
             paths = spec.local_paths()
         with exclusive(home, "import", wait_s=IMPORT_WAIT_S):  # not with `ownership import`
             changes = refresh_source(
-                graph, paths, spec.name, spec.format, report.run_id, report.run_date, url, sha256
+                graph,
+                paths,
+                spec.name,
+                spec.format,
+                report.run_id,
+                report.run_date,
+                url,
+                sha256,
+                before_writing,
             )
     except GraphUnavailable:
         raise
