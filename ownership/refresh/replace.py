@@ -314,11 +314,13 @@ def refresh_source(
             for record in source_format.read(path, source, problems):
                 if not problems:  # past a problem, only further problems are looked for
                     held.compare(*record_row(record))
+                if created_by_run:  # already validated by the import: stamped as it goes
+                    _stamp(tx, held, run_id, WRITE_BATCH)
         problems.raise_if_any()
         gone = list(held.gone())
         clock.lap("files read and compared")
         changes = held.changes
-        if held.to_write or held.revive or gone or any(held.stamps.values()):
+        if created_by_run or held.to_write or held.revive or gone or any(held.stamps.values()):
             before_writing()
             clock.lap("watched chains before")
         if held.to_write:
@@ -326,6 +328,8 @@ def refresh_source(
             changes.owners |= _write(tx, plan, source, held, summary, now)
         clock.lap(f"{changes.written} records written")
         _stamp(tx, held, run_id)
+        for start in range(0, len(held.revive), WRITE_BATCH):
+            tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=held.revive[start : start + WRITE_BATCH])
         _retire(tx, held, gone, run_id, run_date)
         clock.lap("stamped and retired")
         if changes.owners:
@@ -402,12 +406,13 @@ def _write(
     return writer.owners_changed
 
 
-def _stamp(tx: Transaction, held: _Held, run_id: str) -> None:
+def _stamp(tx: Transaction, held: _Held, run_id: str, at_least: int = 1) -> None:
+    """Write the stamps noted so far (of each kind with ``at_least`` of them)."""
     for name, rows in held.stamps.items():
-        for start in range(0, len(rows), WRITE_BATCH):
-            tx.run(_KINDS[name].stamp, rows=rows[start : start + WRITE_BATCH], run_id=run_id)
-    for start in range(0, len(held.revive), WRITE_BATCH):
-        tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=held.revive[start : start + WRITE_BATCH])
+        if len(rows) >= at_least:
+            for start in range(0, len(rows), WRITE_BATCH):
+                tx.run(_KINDS[name].stamp, rows=rows[start : start + WRITE_BATCH], run_id=run_id)
+            rows.clear()
 
 
 def _retire(

@@ -131,8 +131,18 @@ class _Before:
     def take(self) -> None:
         if self.snapshot is None:
             started = time.perf_counter()
-            self.snapshot = take_snapshot(self.graph, self.config.watches, self.run_date)
+            try:
+                self.snapshot = take_snapshot(self.graph, self.config.watches, self.run_date)
+            except GraphUnavailable:
+                raise
+            except Exception as exc:  # the run's failure, not the source's
+                raise SnapshotFailed(f"watched chains before the run: {describe(exc)}") from exc
             log.info("watched chains and 50 %% rule before: %.1f s", time.perf_counter() - started)
+
+
+class SnapshotFailed(Exception):
+    """The picture before the run could not be taken: the run fails, as it did when it was
+    taken first thing."""
 
 
 def _save(home: Path, report: RunReport, graph: Graph) -> None:
@@ -176,7 +186,7 @@ def _refresh_source(
                 sha256,
                 before_writing,
             )
-    except GraphUnavailable:
+    except (GraphUnavailable, SnapshotFailed):
         raise
     except Exception as exc:  # the source's own failure (data, files, download): reported
         source.status = FAILED
