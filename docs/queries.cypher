@@ -504,16 +504,14 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 // with the held entity. `ownership subsidiaries` walks the graph with it level by level and
 // enumerates the paths itself: each edge crosses the wire once, where returning paths
 // (subsidiary_paths) repeats every prefix. One row holding a list, and only the fields the
-// arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). Each edge is a list
-// of the fields of cypher.STEP_FIELDS.
+// arithmetic needs (names are looked up for what is shown, entity_names), halve the time at 100k
+// companies (docs/benchmarks.md). Each edge is a list of the fields of cypher.STEP_FIELDS.
 :param uids => ['seed-registry:jp-ex-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- interrupted_loads
 // Sources whose chunked first load never finished.
@@ -566,6 +564,16 @@ MATCH (m:Maintained)
 WHERE m.part = 0
 RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version;
 
+// ---- maintained_keys
+// The answers of kind $kind kept side by side (one per key), newest first, with their first
+// part: the chain questions kept, which an import or refresh keeps up to date.
+:param kind => 'chains';
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key;
+
 // ---- maintained_read
 // A kept answer of kind $kind for $key, in its parts, if it was computed on data version
 // $version (the graph's current one): a stale answer is not even sent.
@@ -575,6 +583,18 @@ RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version;
 MATCH (m:Maintained {kind: $kind, key: $key})
 WHERE m.version = $version
 RETURN m.part AS part, m.parts AS parts, m.data AS data
+ORDER BY part;
+
+// ---- maintained_read_parts
+// Parts $parts of the answer of kind $kind kept for $key, if it was computed on data version
+// $version: a long answer (every chain of a question) read a page at a time.
+:param kind => 'chains';
+:param key => 'JP>RU|via=|hops=6|2022-07-01';
+:param version => '1|2024-01-01T00:00:00Z|None|0|None';
+:param parts => [0];
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
 ORDER BY part;
 
 // ---- match_candidates_for
@@ -792,9 +812,7 @@ RETURN collect(DISTINCT o.uid) AS owners;
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- ownership_dates
 // The time the ownership statements cover: the earliest and latest start and the latest end.

@@ -34,9 +34,10 @@ from ownership.analysis import (
     statements,
     upkeep,
 )
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
+from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
@@ -60,7 +61,7 @@ from ownership.commandline import (
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
-from ownership.loader import COMMIT_EVERY, finish_bulk_loads, import_paths
+from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, terminal_width, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
@@ -217,10 +218,10 @@ def source_options(command: F) -> F:
 @click.option(
     "--commit-every",
     type=click.IntRange(0),
-    default=COMMIT_EVERY,
-    show_default=True,
+    default=None,
     help="A source's first load larger than this commits every so many records (undone as a "
-    "whole if it fails); 0: always one transaction.",
+    f"whole if it fails); 0: always one transaction. Default: {COMMIT_EVERY:,} on the "
+    f"embedded server, {NEO4J_COMMIT_EVERY:,} on Neo4j (its transaction memory cap).",
 )
 @handle_errors
 def import_command(
@@ -230,7 +231,7 @@ def import_command(
     as_json: bool,
     maintain: bool,
     wait: float,
-    commit_every: int,
+    commit_every: int | None,
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
@@ -336,7 +337,7 @@ RECORDS_MIN_WIDTH = 160  # a narrower terminal's table leaves the records out (C
 
 
 def chain_columns(
-    found: ChainSearch, rows: list[dict[str, Any]], terminal: bool = False
+    found: ChainAnswer, rows: list[dict[str, Any]], terminal: bool = False
 ) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
     some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
@@ -354,7 +355,7 @@ def chain_columns(
     )
 
 
-def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
+def export_chains(found: ChainAnswer, path: Path, fmt: str) -> None:
     """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
     (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
     are built a thousand at a time, so the file grows while the bar moves."""
@@ -422,7 +423,8 @@ def chains_command(
     # and the successions of what it shows
     with open_graph() as graph:
         with progress_bar("chains", out is not None) as progress:
-            found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
+            question = Question(origin, target, via, max_hops, as_of_date(as_of))
+            found = answer(graph, question, progress)
         note_if_empty(graph, range(found.total))
         if out is not None:
             export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
@@ -653,11 +655,12 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     ) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
-            find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = owners.by_share(find(graph, subject, as_of_date(as_of), max_hops))
-        shown = found[offset:] if limit is None else found[offset : offset + limit]
+            upward = direction == "owners"
+            total, shown = owners.ranked(
+                graph, subject, upward, as_of_date(as_of), max_hops, limit, offset
+            )
         if output == "table" and (limit is not None or offset):
-            click.echo(f"{len(found)} {direction}; {offset + 1}–{offset + len(shown)} shown")
+            click.echo(f"{total} {direction}; {offset + 1}–{offset + len(shown)} shown")
         rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 

@@ -168,6 +168,12 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Succession: the records that name an entity's identifier as their successor.",
         ),
         (
+            "schema_maintained_key",
+            "CREATE INDEX maintained_key IF NOT EXISTS FOR (m:Maintained) ON (m.key)",
+            "Kept answers are read by key (a chain question's page): without it every kept "
+            "part, megabytes each, would be read to find one.",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -991,13 +997,8 @@ SUBSIDIARY_PATHS_DRAWN = _q(
 
 # The fields of one edge returned by the step queries, in order: lists cross the wire in half
 # the time of maps (docs/benchmarks.md). ``near`` is the entity the step started from.
-STEP_FIELDS = (
-    "near", "uid", "id", "name", "jurisdiction", "kind", "share", "share_min", "share_max",
-    "direct", "start_date", "end_date", "sources", "statements", "disagree",
-)  # fmt: skip
-_STEP_EDGE = """[near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]"""
+STEP_FIELDS = ("near", "uid", "kind", "share", "share_min", "share_max", "direct")
+_STEP_EDGE = "[near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]"
 _STEP_EDGES = "\nWHERE {IN_FORCE_r}\nRETURN collect(" + _STEP_EDGE + ") AS edges\n"
 _STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
@@ -1008,8 +1009,9 @@ HOLDINGS_STEP = _q(
     "hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
     "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
-    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). "
-    "Each edge is a list of the fields of cypher.STEP_FIELDS.",
+    "fields the arithmetic needs (names are looked up for what is shown, entity_names), "
+    "halve the time at 100k companies (docs/benchmarks.md). Each edge is a list of the "
+    "fields of cypher.STEP_FIELDS.",
     uids=["seed-registry:jp-ex-01"],
     as_of=dt.date(2022, 7, 1),
 )
@@ -2340,6 +2342,34 @@ DETACH DELETE m
     kind="flags",
 )
 
+MAINTAINED_CLEAR_KEY = _q(
+    "maintained_clear_key",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind
+DETACH DELETE m
+""",
+    "Drop the kept answer of kind $kind for $key (kinds kept side by side, one per key: "
+    "chain questions), before it is kept anew.",
+    write=True,
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+)
+
+MAINTAINED_CLEAR_STALE = _q(
+    "maintained_clear_stale",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.version <> $version
+DETACH DELETE m
+""",
+    "Drop the answers of kind $kind kept for another data version than $version: they can "
+    "never be read again.",
+    write=True,
+    kind="chains",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
 MAINTAINED_WRITE = _q(
     "maintained_write",
     """
@@ -2384,4 +2414,34 @@ ORDER BY part
     kind="flags",
     key="2024-01-01",
     version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
+MAINTAINED_READ_PARTS = _q(
+    "maintained_read_parts",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
+ORDER BY part
+""",
+    "Parts $parts of the answer of kind $kind kept for $key, if it was computed on data "
+    "version $version: a long answer (every chain of a question) read a page at a time.",
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+    parts=[0],
+)
+
+MAINTAINED_KEYS = _q(
+    "maintained_keys",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key
+""",
+    "The answers of kind $kind kept side by side (one per key), newest first, with their "
+    "first part: the chain questions kept, which an import or refresh keeps up to date.",
+    kind="chains",
 )

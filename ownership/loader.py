@@ -43,7 +43,10 @@ from ownership.unload import recover_interrupted_loads, unload_source
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-COMMIT_EVERY = 50_000  # records per transaction in a chunked first load
+COMMIT_EVERY = 50_000  # records per transaction in a chunked first load (embedded server)
+# Neo4j caps a transaction's memory (db.memory.transaction.total.max, 70 % of the heap by
+# default): on a 2 GB heap one 50,000-record chunk of a 100k-company registry is refused.
+NEO4J_COMMIT_EVERY = 10_000
 FILL_BATCH = 10_000  # nodes per transaction when finishing a bulk load
 Progress = Callable[[int, int], None]  # called with (records written so far, records in all)
 
@@ -93,6 +96,12 @@ def validate(paths: Iterable[Path], source: str, fmt: str = "auto") -> ImportSum
     return summary
 
 
+def default_commit_every(graph: Graph) -> int:
+    """Records per transaction of a chunked first load on this server: the embedded server
+    takes :data:`COMMIT_EVERY`, Neo4j's transaction memory cap :data:`NEO4J_COMMIT_EVERY`."""
+    return COMMIT_EVERY if graph.is_arcadedb else NEO4J_COMMIT_EVERY
+
+
 def import_paths(
     graph: Graph,
     paths: Iterable[Path],
@@ -100,9 +109,10 @@ def import_paths(
     fmt: str = "auto",
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
-    commit_every: int = COMMIT_EVERY,
+    commit_every: int | None = None,
 ) -> ImportSummary:
-    """Validate, then write; re-importing the same data changes nothing.
+    """Validate, then write; re-importing the same data changes nothing. ``commit_every``
+    None is the server's default (:func:`default_commit_every`).
 
     Callers hold the import lock (:func:`ownership.locks.exclusive`): the first thing done is
     to undo any chunked load an earlier, killed import left half-way.
@@ -115,6 +125,8 @@ def import_paths(
         return summary  # a header-only file: no records, so no source to speak of
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     summary.imported_at = now
+    if commit_every is None:
+        commit_every = default_commit_every(graph)
     every = commit_every if 0 < commit_every < summary.total_read else 0  # 0: one transaction
     if every and present:
         every = 0  # only a first load may commit in chunks: unloading the source is its undo

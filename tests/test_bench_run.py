@@ -133,6 +133,7 @@ def test_latencies_measured_on_real_subjects(bench_output: tuple[Path, dict, str
     # the summary's total, the pruned search and the server's exhaustive query agree
     total = results["chains_summary"]["result_size"]
     assert total == results["chains"]["result_size"] == results["chains_exhaustive"]["result_size"]
+    assert results["chains_first_ask"]["result_size"] == total  # the kept answer is the same
 
 
 def test_side_by_side_table_has_every_latency(bench_output: tuple[Path, dict, str]) -> None:

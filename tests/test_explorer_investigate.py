@@ -44,6 +44,21 @@ def test_profile_history_shows_the_ended_direct_stake(seed):
     assert "Report" in [b.proto.label for b in at.get("download_button")]
 
 
+def test_timeline_draws_the_first_counterparts_and_says_how_many_more(seed):
+    """A group head's 1,318 holdings were a 34,000 px timeline: the picture draws the first
+    ``most`` counterparts (ru-host-01's: jp-ex-01, then sg-shell-01) and says how many more."""
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.history import history
+    from ownership.explorer.pictures import timeline_svg
+
+    found = history(seed, resolve(seed, "ru-host-01"))
+    whole = timeline_svg(found, dt.date(2022, 7, 1))
+    assert "Northbridge Lattice" in whole and "more counterparts" not in whole
+    first = timeline_svg(found, dt.date(2022, 7, 1), most=1)
+    assert "Tsubame Digital Exchange" in first and "Northbridge Lattice" not in first
+    assert "… and 1 more counterpart, not drawn (every period is in the table)" in first
+
+
 def test_profile_gap_and_why_of_a_blocked_company(seed):
     at = app(entity="ru-sub-07", as_of="2022-07-01")
     shown = texts(at).replace("\\", "")

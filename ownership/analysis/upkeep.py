@@ -1,8 +1,8 @@
 """Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
 refresh`` compute, after their data has landed, for the day they run (red flags with the
 default thresholds, the ownership-gaps filter, the landing page, the 50 percent rule's
-findings that ``ownership diff`` compares), so that reading them is one small query
-(:mod:`ownership.analysis.maintained`).
+findings that ``ownership diff`` compares, the chain questions asked most recently), so that
+reading them is one small query (:mod:`ownership.analysis.maintained`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ownership.analysis.flags import Flag, keep_red_flags
 from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.gaps import keep_company_gaps
 from ownership.analysis.history import BLOCKED, keep_blocked
+from ownership.analysis.kept_chains import keep_asked
 from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import keep_landing
 from ownership.analysis.stats import data_version, is_empty
@@ -36,6 +37,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         ("gaps", lambda: keep_company_gaps(graph, as_of, version)),
         ("landing", lambda: keep_landing(graph, as_of, version, flags)),
         ("blocked", lambda: keep_blocked(graph, as_of, version)),
+        ("chains", lambda: keep_asked(graph, as_of, version)),
     )
     for name, step in steps:
         started = time.perf_counter()
