@@ -192,10 +192,11 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
 // ---- data_version
-// What changes whenever the data does: every import stamps its Source, every refresh marks it
-// (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, every
-// match decision is recorded. The explorer keys its cached results on it (a handful of nodes
-// read, whatever the graph's size).
+// What changes whenever the data does: every import stamps its Source, every refresh that
+// changes a source marks it (a clock in nanoseconds, generation: two runs within a second
+// differ; refreshed_at is the time of the last check, not part of the version), unloading
+// deletes it, every match decision is recorded. The explorer keys its cached results on it (a
+// handful of nodes read, whatever the graph's size).
 CALL () {
   MATCH (s:Source)
   RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed,
@@ -608,6 +609,13 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid;
 
+// ---- maintained_kept
+// Which answers are kept, for which date and data version (one small node each): a refresh that
+// changed nothing computes them again only when they are not kept for its day.
+MATCH (m:Maintained)
+WHERE m.part = 0
+RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version;
+
 // ---- maintained_keys
 // The answers of kind $kind kept side by side (one per key), newest first, with their first
 // part: the chain questions kept, which an import or refresh keeps up to date.
@@ -905,6 +913,54 @@ RETURN r.run_id AS run_id, r.started_at AS started_at, r.finished_at AS finished
        r.status AS status, r.sources_ok AS sources_ok, r.sources_failed AS sources_failed
 ORDER BY started_at DESC, run_id DESC
 LIMIT $limit;
+
+// ---- refresh_source_digest
+// Refresh: the digest of the files the last refresh brought source $name to, unless something
+// else wrote the source since (upsert_source clears it).
+:param name => 'seed-registry';
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest;
+
+// ---- refresh_state_officers
+// Refresh: every officer edge of $source with its ends, as refresh_state_records.
+:param source => 'seed-registry';
+MATCH (a:Entity)-[x:OFFICER_OF]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_ownership
+// Refresh: every ownership statement of $source with the entities at its ends (one pass over the
+// OWNS relationships), as refresh_state_records.
+:param source => 'seed-registry';
+MATCH (a:Entity)-[x:OWNS]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_records
+// Refresh: every record of $source (found through the record_source index), the entity it
+// describes (null: the one with its uid), its fingerprint, the fingerprint the last run reported
+// (null: the current one, or never stamped) and whether it is in force; streamed once per source
+// and compared with the new data on the client side.
+:param source => 'seed-registry';
+MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_sanctions
+// Refresh: every sanction listing of $source with the entities it lists, as
+// refresh_state_records.
+:param source => 'seed-registry';
+MATCH (x:Sanction)
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- resolve_records
 // Entity resolution, before a batch of entity records is written: the entity each record already

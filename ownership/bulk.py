@@ -7,7 +7,7 @@ without transactions. :func:`export_neo4j_admin` writes those files; ``docs/bulk
 the procedure.
 
 There is one interpretation of the data: the source formats yield the same normalized records,
-:class:`ownership.loader.Batches` cuts them into the same batches, :func:`ownership.loader._row`
+:class:`ownership.loader.Batches` cuts them into the same batches, :func:`ownership.loader.record_row`
 makes the same rows, :func:`ownership.loader.resolve_rows` resolves entities the same way
 (answering its questions from the export's own index instead of the graph), and
 :func:`ownership.holdings.periods` derives the same ``HOLDS``. What the Cypher statements of

@@ -471,11 +471,13 @@ UPSERT_SOURCE = _q(
     """
 MERGE (s:Source {name: $name})
 SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null,
-    s.generation = $generation
+    s.generation = $generation, s.refreshed_digest = null
 """,
     "Record that a source was imported, when, from where and in which format (and that its "
     "first load, if it committed in chunks, is complete); $generation is the import's clock "
-    "in nanoseconds, for data_version (two imports within one second have the same $now).",
+    "in nanoseconds, for data_version (two imports within one second have the same $now). "
+    "What it wrote may not be what the files of the last refresh hold: refresh_source_digest "
+    "no longer vouches for them.",
     write=True,
     name="seed-registry",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
@@ -611,8 +613,10 @@ CALL () {
 }
 RETURN sources, imported, refreshed, generation, decisions, decided
 """,
-    "What changes whenever the data does: every import stamps its Source, every refresh marks "
-    "it (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, "
+    "What changes whenever the data does: every import stamps its Source, every refresh that "
+    "changes a source marks it (a clock in nanoseconds, generation: two runs within a second "
+    "differ; refreshed_at is the time of the last check, not part of the version), unloading "
+    "deletes it, "
     "every match decision is recorded. The explorer keys its cached "
     "results on it (a handful of nodes read, whatever the graph's size).",
 )
@@ -2095,33 +2099,78 @@ DETACH DELETE d
 )
 
 # ---- Refresh (per-source replacement, run ledger) -------------------------------------------
-# ``ownership refresh`` (ownership/refresh). After a source imports, everything the new data
-# contains is stamped with the run's id (``last_seen_run``) and un-retired; what of that source
-# carries an older stamp is retired (``retired_on`` = run date) and kept, so as-of queries before
-# that date still see it. ``seen_fingerprint`` is the fingerprint at the last stamping: a stamp
-# that finds it different counts a change. Stamping and retiring run in one transaction per
-# source, keyed on the run id, so a run killed between import and stamping is repaired by the next.
+# ``ownership refresh`` (ownership/refresh/replace.py). A run reads what the graph holds of a
+# source (its keys and fingerprints, refresh_state_*), compares it with the source's new data on
+# the client side, and writes only the difference: new and changed records go through the
+# loader, then what is new, changed or back is stamped (``last_seen_run`` = the run, and
+# ``seen_fingerprint``: the fingerprint a run last reported, so that a change made by a plain
+# `ownership import` in between is still reported), and what the new data lacks is retired
+# (``retired_on`` = run date) and kept, so as-of queries before that date still see it. What
+# never was stamped (a plain import's) counts as seen with its own fingerprint. All of it is one
+# transaction per source: an unchanged source writes nothing.
 
-_REFRESH_STAMP = """WITH x, x.retired_on IS NOT NULL OR x.last_seen_run IS NULL AS added,
-     x.retired_on IS NULL AND x.seen_fingerprint IS NOT NULL
-       AND x.seen_fingerprint <> x.fingerprint AS changed
+# what is null is not sent: the last reported fingerprint where it is the current one, the
+# entity a record describes where it has the record's uid (a third of the time at 100k)
+_REFRESH_STATE_COLUMNS = """x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live"""
+
+REFRESH_STATE_RECORDS = _q(
+    "refresh_state_records",
+    """
+MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: every record of $source (found through the record_source index), the entity it "
+    "describes (null: the one with its uid), its fingerprint, the fingerprint the last run "
+    "reported (null: the current one, or never stamped) and whether it is in force; streamed "
+    "once per source and compared with the new data on the client side.",
+    source="seed-registry",
+)
+
+_REFRESH_STATE_EDGE = """
+MATCH (a:Entity)-[x:%s]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, """
+
+REFRESH_STATE_OWNERSHIP = _q(
+    "refresh_state_ownership",
+    _REFRESH_STATE_EDGE % "OWNS" + _REFRESH_STATE_COLUMNS,
+    "Refresh: every ownership statement of $source with the entities at its ends (one pass "
+    "over the OWNS relationships), as refresh_state_records.",
+    source="seed-registry",
+)
+
+REFRESH_STATE_OFFICERS = _q(
+    "refresh_state_officers",
+    _REFRESH_STATE_EDGE % "OFFICER_OF" + _REFRESH_STATE_COLUMNS,
+    "Refresh: every officer edge of $source with its ends, as refresh_state_records.",
+    source="seed-registry",
+)
+
+REFRESH_STATE_SANCTIONS = _q(
+    "refresh_state_sanctions",
+    """
+MATCH (x:Sanction)
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: every sanction listing of $source with the entities it lists, as "
+    "refresh_state_records.",
+    source="seed-registry",
+)
+
+_REFRESH_STAMP = """
 SET x.last_seen_run = $run_id, x.seen_fingerprint = x.fingerprint, x.retired_on = null,
     x.retired_run = null
-RETURN sum(CASE WHEN added THEN 1 ELSE 0 END) AS added,
-       sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed
 """
 
 REFRESH_STAMP_RECORDS = _q(
     "refresh_stamp_records",
-    """
-UNWIND $rows AS row
-MATCH (x:Record {uid: row.uid})
-"""
-    + _REFRESH_STAMP.rstrip()
-    + ",\n       collect(CASE WHEN added THEN x.uid END) AS added_uids",
-    "Refresh: stamp the records {uid} a source's new data contains with $run_id and un-retire "
-    "them; counts those first seen or back (added) and those whose fingerprint changed since "
-    "the last stamping (changed).",
+    "UNWIND $rows AS row\nMATCH (x:Record {uid: row.uid})" + _REFRESH_STAMP,
+    "Refresh: the records {uid} of the new data that are new, changed or back: stamped with "
+    "$run_id and their fingerprint, and in force again.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2134,12 +2183,9 @@ MATCH (:Record {uid: row.from_uid})-[:DESCRIBES]->(:Entity)-[x:%s {uid: row.uid}
 
 REFRESH_STAMP_OWNERSHIP = _q(
     "refresh_stamp_ownership",
-    _REFRESH_STAMP_EDGE % "OWNS"
-    + _REFRESH_STAMP.rstrip()
-    + ",\n       collect(DISTINCT CASE WHEN added THEN startNode(x).uid END) AS owners",
-    "Refresh: stamp the ownership edges {uid, from_uid} a source's new data contains (found "
-    "from their owner's record, as the loader writes them) and un-retire them; the owners of "
-    "those first seen or back (their holdings are recomputed).",
+    _REFRESH_STAMP_EDGE % "OWNS" + _REFRESH_STAMP,
+    "Refresh: stamp the ownership edges {uid, from_uid} of the new data that are new, changed "
+    "or back (found from their owner's record, as the loader writes them).",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2148,8 +2194,8 @@ REFRESH_STAMP_OWNERSHIP = _q(
 REFRESH_STAMP_OFFICERS = _q(
     "refresh_stamp_officers",
     _REFRESH_STAMP_EDGE % "OFFICER_OF" + _REFRESH_STAMP,
-    "Refresh: stamp the officer edges {uid, from_uid} a source's new data contains and "
-    "un-retire them.",
+    "Refresh: stamp the officer edges {uid, from_uid} of the new data that are new, changed "
+    "or back.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2160,23 +2206,12 @@ REFRESH_STAMP_SANCTIONS = _q(
     """
 UNWIND $rows AS row
 MATCH (x:Sanction {uid: row.uid})
-"""
-    + _REFRESH_STAMP,
-    "Refresh: stamp the sanction listings {uid} a source's new data contains and un-retire "
-    "them (their SUBJECT_TO edges: refresh_stamp_subject_to).",
-    write=True,
-    rows=[],
-    run_id="20240101T000000Z-0000",
-)
-
-REFRESH_STAMP_SUBJECT_TO = _q(
-    "refresh_stamp_subject_to",
-    """
-UNWIND $rows AS row
-MATCH (:Sanction {uid: row.uid})<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
+OPTIONAL MATCH (x)<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
 SET t.last_seen_run = $run_id, t.retired_on = null, t.retired_run = null
-""",
-    "Refresh: stamp and un-retire the SUBJECT_TO edges of the listings {uid}.",
+WITH DISTINCT x"""
+    + _REFRESH_STAMP,
+    "Refresh: stamp the sanction listings {uid} of the new data that are new, changed or back, "
+    "with their SUBJECT_TO edges.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2195,92 +2230,60 @@ SET e.retired_on = null
     uids=[],
 )
 
-# What a plain `ownership import` wrote was never stamped by a run: before a run imports the
-# source, it is marked as seen (by no run) with its current fingerprint, so that the run reports
-# only what its own import adds or changes, and still retires what the new data lacks.
-_REFRESH_ADOPT = """
-WHERE x.source = $source AND x.last_seen_run IS NULL
-SET x.last_seen_run = $imported, x.seen_fingerprint = x.fingerprint
-RETURN count(x) AS adopted
-"""
-_ADOPT_DOC = (
-    "Refresh, before a source's import: mark the %s of $source that a plain `ownership import` "
-    "wrote (never stamped by a run) as seen, with their fingerprint, so the run does not report "
-    "them as added."
-)
-REFRESH_ADOPT = tuple(
-    _q(
-        f"refresh_adopt_{name}",
-        match + _REFRESH_ADOPT,
-        _ADOPT_DOC % what,
-        write=True,
-        source="seed-registry",
-        imported="imported",
-    )
-    for name, match, what in (
-        ("records", "MATCH (x:Record)", "records"),
-        ("ownership", "MATCH ()-[x:OWNS]->()", "ownership edges"),
-        ("officers", "MATCH ()-[x:OFFICER_OF]->()", "officer edges"),
-        ("sanctions", "MATCH (x:Sanction)", "sanction listings"),
-    )
-)
-
 _REFRESH_RETIRE = """
-WHERE x.source = $source AND coalesce(x.last_seen_run, '') <> $run_id AND x.retired_on IS NULL
 SET x.retired_on = $run_date, x.retired_run = $run_id
-RETURN count(x) AS retired
 """
 
 REFRESH_RETIRE_RECORDS = _q(
     "refresh_retire_records",
-    "MATCH (x:Record)\n" + _REFRESH_RETIRE,
-    "Refresh: retire the records of $source that run $run_id did not find in the new data "
+    "UNWIND $rows AS row\nMATCH (x:Record {uid: row.uid})" + _REFRESH_RETIRE,
+    "Refresh: retire the records {uid} of a source that its new data no longer contains "
     "(retired_on = $run_date; kept for as-of queries before that day).",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
+_REFRESH_RETIRE_EDGE = """
+UNWIND $rows AS row
+MATCH (:Entity {uid: row.owner})-[x:%s {uid: row.uid}]->(:Entity {uid: row.owned})
+"""
+
 REFRESH_RETIRE_OWNERSHIP = _q(
     "refresh_retire_ownership",
-    "MATCH ()-[x:OWNS]->()\n"
-    + _REFRESH_RETIRE.rstrip()
-    + ", collect(DISTINCT startNode(x).uid) AS owners",
-    "Refresh: retire the ownership edges of $source that run $run_id did not find; their "
-    "owners' holdings are recomputed.",
+    _REFRESH_RETIRE_EDGE % "OWNS" + _REFRESH_RETIRE,
+    "Refresh: retire the ownership edges {uid, owner, owned} the new data no longer contains "
+    "(found from their owner entity: a relationship property has no index on every server).",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
 REFRESH_RETIRE_OFFICERS = _q(
     "refresh_retire_officers",
-    "MATCH ()-[x:OFFICER_OF]->()\n" + _REFRESH_RETIRE,
-    "Refresh: retire the officer edges of $source that run $run_id did not find.",
+    _REFRESH_RETIRE_EDGE % "OFFICER_OF" + _REFRESH_RETIRE,
+    "Refresh: retire the officer edges {uid, owner, owned} the new data no longer contains.",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
 REFRESH_RETIRE_SANCTIONS = _q(
     "refresh_retire_sanctions",
-    "MATCH (x:Sanction)\n" + _REFRESH_RETIRE,
-    "Refresh: retire the sanction listings of $source that run $run_id did not find.",
+    """
+UNWIND $rows AS row
+MATCH (x:Sanction {uid: row.uid})
+OPTIONAL MATCH (x)<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
+SET t.retired_on = $run_date, t.retired_run = $run_id
+WITH DISTINCT x"""
+    + _REFRESH_RETIRE,
+    "Refresh: retire the sanction listings {uid} the new data no longer contains, with their "
+    "SUBJECT_TO edges.",
     write=True,
-    source="seed-registry",
-    run_id="20240101T000000Z-0000",
-    run_date=dt.date(2024, 1, 1),
-)
-
-REFRESH_RETIRE_SUBJECT_TO = _q(
-    "refresh_retire_subject_to",
-    "MATCH ()-[x:SUBJECT_TO]->()\n" + _REFRESH_RETIRE,
-    "Refresh: retire the SUBJECT_TO edges of $source that run $run_id did not find.",
-    write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
@@ -2288,18 +2291,18 @@ REFRESH_RETIRE_SUBJECT_TO = _q(
 REFRESH_RETIRE_ENTITIES = _q(
     "refresh_retire_entities",
     """
-MATCH (r:Record)-[:DESCRIBES]->(e:Entity)
-WHERE r.source = $source AND r.retired_run = $run_id AND e.retired_on IS NULL
+UNWIND $uids AS uid
+MATCH (:Record {uid: uid})-[:DESCRIBES]->(e:Entity)
+WHERE e.retired_on IS NULL
   AND NOT EXISTS { (e)<-[:DESCRIBES]-(live:Record) WHERE live.retired_on IS NULL }
 WITH DISTINCT e
 SET e.retired_on = $run_date
 RETURN count(e) AS retired
 """,
-    "Refresh: an entity whose records run $run_id retired and that has no live record left "
-    "(from any source) is retired too.",
+    "Refresh: the entities of the records $uids just retired that have no live record left "
+    "(from any source) are retired too.",
     write=True,
-    source="seed-registry",
-    run_id="20240101T000000Z-0000",
+    uids=[],
     run_date=dt.date(2024, 1, 1),
 )
 
@@ -2308,10 +2311,16 @@ REFRESH_MARK_SOURCE = _q(
     """
 MERGE (s:Source {name: $name})
 SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256,
-    s.generation = $generation
+    s.paths = $paths, s.format = $format,
+    s.generation = coalesce($generation, s.generation),
+    s.imported_at = CASE WHEN $generation IS NULL THEN s.imported_at ELSE $now END,
+    s.refreshed_digest = $digest
 """,
-    "Refresh: the run that last refreshed source $name, when, and (for a downloaded source) "
-    "from which URL and with which sha256 checksum; $generation as in upsert_source.",
+    "Refresh: the run that last refreshed source $name, when, from where and (for a downloaded "
+    "source) from which URL and with which sha256 checksum, and the digest of the files it "
+    "brought the source to ($digest: a run that finds the same digest has nothing to compare). "
+    "$generation (as in upsert_source) is given only when the run changed the source's data: "
+    "the data version (data_version) moves only then, so the answers kept for it stay valid.",
     write=True,
     name="seed-registry",
     run_id="20240101T000000Z-0000",
@@ -2319,6 +2328,20 @@ SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha25
     generation=1704067200000000000,
     url=None,
     sha256=None,
+    paths=["registry"],
+    format="csv",
+    digest="0" * 64,
+)
+
+REFRESH_SOURCE_DIGEST = _q(
+    "refresh_source_digest",
+    """
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest
+""",
+    "Refresh: the digest of the files the last refresh brought source $name to, unless "
+    "something else wrote the source since (upsert_source clears it).",
+    name="seed-registry",
 )
 
 REFRESH_SAVE_RUN = _q(
@@ -2448,6 +2471,17 @@ CREATE (:Maintained {kind: $kind, key: $key, as_of: $as_of, version: $version,
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     count=1,
     parts=[{"part": 0, "data": "[]"}],
+)
+
+MAINTAINED_KEPT = _q(
+    "maintained_kept",
+    """
+MATCH (m:Maintained)
+WHERE m.part = 0
+RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version
+""",
+    "Which answers are kept, for which date and data version (one small node each): a refresh "
+    "that changed nothing computes them again only when they are not kept for its day.",
 )
 
 MAINTAINED_READ = _q(

@@ -120,10 +120,7 @@ def import_paths(
     started = time.perf_counter()
     paths = list(paths)
     summary = validate(paths, source, fmt)
-    finish_bulk_loads(graph)
-    recover_interrupted_loads(graph)
-    holdings.recover(graph)
-    present = bool(graph.read(cypher.SOURCE_PRESENT, source=source))
+    present = prepare(graph, source)
     if not summary.total_read and not present:
         return summary  # a header-only file: no records, so no source to speak of
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -139,7 +136,7 @@ def import_paths(
     try:
         with graph.transaction() as tx:
             batch = min(batch_size, every) if every else batch_size  # within one transaction
-            writer = _BatchWriter(tx, now, summary, progress, batch, every)
+            writer = BatchWriter(tx, now, summary, progress, batch, every)
             for path, source_format in plan:
                 problems = ProblemLog()
                 for record in source_format.read(path, source, problems):
@@ -164,6 +161,16 @@ def import_paths(
     summary.written["holdings"] = holdings.settle(graph, writer.owners_changed, [source])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def prepare(graph: Graph, source: str) -> bool:
+    """Before writing ``source``: the schema, any bulk load to finish, a chunked load an earlier,
+    killed import left half-way undone, holdings left underived derived. Whether ``source``
+    already has records in the graph."""
+    finish_bulk_loads(graph)
+    recover_interrupted_loads(graph)
+    holdings.recover(graph)
+    return bool(graph.read(cypher.SOURCE_PRESENT, source=source))
 
 
 @dataclass
@@ -238,7 +245,11 @@ class Batches:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
 
     def add(self, record: Record) -> None:
-        name, row = _row(record)
+        self.add_row(*record_row(record))
+
+    def add_row(self, name: str, row: dict[str, Any]) -> None:
+        """Add the row of one record (:func:`record_row`): a refresh hands on only the rows
+        of the records that are new or changed."""
         buffer = self.buffers.setdefault(name, [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
@@ -261,8 +272,8 @@ class Batches:
         raise NotImplementedError
 
 
-class _BatchWriter(Batches):
-    """Writes the batches into the graph, inside the import's transaction."""
+class BatchWriter(Batches):
+    """Writes the batches into the graph, inside the import's (or a refresh's) transaction."""
 
     def __init__(
         self,
@@ -432,7 +443,7 @@ def _keyed(key: str, props: dict[str, Any], **ends: str) -> dict[str, Any]:
     return {"uid": key, "fingerprint": fingerprint(stable), "props": props, **ends}
 
 
-def _row(record: Record) -> tuple[str, dict[str, Any]]:
+def record_row(record: Record) -> tuple[str, dict[str, Any]]:
     """The statement name and the row that writes ``record``."""
     source = record.provenance.source
     if isinstance(record, Entity):

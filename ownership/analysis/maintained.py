@@ -143,3 +143,8 @@ def load(graph: Graph, kind: str, key: str) -> Any | None:
     finally:
         if collecting:
             gc.enable()
+
+
+def kept(graph: Graph) -> set[tuple[str, dt.date | None, str]]:
+    """Every kept answer's (kind, date, data version)."""
+    return {(r["kind"], r["as_of"], r["version"]) for r in graph.read(cypher.MAINTAINED_KEPT)}

@@ -12,11 +12,15 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
+from ownership.analysis import maintained
+from ownership.analysis.flags import KIND as FLAGS
 from ownership.analysis.flags import flags_on
-from ownership.analysis.history import keep_blocked
+from ownership.analysis.gaps import KIND as GAPS
+from ownership.analysis.history import BLOCKED, keep_blocked
 from ownership.analysis.kept_chains import keep_asked
+from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import keep_landing
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, is_empty
 from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
 from ownership.graph import Graph
 
@@ -47,6 +51,18 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         step()
         seconds[name] = time.perf_counter() - started
     return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def is_current(graph: Graph, as_of: dt.date) -> bool:
+    """Whether every maintained answer is kept for ``as_of`` on the data as it is now: a
+    refresh that changed nothing then has nothing to compute (nor on an empty graph)."""
+    if is_empty(graph):
+        return True
+    version = data_version(graph)[0]
+    kept = maintained.kept(graph)
+    every_date = ((FLAGS, None, version), (GAPS, None, version))  # timelines: any date
+    on_the_day = ((LANDING, as_of, version), (BLOCKED, as_of, version))
+    return all(answer in kept for answer in every_date + on_the_day)
 
 
 def maintain_after_import(
