@@ -225,7 +225,12 @@ def test_diff_sees_a_refresh_retiring_a_statement(graph, make_dataset, run_cli):
     )
     import_paths(graph, [folder], "reg", "csv")
     # what a refresh does on 2024-05-01 when the source no longer has these records
-    graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, source="reg", run_id="r1", run_date=D(2024, 5, 1))
+    gone = [
+        {k: row[k] for k in ("uid", "owner", "owned")}
+        for row in graph.read(cypher.REFRESH_STATE_OWNERSHIP, source="reg")
+    ]
+    assert len(gone) == 2
+    graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, rows=gone, run_id="r1", run_date=D(2024, 5, 1))
     with graph.transaction() as tx:
         recompute(tx, ["reg:x", "reg:p"])
     found = json.loads(
