@@ -108,6 +108,8 @@ class _Zipf:
 # Jurisdictions
 # --------------------------------------------------------------------------------------------
 
+# The tables of names and weights read best as written: the formatter leaves them.
+# fmt: off
 # Where companies are registered (weights, percent-ish).
 COMPANY_JURISDICTIONS = [
     ("JP", 18), ("RU", 14), ("SG", 9), ("HK", 8), ("GB", 7), ("US", 7), ("CY", 6), ("AE", 6),
@@ -551,6 +553,9 @@ EU_OTHER = ("IRAN (Reg. 267/2012)", "DPRK (Reg. 2017/1509)", "TERRORISM (Reg. 25
 UK_OTHER = ("Global Human Rights", "Cyber", "Iran", "Counter-Terrorism")
 
 
+# fmt: on
+
+
 def _fmt_share(h: int) -> str:
     if h % 100 == 0:
         return str(h // 100)
@@ -580,11 +585,13 @@ class _Scramble:
 
 
 # Digits of the scrambled serial per jurisdiction.
+# fmt: off
 REG_DIGITS = {
     "JP": 12, "RU": 9, "SG": 5, "HK": 7, "CY": 6, "AE": 7, "VG": 7, "GB": 7, "US": 7, "DE": 6,
     "CN": 10, "KZ": 7, "CH": 9, "NL": 8, "LU": 6, "KY": 6, "TR": 7, "KR": 7, "SC": 6, "MT": 5,
     "LV": 7, "EE": 7, "BY": 7, "IN": 6, "TH": 9, "MY": 6, "AM": 8, "GE": 9,
 }
+# fmt: on
 SG_CHECK = "ABCDEFGHJKLMNRWXZ"
 
 
@@ -667,8 +674,9 @@ class _Gen:
         self.company_juris = _Weighted(COMPANY_JURISDICTIONS)
         self.head_juris = _Weighted(HEAD_JURISDICTIONS)
         self.ops_countries = _Weighted(OPERATION_COUNTRIES)
-        self.juris_codes = sorted({j for j, _ in COMPANY_JURISDICTIONS + PERSON_NATIONALITIES
-                                   + OPERATION_COUNTRIES})
+        self.juris_codes = sorted(
+            {j for j, _ in COMPANY_JURISDICTIONS + PERSON_NATIONALITIES + OPERATION_COUNTRIES}
+        )
         self.juris_index = {j: k for k, j in enumerate(self.juris_codes)}
         self.in_degree = _Weighted(IN_DEGREE)
         self.splits = {k: _Weighted(v) for k, v in SPLITS.items()}
@@ -714,18 +722,20 @@ class _Gen:
             for _ in range(k):
                 a = self.address(j)
                 if j not in ("RU", "BY", "KZ") and rng.random() < 0.5:
-                    a = (f"c/o {rng.choice(AGENT_NAMES)} {rng.choice(AGENT_KINDS)} "
-                         f"{LEGAL_FORMS.get(j, [('Ltd', 1)])[0][0]}, {a}")
+                    a = (
+                        f"c/o {rng.choice(AGENT_NAMES)} {rng.choice(AGENT_KINDS)} "
+                        f"{LEGAL_FORMS.get(j, [('Ltd', 1)])[0][0]}, {a}"
+                    )
                 addrs.append(a)
             self.agents[j] = (addrs, _Zipf(k, 1.0))
 
         # Compact per-company state.
         n1 = companies + 1
-        self.inc = array("i", bytes(4 * n1))          # incorporation day ordinal
-        self.depth = bytearray(n1)                    # longest ownership chain above
-        self.parent = array("i", bytes(4 * n1))       # main active company owner (0: none)
-        self.jur = bytearray(n1)                      # jurisdiction index
-        self.headroom = array("H", [10000]) * n1      # 100 % minus exact shares in force
+        self.inc = array("i", bytes(4 * n1))  # incorporation day ordinal
+        self.depth = bytearray(n1)  # longest ownership chain above
+        self.parent = array("i", bytes(4 * n1))  # main active company owner (0: none)
+        self.jur = bytearray(n1)  # jurisdiction index
+        self.headroom = array("H", [10000]) * n1  # 100 % minus exact shares in force
         self.dissolved = bytearray(n1)
 
         self.counts = dict.fromkeys(FILES, 0)
@@ -820,8 +830,9 @@ class _Gen:
             out = f"{brand} {rng.choice(SUB_QUALIFIERS['ja' if loc == 'ja' else 'en'])} {q}"
         return out
 
-    def company_name(self, j: str, brand: str, native: str | None, head: bool, tag: str,
-                     foreign: bool) -> tuple[str, list[str]]:
+    def company_name(
+        self, j: str, brand: str, native: str | None, head: bool, tag: str, foreign: bool
+    ) -> tuple[str, list[str]]:
         rng = self.rng
         aliases: list[str] = []
         if j in ("RU", "BY", "KZ"):
@@ -968,27 +979,37 @@ class _Gen:
             return f"{ri(1, 300)} {ch(SG_STREETS)} {unit}, Singapore {ri(10000, 829999):06d}"
         if j == "HK":
             street, district = ch(HK_STREETS)
-            return (f"Flat {chr(65 + ri(0, 7))}, {ri(2, 40)}/F, {ch(EN_WORDS)} {ch(HK_BUILDINGS)}, "
-                    f"{ri(1, 300)} {street}, {district}, Hong Kong")
+            return (
+                f"Flat {chr(65 + ri(0, 7))}, {ri(2, 40)}/F, {ch(EN_WORDS)} {ch(HK_BUILDINGS)}, "
+                f"{ri(1, 300)} {street}, {district}, Hong Kong"
+            )
         if j == "CY":
             street, city, z = ch(CY_STREETS)
-            return (f"{street} {ri(1, 300)}, Floor {ri(1, 8)}, Flat {ri(1, 60)}, "
-                    f"{z}{ri(0, 999):03d} {city}, Cyprus")
+            return (
+                f"{street} {ri(1, 300)}, Floor {ri(1, 8)}, Flat {ri(1, 60)}, "
+                f"{z}{ri(0, 999):03d} {city}, Cyprus"
+            )
         if j == "AE":
             area, city = ch(AE_PLACES)
             return f"Office {ri(101, 4599)}, {ch(EN_WORDS)} Tower, {area}, {city}, UAE"
         if j == "VG":
-            return (f"P.O. Box {ri(100, 4999)}, {ch(VG_PLACES)}, Road Town, Tortola, "
-                    "British Virgin Islands")
+            return (
+                f"P.O. Box {ri(100, 4999)}, {ch(VG_PLACES)}, Road Town, Tortola, "
+                "British Virgin Islands"
+            )
         if j == "GB":
             city, districts = ch(GB_PLACES)
             unit = f"Unit {ri(1, 40)}, " if rng.random() < 0.4 else ""
-            return (f"{unit}{ri(1, 250)} {ch(GB_STREETS)}, {city} {ch(districts)} "
-                    f"{ri(1, 9)}{chr(65 + ri(0, 25))}{chr(65 + ri(0, 25))}")
+            return (
+                f"{unit}{ri(1, 250)} {ch(GB_STREETS)}, {city} {ch(districts)} "
+                f"{ri(1, 9)}{chr(65 + ri(0, 25))}{chr(65 + ri(0, 25))}"
+            )
         if j == "US":
             city, state, z = ch(US_PLACES)
-            return (f"{ri(1, 9999)} {ch(US_STREETS)}, Suite {ri(100, 2999)}, {city}, "
-                    f"{state} {z}{ri(0, 99):02d}")
+            return (
+                f"{ri(1, 9999)} {ch(US_STREETS)}, Suite {ri(100, 2999)}, {city}, "
+                f"{state} {z}{ri(0, 99):02d}"
+            )
         if j == "DE":
             city, z = ch(DE_PLACES)
             return f"{ch(DE_STREETS)} {ri(1, 220)}, {z}{ri(0, 999):03d} {city}"
@@ -1184,8 +1205,21 @@ class _Gen:
             else:
                 address = self.address(j)
             inc_date = date.fromordinal(inc)
-            w_ent((cid, "company", name, j, self.reg.make(rng, j, inc_date), inc_date.isoformat(),
-                   _iso(diss) if diss else "", address, ";".join(ops), tag, ";".join(aliases)))
+            w_ent(
+                (
+                    cid,
+                    "company",
+                    name,
+                    j,
+                    self.reg.make(rng, j, inc_date),
+                    inc_date.isoformat(),
+                    _iso(diss) if diss else "",
+                    address,
+                    ";".join(ops),
+                    tag,
+                    ";".join(aliases),
+                )
+            )
             counts["entities.csv"] += 1
 
             # --- ownership rows into i
@@ -1210,8 +1244,14 @@ class _Gen:
                             plo = inc if pisp else max(inc, inc_a[po])
                             if start - 30 > max(plo, D2005):
                                 used.add(prev)
-                                self._edge(w_own, f"p{po:07d}" if pisp else f"c{po:07d}", cid, h,
-                                           self._start(plo, start - 30), start)
+                                self._edge(
+                                    w_own,
+                                    f"p{po:07d}" if pisp else f"c{po:07d}",
+                                    cid,
+                                    h,
+                                    self._start(plo, start - 30),
+                                    start,
+                                )
                                 n_own += 1
                                 if not pisp:
                                     d = max(d, depth[po] + 1)
@@ -1227,8 +1267,15 @@ class _Gen:
                     p = self._pick_person(j)
                     if (p, True) not in used:
                         h = rng.choice((1000, 2000, 2500, 3000))
-                        self._edge(w_own, f"p{p:07d}", cid, h, self._start(inc, end_cap), diss,
-                                   banded=False)
+                        self._edge(
+                            w_own,
+                            f"p{p:07d}",
+                            cid,
+                            h,
+                            self._start(inc, end_cap),
+                            diss,
+                            banded=False,
+                        )
                         n_own += 1
                         room -= h
                 headroom[i] = max(0, room)
@@ -1237,7 +1284,7 @@ class _Gen:
                 self.members[group].append(i)
 
             # --- a few ownership cycles (i buys into one of its own ancestors)
-            if (parent[i] and not diss and self.in_cycle < 0.001 * i and rand() < 0.3):
+            if parent[i] and not diss and self.in_cycle < 0.001 * i and rand() < 0.3:
                 n_own += self._cycle(w_own, i, cid)
 
             # --- officers
@@ -1301,8 +1348,9 @@ class _Gen:
             return (c, False) if c else None
         return self._pick_person(j), True
 
-    def _edge(self, w, owner_id: str, owned_id: str, h: int, start: int, end: int,
-              banded: bool = True) -> None:
+    def _edge(
+        self, w, owner_id: str, owned_id: str, h: int, start: int, end: int, banded: bool = True
+    ) -> None:
         if banded and self.rng.random() < 0.10:
             for lo, hi in BANDS:  # noqa: B007 - the matching band is used after the loop
                 if h > lo:
@@ -1310,11 +1358,29 @@ class _Gen:
             else:
                 lo, hi = 1000, 2500
                 if h <= 1000:
-                    w((owner_id, owned_id, _fmt_share(h), "", "", _iso(start),
-                       _iso(end) if end else ""))
+                    w(
+                        (
+                            owner_id,
+                            owned_id,
+                            _fmt_share(h),
+                            "",
+                            "",
+                            _iso(start),
+                            _iso(end) if end else "",
+                        )
+                    )
                     return
-            w((owner_id, owned_id, "", _fmt_share(lo), _fmt_share(hi), _iso(start),
-               _iso(end) if end else ""))
+            w(
+                (
+                    owner_id,
+                    owned_id,
+                    "",
+                    _fmt_share(lo),
+                    _fmt_share(hi),
+                    _iso(start),
+                    _iso(end) if end else "",
+                )
+            )
             return
         w((owner_id, owned_id, _fmt_share(h), "", "", _iso(start), _iso(end) if end else ""))
 
@@ -1363,9 +1429,13 @@ class _Gen:
                 chosen.append(a)
         y = rng.random()
         if russia:
-            base = (D2014 + rng.randrange(365) if y < 0.15
-                    else D2014 + 365 + rng.randrange(D2022 - D2014 - 365) if y < 0.3
-                    else D2022 + rng.randrange(D_END - D2022 + 1))
+            base = (
+                D2014 + rng.randrange(365)
+                if y < 0.15
+                else D2014 + 365 + rng.randrange(D2022 - D2014 - 365)
+                if y < 0.3
+                else D2022 + rng.randrange(D_END - D2022 + 1)
+            )
         else:
             base = D2014 + rng.randrange(D_END - D2014 + 1)
         for a in chosen:
@@ -1411,8 +1481,9 @@ def generate(out_dir: Path, companies: int, seed: int = 42) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.generate",
-                                 description=(__doc__ or "").split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m bench.generate", description=(__doc__ or "").split("\n\n")[0]
+    )
     ap.add_argument("--companies", type=int, required=True, help="number of companies")
     ap.add_argument("--out", type=Path, required=True, help="output folder")
     ap.add_argument("--seed", type=int, default=42, help="random seed (default 42)")

@@ -130,27 +130,38 @@ RETURN [n IN nodes(p) | [n.uid, n.record_id, n.name, n.jurisdiction]] AS entitie
        [r IN relationships(p) | [r.share, r.share_min, r.share_max, r.start_date,
                                  r.end_date, r.sources, r.statements, r.disagree]] AS links;
 
-// ---- changed_holdings
-// Owner/owned pairs whose holding (HOLDS) began or ended a period after $from_date and on or
-// before $to_date (only these can differ between the two dates), with their periods between the
-// two dates: `ownership diff` compares the holding on each date. Only what the comparison reads
-// is returned, unordered (the caller orders the changes): a window of years holds tens of
-// thousands of pairs at 100,000 companies.
+// ---- changed_holding_details
+// The parties' keys and countries and each period's sources, for the changed holdings $pairs
+// ([owner uid, owned uid]) that `ownership diff` shows (one page). Anchored on the owned entity:
+// it has few owners, where an owner may hold thousands.
+:param pairs => [['seed-registry:sg-mine-01', 'seed-registry:ru-mine-02']];
 :param from_date => date('2022-03-01');
 :param to_date => date('2022-07-01');
-MATCH (a:Entity)-[c:HOLDS]->(b:Entity)
-WHERE (c.start_date > $from_date AND c.start_date <= $to_date)
-   OR (c.end_date > $from_date AND c.end_date <= $to_date)
-WITH DISTINCT a, b
-MATCH (a)-[h:HOLDS]->(b)
-WHERE (h.start_date IS NULL OR h.start_date <= $to_date)
-  AND (h.end_date IS NULL OR $from_date < h.end_date)
-RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
-       a.jurisdiction AS owner_jurisdiction, b.uid AS owned_uid, b.record_id AS owned_id,
-       b.name AS owned_name, b.jurisdiction AS owned_jurisdiction,
-       collect({start_date: h.start_date, end_date: h.end_date, share: h.share,
-                share_min: h.share_min, share_max: h.share_max, disagree: h.disagree,
-                sources: h.sources}) AS holdings;
+UNWIND $pairs AS pair
+MATCH (b:Entity {uid: pair[1]})<-[h:HOLDS]-(a:Entity {uid: pair[0]})
+WHERE (h.start_date > $from_date AND h.start_date <= $to_date)
+   OR (h.end_date > $from_date AND h.end_date <= $to_date)
+RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.jurisdiction AS owner_jurisdiction,
+       b.uid AS owned_uid, b.record_id AS owned_id, b.jurisdiction AS owned_jurisdiction,
+       collect([h.start_date, h.end_date, h.sources]) AS periods;
+
+// ---- changed_holdings
+// Every period of a holding (HOLDS) that began or ended after $from_date and on or before
+// $to_date, as [owner uid, owner name, owned uid, owned name, start_date, end_date, share,
+// share_min, share_max, disagree], dates as text (sending them as dates took a second more at
+// 100,000 companies): only these pairs can differ between the two dates, and the periods in
+// force on either date are among these (one that covers both dates is the pair's only period in
+// the window, and no change). `ownership diff` compares the pairs and orders them; what it shows
+// is completed by changed_holding_details. One pass, lists only: matching each pair's periods
+// again and sending maps took 6-12 s at 100,000 companies (46,593 pairs over four years),
+// classifying and ordering on the embedded server as long.
+:param from_date => date('2022-03-01');
+:param to_date => date('2022-07-01');
+MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
+WHERE (h.start_date > $from_date AND h.start_date <= $to_date)
+   OR (h.end_date > $from_date AND h.end_date <= $to_date)
+RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree]) AS periods;
 
 // ---- companies_known_share
 // How much of an entity its direct owners on record account for on $as_of: the sum of the direct
@@ -181,10 +192,11 @@ WHERE all(x IN relationships(p) WHERE (x.start_date IS NULL OR x.start_date <= $
 RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members;
 
 // ---- data_version
-// What changes whenever the data does: every import stamps its Source, every refresh marks it
-// (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, every
-// match decision is recorded. The explorer keys its cached results on it (a handful of nodes
-// read, whatever the graph's size).
+// What changes whenever the data does: every import stamps its Source, every refresh that
+// changes a source marks it (a clock in nanoseconds, generation: two runs within a second
+// differ; refreshed_at is the time of the last check, not part of the version), unloading
+// deletes it, every match decision is recorded. The explorer keys its cached results on it (a
+// handful of nodes read, whatever the graph's size).
 CALL () {
   MATCH (s:Source)
   RETURN count(s) AS sources, max(s.imported_at) AS imported, max(s.refreshed_at) AS refreshed,
@@ -195,6 +207,47 @@ CALL () {
   RETURN count(d) AS decisions, max(d.decided_at) AS decided
 }
 RETURN sources, imported, refreshed, generation, decisions, decided;
+
+// ---- dated_cycles
+// Circular ownership on some date: the cycles of `cycles` whatever the date, each with the dates
+// of its holdings; only cycles whose holdings are all in force on one same day (every one starts
+// before every other ends, which for periods means a common day).
+MATCH (a:Entity)
+WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
+MATCH p = (a)-[:HOLDS*2..6]->(a)
+WHERE all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  AND all(x IN relationships(p) WHERE x.start_date IS NULL
+          OR all(y IN relationships(p) WHERE (y.end_date IS NULL OR x.start_date < y.end_date)
+                 AND (y.retired_on IS NULL OR x.start_date < y.retired_on)))
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
+       [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans;
+
+// ---- dated_entities
+// Every entity as [uid, id, name, jurisdiction, operates_in, incorporation_date, company,
+// person, listed ever]: what the red flags and the gaps filter look at besides the dates.
+MATCH (e:Entity)
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
+                e.incorporation_date, e:Company, e:Person,
+                EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities;
+
+// ---- dated_holdings
+// Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, share,
+// share_min, share_max, kind, direct, held_since]: the red flags and the gaps of every date are
+// worked out from it in one pass.
+MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
+RETURN collect([a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+                r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+                r.held_since]) AS holdings;
+
+// ---- dated_officer_roles
+// The officer roles, whatever their dates, of everyone who ever held at least $threshold (only
+// they can be officer hubs on some date), as [company, company name, start_date, end_date,
+// retired_on].
+:param threshold => 3;
+MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
+WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
+WHERE size(roles) >= $threshold
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles;
 
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.
@@ -503,16 +556,14 @@ RETURN o.uid AS owner, t.uid AS owned, t.record_id AS id, t.name AS name,
 // with the held entity. `ownership subsidiaries` walks the graph with it level by level and
 // enumerates the paths itself: each edge crosses the wire once, where returning paths
 // (subsidiary_paths) repeats every prefix. One row holding a list, and only the fields the
-// arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). Each edge is a list
-// of the fields of cypher.STEP_FIELDS.
+// arithmetic needs (names are looked up for what is shown, entity_names), halve the time at 100k
+// companies (docs/benchmarks.md). Each edge is a list of the fields of cypher.STEP_FIELDS.
 :param uids => ['seed-registry:jp-ex-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})-[r:HOLDS]->(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- interrupted_loads
 // Sources whose chunked first load never finished.
@@ -558,6 +609,23 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid;
 
+// ---- maintained_kept
+// Which answers are kept, for which date and data version (one small node each): a refresh that
+// changed nothing computes them again only when they are not kept for its day.
+MATCH (m:Maintained)
+WHERE m.part = 0
+RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version;
+
+// ---- maintained_keys
+// The answers of kind $kind kept side by side (one per key), newest first, with their first
+// part: the chain questions kept, which an import or refresh keeps up to date.
+:param kind => 'chains';
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key;
+
 // ---- maintained_read
 // A kept answer of kind $kind for $key, in its parts, if it was computed on data version
 // $version (the graph's current one): a stale answer is not even sent.
@@ -567,6 +635,18 @@ ORDER BY uid;
 MATCH (m:Maintained {kind: $kind, key: $key})
 WHERE m.version = $version
 RETURN m.part AS part, m.parts AS parts, m.data AS data
+ORDER BY part;
+
+// ---- maintained_read_parts
+// Parts $parts of the answer of kind $kind kept for $key, if it was computed on data version
+// $version: a long answer (every chain of a question) read a page at a time.
+:param kind => 'chains';
+:param key => 'JP>RU|via=|hops=6|2022-07-01';
+:param version => '1|2024-01-01T00:00:00Z|None|0|None';
+:param parts => [0];
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
 ORDER BY part;
 
 // ---- match_candidates_for
@@ -784,9 +864,7 @@ RETURN collect(DISTINCT o.uid) AS owners;
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]) AS edges;
 
 // ---- ownership_dates
 // The time the ownership statements cover: the earliest and latest start and the latest end.
@@ -835,6 +913,54 @@ RETURN r.run_id AS run_id, r.started_at AS started_at, r.finished_at AS finished
        r.status AS status, r.sources_ok AS sources_ok, r.sources_failed AS sources_failed
 ORDER BY started_at DESC, run_id DESC
 LIMIT $limit;
+
+// ---- refresh_source_digest
+// Refresh: the digest of the files the last refresh brought source $name to, unless something
+// else wrote the source since (upsert_source clears it).
+:param name => 'seed-registry';
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest;
+
+// ---- refresh_state_officers
+// Refresh: every officer edge of $source with its ends, as refresh_state_records.
+:param source => 'seed-registry';
+MATCH (a:Entity)-[x:OFFICER_OF]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_ownership
+// Refresh: every ownership statement of $source with the entities at its ends (one pass over the
+// OWNS relationships), as refresh_state_records.
+:param source => 'seed-registry';
+MATCH (a:Entity)-[x:OWNS]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_records
+// Refresh: every record of $source (found through the record_source index), the entity it
+// describes (null: the one with its uid), its fingerprint, the fingerprint the last run reported
+// (null: the current one, or never stamped) and whether it is in force; streamed once per source
+// and compared with the new data on the client side.
+:param source => 'seed-registry';
+MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_sanctions
+// Refresh: every sanction listing of $source with the entities it lists, as
+// refresh_state_records.
+:param source => 'seed-registry';
+MATCH (x:Sanction)
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
 
 // ---- resolve_records
 // Entity resolution, before a batch of entity records is written: the entity each record already

@@ -7,7 +7,7 @@ without transactions. :func:`export_neo4j_admin` writes those files; ``docs/bulk
 the procedure.
 
 There is one interpretation of the data: the source formats yield the same normalized records,
-:class:`ownership.loader.Batches` cuts them into the same batches, :func:`ownership.loader._row`
+:class:`ownership.loader.Batches` cuts them into the same batches, :func:`ownership.loader.record_row`
 makes the same rows, :func:`ownership.loader.resolve_rows` resolves entities the same way
 (answering its questions from the export's own index instead of the graph), and
 :func:`ownership.holdings.periods` derives the same ``HOLDS``. What the Cypher statements of
@@ -57,9 +57,9 @@ from ownership.loader import (
     Batches,
     _kind,
     _plan,
-    _row,
     address_links,
     identifier_links,
+    record_row,
     resolve_rows,
 )
 from ownership.problems import InvalidData, ProblemLog
@@ -754,7 +754,7 @@ def _rows(
         for record in source_format.read(path, source, problems):
             read[_kind(record)] += 1
             if not problems:
-                name, row = _row(record)
+                name, row = record_row(record)
                 records.add(name, row)
                 yield name, row
     problems.raise_if_any()

@@ -34,9 +34,10 @@ from ownership.analysis import (
     statements,
     upkeep,
 )
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch, search_chains
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
+from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.analysis.stats import graph_stats
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
@@ -60,7 +61,7 @@ from ownership.commandline import (
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
-from ownership.loader import COMMIT_EVERY, finish_bulk_loads, import_paths
+from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, terminal_width, to_csv, to_json, to_table
 from ownership.readonly import NotReadOnly
@@ -235,10 +236,10 @@ def source_options(command: F) -> F:
 @click.option(
     "--commit-every",
     type=click.IntRange(0),
-    default=COMMIT_EVERY,
-    show_default=True,
+    default=None,
     help="A source's first load larger than this commits every so many records (undone as a "
-    "whole if it fails); 0: always one transaction.",
+    f"whole if it fails); 0: always one transaction. Default: {COMMIT_EVERY:,} on the "
+    f"embedded server, {NEO4J_COMMIT_EVERY:,} on Neo4j (its transaction memory cap).",
 )
 @handle_errors
 def import_command(
@@ -248,7 +249,7 @@ def import_command(
     as_json: bool,
     maintain: bool,
     wait: float,
-    commit_every: int,
+    commit_every: int | None,
 ) -> None:
     """Validate PATHS completely, then load them; nothing is written if anything is wrong."""
     name = source or paths[0].resolve().name
@@ -262,13 +263,9 @@ def import_command(
             graph, paths, name, fmt, progress=progress, commit_every=commit_every
         )
         matching.apply_decisions(graph)
-        kept, failed = (None, None)
+        kept = None
         if maintain and summary.imported_at is not None:
-            kept, failed = upkeep.maintain_after_import(graph)
-    if failed:
-        click.echo(
-            f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
-        )
+            kept = keep_answers(graph)
     if as_json:
         click.echo(to_json({**summary.as_dict(), "maintained_seconds": kept}))
         return
@@ -366,7 +363,7 @@ RECORDS_MIN_WIDTH = 160  # a narrower terminal's table leaves the records out (C
 
 
 def chain_columns(
-    found: ChainSearch, rows: list[dict[str, Any]], terminal: bool = False
+    found: ChainAnswer, rows: list[dict[str, Any]], terminal: bool = False
 ) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
     some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
@@ -384,7 +381,7 @@ def chain_columns(
     )
 
 
-def export_chains(found: ChainSearch, path: Path, fmt: str) -> None:
+def export_chains(found: ChainAnswer, path: Path, fmt: str) -> None:
     """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
     (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
     are built a thousand at a time, so the file grows while the bar moves."""
@@ -452,7 +449,8 @@ def chains_command(
     # and the successions of what it shows
     with open_graph() as graph:
         with progress_bar("chains", out is not None) as progress:
-            found = search_chains(graph, origin, target, via, as_of_date(as_of), max_hops, progress)
+            question = Question(origin, target, via, max_hops, as_of_date(as_of))
+            found = answer(graph, question, progress)
         note_if_empty(graph, range(found.total))
         if out is not None:
             export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
@@ -509,7 +507,18 @@ def sources_remove(name: str, yes: bool, wait: float) -> None:
     settings = Settings.from_env()
     with exclusive(settings.home, "import", wait_s=wait), open_graph() as graph:
         removed = catalog.remove_source(graph, name)
+        keep_answers(graph)
     click.echo(f"source {name}: removed {removed} records and everything only they stated")
+
+
+def keep_answers(graph: Graph) -> dict[str, float] | None:
+    """Keep the whole-graph answers for the data as it now is (upkeep.maintain); the seconds
+    each took, or None with a note on stderr when they could not be kept (then they are
+    computed when asked)."""
+    kept, failed = upkeep.maintain_after_import(graph)
+    if failed:
+        click.echo(f"ownership: note: the whole-graph answers were not kept: {failed}", err=True)
+    return kept
 
 
 # -- stats -----------------------------------------------------------------------------------
@@ -683,11 +692,12 @@ def _holdings_command(direction: str) -> Callable[..., None]:
     ) -> None:
         with open_graph() as graph:
             subject = resolve(graph, entity)
-            find = owners.owners if direction == "owners" else owners.subsidiaries
-            found = owners.by_share(find(graph, subject, as_of_date(as_of), max_hops))
-        shown = found[offset:] if limit is None else found[offset : offset + limit]
+            upward = direction == "owners"
+            total, shown = owners.ranked(
+                graph, subject, upward, as_of_date(as_of), max_hops, limit, offset
+            )
         if output == "table" and (limit is not None or offset):
-            click.echo(f"{len(found)} {direction}; {offset + 1}–{offset + len(shown)} shown")
+            click.echo(f"{total} {direction}; {offset + 1}–{offset + len(shown)} shown")
         rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 
@@ -1164,6 +1174,12 @@ def history_command(entity: str, as_of: dt.datetime | None, output: str) -> None
 @click.option("--via-country", multiple=True, help="An inner entity must be registered here.")
 @max_hops_option(DEFAULT_MAX_HOPS)
 @output_option("table", "json")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print how many changes of each kind there are instead of the changes.",
+)
+@page_options("changes of each kind")
 @handle_errors
 def diff_command(
     from_date: dt.datetime,
@@ -1173,15 +1189,20 @@ def diff_command(
     via_country: tuple[str, ...],
     max_hops: int,
     output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
 ) -> None:
     """What changed between two dates: holdings started, ended or changed, chains new or gone
-    (for a --from-country/--to-country question), entities newly or no longer blocked."""
+    (for a --from-country/--to-country question), entities newly or no longer blocked, red
+    flags raised or cleared. Each list in a fixed order (the changes of holdings in the order
+    they happened); --limit/--offset print one page of each, --summary only how many."""
     if bool(from_country) != bool(to_country):
         raise click.UsageError("--from-country and --to-country go together")
     if via_country and not from_country:
         raise click.UsageError("--via-country needs --from-country and --to-country")
     question = (
-        history.ChainQuestion(
+        Question(
             from_country.upper(),
             to_country.upper(),
             tuple(c.upper() for c in via_country),
@@ -1191,11 +1212,13 @@ def diff_command(
         else None
     )
     with open_graph() as graph:
-        found = history.compare_dates(graph, from_date.date(), to_date.date(), question)
+        found = history.compare_dates(
+            graph, from_date.date(), to_date.date(), question, 0 if summary else limit, offset
+        )
     if output == "json":
-        click.echo(to_json(found.as_dict()))
+        click.echo(to_json(found.summary() if summary else found.as_dict()))
         return
-    click.echo(diff_text(found))
+    click.echo(diff_text(found, summary))
 
 
 def flag_text(flag: dict[str, Any]) -> str:
@@ -1203,28 +1226,39 @@ def flag_text(flag: dict[str, Any]) -> str:
     return f"{flag['name']} ({flag['id']}): {flag['flag']}: {flag['detail']}"
 
 
-def diff_text(found: history.Comparison) -> str:
-    """A comparison for a terminal: one titled list per kind of change."""
+def diff_text(found: history.Comparison, summary: bool = False) -> str:
+    """A comparison for a terminal: one titled list per kind of change, with how many there
+    are (and which of them are shown, for a page); only the counts with ``summary``."""
     lines = [f"changes from {found.from_date} to {found.to_date}"]
-    sections: list[tuple[str, list[str]]] = [
-        ("holdings started", [h.text() for h in found.holdings_started]),
-        ("holdings ended", [h.text() for h in found.holdings_ended]),
-        ("holdings changed", [h.text() for h in found.holdings_changed]),
+    sections: list[tuple[str, str, list[str]]] = [
+        ("holdings started", "holdings_started", [h.text() for h in found.holdings_started]),
+        ("holdings ended", "holdings_ended", [h.text() for h in found.holdings_ended]),
+        ("holdings changed", "holdings_changed", [h.text() for h in found.holdings_changed]),
     ]
     if found.question:
         sections += [
-            ("chains new", [chain_text(c) for c in found.chains_new]),
-            ("chains gone", [chain_text(c) for c in found.chains_gone]),
+            ("chains new", "chains_new", [chain_text(c) for c in found.chains_new]),
+            ("chains gone", "chains_gone", [chain_text(c) for c in found.chains_gone]),
         ]
     sections += [
-        ("newly blocked", [entity_text(f) for f in found.newly_blocked]),
-        ("no longer blocked", [entity_text(f) for f in found.no_longer_blocked]),
-        ("red flags raised", [flag_text(f) for f in found.flags_raised]),
-        ("red flags cleared", [flag_text(f) for f in found.flags_cleared]),
+        ("newly blocked", "newly_blocked", [entity_text(f) for f in found.newly_blocked]),
+        (
+            "no longer blocked",
+            "no_longer_blocked",
+            [entity_text(f) for f in found.no_longer_blocked],
+        ),
+        ("red flags raised", "flags_raised", [flag_text(f) for f in found.flags_raised]),
+        ("red flags cleared", "flags_cleared", [flag_text(f) for f in found.flags_cleared]),
     ]
-    for title, items in sections:
-        lines.append(f"\n{title}: {len(items)}")
-        lines.extend(f"  {item}" for item in items)
+    for title, name, items in sections:
+        count = found.counts[name]
+        shown = ""
+        if not summary and len(items) < count:
+            shown = f" ({found.offset + 1}–{found.offset + len(items)} shown)" if items else ""
+            shown = shown or " (none of them shown)"
+        lines.append(f"\n{title}: {count}{shown}")
+        if not summary:
+            lines.extend(f"  {item}" for item in items)
     return "\n".join(lines)
 
 

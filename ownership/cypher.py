@@ -168,6 +168,12 @@ SCHEMA: tuple[Query, ...] = tuple(
             "Succession: the records that name an entity's identifier as their successor.",
         ),
         (
+            "schema_maintained_key",
+            "CREATE INDEX maintained_key IF NOT EXISTS FOR (m:Maintained) ON (m.key)",
+            "Kept answers are read by key (a chain question's page): without it every kept "
+            "part, megabytes each, would be read to find one.",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -465,11 +471,13 @@ UPSERT_SOURCE = _q(
     """
 MERGE (s:Source {name: $name})
 SET s.imported_at = $now, s.paths = $paths, s.format = $format, s.loading = null,
-    s.generation = $generation
+    s.generation = $generation, s.refreshed_digest = null
 """,
     "Record that a source was imported, when, from where and in which format (and that its "
     "first load, if it committed in chunks, is complete); $generation is the import's clock "
-    "in nanoseconds, for data_version (two imports within one second have the same $now).",
+    "in nanoseconds, for data_version (two imports within one second have the same $now). "
+    "What it wrote may not be what the files of the last refresh hold: refresh_source_digest "
+    "no longer vouches for them.",
     write=True,
     name="seed-registry",
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
@@ -610,8 +618,10 @@ CALL () {
 }
 RETURN sources, imported, refreshed, generation, decisions, decided
 """,
-    "What changes whenever the data does: every import stamps its Source, every refresh marks "
-    "it (with a clock in nanoseconds: two runs within a second differ), unloading deletes it, "
+    "What changes whenever the data does: every import stamps its Source, every refresh that "
+    "changes a source marks it (a clock in nanoseconds, generation: two runs within a second "
+    "differ; refreshed_at is the time of the last check, not part of the version), unloading "
+    "deletes it, "
     "every match decision is recorded. The explorer keys its cached "
     "results on it (a handful of nodes read, whatever the graph's size).",
 )
@@ -992,13 +1002,8 @@ SUBSIDIARY_PATHS_DRAWN = _q(
 
 # The fields of one edge returned by the step queries, in order: lists cross the wire in half
 # the time of maps (docs/benchmarks.md). ``near`` is the entity the step started from.
-STEP_FIELDS = (
-    "near", "uid", "id", "name", "jurisdiction", "kind", "share", "share_min", "share_max",
-    "direct", "start_date", "end_date", "sources", "statements", "disagree",
-)  # fmt: skip
-_STEP_EDGE = """[near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind,
- r.share, r.share_min, r.share_max, r.direct, r.start_date, r.end_date, r.sources,
- r.statements, r.disagree]"""
+STEP_FIELDS = ("near", "uid", "kind", "share", "share_min", "share_max", "direct")
+_STEP_EDGE = "[near.uid, far.uid, far.kind, r.share, r.share_min, r.share_max, r.direct]"
 _STEP_EDGES = "\nWHERE {IN_FORCE_r}\nRETURN collect(" + _STEP_EDGE + ") AS edges\n"
 _STEP = "UNWIND $uids AS near_uid\nMATCH (near:Entity {uid: near_uid})%s(far:Entity)" + _STEP_EDGES
 
@@ -1009,8 +1014,9 @@ HOLDINGS_STEP = _q(
     "hold, with the held entity. `ownership subsidiaries` walks the graph with it level by "
     "level and enumerates the paths itself: each edge crosses the wire once, where returning "
     "paths (subsidiary_paths) repeats every prefix. One row holding a list, and only the "
-    "fields the arithmetic needs, halve the time at 100k companies (docs/benchmarks.md). "
-    "Each edge is a list of the fields of cypher.STEP_FIELDS.",
+    "fields the arithmetic needs (names are looked up for what is shown, entity_names), "
+    "halve the time at 100k companies (docs/benchmarks.md). Each edge is a list of the "
+    "fields of cypher.STEP_FIELDS.",
     uids=["seed-registry:jp-ex-01"],
     as_of=dt.date(2022, 7, 1),
 )
@@ -1187,28 +1193,49 @@ ORDER BY outgoing, uid
     uid="seed-registry:ru-host-01",
 )
 
+_CHANGED_IN_WINDOW = """(h.start_date > $from_date AND h.start_date <= $to_date)
+   OR (h.end_date > $from_date AND h.end_date <= $to_date)"""
+
 CHANGED_HOLDINGS = _q(
     "changed_holdings",
     """
-MATCH (a:Entity)-[c:HOLDS]->(b:Entity)
-WHERE (c.start_date > $from_date AND c.start_date <= $to_date)
-   OR (c.end_date > $from_date AND c.end_date <= $to_date)
-WITH DISTINCT a, b
-MATCH (a)-[h:HOLDS]->(b)
-WHERE (h.start_date IS NULL OR h.start_date <= $to_date)
-  AND (h.end_date IS NULL OR $from_date < h.end_date)
-RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.name AS owner_name,
-       a.jurisdiction AS owner_jurisdiction, b.uid AS owned_uid, b.record_id AS owned_id,
-       b.name AS owned_name, b.jurisdiction AS owned_jurisdiction,
-       collect({start_date: h.start_date, end_date: h.end_date, share: h.share,
-                share_min: h.share_min, share_max: h.share_max, disagree: h.disagree,
-                sources: h.sources}) AS holdings
+MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
+WHERE """
+    + _CHANGED_IN_WINDOW
+    + """
+RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree]) AS periods
 """,
-    "Owner/owned pairs whose holding (HOLDS) began or ended a period after $from_date and on "
-    "or before $to_date (only these can differ between the two dates), with their periods "
-    "between the two dates: `ownership diff` compares the holding on each date. Only what "
-    "the comparison reads is returned, unordered (the caller orders the changes): a window "
-    "of years holds tens of thousands of pairs at 100,000 companies.",
+    "Every period of a holding (HOLDS) that began or ended after $from_date and on or before "
+    "$to_date, as [owner uid, owner name, owned uid, owned name, start_date, end_date, share, "
+    "share_min, share_max, disagree], dates as text (sending them as dates took a second more "
+    "at 100,000 companies): only these pairs can differ between the two dates, and "
+    "the periods in force on either date are among these (one that covers both dates is the "
+    "pair's only period in the window, and no change). `ownership diff` compares the pairs "
+    "and orders them; what it shows is completed by changed_holding_details. One pass, "
+    "lists only: matching each pair's periods again and sending maps took 6-12 s at 100,000 "
+    "companies (46,593 pairs over four years), classifying and ordering on the embedded "
+    "server as long.",
+    from_date=dt.date(2022, 3, 1),
+    to_date=dt.date(2022, 7, 1),
+)
+
+CHANGED_HOLDING_DETAILS = _q(
+    "changed_holding_details",
+    """
+UNWIND $pairs AS pair
+MATCH (b:Entity {uid: pair[1]})<-[h:HOLDS]-(a:Entity {uid: pair[0]})
+WHERE """
+    + _CHANGED_IN_WINDOW
+    + """
+RETURN a.uid AS owner_uid, a.record_id AS owner_id, a.jurisdiction AS owner_jurisdiction,
+       b.uid AS owned_uid, b.record_id AS owned_id, b.jurisdiction AS owned_jurisdiction,
+       collect([h.start_date, h.end_date, h.sources]) AS periods
+""",
+    "The parties' keys and countries and each period's sources, for the changed holdings "
+    "$pairs ([owner uid, owned uid]) that `ownership diff` shows (one page). Anchored on the "
+    "owned entity: it has few owners, where an owner may hold thousands.",
+    pairs=[["seed-registry:sg-mine-01", "seed-registry:ru-mine-02"]],
     from_date=dt.date(2022, 3, 1),
     to_date=dt.date(2022, 7, 1),
 )
@@ -1536,6 +1563,68 @@ ENTITY_TRANSIT = _q(
     secrecy=["VG", "KY", "SC", "BZ", "PA", "AE", "CY", "HK"],
     countries=["RU"],
     as_of=dt.date(2022, 7, 1),
+)
+
+# --------------------------------------------------------------------------------------------
+# Red flags and ownership gaps for every date at once (ownership/analysis/timelines.py): the
+# graph with its dates, read whole, once per import or refresh
+# --------------------------------------------------------------------------------------------
+
+DATED_ENTITIES = _q(
+    "dated_entities",
+    """
+MATCH (e:Entity)
+RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
+                e.incorporation_date, e:Company, e:Person,
+                EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities
+""",
+    "Every entity as [uid, id, name, jurisdiction, operates_in, incorporation_date, company, "
+    "person, listed ever]: what the red flags and the gaps filter look at besides the dates.",
+)
+
+DATED_HOLDINGS = _q(
+    "dated_holdings",
+    """
+MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
+RETURN collect([a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+                r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+                r.held_since]) AS holdings
+""",
+    "Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, "
+    "share, share_min, share_max, kind, direct, held_since]: the red flags and the gaps of "
+    "every date are worked out from it in one pass.",
+)
+
+DATED_OFFICER_ROLES = _q(
+    "dated_officer_roles",
+    """
+MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
+WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
+WHERE size(roles) >= $threshold
+RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles
+""",
+    "The officer roles, whatever their dates, of everyone who ever held at least $threshold "
+    "(only they can be officer hubs on some date), as [company, company name, start_date, "
+    "end_date, retired_on].",
+    threshold=3,
+)
+
+DATED_CYCLES = _q(
+    "dated_cycles",
+    """
+MATCH (a:Entity)
+WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
+MATCH p = (a)-[:HOLDS*2..{max_hops}]->(a)
+WHERE all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
+  AND all(x IN relationships(p) WHERE x.start_date IS NULL
+          OR all(y IN relationships(p) WHERE (y.end_date IS NULL OR x.start_date < y.end_date)
+                 AND (y.retired_on IS NULL OR x.start_date < y.retired_on)))
+RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
+       [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans
+""",
+    "Circular ownership on some date: the cycles of `cycles` whatever the date, each with the "
+    "dates of its holdings; only cycles whose holdings are all in force on one same day "
+    "(every one starts before every other ends, which for periods means a common day).",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -2015,33 +2104,78 @@ DETACH DELETE d
 )
 
 # ---- Refresh (per-source replacement, run ledger) -------------------------------------------
-# ``ownership refresh`` (ownership/refresh). After a source imports, everything the new data
-# contains is stamped with the run's id (``last_seen_run``) and un-retired; what of that source
-# carries an older stamp is retired (``retired_on`` = run date) and kept, so as-of queries before
-# that date still see it. ``seen_fingerprint`` is the fingerprint at the last stamping: a stamp
-# that finds it different counts a change. Stamping and retiring run in one transaction per
-# source, keyed on the run id, so a run killed between import and stamping is repaired by the next.
+# ``ownership refresh`` (ownership/refresh/replace.py). A run reads what the graph holds of a
+# source (its keys and fingerprints, refresh_state_*), compares it with the source's new data on
+# the client side, and writes only the difference: new and changed records go through the
+# loader, then what is new, changed or back is stamped (``last_seen_run`` = the run, and
+# ``seen_fingerprint``: the fingerprint a run last reported, so that a change made by a plain
+# `ownership import` in between is still reported), and what the new data lacks is retired
+# (``retired_on`` = run date) and kept, so as-of queries before that date still see it. What
+# never was stamped (a plain import's) counts as seen with its own fingerprint. All of it is one
+# transaction per source: an unchanged source writes nothing.
 
-_REFRESH_STAMP = """WITH x, x.retired_on IS NOT NULL OR x.last_seen_run IS NULL AS added,
-     x.retired_on IS NULL AND x.seen_fingerprint IS NOT NULL
-       AND x.seen_fingerprint <> x.fingerprint AS changed
+# what is null is not sent: the last reported fingerprint where it is the current one, the
+# entity a record describes where it has the record's uid (a third of the time at 100k)
+_REFRESH_STATE_COLUMNS = """x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live"""
+
+REFRESH_STATE_RECORDS = _q(
+    "refresh_state_records",
+    """
+MATCH (x:Record {source: $source})-[:DESCRIBES]->(e:Entity)
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: every record of $source (found through the record_source index), the entity it "
+    "describes (null: the one with its uid), its fingerprint, the fingerprint the last run "
+    "reported (null: the current one, or never stamped) and whether it is in force; streamed "
+    "once per source and compared with the new data on the client side.",
+    source="seed-registry",
+)
+
+_REFRESH_STATE_EDGE = """
+MATCH (a:Entity)-[x:%s]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, """
+
+REFRESH_STATE_OWNERSHIP = _q(
+    "refresh_state_ownership",
+    _REFRESH_STATE_EDGE % "OWNS" + _REFRESH_STATE_COLUMNS,
+    "Refresh: every ownership statement of $source with the entities at its ends (one pass "
+    "over the OWNS relationships), as refresh_state_records.",
+    source="seed-registry",
+)
+
+REFRESH_STATE_OFFICERS = _q(
+    "refresh_state_officers",
+    _REFRESH_STATE_EDGE % "OFFICER_OF" + _REFRESH_STATE_COLUMNS,
+    "Refresh: every officer edge of $source with its ends, as refresh_state_records.",
+    source="seed-registry",
+)
+
+REFRESH_STATE_SANCTIONS = _q(
+    "refresh_state_sanctions",
+    """
+MATCH (x:Sanction)
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: every sanction listing of $source with the entities it lists, as "
+    "refresh_state_records.",
+    source="seed-registry",
+)
+
+_REFRESH_STAMP = """
 SET x.last_seen_run = $run_id, x.seen_fingerprint = x.fingerprint, x.retired_on = null,
     x.retired_run = null
-RETURN sum(CASE WHEN added THEN 1 ELSE 0 END) AS added,
-       sum(CASE WHEN changed THEN 1 ELSE 0 END) AS changed
 """
 
 REFRESH_STAMP_RECORDS = _q(
     "refresh_stamp_records",
-    """
-UNWIND $rows AS row
-MATCH (x:Record {uid: row.uid})
-"""
-    + _REFRESH_STAMP.rstrip()
-    + ",\n       collect(CASE WHEN added THEN x.uid END) AS added_uids",
-    "Refresh: stamp the records {uid} a source's new data contains with $run_id and un-retire "
-    "them; counts those first seen or back (added) and those whose fingerprint changed since "
-    "the last stamping (changed).",
+    "UNWIND $rows AS row\nMATCH (x:Record {uid: row.uid})" + _REFRESH_STAMP,
+    "Refresh: the records {uid} of the new data that are new, changed or back: stamped with "
+    "$run_id and their fingerprint, and in force again.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2054,12 +2188,9 @@ MATCH (:Record {uid: row.from_uid})-[:DESCRIBES]->(:Entity)-[x:%s {uid: row.uid}
 
 REFRESH_STAMP_OWNERSHIP = _q(
     "refresh_stamp_ownership",
-    _REFRESH_STAMP_EDGE % "OWNS"
-    + _REFRESH_STAMP.rstrip()
-    + ",\n       collect(DISTINCT CASE WHEN added THEN startNode(x).uid END) AS owners",
-    "Refresh: stamp the ownership edges {uid, from_uid} a source's new data contains (found "
-    "from their owner's record, as the loader writes them) and un-retire them; the owners of "
-    "those first seen or back (their holdings are recomputed).",
+    _REFRESH_STAMP_EDGE % "OWNS" + _REFRESH_STAMP,
+    "Refresh: stamp the ownership edges {uid, from_uid} of the new data that are new, changed "
+    "or back (found from their owner's record, as the loader writes them).",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2068,8 +2199,8 @@ REFRESH_STAMP_OWNERSHIP = _q(
 REFRESH_STAMP_OFFICERS = _q(
     "refresh_stamp_officers",
     _REFRESH_STAMP_EDGE % "OFFICER_OF" + _REFRESH_STAMP,
-    "Refresh: stamp the officer edges {uid, from_uid} a source's new data contains and "
-    "un-retire them.",
+    "Refresh: stamp the officer edges {uid, from_uid} of the new data that are new, changed "
+    "or back.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2080,23 +2211,12 @@ REFRESH_STAMP_SANCTIONS = _q(
     """
 UNWIND $rows AS row
 MATCH (x:Sanction {uid: row.uid})
-"""
-    + _REFRESH_STAMP,
-    "Refresh: stamp the sanction listings {uid} a source's new data contains and un-retire "
-    "them (their SUBJECT_TO edges: refresh_stamp_subject_to).",
-    write=True,
-    rows=[],
-    run_id="20240101T000000Z-0000",
-)
-
-REFRESH_STAMP_SUBJECT_TO = _q(
-    "refresh_stamp_subject_to",
-    """
-UNWIND $rows AS row
-MATCH (:Sanction {uid: row.uid})<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
+OPTIONAL MATCH (x)<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
 SET t.last_seen_run = $run_id, t.retired_on = null, t.retired_run = null
-""",
-    "Refresh: stamp and un-retire the SUBJECT_TO edges of the listings {uid}.",
+WITH DISTINCT x"""
+    + _REFRESH_STAMP,
+    "Refresh: stamp the sanction listings {uid} of the new data that are new, changed or back, "
+    "with their SUBJECT_TO edges.",
     write=True,
     rows=[],
     run_id="20240101T000000Z-0000",
@@ -2115,92 +2235,60 @@ SET e.retired_on = null
     uids=[],
 )
 
-# What a plain `ownership import` wrote was never stamped by a run: before a run imports the
-# source, it is marked as seen (by no run) with its current fingerprint, so that the run reports
-# only what its own import adds or changes, and still retires what the new data lacks.
-_REFRESH_ADOPT = """
-WHERE x.source = $source AND x.last_seen_run IS NULL
-SET x.last_seen_run = $imported, x.seen_fingerprint = x.fingerprint
-RETURN count(x) AS adopted
-"""
-_ADOPT_DOC = (
-    "Refresh, before a source's import: mark the %s of $source that a plain `ownership import` "
-    "wrote (never stamped by a run) as seen, with their fingerprint, so the run does not report "
-    "them as added."
-)
-REFRESH_ADOPT = tuple(
-    _q(
-        f"refresh_adopt_{name}",
-        match + _REFRESH_ADOPT,
-        _ADOPT_DOC % what,
-        write=True,
-        source="seed-registry",
-        imported="imported",
-    )
-    for name, match, what in (
-        ("records", "MATCH (x:Record)", "records"),
-        ("ownership", "MATCH ()-[x:OWNS]->()", "ownership edges"),
-        ("officers", "MATCH ()-[x:OFFICER_OF]->()", "officer edges"),
-        ("sanctions", "MATCH (x:Sanction)", "sanction listings"),
-    )
-)
-
 _REFRESH_RETIRE = """
-WHERE x.source = $source AND coalesce(x.last_seen_run, '') <> $run_id AND x.retired_on IS NULL
 SET x.retired_on = $run_date, x.retired_run = $run_id
-RETURN count(x) AS retired
 """
 
 REFRESH_RETIRE_RECORDS = _q(
     "refresh_retire_records",
-    "MATCH (x:Record)\n" + _REFRESH_RETIRE,
-    "Refresh: retire the records of $source that run $run_id did not find in the new data "
+    "UNWIND $rows AS row\nMATCH (x:Record {uid: row.uid})" + _REFRESH_RETIRE,
+    "Refresh: retire the records {uid} of a source that its new data no longer contains "
     "(retired_on = $run_date; kept for as-of queries before that day).",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
+_REFRESH_RETIRE_EDGE = """
+UNWIND $rows AS row
+MATCH (:Entity {uid: row.owner})-[x:%s {uid: row.uid}]->(:Entity {uid: row.owned})
+"""
+
 REFRESH_RETIRE_OWNERSHIP = _q(
     "refresh_retire_ownership",
-    "MATCH ()-[x:OWNS]->()\n"
-    + _REFRESH_RETIRE.rstrip()
-    + ", collect(DISTINCT startNode(x).uid) AS owners",
-    "Refresh: retire the ownership edges of $source that run $run_id did not find; their "
-    "owners' holdings are recomputed.",
+    _REFRESH_RETIRE_EDGE % "OWNS" + _REFRESH_RETIRE,
+    "Refresh: retire the ownership edges {uid, owner, owned} the new data no longer contains "
+    "(found from their owner entity: a relationship property has no index on every server).",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
 REFRESH_RETIRE_OFFICERS = _q(
     "refresh_retire_officers",
-    "MATCH ()-[x:OFFICER_OF]->()\n" + _REFRESH_RETIRE,
-    "Refresh: retire the officer edges of $source that run $run_id did not find.",
+    _REFRESH_RETIRE_EDGE % "OFFICER_OF" + _REFRESH_RETIRE,
+    "Refresh: retire the officer edges {uid, owner, owned} the new data no longer contains.",
     write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
 
 REFRESH_RETIRE_SANCTIONS = _q(
     "refresh_retire_sanctions",
-    "MATCH (x:Sanction)\n" + _REFRESH_RETIRE,
-    "Refresh: retire the sanction listings of $source that run $run_id did not find.",
+    """
+UNWIND $rows AS row
+MATCH (x:Sanction {uid: row.uid})
+OPTIONAL MATCH (x)<-[t:SUBJECT_TO {uid: row.uid}]-(:Entity)
+SET t.retired_on = $run_date, t.retired_run = $run_id
+WITH DISTINCT x"""
+    + _REFRESH_RETIRE,
+    "Refresh: retire the sanction listings {uid} the new data no longer contains, with their "
+    "SUBJECT_TO edges.",
     write=True,
-    source="seed-registry",
-    run_id="20240101T000000Z-0000",
-    run_date=dt.date(2024, 1, 1),
-)
-
-REFRESH_RETIRE_SUBJECT_TO = _q(
-    "refresh_retire_subject_to",
-    "MATCH ()-[x:SUBJECT_TO]->()\n" + _REFRESH_RETIRE,
-    "Refresh: retire the SUBJECT_TO edges of $source that run $run_id did not find.",
-    write=True,
-    source="seed-registry",
+    rows=[],
     run_id="20240101T000000Z-0000",
     run_date=dt.date(2024, 1, 1),
 )
@@ -2208,18 +2296,18 @@ REFRESH_RETIRE_SUBJECT_TO = _q(
 REFRESH_RETIRE_ENTITIES = _q(
     "refresh_retire_entities",
     """
-MATCH (r:Record)-[:DESCRIBES]->(e:Entity)
-WHERE r.source = $source AND r.retired_run = $run_id AND e.retired_on IS NULL
+UNWIND $uids AS uid
+MATCH (:Record {uid: uid})-[:DESCRIBES]->(e:Entity)
+WHERE e.retired_on IS NULL
   AND NOT EXISTS { (e)<-[:DESCRIBES]-(live:Record) WHERE live.retired_on IS NULL }
 WITH DISTINCT e
 SET e.retired_on = $run_date
 RETURN count(e) AS retired
 """,
-    "Refresh: an entity whose records run $run_id retired and that has no live record left "
-    "(from any source) is retired too.",
+    "Refresh: the entities of the records $uids just retired that have no live record left "
+    "(from any source) are retired too.",
     write=True,
-    source="seed-registry",
-    run_id="20240101T000000Z-0000",
+    uids=[],
     run_date=dt.date(2024, 1, 1),
 )
 
@@ -2228,10 +2316,16 @@ REFRESH_MARK_SOURCE = _q(
     """
 MERGE (s:Source {name: $name})
 SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha256,
-    s.generation = $generation
+    s.paths = $paths, s.format = $format,
+    s.generation = coalesce($generation, s.generation),
+    s.imported_at = CASE WHEN $generation IS NULL THEN s.imported_at ELSE $now END,
+    s.refreshed_digest = $digest
 """,
-    "Refresh: the run that last refreshed source $name, when, and (for a downloaded source) "
-    "from which URL and with which sha256 checksum; $generation as in upsert_source.",
+    "Refresh: the run that last refreshed source $name, when, from where and (for a downloaded "
+    "source) from which URL and with which sha256 checksum, and the digest of the files it "
+    "brought the source to ($digest: a run that finds the same digest has nothing to compare). "
+    "$generation (as in upsert_source) is given only when the run changed the source's data: "
+    "the data version (data_version) moves only then, so the answers kept for it stay valid.",
     write=True,
     name="seed-registry",
     run_id="20240101T000000Z-0000",
@@ -2239,6 +2333,20 @@ SET s.last_run = $run_id, s.refreshed_at = $now, s.url = $url, s.sha256 = $sha25
     generation=1704067200000000000,
     url=None,
     sha256=None,
+    paths=["registry"],
+    format="csv",
+    digest="0" * 64,
+)
+
+REFRESH_SOURCE_DIGEST = _q(
+    "refresh_source_digest",
+    """
+MATCH (s:Source {name: $name})
+RETURN s.refreshed_digest AS digest
+""",
+    "Refresh: the digest of the files the last refresh brought source $name to, unless "
+    "something else wrote the source since (upsert_source clears it).",
+    name="seed-registry",
 )
 
 REFRESH_SAVE_RUN = _q(
@@ -2322,6 +2430,34 @@ DETACH DELETE m
     kind="flags",
 )
 
+MAINTAINED_CLEAR_KEY = _q(
+    "maintained_clear_key",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind
+DETACH DELETE m
+""",
+    "Drop the kept answer of kind $kind for $key (kinds kept side by side, one per key: "
+    "chain questions), before it is kept anew.",
+    write=True,
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+)
+
+MAINTAINED_CLEAR_STALE = _q(
+    "maintained_clear_stale",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.version <> $version
+DETACH DELETE m
+""",
+    "Drop the answers of kind $kind kept for another data version than $version: they can "
+    "never be read again.",
+    write=True,
+    kind="chains",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
 MAINTAINED_WRITE = _q(
     "maintained_write",
     """
@@ -2342,6 +2478,17 @@ CREATE (:Maintained {kind: $kind, key: $key, as_of: $as_of, version: $version,
     parts=[{"part": 0, "data": "[]"}],
 )
 
+MAINTAINED_KEPT = _q(
+    "maintained_kept",
+    """
+MATCH (m:Maintained)
+WHERE m.part = 0
+RETURN m.kind AS kind, m.as_of AS as_of, m.version AS version
+""",
+    "Which answers are kept, for which date and data version (one small node each): a refresh "
+    "that changed nothing computes them again only when they are not kept for its day.",
+)
+
 MAINTAINED_READ = _q(
     "maintained_read",
     """
@@ -2355,4 +2502,34 @@ ORDER BY part
     kind="flags",
     key="2024-01-01",
     version="1|2024-01-01T00:00:00Z|None|0|None",
+)
+
+MAINTAINED_READ_PARTS = _q(
+    "maintained_read_parts",
+    """
+MATCH (m:Maintained {key: $key})
+WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+RETURN m.part AS part, m.data AS data
+ORDER BY part
+""",
+    "Parts $parts of the answer of kind $kind kept for $key, if it was computed on data "
+    "version $version: a long answer (every chain of a question) read a page at a time.",
+    kind="chains",
+    key="JP>RU|via=|hops=6|2022-07-01",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+    parts=[0],
+)
+
+MAINTAINED_KEYS = _q(
+    "maintained_keys",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.part = 0
+RETURN m.key AS key, m.as_of AS as_of, m.computed_at AS computed_at, m.version AS version,
+       m.data AS first
+ORDER BY computed_at DESC, key
+""",
+    "The answers of kind $kind kept side by side (one per key), newest first, with their "
+    "first part: the chain questions kept, which an import or refresh keeps up to date.",
+    kind="chains",
 )

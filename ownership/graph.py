@@ -434,6 +434,13 @@ class Transaction:
         with _released(params) as sent:
             return [native(record.data()) for record in self._tx.run(query.text, sent)]
 
+    def stream(self, query: Query, **params: Any) -> Iterator[dict]:
+        """The rows of a read inside this transaction one at a time, as the driver fetches them
+        (a refresh reads every key of a source this way, millions of rows at a million
+        companies); consume them before running the next statement."""
+        for record in self._tx.run(query.text, params):
+            yield {k: native(v) for k, v in record.items()}
+
 
 @contextlib.contextmanager
 def _released(params: dict[str, Any]) -> Iterator[dict[str, Any]]:

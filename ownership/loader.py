@@ -43,7 +43,10 @@ from ownership.unload import recover_interrupted_loads, unload_source
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 2000
-COMMIT_EVERY = 50_000  # records per transaction in a chunked first load
+COMMIT_EVERY = 50_000  # records per transaction in a chunked first load (embedded server)
+# Neo4j caps a transaction's memory (db.memory.transaction.total.max, 70 % of the heap by
+# default): on a 2 GB heap one 50,000-record chunk of a 100k-company registry is refused.
+NEO4J_COMMIT_EVERY = 10_000
 FILL_BATCH = 10_000  # nodes per transaction when finishing a bulk load
 Progress = Callable[[int, int], None]  # called with (records written so far, records in all)
 
@@ -93,6 +96,12 @@ def validate(paths: Iterable[Path], source: str, fmt: str = "auto") -> ImportSum
     return summary
 
 
+def default_commit_every(graph: Graph) -> int:
+    """Records per transaction of a chunked first load on this server: the embedded server
+    takes :data:`COMMIT_EVERY`, Neo4j's transaction memory cap :data:`NEO4J_COMMIT_EVERY`."""
+    return COMMIT_EVERY if graph.is_arcadedb else NEO4J_COMMIT_EVERY
+
+
 def import_paths(
     graph: Graph,
     paths: Iterable[Path],
@@ -100,9 +109,10 @@ def import_paths(
     fmt: str = "auto",
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
-    commit_every: int = COMMIT_EVERY,
+    commit_every: int | None = None,
 ) -> ImportSummary:
-    """Validate, then write; re-importing the same data changes nothing.
+    """Validate, then write; re-importing the same data changes nothing. ``commit_every``
+    None is the server's default (:func:`default_commit_every`).
 
     Callers hold the import lock (:func:`ownership.locks.exclusive`): the first thing done is
     to undo any chunked load an earlier, killed import left half-way.
@@ -110,14 +120,13 @@ def import_paths(
     started = time.perf_counter()
     paths = list(paths)
     summary = validate(paths, source, fmt)
-    finish_bulk_loads(graph)
-    recover_interrupted_loads(graph)
-    holdings.recover(graph)
-    present = bool(graph.read(cypher.SOURCE_PRESENT, source=source))
+    present = prepare(graph, source)
     if not summary.total_read and not present:
         return summary  # a header-only file: no records, so no source to speak of
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     summary.imported_at = now
+    if commit_every is None:
+        commit_every = default_commit_every(graph)
     every = commit_every if 0 < commit_every < summary.total_read else 0  # 0: one transaction
     if every and present:
         every = 0  # only a first load may commit in chunks: unloading the source is its undo
@@ -127,7 +136,7 @@ def import_paths(
     try:
         with graph.transaction() as tx:
             batch = min(batch_size, every) if every else batch_size  # within one transaction
-            writer = _BatchWriter(tx, now, summary, progress, batch, every)
+            writer = BatchWriter(tx, now, summary, progress, batch, every)
             for path, source_format in plan:
                 problems = ProblemLog()
                 for record in source_format.read(path, source, problems):
@@ -152,6 +161,16 @@ def import_paths(
     summary.written["holdings"] = holdings.settle(graph, writer.owners_changed, [source])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def prepare(graph: Graph, source: str) -> bool:
+    """Before writing ``source``: the schema, any bulk load to finish, a chunked load an earlier,
+    killed import left half-way undone, holdings left underived derived. Whether ``source``
+    already has records in the graph."""
+    finish_bulk_loads(graph)
+    recover_interrupted_loads(graph)
+    holdings.recover(graph)
+    return bool(graph.read(cypher.SOURCE_PRESENT, source=source))
 
 
 @dataclass
@@ -234,10 +253,11 @@ class Batches:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
 
     def add(self, record: Record) -> None:
-        self.add_row(*_row(record))
+        self.add_row(*record_row(record))
 
     def add_row(self, name: str, row: dict[str, Any]) -> None:
-        """A row :func:`_row` made (perhaps in another process: ``ownership.bulk``)."""
+        """Add the row of one record (:func:`record_row`): a refresh hands on only the rows
+        of the records that are new or changed."""
         buffer = self.buffers.setdefault(name, [])
         buffer.append(row)
         if len(buffer) >= self.batch_size:
@@ -260,8 +280,8 @@ class Batches:
         raise NotImplementedError
 
 
-class _BatchWriter(Batches):
-    """Writes the batches into the graph, inside the import's transaction."""
+class BatchWriter(Batches):
+    """Writes the batches into the graph, inside the import's (or a refresh's) transaction."""
 
     def __init__(
         self,
@@ -431,7 +451,7 @@ def _keyed(key: str, props: dict[str, Any], **ends: str) -> dict[str, Any]:
     return {"uid": key, "fingerprint": fingerprint(stable), "props": props, **ends}
 
 
-def _row(record: Record) -> tuple[str, dict[str, Any]]:
+def record_row(record: Record) -> tuple[str, dict[str, Any]]:
     """The statement name and the row that writes ``record``."""
     source = record.provenance.source
     if isinstance(record, Entity):

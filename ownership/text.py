@@ -21,13 +21,13 @@ def normalize(text: str | None) -> str:
     """Case-, accent-, width- and punctuation-insensitive form of ``text`` ('' for None)."""
     if not text:
         return ""
-    if text.isascii():  # millions of names in a large load: the Unicode steps change no ASCII
-        return _NON_WORD.sub(" ", text.lower()).strip()
-    return _folded(text)
+    if text.isascii():  # no width, accent or kana to fold: a tenth of a refresh's comparison
+        return _NON_WORD.sub(" ", text.casefold()).strip()
+    return _normalize_unicode(text)
 
 
-def _folded(text: str) -> str:
-    """:func:`normalize` by the Unicode steps (any text)."""
+def _normalize_unicode(text: str) -> str:
+    """:func:`normalize` for any text: widths, accents and kana folded first."""
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFKD", folded)
     stripped = "".join(

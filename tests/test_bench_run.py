@@ -133,6 +133,7 @@ def test_latencies_measured_on_real_subjects(bench_output: tuple[Path, dict, str
     # the summary's total, the pruned search and the server's exhaustive query agree
     total = results["chains_summary"]["result_size"]
     assert total == results["chains"]["result_size"] == results["chains_exhaustive"]["result_size"]
+    assert results["chains_first_ask"]["result_size"] == total  # the kept answer is the same
 
 
 def test_side_by_side_table_has_every_latency(bench_output: tuple[Path, dict, str]) -> None:
@@ -194,21 +195,24 @@ def test_report_keeps_blocks_of_sizes_not_measured_again(tmp_path: Path) -> None
 
 
 def test_refreshes_measured_and_reported(bench_output: tuple[Path, dict, str]) -> None:
-    """The unchanged refresh finds nothing to change; the 1 % one finds the edits the copy
-    made (counted here from the files, not from the refresh) and both appear in the report."""
+    """The unchanged refreshes (compared, then vouched for by the files' digest) find nothing
+    to change; the 1 % one finds the edits the copy made (counted here from the files, not from
+    the refresh) and all appear in the report."""
     _, result, text = bench_output
     found = result["refresh"]
-    unchanged, changed = found["unchanged"], found["changed"]
-    assert unchanged["report"]["status"] == "ok", unchanged
-    assert sum(unchanged["report"]["changed"].values()) == 0
-    assert sum(unchanged["report"]["added"].values()) == 0
-    assert sum(unchanged["report"]["removed"].values()) == 0
+    changed = found["changed"]
+    for unchanged in (found["unchanged"], found["again"]):
+        assert unchanged["report"]["status"] == "ok", unchanged
+        assert sum(unchanged["report"]["changed"].values()) == 0
+        assert sum(unchanged["report"]["added"].values()) == 0
+        assert sum(unchanged["report"]["removed"].values()) == 0
     assert changed["report"]["status"] == "ok", changed
     assert sum(changed["edits"].values()) > 0
     touched = sum(changed["report"][k]["entities"] + changed["report"][k]["relationships"]
                   for k in ("added", "removed", "changed"))  # fmt: skip
     assert touched >= changed["edits"]["entities.csv"]
     assert "#### Refresh" in text and "| 1 % changed |" in text
+    assert "| the same files once more (digest) |" in text
 
 
 def test_changed_copy_changes_the_fraction_asked(tmp_path: Path) -> None:

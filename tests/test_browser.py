@@ -6,13 +6,7 @@ Screenshots go to each test's tmp_path; their paths are printed (``pytest -s`` s
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,6 +22,7 @@ from conftest import (
     write_csv,
 )
 
+from bench.explorer import explorer
 from ownership.loader import import_paths
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,12 +41,6 @@ pytestmark = [
 @pytest.fixture(scope="module", autouse=True)
 def _playwright_available():
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -89,37 +78,8 @@ def seeded(session_graph, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(seeded, settings) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "OWNERSHIP_HOME": str(settings.home)}
-    env.pop("OWNERSHIP_BROWSER_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ownership", "app", "--port", str(port), "--address", "127.0.0.1"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # `ownership app` runs streamlit as a child: stop them together
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the explorer did not start")
-            time.sleep(0.3)
+    with explorer(settings.home) as base:  # `ownership app`, as the bench of the pages runs it
         yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

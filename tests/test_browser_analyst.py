@@ -253,7 +253,10 @@ def test_key_columns_whole_at_1280(page, shots):  # noqa: F811 - the fixture
 
 # Where vis-network drew the picture: boxes that overlap, share labels under their own link's
 # boxes (the "00%" of a "100%" clipped by a box) or under other boxes, and the zoom.
+# The data sets are read from the network, so that it runs in the static picture's page and in
+# the explorable graph's component alike.
 GRAPH_CHECK = """() => {
+  const nodes = network.body.data.nodes, edges = network.body.data.edges;
   const ids = nodes.getIds(), boxes = {};
   ids.forEach(id => { boxes[id] = network.getBoundingBox(id); });
   const meet = (a, b) =>

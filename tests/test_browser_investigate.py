@@ -172,30 +172,42 @@ def _drawn(frame) -> set[str]:
     return set(frame.evaluate("() => network.body.data.nodes.getIds()"))
 
 
-def test_explore_officers_address_collapse_and_remove(page, tmp_path):  # noqa: F811
-    """sg-shell-01 (seed): its right-click menu draws its registered address with the four
-    other shells and their secretary company registered there, and its three officers; collapse
-    takes the address away again; remove takes a node out until it is put back."""
-    shell, merbau = "seed-registry:sg-shell-01", "address:88merbaucrescent0501singapore049913"
+SHELL = "seed-registry:sg-shell-01"
+MERBAU = "address:88merbaucrescent0501singapore049913"
+
+
+def _shell_with_address_and_officers(page, shot: Path | None = None):  # noqa: F811
+    """sg-shell-01's explorable graph with its registered address (88 Merbau Crescent, six
+    entities registered there) and its three officers drawn from its right-click menu: the
+    component's frame after the last drawing."""
     _open(page, "/?entity=sg-shell-01&as_of=2022-07-01")
     page.get_by_role("heading", name="Northbridge Lattice Pte. Ltd.").wait_for()
     page.get_by_role("tab", name="Graph").click()
     page.get_by_text("Click to explore").click()
     _settle(page)
     handle, frame = _explorer_frame(page)
-    assert merbau not in _drawn(frame)
-    _menu(page, handle, frame, shell, "Show address & who shares it", tmp_path)
+    assert MERBAU not in _drawn(frame)
+    _menu(page, handle, frame, SHELL, "Show address & who shares it", shot)
     page.wait_for_timeout(500)
     _settle(page)
     handle, frame = _explorer_frame(page)
-    frame.wait_for_function(f"() => network.body.data.nodes.get('{merbau}') !== null")
+    frame.wait_for_function(f"() => network.body.data.nodes.get('{MERBAU}') !== null")
     shells = {f"seed-registry:sg-shell-0{i}" for i in range(1, 6)} | {"seed-registry:sg-cs-01"}
-    assert shells | {merbau} <= _drawn(frame)
-    _menu(page, handle, frame, shell, "Show officers / roles")
+    assert shells | {MERBAU} <= _drawn(frame)
+    _menu(page, handle, frame, SHELL, "Show officers / roles")
     page.wait_for_timeout(500)
     _settle(page)
     handle, frame = _explorer_frame(page)
     frame.wait_for_function("() => network.body.data.nodes.get('seed-registry:p-01') !== null")
+    return handle, frame
+
+
+def test_explore_officers_address_collapse_and_remove(page, tmp_path):  # noqa: F811
+    """sg-shell-01 (seed): its right-click menu draws its registered address with the four
+    other shells and their secretary company registered there, and its three officers; collapse
+    takes the address away again; remove takes a node out until it is put back."""
+    shell, merbau = SHELL, MERBAU
+    handle, frame = _shell_with_address_and_officers(page, tmp_path)
     assert {"seed-registry:p-01", "seed-registry:p-04"} <= _drawn(frame)
     legend = frame.locator("#legend").inner_text()
     assert "registered address" in legend and "officer of (label: role)" in legend
@@ -213,3 +225,26 @@ def test_explore_officers_address_collapse_and_remove(page, tmp_path):  # noqa: 
     frame.wait_for_function(f"() => network.body.data.nodes.get('{merbau}') === null")
     assert not {merbau, "seed-registry:p-01", "seed-registry:sg-shell-04"} & _drawn(frame)
     _shot(page, tmp_path, "explore-collapsed")
+
+
+def test_explored_graph_stays_readable_at_1280(page, tmp_path):  # noqa: F811
+    """The explorable graph runs the static pictures' readability passes (graphview): 1280
+    px wide (as ``test_graphs_stay_readable_at_1280``; tall enough that the whole picture is
+    on screen to be clicked), sg-shell-01 with its address's six entities and its officers has
+    no box over another, no label under a box (jp-ex-01's 62% into sg-shell-01 was hidden),
+    names at READABLE_SCALE or more, and the zoom note exactly when it zoomed."""
+    from test_browser_analyst import GRAPH_CHECK
+
+    from ownership.explorer.graphview import READABLE_SCALE
+
+    page.set_viewport_size({"width": 1280, "height": 1300})
+    handle, frame = _shell_with_address_and_officers(page)
+    handle.scroll_into_view_if_needed()
+    drawn = frame.evaluate(GRAPH_CHECK)
+    shot = tmp_path / "explore-readable-1280.png"
+    handle.screenshot(path=str(shot))
+    print(f"screenshot: {shot}", drawn)
+    assert drawn["scale"] >= READABLE_SCALE - 1e-9, drawn
+    assert drawn["overlaps"] == [] and drawn["clipped"] == [] and drawn["crossing"] == [], drawn
+    zoomed = abs(drawn["scale"] - READABLE_SCALE) < 1e-6
+    assert frame.locator("#zoom-note").is_visible() == zoomed

@@ -44,6 +44,21 @@ def test_profile_history_shows_the_ended_direct_stake(seed):
     assert "Report" in [b.proto.label for b in at.get("download_button")]
 
 
+def test_timeline_draws_the_first_counterparts_and_says_how_many_more(seed):
+    """A group head's 1,318 holdings were a 34,000 px timeline: the picture draws the first
+    ``most`` counterparts (ru-host-01's: jp-ex-01, then sg-shell-01) and says how many more."""
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.history import history
+    from ownership.explorer.pictures import timeline_svg
+
+    found = history(seed, resolve(seed, "ru-host-01"))
+    whole = timeline_svg(found, dt.date(2022, 7, 1))
+    assert "Northbridge Lattice" in whole and "more counterparts" not in whole
+    first = timeline_svg(found, dt.date(2022, 7, 1), most=1)
+    assert "Tsubame Digital Exchange" in first and "Northbridge Lattice" not in first
+    assert "… and 1 more counterpart, not drawn (every period is in the table)" in first
+
+
 def test_profile_gap_and_why_of_a_blocked_company(seed):
     at = app(entity="ru-sub-07", as_of="2022-07-01")
     shown = texts(at).replace("\\", "")
@@ -171,3 +186,23 @@ def test_chain_finder_names_each_links_source_statement(seed):
     ]  # fmt: skip
     assert sorted(set(table["#"])) == list(range(1, 8))  # the 7 chains of the page
     assert all(table["file"].str.endswith("ownership.csv"))
+
+
+def test_compare_view_shows_counts_and_one_page_at_a_time(seed, monkeypatch):
+    """A long window: the counts of every kind, and each list a page at a time (four a page
+    here, a hundred in the explorer), in the order of ``ownership diff``."""
+    from ownership.analysis.history import compare_dates
+    from ownership.explorer.views import compare
+
+    monkeypatch.setattr(compare, "PAGE", 4)
+    whole = compare_dates(seed, dt.date(2015, 1, 1), dt.date(2024, 1, 1))
+    started = [h.owned["name"] for h in whole.holdings_started]
+    assert len(started) > 8
+    at = app(view="compare", from_date="2015-01-01", to_date="2024-01-01")
+    assert list(frame_by_key(at, "compare_started")["owned"]) == started[:4]
+    assert f"**Holdings that started:** {len(started)} (1–4 shown)" in texts(at)
+    assert [m.value for m in at.metric][0] == str(len(started))
+    at.number_input[0].set_value(2).run()
+    assert not at.exception
+    assert list(frame_by_key(at, "compare_started")["owned"]) == started[4:8]
+    assert "(5–8 shown)" in texts(at)

@@ -225,7 +225,12 @@ def test_diff_sees_a_refresh_retiring_a_statement(graph, make_dataset, run_cli):
     )
     import_paths(graph, [folder], "reg", "csv")
     # what a refresh does on 2024-05-01 when the source no longer has these records
-    graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, source="reg", run_id="r1", run_date=D(2024, 5, 1))
+    gone = [
+        {k: row[k] for k in ("uid", "owner", "owned")}
+        for row in graph.read(cypher.REFRESH_STATE_OWNERSHIP, source="reg")
+    ]
+    assert len(gone) == 2
+    graph.write(cypher.REFRESH_RETIRE_OWNERSHIP, rows=gone, run_id="r1", run_date=D(2024, 5, 1))
     with graph.transaction() as tx:
         recompute(tx, ["reg:x", "reg:p"])
     found = json.loads(
@@ -240,3 +245,64 @@ def test_diff_sees_a_refresh_retiring_a_statement(graph, make_dataset, run_cli):
     assert [(i["id"], i["start_date"], i["end_date"]) for i in before] == [
         ("x", "2020-01-01", "2024-05-01")
     ]
+
+
+def test_diff_pages_and_summary_add_up_to_the_whole(seed, run_cli):
+    window = ["diff", "--from-date", "2015-01-01", "--to-date", "2024-01-01"]
+    whole = json.loads(run_cli(*window, "--format", "json").output)
+    lists = [k for k, v in whole.items() if isinstance(v, list)]
+    assert whole["counts"] == {k: len(whole[k]) for k in lists}
+    assert whole["counts"]["holdings_started"] > 6 and whole["counts"]["newly_blocked"] > 6
+    summary = json.loads(run_cli(*window, "--summary", "--format", "json").output)
+    assert summary["counts"] == whole["counts"] and "holdings_started" not in summary
+    pages = {k: [] for k in lists}
+    for offset in range(0, max(whole["counts"].values()), 4):
+        page = json.loads(
+            run_cli(*window, "--limit", "4", "--offset", str(offset), "--format", "json").output
+        )
+        assert page["counts"] == whole["counts"]
+        for k in lists:
+            assert len(page[k]) <= 4
+            pages[k] += page[k]
+    assert pages == {k: whole[k] for k in lists}
+    text = run_cli(*window, "--limit", "2", "--offset", "1").output
+    assert f"holdings started: {whole['counts']['holdings_started']} (2–3 shown)" in text
+    assert "holdings started:" in run_cli(*window, "--summary").output
+
+
+def test_diff_classifies_every_pair_as_their_history_says(graph, tmp_path):
+    """The server's classification (changed_holdings) against each owned entity's periods
+    (``ownership history``), compared on the two dates here, on a generated registry."""
+    from bench.generate import generate
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.history import OWNER, compare_dates, history
+
+    generate(tmp_path, 300, seed=11)
+    import_paths(graph, [tmp_path], "bench")
+    start, end = D(2021, 6, 1), D(2024, 1, 1)
+    found = compare_dates(graph, start, end)
+    listed = {
+        (h.owner["uid"], h.owned["uid"], kind, h.before, h.after)
+        for kind, items in (
+            ("started", found.holdings_started),
+            ("ended", found.holdings_ended),
+            ("changed", found.holdings_changed),
+        )
+        for h in items
+    }
+    expected = set()
+    rows = graph.read(cypher.LIBRARY["dated_holdings"])[0]["holdings"]
+    for owned in sorted({r[1] for r in rows}):
+        periods = [h for h in history(graph, resolve(graph, owned)) if h.direction == OWNER]
+        for owner in {h.uid for h in periods}:
+            mine = [h for h in periods if h.uid == owner]
+            then = next((h.stated for h in mine if h.in_force(start)), None)
+            now = next((h.stated for h in mine if h.in_force(end)), None)
+            if then != now:
+                kind = "started" if then is None else "ended" if now is None else "changed"
+                expected.add((owner, owned, kind, then, now))
+    assert len(expected) > 20
+    assert listed == expected
+    paged = compare_dates(graph, start, end, limit=5, offset=5)
+    assert paged.holdings_started == found.holdings_started[5:10]
+    assert paged.counts == found.counts

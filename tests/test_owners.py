@@ -14,8 +14,10 @@ import json
 import pytest
 from conftest import company, owns, person
 
+from bench.generate import generate
+from ownership import cypher
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
-from ownership.analysis.owners import _drop_double_counted, owners, subsidiaries
+from ownership.analysis.owners import _drop_double_counted, by_share, owners, ranked, subsidiaries
 from ownership.loader import import_paths
 
 AS_OF = dt.date(2023, 1, 1)
@@ -118,13 +120,43 @@ def test_cli_owners_json_shape(group, run_cli):
 
 def test_indirect_edges_are_not_double_counted():
     def path(uids, directs):
-        return {
-            "entities": [{"uid": u} for u in uids],
-            "links": [{"share": 50.0, "direct": d} for d in directs],
-        }
+        return (tuple(uids), tuple((50.0, None, None, d) for d in directs))
 
     via_chain = path(["P", "A", "C"], [True, True])
     declared_indirect = path(["P", "C"], [False])
     only_indirect = path(["Q", "C"], [False])
     kept = _drop_double_counted([via_chain, declared_indirect, only_indirect])
     assert kept == [via_chain, only_indirect]
+
+
+def test_ranked_pages_equal_the_whole_list(graph, tmp_path):
+    """A generated registry's largest group: every page of ``ranked`` (strongest first, names
+    looked up for the page only) is that slice of the whole list in the same order, with the
+    same numbers and paths; owners of its deepest-reaching member likewise."""
+    generate(tmp_path / "3k", companies=3000, seed=5)
+    import_paths(graph, [tmp_path / "3k"], "bench")
+    [head] = graph.read(
+        cypher.Query(
+            "largest",
+            "MATCH (c:Entity)-[r:HOLDS]->() RETURN c.uid AS uid, count(r) AS n "
+            "ORDER BY n DESC, uid LIMIT 1",
+            "",
+        )
+    )
+    subject = resolve(graph, head["uid"])
+    as_of = dt.date(2024, 6, 1)
+    below = subsidiaries(graph, subject, as_of)
+    assert len(below) > 60  # several pages
+    whole = [h.as_dict() | {"via": h.via} for h in by_share(below)]
+    for size in (1, 7, 25):
+        pages = []
+        for first in range(0, len(whole) + size, size):
+            total, page = ranked(graph, subject, False, as_of, limit=size, offset=first)
+            assert total == len(whole)
+            pages.extend(h.as_dict() | {"via": h.via} for h in page)
+        assert pages == whole
+    deepest = max(below, key=lambda h: (h.hops, h.uid))
+    member = resolve(graph, deepest.uid)
+    above = [h.as_dict() for h in by_share(owners(graph, member, as_of))]
+    assert [h.as_dict() for h in ranked(graph, member, True, as_of)[1]] == above
+    assert ranked(graph, member, True, as_of, limit=3, offset=len(above))[1] == []

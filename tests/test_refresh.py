@@ -20,11 +20,22 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ENTITY_HEADER, OWNERSHIP_HEADER, REPO, company, owns, person, write_csv
+from conftest import (
+    ENTITY_HEADER,
+    OWNERSHIP_HEADER,
+    REPO,
+    company,
+    graph_dump,
+    owns,
+    person,
+    write_csv,
+)
 
+from bench import refresh as bench_refresh
 from ownership import cypher
+from ownership.analysis import upkeep
 from ownership.analysis.chains import find_chains
-from ownership.analysis.stats import graph_stats
+from ownership.analysis.stats import data_version, graph_stats
 from ownership.cypher import Query
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import import_paths
@@ -454,6 +465,144 @@ def test_a_killed_run_is_repaired_by_the_next(home, graph, big_dataset, tmp_path
     graph.write(Query("wipe", "MATCH (n) DETACH DELETE n", "", write=True))
     import_paths(graph, [big_dataset], "bench")
     assert refreshed == graph_stats(graph)
+
+
+# -- refreshing by difference ------------------------------------------------------------------
+
+# written by every run, changed or not: when the source was last looked at, by which run, and
+# the digest of the files it found
+SOURCE_MARK = {"last_run", "refreshed_at", "refreshed_digest"}
+# what a fresh import cannot have: when things were written, and which run reported them
+BOOKKEEPING = {"imported_at", "updated_at", "last_seen_run", "seen_fingerprint", "retired_run"}
+
+
+def data_dump(graph: Graph) -> tuple[list[str], list[str]]:
+    """Every node and relationship with every property (time stamps and kept answers
+    included), but the run ledger and the Source's refresh mark."""
+
+    def clean(props: dict) -> str:
+        if "run_id" in props and "status" in props:  # a Run node
+            return "RUN"
+        if "name" in props and "generation" in props:  # the Source node
+            props = {k: v for k, v in props.items() if k not in SOURCE_MARK}
+        return repr(sorted(props.items()))
+
+    nodes, rels = graph_dump(graph, clean)
+    return [n for n in nodes if not n.endswith("RUN")], rels
+
+
+def live_dump(graph: Graph, run_date: dt.date) -> tuple[list[str], list[str]]:
+    """The data in force after ``run_date`` without the bookkeeping of imports and runs: what
+    a fresh import of the same data holds. Retired items, and holdings that ended by the run
+    date (a retired statement's period ends on it), are left out; so are the Source, the run
+    ledger and the kept answers."""
+
+    def clean(props: dict) -> str:
+        if props.get("retired_on") is not None:
+            return "GONE"
+        end = props.get("end_date")
+        if "statements" in props and end is not None and end <= run_date:  # a HOLDS
+            return "GONE"
+        return repr(sorted((k, v) for k, v in props.items() if k not in BOOKKEEPING))
+
+    nodes, rels = graph_dump(graph, clean)
+    skipped = ("['Run']", "['Source']", "['Maintained']")
+    return (
+        [n for n in nodes if not n.endswith("GONE") and not n.startswith(skipped)],
+        [r for r in rels if not r.endswith("GONE")],
+    )
+
+
+def counts(report: dict) -> tuple[dict, dict, dict]:
+    [source] = report["sources"]
+    return source["added"], source["changed"], source["removed"]
+
+
+def reverse_rows(folder: Path) -> None:
+    """The same records, every file's rows in the opposite order (other bytes, same data)."""
+    for path in folder.glob("*.csv"):
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join([header, *reversed(rows)]) + "\n", encoding="utf-8")
+
+
+def test_an_unchanged_source_writes_nothing(home, graph, big_dataset, tmp_path, borrow):
+    source = tmp_path / "registry"
+    shutil.copytree(big_dataset, source)
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
+    first = run_refresh(config, home, borrow).as_dict()
+    assert counts(first)[0]["entities"] > 1000
+    version, before = data_version(graph)[0], data_dump(graph)
+    assert any(n.startswith("['Maintained']") for n in before[0])  # the answers kept for today
+
+    # the very files (their digest says so), then the same records in other files (compared)
+    for rewrite in (lambda: None, lambda: reverse_rows(source)):
+        rewrite()
+        report = run_refresh(config, home, borrow).as_dict()
+        assert report["status"] == "ok" and counts(report) == (ZERO, ZERO, ZERO)
+        assert data_version(graph)[0] == version
+        assert data_dump(graph) == before  # not a property written, not an answer recomputed
+        [row] = graph.read(cypher.SOURCES)
+        assert row["last_run"] == report["run_id"]  # only the mark of when it was looked at
+
+
+def test_a_plain_import_in_between_is_undone_by_a_refresh_of_the_same_files(
+    home, graph, make_dataset, tmp_path, invoke
+):
+    scenario(make_dataset)
+    toml = sources_toml(tmp_path, {"name": "reg", "path": "registry"})
+    refresh_json(invoke, toml)
+    other = make_dataset(
+        [*SCENARIO_ENTITIES, company("hk1", "HK")], [owns("hk1", "ru1", 70)], name="other"
+    )
+    import_paths(graph, [other], "reg")  # other data under the same name: the files vouch no more
+    report = refresh_json(invoke, toml)
+    assert counts(report) == (ZERO, ZERO, {"entities": 1, "relationships": 1})
+    assert {r["uid"] for r in graph.read(RETIRED)} >= {"reg:hk1"}
+
+
+def test_a_refresh_after_a_plain_import_of_the_same_data_writes_nothing(
+    home, graph, big_dataset, tmp_path, borrow
+):
+    import_paths(graph, [big_dataset], "bench")
+    upkeep.maintain(graph, TODAY)  # as `ownership import` does
+    version, before = data_version(graph)[0], data_dump(graph)
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(big_dataset)}))
+    report = run_refresh(config, home, borrow).as_dict()
+    assert counts(report) == (ZERO, ZERO, ZERO)
+    assert data_version(graph)[0] == version
+    assert data_dump(graph) == before
+
+
+def test_a_changed_source_ends_as_a_fresh_import_of_its_new_data(
+    home, graph, big_dataset, tmp_path, borrow
+):
+    source = tmp_path / "registry"  # records keep the path of the file they were read from
+    shutil.copytree(big_dataset, source)
+    edits = bench_refresh.changed_copy(big_dataset, tmp_path / "changed")  # the bench's 1 %
+    renamed, owned, roles = (edits[f] for f in ("entities.csv", "ownership.csv", "officers.csv"))
+    assert renamed and owned > 1 and roles
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
+    run_refresh(config, home, borrow)
+    version = data_version(graph)[0]
+
+    shutil.copytree(tmp_path / "changed", source, dirs_exist_ok=True)
+    report = run_refresh(config, home, borrow).as_dict()
+    # an officer's row id includes its role: a new role is a new row, the old one is gone;
+    # every other chosen ownership row is gone, the others have a new share
+    assert counts(report) == (
+        {"entities": 0, "relationships": roles},
+        {"entities": renamed, "relationships": owned - owned // 2},
+        {"entities": 0, "relationships": owned // 2 + roles},
+    )
+    assert data_version(graph)[0] != version
+    refreshed = live_dump(graph, TODAY)
+
+    graph.empty()
+    import_paths(graph, [source], "bench")
+    imported = live_dump(graph, TODAY)
+    for ours, theirs in zip(refreshed, imported, strict=True):  # the lines that differ, if any
+        assert (sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))) == ([], [])
+    assert imported == refreshed
 
 
 def test_two_concurrent_runs_one_gets_the_lock(

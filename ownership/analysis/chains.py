@@ -270,32 +270,31 @@ def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
 NAME_BATCH = 10_000
 
 
-@dataclass
-class ChainSearch:
-    """Every chain of one question, held compactly: entity uids and links, in the fixed order.
+class ChainAnswer:
+    """The answer to one chain question, however it was obtained: the total, the start
+    entities (their number of chains and strongest effective share) and any page of the chains
+    in the fixed order.
 
-    ``Chain`` objects are built only for what is shown (a page, or the export as it streams),
-    and only then are the sources' statements looked up for links on which they disagree.
+    Two kinds: :class:`ChainSearch`, enumerated now and held compactly in memory, and
+    :class:`ownership.analysis.kept_chains.KeptChains`, enumerated earlier on the same data
+    and read back a page at a time. ``Chain`` objects are built only for what is shown (a
+    page, or the export as it streams), and only then are the sources' statements looked up.
     """
 
     graph: Graph
-    reach: Reach
-    paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]]
     as_of: dt.date
+    total: int
+    disagree: bool  # whether the sources disagree on some link of some chain
 
-    @property
-    def total(self) -> int:
-        return len(self.paths)
+    def _rows(self, positions: list[int]) -> list[Chain]:
+        """The chains at these places of the fixed order (all of them exist), bare: entities
+        and the numbers of their links."""
+        raise NotImplementedError
 
-    @property
-    def disagree(self) -> bool:
-        """Whether the sources disagree on some link of some chain."""
-        return any(link.disagree for _, links, _ in self.paths for link in links)
-
-    def _chain(self, index: int) -> Chain:
-        uids, links, _ = self.paths[index]
-        entities = self.reach.entities
-        return Chain([{k: entities[u][k] for k in CHAIN_ENTITY_FIELDS} for u in uids], list(links))
+    def starts(self) -> list[dict[str, Any]]:
+        """The start entities that reach the target: their number of chains and strongest
+        effective share (upper bound), strongest first, then most chains, then by name."""
+        raise NotImplementedError
 
     def page(self, limit: int | None = None, offset: int = 0, *, cite: bool = True) -> list[Chain]:
         """Chains ``offset`` to ``offset + limit`` of the fixed order (all from ``offset``
@@ -304,11 +303,11 @@ class ChainSearch:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("--limit and --offset must not be negative")
         end = self.total if limit is None else min(self.total, offset + limit)
-        return self._shown([self._chain(i) for i in range(offset, end)], cite)
+        return self._shown(self._rows(list(range(offset, end))), cite)
 
     def chains(self, positions: list[int]) -> list[Chain]:
         """The chains at these places of the fixed order (those that exist)."""
-        return self._shown([self._chain(i) for i in positions if 0 <= i < self.total])
+        return self._shown(self._rows([i for i in positions if 0 <= i < self.total]))
 
     def _shown(self, chains: list[Chain], cite: bool = True) -> list[Chain]:
         """Chains about to be shown, with the sources and statements of their links (the
@@ -316,9 +315,45 @@ class ChainSearch:
         chains = _with_link_details(self.graph, chains, self.as_of)
         return _with_successors(self.graph, _with_statements(self.graph, chains, cite))
 
+    def summary(self) -> dict[str, Any]:
+        """The contract's ``--summary`` document."""
+        return {"total": self.total, "starts": self.starts()}
+
+
+def starts_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Start entities strongest first, then most chains, then by name (the uid last)."""
+    best = row["max_effective_share"]
+    return (best is None, -(best or 0.0), -row["chains"], row["name"] or "", row["uid"])
+
+
+@dataclass
+class ChainSearch(ChainAnswer):
+    """Every chain of one question, enumerated now: entity uids and links, in the fixed order."""
+
+    graph: Graph
+    reach: Reach
+    paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]]
+    as_of: dt.date
+
+    @property  # type: ignore[override]
+    def total(self) -> int:
+        return len(self.paths)
+
+    @property  # type: ignore[override]
+    def disagree(self) -> bool:
+        return any(link.disagree for _, links, _ in self.paths for link in links)
+
+    def _rows(self, positions: list[int]) -> list[Chain]:
+        entities = self.reach.entities
+        return [
+            Chain(
+                [{k: entities[u][k] for k in CHAIN_ENTITY_FIELDS} for u in self.paths[i][0]],
+                list(self.paths[i][1]),
+            )
+            for i in positions
+        ]
+
     def starts(self) -> list[dict[str, Any]]:
-        """The start entities that reach the target: their number of chains and strongest
-        effective share (upper bound), strongest first, then most chains, then by name."""
         count: dict[str, int] = defaultdict(int)
         best: dict[str, float | None] = {}
         for uids, _, high in self.paths:
@@ -340,20 +375,7 @@ class ChainSearch:
             }
             for uid in count
         ]
-        return sorted(
-            rows,
-            key=lambda r: (
-                r["max_effective_share"] is None,
-                -(r["max_effective_share"] or 0.0),
-                -r["chains"],
-                r["name"] or "",
-                r["uid"],
-            ),
-        )
-
-    def summary(self) -> dict[str, Any]:
-        """The contract's ``--summary`` document."""
-        return {"total": self.total, "starts": self.starts()}
+        return sorted(rows, key=starts_order)
 
 
 def search_chains(

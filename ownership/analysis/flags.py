@@ -77,7 +77,9 @@ def circular_detail(names: list[str]) -> str:
     return "member of a circular ownership: " + " -> ".join([*names, names[0]])
 
 
-def _shared_address(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
+def shared_address(graph: Graph, s: FlagSettings, as_of: dt.date | None = None) -> list[Flag]:
+    """Companies at a crowded registered address (a rule without a date: ``as_of`` is
+    ignored)."""
     return [
         Flag(
             r["uid"],
@@ -147,40 +149,59 @@ def new_intermediary(
         countries=list(s.watched_countries),
         as_of=as_of,
     )
-    return [
-        Flag(
-            r["uid"],
-            r["id"],
-            r["name"],
-            "new-intermediary",
-            f"incorporated {r['incorporated']}, acquired {r['acquired_name']} on {r['acquired']} "
-            f"({r['days']} days later, threshold {s.new_intermediary_days}); leads to "
-            + ", ".join(sorted(r["reaches"])[:5]),
-            {"days": r["days"]},
-        )
-        for r in rows
-    ]
+    return [new_intermediary_flag(r, s.new_intermediary_days) for r in sorted(rows, key=_acquired)]
+
+
+def _acquired(r: dict[str, Any]) -> tuple[Any, ...]:
+    """The order of one entity's acquisitions (several merge into one flag in this order)."""
+    return (r["days"], r["uid"], r["acquired_name"] or "", r["acquired"])
+
+
+def new_intermediary_flag(r: dict[str, Any], threshold: int) -> Flag:
+    """The flag of one acquisition ``r`` (uid, id, name, incorporated, acquired_name,
+    acquired, days, reaches)."""
+    return Flag(
+        r["uid"],
+        r["id"],
+        r["name"],
+        "new-intermediary",
+        f"incorporated {r['incorporated']}, acquired {r['acquired_name']} on {r['acquired']} "
+        f"({r['days']} days later, threshold {threshold}); leads to "
+        + ", ".join(sorted(r["reaches"])[:5]),
+        {"days": r["days"]},
+    )
 
 
 def _restructured(graph: Graph, s: FlagSettings, as_of: dt.date) -> list[Flag]:
-    flags = []
-    for r in graph.read(cypher.RESTRUCTURED_AFTER_LISTING, days=s.restructuring_days, as_of=as_of):
-        change = (
-            f"ended {r['end_date']}"
-            if r["end_date"] and r["end_date"] >= r["listed_on"]
-            else f"began {r['start_date']}"
-        )
-        flags.append(
-            Flag(
-                r["uid"],
-                r["id"],
-                r["name"],
-                "restructured-after-listing",
-                f"ownership by {r['owner']} {change}, within {s.restructuring_days} days after "
-                f"{r['listed']} was listed by {r['authority']} on {r['listed_on']}",
-            )
-        )
-    return flags
+    rows = graph.read(cypher.RESTRUCTURED_AFTER_LISTING, days=s.restructuring_days, as_of=as_of)
+    return [restructured_flag(r, s.restructuring_days) for r in sorted(rows, key=restructuring)]
+
+
+def restructuring(r: dict[str, Any]) -> tuple[Any, ...]:
+    """The order of the restructurings of one entity (they merge into one flag in this
+    order): by listing date, then every other column, so that the merged text never depends
+    on the order the server returned them in."""
+    return (r["uid"], r["listed_on"], *((r[k] is None, r[k] or "") for k in _RESTRUCTURING))
+
+
+_RESTRUCTURING = ("listed", "owner", "authority", "start_date", "end_date")
+
+
+def restructured_flag(r: dict[str, Any], threshold: int) -> Flag:
+    """The flag of one restructuring ``r`` (a row of ``restructured_after_listing``)."""
+    change = (
+        f"ended {r['end_date']}"
+        if r["end_date"] and r["end_date"] >= r["listed_on"]
+        else f"began {r['start_date']}"
+    )
+    return Flag(
+        r["uid"],
+        r["id"],
+        r["name"],
+        "restructured-after-listing",
+        f"ownership by {r['owner']} {change}, within {threshold} days after "
+        f"{r['listed']} was listed by {r['authority']} on {r['listed_on']}",
+    )
 
 
 def transit(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None) -> list[Flag]:
@@ -196,16 +217,19 @@ def transit(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = Non
         as_of=as_of,
     )
     return [
-        Flag(
-            r["uid"],
-            r["id"],
-            r["name"],
-            "secrecy-jurisdiction-intermediary",
-            f"intermediary registered in {r['jurisdiction']} (a listed secrecy or transit "
-            f"jurisdiction) in a chain leading to " + ", ".join(sorted(r["reaches"])[:5]),
-        )
-        for r in rows
+        transit_flag(r["uid"], r["id"], r["name"], r["jurisdiction"], r["reaches"]) for r in rows
     ]
+
+
+def transit_flag(uid: str, id_: str, name: str, jurisdiction: str, reaches: list[str]) -> Flag:
+    return Flag(
+        uid,
+        id_,
+        name,
+        "secrecy-jurisdiction-intermediary",
+        f"intermediary registered in {jurisdiction} (a listed secrecy or transit "
+        f"jurisdiction) in a chain leading to " + ", ".join(sorted(reaches)[:5]),
+    )
 
 
 def over_owned(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = None) -> list[Flag]:
@@ -213,21 +237,30 @@ def over_owned(graph: Graph, s: FlagSettings, as_of: dt.date, uid: str | None = 
     only entity ``uid``)."""
     query = cypher.OVER_OWNED if uid is None else cypher.ENTITY_OVER_OWNED
     return [
-        Flag(
-            r["uid"],
-            r["id"],
-            r["name"],
-            "shares-over-100",
-            f"direct shares held in it add up to {r['total']:g}% (data quality): "
-            + ", ".join(sorted(f"{o['name']} {o['share']:g}%" for o in r["owners"])),
-            {"total": r["total"]},
-        )
+        over_owned_flag(r["uid"], r["id"], r["name"], r["total"], r["owners"])
         for r in graph.read(query, as_of=as_of, **({} if uid is None else {"uid": uid}))
     ]
 
 
+def over_owned_flag(
+    uid: str, id_: str, name: str, total: float, owners: list[dict[str, Any]]
+) -> Flag:
+    """The flag of an entity whose direct shares add up to ``total`` (rounded: a sum of
+    floats depends on the order of its terms)."""
+    total = round(total, 6)
+    return Flag(
+        uid,
+        id_,
+        name,
+        "shares-over-100",
+        f"direct shares held in it add up to {total:g}% (data quality): "
+        + ", ".join(sorted(f"{o['name']} {o['share']:g}%" for o in owners)),
+        {"total": total},
+    )
+
+
 DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
-    "shared-address": _shared_address,
+    "shared-address": shared_address,
     "officer-hub": _officer_hub,
     "circular-ownership": _circular,
     "new-intermediary": new_intermediary,
@@ -237,9 +270,9 @@ DETECTORS: dict[str, Callable[[Graph, FlagSettings, dt.date], list[Flag]]] = {
 }
 
 
-def settings_key(settings: FlagSettings, as_of: dt.date) -> str:
-    """What a kept set of flags was computed for: the date and every threshold."""
-    return f"{as_of.isoformat()}|{json.dumps(dataclasses.asdict(settings), sort_keys=True)}"
+def settings_key(settings: FlagSettings) -> str:
+    """What kept flags were computed for: every threshold (they hold for every date)."""
+    return json.dumps(dataclasses.asdict(settings), sort_keys=True)
 
 
 def red_flags(
@@ -248,15 +281,44 @@ def red_flags(
     as_of: dt.date | None = None,
     only: list[str] | tuple[str, ...] = (),
 ) -> list[Flag]:
-    """Every flag, one item per entity and flag, sorted by flag then name: the flags the last
-    import or refresh kept for this date and these thresholds while the data has not changed
-    since (read at once), otherwise :func:`compute_red_flags`."""
+    """Every flag, one item per entity and flag, sorted by flag then name: read from the flags
+    of every date the last import or refresh kept for these thresholds
+    (:mod:`ownership.analysis.timelines`) while the data has not changed since, otherwise
+    :func:`compute_red_flags`."""
     settings = settings or FlagSettings()
     as_of = as_of or dt.date.today()
-    kept = maintained.load(graph, KIND, settings_key(settings, as_of))
+    kept = maintained.load(graph, KIND, settings_key(settings))
     if kept is None:
         return compute_red_flags(graph, settings, as_of, only)
-    return [Flag.from_row(row) for row in kept if not only or row[3] in only]
+    return flags_on(kept, as_of, only)
+
+
+def red_flags_on(graph: Graph, days: tuple[dt.date, ...]) -> list[list[Flag]]:
+    """The flags (default thresholds) of each of ``days``: the kept timeline read once for
+    all of them, or each computed when none is kept."""
+    settings = FlagSettings()
+    kept = maintained.load(graph, KIND, settings_key(settings))
+    if kept is None:
+        return [compute_red_flags(graph, settings, day) for day in days]
+    return [flags_on(kept, day) for day in days]
+
+
+def flags_on(
+    timeline: list[list[Any]], as_of: dt.date, only: list[str] | tuple[str, ...] = ()
+) -> list[Flag]:
+    """The flags of ``as_of`` in a kept timeline: the pieces ``[since, until, uid, id, name,
+    flag, detail, evidence]`` that hold that day (``since <= day < until``, as ordinals)."""
+    day = as_of.toordinal()
+    found = [
+        Flag(*row[2:])
+        for row in timeline
+        if row[0] <= day < row[1] and (not only or row[5] in only)
+    ]
+    return sorted(found, key=_order)
+
+
+def _order(flag: Flag) -> tuple[str, str, str]:
+    return (flag.flag, flag.name or "", flag.uid)
 
 
 def compute_red_flags(
@@ -276,16 +338,4 @@ def compute_red_flags(
                 found[key].detail += "; " + flag.detail
             else:
                 found[key] = flag
-    return sorted(found.values(), key=lambda f: (f.flag, f.name or "", f.uid))
-
-
-def keep_red_flags(graph: Graph, as_of: dt.date, version: str) -> list[Flag]:
-    """Compute every flag with the default thresholds on ``as_of`` and keep them for data
-    ``version`` (the data version read before computing: a change meanwhile makes them
-    stale, never wrong)."""
-    settings = FlagSettings()
-    found = compute_red_flags(graph, settings, as_of)
-    maintained.store(
-        graph, KIND, settings_key(settings, as_of), as_of, [f.to_row() for f in found], version
-    )
-    return found
+    return sorted(found.values(), key=_order)

@@ -8,11 +8,12 @@ with no share at all 0 and 100 (the query ``entity_known_share`` states this onc
 entity and for every company). Unaccounted = 100 minus known.
 
 The filter looks at every company; ``ownership import`` and ``refresh`` keep its answer for
-their day (:mod:`ownership.analysis.maintained`), other days are computed on demand.
+every date (:mod:`ownership.analysis.timelines`), so any date is one read.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -105,20 +106,6 @@ class CompanyGap:
             **self.gap.as_dict(),
         }
 
-    def to_row(self) -> list[Any]:
-        """The company as kept by :mod:`ownership.analysis.maintained` (:meth:`from_row`);
-        the filter names no persons, so they are not kept."""
-        g = self.gap
-        return [
-            self.uid, self.id, self.name, self.jurisdiction,
-            g.known_min, g.known_max, g.direct_owners, g.person_reached,
-        ]  # fmt: skip
-
-    @classmethod
-    def from_row(cls, row: list[Any]) -> CompanyGap:
-        uid, id_, name, jurisdiction, known_min, known_max, owners, reached = row
-        return cls(uid, id_, name, jurisdiction, Gap(known_min, known_max, owners, [], reached))
-
 
 def reached_by_persons(graph: Graph, as_of: dt.date) -> set[str]:
     """Every entity some natural person holds on ``as_of``, directly or through others: walked
@@ -134,7 +121,7 @@ def reached_by_persons(graph: Graph, as_of: dt.date) -> set[str]:
 
 
 KIND = "gaps"  # what the maintained filter is kept under
-REACHED = 7  # where a kept row (CompanyGap.to_row) says whether a natural person reaches it
+TIMELINE_KEY = "every date"  # one kept answer for every date (ownership.analysis.timelines)
 
 
 def company_gaps(
@@ -142,19 +129,41 @@ def company_gaps(
 ) -> list[CompanyGap]:
     """Companies with their ownership gap on ``as_of``; ``person_reached=False`` keeps those
     no natural person reaches ("no ultimate owner found"), True those one does, None all.
-    Largest unaccounted share first, then name. The answer the last import or refresh kept
-    for ``as_of`` when the data has not changed since, else :func:`compute_company_gaps`."""
-    kept = maintained.load(graph, KIND, as_of.isoformat())
-    if kept is not None:  # filtered before the objects are made: 100,000 rows take seconds
-        return [
-            CompanyGap.from_row(row)
-            for row in kept
-            if person_reached is None or row[REACHED] == person_reached
-        ]
+    Largest unaccounted share first, then name. Read from the gaps of every date the last
+    import or refresh kept while the data has not changed since, else
+    :func:`compute_company_gaps`."""
+    kept = maintained.load(graph, KIND, TIMELINE_KEY)
+    if kept is not None:
+        return gaps_on(kept, as_of, person_reached)
     found = compute_company_gaps(graph, as_of)
     if person_reached is not None:
         found = [c for c in found if c.gap.person_reached == person_reached]
     return found
+
+
+def gaps_on(
+    timeline: list[list[Any]], as_of: dt.date, person_reached: bool | None = False
+) -> list[CompanyGap]:
+    """The filter on ``as_of`` from a kept timeline: rows ``[uid, id, name, jurisdiction,
+    cuts, values]``, where ``cuts`` are the days (ordinals) on which the company's second and
+    later pieces begin and ``values`` holds ``known_min, known_max, direct_owners,
+    person_reached`` for each piece in turn (whole shares kept as integers)."""
+    day = as_of.toordinal()
+    found = []
+    for uid, id_, name, jurisdiction, cuts, values in timeline:
+        at = 4 * bisect.bisect_right(cuts, day)
+        low, high, owners, reached = values[at : at + 4]
+        if person_reached is None or reached == person_reached:
+            found.append(
+                CompanyGap(
+                    uid, id_, name, jurisdiction, Gap(float(low), float(high), owners, [], reached)
+                )
+            )
+    return sorted(found, key=_order)
+
+
+def _order(c: CompanyGap) -> tuple[float, str, str]:
+    return (-c.gap.unaccounted_max, c.name or "", c.uid)
 
 
 def compute_company_gaps(graph: Graph, as_of: dt.date) -> list[CompanyGap]:
@@ -170,11 +179,4 @@ def compute_company_gaps(graph: Graph, as_of: dt.date) -> list[CompanyGap]:
         )
         for row in graph.read(cypher.COMPANIES_KNOWN_SHARE, as_of=as_of)
     ]
-    return sorted(found, key=lambda c: (-c.gap.unaccounted_max, c.name or "", c.uid))
-
-
-def keep_company_gaps(graph: Graph, as_of: dt.date, version: str) -> list[CompanyGap]:
-    """Compute every company's gap on ``as_of`` and keep the answer for data ``version``."""
-    found = compute_company_gaps(graph, as_of)
-    maintained.store(graph, KIND, as_of.isoformat(), as_of, [c.to_row() for c in found], version)
-    return found
+    return sorted(found, key=_order)

@@ -23,9 +23,9 @@ from typing import Any
 
 from ownership import cypher
 from ownership.analysis import maintained
-from ownership.analysis.chains import find_chains
 from ownership.analysis.entities import EntityRef
-from ownership.analysis.flags import red_flags
+from ownership.analysis.flags import red_flags_on
+from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.sanctions import blocked_entities
 from ownership.analysis.statements import Claim
 from ownership.graph import Graph
@@ -204,34 +204,48 @@ class Comparison:
     question: dict[str, Any] | None = None
     flags_raised: list[dict[str, Any]] = field(default_factory=list)
     flags_cleared: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # every list's length, unpaged
+    offset: int = 0
+    limit: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The contract's JSON: the seven lists (chains only when a question was given), and
-        the red flags raised and cleared (``ownership flags`` items)."""
+        """The contract's JSON: the seven lists (chains only when a question was given), the
+        red flags raised and cleared (``ownership flags`` items), and how many items each
+        list has in all (``counts``: a page, ``offset``/``limit``, shows part of each)."""
         return {
             "from_date": self.from_date,
             "to_date": self.to_date,
             "question": self.question,
+            **{name: getattr(self, name) for name in LISTS},
             "holdings_started": [h.as_dict() for h in self.holdings_started],
             "holdings_ended": [h.as_dict() for h in self.holdings_ended],
             "holdings_changed": [h.as_dict() for h in self.holdings_changed],
-            "chains_new": self.chains_new,
-            "chains_gone": self.chains_gone,
-            "newly_blocked": self.newly_blocked,
-            "no_longer_blocked": self.no_longer_blocked,
-            "flags_raised": self.flags_raised,
-            "flags_cleared": self.flags_cleared,
+            "counts": self.counts,
+            "offset": self.offset,
+            "limit": self.limit,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The dates, the question and how many changes of each kind (``diff --summary``)."""
+        return {
+            "from_date": self.from_date,
+            "to_date": self.to_date,
+            "question": self.question,
+            "counts": self.counts,
         }
 
 
-@dataclass(frozen=True)
-class ChainQuestion:
-    """A from/to/via chain question, as a ``[[watch]]`` entry or the diff's options ask it."""
-
-    from_country: str
-    to_country: str
-    via: tuple[str, ...] = ()
-    max_hops: int = 6
+LISTS = (  # the lists of a comparison, in the contract's order
+    "holdings_started",
+    "holdings_ended",
+    "holdings_changed",
+    "chains_new",
+    "chains_gone",
+    "newly_blocked",
+    "no_longer_blocked",
+    "flags_raised",
+    "flags_cleared",
+)
 
 
 @dataclass
@@ -240,24 +254,21 @@ class Snapshot:
 
     chains: dict[tuple[str, ...], dict[str, Any]]
     blocked: dict[str, dict[str, Any]]
-    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when taken
+    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when added
 
 
-def take_snapshot(
-    graph: Graph, questions: Iterable[Any], as_of: dt.date, flags: bool = False
-) -> Snapshot:
+def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Snapshot:
     """The chains of each question (anything with ``from_country``, ``to_country``, ``via``
-    and ``max_hops``: a :class:`ChainQuestion` or a refresh's watch) and the entities the OFAC
-    50 percent rule catches, on ``as_of``; with ``flags``, the red flags too (default
-    thresholds: kept for the day of the last import or refresh, else computed)."""
+    and ``max_hops``: a :class:`~ownership.analysis.kept_chains.Question` or a refresh's
+    watch) and the entities the OFAC 50 percent rule catches, on ``as_of``. The chains are the
+    kept answers where there are (:mod:`ownership.analysis.kept_chains`), and are kept for
+    the next comparison where there are not."""
     chains: dict[tuple[str, ...], dict[str, Any]] = {}
     for q in questions:
-        for chain in find_chains(graph, q.from_country, q.to_country, q.via, as_of, q.max_hops):
+        asked = Question(q.from_country, q.to_country, tuple(q.via), q.max_hops, as_of)
+        for chain in answer(graph, asked).page(cite=False):
             chains.setdefault(chain.key, chain.as_dict())
-    raised = (
-        {(f.uid, f.flag): f.as_dict() for f in red_flags(graph, as_of=as_of)} if flags else None
-    )
-    return Snapshot(chains, blocked_on(graph, as_of), raised)
+    return Snapshot(chains, blocked_on(graph, as_of))
 
 
 BLOCKED = "blocked"  # what the maintained 50 percent rule findings are kept under
@@ -297,79 +308,128 @@ def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[
     return changes
 
 
+HOLDING_KINDS = ("started", "ended", "changed")
+
+
+@dataclass
+class HoldingChanges:
+    """Holdings started, ended and stated differently between two dates: how many of each,
+    and the part of each list asked for."""
+
+    started: list[HoldingChange]
+    ended: list[HoldingChange]
+    changed: list[HoldingChange]
+    counts: dict[str, int]
+
+
 def holding_changes(
-    graph: Graph, from_date: dt.date, to_date: dt.date
-) -> tuple[list[HoldingChange], list[HoldingChange], list[HoldingChange]]:
+    graph: Graph, from_date: dt.date, to_date: dt.date, limit: int | None = None, offset: int = 0
+) -> HoldingChanges:
     """Holdings started, ended and stated differently between the two dates, each list in the
-    order the changes happened. A period that only changes which sources state the same
-    share (a second registry starts reporting it) is not a change of the holding."""
-    started, ended, changed = [], [], []
-    for row in graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date):
-        holdings = row["holdings"]
-        then = next(
-            (h for h in holdings if in_force(h["start_date"], h["end_date"], from_date)), None
-        )
-        now = next((h for h in holdings if in_force(h["start_date"], h["end_date"], to_date)), None)
-        before, after = (Stated.of(h) if h else None for h in (then, now))
+    order the changes happened (``offset``/``limit`` cut each; None: all). A period that only
+    changes which sources state the same share (a second registry starts reporting it) is not
+    a change of the holding. The periods cross the wire as short lists; only the changes
+    shown are completed (keys, countries, sources) by a second query."""
+    rows = graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date)
+    pairs: dict[tuple[str, str], list[list[Any]]] = {}
+    for period in rows[0]["periods"] if rows else ():
+        period[4:6] = (dt.date.fromisoformat(d) if d else None for d in period[4:6])
+        pairs.setdefault((period[0], period[2]), []).append(period)
+    found: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in HOLDING_KINDS}
+    for (owner, owned), periods in pairs.items():
+        then = next((p for p in periods if in_force(p[4], p[5], from_date)), None)
+        now = next((p for p in periods if in_force(p[4], p[5], to_date)), None)
+        before, after = (Stated(*p[6:9], bool(p[9])) if p else None for p in (then, now))
         if before == after:
             continue
-        change = HoldingChange(
-            owner=_party(row, "owner"),
-            owned=_party(row, "owned"),
-            before=before,
-            after=after,
-            sources=sorted({s for h in (then, now) if h for s in h["sources"] or ()}),
-            dates=sorted(
-                {
-                    d
-                    for h in holdings
-                    for d in (h["start_date"], h["end_date"])
-                    if d is not None and from_date < d <= to_date
-                }
-            ),
+        dates = sorted(
+            {d for p in periods for d in p[4:6] if d is not None and from_date < d <= to_date}
         )
-        (started if then is None else ended if now is None else changed).append(change)
-
-    def when(change: HoldingChange) -> tuple[Any, ...]:
-        return (
-            change.dates[:1],
-            change.owner["name"] or "",
-            change.owned["name"] or "",
-            change.owner["uid"],
-            change.owned["uid"],
-        )
-
-    return sorted(started, key=when), sorted(ended, key=when), sorted(changed, key=when)
+        kind = "started" if then is None else "ended" if now is None else "changed"
+        names = (periods[0][1] or "", periods[0][3] or "")
+        found[kind].append((dates[:1], *names, owner, owned, dates, before, after, then, now))
+    page = slice(offset, None if limit is None else offset + limit)
+    shown = {kind: sorted(items, key=_when)[page] for kind, items in found.items()}
+    details = _details(graph, [i for items in shown.values() for i in items], from_date, to_date)
+    return HoldingChanges(
+        *([_change(i, details) for i in shown[kind]] for kind in HOLDING_KINDS),
+        counts={kind: len(items) for kind, items in found.items()},
+    )
 
 
-def _party(row: dict[str, Any], prefix: str) -> dict[str, Any]:
-    return {k: row[f"{prefix}_{k}"] for k in ("uid", "id", "name", "jurisdiction")}
+def _when(item: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The order of the changes: as they happened (first day of change), then the owner's and
+    the owned entity's names and keys."""
+    return item[:5]
+
+
+def _details(
+    graph: Graph, shown: list[tuple[Any, ...]], from_date: dt.date, to_date: dt.date
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Keys, countries and the sources of each period of the changes ``shown``, by pair."""
+    if not shown:
+        return {}
+    rows = graph.read(
+        cypher.CHANGED_HOLDING_DETAILS,
+        pairs=[[i[3], i[4]] for i in shown],
+        from_date=from_date,
+        to_date=to_date,
+    )
+    return {(r["owner_uid"], r["owned_uid"]): r for r in rows}
+
+
+def _change(item: tuple[Any, ...], details: dict[tuple[str, str], dict[str, Any]]) -> HoldingChange:
+    _, owner_name, owned_name, owner, owned, dates, before, after, then, now = item
+    row = details[(owner, owned)]
+    sources = {(p[0], p[1]): p[2] or () for p in row["periods"]}
+    return HoldingChange(
+        owner={"uid": owner, "id": row["owner_id"], "name": owner_name or None,
+               "jurisdiction": row["owner_jurisdiction"]},
+        owned={"uid": owned, "id": row["owned_id"], "name": owned_name or None,
+               "jurisdiction": row["owned_jurisdiction"]},
+        before=before,
+        after=after,
+        sources=sorted({s for p in (then, now) if p for s in sources.get((p[4], p[5]), ())}),
+        dates=dates,
+    )  # fmt: skip
 
 
 def compare_dates(
     graph: Graph,
     from_date: dt.date,
     to_date: dt.date,
-    question: ChainQuestion | None = None,
+    question: Question | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Comparison:
-    """Everything ``ownership diff`` reports between ``from_date`` and ``to_date``."""
+    """Everything ``ownership diff`` reports between ``from_date`` and ``to_date``; with
+    ``limit`` (and ``offset``) one page of each list, in its fixed order, and how many
+    there are in all."""
     if to_date < from_date:
         raise ValueError(f"--to-date {to_date} is before --from-date {from_date}")
     questions = [question] if question else []
-    # three independent reads, each a pass over the whole graph: run side by side (the
-    # server answers them in parallel; one after the other took their sum)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        before = pool.submit(take_snapshot, graph, questions, from_date, True)
-        after = pool.submit(take_snapshot, graph, questions, to_date, True)
-        holdings = pool.submit(holding_changes, graph, from_date, to_date)
-        changes = compare_snapshots(before.result(), after.result())
-        started, ended, changed = holdings.result()
+    # independent reads, each a pass over the whole graph or a kept answer: run side by side
+    # (the server answers them in parallel; one after the other took their sum)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        before = pool.submit(take_snapshot, graph, questions, from_date)
+        after = pool.submit(take_snapshot, graph, questions, to_date)
+        flags = pool.submit(red_flags_on, graph, (from_date, to_date))
+        holdings = pool.submit(holding_changes, graph, from_date, to_date, limit, offset)
+        then, now = before.result(), after.result()
+        then.flags, now.flags = (
+            {(f.uid, f.flag): f.as_dict() for f in day} for day in flags.result()
+        )
+        changes = compare_snapshots(then, now)
+        found = holdings.result()
+    counts = {f"holdings_{k}": n for k, n in found.counts.items()}
+    counts |= {name: len(items) for name, items in changes.items()}
+    page = slice(offset, None if limit is None else offset + limit)
     return Comparison(
         from_date=from_date,
         to_date=to_date,
-        holdings_started=started,
-        holdings_ended=ended,
-        holdings_changed=changed,
+        holdings_started=found.started,
+        holdings_ended=found.ended,
+        holdings_changed=found.changed,
         question=(
             {
                 "from_country": question.from_country,
@@ -380,5 +440,8 @@ def compare_dates(
             if question
             else None
         ),
-        **changes,
+        counts={name: counts.get(name, 0) for name in LISTS},
+        offset=offset,
+        limit=limit,
+        **{name: items[page] for name, items in changes.items()},
     )

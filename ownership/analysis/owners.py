@@ -61,62 +61,116 @@ class Holding:
         }
 
 
-def _low(link: dict[str, Any]) -> float:
-    value = link["share"] if link["share"] is not None else link["share_min"]
+Edge = tuple[float | None, float | None, float | None, bool | None]  # share, min, max, direct
+Path = tuple[tuple[str, ...], tuple[Edge, ...]]  # entity uids from owner to owned; their links
+
+
+def _low(edge: Edge) -> float:
+    value = edge[0] if edge[0] is not None else edge[1]
     return float(value) if value is not None else 0.0
 
 
-def _high(link: dict[str, Any]) -> float:
-    value = link["share"] if link["share"] is not None else link["share_max"]
+def _high(edge: Edge) -> float:
+    value = edge[0] if edge[0] is not None else edge[2]
     return float(value) if value is not None else 100.0
 
 
-def _drop_double_counted(paths: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _drop_double_counted(paths: list[Path]) -> list[Path]:
     """Drop paths through an indirect edge whose two ends a run of direct edges also joins."""
+    if all(edge[3] is not False for _, links in paths for edge in links):
+        return paths  # nothing declared indirect: nothing can be counted twice
     joined: set[tuple[str, str]] = set()  # (x, y) joined by two or more direct edges
-    for path in paths:
-        uids = [e["uid"] for e in path["entities"]]
-        links = path["links"]
+    for uids, links in paths:
         for i in range(len(uids)):
             for j in range(i + 2, len(uids)):
-                if all(links[k].get("direct") is not False for k in range(i, j)):
+                if all(links[k][3] is not False for k in range(i, j)):
                     joined.add((uids[i], uids[j]))
 
-    def doubled(path: dict[str, Any]) -> bool:
-        uids = [e["uid"] for e in path["entities"]]
+    def doubled(path: Path) -> bool:
+        uids, links = path
         return any(
-            link.get("direct") is False and (uids[i], uids[i + 1]) in joined
-            for i, link in enumerate(path["links"])
+            edge[3] is False and (uids[i], uids[i + 1]) in joined for i, edge in enumerate(links)
         )
 
     return [path for path in paths if not doubled(path)]
 
 
-def _aggregate(paths: list[dict[str, Any]], far_end: int) -> list[Holding]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+@dataclass
+class _Reached:
+    """One entity found upstream or downstream, with its arithmetic done, before its name is
+    looked up (names are read only for what is shown)."""
+
+    uid: str
+    kind: str | None
+    hops: int
+    paths: list[tuple[str, ...]]  # the uids along each path, owner first
+    effective_share: float | None
+    effective_share_min: float
+    effective_share_max: float
+
+    @property
+    def strength(self) -> tuple[float, int]:
+        """The ranking of :func:`by_share` before names: upper bound descending, fewer hops."""
+        return (-self.effective_share_max, self.hops)
+
+
+def _aggregate(paths: list[Path], far_end: int, kinds: dict[str, str | None]) -> list[_Reached]:
+    groups: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
-        groups[path["entities"][far_end]["uid"]].append(path)
-    holdings = []
-    for members in groups.values():
-        entity = members[0]["entities"][far_end]
-        exact = [product_percent([link["share"] for link in p["links"]]) for p in members]
-        low = sum(product_percent([_low(link) for link in p["links"]]) or 0.0 for p in members)
-        high = sum(product_percent([_high(link) for link in p["links"]]) or 0.0 for p in members)
-        holdings.append(
-            Holding(
-                uid=entity["uid"],
-                id=entity["id"],
-                name=entity["name"],
-                jurisdiction=entity["jurisdiction"],
-                kind=entity["kind"],
-                hops=min(len(p["links"]) for p in members),
-                paths=len(members),
+        groups[path[0][far_end]].append(path)
+    found = []
+    for uid, members in groups.items():
+        exact = [product_percent([edge[0] for edge in links]) for _, links in members]
+        low = sum(product_percent([_low(edge) for edge in links]) or 0.0 for _, links in members)
+        high = sum(product_percent([_high(edge) for edge in links]) or 0.0 for _, links in members)
+        found.append(
+            _Reached(
+                uid=uid,
+                kind=kinds.get(uid),
+                hops=min(len(links) for _, links in members),
+                paths=[uids for uids, _ in members],
                 effective_share=None if None in exact else round(sum(exact), 6),  # type: ignore[arg-type]
                 effective_share_min=round(min(low, 100.0), 6),
                 effective_share_max=round(min(high, 100.0), 6),
-                via=[[e["name"] for e in p["entities"]] for p in members],
             )
         )
+    return found
+
+
+def _named(graph: Graph, subject: EntityRef, found: list[_Reached], upward: bool) -> list[Holding]:
+    """Holdings for ``found``, their names (and those along their paths) looked up at once."""
+    names: dict[str, tuple[str, str, str | None]] = {
+        subject.uid: (subject.id, subject.name, subject.jurisdiction)
+    }
+    wanted = sorted({uid for r in found for path in r.paths for uid in path} - set(names))
+    for i in range(0, len(wanted), NAME_BATCH):
+        for row in graph.read(cypher.ENTITY_NAMES, uids=wanted[i : i + NAME_BATCH]):
+            for uid, record_id, name, jurisdiction in row["entities"]:
+                names[uid] = (record_id, name, jurisdiction)
+    return [
+        Holding(
+            uid=r.uid,
+            id=names[r.uid][0],
+            name=names[r.uid][1],
+            jurisdiction=names[r.uid][2],
+            kind=r.kind,
+            hops=r.hops,
+            paths=len(r.paths),
+            effective_share=r.effective_share,
+            effective_share_min=r.effective_share_min,
+            effective_share_max=r.effective_share_max,
+            ultimate=upward and r.kind == "person",
+            via=[[names[uid][1] for uid in path] for path in r.paths],
+        )
+        for r in found
+    ]
+
+
+NAME_BATCH = 10_000
+
+
+def nearest_first(holdings: list[Holding]) -> list[Holding]:
+    """Fewest hops first, then the largest lower bound, then name: the order of profiles."""
     return sorted(
         holdings, key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or "", h.uid)
     )
@@ -133,87 +187,107 @@ def by_share(holdings: list[Holding]) -> list[Holding]:
 
 def _edges(
     graph: Graph, step: cypher.Query, subject: EntityRef, as_of: dt.date, max_hops: int
-) -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]]:
-    """The in-force edges within ``max_hops`` of ``subject``, by the entity nearer to it.
+) -> tuple[dict[str, list[tuple[Edge, str]]], dict[str, str | None]]:
+    """The in-force edges within ``max_hops`` of ``subject``, by the entity nearer to it, as
+    (link, far uid); and the kind of each entity reached.
 
     Breadth first, one query per level, each entity expanded once: the server returns every
     edge once, where returning whole paths would repeat each prefix (and its entities) for
-    every path that extends it.
+    every path that extends it. Each edge carries only what the arithmetic needs (cypher.
+    STEP_FIELDS): names are looked up for what is shown.
     """
-    adjacency: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = defaultdict(list)
-    seen = {subject.uid}
+    adjacency: dict[str, list[tuple[Edge, str]]] = defaultdict(list)
+    kinds: dict[str, str | None] = {subject.uid: subject.kind}
     frontier = [subject.uid]
     for _ in range(max_hops):
         if not frontier:
             break
         rows = graph.read(step, uids=frontier, as_of=as_of)
-        edges = rows[0]["edges"] if rows else []
         frontier = []
-        for row in sorted(
-            (dict(zip(cypher.STEP_FIELDS, edge, strict=True)) for edge in edges),
-            key=lambda r: (r["near"], r["uid"]),
+        for near, far, kind, share, low, high, direct in sorted(
+            rows[0]["edges"] if rows else [], key=lambda e: (e[0], e[1])
         ):
-            far = {k: row[k] for k in _ENTITY_FIELDS}
-            link = {k: row[k] for k in _LINK_FIELDS}
-            adjacency[row["near"]].append((link, far))
-            if far["uid"] not in seen:
-                seen.add(far["uid"])
-                frontier.append(far["uid"])
-    return adjacency
+            adjacency[near].append(((share, low, high, direct), far))
+            if far not in kinds:
+                kinds[far] = kind
+                frontier.append(far)
+    return adjacency, kinds
 
 
-_ENTITY_FIELDS = ("uid", "id", "name", "jurisdiction", "kind")
-_LINK_FIELDS = ("share", "share_min", "share_max", "direct")
-
-
-def _paths(
+def _reached(
     graph: Graph, upward: bool, subject: EntityRef, as_of: dt.date | None, max_hops: int
-) -> list[dict[str, Any]]:
-    """Every simple path of at most ``max_hops`` in-force edges between ``subject`` and an
-    owner (``upward``) or a subsidiary, entities ordered from owner to owned."""
+) -> list[_Reached]:
+    """Every entity joined to ``subject`` by simple paths of at most ``max_hops`` in-force
+    edges, upward (owners) or downward (subsidiaries), with the arithmetic over those paths."""
     step = cypher.OWNERS_STEP if upward else cypher.HOLDINGS_STEP
-    adjacency = _edges(graph, step, subject, as_of or dt.date.today(), max_hops)
-    start = {k: getattr(subject, k) for k in _ENTITY_FIELDS}
-    paths: list[dict[str, Any]] = []
-    entities = [start]
-    links: list[dict[str, Any]] = []
+    adjacency, kinds = _edges(graph, step, subject, as_of or dt.date.today(), max_hops)
+    paths: list[Path] = []
+    uids = [subject.uid]
+    links: list[Edge] = []
     on_path = {subject.uid}
 
     def walk(uid: str) -> None:
-        for link, far in adjacency.get(uid, ()):
-            if far["uid"] in on_path:
+        for edge, far in adjacency.get(uid, ()):
+            if far in on_path:
                 continue
-            entities.append(far)
-            links.append(link)
+            uids.append(far)
+            links.append(edge)
             if upward:
-                paths.append({"entities": entities[::-1], "links": links[::-1]})
+                paths.append((tuple(uids[::-1]), tuple(links[::-1])))
             else:
-                paths.append({"entities": list(entities), "links": list(links)})
+                paths.append((tuple(uids), tuple(links)))
             if len(links) < max_hops:
-                on_path.add(far["uid"])
-                walk(far["uid"])
-                on_path.discard(far["uid"])
-            entities.pop()
+                on_path.add(far)
+                walk(far)
+                on_path.discard(far)
+            uids.pop()
             links.pop()
 
     walk(subject.uid)
-    return _drop_double_counted(paths)
+    return _aggregate(_drop_double_counted(paths), 0 if upward else -1, kinds)
 
 
 def owners(
     graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
 ) -> list[Holding]:
-    """Everyone who owns ``subject`` on ``as_of``, directly or through others."""
-    paths = _paths(graph, True, subject, as_of, max_hops)
-    holdings = _aggregate(paths, far_end=0)
-    for holding in holdings:
-        holding.ultimate = holding.kind == "person"
-    return holdings
+    """Everyone who owns ``subject`` on ``as_of``, directly or through others, nearest first."""
+    return nearest_first(
+        _named(graph, subject, _reached(graph, True, subject, as_of, max_hops), True)
+    )
 
 
 def subsidiaries(
     graph: Graph, subject: EntityRef, as_of: dt.date | None = None, max_hops: int = DEFAULT_MAX_HOPS
 ) -> list[Holding]:
-    """Everything ``subject`` owns on ``as_of``, directly or through subsidiaries."""
-    paths = _paths(graph, False, subject, as_of, max_hops)
-    return _aggregate(paths, far_end=-1)
+    """Everything ``subject`` owns on ``as_of``, directly or through subsidiaries, nearest
+    first."""
+    found = _reached(graph, False, subject, as_of, max_hops)
+    return nearest_first(_named(graph, subject, found, False))
+
+
+def ranked(
+    graph: Graph,
+    subject: EntityRef,
+    upward: bool,
+    as_of: dt.date | None = None,
+    max_hops: int = DEFAULT_MAX_HOPS,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[Holding]]:
+    """How many owners (``upward``) or subsidiaries ``subject`` has, and the page ``offset`` to
+    ``offset + limit`` of them strongest first (:func:`by_share`): a 20,000-company group's
+    first page without looking up 20,000 names. Only the page, and the entities tied with its
+    first and last on share and hops (their names decide the order), are named."""
+    found = sorted(
+        _reached(graph, upward, subject, as_of, max_hops), key=lambda r: (r.strength, r.uid)
+    )
+    end = len(found) if limit is None else min(len(found), offset + limit)
+    if offset >= end:
+        return len(found), []
+    low, high = offset, end
+    while low > 0 and found[low - 1].strength == found[offset].strength:
+        low -= 1
+    while high < len(found) and found[high].strength == found[end - 1].strength:
+        high += 1
+    named = by_share(_named(graph, subject, found[low:high], upward))
+    return len(found), named[offset - low : end - low]

@@ -24,13 +24,14 @@ def is_empty(graph: Graph) -> bool:
 
 
 def data_version(graph: Graph) -> tuple[str, dt.datetime | None]:
-    """A version of the data that every import, refresh, unload and match decision changes,
-    and the time of the last import or refresh (None for an empty graph): cached results
-    keyed on the version are never stale, and the time tells the analyst the data's age."""
+    """A version of the data that every import, unload, match decision and refresh that
+    changes something changes, and the time of the last import or refresh (None for an empty
+    graph): cached results keyed on the version are never stale, and the time tells the
+    analyst the data's age. A refresh that finds its sources unchanged leaves the version as
+    it was (it moves the time only), so the answers kept for it stay valid."""
     [row] = graph.read(cypher.DATA_VERSION)
     times = [t for t in (row["imported"], row["refreshed"]) if t is not None]
     version = "|".join(
-        str(row[k])
-        for k in ("sources", "imported", "refreshed", "generation", "decisions", "decided")
+        str(row[k]) for k in ("sources", "imported", "generation", "decisions", "decided")
     )
     return version, max(times) if times else None

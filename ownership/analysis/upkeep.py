@@ -1,7 +1,8 @@
 """Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
-refresh`` compute, after their data has landed, for the day they run (red flags with the
-default thresholds, the ownership-gaps filter, the landing page, the 50 percent rule's
-findings that ``ownership diff`` compares), so that reading them is one small query
+refresh`` compute, after their data has landed: red flags with the default thresholds and the
+ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), and for the day
+they run the landing page, the 50 percent rule's findings that ``ownership diff`` compares and
+the chain questions asked most recently, so that reading them is one small query
 (:mod:`ownership.analysis.maintained`).
 """
 
@@ -11,11 +12,16 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from ownership.analysis.flags import Flag, keep_red_flags
-from ownership.analysis.gaps import keep_company_gaps
-from ownership.analysis.history import keep_blocked
+from ownership.analysis import maintained
+from ownership.analysis.flags import KIND as FLAGS
+from ownership.analysis.flags import flags_on
+from ownership.analysis.gaps import KIND as GAPS
+from ownership.analysis.history import BLOCKED, keep_blocked
+from ownership.analysis.kept_chains import keep_asked
+from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import keep_landing
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, is_empty
+from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
 from ownership.graph import Graph
 
 
@@ -26,18 +32,37 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
-    flags: list[Flag] = []
+    dated: list[DatedGraph] = []  # the graph with its dates, read once for both timelines
+    flags: list[list[object]] = []
+
+    def keep_flags() -> None:
+        dated.append(DatedGraph.read(graph))
+        flags.extend(keep_flag_timeline(graph, dated[0], version))
+
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
-        ("flags", lambda: flags.extend(keep_red_flags(graph, as_of, version))),
-        ("gaps", lambda: keep_company_gaps(graph, as_of, version)),
-        ("landing", lambda: keep_landing(graph, as_of, version, flags)),
+        ("flags", keep_flags),
+        ("gaps", lambda: keep_gap_timeline(graph, dated[0], version)),
+        ("landing", lambda: keep_landing(graph, as_of, version, flags_on(flags, as_of))),
         ("blocked", lambda: keep_blocked(graph, as_of, version)),
+        ("chains", lambda: keep_asked(graph, as_of, version)),
     )
     for name, step in steps:
         started = time.perf_counter()
         step()
         seconds[name] = time.perf_counter() - started
     return {k: round(v, 3) for k, v in seconds.items()}
+
+
+def is_current(graph: Graph, as_of: dt.date) -> bool:
+    """Whether every maintained answer is kept for ``as_of`` on the data as it is now: a
+    refresh that changed nothing then has nothing to compute (nor on an empty graph)."""
+    if is_empty(graph):
+        return True
+    version = data_version(graph)[0]
+    kept = maintained.kept(graph)
+    every_date = ((FLAGS, None, version), (GAPS, None, version))  # timelines: any date
+    on_the_day = ((LANDING, as_of, version), (BLOCKED, as_of, version))
+    return all(answer in kept for answer in every_date + on_the_day)
 
 
 def maintain_after_import(

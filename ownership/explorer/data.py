@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from ownership.analysis import catalog, entities, gaps, history, sanctions
+from ownership.analysis import catalog, entities, gaps, history, kept_chains, sanctions
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
@@ -19,6 +20,7 @@ from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
+from ownership.explorer import formatting
 from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
@@ -74,7 +76,8 @@ def describe() -> str:
 
 def clear() -> None:
     st.cache_data.clear()
-    chains.clear()
+    for shared in (chains, flags_table, gaps_table):  # cache_resource: cleared one by one
+        shared.clear()
 
 
 def reconnect() -> None:
@@ -133,11 +136,14 @@ def chains(
     via: tuple[str, ...],
     as_of: dt.date,
     max_hops: int,
-) -> chains_mod.ChainSearch:
-    """Every chain of the question, kept as one shared object (never changed once made):
+) -> chains_mod.ChainAnswer:
+    """The answer to the question, kept as one shared object (never changed once made):
     ``cache_data`` would unpickle the tens of thousands of chains of a large graph on every
-    rerun, where a page turn needs only fifty of them."""
-    return chains_mod.search_chains(_graph, origin, target, list(via), as_of, max_hops)
+    rerun, where a page turn needs only fifty of them. Kept in the graph too
+    (:mod:`ownership.analysis.kept_chains`), so that another session or the command line
+    reads it instead of enumerating it again."""
+    question = kept_chains.Question(origin, target, via, max_hops, as_of)
+    return kept_chains.answer(_graph, question)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -147,16 +153,22 @@ def blocked(
     return sanctions.blocked_entities(_graph, as_of, rule=rule, authorities=authorities)
 
 
-def statuses(_graph: Graph, key: str, as_of: dt.date) -> dict[str, str]:
-    """{uid: listed | blocked | possibly-blocked} under the OFAC rule on ``as_of``."""
-    return {f.uid: f.status for f in blocked(_graph, key, as_of)}
-
-
 @st.cache_data(ttl=TTL, show_spinner=False)
-def flags(
+def statuses(_graph: Graph, key: str, as_of: dt.date) -> dict[str, str]:
+    """{uid: listed | blocked | possibly-blocked} under the OFAC rule on ``as_of``: the colours of
+    every graph. The findings the last import or refresh kept for its day are read when they
+    hold (the whole-graph rule took 3 s of a profile's first visit at 100k)."""
+    return {uid: found["status"] for uid, found in history.blocked_on(_graph, as_of).items()}
+
+
+@st.cache_resource(ttl=TTL, show_spinner=False)
+def flags_table(
     _graph: Graph, key: str, settings: flags_mod.FlagSettings, as_of: dt.date, only: tuple[str, ...]
-) -> list[flags_mod.Flag]:
-    return flags_mod.red_flags(_graph, settings, as_of, only=only)
+) -> pd.DataFrame:
+    """The red flags as the flags page's table, kept as one shared object (never changed once
+    made), as :func:`chains`: ``cache_data`` would unpickle the 30,535 flags of a 100k graph on
+    every rerun, and their rows took another half second."""
+    return formatting.flags_frame(flags_mod.red_flags(_graph, settings, as_of, only=only))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -228,9 +240,11 @@ def comparison(
     key: str,
     from_date: dt.date,
     to_date: dt.date,
-    question: history.ChainQuestion | None,
+    question: kept_chains.Question | None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> history.Comparison:
-    return history.compare_dates(_graph, from_date, to_date, question)
+    return history.compare_dates(_graph, from_date, to_date, question, limit, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner="Writing the report…")
@@ -243,11 +257,14 @@ def landing(_graph: Graph, key: str, as_of: dt.date) -> landing_mod.Landing:
     return landing_mod.landing(_graph, as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner="Walking down from every natural person…")
-def company_gaps(
+@st.cache_resource(ttl=TTL, show_spinner="Walking down from every natural person…")
+def gaps_table(
     _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
-) -> list[gaps.CompanyGap]:
-    return gaps.company_gaps(_graph, as_of, person_reached)
+) -> pd.DataFrame:
+    """The gaps page's table, kept as one shared object (never changed once made), as
+    :func:`flags`: unpickling the 21,868 gaps of a 100k graph and making their rows took a
+    second or two of every rerun of the page."""
+    return formatting.gaps_frame(gaps.company_gaps(_graph, as_of, person_reached))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -411,8 +411,46 @@ def because_frame(findings: list[Any]) -> pd.DataFrame:
 FLAG_COLUMNS = ["flag", "name", "id", "detail", "uid"]
 
 
-def flags_frame(flags: list[Any]) -> pd.DataFrame:
+def flags_frame(flags: Iterable[Any]) -> pd.DataFrame:
     return frame((f.as_dict() for f in flags), FLAG_COLUMNS)
+
+
+# -- ownership gaps ----------------------------------------------------------------------------
+
+GAP_COLUMNS = [
+    "name",
+    "jurisdiction",
+    "known",
+    "unaccounted",
+    "direct_owners",
+    "person_reached",
+    "id",
+    "uid",
+]
+
+
+def _share_range(low: float, high: float) -> str:
+    return pct(low) if abs(high - low) < 1e-9 else f"{low:g}–{high:g}%"
+
+
+def gaps_frame(found: Iterable[Any]) -> pd.DataFrame:
+    """``CompanyGap`` items as the gaps table: known and unaccounted shares as text."""
+    return frame(
+        (
+            {
+                "name": c.name,
+                "jurisdiction": c.jurisdiction,
+                "known": _share_range(c.gap.known_min, c.gap.known_max),
+                "unaccounted": _share_range(c.gap.unaccounted_min, c.gap.unaccounted_max),
+                "direct_owners": c.gap.direct_owners,
+                "person_reached": c.gap.person_reached,
+                "id": c.id,
+                "uid": c.uid,
+            }
+            for c in found
+        ),
+        GAP_COLUMNS,
+    )
 
 
 # -- console -----------------------------------------------------------------------------------

@@ -323,40 +323,47 @@ _TITLES_TO_ELEMENTS = """
                       set.update(updates);
                   });
 """
-_SETTLE = """
-                  // drawn while hidden (a tab not shown yet): fit again once it has a size
-                  if (window.ResizeObserver) {
-                      var lastWidth = container.clientWidth;
-                      new ResizeObserver(function () {
-                          if (container.clientWidth > 0 && container.clientWidth !== lastWidth) {
-                              lastWidth = container.clientWidth;
-                              network.redraw();
-                              readable(network, nodes, edges);
-                          }
-                      }).observe(container);
-                  }
-                  // settle once, stop moving, then make room for every label and stay legible
-                  var settled = function () {
-                      network.setOptions({physics: {enabled: false}});
-                      network.once("afterDrawing", function () {
-                          apart(network, nodes, edges);
-                          readable(network, nodes, edges);
-                          window.__graphStable = true;
-                      });
-                      network.redraw();
-                  };
-                  if (options.physics && options.physics.enabled === false) { settled(); }
-                  else { network.once("stabilizationIterationsDone", settled); }
-"""
-# Two passes after the layout (plain functions of the page, no data in them):
-# ``apart`` moves boxes that still overlap apart, and the two ends of a link apart until its
-# share label fits between them (vis-network's forces leave both in a dense picture: names
-# drawn over names, "100%" clipped to "00%" under a box); ``readable`` fits the picture, and
-# when that would make names smaller than READABLE_SCALE of their size, zooms to that scale
-# on the focus (★) instead and says so: scroll to zoom out, drag to move.
+# What runs once the layout has settled, in the static picture's page and in the explorable
+# graph's component alike (plain functions of the page, no data in them). ``settle`` stops the
+# physics after stabilization and runs two passes: ``apart`` moves boxes that still overlap
+# apart, and the two ends of a link apart until its label fits between them (vis-network's
+# forces leave both in a dense picture: names drawn over names, "100%" clipped to "00%" under a
+# box); ``readable`` fits the picture, and when that would make names smaller than
+# READABLE_SCALE of their size, zooms to that scale on the focus (★) instead and says so
+# (ZOOM_NOTE): scroll to zoom out, drag to move.
 READABLE_SCALE = 0.75
 _PASSES = """
 <script>
+function settle(network, nodes, edges, container, options, done) {
+  // drawn while hidden (a tab not shown yet): fit again once it has a size; one watcher a
+  // container (the component draws a new network into the same one)
+  if (container.__watcher) { container.__watcher.disconnect(); container.__watcher = null; }
+  if (window.ResizeObserver) {
+    var lastWidth = container.clientWidth;
+    container.__watcher = new ResizeObserver(function () {
+      if (container.clientWidth > 0 && container.clientWidth !== lastWidth) {
+        lastWidth = container.clientWidth;
+        network.redraw();
+        readable(network, nodes, edges);
+      }
+    });
+    container.__watcher.observe(container);
+  }
+  // settle once, stop moving, then make room for every label and stay legible
+  var settled = function () {
+    network.setOptions({physics: {enabled: false}});
+    network.once("afterDrawing", function () {
+      apart(network, nodes, edges);
+      readable(network, nodes, edges);
+      window.__graphStable = true;
+      if (done) { done(); }
+    });
+    network.redraw();
+  };
+  window.__graphStable = false;
+  if (options.physics && options.physics.enabled === false) { settled(); }
+  else { network.once("stabilizationIterationsDone", settled); }
+}
 function apart(network, nodes, edges) {
   var ids = nodes.getIds(), gap = 14, at = network.getPositions(ids), size = {};
   ids.forEach(function (id) {
@@ -448,6 +455,18 @@ ZOOM_NOTE = (
     "drag to move; hover a box for the whole name.</div>"
 )
 _CONSTRUCT = "network = new vis.Network(container, data, options);"
+_SETTLE = "\n                  settle(network, nodes, edges, container, options);"
+
+
+def passes() -> str:
+    """The ``<script>`` with ``settle`` and its passes, for a page that draws with vis-network
+    (this module's and the explorable graph's component)."""
+    return _PASSES % {
+        "edge_font": EDGE_FONT,
+        "arrow": ARROW_PX,
+        "scale": READABLE_SCALE,
+        "mark": FOCUS_MARK,
+    }
 
 
 def _chip(swatch_style: str, text: str) -> str:
@@ -531,13 +550,7 @@ def render(
         f"<title>{esc(title)}</title>"
     )
     page = page.replace("<head>", head, 1)
-    passes = _PASSES % {
-        "edge_font": EDGE_FONT,
-        "arrow": ARROW_PX,
-        "scale": READABLE_SCALE,
-        "mark": FOCUS_MARK,
-    }
-    page = page.replace("</head>", _STYLE + passes + "</head>", 1)
+    page = page.replace("</head>", _STYLE + passes() + "</head>", 1)
     page = page.replace("</body>", legend(sub) + ZOOM_NOTE + "\n</body>", 1)
     if heading:
         page = re.sub(r"<body>", "<body>\n" + _heading(sub, title), page, count=1)

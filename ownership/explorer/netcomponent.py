@@ -1,7 +1,8 @@
 """A graph you can explore: a small bidirectional Streamlit component over vis-network.
 
 The picture is the one :mod:`ownership.explorer.graphview` builds with pyvis (same colours,
-borders, labels and escaped tooltips); this component draws it with the vis-network library
+borders, labels and escaped tooltips, and the same passes once the layout settles: labels given
+room, names kept legible, the zoom note); this component draws it with the vis-network library
 that pyvis bundles, served by Streamlit from a local folder (no CDN), and sends clicks back:
 a click on a node returns ``{"action": "open", "uid": …}`` (open its profile), a double click
 ``{"action": "expand", "uid": …}`` (add its direct owners and holdings in place, within the
@@ -39,6 +40,7 @@ _PAGE = """<!DOCTYPE html>
 <meta http-equiv="Content-Security-Policy" content="%(csp)s">
 <link rel="stylesheet" href="vis-network.css">
 <script src="vis-network.min.js"></script>
+%(passes)s
 <style>
   body { margin: 0; font-family: sans-serif; }
   #net { width: 100%%; border: 1px solid #ddd; }
@@ -54,9 +56,10 @@ _PAGE = """<!DOCTYPE html>
                  padding: 5px 12px; cursor: pointer; font: inherit; }
   #menu button:hover { background: #e8f0fe; }
   #box { position: relative; }
+  #zoom-note { font-size: 12px; color: #555; padding: 0 2px; }
 </style></head>
 <body><div id="box"><div id="net"></div><div id="menu" role="menu"></div></div>
-<div id="legend-box"></div><div id="hint">click a node: open its profile · double-click: expand
+<div id="legend-box"></div>%(zoom_note)s<div id="hint">click a node: open its profile · double-click: expand
 it in place · right-click: officers, address, collapse, remove · drag to move, scroll to zoom</div>
 <script>
 var network = null, events = 0, drawn = null;
@@ -110,12 +113,12 @@ function draw(args) {
   var data = {nodes: new vis.DataSet(elements(args.nodes)),
               edges: new vis.DataSet(elements(args.edges))};
   if (network) { network.destroy(); }
-  window.__graphStable = false;
   network = new vis.Network(box, data, args.options);
-  var stable = function () { network.setOptions({physics: {enabled: false}});
-                             window.__graphStable = true; };
-  if (args.options.physics && args.options.physics.enabled === false) { stable(); }
-  else { network.once("stabilizationIterationsDone", stable); }
+  // the static picture's passes (graphview): labels given room, legible zoom; the zoom note
+  // may change the frame's height
+  settle(network, data.nodes, data.edges, box, args.options, function () {
+    post("streamlit:setFrameHeight", {height: document.body.scrollHeight});
+  });
   var timer = null, menus = args.menus || {}, places = args.addresses || [];
   var isPlace = function (uid) { return places.indexOf(uid) >= 0; };
   network.on("click", function (p) {
@@ -156,13 +159,14 @@ CSP = (
 def _folder() -> Path:
     """The component's files (its page and vis-network), written once per version of both
     into OWNERSHIP_HOME (local state; the package folder may be read-only)."""
-    digest = hashlib.sha256((_PAGE + str(VIS)).encode()).hexdigest()[:12]
+    page = _PAGE % {"csp": CSP, "passes": graphview.passes(), "zoom_note": graphview.ZOOM_NOTE}
+    digest = hashlib.sha256((page + str(VIS)).encode()).hexdigest()[:12]
     folder = Settings.from_env().home / "explorer" / f"graph-component-{digest}"
     if not (folder / "index.html").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         for name in ("vis-network.min.js", "vis-network.css"):
             shutil.copyfile(VIS / name, folder / name)
-        (folder / "index.html").write_text(_PAGE % {"csp": CSP}, encoding="utf-8")
+        (folder / "index.html").write_text(page, encoding="utf-8")
     return folder
 
 

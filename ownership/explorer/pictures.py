@@ -17,6 +17,7 @@ from ownership.explorer.graphview import STATUS_BORDERS, colour
 
 FONT = "font-family:sans-serif;font-size:12px"
 LABEL_W, ROW_H, BAR_H, AXIS_H, PLOT_W = 300, 26, 16, 34, 640
+TIMELINE_ROWS = 60  # counterparts drawn; a group head's 1,318 holdings were 34,000 px of bars
 
 
 def esc(value: object) -> str:
@@ -27,13 +28,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def timeline_svg(holdings: Sequence[HoldingPeriod], as_of: dt.date) -> str:
+def timeline_svg(
+    holdings: Sequence[HoldingPeriod], as_of: dt.date, most: int = TIMELINE_ROWS
+) -> str:
     """One row per counterpart (owners above, holdings below), one bar per period, coloured by
     the counterpart's jurisdiction, the share written on the bar, the as-of date a red line.
-    Open starts and ends run to the edge of the picture, drawn with a fading end."""
-    rows: dict[tuple[str, str], list[HoldingPeriod]] = {}
+    Open starts and ends run to the edge of the picture, drawn with a fading end. The first
+    ``most`` counterparts are drawn, and a line says how many more there are (the table beside
+    the picture has every period)."""
+    every: dict[tuple[str, str], list[HoldingPeriod]] = {}
     for h in holdings:
-        rows.setdefault((h.direction, h.uid), []).append(h)
+        every.setdefault((h.direction, h.uid), []).append(h)
+    rows = dict(list(every.items())[:most])
+    hidden = len(every) - len(rows)
+    holdings = [h for periods in rows.values() for h in periods]
     days = [d for h in holdings for d in (h.start_date, h.end_date) if d] + [as_of]
     first = min(days) - dt.timedelta(days=180)
     last = max(days) + dt.timedelta(days=180)
@@ -45,7 +53,8 @@ def timeline_svg(holdings: Sequence[HoldingPeriod], as_of: dt.date) -> str:
         return LABEL_W + PLOT_W * (day - first).days / span
 
     width = LABEL_W + PLOT_W + 20
-    height = AXIS_H + ROW_H * max(len(rows), 1) + 40
+    note = ROW_H if hidden else 0
+    height = AXIS_H + ROW_H * max(len(rows), 1) + note + 40
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" style="{FONT}">',
@@ -96,6 +105,12 @@ def timeline_svg(holdings: Sequence[HoldingPeriod], as_of: dt.date) -> str:
                     f'<text x="{x0 + 4:.1f}" y="{y + 16}" fill="#111">{esc(h.stated.text())}</text>'
                 )
             out.append(f"<title>{esc(tip)}</title></g>")
+    if hidden:
+        out.append(
+            f'<text x="4" y="{AXIS_H + len(rows) * ROW_H + 17}" fill="#555">… and '
+            f"{hidden:,} more {'counterpart' if hidden == 1 else 'counterparts'}, not drawn "
+            "(every period is in the table)</text>"
+        )
     ax = x(as_of, 0)
     out.append(
         f'<line x1="{ax:.1f}" y1="{AXIS_H - 4}" x2="{ax:.1f}" y2="{height - 30}" stroke="#c00000" '

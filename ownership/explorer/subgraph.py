@@ -11,12 +11,13 @@ so a hub (a formation agent with 3,000 companies) never floods the screen:
 - never more than ``max_nodes`` nodes in all.
 
 Officers and registered addresses (the shell signals) are drawn on request only, per node
-(``officers``, ``addresses``): a node's officers (or, for a person, the companies it serves), a
-company's address with the other entities registered there, or an address's entities. The same
-caps hold: ``per_node`` new neighbours a node, "and M more" for the rest; an address with more
-entities than ``hub_limit`` is drawn but not walked (500 companies at one formation agent's
-address stay one node saying "and 499 more") until the address itself is expanded, and then
-only ``per_node`` of them. ``removed`` nodes are never drawn (the focus stays).
+(``officers``, ``addresses``): a node's officers with the other companies each of them serves
+(or, for a person, the companies it serves), a company's address with the other entities
+registered there, or an address's entities. The same caps hold: ``per_node`` new neighbours a
+node, "and M more" for the rest; an officer or an address with more links than ``hub_limit`` is
+drawn but not walked (a nominee director of 2,000 companies, or 500 companies at one formation
+agent's address, stay one node saying "and 1,999 more") until that node itself is expanded, and
+then only ``per_node`` of its links. ``removed`` nodes are never drawn (the focus stays).
 """
 
 from __future__ import annotations
@@ -361,31 +362,44 @@ def _add_links(
             add_edge(link, *((node.id, link.other) if link.outgoing else (link.other, node.id)))
         node.more += more
 
+    def walk_past_hubs(ends: dict[str, int], kind: str, asked: set[str]) -> None:
+        """Draw the ``kind`` links of the drawn nodes ``ends`` ({uid: its number of links});
+        one with more links than the hub limit, unless ``asked`` for itself, is drawn and
+        linked to what asked for it, not walked: marked a hub, its links not drawn counted."""
+        walk = [u for u, n in ends.items() if u in asked or hub_limit is None or n <= hub_limit]
+        reached = _links_of(graph, walk, as_of)
+        for uid, degree in ends.items():
+            node = drawn[uid]
+            if uid in reached:
+                connect(node, [x for x in reached[uid] if x.type == kind])
+            elif uid not in walk:  # a hub
+                node.hub = True
+                node.more = max(node.more, degree - sum(1 for k in edges if uid in k[:2]))
+
     asked_officers = [u for u in _unique(officers) if u in drawn]
     asked_addresses = [u for u in _unique(addresses) if u in drawn]
     found = _links_of(graph, _unique([*asked_officers, *asked_addresses]), as_of)
     chosen = set(addresses)  # address nodes among them: walked even if hubs
     places: list[str] = [u for u in asked_addresses if drawn[u].kind == ADDRESS]
+    serving: dict[str, int] = {}  # the officers of the nodes asked: {uid: number of links}
     for uid in asked_officers:
-        connect(drawn[uid], [x for x in found.get(uid, []) if x.type == "OFFICER_OF"])
+        roles = [x for x in found.get(uid, []) if x.type == "OFFICER_OF"]
+        connect(drawn[uid], roles)
+        serving.update((x.other, x.degree) for x in roles if not x.outgoing and x.other in drawn)
+    # an officer's other roles, the companies it also serves (a nominee's other shells), unless
+    # it is a hub (a nominee director of thousands) not asked about itself
+    walk_past_hubs(
+        {u: d for u, d in serving.items() if u not in asked_officers}, "OFFICER_OF", set(officers)
+    )
     for uid in asked_addresses:
         if drawn[uid].kind == ADDRESS:
             continue
         registered = [x for x in found.get(uid, []) if x.type == "REGISTERED_AT"]
         connect(drawn[uid], registered)
         places.extend(x.other for x in registered if x.other in drawn)
-    places = _unique(places)
     # an address reached from a company is not walked past the hub limit; one asked for by
     # itself is, within the per-node cap
-    walk = [u for u in places if u in chosen or hub_limit is None or drawn[u].degree <= hub_limit]
-    at_place = _links_of(graph, walk, as_of)
-    for uid in places:
-        node = drawn[uid]
-        if uid in at_place:
-            connect(node, [x for x in at_place[uid] if x.type == "REGISTERED_AT"])
-        else:  # a hub: drawn and linked to the entity that asked, its other entities counted
-            node.hub = True
-            node.more = max(node.more, node.degree - sum(1 for k in edges if k[1] == uid))
+    walk_past_hubs({u: drawn[u].degree for u in _unique(places)}, "REGISTERED_AT", chosen)
     if entities:  # drawn from the links' names so far: their display facts now
         info = {
             row["uid"]: _node(row, status) for row in graph.read(cypher.NODES_BY_UID, uids=entities)

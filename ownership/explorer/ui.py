@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -152,13 +152,15 @@ def table(
     height: int | str = "auto",
     caption: str | None = None,
     wrap: Mapping[str, int] | None = None,
+    everything: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
     """A table with its CSV download; with ``open_column``, selecting a row opens that entity;
     the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped.
 
     At most :data:`MAX_SHOWN` rows are drawn, in the table's order (30,000 red flags at 100,000
     companies took seconds to send and draw, and nobody scrolls through them); the CSV, made
-    only when it is downloaded, has every row."""
+    only when it is downloaded, has every row: those of ``everything`` when ``data`` is one
+    page of a longer list."""
     total = len(data)
     shown_rows = data.head(MAX_SHOWN) if total > MAX_SHOWN else data
     shown = [c for c in data.columns if c not in hide]
@@ -191,7 +193,9 @@ def table(
         left.caption(" ".join(notes))
     right.download_button(
         "Download CSV",
-        partial(exports.csv_bytes, data),
+        (lambda: exports.csv_bytes(everything()))
+        if everything
+        else partial(exports.csv_bytes, data),
         file_name=f"{dated(filename)}.csv",
         mime="text/csv",
         key=f"{key}.csv",

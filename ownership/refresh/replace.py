@@ -1,52 +1,60 @@
-"""Per-source replacement: what a source's new data no longer contains is retired, not deleted.
+"""Per-source replacement by difference: what changed is written, what is gone is retired.
 
-After a source's import has committed (:func:`ownership.loader.import_paths`, one transaction),
-:func:`stamp_and_retire` reads the source once more to learn the keys of everything it contains
-(the loader skips unchanged records, so it cannot be the one to say what it saw) and, in a second
-transaction:
+:func:`refresh_source` refreshes one source that is already in the graph in one transaction:
 
-1. stamps every record, ownership and officer edge and sanction listing of the new data with the
-   run id (``last_seen_run``) and un-retires it (it may be back after having been dropped);
-2. retires (``retired_on`` = the run date) everything of that source with an older stamp; the
-   in-force predicate of every as-of query (:func:`ownership.cypher.in_force`) then stops seeing
-   it from that day, while queries as of an earlier day still do;
-3. retires the entities whose records are all retired (and un-retires those with one back).
+1. it reads what the graph holds of the source, streamed once (``refresh_state_*``): every
+   record, ownership and officer edge and sanction listing with its key, its fingerprint, the
+   fingerprint the last run reported (``seen_fingerprint``) and whether it is in force, kept
+   compactly in memory (:class:`_Held`);
+2. it reads the source's files once, validating every record as ``ownership import`` does (a
+   problem anywhere: nothing is written) and comparing each with what the graph holds;
+3. it writes only the difference: new and changed records through the loader (the statements
+   and the entity resolution of an import), then stamps what is new, changed or back
+   (``last_seen_run`` = the run, ``seen_fingerprint``), retires what the new data no longer
+   contains (``retired_on`` = the run date; kept for as-of queries before that day) and the
+   entities left without a live record.
 
-The stamps are keyed on the run id, so this step is idempotent: a run killed after the import and
-before this transaction leaves the previous stamps in place, and the next run's stamping and
-retiring compute the right state from scratch.
+An unchanged source therefore writes nothing but its Source node's refresh mark (the run and the
+time), and the data version does not move (:func:`ownership.analysis.stats.data_version`). What a
+plain ``ownership import`` wrote and no run has stamped counts as seen with its own fingerprint:
+a refresh after an import of the same data reports and writes nothing, while a change that an
+import made to something a run had stamped is still reported by the next run.
+
+What a run adds is stamped with the fingerprint it reported, so that a later change by a plain
+import is reported too. A source not yet in the graph is loaded by
+:func:`ownership.loader.import_paths` (a large first load commits in chunks, undone if it fails)
+and then compared the same way, which counts and stamps all of it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
+import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownership import cypher, holdings
+from ownership import __version__, cypher, holdings
+from ownership.cypher import Query
 from ownership.graph import Graph, Transaction
-from ownership.loader import _row
-from ownership.problems import ProblemLog
-from ownership.sources import resolve_format
-
-BATCH_SIZE = 5000
-
-# loader statement name -> (stamp query, counted as)
-_STAMPS = {
-    "entities": (cypher.REFRESH_STAMP_RECORDS, "entities"),
-    "upsert_ownership": (cypher.REFRESH_STAMP_OWNERSHIP, "relationships"),
-    "upsert_officers": (cypher.REFRESH_STAMP_OFFICERS, "relationships"),
-    "upsert_sanctions": (cypher.REFRESH_STAMP_SANCTIONS, "relationships"),
-}
-_RETIRES = (
-    (cypher.REFRESH_RETIRE_RECORDS, "entities"),
-    (cypher.REFRESH_RETIRE_OWNERSHIP, "relationships"),
-    (cypher.REFRESH_RETIRE_OFFICERS, "relationships"),
-    (cypher.REFRESH_RETIRE_SANCTIONS, "relationships"),
+from ownership.loader import (
+    BATCH_SIZE,
+    BatchWriter,
+    ImportSummary,
+    import_paths,
+    prepare,
+    record_row,
 )
+from ownership.problems import ProblemLog
+from ownership.sources import SourceFormat, resolve_format
+
+log = logging.getLogger("ownership.refresh")
+KEEP_ROWS = 50_000  # rows to write kept from the comparing pass; beyond, the files are read again
+WRITE_BATCH = 5000  # keys per stamping or retiring statement
 
 
 @dataclass
@@ -77,41 +85,185 @@ class Changes:
     removed: Counts = field(default_factory=Counts)
     entities_retired: int = 0  # entity nodes left without a live record
     owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
+    written: int = 0  # records the loader wrote (new or changed)
+
+    @property
+    def any(self) -> bool:
+        """Whether the refresh wrote anything into the source's data."""
+        total = self.added.total + self.changed.total + self.removed.total
+        return bool(total or self.written or self.entities_retired)
 
 
-IMPORTED = "imported"  # the last_seen_run of what a plain import wrote, once a run adopts it
+@dataclass(frozen=True)
+class _Kind:
+    """One loader statement's items: how they are counted, read, stamped and retired."""
+
+    counted_as: str
+    state: Query
+    stamp: Query
+    retire: Query
 
 
-def adopt_plain_imports(graph: Graph, source: str) -> int:
-    """Before a run imports ``source``: what ``ownership import`` wrote of it is taken as already
-    seen, so the run's report counts as added only what the run itself brings (a refresh after
-    a plain import of the same data reports nothing added). Returns how many were adopted."""
-    with graph.transaction() as tx:
-        return sum(
-            int(row["adopted"] or 0)
-            for query in cypher.REFRESH_ADOPT
-            for row in tx.read(query, source=source, imported=IMPORTED)
-        )
+_KINDS = {
+    "entities": _Kind(
+        "entities",
+        cypher.REFRESH_STATE_RECORDS,
+        cypher.REFRESH_STAMP_RECORDS,
+        cypher.REFRESH_RETIRE_RECORDS,
+    ),
+    "upsert_ownership": _Kind(
+        "relationships",
+        cypher.REFRESH_STATE_OWNERSHIP,
+        cypher.REFRESH_STAMP_OWNERSHIP,
+        cypher.REFRESH_RETIRE_OWNERSHIP,
+    ),
+    "upsert_officers": _Kind(
+        "relationships",
+        cypher.REFRESH_STATE_OFFICERS,
+        cypher.REFRESH_STAMP_OFFICERS,
+        cypher.REFRESH_RETIRE_OFFICERS,
+    ),
+    "upsert_sanctions": _Kind(
+        "relationships",
+        cypher.REFRESH_STATE_SANCTIONS,
+        cypher.REFRESH_STAMP_SANCTIONS,
+        cypher.REFRESH_RETIRE_SANCTIONS,
+    ),
+}
+_EDGES = frozenset({"upsert_ownership", "upsert_officers"})
+
+# What the graph holds of one item, packed in one int (about 70 bytes where a tuple of two
+# hex strings and two flags took 300: a million-company source holds four million items):
+# the fingerprint, the fingerprint the last run reported, and two flags.
+_LIVE, _SEEN = 1, 2  # in force; found in the new data by this run
+_FP = 160  # bits of a fingerprint (a sha1)
 
 
-def source_keys(
-    paths: Iterable[Path], source: str, fmt: str = "auto"
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """``(loader statement name, key row)`` for every record the source's files contain, read
-    exactly as the loader reads them (same format resolution, same keys)."""
-    for path in paths:
-        path = Path(path)
-        problems = ProblemLog()
-        for record in resolve_format(path, fmt).read(path, source, problems):
-            name, row = _row(record)
-            key: dict[str, Any] = {"uid": row["uid"]}
-            if "from_uid" in row:
-                key["from_uid"] = row["from_uid"]
-            yield name, key
-        problems.raise_if_any()  # the file changed since it was imported: stamp nothing
+def _pack(fingerprint: str, seen: str, flags: int) -> int:
+    return (int(fingerprint, 16) << (_FP + 2)) | (int(seen, 16) << 2) | flags
 
 
-def stamp_and_retire(
+def _unpack(value: int) -> tuple[int, int, int]:
+    """(fingerprint, fingerprint last reported, flags) as ints."""
+    return value >> (_FP + 2), (value >> 2) & ((1 << _FP) - 1), value & 3
+
+
+Key = str | tuple[str, str, str]  # a record's or listing's uid; an edge's (uid, owner, owned)
+
+
+class _Held:
+    """What the graph holds of one source, compared record by record with its new data.
+
+    Edges are keyed with the entities at their ends: an edge whose record now names another
+    owner is a new edge (the loader draws it) and the old one is retired, as a fresh import
+    would have only the new one.
+    """
+
+    def __init__(self, created_by_run: bool) -> None:
+        self.created_by_run = created_by_run  # the source was loaded by this very run
+        self.items: dict[str, dict[Key, int]] = {name: {} for name in _KINDS}
+        self.entity_of: dict[str, str] = {}  # record -> entity, where the two uids differ
+        self.listed: dict[str, tuple[str, ...]] = {}  # sanction listing -> entities listed
+        self.changes = Changes()
+        self.stamps: dict[str, list[dict[str, str]]] = {name: [] for name in _KINDS}
+        self.revive: list[str] = []  # records new or back: their entity is in force again
+        self.to_write: set[tuple[str, str]] = set()  # (statement, uid) of records to write
+        self.kept: list[tuple[str, dict[str, Any]]] | None = []  # their rows, while few
+
+    def read(self, tx: Transaction, source: str) -> None:
+        """Stream what the graph holds of ``source``."""
+        for name, kind in _KINDS.items():
+            items = self.items[name]
+            for row in tx.stream(kind.state, source=source):
+                fingerprint = row["fingerprint"]
+                value = _pack(fingerprint, row["seen"] or fingerprint, _LIVE if row["live"] else 0)
+                uid = sys.intern(row["uid"])
+                if name == "entities":
+                    if row["entity"]:
+                        self.entity_of[uid] = row["entity"]
+                    items[uid] = value
+                elif name in _EDGES:
+                    items[(uid, sys.intern(row["owner"]), sys.intern(row["owned"]))] = value
+                else:
+                    self.listed[uid] = tuple(row["entities"])
+                    items[uid] = value
+
+    def _entity(self, record_uid: str) -> str:
+        return self.entity_of.get(record_uid, record_uid)
+
+    def _key(self, name: str, row: dict[str, Any]) -> Key:
+        if name in _EDGES:
+            return (row["uid"], self._entity(row["from_uid"]), self._entity(row["to_uid"]))
+        return row["uid"]
+
+    def compare(self, name: str, row: dict[str, Any]) -> None:
+        """One record of the new data: note what to write, stamp and count."""
+        kind = _KINDS[name]
+        items = self.items[name]
+        key = self._key(name, row)
+        incoming = int(row["fingerprint"], 16)
+        held = items.get(key)
+        if held is None:  # new (or an edge whose ends changed)
+            write = stamp = True  # reported as added with this fingerprint
+            self.changes.added.add(kind.counted_as, 1)
+            self._added(name, row, key)
+        else:
+            fingerprint, seen, flags = _unpack(held)
+            live = bool(flags & _LIVE)
+            write = fingerprint != incoming
+            if flags & _SEEN:  # twice in the new data: the last one wins, as in an import
+                stamp = write
+            else:
+                moved = name == "upsert_sanctions" and self._entity(
+                    row["entity_uid"]
+                ) not in self.listed.get(row["uid"], ())
+                write = write or moved
+                stamp = not live or seen != incoming or moved or self.created_by_run
+                if not live or self.created_by_run:
+                    self.changes.added.add(kind.counted_as, 1)
+                    if not live:
+                        self._added(name, row, key)
+                elif seen != incoming or moved:
+                    self.changes.changed.add(kind.counted_as, 1)
+        items[key] = _pack_seen(incoming)
+        if stamp:
+            self._stamp(name, row)
+        if write:
+            self._write(name, row)
+
+    def _added(self, name: str, row: dict[str, Any], key: Key) -> None:
+        if name == "entities":
+            self.revive.append(row["uid"])
+        elif name == "upsert_ownership":
+            self.changes.owners.add(key[1])
+
+    def _stamp(self, name: str, row: dict[str, Any]) -> None:
+        stamp = {"uid": row["uid"]}
+        if name in _EDGES:
+            stamp["from_uid"] = row["from_uid"]
+        self.stamps[name].append(stamp)
+
+    def _write(self, name: str, row: dict[str, Any]) -> None:
+        self.to_write.add((name, row["uid"]))
+        if self.kept is not None:
+            self.kept.append((name, row))
+            if len(self.kept) > KEEP_ROWS:
+                self.kept = None  # too many to hold: the files are read again to write them
+
+    def gone(self) -> Iterator[tuple[str, Key]]:
+        """What the graph holds in force that the new data no longer contains."""
+        for name, items in self.items.items():
+            for key, value in items.items():
+                if value & (_LIVE | _SEEN) == _LIVE:
+                    yield name, key
+
+
+def _pack_seen(fingerprint: int) -> int:
+    """An item as it stands once this run has seen it: its fingerprint written and reported."""
+    return (fingerprint << (_FP + 2)) | (fingerprint << 2) | _LIVE | _SEEN
+
+
+def refresh_source(
     graph: Graph,
     paths: Iterable[Path],
     source: str,
@@ -120,52 +272,167 @@ def stamp_and_retire(
     run_date: dt.date,
     url: str | None = None,
     sha256: str | None = None,
-    batch_size: int = BATCH_SIZE,
+    before_writing: Callable[[], None] = lambda: None,
 ) -> Changes:
-    """Stamp what ``source`` now contains, retire what it no longer does; one transaction."""
-    changes = Changes()
+    """Bring ``source`` in the graph to what its files now contain, writing only the
+    difference; all of it or (on any problem in the files or any failed statement) nothing.
+    ``before_writing`` is called once the difference is known, before the first write (a run
+    takes its "before" picture of the watched chains then, and only when something changes)."""
     paths = list(paths)
+    plan = [(path, resolve_format(path, fmt)) for path in paths]
+    summary = ImportSummary(source, [f.name for _, f in plan], [str(p) for p, _ in plan])
+    clock = _Clock()
+    digest = files_digest(plan)
+    created_by_run = not prepare(graph, source)
+    mark = {
+        "name": source,
+        "run_id": run_id,
+        "url": url,
+        "sha256": sha256,
+        "paths": summary.paths,
+        "format": ",".join(sorted(set(summary.formats))),
+        "digest": digest,
+    }
+    if not created_by_run and _digest_of(graph, source) == digest:
+        # the very files the last refresh brought the source to, and nothing wrote it since
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        graph.write(cypher.REFRESH_MARK_SOURCE, now=now, generation=None, **mark)
+        log.info("source %s: files unchanged since the last refresh (sha256 %s)", source, digest)
+        return Changes()
+    if created_by_run:  # a first load: the loader's own path (chunked when large)
+        before_writing()
+        summary = import_paths(graph, paths, source, fmt)
+        if summary.imported_at is None:  # no records, none before: nothing to speak of
+            return Changes()
+    held = _Held(created_by_run)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with graph.transaction() as tx:
-        buffers: dict[str, list[dict[str, Any]]] = {}
-        for name, key in source_keys(paths, source, fmt):
-            buffer = buffers.setdefault(name, [])
-            buffer.append(key)
-            if len(buffer) >= batch_size:
-                _stamp(tx, name, buffers.pop(name), run_id, changes)
-        for name, rows in buffers.items():
-            _stamp(tx, name, rows, run_id, changes)
-        params = {"source": source, "run_id": run_id, "run_date": run_date}
-        for query, kind in _RETIRES:
-            for row in tx.read(query, **params):
-                changes.removed.add(kind, row["retired"])
-                changes.owners.update(row.get("owners") or [])
+        held.read(tx, source)
+        clock.lap("graph read")
+        problems = ProblemLog()
+        for path, source_format in plan:
+            for record in source_format.read(path, source, problems):
+                if not problems:  # past a problem, only further problems are looked for
+                    held.compare(*record_row(record))
+                if created_by_run:  # already validated by the import: stamped as it goes
+                    _stamp(tx, held, run_id, WRITE_BATCH)
+        problems.raise_if_any()
+        gone = list(held.gone())
+        clock.lap("files read and compared")
+        changes = held.changes
+        if created_by_run or held.to_write or held.revive or gone or any(held.stamps.values()):
+            before_writing()
+            clock.lap("watched chains before")
+        if held.to_write:
+            changes.written = len(held.to_write)
+            changes.owners |= _write(tx, plan, source, held, summary, now)
+        clock.lap(f"{changes.written} records written")
+        _stamp(tx, held, run_id)
+        for start in range(0, len(held.revive), WRITE_BATCH):
+            tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=held.revive[start : start + WRITE_BATCH])
+        _retire(tx, held, gone, run_id, run_date)
+        clock.lap("stamped and retired")
         if changes.owners:
             tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
-        tx.run(cypher.REFRESH_RETIRE_SUBJECT_TO, **params)
-        for row in tx.read(cypher.REFRESH_RETIRE_ENTITIES, **params):
-            changes.entities_retired += int(row["retired"] or 0)
-        tx.run(
-            cypher.REFRESH_MARK_SOURCE,
-            name=source,
-            run_id=run_id,
-            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            generation=time.time_ns(),
-            url=url,
-            sha256=sha256,
-        )
+        generation = time.time_ns() if changes.any or created_by_run else None
+        tx.run(cypher.REFRESH_MARK_SOURCE, now=now, generation=generation, **mark)
+    clock.lap("committed")
     holdings.settle(graph, changes.owners, [source])
+    clock.lap(f"holdings of {len(changes.owners)} owners derived")
+    log.info("source %s: %s", source, clock)
     return changes
 
 
-def _stamp(
-    tx: Transaction, name: str, rows: list[dict[str, Any]], run_id: str, changes: Changes
+def files_digest(plan: Iterable[tuple[Path, SourceFormat]]) -> str:
+    """One sha256 over every file a source reads (a folder: every file in it, by name), its
+    format and the version of this package (which decides how records are read): equal
+    digests mean the same records."""
+    digest = hashlib.sha256(f"ownership {__version__}\n".encode())
+    for path, source_format in plan:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            name = file.relative_to(path) if path.is_dir() else file.name
+            digest.update(f"{source_format.name}\t{name}\t{file.stat().st_size}\n".encode())
+            with file.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _digest_of(graph: Graph, source: str) -> str | None:
+    rows = graph.read(cypher.REFRESH_SOURCE_DIGEST, name=source)
+    return rows[0]["digest"] if rows else None
+
+
+class _Clock:
+    """Seconds per step, for the log: where a refresh spends its time."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.steps: list[str] = []
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.steps.append(f"{step} {now - self.last:.1f} s")
+        self.last = now
+
+    def __str__(self) -> str:
+        return "; ".join(self.steps)
+
+
+def _write(
+    tx: Transaction,
+    plan: list[tuple[Path, SourceFormat]],
+    source: str,
+    held: _Held,
+    summary: ImportSummary,
+    now: dt.datetime,
+) -> set[str]:
+    """New and changed records, through the loader in file order; the owners whose ownership
+    statements it wrote."""
+    writer = BatchWriter(tx, now, summary, None, BATCH_SIZE, 0)
+    if held.kept is not None:
+        for name, row in held.kept:
+            writer.add_row(name, row)
+    else:
+        for path, source_format in plan:
+            problems = ProblemLog()
+            for record in source_format.read(path, source, problems):
+                name, row = record_row(record)
+                if (name, row["uid"]) in held.to_write:
+                    writer.add_row(name, row)
+            problems.raise_if_any()  # only if a file changed between the two passes
+    writer.flush_all()
+    return writer.owners_changed
+
+
+def _stamp(tx: Transaction, held: _Held, run_id: str, at_least: int = 1) -> None:
+    """Write the stamps noted so far (of each kind with ``at_least`` of them)."""
+    for name, rows in held.stamps.items():
+        if len(rows) >= at_least:
+            for start in range(0, len(rows), WRITE_BATCH):
+                tx.run(_KINDS[name].stamp, rows=rows[start : start + WRITE_BATCH], run_id=run_id)
+            rows.clear()
+
+
+def _retire(
+    tx: Transaction, held: _Held, gone: list[tuple[str, Key]], run_id: str, run_date: dt.date
 ) -> None:
-    query, kind = _STAMPS[name]
-    for row in tx.read(query, rows=rows, run_id=run_id):
-        changes.added.add(kind, row["added"])
-        changes.changed.add(kind, row["changed"])
-        changes.owners.update(o for o in row.get("owners") or [] if o)
-        if name == "entities" and row["added_uids"]:
-            tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=row["added_uids"])
-    if name == "upsert_sanctions":
-        tx.run(cypher.REFRESH_STAMP_SUBJECT_TO, rows=rows, run_id=run_id)
+    rows: dict[str, list[dict[str, str]]] = {name: [] for name in _KINDS}
+    for name, key in gone:
+        if isinstance(key, tuple):
+            rows[name].append({"uid": key[0], "owner": key[1], "owned": key[2]})
+            if name == "upsert_ownership":
+                held.changes.owners.add(key[1])
+        else:
+            rows[name].append({"uid": key})
+        held.changes.removed.add(_KINDS[name].counted_as, 1)
+    for name, batch in rows.items():
+        for start in range(0, len(batch), WRITE_BATCH):
+            part = batch[start : start + WRITE_BATCH]
+            tx.run(_KINDS[name].retire, rows=part, run_id=run_id, run_date=run_date)
+    records = [row["uid"] for row in rows["entities"]]
+    for start in range(0, len(records), WRITE_BATCH):
+        part = records[start : start + WRITE_BATCH]
+        for row in tx.read(cypher.REFRESH_RETIRE_ENTITIES, uids=part, run_date=run_date):
+            held.changes.entities_retired += int(row["retired"] or 0)

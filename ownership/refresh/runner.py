@@ -3,12 +3,16 @@
 :func:`run_refresh` takes the refresh lock, opens the graph, and for each ``[[source]]`` in turn
 
 1. fetches it when it is a URL (:mod:`ownership.refresh.fetch`);
-2. imports it with :func:`ownership.loader.import_paths` (validate, then one transaction);
-3. stamps what it contains and retires what it no longer contains (a second transaction,
-   :mod:`ownership.refresh.replace`).
+2. compares it with what the graph holds of it and writes only the difference, in one
+   transaction: new and changed records, and what it no longer contains retired
+   (:mod:`ownership.refresh.replace`; a source not yet in the graph is imported first).
 
-When the data changed, the run then keeps the whole-graph answers (red flags, ownership gaps,
-the landing page) for its date (:mod:`ownership.analysis.upkeep`).
+The run then keeps the whole-graph answers (red flags, ownership gaps, the landing page, the
+50 percent rule) for its date (:mod:`ownership.analysis.upkeep`) when the data changed, or when
+they are not kept for that date yet; a run that changed nothing on a day whose answers are kept
+computes nothing. The watched chains and the 50 percent rule's findings are taken before the
+first source that changes writes and again at the end; a run that changes nothing has nothing
+to compare and computes neither.
 
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
@@ -21,20 +25,21 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ownership.analysis import matching, upkeep
-from ownership.analysis.history import take_snapshot
+from ownership.analysis.history import Snapshot, take_snapshot
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
-from ownership.loader import finish_bulk_loads, import_paths
+from ownership.loader import finish_bulk_loads
 from ownership.locks import exclusive
 from ownership.problems import InvalidData
 from ownership.refresh import ledger
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
-from ownership.refresh.replace import adopt_plain_imports, stamp_and_retire
+from ownership.refresh.replace import refresh_source
 from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
 
@@ -75,19 +80,22 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             log.warning("runs %s had been interrupted: marked failed", ", ".join(repaired))
             ledger.fail_runs(graph, repaired)
         _save(home, report, graph)
-        before = take_snapshot(graph, config.watches, report.run_date)
         version = data_version(graph)[0]
+        before = _Before(graph, config, report.run_date)
         for spec, source in zip(config.sources, report.sources, strict=True):
             source.status = RUNNING
             ledger.save_report(home, report.as_dict())
-            _refresh_source(graph, spec, source, home, report)
+            _refresh_source(graph, spec, source, home, report, before.take)
             ledger.save_report(home, report.as_dict())
-        if any(s.status == OK for s in report.sources):
+        if before.snapshot is not None:  # something was about to change
             _apply_match_decisions(graph)
-        after = take_snapshot(graph, config.watches, report.run_date)
-        report.compare(before, after)
-        if data_version(graph)[0] != version:  # the data changed: keep today's answers
-            _, failed = upkeep.maintain_after_import(graph, report.run_date)
+            started = time.perf_counter()
+            report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
+            log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
+        changed = data_version(graph)[0] != version
+        if changed or not upkeep.is_current(graph, report.run_date):
+            seconds, failed = upkeep.maintain_after_import(graph, report.run_date)
+            log.info("answers kept for %s: %s", report.run_date, seconds)
             if failed:
                 log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
                             report.run_date, failed)  # fmt: skip
@@ -112,6 +120,31 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
     return report
 
 
+class _Before:
+    """The watched chains and the 50 percent rule's findings before the run changes anything,
+    taken when a source is about to (a run that changes nothing has nothing to compare)."""
+
+    def __init__(self, graph: Graph, config: RefreshConfig, run_date: dt.date) -> None:
+        self.graph, self.config, self.run_date = graph, config, run_date
+        self.snapshot: Snapshot | None = None
+
+    def take(self) -> None:
+        if self.snapshot is None:
+            started = time.perf_counter()
+            try:
+                self.snapshot = take_snapshot(self.graph, self.config.watches, self.run_date)
+            except GraphUnavailable:
+                raise
+            except Exception as exc:  # the run's failure, not the source's
+                raise SnapshotFailed(f"watched chains before the run: {describe(exc)}") from exc
+            log.info("watched chains and 50 %% rule before: %.1f s", time.perf_counter() - started)
+
+
+class SnapshotFailed(Exception):
+    """The picture before the run could not be taken: the run fails, as it did when it was
+    taken first thing."""
+
+
 def _save(home: Path, report: RunReport, graph: Graph) -> None:
     document = report.as_dict()
     ledger.save_report(home, document)
@@ -119,7 +152,12 @@ def _save(home: Path, report: RunReport, graph: Graph) -> None:
 
 
 def _refresh_source(
-    graph: Graph, spec: SourceSpec, source: SourceReport, home: Path, report: RunReport
+    graph: Graph,
+    spec: SourceSpec,
+    source: SourceReport,
+    home: Path,
+    report: RunReport,
+    before_writing: Callable[[], None],
 ) -> None:
     log.info("source %s: refreshing from %s", spec.name, spec.location)
     try:
@@ -137,16 +175,18 @@ def _refresh_source(
         else:
             paths = spec.local_paths()
         with exclusive(home, "import", wait_s=IMPORT_WAIT_S):  # not with `ownership import`
-            adopt_plain_imports(graph, spec.name)
-            summary = import_paths(graph, paths, spec.name, spec.format)
-            log.info("source %s: imported %d records", spec.name, summary.total_read)
-            if summary.imported_at is None:  # no records, none before: nothing to stamp
-                source.status = OK
-                return
-            changes = stamp_and_retire(
-                graph, paths, spec.name, spec.format, report.run_id, report.run_date, url, sha256
+            changes = refresh_source(
+                graph,
+                paths,
+                spec.name,
+                spec.format,
+                report.run_id,
+                report.run_date,
+                url,
+                sha256,
+                before_writing,
             )
-    except GraphUnavailable:
+    except (GraphUnavailable, SnapshotFailed):
         raise
     except Exception as exc:  # the source's own failure (data, files, download): reported
         source.status = FAILED
@@ -157,8 +197,10 @@ def _refresh_source(
     source.status = OK
     source.record(changes)
     log.info(
-        "source %s: ok; entities/relationships added %d/%d, changed %d/%d, removed %d/%d%s",
+        "source %s: ok; %d records written; entities/relationships added %d/%d, changed %d/%d, "
+        "removed %d/%d%s",
         spec.name,
+        changes.written,
         changes.added.entities,
         changes.added.relationships,
         changes.changed.entities,

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from ownership import cypher
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainSearch
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer
 from ownership.analysis.countries import country_code
 from ownership.cypher import MAX_HOPS_LIMIT
 from ownership.explorer import data, exports, formatting, state, ui
@@ -194,7 +194,7 @@ PAGE_SIZES = (25, 50, 100, 200)
 CHAIN_PX = 440  # the chain column: with the rank and selection, half of a 1280 px window
 
 
-def _starts(found: ChainSearch) -> None:
+def _starts(found: ChainAnswer) -> None:
     """The start entities that reach the target, strongest first: what an analyst reads first."""
     starts = found.starts()
     reach = "reaches" if len(starts) == 1 else "reach"
@@ -214,7 +214,7 @@ def _starts(found: ChainSearch) -> None:
         )
 
 
-def _page(found: ChainSearch, question: tuple[Any, ...]) -> tuple[int, list[Chain]]:
+def _page(found: ChainAnswer, question: tuple[Any, ...]) -> tuple[int, list[Chain]]:
     """The page of chains shown (the first one for a new question): its offset and chains."""
     if st.session_state.get("chains_question") != question:
         st.session_state["chains_question"] = question

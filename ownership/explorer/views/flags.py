@@ -11,7 +11,7 @@ import streamlit as st
 
 from ownership import cypher
 from ownership.analysis.flags import DETECTORS, FlagSettings
-from ownership.explorer import data, formatting, state, ui
+from ownership.explorer import data, state, ui
 from ownership.graph import Graph
 from ownership.text import normalize
 
@@ -90,8 +90,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     settings = _settings()
     as_of = state.as_of()
     url["flag"] = list(only)
-    found = data.flags(graph, data.key(), settings, as_of, tuple(only))
-    table = formatting.flags_frame(found)
+    table = data.flags_table(graph, data.key(), settings, as_of, tuple(only))
     needle = normalize(text)
     if needle and not table.empty:
         hay = (
@@ -121,8 +120,16 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             },
             caption="select a row to open its profile",
         )
+        shown = table.head(ui.MAX_SHOWN)  # the rows the table lists (a filter finds others)
         ui.entity_picker(
-            list({r["uid"]: f"{r['name']} ({r['flag']})" for _, r in table.iterrows()}.items()),
+            list(
+                {
+                    uid: f"{name} ({flag})"
+                    for uid, name, flag in zip(
+                        shown["uid"], shown["name"], shown["flag"], strict=True
+                    )
+                }.items()
+            ),
             "flags_pick",
         )
     if not graph.embedded:

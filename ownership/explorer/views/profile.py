@@ -53,8 +53,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     if ref is None:
         return
     as_of = state.as_of()
+    _title(ref, as_of)  # at once: the profile of a group head takes seconds at 100k
     profile = data.profile(graph, data.key(), ref, as_of)
-    _header(profile, ref, as_of)
+    _verdicts(profile, as_of)
     with ui.guard("The ownership gap"):
         evidence.gap_line(graph, ref, as_of)
     evidence.report_button(graph, ref, as_of)
@@ -114,11 +115,15 @@ def _resolve(graph: Graph, text: str) -> EntityRef | None:
         return None
 
 
-def _header(profile: Profile, ref: EntityRef, as_of: Any) -> None:
-    e = profile.entity
-    st.title(ui.md(e.get("name") or ref.name), anchor=False)
-    bits = [e.get("kind") or ref.kind, e.get("jurisdiction") or "?", f"{ref.source}:{ref.id}"]
+def _title(ref: EntityRef, as_of: Any) -> None:
+    """The name, kind, jurisdiction and record of the entity: what resolving it found."""
+    st.title(ui.md(ref.name), anchor=False)
+    bits = [ref.kind, ref.jurisdiction or "?", f"{ref.source}:{ref.id}"]
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
+
+
+def _verdicts(profile: Profile, as_of: Any) -> None:
+    """The 50 % rule's verdict, listings out of force, red flags and disagreements."""
     rule = profile.rule
     if rule is not None and rule.relevant:  # the why: Overview, first tab
         show = st.error if rule.status else st.info
@@ -363,7 +368,12 @@ def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
 
 EXPANSIONS = {  # the multiselects of what is drawn on request, as the graph's menu offers it
     "expand": ("Expand owners and holdings of", "their direct owners and holdings"),
-    "officers": ("Draw the officers (a person: roles) of", "officer roles: a shell signal"),
+    "officers": (
+        "Draw the officers (a person: roles) of",
+        "the officers and the other companies each of them serves (a person: the companies it "
+        "serves): a shell signal; an officer with more links than the hub limit (a nominee "
+        "director of hundreds) is drawn but not walked",
+    ),
     "addresses": (
         "Draw the address (and who shares it) of",
         "the registered address and the other entities registered there; an address with "
