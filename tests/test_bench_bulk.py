@@ -54,8 +54,8 @@ def test_the_graph_measured_is_the_bulk_loaded_source(bulk_bench: tuple[dict, st
     assert imp["records"] == sum(result["data"]["counts"].values())
     parts = imp["bulk"]
     assert list(parts) == ["export", "stop", "neo4j_admin", "start", "db_init"]
-    kept = parts["db_init"]["maintained_seconds"]  # db init keeps today's answers: a node each
-    assert result["graph"]["nodes"] == parts["export"]["nodes"] + len(kept)
+    kept = parts["db_init"]["maintained_seconds"]  # db init keeps answers: at most a node each
+    assert 0 < result["graph"]["nodes"] - parts["export"]["nodes"] <= len(kept)
     assert result["graph"]["relationships"] == parts["export"]["relationships"]
     assert parts["db_init"]["lists_filled"] > 0  # the load was completed
     assert imp["wall_seconds"] == pytest.approx(sum(p["wall_seconds"] for p in parts.values()))
