@@ -1290,8 +1290,8 @@ def main(argv: list[str] | None = None) -> int:
         "--import-commit-every",
         type=int,
         default=None,
-        help="our import's --commit-every (default: the loader's 50,000; Neo4j's transaction "
-        "memory limit, 70 %% of the kit's 2 GB heap, refuses a 50,000-record chunk at 100k)",
+        help="our import's --commit-every (default: the loader's for the server, 50,000 on the "
+        "embedded one, 10,000 on Neo4j, whose transaction memory limit refuses larger chunks)",
     )
     parser.add_argument(
         "--first-load",
