@@ -9,6 +9,7 @@ parts small enough that pages straddle them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -119,16 +120,17 @@ def test_import_keeps_the_questions_asked_up_to_date(graph, small_parts, tmp_pat
     kept_chains.answer(graph, today)
     import_paths(graph, [another_chain(tmp_path)], "extra")
     tomorrow = dt.date.today() + dt.timedelta(days=1)
+    moved_on = dataclasses.replace(today, as_of=tomorrow)
     seconds = maintain(graph, tomorrow)  # what ownership import does after its data landed
     assert "chains" in seconds
     kept = kept_chains.load(graph, dated)
     assert kept is not None
     same_answer(kept, fresh(graph, dated))
-    moved = kept_chains.load(graph, today.on(tomorrow))
+    moved = kept_chains.load(graph, moved_on)
     assert moved is not None
-    same_answer(moved, fresh(graph, today.on(tomorrow)))
+    same_answer(moved, fresh(graph, moved_on))
     keys = {row["key"] for row in maintained.kept_keys(graph, kept_chains.KIND)}
-    assert keys == {dated.key, today.on(tomorrow).key}  # the stale answers are gone
+    assert keys == {dated.key, moved_on.key}  # the stale answers are gone
 
 
 def test_cli_pages_come_from_the_kept_answer(graph, generated, run_cli, small_parts):

@@ -238,7 +238,7 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
             if uid not in found.distance:
                 found.distance[uid] = level
                 frontier.append(uid)
-            link = Link(*(row[k] for k in _REACH_LINK_FIELDS), disagree=bool(row["disagree"]))
+            link = Link(*(row[k] for k in LINK_NUMBERS), disagree=bool(row["disagree"]))
             found.owned[uid].append((link, row["near"]))
         if level == max_hops or not frontier:
             break
@@ -249,7 +249,7 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
     return found
 
 
-_REACH_LINK_FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")
+LINK_NUMBERS = ("share", "share_min", "share_max", "start_date", "end_date")  # Link's first fields
 
 
 def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -258,13 +258,19 @@ def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["uid"], row["near"])
 
 
-def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
-    """Add id, name and jurisdiction to the entities ``uids`` of ``found`` (in batches)."""
+def entity_names(graph: Graph, uids: set[str]) -> Iterator[list[Any]]:
+    """[uid, id, name, jurisdiction] (:data:`CHAIN_ENTITY_FIELDS`) of the entities ``uids``,
+    read in batches: what is shown of entities an enumeration found by uid only."""
     ordered = sorted(uids)
     for i in range(0, len(ordered), NAME_BATCH):
         for row in graph.read(cypher.ENTITY_NAMES, uids=ordered[i : i + NAME_BATCH]):
-            for entity in row["entities"]:
-                found.entities[entity[0]].update(zip(CHAIN_ENTITY_FIELDS, entity, strict=True))
+            yield from row["entities"]
+
+
+def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
+    """Add id, name and jurisdiction to the entities ``uids`` of ``found``."""
+    for entity in entity_names(graph, uids):
+        found.entities[entity[0]].update(zip(CHAIN_ENTITY_FIELDS, entity, strict=True))
 
 
 NAME_BATCH = 10_000
@@ -286,7 +292,7 @@ class ChainAnswer:
     total: int
     disagree: bool  # whether the sources disagree on some link of some chain
 
-    def _rows(self, positions: list[int]) -> list[Chain]:
+    def bare(self, positions: list[int]) -> list[Chain]:
         """The chains at these places of the fixed order (all of them exist), bare: entities
         and the numbers of their links."""
         raise NotImplementedError
@@ -303,11 +309,11 @@ class ChainAnswer:
         if offset < 0 or (limit is not None and limit < 0):
             raise ValueError("--limit and --offset must not be negative")
         end = self.total if limit is None else min(self.total, offset + limit)
-        return self._shown(self._rows(list(range(offset, end))), cite)
+        return self._shown(self.bare(list(range(offset, end))), cite)
 
     def chains(self, positions: list[int]) -> list[Chain]:
         """The chains at these places of the fixed order (those that exist)."""
-        return self._shown(self._rows([i for i in positions if 0 <= i < self.total]))
+        return self._shown(self.bare([i for i in positions if 0 <= i < self.total]))
 
     def _shown(self, chains: list[Chain], cite: bool = True) -> list[Chain]:
         """Chains about to be shown, with the sources and statements of their links (the
@@ -343,7 +349,7 @@ class ChainSearch(ChainAnswer):
     def disagree(self) -> bool:
         return any(link.disagree for _, links, _ in self.paths for link in links)
 
-    def _rows(self, positions: list[int]) -> list[Chain]:
+    def bare(self, positions: list[int]) -> list[Chain]:
         entities = self.reach.entities
         return [
             Chain(

@@ -25,6 +25,7 @@ from ownership.analysis import maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
     DEFAULT_MAX_HOPS,
+    LINK_NUMBERS,
     Chain,
     ChainAnswer,
     ChainSearch,
@@ -37,7 +38,6 @@ from ownership.graph import Graph, QueryFailed
 KIND = "chains"
 CHUNK = 500  # chains per kept part: a page of 50 reads one or two parts
 KEEP_ASKED = 5  # the most recently asked questions that an import or refresh keeps current
-_LINK_FIELDS = ("share", "share_min", "share_max", "start_date", "end_date")
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,6 @@ class Question:
     via: tuple[str, ...] = ()
     max_hops: int = DEFAULT_MAX_HOPS
     as_of: dt.date | None = None  # None: today
-
-    def on(self, day: dt.date) -> Question:
-        return Question(self.from_country, self.to_country, self.via, self.max_hops, day)
 
     @property
     def day(self) -> dt.date:
@@ -89,7 +86,7 @@ class KeptChains(ChainAnswer):
     def starts(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self.start_rows]
 
-    def _rows(self, positions: list[int]) -> list[Chain]:
+    def bare(self, positions: list[int]) -> list[Chain]:
         if self._fresh is None:
             parts = sorted({i // CHUNK + 1 for i in positions})
             documents = maintained.load_documents(
@@ -100,7 +97,7 @@ class KeptChains(ChainAnswer):
                 return [_chain(chunks[i // CHUNK + 1][i % CHUNK]) for i in positions]
             # the data changed since the header was read: the answer is enumerated again
             self._fresh = _search(self.graph, self.question)
-        return self._fresh._rows([i for i in positions if i < self._fresh.total])
+        return self._fresh.bare([i for i in positions if i < self._fresh.total])
 
 
 def _search(
@@ -112,7 +109,7 @@ def _search(
 def _encoded(chain: Chain) -> list[Any]:
     return [
         [[e[k] for k in CHAIN_ENTITY_FIELDS] for e in chain.entities],
-        [[*(getattr(link, k) for k in _LINK_FIELDS), link.disagree] for link in chain.links],
+        [[*(getattr(link, k) for k in LINK_NUMBERS), link.disagree] for link in chain.links],
     ]
 
 
@@ -120,7 +117,7 @@ def _chain(document: list[Any]) -> Chain:
     entities, links = document
     return Chain(
         [dict(zip(CHAIN_ENTITY_FIELDS, e, strict=True)) for e in entities],
-        [Link(*link[:5], disagree=bool(link[5])) for link in links],
+        [Link(*link[:-1], disagree=bool(link[-1])) for link in links],  # _encoded's order
     )
 
 
@@ -137,7 +134,7 @@ def keep(graph: Graph, q: Question, found: ChainSearch, version: str) -> None:
     parts: list[Any] = [header]
     for first in range(0, found.total, CHUNK):
         positions = list(range(first, min(found.total, first + CHUNK)))
-        parts.append([_encoded(c) for c in found._rows(positions)])
+        parts.append([_encoded(c) for c in found.bare(positions)])
     maintained.store_documents(graph, KIND, q.key, q.day, parts, version)
 
 

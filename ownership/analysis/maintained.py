@@ -102,12 +102,12 @@ def _write(
 
 
 def load_documents(
-    graph: Graph, kind: str, key: str, parts: list[int], version: str | None = None
+    graph: Graph, kind: str, key: str, parts: list[int], version: str
 ) -> list[Any] | None:
     """Documents ``parts`` of the answer of ``kind`` for ``key`` kept by
-    :func:`store_documents`, or None when it is not kept for data ``version`` (default: the
-    current one), or a part is missing."""
-    version = version or data_version(graph)[0]
+    :func:`store_documents`, or None when it is not kept for data ``version`` (the one its
+    reader started from: every part of an answer comes from one enumeration), or a part is
+    missing."""
     rows = graph.read(
         cypher.MAINTAINED_READ_PARTS, kind=kind, key=key, version=version, parts=parts
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
-from ownership.analysis.chains import product_percent
+from ownership.analysis.chains import entity_names, product_percent
 from ownership.analysis.entities import EntityRef
 from ownership.graph import Graph
 
@@ -142,11 +142,9 @@ def _named(graph: Graph, subject: EntityRef, found: list[_Reached], upward: bool
     names: dict[str, tuple[str, str, str | None]] = {
         subject.uid: (subject.id, subject.name, subject.jurisdiction)
     }
-    wanted = sorted({uid for r in found for path in r.paths for uid in path} - set(names))
-    for i in range(0, len(wanted), NAME_BATCH):
-        for row in graph.read(cypher.ENTITY_NAMES, uids=wanted[i : i + NAME_BATCH]):
-            for uid, record_id, name, jurisdiction in row["entities"]:
-                names[uid] = (record_id, name, jurisdiction)
+    wanted = {uid for r in found for path in r.paths for uid in path} - set(names)
+    for uid, record_id, name, jurisdiction in entity_names(graph, wanted):
+        names[uid] = (record_id, name, jurisdiction)
     return [
         Holding(
             uid=r.uid,
@@ -164,9 +162,6 @@ def _named(graph: Graph, subject: EntityRef, found: list[_Reached], upward: bool
         )
         for r in found
     ]
-
-
-NAME_BATCH = 10_000
 
 
 def nearest_first(holdings: list[Holding]) -> list[Holding]:
