@@ -4,8 +4,8 @@
 written when the run starts (status ``running``), after each source, and when the run ends, each
 time atomically (a temporary file renamed over the old one), so a run killed midway leaves a
 report that says how far it got. The next run, which holds the refresh lock and so knows nothing
-else is running, marks such a report ``failed``: its unfinished sources get the error
-``interrupted``.
+else is running, marks such a report ``failed`` with the error ``interrupted``, as are its
+unfinished sources (a run stopped while it compared or kept answers may have none).
 
 The graph keeps ``(:Run {run_id, started_at, finished_at, status, sources_ok, sources_failed})``
 so that whoever queries the graph sees when it was last refreshed.
@@ -27,6 +27,7 @@ from ownership.graph import Graph
 from ownership.output import to_json
 
 INTERRUPTED = "interrupted: the refresh process stopped before this source finished"
+RUN_INTERRUPTED = "interrupted: the refresh process stopped before the run finished"
 
 
 def runs_dir(home: Path) -> Path:
@@ -96,7 +97,7 @@ def repair_interrupted(home: Path) -> list[str]:
             if source.get("status") in ("pending", "running"):
                 source["status"] = "failed"
                 source["error"] = INTERRUPTED
-        report["status"] = "failed"
+        report["status"], report["error"] = "failed", RUN_INTERRUPTED
         save_report(home, report)
         repaired.append(report["run_id"])
     return repaired

@@ -2,7 +2,7 @@
 
 ``--format json`` prints :meth:`RunReport.as_dict` exactly::
 
-    {"run_id", "started_at", "finished_at", "status": "ok"|"partial"|"failed",
+    {"run_id", "started_at", "finished_at", "status": "ok"|"partial"|"failed", "error",
      "sources": [{"name", "status", "error", "added": {"entities", "relationships"},
                   "removed": {…}, "changed": {…}}],
      "chains_new": [chain…], "chains_gone": [chain…],
@@ -11,7 +11,9 @@
 Per source, *entities* counts the source's entity records and *relationships* its ownership and
 officer edges and sanction listings: *added* were created by this run (or first seen by a
 refresh, or back after having been retired), *changed* had their fingerprint change, *removed*
-were retired by this run. Chains (shape of ``ownership chains`` JSON, :meth:`Chain.as_dict`) are
+were retired by this run. The run's own ``error`` (more than the contract asks) is null unless
+the run itself failed: the graph lost, or the process stopped after its sources were imported,
+while it compared or kept answers (each source still says how far it got). Chains (shape of ``ownership chains`` JSON, :meth:`Chain.as_dict`) are
 those of the ``[[watch]]`` entries, compared as of the run date before and after the run by their
 sequence of entity keys; blocked entities (:meth:`Finding.as_dict`) are compared by entity key.
 
@@ -75,6 +77,7 @@ class RunReport:
     sources: list[SourceReport] = field(default_factory=list)
     finished_at: dt.datetime | None = None
     status: str = RUNNING
+    error: str | None = None
     chains_new: list[dict[str, Any]] = field(default_factory=list)
     chains_gone: list[dict[str, Any]] = field(default_factory=list)
     newly_blocked: list[dict[str, Any]] = field(default_factory=list)
@@ -106,7 +109,7 @@ class RunReport:
         failed = sum(s.status == FAILED for s in self.sources)
         self.status = OK if not failed else FAILED if failed == len(self.sources) else PARTIAL
         if error:
-            self.status = FAILED
+            self.status, self.error = FAILED, error
         self.finished_at = now()
 
     @property
@@ -119,6 +122,7 @@ class RunReport:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "status": self.status,
+            "error": self.error,
             "sources": [s.as_dict() for s in self.sources],
             "chains_new": self.chains_new,
             "chains_gone": self.chains_gone,
@@ -150,6 +154,8 @@ def render_text(report: dict[str, Any]) -> str:
         f"refresh {report['run_id']}: {report['status']}",
         f"  started {report['started_at']}, finished {report.get('finished_at') or '-'}",
     ]
+    if report.get("error"):
+        lines.append(f"  {report['error']}")
     for source in report["sources"]:
         if source["status"] == OK:
             lines.append(f"  source {source['name']}: ok")

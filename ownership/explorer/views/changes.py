@@ -48,6 +48,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     report = reports[run_ids.index(chosen)] if chosen in run_ids else reports[0]
     url["run"] = report["run_id"]
     st.subheader(f"Run {report['run_id']}: {report['status']}", anchor=False)
+    if report.get("error"):
+        st.error(report["error"])
     sources = [
         {
             "source": s["name"],
