@@ -57,8 +57,9 @@ from ownership.analysis.entities import resolve
 from ownership.analysis.flags import FlagSettings, compute_red_flags, red_flags
 from ownership.analysis.gaps import company_gaps
 from ownership.analysis.history import compare_dates
+from ownership.analysis.kept_holdings import ranked
 from ownership.analysis.landing import landing
-from ownership.analysis.owners import owners, ranked, subsidiaries
+from ownership.analysis.owners import owners, subsidiaries
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.sanctions import blocked_entities
 from ownership.analysis.stats import data_version

@@ -28,6 +28,7 @@ from ownership.analysis import (
     flags,
     gaps,
     history,
+    kept_holdings,
     matching,
     owners,
     sanctions,
@@ -693,7 +694,7 @@ def _holdings_command(direction: str) -> Callable[..., None]:
         with open_graph() as graph:
             subject = resolve(graph, entity)
             upward = direction == "owners"
-            total, shown = owners.ranked(
+            total, shown = kept_holdings.ranked(
                 graph, subject, upward, as_of_date(as_of), max_hops, limit, offset
             )
         if output == "table" and (limit is not None or offset):

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from conftest import company, owns, person
 
 from bench.generate import generate
 from ownership import cypher
+from ownership.analysis import kept_holdings, maintained
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
-from ownership.analysis.owners import _drop_double_counted, by_share, owners, ranked, subsidiaries
+from ownership.analysis.kept_holdings import ranked
+from ownership.analysis.owners import _drop_double_counted, by_share, owners, subsidiaries
+from ownership.analysis.stats import data_version
 from ownership.loader import import_paths
 
 AS_OF = dt.date(2023, 1, 1)
+SEED = Path(__file__).resolve().parent.parent / "seed" / "registry"
 
 
 @pytest.fixture()
@@ -129,10 +134,14 @@ def test_indirect_edges_are_not_double_counted():
     assert kept == [via_chain, only_indirect]
 
 
-def test_ranked_pages_equal_the_whole_list(graph, tmp_path):
+@pytest.mark.parametrize("kept", [False, True], ids=["computed", "kept"])
+def test_ranked_pages_equal_the_whole_list(graph, tmp_path, monkeypatch, kept):
     """A generated registry's largest group: every page of ``ranked`` (strongest first, names
-    looked up for the page only) is that slice of the whole list in the same order, with the
-    same numbers and paths; owners of its deepest-reaching member likewise."""
+    looked up for the page only, or read from the kept answer in parts of 10) is that slice of
+    the whole list in the same order, with the same numbers and paths; owners of its
+    deepest-reaching member likewise."""
+    monkeypatch.setattr(kept_holdings, "KEEP_FROM", 20 if kept else 10**9)
+    monkeypatch.setattr(kept_holdings, "CHUNK", 10)
     generate(tmp_path / "3k", companies=3000, seed=5)
     import_paths(graph, [tmp_path / "3k"], "bench")
     [head] = graph.read(
@@ -160,3 +169,31 @@ def test_ranked_pages_equal_the_whole_list(graph, tmp_path):
     above = [h.as_dict() for h in by_share(owners(graph, member, as_of))]
     assert [h.as_dict() for h in ranked(graph, member, True, as_of)[1]] == above
     assert ranked(graph, member, True, as_of, limit=3, offset=len(above))[1] == []
+    version = data_version(graph)[0]
+    assert ((kept_holdings.KIND, as_of, version) in maintained.kept(graph)) is kept
+
+
+def test_a_kept_ranking_is_not_read_once_the_data_changed(graph, make_dataset, monkeypatch):
+    """The kept answer is that of the data it was computed on: once the data changed (an
+    import), the group's subsidiaries are computed again, not read from the stale answer."""
+    monkeypatch.setattr(kept_holdings, "KEEP_FROM", 2)
+    import_paths(graph, [SEED], "seed-registry")
+    subject = resolve(graph, "jp-ex-01")
+    as_of = dt.date(2022, 7, 1)
+    before, _ = ranked(graph, subject, False, as_of)
+    assert before >= 2 and (kept_holdings.KIND, as_of, data_version(graph)[0]) in maintained.kept(
+        graph
+    )
+    graph.write(
+        cypher.Query(
+            "t",
+            "MATCH (e:Entity {uid: $uid})-[r:HOLDS]->(:Entity {uid: $gone}) DELETE r",
+            "",
+            write=True,
+        ),
+        uid=subject.uid,
+        gone="seed-registry:sg-shell-01",  # the one holding of jp-ex-01 in force that day
+    )
+    import_paths(graph, [make_dataset([company("Q", "JP")])], "another")  # a new data version
+    total, page = ranked(graph, subject, False, as_of)
+    assert (total, page) == (0, []) and subsidiaries(graph, subject, as_of) == []

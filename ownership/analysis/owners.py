@@ -137,7 +137,7 @@ def _aggregate(paths: list[Path], far_end: int, kinds: dict[str, str | None]) ->
     return found
 
 
-def _named(graph: Graph, subject: EntityRef, found: list[_Reached], upward: bool) -> list[Holding]:
+def named(graph: Graph, subject: EntityRef, found: list[_Reached], upward: bool) -> list[Holding]:
     """Holdings for ``found``, their names (and those along their paths) looked up at once."""
     names: dict[str, tuple[str, str, str | None]] = {
         subject.uid: (subject.id, subject.name, subject.jurisdiction)
@@ -209,7 +209,7 @@ def _edges(
     return adjacency, kinds
 
 
-def _reached(
+def reached(
     graph: Graph, upward: bool, subject: EntityRef, as_of: dt.date | None, max_hops: int
 ) -> list[_Reached]:
     """Every entity joined to ``subject`` by simple paths of at most ``max_hops`` in-force
@@ -247,7 +247,7 @@ def owners(
 ) -> list[Holding]:
     """Everyone who owns ``subject`` on ``as_of``, directly or through others, nearest first."""
     return nearest_first(
-        _named(graph, subject, _reached(graph, True, subject, as_of, max_hops), True)
+        named(graph, subject, reached(graph, True, subject, as_of, max_hops), True)
     )
 
 
@@ -256,33 +256,31 @@ def subsidiaries(
 ) -> list[Holding]:
     """Everything ``subject`` owns on ``as_of``, directly or through subsidiaries, nearest
     first."""
-    found = _reached(graph, False, subject, as_of, max_hops)
-    return nearest_first(_named(graph, subject, found, False))
+    found = reached(graph, False, subject, as_of, max_hops)
+    return nearest_first(named(graph, subject, found, False))
 
 
-def ranked(
+def rank_page(
     graph: Graph,
     subject: EntityRef,
+    found: list[_Reached],
     upward: bool,
-    as_of: dt.date | None = None,
-    max_hops: int = DEFAULT_MAX_HOPS,
     limit: int | None = None,
     offset: int = 0,
-) -> tuple[int, list[Holding]]:
-    """How many owners (``upward``) or subsidiaries ``subject`` has, and the page ``offset`` to
-    ``offset + limit`` of them strongest first (:func:`by_share`): a 20,000-company group's
-    first page without looking up 20,000 names. Only the page, and the entities tied with its
-    first and last on share and hops (their names decide the order), are named."""
-    found = sorted(
-        _reached(graph, upward, subject, as_of, max_hops), key=lambda r: (r.strength, r.uid)
-    )
+) -> list[Holding]:
+    """The page ``offset`` to ``offset + limit`` of ``found`` strongest first (:func:`by_share`):
+    a large group's first page without looking up every name. Only the page, and the
+    entities tied with its first and last on share and hops (their names decide the order),
+    are named. (:func:`ownership.analysis.kept_holdings.ranked` answers from a kept answer
+    first.)"""
+    found = sorted(found, key=lambda r: (r.strength, r.uid))
     end = len(found) if limit is None else min(len(found), offset + limit)
     if offset >= end:
-        return len(found), []
+        return []
     low, high = offset, end
     while low > 0 and found[low - 1].strength == found[offset].strength:
         low -= 1
     while high < len(found) and found[high].strength == found[end - 1].strength:
         high += 1
-    named = by_share(_named(graph, subject, found[low:high], upward))
-    return len(found), named[offset - low : end - low]
+    page = by_share(named(graph, subject, found[low:high], upward))
+    return page[offset - low : end - low]

@@ -1,8 +1,8 @@
 """Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
 refresh`` compute, after their data has landed: red flags with the default thresholds and the
 ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), and for the day
-they run the landing page, the 50 percent rule's findings that ``ownership diff`` compares and
-the chain questions asked most recently, so that reading them is one small query
+they run the landing page, the subsidiaries of its largest groups, the 50 percent rule's
+findings that ``ownership diff`` compares and the chain questions asked most recently, so that reading them is one small query
 (:mod:`ownership.analysis.maintained`).
 """
 
@@ -18,8 +18,9 @@ from ownership.analysis.flags import flags_on
 from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.history import BLOCKED, keep_blocked
 from ownership.analysis.kept_chains import keep_asked
+from ownership.analysis.kept_holdings import keep_largest
 from ownership.analysis.landing import KIND as LANDING
-from ownership.analysis.landing import keep_landing
+from ownership.analysis.landing import Landing, keep_landing
 from ownership.analysis.stats import data_version, is_empty
 from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
 from ownership.graph import Graph
@@ -34,6 +35,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     seconds: dict[str, float] = {}
     dated: list[DatedGraph] = []  # the graph with its dates, read once for both timelines
     flags: list[list[object]] = []
+    page: list[Landing] = []
 
     def keep_flags() -> None:
         dated.append(DatedGraph.read(graph))
@@ -42,7 +44,11 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("flags", keep_flags),
         ("gaps", lambda: keep_gap_timeline(graph, dated[0], version)),
-        ("landing", lambda: keep_landing(graph, as_of, version, flags_on(flags, as_of))),
+        (
+            "landing",
+            lambda: page.append(keep_landing(graph, as_of, version, flags_on(flags, as_of))),
+        ),
+        ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
         ("blocked", lambda: keep_blocked(graph, as_of, version)),
         ("chains", lambda: keep_asked(graph, as_of, version)),
     )
