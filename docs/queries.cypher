@@ -230,6 +230,15 @@ RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
                 e.incorporation_date, e:Company, e:Person,
                 EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities;
 
+// ---- dated_holding_periods
+// Every period of a holding that has a start or an end date, as the rows of changed_holdings:
+// what import and refresh keep, sorted by those days, so that `ownership diff` reads the periods
+// of its window without a pass over every holding (ownership/analysis/holding_periods.py).
+MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
+WHERE h.start_date IS NOT NULL OR h.end_date IS NOT NULL
+RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree]) AS periods;
+
 // ---- dated_holdings
 // Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, share,
 // share_min, share_max, kind, direct, held_since]: the red flags and the gaps of every date are

@@ -1196,16 +1196,18 @@ ORDER BY outgoing, uid
 _CHANGED_IN_WINDOW = """(h.start_date > $from_date AND h.start_date <= $to_date)
    OR (h.end_date > $from_date AND h.end_date <= $to_date)"""
 
+_PERIOD_ROWS = """
+RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree]) AS periods
+"""
+
 CHANGED_HOLDINGS = _q(
     "changed_holdings",
     """
 MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
 WHERE """
     + _CHANGED_IN_WINDOW
-    + """
-RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
-                h.share, h.share_min, h.share_max, h.disagree]) AS periods
-""",
+    + _PERIOD_ROWS,
     "Every period of a holding (HOLDS) that began or ended after $from_date and on or before "
     "$to_date, as [owner uid, owner name, owned uid, owned name, start_date, end_date, share, "
     "share_min, share_max, disagree], dates as text (sending them as dates took a second more "
@@ -1218,6 +1220,18 @@ RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h
     "server as long.",
     from_date=dt.date(2022, 3, 1),
     to_date=dt.date(2022, 7, 1),
+)
+
+DATED_HOLDING_PERIODS = _q(
+    "dated_holding_periods",
+    """
+MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
+WHERE h.start_date IS NOT NULL OR h.end_date IS NOT NULL"""
+    + _PERIOD_ROWS,
+    "Every period of a holding that has a start or an end date, as the rows of "
+    "changed_holdings: what import and refresh keep, sorted by those days, so that "
+    "`ownership diff` reads the periods of its window without a pass over every holding "
+    "(ownership/analysis/holding_periods.py).",
 )
 
 CHANGED_HOLDING_DETAILS = _q(

@@ -306,3 +306,47 @@ def test_diff_classifies_every_pair_as_their_history_says(graph, tmp_path):
     paged = compare_dates(graph, start, end, limit=5, offset=5)
     assert paged.holdings_started == found.holdings_started[5:10]
     assert paged.counts == found.counts
+
+
+def test_kept_periods_answer_every_window_as_the_pass_over_the_graph(graph, tmp_path, monkeypatch):
+    """The dated holding periods kept by import (``holding_periods``, in parts of 25 days of
+    change here) give every window the rows the pass over every holding gives: windows
+    inside a part, across parts, before and after every date, and empty."""
+    from bench.generate import generate
+    from ownership.analysis import holding_periods, maintained
+    from ownership.analysis.stats import data_version
+
+    monkeypatch.setattr(holding_periods, "EVENTS_PER_PART", 25)
+    generate(tmp_path, 300, seed=11)
+    import_paths(graph, [tmp_path], "bench")
+    kept = holding_periods.keep_periods(graph, data_version(graph)[0])
+    assert kept > 100 and (holding_periods.KIND, None, data_version(graph)[0]) in maintained.kept(
+        graph
+    )
+
+    def rows(found: list[list]) -> list[tuple]:
+        return sorted(tuple(p) for p in found)
+
+    windows = [
+        (D(2021, 6, 1), D(2024, 1, 1)),
+        (D(1990, 1, 1), D(2030, 1, 1)),
+        (D(2023, 3, 1), D(2023, 3, 31)),
+        (D(2022, 5, 17), D(2022, 5, 17)),
+        (D(1900, 1, 1), D(1901, 1, 1)),
+        (D(2040, 1, 1), D(2041, 1, 1)),
+    ]
+    for start, end in windows:
+        [passed] = graph.read(cypher.CHANGED_HOLDINGS, from_date=start, to_date=end)
+        assert rows(holding_periods.in_window(graph, start, end)) == rows(passed["periods"])
+    # the kept answer is what is read: a holding taken out behind its back is still there
+    [passed] = graph.read(cypher.CHANGED_HOLDINGS, from_date=windows[1][0], to_date=windows[1][1])
+    owner, _, owned = passed["periods"][0][:3]
+    graph.write(
+        cypher.Query(
+            "t", "MATCH (:Entity {uid: $a})-[h:HOLDS]->(:Entity {uid: $b}) DELETE h", "", write=True
+        ),
+        a=owner,
+        b=owned,
+    )
+    found = holding_periods.in_window(graph, *windows[1])
+    assert any(p[0] == owner and p[2] == owned for p in found)

@@ -159,7 +159,7 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
                      "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     seconds = json.loads(result.output)["maintained_seconds"]
-    assert set(seconds) == {"flags", "gaps", "landing", "groups", "blocked", "chains"}
+    assert set(seconds) == {"flags", "gaps", "periods", "landing", "groups", "blocked", "chains"}
     today = dt.date.today()
     assert maintained.load(graph, KIND, settings_key(FlagSettings())) is not None
     result = run_cli("flags", "--format", "json")

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
-from ownership.analysis import maintained
+from ownership.analysis import holding_periods, maintained
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.flags import red_flags_on
 from ownership.analysis.kept_chains import Question, answer
@@ -328,11 +328,11 @@ def holding_changes(
     """Holdings started, ended and stated differently between the two dates, each list in the
     order the changes happened (``offset``/``limit`` cut each; None: all). A period that only
     changes which sources state the same share (a second registry starts reporting it) is not
-    a change of the holding. The periods cross the wire as short lists; only the changes
-    shown are completed (keys, countries, sources) by a second query."""
-    rows = graph.read(cypher.CHANGED_HOLDINGS, from_date=from_date, to_date=to_date)
+    a change of the holding. The periods are read from those kept by import and refresh (or
+    cross the wire as short lists); only the changes shown are completed (keys, countries,
+    sources) by a second query."""
     pairs: dict[tuple[str, str], list[list[Any]]] = {}
-    for period in rows[0]["periods"] if rows else ():
+    for period in holding_periods.in_window(graph, from_date, to_date):
         period[4:6] = (dt.date.fromisoformat(d) if d else None for d in period[4:6])
         pairs.setdefault((period[0], period[2]), []).append(period)
     found: dict[str, list[tuple[Any, ...]]] = {kind: [] for kind in HOLDING_KINDS}

@@ -1,6 +1,8 @@
 """Keeping the whole-graph answers up to date: what ``ownership import`` and ``ownership
 refresh`` compute, after their data has landed: red flags with the default thresholds and the
-ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), and for the day
+ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), the dated holding
+periods that ``ownership diff`` starts from (:mod:`ownership.analysis.holding_periods`), and for
+the day
 they run the landing page, the subsidiaries of its largest groups, the 50 percent rule's
 findings that ``ownership diff`` compares and the chain questions asked most recently, so that reading them is one small query
 (:mod:`ownership.analysis.maintained`).
@@ -17,6 +19,8 @@ from ownership.analysis.flags import KIND as FLAGS
 from ownership.analysis.flags import flags_on
 from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.history import BLOCKED, keep_blocked
+from ownership.analysis.holding_periods import KIND as PERIODS
+from ownership.analysis.holding_periods import keep_periods
 from ownership.analysis.kept_chains import keep_asked
 from ownership.analysis.kept_holdings import keep_largest
 from ownership.analysis.landing import KIND as LANDING
@@ -44,6 +48,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("flags", keep_flags),
         ("gaps", lambda: keep_gap_timeline(graph, dated[0], version)),
+        ("periods", lambda: keep_periods(graph, version)),
         (
             "landing",
             lambda: page.append(keep_landing(graph, as_of, version, flags_on(flags, as_of))),
@@ -66,7 +71,7 @@ def is_current(graph: Graph, as_of: dt.date) -> bool:
         return True
     version = data_version(graph)[0]
     kept = maintained.kept(graph)
-    every_date = ((FLAGS, None, version), (GAPS, None, version))  # timelines: any date
+    every_date = ((FLAGS, None, version), (GAPS, None, version), (PERIODS, None, version))
     on_the_day = ((LANDING, as_of, version), (BLOCKED, as_of, version))
     return all(answer in kept for answer in every_date + on_the_day)
 
