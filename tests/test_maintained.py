@@ -230,3 +230,12 @@ def test_whole_graph_flags_equal_each_entitys_own(graph: Graph, generated: Path)
         profile = entity_profile(graph, resolve(graph, uid), GENERATED_DAY)
         own = {f.flag for f in profile.flags if f.flag in LOCAL_KINDS}
         assert own == kinds.get(uid, set()), uid
+
+
+def test_documents_larger_than_a_bolt_message_are_kept(seed: Graph) -> None:
+    """Documents of 6 million characters each, 18 million in all: more than the 16 MB that
+    the embedded server's Bolt plugin takes in one message, so they are sent in several."""
+    version = "v-large"
+    documents = [{"n": n, "text": chr(ord("a") + n) * 6_000_000} for n in range(3)]
+    maintained.store_documents(seed, "test-large", "k", None, documents, version)
+    assert maintained.load_documents(seed, "test-large", "k", [0, 1, 2], version) == documents

@@ -23,7 +23,7 @@ from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
 KIND, KEY = "holding-periods", "all"
-EVENTS_PER_PART = 20_000  # a start or end of a period; a part is about a megabyte of JSON
+EVENTS_PER_PART = 5_000  # starts and ends of periods: a part is under a megabyte of JSON
 START, END = 4, 5  # the positions of the dates (text) in a period: see cypher.CHANGED_HOLDINGS
 
 

@@ -27,7 +27,8 @@ from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
 PART_CHARS = 1_000_000  # characters of JSON per node
-PARTS_PER_STATEMENT = 8  # parts sent in one statement (a few megabytes)
+STATEMENT_CHARS = 8_000_000  # JSON sent in one statement: the embedded server's Bolt plugin
+# drops a message over 16 MB (and the client then waits for an answer that never comes)
 
 
 def _encode(value: Any) -> Any:
@@ -83,12 +84,19 @@ def _write(
     texts: list[str],
     version: str,
 ) -> None:
-    parts = [{"part": i, "data": text} for i, text in enumerate(texts)]
+    batches: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for number, text in enumerate(texts):
+        if batches[-1] and size + len(text) > STATEMENT_CHARS:
+            batches.append([])
+            size = 0
+        batches[-1].append({"part": number, "data": text})
+        size += len(text)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with graph.transaction() as tx:
         for statement in clear:
             tx.run(statement, kind=kind, key=key, version=version)
-        for start in range(0, len(parts), PARTS_PER_STATEMENT):
+        for batch in batches:
             tx.run(
                 cypher.MAINTAINED_WRITE,
                 kind=kind,
@@ -96,8 +104,8 @@ def _write(
                 as_of=as_of,
                 version=version,
                 now=now,
-                count=len(parts),
-                parts=parts[start : start + PARTS_PER_STATEMENT],
+                count=len(texts),
+                parts=batch,
             )
 
 
