@@ -85,9 +85,11 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     assert flag_items(red_flags(graph, as_of=day, only=only)) == flag_items(
         compute_red_flags(graph, settings, day, only)
     )
-    assert maintained.load(graph, history.BLOCKED, day.isoformat()) is not None
+    assert maintained.load(graph, sanctions.KIND, day.isoformat()) is not None
+    computed = sanctions.every_finding(graph, day)
+    assert sanctions.findings_on(graph, day) == computed
     assert history.blocked_on(graph, day) == {
-        f.uid: f.as_dict() for f in sanctions.blocked_entities(graph, day)
+        uid: f.as_dict() for uid, f in computed.items() if f.status
     }
     page = landing.landing(graph, day)
     computed_page = landing.compute_landing(graph, day)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
-from ownership.analysis import holding_periods, maintained
+from ownership.analysis import holding_periods
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.flags import red_flags_on
 from ownership.analysis.kept_chains import Question, answer
@@ -271,24 +271,11 @@ def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Sna
     return Snapshot(chains, blocked_on(graph, as_of))
 
 
-BLOCKED = "blocked"  # what the maintained 50 percent rule findings are kept under
-
-
 def blocked_on(graph: Graph, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """The entities the OFAC 50 percent rule catches on ``as_of`` (``ownership blocked``
     JSON items by entity key): kept by the last import or refresh for its day (the date a
     comparison most often ends on) while the data has not changed, else computed."""
-    kept = maintained.load(graph, BLOCKED, as_of.isoformat())
-    if kept is not None:
-        return kept
     return {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
-
-
-def keep_blocked(graph: Graph, as_of: dt.date, version: str) -> None:
-    """Compute the 50 percent rule's findings on ``as_of`` and keep them for data
-    ``version``."""
-    found = {f.uid: f.as_dict() for f in blocked_entities(graph, as_of)}
-    maintained.store(graph, BLOCKED, as_of.isoformat(), as_of, found, version)
 
 
 def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[str, Any]]]:

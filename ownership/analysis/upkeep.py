@@ -18,13 +18,14 @@ from ownership.analysis import maintained
 from ownership.analysis.flags import KIND as FLAGS
 from ownership.analysis.flags import flags_on
 from ownership.analysis.gaps import KIND as GAPS
-from ownership.analysis.history import BLOCKED, keep_blocked
 from ownership.analysis.holding_periods import KIND as PERIODS
 from ownership.analysis.holding_periods import keep_periods
 from ownership.analysis.kept_chains import keep_asked
 from ownership.analysis.kept_holdings import keep_largest
 from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import Landing, keep_landing
+from ownership.analysis.sanctions import KIND as RULE_FINDINGS
+from ownership.analysis.sanctions import keep_findings
 from ownership.analysis.stats import data_version, is_empty
 from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
 from ownership.graph import Graph
@@ -54,7 +55,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
             lambda: page.append(keep_landing(graph, as_of, version, flags_on(flags, as_of))),
         ),
         ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
-        ("blocked", lambda: keep_blocked(graph, as_of, version)),
+        ("blocked", lambda: keep_findings(graph, as_of, version)),
         ("chains", lambda: keep_asked(graph, as_of, version)),
     )
     for name, step in steps:
@@ -72,7 +73,7 @@ def is_current(graph: Graph, as_of: dt.date) -> bool:
     version = data_version(graph)[0]
     kept = maintained.kept(graph)
     every_date = ((FLAGS, None, version), (GAPS, None, version), (PERIODS, None, version))
-    on_the_day = ((LANDING, as_of, version), (BLOCKED, as_of, version))
+    on_the_day = ((LANDING, as_of, version), (RULE_FINDINGS, as_of, version))
     return all(answer in kept for answer in every_date + on_the_day)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownership.analysis.sanctions import BLOCKED, LISTED, POSSIBLY, RULES, Finding, every_finding
+from ownership.analysis.sanctions import BLOCKED, LISTED, POSSIBLY, RULES, Finding, findings_on
 from ownership.graph import Graph
 from ownership.shares import pct, share_text
 
@@ -242,4 +242,4 @@ def rule_status(
 ) -> RuleStatus:
     """The 50 % rule status of entity ``uid`` on ``as_of`` and its explanation."""
     as_of = as_of or dt.date.today()
-    return RuleStatus(uid, rule, as_of, tree(every_finding(graph, as_of, rule, authorities), uid))
+    return RuleStatus(uid, rule, as_of, tree(findings_on(graph, as_of, rule, authorities), uid))
