@@ -6,6 +6,7 @@ A flag is a reason to look, not a finding.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import json
@@ -13,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ownership import cypher
 from ownership.analysis import maintained
+from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
 KIND = "flags"  # what maintained red flags are kept under
@@ -275,39 +279,189 @@ def settings_key(settings: FlagSettings) -> str:
     return json.dumps(dataclasses.asdict(settings), sort_keys=True)
 
 
+CHUNK = 1_000  # kept flags per document: a page of 50 reads one, the explorer's 2,000 three
+
+
+@dataclass
+class FlagPage:
+    """The red flags of one date: how many of each flag there are, and flags ``offset`` to
+    ``offset + len(flags)`` of the fixed order (flag, name, uid)."""
+
+    as_of: dt.date
+    counts: dict[str, int]  # flag: how many, for every flag raised that day
+    flags: list[Flag]
+    offset: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "total": self.total, "counts": self.counts}
+
+
+def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: str) -> None:
+    """Keep the flags of every date, the pieces ``[since, until, uid, id, name, flag, detail,
+    evidence]`` of :func:`ownership.analysis.timelines.flag_timeline`, for data ``version``
+    so that one page of any date is read without the rest (:class:`KeptFlags`): a header
+    with each piece's days (packed columns) and where each flag's pieces lie, then the
+    pieces' texts, :data:`CHUNK` to a document, in the fixed order. A piece of an entity's
+    flag never overlaps another of the same flag, so the order of a date is that of the
+    pieces holding on it."""
+    rows = sorted(rows, key=lambda r: (r[5], r[4] or "", r[2], r[0]))
+    ranges: list[list[Any]] = []
+    for position, row in enumerate(rows):
+        if ranges and ranges[-1][0] == row[5]:
+            ranges[-1][2] = position + 1
+        else:
+            ranges.append([row[5], position, position + 1])
+    header = {
+        "ranges": ranges,
+        "since": maintained.pack(np.array([r[0] for r in rows], dtype=np.int32)),
+        "until": maintained.pack(np.array([r[1] for r in rows], dtype=np.int32)),
+    }
+    chunks = [
+        [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]]
+        for first in range(0, len(rows), CHUNK)
+    ]
+    maintained.store_documents(
+        graph, KIND, settings_key(settings), None, [header, *chunks], version
+    )
+
+
+@dataclass
+class KeptFlags:
+    """The flags of every date kept by :func:`keep`, their header read: which pieces hold on
+    a date is worked out from the header alone, and only the documents of the pieces shown
+    are read (each once)."""
+
+    graph: Graph
+    key: str
+    version: str
+    ranges: list[tuple[str, int, int]]  # flag, first piece, after its last
+    since: np.ndarray  # each piece's first day and the day after its last, as ordinals
+    until: np.ndarray
+    _chunks: dict[int, list[list[Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, graph: Graph, settings: FlagSettings) -> KeptFlags | None:
+        """The kept flags for ``settings`` while the data has not changed since, or None."""
+        key, version = settings_key(settings), data_version(graph)[0]
+        documents = maintained.load_documents(graph, KIND, key, [0], version)
+        if documents is None:
+            return None
+        [header] = documents
+        return cls(
+            graph,
+            key,
+            version,
+            [tuple(r) for r in header["ranges"]],
+            maintained.unpack(header["since"], np.int32),
+            maintained.unpack(header["until"], np.int32),
+        )
+
+    def on(self, as_of: dt.date, only: list[str] | tuple[str, ...] = ()) -> tuple[dict, Any]:
+        """How many flags of each kind hold on ``as_of`` and the positions of those pieces,
+        in the fixed order (only the kinds ``only``, when given)."""
+        day = as_of.toordinal()
+        live = (self.since <= day) & (day < self.until)
+        counts, positions = {}, []
+        for flag, start, end in self.ranges:
+            if only and flag not in only:
+                continue
+            found = np.flatnonzero(live[start:end]) + start
+            if len(found):
+                counts[flag] = len(found)
+                positions.append(found)
+        return counts, np.concatenate(positions) if positions else np.array([], dtype=np.int64)
+
+    def flags(self, positions: Any) -> list[Flag] | None:
+        """The flags of the pieces at ``positions``; None when the data changed since the
+        header was read (the pieces kept then are gone)."""
+        wanted = sorted({int(p) // CHUNK + 1 for p in positions} - set(self._chunks))
+        if wanted:
+            documents = maintained.load_documents(self.graph, KIND, self.key, wanted, self.version)
+            if documents is None:
+                return None
+            self._chunks.update(zip(wanted, documents, strict=True))
+        starts = [start for _, start, _ in self.ranges]
+        found = []
+        for p in positions.tolist():
+            uid, id_, name, detail, evidence = self._chunks[p // CHUNK + 1][p % CHUNK]
+            flag = self.ranges[bisect.bisect_right(starts, p) - 1][0]
+            found.append(Flag(uid, id_, name, flag, detail, evidence))
+        return found
+
+    def page(
+        self,
+        as_of: dt.date,
+        only: list[str] | tuple[str, ...] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> FlagPage | None:
+        counts, positions = self.on(as_of, only)
+        end = None if limit is None else offset + limit
+        shown = self.flags(positions[offset:end])
+        return None if shown is None else FlagPage(as_of, counts, shown, offset)
+
+
 def red_flags(
     graph: Graph,
     settings: FlagSettings | None = None,
     as_of: dt.date | None = None,
     only: list[str] | tuple[str, ...] = (),
 ) -> list[Flag]:
-    """Every flag, one item per entity and flag, sorted by flag then name: read from the flags
-    of every date the last import or refresh kept for these thresholds
-    (:mod:`ownership.analysis.timelines`) while the data has not changed since, otherwise
-    :func:`compute_red_flags`."""
+    """Every flag, one item per entity and flag, sorted by flag then name (:func:`flag_page`
+    without a limit)."""
+    return flag_page(graph, settings, as_of, only).flags
+
+
+def flag_page(
+    graph: Graph,
+    settings: FlagSettings | None = None,
+    as_of: dt.date | None = None,
+    only: list[str] | tuple[str, ...] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> FlagPage:
+    """How many flags of each kind there are, and flags ``offset`` to ``offset + limit`` of
+    the fixed order (all from ``offset`` without a limit): read from the flags of every date
+    the last import or refresh kept for these thresholds (:class:`KeptFlags`) while the data
+    has not changed since, otherwise :func:`compute_red_flags`."""
+    if offset < 0 or (limit is not None and limit < 0):
+        raise ValueError("--limit and --offset must not be negative")
     settings = settings or FlagSettings()
     as_of = as_of or dt.date.today()
-    kept = maintained.load(graph, KIND, settings_key(settings))
-    if kept is None:
-        return compute_red_flags(graph, settings, as_of, only)
-    return flags_on(kept, as_of, only)
+    kept = KeptFlags.load(graph, settings)
+    found = kept.page(as_of, only, limit, offset) if kept is not None else None
+    if found is not None:
+        return found
+    computed = compute_red_flags(graph, settings, as_of, only)
+    counts: dict[str, int] = {}
+    for flag in computed:
+        counts[flag.flag] = counts.get(flag.flag, 0) + 1
+    end = None if limit is None else offset + limit
+    return FlagPage(as_of, counts, computed[offset:end], offset)
 
 
 def red_flags_on(graph: Graph, days: tuple[dt.date, ...]) -> list[list[Flag]]:
-    """The flags (default thresholds) of each of ``days``: the kept timeline read once for
-    all of them, or each computed when none is kept."""
+    """The flags (default thresholds) of each of ``days``: the kept flags read once for all
+    of them (each document once), or each computed when none are kept."""
     settings = FlagSettings()
-    kept = maintained.load(graph, KIND, settings_key(settings))
-    if kept is None:
-        return [compute_red_flags(graph, settings, day) for day in days]
-    return [flags_on(kept, day) for day in days]
+    kept = KeptFlags.load(graph, settings)
+    if kept is not None:
+        found = [kept.flags(kept.on(day)[1]) for day in days]
+        if all(day is not None for day in found):
+            return found  # type: ignore[return-value]
+    return [compute_red_flags(graph, settings, day) for day in days]
 
 
 def flags_on(
     timeline: list[list[Any]], as_of: dt.date, only: list[str] | tuple[str, ...] = ()
 ) -> list[Flag]:
-    """The flags of ``as_of`` in a kept timeline: the pieces ``[since, until, uid, id, name,
-    flag, detail, evidence]`` that hold that day (``since <= day < until``, as ordinals)."""
+    """The flags of ``as_of`` among the pieces ``[since, until, uid, id, name, flag, detail,
+    evidence]`` of a timeline just worked out: those that hold that day (``since <= day <
+    until``, as ordinals)."""
     day = as_of.toordinal()
     found = [
         Flag(*row[2:])
