@@ -189,9 +189,19 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
     assert KeptFlags.load(graph, FlagSettings()) is not None
     result = run_cli("flags", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [
-        f.as_dict() for f in compute_red_flags(graph, FlagSettings(), today)
-    ]
+    whole = json.loads(result.output)
+    assert whole == [f.as_dict() for f in compute_red_flags(graph, FlagSettings(), today)]
+    page = run_cli("flags", "--limit", "3", "--offset", "2", "--format", "json")
+    assert json.loads(page.output) == whole[2:5]
+    summary = json.loads(run_cli("flags", "--summary", "--format", "json").output)
+    assert summary["counts"] == dict(Counter(f["flag"] for f in whole))
+    assert summary["total"] == len(whole)
+    every = json.loads(run_cli("gaps", "--format", "json").output)
+    page = run_cli("gaps", "--limit", "4", "--offset", "3", "--format", "json")
+    assert json.loads(page.output) == every[3:7]
+    assert json.loads(run_cli("gaps", "--summary", "--format", "json").output)["total"] == len(
+        every
+    )
     graph.empty()
     result = run_cli("import", str(REPO / "seed" / "registry"), "--source", "seed-registry",
                      "--json", "--no-maintain")  # fmt: skip
