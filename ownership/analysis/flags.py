@@ -386,10 +386,11 @@ class KeptFlags:
             self._chunks.update(zip(wanted, documents, strict=True))
         starts = [start for _, start, _ in self.ranges]
         found = []
-        for p in positions.tolist():
-            uid, id_, name, detail, evidence = self._chunks[p // CHUNK + 1][p % CHUNK]
-            flag = self.ranges[bisect.bisect_right(starts, p) - 1][0]
-            found.append(Flag(uid, id_, name, flag, detail, evidence))
+        with maintained.gc_paused():
+            for p in positions.tolist():
+                uid, id_, name, detail, evidence = self._chunks[p // CHUNK + 1][p % CHUNK]
+                flag = self.ranges[bisect.bisect_right(starts, p) - 1][0]
+                found.append(Flag(uid, id_, name, flag, detail, evidence))
         return found
 
     def page(

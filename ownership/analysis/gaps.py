@@ -14,7 +14,6 @@ of numbers and the names of the companies shown.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -235,12 +234,15 @@ class KeptGaps:
             if documents is None:
                 return None
             self._chunks.update(zip(wanted, documents, strict=True))
-        found = []
-        for c in companies.tolist():
-            uid, id_, name, jurisdiction = self._chunks[c // CHUNK + 1][c % CHUNK]
-            value = dataclasses.replace(self.values[int(gap[c])], persons=[])
-            found.append(CompanyGap(uid, id_, name, jurisdiction, value))
-        return found
+        values = [(v.known_min, v.known_max, v.direct_owners) for v in self.values]
+        reached = [v.person_reached for v in self.values]
+        with maintained.gc_paused():
+            return [
+                CompanyGap(
+                    *self._chunks[c // CHUNK + 1][c % CHUNK], Gap(*values[g], [], reached[g])
+                )
+                for c, g in zip(companies.tolist(), gap[companies].tolist(), strict=True)
+            ]
 
 
 def company_gaps(
