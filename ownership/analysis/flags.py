@@ -6,7 +6,6 @@ A flag is a reason to look, not a finding.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import json
@@ -304,21 +303,27 @@ def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: s
     """Keep the flags of every date, the pieces ``[since, until, uid, id, name, flag, detail,
     evidence]`` of :func:`ownership.analysis.timelines.flag_timeline`, for data ``version``
     so that one page of any date is read without the rest (:class:`KeptFlags`): a header
-    with each piece's days (packed columns) and where each flag's pieces lie, then the
-    pieces' texts, :data:`CHUNK` to a document, in the fixed order. A piece of an entity's
-    flag never overlaps another of the same flag, so the order of a date is that of the
-    pieces holding on it."""
-    rows = sorted(rows, key=lambda r: (r[5], r[4] or "", r[2], r[0]))
-    ranges: list[list[Any]] = []
-    for position, row in enumerate(rows):
-        if ranges and ranges[-1][0] == row[5]:
-            ranges[-1][2] = position + 1
-        else:
-            ranges.append([row[5], position, position + 1])
+    of packed columns (each piece's days, its kind and its rank in the fixed order, flag then
+    name then uid), then the pieces' texts, :data:`CHUNK` to a document: those that never end
+    first, the others after them, each in the fixed order, so that today's whole list (the
+    date asked most) reads only the documents of the flags still raised. A piece of an
+    entity's flag never overlaps another of the same flag, so the order of a date is that of
+    the pieces holding on it."""
+
+    def fixed(r: list[Any]) -> tuple[Any, ...]:
+        return (r[5], r[4] or "", r[2], r[0])
+
+    last = max((r[1] for r in rows), default=0)
+    rows = sorted(rows, key=lambda r: (r[1] < last, *fixed(r)))
+    rank = np.empty(len(rows), dtype=np.int32)
+    rank[sorted(range(len(rows)), key=lambda i: fixed(rows[i]))] = np.arange(len(rows))
+    kinds = sorted({r[5] for r in rows})
     header = {
-        "ranges": ranges,
+        "kinds": kinds,
+        "kind": maintained.pack(np.array([kinds.index(r[5]) for r in rows], dtype=np.int8)),
         "since": maintained.pack(np.array([r[0] for r in rows], dtype=np.int32)),
         "until": maintained.pack(np.array([r[1] for r in rows], dtype=np.int32)),
+        "rank": maintained.pack(np.diff(rank, prepend=0).astype(np.int32)),  # small steps
     }
     chunks = [
         [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]]
@@ -332,15 +337,17 @@ def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: s
 @dataclass
 class KeptFlags:
     """The flags of every date kept by :func:`keep`, their header read: which pieces hold on
-    a date is worked out from the header alone, and only the documents of the pieces shown
-    are read (each once)."""
+    a date, and their order, are worked out from the header alone, and only the documents of
+    the pieces shown are read (each once)."""
 
     graph: Graph
     key: str
     version: str
-    ranges: list[tuple[str, int, int]]  # flag, first piece, after its last
+    kinds: list[str]
+    kind: np.ndarray  # per piece (in the kept order): its flag, a position in ``kinds``
     since: np.ndarray  # each piece's first day and the day after its last, as ordinals
     until: np.ndarray
+    rank: np.ndarray  # each piece's place in the fixed order
     _chunks: dict[int, list[list[Any]]] = field(default_factory=dict)
 
     @classmethod
@@ -355,25 +362,24 @@ class KeptFlags:
             graph,
             key,
             version,
-            [tuple(r) for r in header["ranges"]],
+            header["kinds"],
+            maintained.unpack(header["kind"], np.int8),
             maintained.unpack(header["since"], np.int32),
             maintained.unpack(header["until"], np.int32),
+            np.cumsum(maintained.unpack(header["rank"], np.int32)),
         )
 
     def on(self, as_of: dt.date, only: list[str] | tuple[str, ...] = ()) -> tuple[dict, Any]:
-        """How many flags of each kind hold on ``as_of`` and the positions of those pieces,
-        in the fixed order (only the kinds ``only``, when given)."""
+        """How many flags of each kind hold on ``as_of`` and those pieces (positions in the
+        kept order) in the fixed order; only the kinds ``only``, when given."""
         day = as_of.toordinal()
         live = (self.since <= day) & (day < self.until)
-        counts, positions = {}, []
-        for flag, start, end in self.ranges:
-            if only and flag not in only:
-                continue
-            found = np.flatnonzero(live[start:end]) + start
-            if len(found):
-                counts[flag] = len(found)
-                positions.append(found)
-        return counts, np.concatenate(positions) if positions else np.array([], dtype=np.int64)
+        if only:
+            live &= np.isin(self.kind, [i for i, k in enumerate(self.kinds) if k in only])
+        found = np.flatnonzero(live)
+        counts = np.bincount(self.kind[found], minlength=len(self.kinds)).tolist()
+        in_order = found[np.argsort(self.rank[found])]
+        return {k: n for k, n in zip(self.kinds, counts, strict=True) if n}, in_order
 
     def flags(self, positions: Any) -> list[Flag] | None:
         """The flags of the pieces at ``positions``; None when the data changed since the
@@ -384,14 +390,13 @@ class KeptFlags:
             if documents is None:
                 return None
             self._chunks.update(zip(wanted, documents, strict=True))
-        starts = [start for _, start, _ in self.ranges]
-        found = []
+        kinds = [self.kinds[k] for k in self.kind[positions].tolist()]
         with maintained.gc_paused():
-            for p in positions.tolist():
-                uid, id_, name, detail, evidence = self._chunks[p // CHUNK + 1][p % CHUNK]
-                flag = self.ranges[bisect.bisect_right(starts, p) - 1][0]
-                found.append(Flag(uid, id_, name, flag, detail, evidence))
-        return found
+            return [
+                Flag(uid, id_, name, flag, detail, evidence)
+                for p, flag in zip(positions.tolist(), kinds, strict=True)
+                for uid, id_, name, detail, evidence in [self._chunks[p // CHUNK + 1][p % CHUNK]]
+            ]
 
     def page(
         self,
