@@ -91,6 +91,7 @@ def store_documents(
     that of ``version``: answers of older versions go in the same transaction."""
     texts = [_text(d) for d in documents]
     clear = (cypher.MAINTAINED_CLEAR_KEY, cypher.MAINTAINED_CLEAR_STALE)
+    graph.write(cypher.SCHEMA_MAINTAINED_DOC)  # a graph kept before the index came
     _write(graph, clear, kind, key, as_of, texts, version)
 
 
@@ -103,7 +104,7 @@ def _write(
     texts: list[str],
     version: str,
 ) -> None:
-    parts = [{"part": i, "data": text} for i, text in enumerate(texts)]
+    parts = [{"part": i, "data": text, "doc": _doc(kind, key, i)} for i, text in enumerate(texts)]
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with graph.transaction() as tx:
         for statement in clear:
@@ -121,6 +122,11 @@ def _write(
             )
 
 
+def _doc(kind: str, key: str, part: int) -> str:
+    """What one document of a kept answer is found by (``Maintained.doc``, indexed)."""
+    return f"{kind}|{key}|{part}"
+
+
 def load_documents(
     graph: Graph, kind: str, key: str, parts: list[int], version: str
 ) -> list[Any] | None:
@@ -128,9 +134,8 @@ def load_documents(
     :func:`store_documents`, or None when it is not kept for data ``version`` (the one its
     reader started from: every part of an answer comes from one enumeration), or a part is
     missing."""
-    rows = graph.read(
-        cypher.MAINTAINED_READ_PARTS, kind=kind, key=key, version=version, parts=parts
-    )
+    docs = [_doc(kind, key, part) for part in parts]
+    rows = graph.read(cypher.MAINTAINED_READ_PARTS, docs=docs, version=version)
     if len(rows) != len(set(parts)):
         return None
     with gc_paused():
