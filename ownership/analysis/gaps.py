@@ -149,9 +149,9 @@ def keep(graph: Graph, rows: list[list[Any]], version: str) -> None:
     direct_owners, person_reached`` of each piece in turn), for data ``version``, so that a
     date's filter is worked out from numbers alone (:class:`KeptGaps`): a header of packed
     columns (each company's number of cuts, the cuts, each piece's value as a position in a
-    list of the distinct values: a few thousand for a million companies) and the companies'
-    names and identifiers, :data:`CHUNK` to a document, in the order (name, uid) that breaks
-    the filter's ties."""
+    list of the distinct values: 53,816 for the 1.66 million pieces of a million companies)
+    and the companies' names and identifiers, :data:`CHUNK` to a document, in the order
+    (name, uid) that breaks the filter's ties."""
     rows = sorted(rows, key=lambda r: (r[2] or "", r[0]))
     palette: dict[tuple[Any, ...], int] = {}
     values = []
