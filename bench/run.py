@@ -54,8 +54,8 @@ from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
 from ownership.analysis import kept_chains
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import resolve
-from ownership.analysis.flags import FlagSettings, compute_red_flags, red_flags
-from ownership.analysis.gaps import company_gaps
+from ownership.analysis.flags import FlagSettings, compute_red_flags, flag_page, red_flags
+from ownership.analysis.gaps import company_gaps, gap_page
 from ownership.analysis.history import compare_dates
 from ownership.analysis.kept_holdings import ranked
 from ownership.analysis.landing import landing
@@ -134,9 +134,13 @@ LATENCIES = (
     Latency("flags", "red flags, whole graph, computed (the reference)", 60.0),
     Latency("flags_kept", "red flags, whole graph, as kept by the import (today)", 1.0),
     Latency("flags_other", "red flags for a non-kept date (2024-01-01; kept for every date)", 2.0),
+    Latency(
+        "flags_page", "red flags: counts of each kind and the first 50 (kept, 2024-01-01)", 1.0
+    ),
     Latency("landing", "landing page data (as kept by the import, today)", 2.0),
     Latency("gaps", "ownership gaps filter: no ultimate owner found (kept, today)", 2.0),
     Latency("gaps_other", "gaps filter for a non-kept date (2024-01-01; kept for every date)", 2.0),
+    Latency("gaps_page", "gaps filter: how many and the first 50 (kept, 2024-01-01)", 1.0),
     Latency("diff", "`diff` 2022-03-01 → today: every list (the contract's JSON)", None),
     Latency(
         "diff_page",
@@ -541,9 +545,11 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
             # for every date, the landing page and the 50 % rule for the day it ran
             "flags_kept": lambda g: red_flags(g, as_of=dt.date.today()),
             "flags_other": lambda g: red_flags(g, as_of=AS_OF),
+            "flags_page": lambda g: flag_page(g, as_of=AS_OF, limit=50).flags,
             "landing": lambda g: landing(g, dt.date.today()),
             "gaps": lambda g: company_gaps(g, dt.date.today()),
             "gaps_other": lambda g: company_gaps(g, AS_OF),
+            "gaps_page": lambda g: gap_page(g, AS_OF, limit=50).gaps,
             "diff": lambda g: compare_dates(g, DIFF_FROM, dt.date.today()),
             "diff_page": lambda g: compare_dates(g, DIFF_FROM, dt.date.today(), None, 100),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,

@@ -647,14 +647,14 @@ RETURN m.part AS part, m.parts AS parts, m.data AS data
 ORDER BY part;
 
 // ---- maintained_read_parts
-// Parts $parts of the answer of kind $kind kept for $key, if it was computed on data version
-// $version: a long answer (every chain of a question) read a page at a time.
-:param kind => 'chains';
-:param key => 'JP>RU|via=|hops=6|2022-07-01';
+// Documents $docs (kind, key and part of a kept answer) if they were computed on data version
+// $version: a long answer (every chain of a question, the red flags of every date) read a page
+// at a time, each document found by its own index entry.
+:param docs => ['chains|JP>RU|via=|hops=6|2022-07-01|0'];
 :param version => '1|2024-01-01T00:00:00Z|None|0|None';
-:param parts => [0];
-MATCH (m:Maintained {key: $key})
-WHERE m.kind = $kind AND m.version = $version AND m.part IN $parts
+UNWIND $docs AS doc
+MATCH (m:Maintained {doc: doc})
+WHERE m.version = $version
 RETURN m.part AS part, m.data AS data
 ORDER BY part;
 

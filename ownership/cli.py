@@ -698,7 +698,7 @@ def _holdings_command(direction: str) -> Callable[..., None]:
                 graph, subject, upward, as_of_date(as_of), max_hops, limit, offset
             )
         if output == "table" and (limit is not None or offset):
-            click.echo(f"{total} {direction}; {offset + 1}–{offset + len(shown)} shown")
+            click.echo(f"{total} {direction}; {shown_range(offset, len(shown))} shown")
         rows = [h.as_dict() for h in shown]
         emit(output, rows, rows, HOLDING_COLUMNS)
 
@@ -799,6 +799,12 @@ def _band(stake: dict[str, Any]) -> str:
 )
 @as_of_option
 @output_option("table", "json", "csv")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Print how many flags of each kind there are instead of the flags.",
+)
+@page_options("flags")
 @handle_errors
 def flags_command(
     address_threshold: int,
@@ -809,8 +815,13 @@ def flags_command(
     only: tuple[str, ...],
     as_of: dt.date | None,
     output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
 ) -> None:
-    """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more."""
+    """Red flags: mass registration, nominee officers, cycles, hurried restructuring and more,
+    sorted by flag, name and uid; --limit/--offset print one page, --summary how many of each
+    kind."""
     settings = flags.FlagSettings(
         address_threshold=address_threshold,
         officer_threshold=officer_threshold,
@@ -822,9 +833,17 @@ def flags_command(
         else flags.DEFAULT_SECRECY,
     )
     with open_graph() as graph:
-        found = flags.red_flags(graph, settings, as_of_date(as_of), only)
-        note_if_empty(graph, found)
-    rows = [f.as_dict() for f in found]
+        found = flags.flag_page(
+            graph, settings, as_of_date(as_of), only, 0 if summary else limit, offset
+        )
+        note_if_empty(graph, range(found.total))
+    if summary:
+        counts = [{"flag": flag, "count": n} for flag, n in found.counts.items()]
+        emit(output, found.summary(), counts, ["flag", "count"])
+        return
+    if output == "table" and (limit is not None or offset):
+        click.echo(f"{found.total} flags; {shown_range(offset, len(found.flags))} shown")
+    rows = [f.as_dict() for f in found.flags]
     emit(output, rows, rows, ["id", "name", "flag", "detail"])
 
 
@@ -1222,6 +1241,11 @@ def diff_command(
     click.echo(diff_text(found, summary))
 
 
+def shown_range(offset: int, count: int) -> str:
+    """Which items of a list a page shows: '51–100', or 'none'."""
+    return f"{offset + 1}–{offset + count}" if count else "none"
+
+
 def flag_text(flag: dict[str, Any]) -> str:
     """'Lion Gate Ventures (sg-shell-01): shared address: 6 companies at …'."""
     return f"{flag['name']} ({flag['id']}): {flag['flag']}: {flag['detail']}"
@@ -1300,13 +1324,34 @@ def report_command(entity: str, as_of: dt.datetime | None, out: Path) -> None:
 )
 @as_of_option
 @output_option("table", "json", "csv")
+@click.option("--summary", is_flag=True, help="Print how many companies there are instead of them.")
+@page_options("companies")
 @handle_errors
-def gaps_command(show_all: bool, as_of: dt.datetime | None, output: str) -> None:
+def gaps_command(
+    show_all: bool,
+    as_of: dt.datetime | None,
+    output: str,
+    summary: bool,
+    limit: int | None,
+    offset: int,
+) -> None:
     """Companies with no ultimate owner found (no natural person reaches them), with how much
-    of each its known direct owners account for; largest unaccounted share first."""
+    of each its known direct owners account for; largest unaccounted share first, then name;
+    --limit/--offset print one page, --summary how many there are."""
     with open_graph() as graph:
-        found = gaps.company_gaps(graph, as_of_date(as_of), None if show_all else False)
-    rows = [c.as_dict() for c in found]
+        found = gaps.gap_page(
+            graph,
+            as_of_date(as_of),
+            None if show_all else False,
+            0 if summary else limit,
+            offset,
+        )
+    if summary:
+        emit(output, found.summary(), [found.summary()], ["as_of", "total"])
+        return
+    if output == "table" and (limit is not None or offset):
+        click.echo(f"{found.total} companies; {shown_range(offset, len(found.gaps))} shown")
+    rows = [c.as_dict() for c in found.gaps]
     emit(
         output,
         rows,

@@ -188,6 +188,32 @@ def test_chain_finder_names_each_links_source_statement(seed):
     assert all(table["file"].str.endswith("ownership.csv"))
 
 
+def test_flags_and_gaps_pages_draw_the_first_rows_and_count_them_all(seed, monkeypatch):
+    """The red flags and gaps pages read the counts and the first rows only (kept at import),
+    in the order of ``ownership flags`` and ``ownership gaps``; a filter looks at them all."""
+    from ownership.analysis.flags import red_flags
+    from ownership.analysis.gaps import company_gaps
+    from ownership.explorer import ui
+
+    monkeypatch.setattr(ui, "MAX_SHOWN", 7)
+    day = dt.date(2022, 6, 15)  # a day no other test caches
+    upkeep.maintain(seed, day)
+    every = red_flags(seed, as_of=day)
+    at = app(view="flags", as_of=day.isoformat())
+    assert not at.exception
+    assert list(frame_by_key(at, "flags_table")["uid"]) == [f.uid for f in every[:7]]
+    assert f"The first 7 of {len(every):,} rows are shown" in texts(at)
+    at.text_input(key="flags_text").set_value("shell").run()
+    found = frame_by_key(at, "flags_table")
+    assert len(found) and all(
+        "shell" in " ".join(r).lower() for r in found[["name", "id", "detail"]].values
+    )
+    gaps = company_gaps(seed, day)
+    at = app(view="gaps", as_of=day.isoformat())
+    assert list(frame_by_key(at, "gaps_table")["uid"]) == [c.uid for c in gaps[:7]]
+    assert f"{len(gaps)} companies no natural person reaches" in texts(at)
+
+
 def test_compare_view_shows_counts_and_one_page_at_a_time(seed, monkeypatch):
     """A long window: the counts of every kind, and each list a page at a time (four a page
     here, a hundred in the explorer), in the order of ``ownership diff``."""

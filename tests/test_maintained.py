@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,11 @@ from ownership import cypher
 from ownership.analysis import gaps, history, landing, maintained, sanctions, timelines, upkeep
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import (
-    KIND,
     FlagSettings,
+    KeptFlags,
     compute_red_flags,
+    flag_page,
     red_flags,
-    settings_key,
 )
 from ownership.analysis.profile import entity_profile
 from ownership.graph import Graph
@@ -52,11 +53,35 @@ def change_days(graph: Graph) -> list[dt.date]:
     ordinals = {d for h in dated.holdings for d in h.span}
     for row in graph.read(cypher.DATED_OFFICER_ROLES, threshold=1):
         ordinals |= {d for r in row["roles"] for d in timelines.span(*r[2:])}
-    flags = maintained.load(graph, KIND, settings_key(FlagSettings())) or []
-    ordinals |= {d for row in flags for d in row[:2]}
+    flags = KeptFlags.load(graph, FlagSettings())
+    if flags is not None:
+        ordinals |= set(flags.since.tolist()) | set(flags.until.tolist())
     ordinals -= {timelines.BEFORE, timelines.AFTER}
     days = sorted(dt.date.fromordinal(d) for d in ordinals)
     return [days[0] - dt.timedelta(days=1), *days]
+
+
+def assert_pages_add_up(graph: Graph, day: dt.date) -> None:
+    """Pages of the flags and of the gaps, read from what is kept, add up to the whole list,
+    in its order, with the counts of the whole on every page."""
+    whole = flag_page(graph, as_of=day)
+    assert whole.counts == dict(Counter(f.flag for f in whole.flags))
+    size = max(1, len(whole.flags) // 3)
+    pages = [flag_page(graph, as_of=day, limit=size, offset=o) for o in range(0, 4 * size, size)]
+    assert all(p.counts == whole.counts for p in pages)
+    assert flag_items([f for p in pages for f in p.flags]) == flag_items(whole.flags)
+    assert flag_page(graph, as_of=day, limit=0).flags == []
+    only = ("shared-address", "officer-hub")
+    some = flag_page(graph, as_of=day, only=only, limit=size, offset=1)
+    expected = [f for f in whole.flags if f.flag in only]
+    assert flag_items(some.flags) == flag_items(expected[1 : 1 + size])
+    assert some.total == len(expected)
+    for reached in (False, None):
+        every = gaps.gap_page(graph, day, reached)
+        size = max(1, every.total // 3)
+        pages = [gaps.gap_page(graph, day, reached, size, o) for o in range(0, 4 * size, size)]
+        assert all(p.total == every.total == len(every.gaps) for p in pages)
+        assert gap_items([c for p in pages for c in p.gaps]) == gap_items(every.gaps)
 
 
 def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> None:
@@ -65,8 +90,8 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     something changes (and on ``day``), the others on ``day``."""
     upkeep.maintain(graph, day)
     settings = FlagSettings()
-    assert maintained.load(graph, KIND, settings_key(settings)) is not None
-    assert maintained.load(graph, gaps.KIND, gaps.TIMELINE_KEY) is not None
+    assert KeptFlags.load(graph, settings) is not None
+    assert gaps.KeptGaps.load(graph) is not None
     days = change_days(graph)
     assert len(days) > 10
     raised = 0
@@ -80,6 +105,7 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
             assert gap_items(gaps.company_gaps(graph, when, reached)) == [
                 c.as_dict() for c in everything if c.gap.person_reached == reached
             ]
+        assert_pages_add_up(graph, when)
     assert raised, "the data must raise flags for the comparison to mean something"
     only = ("officer-hub", "circular-ownership")
     assert flag_items(red_flags(graph, as_of=day, only=only)) == flag_items(
@@ -112,11 +138,10 @@ def test_seed_answers_kept_equal_the_computed_ones(seed: Graph) -> None:
 
 def test_kept_flags_serve_only_their_thresholds_and_data(seed: Graph, make_dataset: Any) -> None:
     upkeep.maintain(seed, SEED_DAY)
-    key = settings_key(FlagSettings())
-    assert maintained.load(seed, KIND, key) is not None
+    assert KeptFlags.load(seed, FlagSettings()) is not None
     # other thresholds are computed (and equal the computation)
     other = FlagSettings(address_threshold=2)
-    assert maintained.load(seed, KIND, settings_key(other)) is None
+    assert KeptFlags.load(seed, other) is None
     assert flag_items(red_flags(seed, other, SEED_DAY)) == flag_items(
         compute_red_flags(seed, other, SEED_DAY)
     )
@@ -126,8 +151,8 @@ def test_kept_flags_serve_only_their_thresholds_and_data(seed: Graph, make_datas
         [company("x1", "KY"), company("x2", "KY")], [owns("x1", "x2", 60), owns("x2", "x1", 60)]
     )
     import_paths(seed, [folder], "late")
-    assert maintained.load(seed, KIND, key) is None
-    assert maintained.load(seed, gaps.KIND, gaps.TIMELINE_KEY) is None
+    assert KeptFlags.load(seed, FlagSettings()) is None
+    assert gaps.KeptGaps.load(seed) is None
     assert landing.landing(seed, SEED_DAY).flags is None
     after = flag_items(red_flags(seed, as_of=SEED_DAY))
     assert after == flag_items(compute_red_flags(seed, FlagSettings(), SEED_DAY))
@@ -147,7 +172,7 @@ def test_sources_remove_keeps_the_answers_of_what_is_left(
     assert {f.id for f in with_late if f.flag == "circular-ownership"} >= {"x1", "x2"}
     result = run_cli("sources", "remove", "late", "--yes")
     assert result.exit_code == 0, result.output
-    assert maintained.load(seed, KIND, settings_key(FlagSettings())) is not None
+    assert KeptFlags.load(seed, FlagSettings()) is not None
     kept = red_flags(seed, as_of=SEED_DAY)
     assert not {f.id for f in kept if f.flag == "circular-ownership"} & {"x1", "x2"}
     assert flag_items(kept) == flag_items(compute_red_flags(seed, FlagSettings(), SEED_DAY))
@@ -163,17 +188,27 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
     seconds = json.loads(result.output)["maintained_seconds"]
     assert set(seconds) == {"flags", "gaps", "periods", "landing", "groups", "blocked", "chains"}
     today = dt.date.today()
-    assert maintained.load(graph, KIND, settings_key(FlagSettings())) is not None
+    assert KeptFlags.load(graph, FlagSettings()) is not None
     result = run_cli("flags", "--format", "json")
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == [
-        f.as_dict() for f in compute_red_flags(graph, FlagSettings(), today)
-    ]
+    whole = json.loads(result.output)
+    assert whole == [f.as_dict() for f in compute_red_flags(graph, FlagSettings(), today)]
+    page = run_cli("flags", "--limit", "3", "--offset", "2", "--format", "json")
+    assert json.loads(page.output) == whole[2:5]
+    summary = json.loads(run_cli("flags", "--summary", "--format", "json").output)
+    assert summary["counts"] == dict(Counter(f["flag"] for f in whole))
+    assert summary["total"] == len(whole)
+    every = json.loads(run_cli("gaps", "--format", "json").output)
+    page = run_cli("gaps", "--limit", "4", "--offset", "3", "--format", "json")
+    assert json.loads(page.output) == every[3:7]
+    assert json.loads(run_cli("gaps", "--summary", "--format", "json").output)["total"] == len(
+        every
+    )
     graph.empty()
     result = run_cli("import", str(REPO / "seed" / "registry"), "--source", "seed-registry",
                      "--json", "--no-maintain")  # fmt: skip
     assert json.loads(result.output)["maintained_seconds"] is None
-    assert maintained.load(graph, KIND, settings_key(FlagSettings())) is None
+    assert KeptFlags.load(graph, FlagSettings()) is None
 
 
 def test_refresh_keeps_the_answers_for_its_date(graph: Graph, tmp_path: Path) -> None:
@@ -185,7 +220,7 @@ def test_refresh_keeps_the_answers_for_its_date(graph: Graph, tmp_path: Path) ->
     borrow = lambda: Borrowed(graph.driver, graph.database, graph.embedded)  # noqa: E731
     report = run_refresh(config, tmp_path, borrow, SEED_DAY)
     assert report.status == "ok"
-    assert maintained.load(graph, KIND, settings_key(FlagSettings())) is not None
+    assert KeptFlags.load(graph, FlagSettings()) is not None
     assert flag_items(red_flags(graph, as_of=SEED_DAY)) == flag_items(
         compute_red_flags(graph, FlagSettings(), SEED_DAY)
     )

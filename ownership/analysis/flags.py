@@ -13,8 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ownership import cypher
 from ownership.analysis import maintained
+from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
 KIND = "flags"  # what maintained red flags are kept under
@@ -275,39 +278,196 @@ def settings_key(settings: FlagSettings) -> str:
     return json.dumps(dataclasses.asdict(settings), sort_keys=True)
 
 
+CHUNK = 1_000  # kept flags per document: a page of 50 reads one, the explorer's 2,000 three
+
+
+@dataclass
+class FlagPage:
+    """The red flags of one date: how many of each flag there are, and flags ``offset`` to
+    ``offset + len(flags)`` of the fixed order (flag, name, uid)."""
+
+    as_of: dt.date
+    counts: dict[str, int]  # flag: how many, for every flag raised that day
+    flags: list[Flag]
+    offset: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> dict[str, Any]:
+        return {"as_of": self.as_of, "total": self.total, "counts": self.counts}
+
+
+def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: str) -> None:
+    """Keep the flags of every date, the pieces ``[since, until, uid, id, name, flag, detail,
+    evidence]`` of :func:`ownership.analysis.timelines.flag_timeline`, for data ``version``
+    so that one page of any date is read without the rest (:class:`KeptFlags`): a header
+    of packed columns (each piece's days, its kind and its rank in the fixed order, flag then
+    name then uid), then the pieces' texts, :data:`CHUNK` to a document: those that never end
+    first, the others after them, each in the fixed order, so that today's whole list (the
+    date asked most) reads only the documents of the flags still raised. A piece of an
+    entity's flag never overlaps another of the same flag, so the order of a date is that of
+    the pieces holding on it."""
+
+    def fixed(r: list[Any]) -> tuple[Any, ...]:
+        return (r[5], r[4] or "", r[2], r[0])
+
+    last = max((r[1] for r in rows), default=0)
+    rows = sorted(rows, key=lambda r: (r[1] < last, *fixed(r)))
+    rank = np.empty(len(rows), dtype=np.int32)
+    rank[sorted(range(len(rows)), key=lambda i: fixed(rows[i]))] = np.arange(len(rows))
+    kinds = sorted({r[5] for r in rows})
+    header = {
+        "kinds": kinds,
+        "kind": maintained.pack(np.array([kinds.index(r[5]) for r in rows], dtype=np.int8)),
+        "since": maintained.pack(np.array([r[0] for r in rows], dtype=np.int32)),
+        "until": maintained.pack(np.array([r[1] for r in rows], dtype=np.int32)),
+        "rank": maintained.pack(np.diff(rank, prepend=0).astype(np.int32)),  # small steps
+    }
+    chunks = [
+        [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]]
+        for first in range(0, len(rows), CHUNK)
+    ]
+    maintained.store_documents(
+        graph, KIND, settings_key(settings), None, [header, *chunks], version
+    )
+
+
+@dataclass
+class KeptFlags:
+    """The flags of every date kept by :func:`keep`, their header read: which pieces hold on
+    a date, and their order, are worked out from the header alone, and only the documents of
+    the pieces shown are read (each once)."""
+
+    graph: Graph
+    key: str
+    version: str
+    kinds: list[str]
+    kind: np.ndarray  # per piece (in the kept order): its flag, a position in ``kinds``
+    since: np.ndarray  # each piece's first day and the day after its last, as ordinals
+    until: np.ndarray
+    rank: np.ndarray  # each piece's place in the fixed order
+    _chunks: dict[int, list[list[Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, graph: Graph, settings: FlagSettings) -> KeptFlags | None:
+        """The kept flags for ``settings`` while the data has not changed since, or None."""
+        key, version = settings_key(settings), data_version(graph)[0]
+        documents = maintained.load_documents(graph, KIND, key, [0], version)
+        if documents is None:
+            return None
+        [header] = documents
+        return cls(
+            graph,
+            key,
+            version,
+            header["kinds"],
+            maintained.unpack(header["kind"], np.int8),
+            maintained.unpack(header["since"], np.int32),
+            maintained.unpack(header["until"], np.int32),
+            np.cumsum(maintained.unpack(header["rank"], np.int32)),
+        )
+
+    def on(self, as_of: dt.date, only: list[str] | tuple[str, ...] = ()) -> tuple[dict, Any]:
+        """How many flags of each kind hold on ``as_of`` and those pieces (positions in the
+        kept order) in the fixed order; only the kinds ``only``, when given."""
+        day = as_of.toordinal()
+        live = (self.since <= day) & (day < self.until)
+        if only:
+            live &= np.isin(self.kind, [i for i, k in enumerate(self.kinds) if k in only])
+        found = np.flatnonzero(live)
+        counts = np.bincount(self.kind[found], minlength=len(self.kinds)).tolist()
+        in_order = found[np.argsort(self.rank[found])]
+        return {k: n for k, n in zip(self.kinds, counts, strict=True) if n}, in_order
+
+    def flags(self, positions: Any) -> list[Flag] | None:
+        """The flags of the pieces at ``positions``; None when the data changed since the
+        header was read (the pieces kept then are gone)."""
+        wanted = sorted({int(p) // CHUNK + 1 for p in positions} - set(self._chunks))
+        if wanted:
+            documents = maintained.load_documents(self.graph, KIND, self.key, wanted, self.version)
+            if documents is None:
+                return None
+            self._chunks.update(zip(wanted, documents, strict=True))
+        kinds = [self.kinds[k] for k in self.kind[positions].tolist()]
+        with maintained.gc_paused():
+            return [
+                Flag(uid, id_, name, flag, detail, evidence)
+                for p, flag in zip(positions.tolist(), kinds, strict=True)
+                for uid, id_, name, detail, evidence in [self._chunks[p // CHUNK + 1][p % CHUNK]]
+            ]
+
+    def page(
+        self,
+        as_of: dt.date,
+        only: list[str] | tuple[str, ...] = (),
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> FlagPage | None:
+        counts, positions = self.on(as_of, only)
+        end = None if limit is None else offset + limit
+        shown = self.flags(positions[offset:end])
+        return None if shown is None else FlagPage(as_of, counts, shown, offset)
+
+
 def red_flags(
     graph: Graph,
     settings: FlagSettings | None = None,
     as_of: dt.date | None = None,
     only: list[str] | tuple[str, ...] = (),
 ) -> list[Flag]:
-    """Every flag, one item per entity and flag, sorted by flag then name: read from the flags
-    of every date the last import or refresh kept for these thresholds
-    (:mod:`ownership.analysis.timelines`) while the data has not changed since, otherwise
-    :func:`compute_red_flags`."""
+    """Every flag, one item per entity and flag, sorted by flag then name (:func:`flag_page`
+    without a limit)."""
+    return flag_page(graph, settings, as_of, only).flags
+
+
+def flag_page(
+    graph: Graph,
+    settings: FlagSettings | None = None,
+    as_of: dt.date | None = None,
+    only: list[str] | tuple[str, ...] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> FlagPage:
+    """How many flags of each kind there are, and flags ``offset`` to ``offset + limit`` of
+    the fixed order (all from ``offset`` without a limit): read from the flags of every date
+    the last import or refresh kept for these thresholds (:class:`KeptFlags`) while the data
+    has not changed since, otherwise :func:`compute_red_flags`."""
+    if offset < 0 or (limit is not None and limit < 0):
+        raise ValueError("--limit and --offset must not be negative")
     settings = settings or FlagSettings()
     as_of = as_of or dt.date.today()
-    kept = maintained.load(graph, KIND, settings_key(settings))
-    if kept is None:
-        return compute_red_flags(graph, settings, as_of, only)
-    return flags_on(kept, as_of, only)
+    kept = KeptFlags.load(graph, settings)
+    found = kept.page(as_of, only, limit, offset) if kept is not None else None
+    if found is not None:
+        return found
+    computed = compute_red_flags(graph, settings, as_of, only)
+    counts: dict[str, int] = {}
+    for flag in computed:
+        counts[flag.flag] = counts.get(flag.flag, 0) + 1
+    end = None if limit is None else offset + limit
+    return FlagPage(as_of, counts, computed[offset:end], offset)
 
 
 def red_flags_on(graph: Graph, days: tuple[dt.date, ...]) -> list[list[Flag]]:
-    """The flags (default thresholds) of each of ``days``: the kept timeline read once for
-    all of them, or each computed when none is kept."""
+    """The flags (default thresholds) of each of ``days``: the kept flags read once for all
+    of them (each document once), or each computed when none are kept."""
     settings = FlagSettings()
-    kept = maintained.load(graph, KIND, settings_key(settings))
-    if kept is None:
-        return [compute_red_flags(graph, settings, day) for day in days]
-    return [flags_on(kept, day) for day in days]
+    kept = KeptFlags.load(graph, settings)
+    if kept is not None:
+        found = [kept.flags(kept.on(day)[1]) for day in days]
+        if all(day is not None for day in found):
+            return found  # type: ignore[return-value]
+    return [compute_red_flags(graph, settings, day) for day in days]
 
 
 def flags_on(
     timeline: list[list[Any]], as_of: dt.date, only: list[str] | tuple[str, ...] = ()
 ) -> list[Flag]:
-    """The flags of ``as_of`` in a kept timeline: the pieces ``[since, until, uid, id, name,
-    flag, detail, evidence]`` that hold that day (``since <= day < until``, as ordinals)."""
+    """The flags of ``as_of`` among the pieces ``[since, until, uid, id, name, flag, detail,
+    evidence]`` of a timeline just worked out: those that hold that day (``since <= day <
+    until``, as ordinals)."""
     day = as_of.toordinal()
     found = [
         Flag(*row[2:])

@@ -5,9 +5,10 @@ officer roles are in force and which listings have begun: between two consecutiv
 which one of these starts or stops, the answer is the same. So ``ownership import`` and
 ``refresh`` work out, once, each flagged entity's flags and each company's gap as *pieces*
 ``[since, until)`` with the value they have on every day in between, and keep them
-(:mod:`ownership.analysis.maintained`); the answer for ANY date is then one read and a filter
-(:func:`ownership.analysis.flags.flags_on`, :func:`ownership.analysis.gaps.gaps_on`), where
-computing it took 11–20 s at 100,000 companies.
+(:func:`ownership.analysis.flags.keep`, :func:`ownership.analysis.gaps.keep`); the answer for
+ANY date is then a small read, a filter and the texts of the page shown
+(:class:`ownership.analysis.flags.KeptFlags`, :class:`ownership.analysis.gaps.KeptGaps`),
+where computing it took 11–20 s at 100,000 companies.
 
 The pieces are worked out here, in Python, from the graph with its dates read whole (every
 holding and entity in one query each; the officer roles of possible hubs, the cycles and the
@@ -29,10 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from ownership import cypher
-from ownership.analysis import maintained
-from ownership.analysis.flags import (
-    KIND as FLAGS,
-)
 from ownership.analysis.flags import (
     Flag,
     FlagSettings,
@@ -42,12 +39,11 @@ from ownership.analysis.flags import (
     over_owned_flag,
     restructured_flag,
     restructuring,
-    settings_key,
     shared_address,
     transit_flag,
 )
-from ownership.analysis.gaps import KIND as GAPS
-from ownership.analysis.gaps import TIMELINE_KEY
+from ownership.analysis.flags import keep as keep_flags
+from ownership.analysis.gaps import keep as keep_gaps
 from ownership.graph import Graph
 
 BEFORE, AFTER = 0, dt.date.max.toordinal() + 1
@@ -471,7 +467,8 @@ def gap_timeline(dated: DatedGraph) -> list[list[Any]]:
 
 def _compact(value: float | int | bool) -> float | int | bool:
     """A whole share as an integer: JSON integers parse several times faster than floats,
-    and nearly every share is whole (``gaps_on`` makes them floats again)."""
+    and nearly every share is whole (:class:`ownership.analysis.gaps.KeptGaps` makes them floats
+    again)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
@@ -517,12 +514,12 @@ def keep_flag_timeline(graph: Graph, dated: DatedGraph, version: str) -> list[li
     ``version`` (read before ``dated``: a change meanwhile makes them stale, never wrong)."""
     settings = FlagSettings()
     flags = flag_timeline(graph, dated, settings)
-    maintained.store(graph, FLAGS, settings_key(settings), None, flags, version)
+    keep_flags(graph, settings, flags, version)
     return flags
 
 
 def keep_gap_timeline(graph: Graph, dated: DatedGraph, version: str) -> list[list[Any]]:
     """Work out the ownership gaps of every date and keep them for data ``version``."""
     gaps = gap_timeline(dated)
-    maintained.store(graph, GAPS, TIMELINE_KEY, None, gaps, version)
+    keep_gaps(graph, gaps, version)
     return gaps

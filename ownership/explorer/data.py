@@ -20,7 +20,7 @@ from ownership.analysis import landing as landing_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
-from ownership.explorer import formatting
+from ownership.explorer import formatting, ui
 from ownership.explorer import report as report_mod
 from ownership.explorer import subgraph as subgraph_mod
 from ownership.graph import Graph
@@ -171,6 +171,17 @@ def flags_table(
     return formatting.flags_frame(flags_mod.red_flags(_graph, settings, as_of, only=only))
 
 
+@st.cache_resource(ttl=TTL, show_spinner=False)
+def flags_first(
+    _graph: Graph, key: str, settings: flags_mod.FlagSettings, as_of: dt.date, only: tuple[str, ...]
+) -> tuple[dict[str, int], pd.DataFrame]:
+    """How many flags of each kind there are, and the first page the flags page draws as its
+    table: read without the rest of the flags (the whole list of a million companies' graph
+    took 6 s to read; :func:`flags_table` reads it when it is filtered or downloaded)."""
+    found = flags_mod.flag_page(_graph, settings, as_of, only, limit=ui.MAX_SHOWN)
+    return found.counts, formatting.flags_frame(found.flags)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def subgraph(
     _graph: Graph,
@@ -265,6 +276,16 @@ def gaps_table(
     :func:`flags`: unpickling the 21,868 gaps of a 100k graph and making their rows took a
     second or two of every rerun of the page."""
     return formatting.gaps_frame(gaps.company_gaps(_graph, as_of, person_reached))
+
+
+@st.cache_resource(ttl=TTL, show_spinner=False)
+def gaps_first(
+    _graph: Graph, key: str, as_of: dt.date, person_reached: bool | None
+) -> tuple[int, pd.DataFrame]:
+    """How many companies the gaps page lists, and the first page it draws: read without the
+    rest (:func:`gaps_table` reads them all when the CSV is downloaded)."""
+    found = gaps.gap_page(_graph, as_of, person_reached, limit=ui.MAX_SHOWN)
+    return found.total, formatting.gaps_frame(found.gaps)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

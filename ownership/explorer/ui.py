@@ -153,6 +153,7 @@ def table(
     caption: str | None = None,
     wrap: Mapping[str, int] | None = None,
     everything: Callable[[], pd.DataFrame] | None = None,
+    total: int | None = None,
 ) -> None:
     """A table with its CSV download; with ``open_column``, selecting a row opens that entity;
     the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped.
@@ -160,8 +161,8 @@ def table(
     At most :data:`MAX_SHOWN` rows are drawn, in the table's order (30,000 red flags at 100,000
     companies took seconds to send and draw, and nobody scrolls through them); the CSV, made
     only when it is downloaded, has every row: those of ``everything`` when ``data`` is one
-    page of a longer list."""
-    total = len(data)
+    page of a longer list (of ``total`` rows)."""
+    total = len(data) if total is None else total
     shown_rows = data.head(MAX_SHOWN) if total > MAX_SHOWN else data
     shown = [c for c in data.columns if c not in hide]
     row = row_height(shown_rows, wrap or {})

@@ -90,9 +90,14 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     settings = _settings()
     as_of = state.as_of()
     url["flag"] = list(only)
-    table = data.flags_table(graph, data.key(), settings, as_of, tuple(only))
     needle = normalize(text)
-    if needle and not table.empty:
+    counts, table = data.flags_first(graph, data.key(), settings, as_of, tuple(only))
+
+    def everything() -> pd.DataFrame:
+        return data.flags_table(graph, data.key(), settings, as_of, tuple(only))
+
+    if needle and not table.empty:  # a filter looks at every flag
+        table = everything()
         hay = (
             table["name"].fillna("")
             + " "
@@ -101,8 +106,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
             + table["detail"].fillna("")
         )
         table = table[hay.map(normalize).str.contains(needle, regex=False)].reset_index(drop=True)
-    counts = table["flag"].value_counts() if not table.empty else pd.Series(dtype=int)
-    if not counts.empty:
+        counts = table["flag"].value_counts().to_dict()
+    total = sum(counts.values())
+    if counts:
         st.caption(
             f"On {as_of.isoformat()}: " + ", ".join(f"{name} {n}" for name, n in counts.items())
         )
@@ -119,6 +125,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
                 "detail": st.column_config.TextColumn("detail", width="large"),
             },
             caption="select a row to open its profile",
+            everything=None if needle or len(table) == total else everything,
+            total=total,
         )
         shown = table.head(ui.MAX_SHOWN)  # the rows the table lists (a filter finds others)
         ui.entity_picker(

@@ -19,9 +19,10 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     )
     state.keep("gaps_all")
     as_of = state.as_of()
-    table = data.gaps_table(graph, data.key(), as_of, None if show_all else False)
+    person_reached = None if show_all else False
+    total, table = data.gaps_first(graph, data.key(), as_of, person_reached)
     what = "companies" if show_all else "companies no natural person reaches"
-    st.subheader(f"{len(table)} {what} on {as_of.isoformat()}", anchor=False)
+    st.subheader(f"{total} {what} on {as_of.isoformat()}", anchor=False)
     ui.table(
         table,
         "gaps_table",
@@ -29,6 +30,10 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         open_column="uid",
         caption="known: the sum of the direct holdings in force (a band by its bounds); "
         "largest unaccounted share first; select a row to open the profile",
+        everything=(lambda: data.gaps_table(graph, data.key(), as_of, person_reached))
+        if len(table) < total
+        else None,
+        total=total,
     )
     if show_all:
         url["all"] = 1
