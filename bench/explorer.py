@@ -78,7 +78,11 @@ def pages(head: str) -> list[Page]:
             "/?view=chains&from=JP&to=RU",
             f"{main} h3:has-text('JP → RU on')",
         ),
-        Page("profile of the largest group's head", f"/?entity={entity}", f"{main} h1"),
+        Page(  # its first content: the verdicts above the sections, then the Overview
+            "profile of the largest group's head",
+            f"/?entity={entity}",
+            f"{main} h3:has-text('Identity')",
+        ),
         Page("red flags", "/?view=flags", f'{main} [data-testid="stDataFrame"]'),
         Page("ownership gaps", "/?view=gaps", f'{main} [data-testid="stDataFrame"]'),
         Page(

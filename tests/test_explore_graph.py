@@ -163,7 +163,7 @@ def test_menus_offer_what_applies():
 
 
 def test_profile_draws_address_and_officers_on_request(seed):
-    at = app(entity="sg-shell-01", as_of="2022-07-01")
+    at = app(entity="sg-shell-01", as_of="2022-07-01", section="graph")
     assert "88 Merbau" not in iframes(at)[0]
     at.multiselect(key=f"profile_expand.{SHELL}.addresses").set_value([SHELL]).run()
     at.multiselect(key=f"profile_expand.{SHELL}.officers").set_value([SHELL]).run()

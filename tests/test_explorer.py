@@ -117,6 +117,15 @@ def app(**params: str) -> AppTest:
     return at
 
 
+def open_section(at: AppTest, word: str) -> AppTest:
+    """Show the profile's section ``word`` (state.PROFILE_SECTIONS), as a click on its tab
+    does: only the section shown is computed."""
+    at.session_state["profile_section"] = state.PROFILE_SECTIONS[word]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def texts(at: AppTest) -> str:
     parts = [
         e.value
@@ -173,31 +182,38 @@ def iframes(at: AppTest) -> list[str]:
 def test_entity_deep_link_shows_profile(story):
     at = app(entity="ru1", as_of="2022-07-01")
     assert "OOO Baikal Compute" in titles(at)
-    owners = frame_by_key(at, "profile_owners")
-    shares = dict(zip(owners["id"], owners["effective_share"], strict=True))
-    assert shares == {"sg1": 60.0, "jp1": 60.0, "p1": 60.0}
-    assert dict(zip(owners["id"], owners["hops"], strict=True)) == {"sg1": 1, "jp1": 2, "p1": 3}
     identity = frame_with(at, "property", "value", "sources")
     assert "ООО «Байкал Компьют»" in " ".join(identity["value"])
     assert set(identity["sources"]) == {"story:ru1"}
-    records = frame_with(at, "property", "story:ru1")
-    assert "story:ru1" in records.columns
-    pages = iframes(at)
-    assert len(pages) == 1 and "OOO Baikal Compute" in pages[0] and "Lattice Harbour" in pages[0]
     assert url(at) == {"entity": "ru1", "as_of": "2022-07-01"}
+    # only the Overview is computed until another section is chosen
+    assert not iframes(at) and "profile_owners" not in [d.key for d in at.dataframe]
+    owners = frame_by_key(open_section(at, "holdings"), "profile_owners")
+    shares = dict(zip(owners["id"], owners["effective_share"], strict=True))
+    assert shares == {"sg1": 60.0, "jp1": 60.0, "p1": 60.0}
+    assert dict(zip(owners["id"], owners["hops"], strict=True)) == {"sg1": 1, "jp1": 2, "p1": 3}
+    assert url(at) == {"entity": "ru1", "as_of": "2022-07-01", "section": "holdings"}
+    records = frame_with(open_section(at, "provenance"), "property", "story:ru1")
+    assert "story:ru1" in records.columns
+    pages = iframes(open_section(at, "graph"))
+    assert len(pages) == 1 and "OOO Baikal Compute" in pages[0] and "Lattice Harbour" in pages[0]
+    assert url(at) == {"entity": "ru1", "as_of": "2022-07-01", "section": "graph"}
+    linked = app(entity="ru1", as_of="2022-07-01", section="graph")  # the link opens it
+    assert iframes(linked) == pages
+    assert "Identity" not in [h.value for h in linked.subheader]  # the Overview is not run
 
 
 def test_profile_respects_the_as_of_date(story):
-    at = app(entity="ru1", as_of="2022-03-15")  # sg1 → ru1 starts 2022-04-01
+    at = app(entity="ru1", as_of="2022-03-15", section="holdings")  # sg1 → ru1 from 2022-04-01
     assert "no owner known on 2022-03-15" in texts(at)
 
 
 def test_entity_link_by_exact_name_and_unknown_entity(story):
-    at = app(entity="Sakura Digital K.K.", as_of="2022-07-01")
+    at = app(entity="Sakura Digital K.K.", as_of="2022-07-01", section="holdings")
     assert "Sakura Digital K.K." in titles(at)
     subsidiaries = frame_by_key(at, "profile_subsidiaries")
     assert set(subsidiaries["id"]) == {"sg1", "ru1"}
-    officers = frame_by_key(at, "profile_officers")
+    officers = frame_by_key(open_section(at, "officers"), "profile_officers")
     assert list(officers["name"]) == ["Haruto Sato"]
     at = app(entity="no-such-entity")
     assert "No entity is called or identified by" in texts(at)
@@ -208,11 +224,22 @@ def test_profile_pages_a_large_group_strongest_first(story, monkeypatch):
     from ownership.explorer.views import profile
 
     monkeypatch.setattr(profile, "HOLDINGS_PAGE", 2)
-    at = app(entity="ru1", as_of="2022-07-01")
+    at = app(entity="ru1", as_of="2022-07-01", section="holdings")
     assert list(frame_by_key(at, "profile_owners")["id"]) == ["sg1", "jp1"]  # 60 % each, nearest
     assert "1–2 of 3, strongest first" in texts(at)
     at.number_input(key="profile_owners_page").set_value(2).run()
     assert list(frame_by_key(at, "profile_owners")["id"]) == ["p1"]
+    # subsidiaries are read a page at a time (kept_holdings.ranked), in the same order
+    monkeypatch.setattr(profile, "HOLDINGS_PAGE", 1)
+    at = app(entity="p1", as_of="2022-07-01", section="holdings")
+    assert "Subsidiaries (3)" in [h.value for h in at.subheader]
+    assert [m.value for m in at.metric][:2] == ["0", "3"]  # owners, subsidiaries
+    shown = []
+    for page in (1, 2, 3):
+        at.number_input(key="profile_subsidiaries_page").set_value(page).run()
+        shown += list(frame_by_key(at, "profile_subsidiaries")["id"])
+        assert f"{page}–{page} of 3, strongest first" in texts(at)
+    assert shown == ["jp1", "sg1", "ru1"]  # 100 %, 100 % (2 hops), 60 %
 
 
 def test_chains_deep_link_shows_the_chains(story):
@@ -312,7 +339,7 @@ def test_profile_states_the_50_percent_rule_status_and_why(story):
         "Not blocked under the OFAC 50% rule on 2022-07-01: listed or blocked parties own 30% "
         "of it in aggregate; at least 50% blocks." in texts(at).replace("\\", "")
     )
-    owners = frame_by_key(at, "profile_owners")
+    owners = frame_by_key(open_section(at, "holdings"), "profile_owners")
     assert dict(zip(owners["id"], owners["status"], strict=True)) == {"ru9": "listed"}
 
 
@@ -572,7 +599,7 @@ def test_subgraph_caps_per_node_hubs_and_total(hub_story):
 
 
 def test_profile_graph_caps_in_the_app(hub_story):
-    at = app(entity="hub:t")
+    at = app(entity="hub:t", section="graph")
     page = iframes(at)[0]
     assert "and 40 more" in page  # the hub, suppressed by default
     at.toggle(key="profile_graph.hubs").set_value(False).run()

@@ -27,7 +27,7 @@ def _html(at) -> str:
 
 
 def test_profile_history_shows_the_ended_direct_stake(seed):
-    at = app(entity="ru-host-01", as_of="2022-07-01")
+    at = app(entity="ru-host-01", as_of="2022-07-01", section="history")
     history = frame_by_key(at, "profile_history")
     rows = [
         (r["direction"], r["id"], r["share"], r["start_date"], r["end_date"], r["in_force"])

@@ -79,9 +79,17 @@ class Profile:
 
 
 def entity_profile(
-    graph: Graph, ref: EntityRef, as_of: dt.date | None = None, settings: FlagSettings | None = None
+    graph: Graph,
+    ref: EntityRef,
+    as_of: dt.date | None = None,
+    settings: FlagSettings | None = None,
+    subsidiaries: bool = True,
 ) -> Profile:
-    """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags."""
+    """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags.
+
+    ``subsidiaries=False`` leaves :attr:`Profile.subsidiaries` empty: the explorer reads a
+    group head's (20,000 at a million companies) a page at a time from
+    :func:`ownership.analysis.kept_holdings.ranked` instead of naming every one first."""
     as_of = as_of or dt.date.today()
     settings = settings or FlagSettings()
     rows = graph.read(cypher.ENTITY_PROFILE, uid=ref.uid)
@@ -101,7 +109,8 @@ def entity_profile(
     profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
     profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
-    profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
+    if subsidiaries:
+        profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
     profile.rule = rule_status(graph, ref.uid, as_of)
     profile.disagreements = _disagreements(graph, profile.uid, as_of)

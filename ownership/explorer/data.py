@@ -12,11 +12,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ownership.analysis import catalog, entities, gaps, history, kept_chains, sanctions
+from ownership.analysis import (
+    catalog,
+    entities,
+    gaps,
+    history,
+    kept_chains,
+    kept_holdings,
+    sanctions,
+)
 from ownership.analysis import chains as chains_mod
 from ownership.analysis import flag_evidence as evidence_mod
 from ownership.analysis import flags as flags_mod
 from ownership.analysis import landing as landing_mod
+from ownership.analysis import owners as owners_mod
 from ownership.analysis import profile as profile_mod
 from ownership.analysis import stats as stats_mod
 from ownership.config import Settings
@@ -124,7 +133,33 @@ def resolve(_graph: Graph, key: str, ref: str) -> entities.EntityRef:
 def profile(
     _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
 ) -> profile_mod.Profile:
-    return profile_mod.entity_profile(_graph, ref, as_of)
+    """The profile without its subsidiaries: :func:`holdings_page` counts them and reads the
+    page shown (naming a group head's 5,844 took half a second of its first view at 100k)."""
+    return profile_mod.entity_profile(_graph, ref, as_of, subsidiaries=False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def holdings_page(
+    _graph: Graph,
+    key: str,
+    ref: entities.EntityRef,
+    as_of: dt.date,
+    upward: bool,
+    limit: int,
+    offset: int = 0,
+) -> tuple[int, list[owners_mod.Holding]]:
+    """How many owners (``upward``) or subsidiaries ``ref`` has and one page of them,
+    strongest first, as ``ownership subsidiaries --limit --offset`` reads them (kept for the
+    largest groups)."""
+    return kept_holdings.ranked(_graph, ref, upward, as_of, limit=limit, offset=offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def subsidiaries(
+    _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
+) -> list[owners_mod.Holding]:
+    """Every subsidiary of ``ref``, named, nearest first: the graph section's candidates."""
+    return owners_mod.subsidiaries(_graph, ref, as_of)
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False)

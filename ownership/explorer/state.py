@@ -61,6 +61,17 @@ def _clamp(value: int | None, low: int, high: int) -> int | None:
     return None if value is None else max(low, min(high, value))
 
 
+# The profile's sections (its tabs): the URL's word for each -> the tab's label. Only the
+# chosen section is computed (a group head's every section took seconds at 100k).
+PROFILE_SECTIONS: dict[str, str] = {
+    "overview": "Overview",
+    "holdings": "Owners & subsidiaries",
+    "history": "History",
+    "graph": "Graph",
+    "officers": "Officers & roles",
+    "provenance": "Provenance",
+}
+
 # URL parameter -> (session key, parser of the parameter's values). The contract's deep links:
 # ?entity=ID_OR_NAME[&as_of=…] and ?view=chains&from=CC&to=CC[&via=CC][&as_of=…].
 URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
@@ -85,6 +96,7 @@ URL_PARAMS: dict[str, tuple[str, Callable[[list[str]], Any]]] = {
     "from_date": ("compare_from", lambda v: parse_date(v[-1])),
     "to_date": ("compare_to", lambda v: parse_date(v[-1])),
     "all": ("gaps_all", lambda v: v[-1] in ("1", "true", "yes")),
+    "section": ("profile_section", lambda v: PROFILE_SECTIONS.get(v[-1].strip().lower())),
 }
 
 

@@ -4,6 +4,7 @@ every fact (with the values on which sources disagree)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -25,6 +26,7 @@ BOOKKEEPING = frozenset({"fingerprint", "seen_fingerprint", "last_seen_run", "re
 HOLDING_HIDDEN = ("uid", *formatting.SHARE_NUMBERS)
 VIA_PX = 360  # the paths column, wrapped: whole beside the name and share at 1280 px
 OWNER_HOPS = 10  # what entity_profile uses for owners and subsidiaries
+SECTION = "profile_section"  # the tabs' state: the label of the section shown
 IDENTITY = [
     "name",
     "kind",
@@ -55,31 +57,44 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     as_of = state.as_of()
     _title(ref, as_of)  # at once: the profile of a group head takes seconds at 100k
     profile = data.profile(graph, data.key(), ref, as_of)
-    _verdicts(profile, as_of)
+    _verdicts(graph, profile, ref, as_of)
     with ui.guard("The ownership gap"):
         evidence.gap_line(graph, ref, as_of)
     evidence.report_button(graph, ref, as_of)
-    tabs = st.tabs(
-        ["Overview", "Owners & subsidiaries", "History", "Graph", "Officers & roles", "Provenance"]
-    )
-    with tabs[0]:
-        with ui.guard("The why"):
-            evidence.why_section(profile.rule)
-        _overview(profile, as_of)
-        with ui.guard("The flag evidence"):
-            evidence.flag_evidence_section(graph, ref, as_of)
-    with tabs[1]:
-        _holdings(graph, profile, ref, as_of)
-    with tabs[2]:
-        with ui.guard("The history"):
-            evidence.history_tab(graph, ref, as_of)
-    with tabs[3]:
-        with ui.guard("The graph"):
-            _graph(graph, profile, ref, as_of)
-    with tabs[4]:
-        _officers(profile, as_of)
-    with tabs[5]:
-        _provenance(graph, profile, ref)
+    # Only the chosen section runs (Streamlit runs every tab's code otherwise: a group head's
+    # history, graph and subsidiaries took seconds before its Overview showed); it is kept in
+    # the URL (section=…) beside the entity.
+    labels = list(state.PROFILE_SECTIONS.values())
+    state.seed(SECTION, labels[0])
+    tabs = dict(zip(labels, st.tabs(labels, key=SECTION, on_change="rerun"), strict=True))
+    state.keep(SECTION)
+    with tabs["Overview"]:
+        if tabs["Overview"].open:
+            with ui.guard("The why"):
+                evidence.why_section(profile.rule)
+            _overview(profile, as_of)
+            with ui.guard("The flag evidence"):
+                evidence.flag_evidence_section(graph, ref, as_of)
+    with tabs["Owners & subsidiaries"]:
+        if tabs["Owners & subsidiaries"].open:
+            _holdings(graph, profile, ref, as_of)
+    with tabs["History"]:
+        if tabs["History"].open:
+            with ui.guard("The history"):
+                evidence.history_tab(graph, ref, as_of)
+    with tabs["Graph"]:
+        if tabs["Graph"].open:
+            with ui.guard("The graph"):
+                _graph(graph, profile, ref, as_of)
+    with tabs["Officers & roles"]:
+        if tabs["Officers & roles"].open:
+            _officers(profile, as_of)
+    with tabs["Provenance"]:
+        if tabs["Provenance"].open:
+            _provenance(graph, profile, ref)
+    chosen = next(word for word, label in state.PROFILE_SECTIONS.items() if tabs[label].open)
+    if chosen != "overview":
+        url["section"] = chosen
     ui.share_box(url)
 
 
@@ -122,7 +137,7 @@ def _title(ref: EntityRef, as_of: Any) -> None:
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
 
 
-def _verdicts(profile: Profile, as_of: Any) -> None:
+def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     """The 50 % rule's verdict, listings out of force, red flags and disagreements."""
     rule = profile.rule
     if rule is not None and rule.relevant:  # the why: Overview, first tab
@@ -146,7 +161,7 @@ def _verdicts(profile: Profile, as_of: Any) -> None:
     _possibly_same(profile)
     cols = st.columns(5)
     cols[0].metric("Owners", len(profile.owners))
-    cols[1].metric("Subsidiaries", len(profile.subsidiaries))
+    cols[1].metric("Subsidiaries", _subsidiaries(graph, ref, as_of, 0)[0])
     cols[2].metric("Officers", len(profile.officers))
     cols[3].metric("Sanction listings", len(profile.sanctions))
     cols[4].metric("Source records", len(profile.records))
@@ -268,7 +283,14 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
                 + "; ".join(f"{ui.md(h.name)} {_effective(h)}" for h in ultimate)
             )
         ui.table(
-            formatting.holdings_frame(_page(profile.owners, "profile_owners_page"), statuses),
+            formatting.holdings_frame(
+                _page(
+                    len(profile.owners),
+                    "profile_owners_page",
+                    lambda first, count: by_share(profile.owners)[first : first + count],
+                ),
+                statuses,
+            ),
             "profile_owners",
             f"{_slug(e)}-owners",
             open_column="uid",
@@ -279,10 +301,16 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
         )
     else:
         st.caption(f"no owner known on {as_of.isoformat()}")
-    st.subheader(f"Subsidiaries ({len(profile.subsidiaries)})", anchor=False)
-    if profile.subsidiaries:
+    total = _subsidiaries(graph, ref, as_of, 0)[0]
+    st.subheader(f"Subsidiaries ({total})", anchor=False)
+    if total:
+        shown = _page(
+            total,
+            "profile_subsidiaries_page",
+            lambda first, count: _subsidiaries(graph, ref, as_of, count, first)[1],
+        )
         ui.table(
-            formatting.holdings_frame(_page(profile.subsidiaries, "profile_subsidiaries_page")),
+            formatting.holdings_frame(shown),
             "profile_subsidiaries",
             f"{_slug(e)}-subsidiaries",
             open_column="uid",
@@ -306,25 +334,33 @@ def _holdings(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
 HOLDINGS_PAGE = 100  # rows of owners or subsidiaries shown at once
 
 
-def _page(holdings: list[Holding], key: str) -> list[Holding]:
-    """Strongest first (as ``ownership owners``/``subsidiaries`` page them); a large group a
-    page at a time, so that the table of a 20,000-entity group is built 100 rows at a time."""
-    ranked = by_share(holdings)
-    if len(ranked) <= HOLDINGS_PAGE:
-        return ranked
-    pages = -(-len(ranked) // HOLDINGS_PAGE)
+def _page(total: int, key: str, rows: Callable[[int, int], list[Holding]]) -> list[Holding]:
+    """The page shown of ``total`` holdings, strongest first (as ``ownership owners`` /
+    ``subsidiaries`` page them): ``rows(first, count)`` gives it; a large group a page at a
+    time, so that the table of a 20,000-entity group is built (and named) 100 rows at a time."""
+    if total <= HOLDINGS_PAGE:
+        return rows(0, total)
+    pages = -(-total // HOLDINGS_PAGE)
     cols = st.columns([1, 4], vertical_alignment="bottom")
     page = int(cols[0].number_input(f"Page (of {pages})", 1, pages, step=1, key=key))
     first = (page - 1) * HOLDINGS_PAGE
-    shown = ranked[first : first + HOLDINGS_PAGE]
-    cols[1].caption(f"{first + 1}–{first + len(shown)} of {len(ranked)}, strongest first")
+    shown = rows(first, HOLDINGS_PAGE)
+    cols[1].caption(f"{first + 1}–{first + len(shown)} of {total}, strongest first")
     return shown
+
+
+def _subsidiaries(
+    graph: Graph, ref: EntityRef, as_of: Any, count: int, first: int = 0
+) -> tuple[int, list[Holding]]:
+    """How many subsidiaries ``ref`` has, and ``count`` of them from ``first``, strongest
+    first: read from the answer kept for a large group, not every one named."""
+    return data.holdings_page(graph, data.key(), ref, as_of, False, count, first)
 
 
 def _graph(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
     settings = ui.graph_controls("profile_graph")
     order = sorted(
-        profile.owners + profile.subsidiaries,
+        profile.owners + data.subsidiaries(graph, data.key(), ref, as_of),
         key=lambda h: (h.hops, -(h.effective_share_min or 0.0), h.name or ""),
     )
     candidates = tuple(h.uid for h in order)
