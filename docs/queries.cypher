@@ -660,7 +660,8 @@ ORDER BY part;
 
 // ---- match_candidates_for
 // The entity $uid and the entities that may be the same one: of its kind, with the same
-// normalized name or linked to one of the same companies (the profile's 'possibly the same as').
+// normalized name or linked to one of the same companies (the profile's 'possibly the same as'),
+// with their names only (MATCHABLE_BY_UID reads the records and links of those the rule keeps).
 // Found through indexes and links, not a scan.
 :param uid => 'seed-registry:p-01';
 MATCH (x:Entity {uid: $uid})
@@ -674,6 +675,19 @@ CALL (x) {
 WITH DISTINCT x, e
 WHERE e.kind = x.kind AND e.retired_on IS NULL
 
+RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
+       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers
+ORDER BY uid;
+
+// ---- matchable_by_uid
+// The entities $uids as MATCHABLE_ENTITIES gives them (records, links): the few that the
+// matching rule keeps of a group head's thousands of neighbours.
+:param uids => ['seed-registry:p-01'];
+UNWIND $uids AS wanted
+MATCH (e:Entity {uid: wanted})
+WHERE e.retired_on IS NULL
+
 CALL (e) {
   OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
   RETURN collect(r.uid) AS records, collect(DISTINCT r.source) AS record_sources
@@ -684,8 +698,7 @@ CALL (e) {
 }
 RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
        coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
-       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records,
-       record_sources, linked
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records, record_sources, linked
 ORDER BY uid;
 
 // ---- matchable_entities
@@ -704,8 +717,7 @@ CALL (e) {
 }
 RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
        coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
-       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records,
-       record_sources, linked
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records, record_sources, linked
 ORDER BY uid;
 
 // ---- near_names

@@ -1982,7 +1982,14 @@ ORDER BY uid
 # Name matching: candidates, analysts' decisions, and merging two entities
 # --------------------------------------------------------------------------------------------
 
-_MATCHABLE_COLUMNS = """
+# What the matching rule reads of an entity's names, kind, country and identifiers.
+_MATCHABLE_NAMES = """
+RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
+       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
+       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers"""
+
+_MATCHABLE_COLUMNS = (
+    """
 CALL (e) {
   OPTIONAL MATCH (r:Record)-[:DESCRIBES]->(e)
   RETURN collect(r.uid) AS records, collect(DISTINCT r.source) AS record_sources
@@ -1990,13 +1997,12 @@ CALL (e) {
 CALL (e) {
   OPTIONAL MATCH (e)-[:OWNS|OFFICER_OF]-(n:Entity)
   RETURN collect(DISTINCT n.uid) AS linked
-}
-RETURN e.uid AS uid, e.kind AS kind, e.name AS name, coalesce(e.names, [e.name]) AS names,
-       coalesce(e.aliases, []) AS aliases, e.jurisdiction AS jurisdiction,
-       e.birth_date AS birth_date, coalesce(e.identifiers, []) AS identifiers, records,
-       record_sources, linked
+}"""
+    + _MATCHABLE_NAMES
+    + """, records, record_sources, linked
 ORDER BY uid
 """
+)
 
 MATCHABLE_ENTITIES = _q(
     "matchable_entities",
@@ -2023,11 +2029,28 @@ CALL (x) {
 WITH DISTINCT x, e
 WHERE e.kind = x.kind AND e.retired_on IS NULL
 """
-    + _MATCHABLE_COLUMNS,
+    + _MATCHABLE_NAMES
+    + """
+ORDER BY uid
+""",
     "The entity $uid and the entities that may be the same one: of its kind, with the same "
     "normalized name or linked to one of the same companies (the profile's 'possibly the "
-    "same as'). Found through indexes and links, not a scan.",
+    "same as'), with their names only (MATCHABLE_BY_UID reads the records and links of those "
+    "the rule keeps). Found through indexes and links, not a scan.",
     uid="seed-registry:p-01",
+)
+
+MATCHABLE_BY_UID = _q(
+    "matchable_by_uid",
+    """
+UNWIND $uids AS wanted
+MATCH (e:Entity {uid: wanted})
+WHERE e.retired_on IS NULL
+"""
+    + _MATCHABLE_COLUMNS,
+    "The entities $uids as MATCHABLE_ENTITIES gives them (records, links): the few that "
+    "the matching rule keeps of a group head's thousands of neighbours.",
+    uids=["seed-registry:p-01"],
 )
 
 ENTITY_RECORDS = _q(

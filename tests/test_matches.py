@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 from conftest import company
 
+from bench.generate import generate
+from ownership import cypher
 from ownership.analysis import matching
 from ownership.analysis.stats import graph_stats
 from ownership.cypher import Query
@@ -66,3 +69,57 @@ def test_candidates_decisions_and_reimport(graph, make_dataset, run_cli):
     assert reject.exit_code == 0, reject.output
     remaining = json.loads(run_cli("matches", "--format", "json").stdout)
     assert not any({r["a"], r["b"]} == {"one:x", "one:z"} for r in remaining)
+
+
+def _every_neighbour_judged(graph, uid: str) -> list[matching.Candidate]:
+    """The reference for :func:`matching.possible_matches`: the rule applied to every
+    neighbour with its records and links read (the profile read them all before names were
+    judged first)."""
+    uids = [row["uid"] for row in graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid)]
+    rows = matching._described(graph.read(cypher.MATCHABLE_BY_UID, uids=uids))
+    subject = next((e for e in rows if e["uid"] == uid), None)
+    if subject is None:
+        return []
+    keys = {e["uid"]: matching._name_keys(e) for e in rows}
+    rejected = matching._rejected(graph)
+    found = [
+        c
+        for other in rows
+        if (c := matching._judge(subject, other, keys, matching.DEFAULT_THRESHOLD))
+        and c.key not in rejected
+    ]
+    return sorted(found, key=matching.Candidate.rank)
+
+
+def test_possible_matches_judged_on_names_first_equal_every_neighbour_judged(
+    graph, make_dataset, tmp_path
+):
+    """The profile's "possibly the same as" reads records and links only for the neighbours
+    the rule keeps on names: the same answer as judging every neighbour with them, for every
+    entity of a generated registry with a second source of look-alikes (one pair rejected)."""
+    folder = tmp_path / "generated"
+    generate(folder, 250, seed=3)
+    import_paths(graph, [folder], "reg")
+    alike = [
+        row
+        for row in csv.DictReader((folder / "entities.csv").open(encoding="utf-8"))
+        if row["type"] == "company"
+    ][:40]
+    twins = make_dataset(
+        [
+            company(f"t{n}", row["jurisdiction"] or "JP", name=row["name"])
+            for n, row in enumerate(alike)
+        ],
+        name="twins",
+    )
+    import_paths(graph, [twins], "twins")
+    first = next(c for c in matching.candidates(graph) if c.b["uid"].startswith("twins:"))
+    matching.decide(graph, first.a["uid"], first.b["uid"], "reject")
+    every = [row["uid"] for row in graph.read(ENTITIES)]
+    uids = sorted({*every[::3], *(u for u in every if u.startswith("twins:"))})
+    found = {uid: matching.possible_matches(graph, uid) for uid in uids}
+    assert sum(bool(f) for f in found.values()) >= 20  # look-alikes are proposed
+    for uid in uids:
+        expected = _every_neighbour_judged(graph, uid)
+        assert [c.as_dict() for c in found[uid]] == [c.as_dict() for c in expected], uid
+        assert [c.key for c in found[uid]] == [c.key for c in expected]

@@ -187,12 +187,22 @@ def possible_matches(
 ) -> list[Candidate]:
     """The entities that may be the same as ``uid`` ("possibly the same as …" on its
     profile): those of its kind with its normalized name or linked to one of its companies,
-    judged by the same rule as :func:`candidates`, rejected pairs left out."""
-    rows = _described(graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid))
+    judged by the same rule as :func:`candidates`, rejected pairs left out.
+
+    The rule is applied to the names first, and the records and links (its evidence) are read
+    only for those it keeps: a group head's 2,000 neighbours' took most of a second at 100k."""
+    names = graph.read(cypher.MATCH_CANDIDATES_FOR, uid=uid)
+    subject = next((e for e in names if e["uid"] == uid), None)
+    if subject is None:
+        return []
+    keys = {e["uid"]: _name_keys(e) for e in names}
+    kept = [other["uid"] for other in names if _judge(subject, other, keys, threshold)]
+    if not kept:
+        return []
+    rows = _described(graph.read(cypher.MATCHABLE_BY_UID, uids=[uid, *kept]))
     subject = next((e for e in rows if e["uid"] == uid), None)
     if subject is None:
         return []
-    keys = {e["uid"]: _name_keys(e) for e in rows}
     rejected = _rejected(graph)
     found = [
         c
