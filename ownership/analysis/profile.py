@@ -83,13 +83,14 @@ def entity_profile(
     ref: EntityRef,
     as_of: dt.date | None = None,
     settings: FlagSettings | None = None,
-    subsidiaries: bool = True,
+    complete: bool = True,
 ) -> Profile:
     """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags.
 
-    ``subsidiaries=False`` leaves :attr:`Profile.subsidiaries` empty: the explorer reads a
-    group head's (20,000 at a million companies) a page at a time from
-    :func:`ownership.analysis.kept_holdings.ranked` instead of naming every one first."""
+    ``complete=False`` leaves :attr:`Profile.subsidiaries` and :attr:`Profile.possibly_same`
+    empty: the explorer reads a group head's subsidiaries (20,000 at a million companies) a
+    page at a time from :func:`ownership.analysis.kept_holdings.ranked` instead of naming
+    every one first, and looks for possible matches once the rest is on screen."""
     as_of = as_of or dt.date.today()
     settings = settings or FlagSettings()
     rows = graph.read(cypher.ENTITY_PROFILE, uid=ref.uid)
@@ -109,12 +110,13 @@ def entity_profile(
     profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
     profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
-    if subsidiaries:
+    if complete:
         profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
     profile.flags = _local_flags(graph, profile, settings, as_of)
     profile.rule = rule_status(graph, ref.uid, as_of)
     profile.disagreements = _disagreements(graph, profile.uid, as_of)
-    profile.possibly_same = matching.possible_matches(graph, profile.uid)
+    if complete:
+        profile.possibly_same = matching.possible_matches(graph, profile.uid)
     return profile
 
 

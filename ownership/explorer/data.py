@@ -19,6 +19,7 @@ from ownership.analysis import (
     history,
     kept_chains,
     kept_holdings,
+    matching,
     sanctions,
 )
 from ownership.analysis import chains as chains_mod
@@ -133,9 +134,15 @@ def resolve(_graph: Graph, key: str, ref: str) -> entities.EntityRef:
 def profile(
     _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
 ) -> profile_mod.Profile:
-    """The profile without its subsidiaries: :func:`holdings_page` counts them and reads the
-    page shown (naming a group head's 5,844 took half a second of its first view at 100k)."""
-    return profile_mod.entity_profile(_graph, ref, as_of, subsidiaries=False)
+    """The profile without its subsidiaries and possible matches: :func:`holdings_page` counts
+    the subsidiaries and reads the page shown (naming a group head's 5,844 took half a second
+    of its first view at 100k), :func:`possible_matches` is drawn last."""
+    return profile_mod.entity_profile(_graph, ref, as_of, complete=False)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def possible_matches(_graph: Graph, key: str, uid: str) -> list[matching.Candidate]:
+    return matching.possible_matches(_graph, uid)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

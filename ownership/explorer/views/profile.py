@@ -57,7 +57,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     as_of = state.as_of()
     _title(ref, as_of)  # at once: the profile of a group head takes seconds at 100k
     profile = data.profile(graph, data.key(), ref, as_of)
-    _verdicts(graph, profile, ref, as_of)
+    matches = _verdicts(graph, profile, ref, as_of)
     with ui.guard("The ownership gap"):
         evidence.gap_line(graph, ref, as_of)
     evidence.report_button(graph, ref, as_of)
@@ -95,6 +95,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     chosen = next(word for word, label in state.PROFILE_SECTIONS.items() if tabs[label].open)
     if chosen != "overview":
         url["section"] = chosen
+    with matches:  # last: a group head's neighbours take a moment to judge
+        _possibly_same(profile.uid, data.possible_matches(graph, data.key(), profile.uid))
     ui.share_box(url)
 
 
@@ -137,8 +139,9 @@ def _title(ref: EntityRef, as_of: Any) -> None:
     st.caption(" · ".join(ui.md(b) for b in bits if b) + f" · as of {as_of.isoformat()}")
 
 
-def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> None:
-    """The 50 % rule's verdict, listings out of force, red flags and disagreements."""
+def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Any:
+    """The 50 % rule's verdict, listings out of force, red flags and disagreements; the place
+    of the possible matches, drawn into it at the end of the run."""
     rule = profile.rule
     if rule is not None and rule.relevant:  # the why: Overview, first tab
         show = st.error if rule.status else st.info
@@ -158,19 +161,20 @@ def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Non
             "Sources disagree: " + ui.md(statements.disagreement(group)),
             icon=":material/difference:",
         )
-    _possibly_same(profile)
+    matches = st.container()
     cols = st.columns(5)
     cols[0].metric("Owners", len(profile.owners))
     cols[1].metric("Subsidiaries", _subsidiaries(graph, ref, as_of, 0)[0])
     cols[2].metric("Officers", len(profile.officers))
     cols[3].metric("Sanction listings", len(profile.sanctions))
     cols[4].metric("Source records", len(profile.records))
+    return matches
 
 
-def _possibly_same(profile: Profile) -> None:
+def _possibly_same(uid: str, candidates: list[matching.Candidate]) -> None:
     """Entities that may be this one, with the analyst's accept / reject (stored as a decision
     by record keys, re-applied after every import: ownership.analysis.matching)."""
-    for n, candidate in enumerate(profile.possibly_same):
+    for n, candidate in enumerate(candidates):
         other = candidate.b
         evidence = ", ".join(candidate.evidence) or candidate.reason
         with st.container(border=True):
@@ -184,7 +188,7 @@ def _possibly_same(profile: Profile) -> None:
                 (reject, "reject", "Not same"),
             ):
                 if column.button(label, key=f"match_{verdict}_{n}_{other['uid']}"):
-                    matching.decide(data.graph(), profile.uid, other["uid"], verdict)
+                    matching.decide(data.graph(), uid, other["uid"], verdict)
                     data.clear()
                     st.rerun()
 
