@@ -64,7 +64,7 @@ from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
-from ownership.output import cell, terminal_width, to_csv, to_json, to_table
+from ownership.output import cell, terminal_width, to_csv, to_json, to_json_line, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.report import chain_text, entity_text
@@ -382,23 +382,26 @@ def chain_columns(
     )
 
 
+EXPORT_PAGE = 1000  # chains built and written at a time by an export
+
+
 def export_chains(found: ChainAnswer, path: Path, fmt: str) -> None:
     """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
     (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
-    are built a thousand at a time, so the file grows while the bar moves."""
-    step = 1000
+    are built a thousand at a time (:meth:`ChainAnswer.pages`: each link and entity looked up
+    once for the whole export), so the file grows while the bar moves."""
+    step = EXPORT_PAGE
     with (
         path.open("w", encoding="utf-8", newline="") as out,
         progress_bar(f"writing {path.name}") as progress,
     ):
         if fmt == "json":
             out.write("[")
-        for first in range(0, found.total, step):
-            chains = found.page(step, first)
+        for first, chains in zip(range(0, found.total, step), found.pages(step), strict=True):
             if fmt == "json":
                 out.write(
                     ("," if first else "")
-                    + ",".join("\n" + json.dumps(c.as_dict(), ensure_ascii=False) for c in chains)
+                    + ",".join("\n" + to_json_line(c.as_dict()) for c in chains)
                 )
             else:
                 text = to_csv(chain_rows(chains), chain_columns(found, []))
