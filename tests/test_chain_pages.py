@@ -145,7 +145,8 @@ def test_an_export_in_pages_sharing_look_ups_equals_the_unpaged_answer(
     chains share links and entities across pages of two, so an export that looks each up once
     for all its pages (ChainAnswer.pages) must still give every page its statements, the
     disagreement and the merger: its files equal those written in one page and the unpaged
-    JSON, and pages of one equal the whole answer."""
+    JSON and CSV (whose merged_into column the export knows before its first row), and pages
+    of one equal the whole answer."""
     from conftest import company, nta_merger, owns
 
     from ownership.identifiers import jp_corporate_number
@@ -184,6 +185,7 @@ def test_an_export_in_pages_sharing_look_ups_equals_the_unpaged_answer(
     assert json.loads(files[2, "all.json"]) == everything
     assert files[2, "all.json"] == files[1000, "all.json"]
     assert files[2, "all.csv"] == files[1000, "all.csv"]
+    assert files[2, "all.csv"] == run_cli("chains", *question, "--format", "csv").stdout
     assert "Lion Gate Ventures → OOO Angara Hash: 70% (reg-a), 60% (reg-c)" in files[2, "all.csv"]
     found = search_chains(graph, "JP", "RU", [], D(2024, 6, 1), 6)
     whole = [c.as_dict() for c in found.page()]

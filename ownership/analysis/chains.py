@@ -332,14 +332,26 @@ class ChainAnswer:
         end = self.total if limit is None else min(self.total, offset + limit)
         return self._shown(self.bare(list(range(offset, end))), cite, known or LookedUp())
 
-    def pages(self, size: int, *, cite: bool = True) -> Iterator[list[Chain]]:
+    def pages(
+        self, size: int, *, cite: bool = True, known: LookedUp | None = None
+    ) -> Iterator[list[Chain]]:
         """Every chain, ``size`` at a time, as :meth:`page` builds them: each link and entity
         is looked up once for all the pages (the chains of a question share links and
         entities: the 89,121 chains JP → RU at 1M companies have 64,199 distinct links, a
         page of 1,000 up to 2,000), so an export costs what its distinct links cost."""
-        known = LookedUp()
+        known = known or LookedUp()
         for first in range(0, self.total, size):
             yield self.page(size, first, cite=cite, known=known)
+
+    def merged(self, known: LookedUp) -> bool:
+        """Whether an entity of some chain was merged into another company, before any page
+        is built (an export's CSV header then has the ``merged_into`` column, as the unpaged
+        CSV has): the successions of every entity looked up now, into ``known``, so that the
+        pages that follow do not look them up again."""
+        for first in range(0, self.total, NAME_BATCH):
+            chains = self.bare(list(range(first, min(self.total, first + NAME_BATCH))))
+            _with_successors(self.graph, chains, known)
+        return any(known.successors.values())
 
     def chains(self, positions: list[int]) -> list[Chain]:
         """The chains at these places of the fixed order (those that exist)."""
