@@ -649,11 +649,15 @@ def _serve_until_stopped(command: list[str]) -> None:
     try:
         child.wait()
     except KeyboardInterrupt:
-        try:
-            child.wait(timeout=15)
+        try:  # Ctrl-C in a terminal reached the explorer too; a lone SIGINT (`kill -INT`) did not
+            child.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
 
