@@ -57,13 +57,12 @@ from ownership.analysis.entities import resolve
 from ownership.analysis.flags import FlagSettings, compute_red_flags, flag_page, red_flags
 from ownership.analysis.gaps import company_gaps, gap_page
 from ownership.analysis.history import compare_dates
-from ownership.analysis.stats import graph_stats
 from ownership.analysis.kept_holdings import ranked
 from ownership.analysis.landing import landing
 from ownership.analysis.owners import owners, subsidiaries
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.sanctions import blocked_entities
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, graph_stats
 from ownership.graph import Graph
 from ownership.loader import BATCH_SIZE
 
