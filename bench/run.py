@@ -62,7 +62,7 @@ from ownership.analysis.landing import landing
 from ownership.analysis.owners import owners, subsidiaries
 from ownership.analysis.profile import entity_profile
 from ownership.analysis.sanctions import blocked_entities
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, graph_stats
 from ownership.graph import Graph
 from ownership.loader import BATCH_SIZE
 
@@ -425,9 +425,14 @@ class Latencies:
         }
 
     def _recover(self) -> None:
-        self.graph.close()
+        """Stop the runaway query on the server, then drop its driver: the capped worker thread
+        may still be using that driver's connection (the driver is not thread-safe, and closing
+        it under the thread raised ``BufferError`` at 1M on Neo4j), so closing is best effort."""
+        abandoned = self.graph
         self.server.recover()
         self.graph = self.server.open()
+        with contextlib.suppress(Exception):
+            abandoned.close()
 
 
 LARGEST_GROUP = """
@@ -689,6 +694,8 @@ def count_graph(graph: Graph) -> dict[str, Any]:
     return {
         "nodes": nodes,
         "relationships": relationships,
+        # the answers kept by import and `db init` (flags, gaps, …): nodes our load adds
+        "kept_nodes": graph_stats(graph)["nodes"].get("Maintained", 0),
         "count_seconds": round(time.perf_counter() - started, 3),
     }
 

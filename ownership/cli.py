@@ -35,7 +35,7 @@ from ownership.analysis import (
     statements,
     upkeep,
 )
-from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer
+from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer, LookedUp
 from ownership.analysis.countries import country_code
 from ownership.analysis.entities import resolve
 from ownership.analysis.kept_chains import Question, answer
@@ -64,7 +64,7 @@ from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
 from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
-from ownership.output import cell, terminal_width, to_csv, to_json, to_table
+from ownership.output import cell, terminal_width, to_csv, to_json, to_json_line, to_table
 from ownership.readonly import NotReadOnly
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.report import chain_text, entity_text
@@ -363,17 +363,15 @@ def chain_rows(chains: Iterable[Chain]) -> list[dict[str, Any]]:
 RECORDS_MIN_WIDTH = 160  # a narrower terminal's table leaves the records out (CSV, JSON keep them)
 
 
-def chain_columns(
-    found: ChainAnswer, rows: list[dict[str, Any]], terminal: bool = False
-) -> list[str]:
+def chain_columns(found: ChainAnswer, merged: bool, terminal: bool = False) -> list[str]:
     """The table and CSV columns: ``sources_disagree`` when the sources disagree on a link of
-    some chain, ``merged_into`` when an entity of the rows shown was absorbed, and last the
+    some chain, ``merged_into`` when an entity of the chains shown was absorbed, and last the
     source records each link rests on (``>`` between links, ``;`` between a link's sources),
     except in a ``terminal`` table narrower than :data:`RECORDS_MIN_WIDTH`, where they would
     squeeze the chain itself into a column of a few letters."""
     optional = [
         ("sources_disagree", found.disagree),
-        ("merged_into", any(row["merged_into"] for row in rows)),
+        ("merged_into", merged),
     ]
     width = terminal_width()
     records = not terminal or width is None or width >= RECORDS_MIN_WIDTH
@@ -382,32 +380,39 @@ def chain_columns(
     )
 
 
+EXPORT_PAGE = 1000  # chains built and written at a time by an export
+
+
 def export_chains(found: ChainAnswer, path: Path, fmt: str) -> None:
     """Every chain of ``found`` into ``path`` as it is rendered, in the fixed order: a JSON list
     (the document ``--format json`` prints) or CSV (the rows ``--format csv`` prints). Chains
-    are built a thousand at a time, so the file grows while the bar moves."""
-    step = 1000
+    are built a thousand at a time (:meth:`ChainAnswer.pages`: each link and entity looked up
+    once for the whole export), so the file grows while the bar moves; a CSV's columns are
+    known first (:meth:`ChainAnswer.merged`)."""
+    step = EXPORT_PAGE
+    known = LookedUp()
+    columns = chain_columns(found, fmt == "csv" and found.merged(known))
     with (
         path.open("w", encoding="utf-8", newline="") as out,
         progress_bar(f"writing {path.name}") as progress,
     ):
         if fmt == "json":
             out.write("[")
-        for first in range(0, found.total, step):
-            chains = found.page(step, first)
+        pages = found.pages(step, known=known)
+        for first, chains in zip(range(0, found.total, step), pages, strict=True):
             if fmt == "json":
                 out.write(
                     ("," if first else "")
-                    + ",".join("\n" + json.dumps(c.as_dict(), ensure_ascii=False) for c in chains)
+                    + ",".join("\n" + to_json_line(c.as_dict()) for c in chains)
                 )
             else:
-                text = to_csv(chain_rows(chains), chain_columns(found, []))
+                text = to_csv(chain_rows(chains), columns)
                 out.write(text if first == 0 else text.split("\n", 1)[1])
             progress(first + len(chains), found.total)
         if fmt == "json":
             out.write("\n]\n")
         elif not found.total:
-            out.write(to_csv([], chain_columns(found, [])))
+            out.write(to_csv([], columns))
     click.echo(f"{found.total} chains written to {path}", err=True)
 
 
@@ -463,7 +468,8 @@ def chains_command(
         else:
             chains = found.page(limit, offset)
             rows = chain_rows(chains)
-            columns = chain_columns(found, rows, terminal=output == "table")
+            merged = any(row["merged_into"] for row in rows)
+            columns = chain_columns(found, merged, terminal=output == "table")
             emit(output, [c.as_dict() for c in chains], rows, columns)
 
 
@@ -643,11 +649,15 @@ def _serve_until_stopped(command: list[str]) -> None:
     try:
         child.wait()
     except KeyboardInterrupt:
-        try:
-            child.wait(timeout=15)
+        try:  # Ctrl-C in a terminal reached the explorer too; a lone SIGINT (`kill -INT`) did not
+            child.wait(timeout=2)
         except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
     finally:
         signal.signal(signal.SIGTERM, previous)
 

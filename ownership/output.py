@@ -19,6 +19,12 @@ def to_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, default=_default)
 
 
+def to_json_line(document: Any) -> str:
+    """One JSON document on one line, encoded as :func:`to_json` (dates as ISO strings): a
+    chain of an export, a nested value in a CSV cell."""
+    return json.dumps(document, ensure_ascii=False, default=_default)
+
+
 def _default(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
@@ -38,7 +44,7 @@ def cell(value: Any) -> str:
     if isinstance(value, dict) or (
         isinstance(value, list | tuple) and any(isinstance(v, dict) for v in value)
     ):
-        return json.dumps(value, ensure_ascii=False, default=_default)
+        return to_json_line(value)
     if isinstance(value, list | tuple):
         return "; ".join(cell(v) for v in value)
     return str(value)

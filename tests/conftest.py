@@ -139,6 +139,19 @@ def owns(owner: str, owned: str, share: object = None, **fields: object) -> dict
     return {"owner_id": owner, "owned_id": owned, "share": share, **fields}
 
 
+def nta_merger(path: Path, absorbed: str, heir: str) -> Path:
+    """An NTA file (jp-nta) of two corporate numbers: ``absorbed`` (旧社株式会社) merged into
+    ``heir`` (新社株式会社) and was dissolved on 2020-04-01."""
+    path.write_text(
+        f'1,{absorbed},21,0,2020-04-10,2020-04-01,"旧社株式会社",,301,"東京都","千代田区",'
+        f'"一丁目",,13,101,1000001,,,2020-04-01,11,{heir},"新社株式会社に合併し解散",2015-10-05\n'
+        f'2,{heir},71,0,2020-04-10,2020-04-01,"新社株式会社",,301,"東京都","港区",'
+        f'"二丁目",,13,103,1050001,,,,,,,2015-10-05\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def slow_query(graph: Graph) -> str:
     """A count that takes seconds, far past a 1 s timeout on a fast machine: 49 million rows on
     ArcadeDB (about 4 s on our 2-core machine; 9 million took under a second on CI's; ArcadeDB

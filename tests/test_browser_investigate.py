@@ -49,6 +49,7 @@ def test_landing_page(page, tmp_path):  # noqa: F811
 
 
 def test_history_tab_shows_the_ended_direct_stake(page, tmp_path):  # noqa: F811
+    page.set_viewport_size({"width": 1280, "height": 1000})
     _open(page, "/?entity=ru-host-01&as_of=2022-07-01")
     page.get_by_role("heading", name="OOO Angara Hosting").wait_for()
     page.get_by_role("tab", name="History").click()
@@ -63,6 +64,9 @@ def test_history_tab_shows_the_ended_direct_stake(page, tmp_path):  # noqa: F811
     line_x = float(svg.locator("line[stroke='#c00000']").get_attribute("x1"))
     ended = bars.nth(0)
     assert float(ended.get_attribute("x")) + float(ended.get_attribute("width")) < line_x
+    # the whole picture fits the page's column at 1280 px: no sideways scrolling to the end
+    drawn, column = svg.bounding_box(), svg.locator("xpath=..").bounding_box()
+    assert drawn and column and drawn["width"] <= column["width"] + 0.5, (drawn, column)
     _shot(page, tmp_path, "history-ru-host-01")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from ownership import cypher
+from ownership import cli, cypher
 from ownership.analysis.chains import exhaustive_chains, reach, search_chains
 from ownership.loader import import_paths
 
@@ -51,6 +51,7 @@ def check(graph, origin, target, via, as_of, hops) -> int:
         pages = [found.page(size, first) for first in range(0, found.total + size, size)]
         assert [c.as_dict() for page in pages for c in page] == expected
         assert all(len(page) <= size for page in pages)
+        assert [c.as_dict() for page in found.pages(size) for c in page] == expected
     summary = found.summary()
     assert summary["total"] == len(expected)
     got = sorted((s["id"], s["chains"], s["max_effective_share"]) for s in summary["starts"])
@@ -134,6 +135,62 @@ def test_cli_pages_summary_and_export(graph, generated, run_cli, tmp_path):
     printed = run_cli("chains", *question, "--format", "csv").stdout
     assert csv_file.read_text(encoding="utf-8") == printed
     assert len(printed.splitlines()) == len(everything) + 1
+
+
+def test_an_export_in_pages_sharing_look_ups_equals_the_unpaged_answer(
+    graph, make_dataset, run_cli, tmp_path, monkeypatch
+):
+    """Three Japanese companies, one of them absorbed by another (NTA), each own a Singapore
+    holding that owns two Russian companies; two sources disagree on one of those links. The
+    chains share links and entities across pages of two, so an export that looks each up once
+    for all its pages (ChainAnswer.pages) must still give every page its statements, the
+    disagreement and the merger: its files equal those written in one page and the unpaged
+    JSON and CSV (whose merged_into column the export knows before its first row), and pages
+    of one equal the whole answer."""
+    from conftest import company, nta_merger, owns
+
+    from ownership.identifiers import jp_corporate_number
+
+    absorbed, heir = jp_corporate_number("180301000001"), jp_corporate_number("180301000002")
+    entities = [
+        company("j1", "JP", name="Kyusha K.K.", registration_number=absorbed),
+        company("j2", "JP", name="Niko K.K."),
+        company("j3", "JP", name="Sanko K.K."),
+        company("sg", "SG", name="Lion Gate Ventures", registration_number="201912345K"),
+        company("r1", "RU", name="OOO Angara Hash", registration_number="1223800012345"),
+        company("r2", "RU", name="OOO Bratsk Hash"),
+    ]
+    holdings = [owns(j, "sg", 100, start_date="2019-01-01") for j in ("j1", "j2", "j3")]
+    a = make_dataset(
+        entities, [*holdings, owns("sg", "r1", 70), owns("sg", "r2", 50)], name="reg-a"
+    )
+    c = make_dataset(entities[3:5], [owns("sg", "r1", 60)], name="reg-c")
+    import_paths(graph, [nta_merger(tmp_path / "nta.csv", absorbed, heir)], "jp-nta")
+    import_paths(graph, [a], "reg-a")
+    import_paths(graph, [c], "reg-c")
+    question = ["--from-country", "JP", "--to-country", "RU", "--as-of", "2024-06-01"]
+    everything = json.loads(run_cli("chains", *question, "--format", "json").stdout)
+    assert len(everything) == 6
+    assert sum("merged_into" in e for chain in everything for e in chain["entities"]) == 2
+    assert sum(bool(link["stated"]) for chain in everything for link in chain["links"]) == 3
+    assert all(link["statements"] for chain in everything for link in chain["links"])
+    files = {}
+    for page in (1000, 2):  # one page, then three sharing links and entities
+        monkeypatch.setattr(cli, "EXPORT_PAGE", page)
+        for name in ("all.json", "all.csv"):
+            out = tmp_path / str(page) / name
+            out.parent.mkdir(exist_ok=True)
+            assert run_cli("chains", *question, "--out", str(out)).exit_code == 0
+            files[page, name] = out.read_text(encoding="utf-8")
+    assert json.loads(files[2, "all.json"]) == everything
+    assert files[2, "all.json"] == files[1000, "all.json"]
+    assert files[2, "all.csv"] == files[1000, "all.csv"]
+    assert files[2, "all.csv"] == run_cli("chains", *question, "--format", "csv").stdout
+    assert "Lion Gate Ventures → OOO Angara Hash: 70% (reg-a), 60% (reg-c)" in files[2, "all.csv"]
+    found = search_chains(graph, "JP", "RU", [], D(2024, 6, 1), 6)
+    whole = [c.as_dict() for c in found.page()]
+    assert len(whole) == len(everything)
+    assert [c.as_dict() for page in found.pages(1) for c in page] == whole
 
 
 def test_each_link_of_a_page_names_its_source_statements(graph, run_cli):

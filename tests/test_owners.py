@@ -20,7 +20,13 @@ from ownership import cypher
 from ownership.analysis import kept_holdings, maintained
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound, resolve
 from ownership.analysis.kept_holdings import ranked
-from ownership.analysis.owners import _drop_double_counted, by_share, owners, subsidiaries
+from ownership.analysis.owners import (
+    _drop_double_counted,
+    by_share,
+    nearest_first,
+    owners,
+    subsidiaries,
+)
 from ownership.analysis.stats import data_version
 from ownership.loader import import_paths
 
@@ -164,6 +170,8 @@ def test_ranked_pages_equal_the_whole_list(graph, tmp_path, monkeypatch, kept):
             assert total == len(whole)
             pages.extend(h.as_dict() | {"via": h.via} for h in page)
         assert pages == whole
+    # the whole answer, nearest first, is the profile's order (its Graph tab's candidates)
+    assert nearest_first(ranked(graph, subject, False, as_of)[1]) == below
     deepest = max(below, key=lambda h: (h.hops, h.uid))
     member = resolve(graph, deepest.uid)
     above = [h.as_dict() for h in by_share(owners(graph, member, as_of))]

@@ -343,19 +343,12 @@ def test_a_chain_through_an_absorbed_company_says_where_it_went(
     registry CSV has A owning a Russian company. The chain is still A's (ownership is not
     moved by a merger the registry of shares has not recorded), and it says A merged into B."""
     from conftest import company as registry_company
-    from conftest import owns
+    from conftest import nta_merger, owns
 
     from ownership.identifiers import jp_corporate_number
 
     absorbed, heir = jp_corporate_number("180301000001"), jp_corporate_number("180301000002")
-    nta = tmp_path / "nta.csv"
-    nta.write_text(
-        f'1,{absorbed},21,0,2020-04-10,2020-04-01,"旧社株式会社",,301,"東京都","千代田区",'
-        f'"一丁目",,13,101,1000001,,,2020-04-01,11,{heir},"新社株式会社に合併し解散",2015-10-05\n'
-        f'2,{heir},71,0,2020-04-10,2020-04-01,"新社株式会社",,301,"東京都","港区",'
-        f'"二丁目",,13,103,1050001,,,,,,,2015-10-05\n',
-        encoding="utf-8",
-    )
+    nta = nta_merger(tmp_path / "nta.csv", absorbed, heir)
     registry = make_dataset(
         [
             registry_company("jp-old", "JP", name="Kyusha K.K.", registration_number=absorbed),

@@ -174,9 +174,9 @@ def load(graph: Graph, kind: str, key: str) -> Any | None:
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while a kept answer is parsed or made into
-    objects: hundreds of thousands of lists and records would set it walking everything alive
-    several times (0.3-0.5 s of CPU for the gaps of 100,000 companies, 0.09 s with it paused;
-    none of them can be in a cycle)."""
+    objects, or every chain of an export is built: hundreds of thousands of lists and records
+    would set it walking everything alive several times (0.3-0.5 s of CPU for the gaps of
+    100,000 companies, 0.09 s with it paused; none of them can be in a cycle)."""
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -137,7 +137,7 @@ def _live(items: list[tuple[Span, Any]], cuts: list[int]) -> Iterable[list[Any]]
 # -- the graph with its dates --------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # a million of each at a million companies: no __dict__ apiece
 class Entity:
     uid: str
     id: str
@@ -150,7 +150,7 @@ class Entity:
     listed: bool  # on some sanctions list, whatever the dates (as the flags' targets are)
 
 
-@dataclass
+@dataclass(slots=True)
 class Holding:
     owner: str
     owned: str
@@ -180,10 +180,14 @@ class DatedGraph:
             for row in (rows[0]["entities"] if rows else ())
         }
         rows = graph.read(cypher.DATED_HOLDINGS)
+        # the ends' uids are the entities' own strings, not a copy per holding
         holdings = [
-            Holding(r[0], r[1], span(r[2], r[3], r[4]), *r[5:11])
+            Holding(entities[r[0]].uid if r[0] in entities else r[0],
+                    entities[r[1]].uid if r[1] in entities else r[1],
+                    span(r[2], r[3], r[4]), *r[5:11])
             for r in (rows[0]["holdings"] if rows else ())
-        ]
+        ]  # fmt: skip
+        del rows
         found = cls(entities, holdings, defaultdict(list), defaultdict(list))
         for h in holdings:
             found.out[h.owner].append(h)

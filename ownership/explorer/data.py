@@ -165,8 +165,10 @@ def holdings_page(
 def subsidiaries(
     _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
 ) -> list[owners_mod.Holding]:
-    """Every subsidiary of ``ref``, named, nearest first: the graph section's candidates."""
-    return owners_mod.subsidiaries(_graph, ref, as_of)
+    """Every subsidiary of ``ref``, nearest first (as ``owners.subsidiaries``): the graph
+    section's candidates, read from the answer kept for a large group (the walk and names of
+    the 1M head's 28,505 took 2.9-3.1 s, the kept answer 0.26-0.39 s)."""
+    return owners_mod.nearest_first(kept_holdings.ranked(_graph, ref, False, as_of)[1])
 
 
 @st.cache_resource(ttl=TTL, show_spinner=False)

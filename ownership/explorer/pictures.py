@@ -57,7 +57,7 @@ def timeline_svg(
     height = AXIS_H + ROW_H * max(len(rows), 1) + note + 40
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" style="{FONT}">',
+        f'viewBox="0 0 {width} {height}" role="img" style="{FONT};max-width:100%;height:auto">',
         "<title>Ownership history</title>",
         '<defs><linearGradient id="fade-l"><stop offset="0" stop-color="#fff" stop-opacity="1"/>'
         '<stop offset="1" stop-color="#fff" stop-opacity="0"/></linearGradient>'
