@@ -2517,6 +2517,19 @@ DETACH DELETE m
     version="1|2024-01-01T00:00:00Z|None|0|None",
 )
 
+MAINTAINED_CLEAR_LAYOUTS = _q(
+    "maintained_clear_layouts",
+    """
+MATCH (m:Maintained)
+WHERE NOT m.version ENDS WITH $stamp
+DETACH DELETE m
+""",
+    "Drop the answers kept in another layout than the one whose stamp ends $stamp (kept by "
+    "an earlier version of ownership): they can never be read again.",
+    write=True,
+    stamp="#layout-2",
+)
+
 MAINTAINED_WRITE = _q(
     "maintained_write",
     """

@@ -28,6 +28,7 @@ from ownership.analysis.flags import (
     red_flags,
 )
 from ownership.analysis.profile import entity_profile
+from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 from ownership.loader import import_paths
 from ownership.refresh.runner import run_refresh
@@ -276,3 +277,36 @@ def test_documents_larger_than_a_bolt_message_are_kept(seed: Graph) -> None:
     documents = [{"n": n, "text": chr(ord("a") + n) * 6_000_000} for n in range(3)]
     maintained.store_documents(seed, "test-large", "k", None, documents, version)
     assert maintained.load_documents(seed, "test-large", "k", [0, 1, 2], version) == documents
+
+
+def test_answers_kept_in_an_earlier_layout_are_kept_anew(seed: Graph) -> None:
+    """A graph whose answers an earlier ``ownership`` kept, in a layout this one cannot read
+    (its version without the layout's stamp): they are neither read nor counted as kept, so
+    the next maintain keeps them anew and drops the old nodes (at 1M the upgraded graph's
+    pages each computed their answer again, and no refresh replaced them)."""
+    upkeep.maintain(seed, SEED_DAY)
+    assert upkeep.is_current(seed, SEED_DAY)
+    version = data_version(seed)[0]
+    unstamp = cypher.Query("unstamp", "MATCH (m:Maintained) SET m.version = $v", "", write=True)
+    seed.write(unstamp, v=version)
+    seed.write(
+        cypher.MAINTAINED_WRITE,
+        kind="blocked",  # a kind no longer kept
+        key="2022-07-01",
+        as_of=SEED_DAY,
+        version=version,
+        now=dt.datetime.now(dt.UTC),
+        count=1,
+        parts=[{"part": 0, "data": "[]", "doc": "blocked|2022-07-01|0"}],
+    )
+    assert maintained.kept(seed) == set()
+    assert not upkeep.is_current(seed, SEED_DAY)
+    assert KeptFlags.load(seed, FlagSettings()) is None
+    assert maintained.load(seed, landing.KIND, SEED_DAY.isoformat()) is None
+    upkeep.maintain(seed, SEED_DAY)
+    assert upkeep.is_current(seed, SEED_DAY)
+    assert "blocked" not in {kind for kind, _, _ in maintained.kept(seed)}
+    [row] = seed.read(cypher.Query("old", "MATCH (m:Maintained) WHERE m.version = $v "
+                                   "RETURN count(m) AS n", ""), v=version)  # fmt: skip
+    assert row["n"] == 0
+    assert_kept_equals_computed(seed, SEED_DAY)

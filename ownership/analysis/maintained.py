@@ -12,7 +12,10 @@ data changed since) is computed on demand, the same way as before.
 An answer is stored as ``(:Maintained {kind, key, version, part, parts, data})`` nodes: its
 JSON text cut into parts (one large string reads back in one go; a node per flag took seconds
 to read at 100,000 companies). Dates travel as ``{"$date": …}`` / ``{"$time": …}`` objects and
-come back as dates. A long answer read a page at a time is kept as separate documents
+come back as dates. Each node's ``version`` is the data version stamped with
+:data:`LAYOUT`: answers kept by an earlier ``ownership`` in a layout this one cannot read are
+then neither read nor counted as kept, and the next import, refresh or ``maintain`` replaces
+them. A long answer read a page at a time is kept as separate documents
 (:func:`store_documents`): a small header, often with columns of numbers packed by
 :func:`pack` (read whole in milliseconds where a JSON list of a million numbers takes a
 second), then chunks in the answer's order, of which a reader fetches only those it shows.
@@ -35,6 +38,13 @@ from ownership import cypher
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
+# The layout of kept answers, raised whenever a reader can no longer read what was kept before
+# (2: documents found by their ``doc`` index, flags and gaps with packed headers, the 50 %
+# rule's findings under "rule-findings"). A graph upgraded from layout 1 read every kept
+# answer as missing but counted it as current, so each page computed its answer again (the
+# red flags at 1M: 150 s) and no refresh kept them anew.
+LAYOUT = 2
+_STAMP = f"#layout-{LAYOUT}"
 PART_CHARS = 1_000_000  # characters of JSON per node
 STATEMENT_CHARS = 8_000_000  # JSON sent in one statement: the embedded server's Bolt plugin
 # drops a message over 16 MB (and the client then waits for an answer that never comes)
@@ -80,7 +90,7 @@ def store(
     transaction."""
     text = _text(answer)
     parts = [text[start : start + PART_CHARS] for start in range(0, max(len(text), 1), PART_CHARS)]
-    _write(graph, (cypher.MAINTAINED_CLEAR,), kind, key, as_of, parts, version)
+    _write(graph, (cypher.MAINTAINED_CLEAR,), kind, key, as_of, parts, _stamped(version))
 
 
 def store_documents(
@@ -93,7 +103,7 @@ def store_documents(
     texts = [_text(d) for d in documents]
     clear = (cypher.MAINTAINED_CLEAR_KEY, cypher.MAINTAINED_CLEAR_STALE)
     graph.write(cypher.SCHEMA_MAINTAINED_DOC)  # a graph kept before the index came
-    _write(graph, clear, kind, key, as_of, texts, version)
+    _write(graph, clear, kind, key, as_of, texts, _stamped(version))
 
 
 def _write(
@@ -143,7 +153,7 @@ def load_documents(
     reader started from: every part of an answer comes from one enumeration), or a part is
     missing."""
     docs = [_doc(kind, key, part) for part in parts]
-    rows = graph.read(cypher.MAINTAINED_READ_PARTS, docs=docs, version=version)
+    rows = graph.read(cypher.MAINTAINED_READ_PARTS, docs=docs, version=_stamped(version))
     if len(rows) != len(set(parts)):
         return None
     with gc_paused():
@@ -162,7 +172,7 @@ def kept_keys(graph: Graph, kind: str) -> list[dict[str, Any]]:
 def load(graph: Graph, kind: str, key: str) -> Any | None:
     """The kept answer of ``kind`` for ``key``, or None when there is none, it is incomplete,
     or the data changed since it was computed."""
-    version = data_version(graph)[0]
+    version = _stamped(data_version(graph)[0])
     rows = graph.read(cypher.MAINTAINED_READ, kind=kind, key=key, version=version)
     if not rows or len(rows) != rows[0]["parts"]:
         return None
@@ -187,5 +197,21 @@ def gc_paused() -> Iterator[None]:
 
 
 def kept(graph: Graph) -> set[tuple[str, dt.date | None, str]]:
-    """Every kept answer's (kind, date, data version)."""
-    return {(r["kind"], r["as_of"], r["version"]) for r in graph.read(cypher.MAINTAINED_KEPT)}
+    """Every kept answer's (kind, date, data version), of those kept in this :data:`LAYOUT`
+    (others cannot be read, so they are not kept as far as anyone asking is concerned)."""
+    return {
+        (r["kind"], r["as_of"], r["version"].removesuffix(_STAMP))
+        for r in graph.read(cypher.MAINTAINED_KEPT)
+        if r["version"].endswith(_STAMP)
+    }
+
+
+def forget_other_layouts(graph: Graph) -> None:
+    """Drop the answers kept in another layout (and of kinds no longer kept): never read
+    again, they would only take room (hundreds of megabytes at a million companies)."""
+    graph.write(cypher.MAINTAINED_CLEAR_LAYOUTS, stamp=_STAMP)
+
+
+def _stamped(version: str) -> str:
+    """A data version as kept answers carry it: with the layout they were kept in."""
+    return version + _STAMP

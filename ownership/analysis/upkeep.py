@@ -62,6 +62,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         started = time.perf_counter()
         step()
         seconds[name] = time.perf_counter() - started
+    maintained.forget_other_layouts(graph)
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
