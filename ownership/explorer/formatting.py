@@ -70,8 +70,9 @@ def frame(rows: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame
 
 
 def count(n: int, one: str, many: str | None = None) -> str:
-    """``1 entity``, ``2 entities``: a number with its noun in the right number."""
-    return f"{n} {one if n == 1 else many or one + 's'}"
+    """``1 entity``, ``2 entities``, ``127,727 chains``: a number (thousands separated, as an
+    analyst reads large counts) with its noun in the right number."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 # -- search ------------------------------------------------------------------------------------

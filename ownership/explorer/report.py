@@ -21,7 +21,7 @@ from ownership.analysis.entities import EntityRef
 from ownership.analysis.flag_evidence import Evidence, flag_evidence
 from ownership.analysis.profile import Profile, entity_profile
 from ownership.analysis.why import WhyNode
-from ownership.explorer.formatting import effective_text, iso
+from ownership.explorer.formatting import count, effective_text, iso
 from ownership.explorer.pictures import timeline_svg, why_svg
 from ownership.graph import Graph
 from ownership.records import in_force
@@ -125,10 +125,10 @@ def render_html(data: ReportData) -> str:
         '<ul class="answer">',
         _verdict(data),
         f"<li>Ownership: {esc(data.gap.text())} "
-        f"({data.gap.direct_owners} direct owner(s) on record).</li>",
-        f"<li>{len(p.owners)} owner(s), direct and indirect; {len(p.subsidiaries)} "
-        "subsidiary(ies).</li>",
-        f"<li>{len(p.flags)} red flag(s)"
+        f"({count(data.gap.direct_owners, 'direct owner')} on record).</li>",
+        f"<li>{count(len(p.owners), 'owner')}, direct and indirect; "
+        f"{count(len(p.subsidiaries), 'subsidiary', 'subsidiaries')}.</li>",
+        f"<li>{count(len(p.flags), 'red flag')}"
         + (": " + esc("; ".join(f.flag for f in p.flags)) if p.flags else "")
         + ".</li>",
         "</ul>",

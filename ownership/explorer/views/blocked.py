@@ -65,7 +65,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     counts = {s: sum(1 for f in findings if f.status == s) for s in STATUSES}
     metrics = st.columns(3)
     for column, name in zip(metrics, STATUSES, strict=True):
-        column.metric(name, counts[name])
+        column.metric(name, f"{counts[name]:,}")
     st.caption(
         f"On {as_of.isoformat()}. A blocked party's direct stake counts in full (never "
         "multiplied down a chain); a band counts with its minimum for “blocked” and its "

@@ -227,12 +227,12 @@ def _page(found: ChainAnswer, question: tuple[Any, ...]) -> tuple[int, list[Chai
     if found.total > PAGE_SIZES[0]:
         cols = st.columns([1, 1, 4], vertical_alignment="bottom")
         cols[0].selectbox("Chains per page", PAGE_SIZES, key="chains_page_size")
-        cols[1].number_input(f"Page (of {pages})", 1, pages, step=1, key="chains_page")
+        cols[1].number_input(f"Page (of {pages:,})", 1, pages, step=1, key="chains_page")
     page = min(int(st.session_state.get("chains_page") or 1), pages)
     first = (page - 1) * size
     chains = found.page(size, first)
     if pages > 1:
-        st.caption(f"Chains {first + 1}–{first + len(chains)} of {found.total}.")
+        st.caption(f"Chains {first + 1:,}–{first + len(chains):,} of {found.total:,}.")
     return first, chains
 
 

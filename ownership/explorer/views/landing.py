@@ -24,11 +24,11 @@ def render(graph: Graph) -> None:
     counts = found.counts
     st.subheader("What the graph holds", anchor=False)
     cols = st.columns(5)
-    cols[0].metric("Companies", counts["companies"])
-    cols[1].metric("Persons", counts["persons"])
-    cols[2].metric("Ownership statements", counts["statements"])
-    cols[3].metric("Officer roles", counts["roles"])
-    cols[4].metric("Sanction listings", counts["sanctions"])
+    cols[0].metric("Companies", f"{counts['companies']:,}")
+    cols[1].metric("Persons", f"{counts['persons']:,}")
+    cols[2].metric("Ownership statements", f"{counts['statements']:,}")
+    cols[3].metric("Officer roles", f"{counts['roles']:,}")
+    cols[4].metric("Sanction listings", f"{counts['sanctions']:,}")
     dates = found.dates
     if dates.get("statements"):
         st.caption(

@@ -153,7 +153,9 @@ def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Any
         )
     if profile.flags:
         st.warning(
-            f"{len(profile.flags)} red flag(s): " + "; ".join(ui.md(f.flag) for f in profile.flags),
+            formatting.count(len(profile.flags), "red flag")
+            + ": "
+            + "; ".join(ui.md(f.flag) for f in profile.flags),
             icon=":material/flag:",
         )
     for group in profile.disagreements:
@@ -163,11 +165,11 @@ def _verdicts(graph: Graph, profile: Profile, ref: EntityRef, as_of: Any) -> Any
         )
     matches = st.container()
     cols = st.columns(5)
-    cols[0].metric("Owners", len(profile.owners))
-    cols[1].metric("Subsidiaries", _subsidiaries(graph, ref, as_of, 0)[0])
-    cols[2].metric("Officers", len(profile.officers))
-    cols[3].metric("Sanction listings", len(profile.sanctions))
-    cols[4].metric("Source records", len(profile.records))
+    cols[0].metric("Owners", f"{len(profile.owners):,}")
+    cols[1].metric("Subsidiaries", f"{_subsidiaries(graph, ref, as_of, 0)[0]:,}")
+    cols[2].metric("Officers", f"{len(profile.officers):,}")
+    cols[3].metric("Sanction listings", f"{len(profile.sanctions):,}")
+    cols[4].metric("Source records", f"{len(profile.records):,}")
     return matches
 
 
