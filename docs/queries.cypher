@@ -227,12 +227,13 @@ RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
        [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans;
 
 // ---- dated_entities
-// Every entity as [uid, id, name, jurisdiction, operates_in, incorporation_date, company,
-// person, listed ever]: what the red flags and the gaps filter look at besides the dates.
+// Every entity, a row each, as [uid, id, name, jurisdiction, operates_in, incorporation_date,
+// company, person, listed ever]: what the red flags and the gaps filter look at besides the
+// dates. Streamed (Graph.stream), not collected: one list of every entity was held three times
+// over at a million companies (the driver's, native()'s, the objects built from it).
 MATCH (e:Entity)
-RETURN collect([e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in,
-                e.incorporation_date, e:Company, e:Person,
-                EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }]) AS entities;
+RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporation_date,
+        e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity;
 
 // ---- dated_holding_periods
 // Every period of a holding that has a start or an end date, as the rows of changed_holdings:
@@ -244,13 +245,13 @@ RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h
                 h.share, h.share_min, h.share_max, h.disagree]) AS periods;
 
 // ---- dated_holdings
-// Every holding whatever its dates, as [owner, owned, start_date, end_date, retired_on, share,
-// share_min, share_max, kind, direct, held_since]: the red flags and the gaps of every date are
-// worked out from it in one pass.
+// Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date,
+// retired_on, share, share_min, share_max, kind, direct, held_since]: the red flags and the gaps
+// of every date are worked out from it in one pass. Streamed, as dated_entities.
 MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
-RETURN collect([a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
-                r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
-                r.held_since]) AS holdings;
+RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+        r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+        r.held_since] AS holding;
 
 // ---- dated_officer_roles
 // The officer roles, whatever their dates, of everyone who ever held at least $threshold (only

@@ -190,6 +190,25 @@ class Graph:
             with self.driver.session(database=self.database) as session:
                 return session.execute_read(work)
 
+    def stream(
+        self, query: Query, batch: int = 10_000, max_hops: int | None = None, **params: Any
+    ) -> Iterator[dict]:
+        """The rows of a read query one at a time (plain dicts, as :meth:`read`), fetched from
+        the server ``batch`` at a time: for answers too large to hold whole, so that only what
+        the caller makes of each row stays (every entity and holding of a million companies:
+        :meth:`ownership.analysis.timelines.DatedGraph.read`). One read transaction, open
+        until the rows run out or the caller stops. Not retried, unlike :meth:`read`: rows
+        already handed out cannot be taken back, so a lost connection raises
+        :class:`GraphUnavailable`."""
+        text = query.render(max_hops)
+        with self._errors(query.name):
+            with self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=batch
+            ) as session:
+                with session.begin_transaction() as tx:
+                    for record in tx.run(text, params):
+                        yield {k: native(v) for k, v in record.items()}
+
     def write(self, query: Query, **params: Any) -> dict[str, int]:
         """Run one write statement in its own transaction; returns the update counters."""
         with self._errors(query.name):

@@ -291,7 +291,7 @@ def test_diff_classifies_every_pair_as_their_history_says(graph, tmp_path):
         for h in items
     }
     expected = set()
-    rows = graph.read(cypher.LIBRARY["dated_holdings"])[0]["holdings"]
+    rows = [r["holding"] for r in graph.read(cypher.LIBRARY["dated_holdings"])]
     for owned in sorted({r[1] for r in rows}):
         periods = [h for h in history(graph, resolve(graph, owned)) if h.direction == OWNER]
         for owner in {h.uid for h in periods}:

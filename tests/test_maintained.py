@@ -137,6 +137,32 @@ def test_seed_answers_kept_equal_the_computed_ones(seed: Graph) -> None:
     assert_kept_equals_computed(seed, SEED_DAY)
 
 
+def test_rows_streamed_a_few_at_a_time_are_the_rows_read(seed: Graph) -> None:
+    """``Graph.stream`` fetching fewer rows at a time than there are hands out the rows of a
+    read (in no particular order); a caller that stops early leaves the graph usable; and the
+    dated graph built from the streamed rows holds every entity and holding once."""
+
+    def text(row: dict[str, Any]) -> str:
+        return json.dumps(row, default=str, sort_keys=True)
+
+    for query in (cypher.DATED_ENTITIES, cypher.DATED_HOLDINGS):
+        read = seed.read(query)
+        assert len(read) > 7
+        assert sorted(map(text, seed.stream(query, batch=7))) == sorted(map(text, read))
+    rows = seed.stream(cypher.DATED_HOLDINGS, batch=2)
+    assert next(rows)["holding"]
+    rows.close()
+    dated = timelines.DatedGraph.read(seed)
+    assert sorted(dated.entities) == sorted(
+        r["entity"][0] for r in seed.read(cypher.DATED_ENTITIES)
+    )
+    holdings = list(dated.holdings)
+    assert sorted((h.owner, h.owned) for h in holdings) == sorted(
+        (r["holding"][0], r["holding"][1]) for r in seed.read(cypher.DATED_HOLDINGS)
+    )
+    assert sorted(map(id, holdings)) == sorted(id(h) for into in dated.into.values() for h in into)
+
+
 def test_kept_flags_serve_only_their_thresholds_and_data(seed: Graph, make_dataset: Any) -> None:
     upkeep.maintain(seed, SEED_DAY)
     assert KeptFlags.load(seed, FlagSettings()) is not None

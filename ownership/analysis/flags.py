@@ -11,6 +11,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -325,13 +326,14 @@ def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: s
         "until": maintained.pack(np.array([r[1] for r in rows], dtype=np.int32)),
         "rank": maintained.pack(np.diff(rank, prepend=0).astype(np.int32)),  # small steps
     }
-    chunks = [
-        [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]]
-        for first in range(0, len(rows), CHUNK)
-    ]
-    maintained.store_documents(
-        graph, KIND, settings_key(settings), None, [header, *chunks], version
+    firsts = range(0, len(rows), CHUNK)
+    chunks = (  # made as they are written (maintained.store_documents)
+        [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]] for first in firsts
     )
+    maintained.store_documents(
+        graph, KIND, settings_key(settings), None, chain([header], chunks), version,
+        count=1 + len(firsts),
+    )  # fmt: skip
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -165,8 +166,11 @@ def keep(graph: Graph, rows: list[list[Any]], version: str) -> None:
         "cuts": maintained.pack(np.array([d for r in rows for d in r[4]], dtype=np.int32)),
         "pieces": maintained.pack(np.array(values, dtype=np.int32)),
     }
-    chunks = [[r[:4] for r in rows[first : first + CHUNK]] for first in range(0, len(rows), CHUNK)]
-    maintained.store_documents(graph, KIND, TIMELINE_KEY, None, [header, *chunks], version)
+    firsts = range(0, len(rows), CHUNK)
+    chunks = ([r[:4] for r in rows[first : first + CHUNK]] for first in firsts)  # as written
+    maintained.store_documents(
+        graph, KIND, TIMELINE_KEY, None, chain([header], chunks), version, count=1 + len(firsts)
+    )
 
 
 @dataclass

@@ -28,7 +28,7 @@ import datetime as dt
 import gc
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -90,20 +90,35 @@ def store(
     transaction."""
     text = _text(answer)
     parts = [text[start : start + PART_CHARS] for start in range(0, max(len(text), 1), PART_CHARS)]
-    _write(graph, (cypher.MAINTAINED_CLEAR,), kind, key, as_of, parts, _stamped(version))
+    _write(
+        graph, (cypher.MAINTAINED_CLEAR,), kind, key, as_of, parts, _stamped(version), len(parts)
+    )
 
 
 def store_documents(
-    graph: Graph, kind: str, key: str, as_of: dt.date | None, documents: list[Any], version: str
+    graph: Graph,
+    kind: str,
+    key: str,
+    as_of: dt.date | None,
+    documents: Iterable[Any],
+    version: str,
+    count: int | None = None,
 ) -> None:
     """Keep an answer of ``kind`` for ``key`` as separate JSON ``documents`` (part 0, 1, …),
     each read back alone by :func:`load_documents`: a long answer read a page at a time.
     Several answers of one kind are kept side by side (one per key), only while the data is
-    that of ``version``: answers of older versions go in the same transaction."""
-    texts = [_text(d) for d in documents]
+    that of ``version``: answers of older versions go in the same transaction.
+
+    With their ``count`` given, ``documents`` may be made one at a time (a generator): each is
+    then written a statement's worth at a time and dropped, never all of them and their texts
+    at once (the red flags of a million companies: 800,626 pieces, ~200 MB of JSON)."""
+    if count is None:
+        documents = list(documents)
+        count = len(documents)
+    texts = (_text(d) for d in documents)
     clear = (cypher.MAINTAINED_CLEAR_KEY, cypher.MAINTAINED_CLEAR_STALE)
     graph.write(cypher.SCHEMA_MAINTAINED_DOC)  # a graph kept before the index came
-    _write(graph, clear, kind, key, as_of, texts, _stamped(version))
+    _write(graph, clear, kind, key, as_of, texts, _stamped(version), count)
 
 
 def _write(
@@ -112,32 +127,34 @@ def _write(
     kind: str,
     key: str,
     as_of: dt.date | None,
-    texts: list[str],
+    texts: Iterable[str],
     version: str,
+    count: int,
 ) -> None:
-    batches: list[list[dict[str, Any]]] = [[]]
-    size = 0
-    for number, text in enumerate(texts):
-        if batches[-1] and size + len(text) > STATEMENT_CHARS:
-            batches.append([])
-            size = 0
-        batches[-1].append({"part": number, "data": text, "doc": _doc(kind, key, number)})
-        size += len(text)
+    """Write the parts ``texts`` (``count`` of them, made as they are written) in one
+    transaction, at most :data:`STATEMENT_CHARS` of them to a statement."""
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    written = 0
     with graph.transaction() as tx:
         for statement in clear:
             tx.run(statement, kind=kind, key=key, version=version)
-        for batch in batches:
-            tx.run(
-                cypher.MAINTAINED_WRITE,
-                kind=kind,
-                key=key,
-                as_of=as_of,
-                version=version,
-                now=now,
-                count=len(texts),
-                parts=batch,
-            )
+
+        def write(batch: list[dict[str, Any]]) -> None:
+            tx.run(cypher.MAINTAINED_WRITE, kind=kind, key=key, as_of=as_of,
+                   version=version, now=now, count=count, parts=batch)  # fmt: skip
+
+        batch: list[dict[str, Any]] = []
+        size = 0
+        for number, text in enumerate(texts):
+            if batch and size + len(text) > STATEMENT_CHARS:
+                write(batch)
+                batch, size = [], 0
+            batch.append({"part": number, "data": text, "doc": _doc(kind, key, number)})
+            size += len(text)
+            written += 1
+        write(batch)
+        if written != count:
+            raise ValueError(f"{kind}: {written} parts written, {count} announced")
 
 
 def _doc(kind: str, key: str, part: int) -> str:
