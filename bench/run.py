@@ -50,7 +50,7 @@ import neo4j
 from bench import peers, refresh
 from bench.bulk_load import measure_bulk_load, render_parts
 from bench.generate import generate
-from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server
+from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server, vm_hwm_kb
 from ownership.analysis import kept_chains
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import resolve
@@ -259,7 +259,7 @@ def measure_import(
         # in wall_seconds)
         "maintained_seconds": summary.get("maintained_seconds"),
         "records_per_second": round(records / wall, 1),
-        "peak_rss_kb": usage.ru_maxrss,  # kilobytes on Linux
+        "peak_rss_kb": child["peak_rss_kb"],  # kilobytes
         "user_cpu_seconds": round(usage.ru_utime, 3),
         "system_cpu_seconds": round(usage.ru_stime, 3),
         "batch_size": BATCH_SIZE,
@@ -267,15 +267,17 @@ def measure_import(
 
 
 def run_child(command: list[str], env: dict[str, str], cap: float) -> dict[str, Any]:
-    """Run a command of ours as a child: wall time, rusage (peak RSS, CPU), output; killed
-    after ``cap`` seconds."""
+    """Run a command of ours as a child: wall time, rusage (CPU), its own peak RSS (polled:
+    :func:`bench.server.vm_hwm_kb`), output; killed after ``cap`` seconds."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env, cwd=REPO
         )
         deadline = started + cap
+        peak_kb = 0
         while True:
+            peak_kb = max(peak_kb, vm_hwm_kb(process.pid) or 0)
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
@@ -292,6 +294,7 @@ def run_child(command: list[str], env: dict[str, str], cap: float) -> dict[str, 
             "returncode": os.waitstatus_to_exitcode(status),
             "wall": wall,
             "usage": usage,
+            "peak_rss_kb": peak_kb or usage.ru_maxrss,  # the child's own, not its parent's
             "stdout": out.read().decode(),
             "stderr": err.read().decode(),
         }
@@ -305,7 +308,7 @@ def _child_failure(child: dict[str, Any]) -> dict[str, Any]:
         "failed": True,
         "wall_seconds": round(child["wall"], 3),
         "error": f"exit status {child['returncode']}: " + child["stderr"].strip()[-2000:],
-        "peak_rss_kb": child["usage"].ru_maxrss,
+        "peak_rss_kb": child["peak_rss_kb"],
     }
 
 
@@ -331,7 +334,7 @@ def measure_refreshes(data_dir: Path, env: dict[str, str], cap: float) -> dict[s
             results[label] = {
                 "capped": False,
                 "wall_seconds": round(child["wall"], 3),
-                "peak_rss_kb": child["usage"].ru_maxrss,
+                "peak_rss_kb": child["peak_rss_kb"],
                 "report": refresh.summary(json.loads(child["stdout"])),
                 "log": child["stderr"].strip().splitlines(),  # where the time went, per step
             }

@@ -61,15 +61,7 @@ class BenchServer:
 
     def peak_rss_kb(self) -> int | None:
         """The server process's peak resident memory so far (VmHWM), when it runs here."""
-        if not self.pid:
-            return None
-        try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        except (OSError, ValueError):
-            return None
-        return None
+        return vm_hwm_kb(self.pid) if self.pid else None
 
     def cpu_seconds(self) -> float | None:
         """CPU time (user + system) the server process has used so far, when it runs here.
@@ -101,6 +93,20 @@ class BenchServer:
                 ids = [row["transactionId"] for row in rows]
                 if ids:
                     session.run("TERMINATE TRANSACTIONS $ids", ids=ids).consume()
+
+
+def vm_hwm_kb(pid: int) -> int | None:
+    """A running process's peak resident memory so far, in kB (``VmHWM``), or None once it is
+    gone. Unlike a child's ``ru_maxrss``, which starts from its parent's size at the fork (Linux
+    keeps the larger across ``exec``: a 50 MB child of a 400 MB process reports 400 MB), this
+    is the process's own."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def empty_database(graph: Graph, chunk: int = 10_000) -> int:

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,18 @@ def test_a_capped_measurement_stops_its_query_and_the_next_is_measured(
         after = latencies.measure(lambda graph: graph.run_read_only("RETURN 1 AS n", {}))
     assert capped == {"capped": True, "cap_seconds": 0.3, "runs": 0, "result_size": None}
     assert not after["capped"] and after["runs"] == 2 and after["result_size"] == 1
+
+
+def test_a_childs_peak_memory_is_its_own() -> None:
+    """A child's ``ru_maxrss`` starts from its parent's size (the refresh rows of the 1M
+    benchmark all said 4.5 GB, the harness's own size then); the harness reports the child's."""
+    parent = bytearray(300_000_000)
+    parent[::4096] = b"\x01" * len(range(0, len(parent), 4096))  # resident, not only reserved
+    command = [sys.executable, "-c", "import time; x = bytearray(60_000_000); time.sleep(0.5)"]
+    child = bench_run.run_child(command, dict(os.environ), cap=60)
+    assert child["usage"].ru_maxrss > 300_000  # kB: what rusage says, the parent's size
+    assert 60_000 < child["peak_rss_kb"] < 200_000  # the child's own 60 MB and Python
+    del parent
 
 
 def test_report_keeps_blocks_of_sizes_not_measured_again(tmp_path: Path) -> None:
