@@ -311,14 +311,16 @@ RETURN startNode(h).uid AS owner, endNode(h).uid AS owned, h.statements AS state
 // HOLDS relationship per period in which the holding was stated the same way, grouped by the
 // other party, with the source statements (OWNS) between the two (`ownership history`). The
 // statements come along the same pattern: looking them up by uid scans every OWNS relationship
-// on the embedded server.
+// on the embedded server. They are walked from the other party, which the embedded server
+// expands from: written from $uid, it walked all of a group head's statements once per
+// counterpart (8,346 of them at 1M companies: 4.7 s, 1.0 s from the other party).
 :param uid => 'seed-registry:ru-host-01';
 MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(other:Entity)
 WITH e, other, startNode(h) = e AS outgoing, collect({start_date: h.start_date, end_date: h.end_date, share: h.share,
  share_min: h.share_min, share_max: h.share_max, disagree: h.disagree, kind: h.kind,
  statements: h.statements, sources: h.sources}) AS holdings
 CALL (e, other, outgoing) {
-  MATCH (e)-[r:OWNS]-(other)
+  MATCH (other)-[r:OWNS]-(e)
   WHERE (startNode(r) = e) = outgoing
   RETURN collect({uid: r.uid, source: r.source, record_id: r.record_id, file: r.file,
                   imported_at: r.imported_at, share: r.share, share_min: r.share_min,

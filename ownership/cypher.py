@@ -1193,7 +1193,7 @@ WITH e, other, startNode(h) = e AS outgoing, collect("""
     + _HOLDING
     + """) AS holdings
 CALL (e, other, outgoing) {
-  MATCH (e)-[r:OWNS]-(other)
+  MATCH (other)-[r:OWNS]-(e)
   WHERE (startNode(r) = e) = outgoing
   RETURN collect({uid: r.uid, source: r.source, record_id: r.record_id, file: r.file,
                   imported_at: r.imported_at, share: r.share, share_min: r.share_min,
@@ -1208,7 +1208,10 @@ ORDER BY outgoing, uid
     "dates: one HOLDS relationship per period in which the holding was stated the same way, "
     "grouped by the other party, with the source statements (OWNS) between the two "
     "(`ownership history`). The statements come along the same pattern: looking them up by "
-    "uid scans every OWNS relationship on the embedded server.",
+    "uid scans every OWNS relationship on the embedded server. They are walked from the other "
+    "party, which the embedded server expands from: written from $uid, it walked all of a "
+    "group head's statements once per counterpart (8,346 of them at 1M companies: 4.7 s, "
+    "1.0 s from the other party).",
     uid="seed-registry:ru-host-01",
 )
 
