@@ -11,8 +11,8 @@ ANY date is then a small read, a filter and the texts of the page shown
 where computing it took 11–20 s at 100,000 companies.
 
 The pieces are worked out here, in Python, from the graph with its dates read whole (every
-holding and entity in one query each, streamed; the officer roles of possible hubs, the cycles and the
-restructurings by the queries of their own rule). The on-date detectors of
+holding and entity in one query each, streamed; the officer roles of possible hubs, the cycles
+and the restructurings by the queries of their own rule). The on-date detectors of
 :mod:`ownership.analysis.flags` and :mod:`ownership.analysis.gaps` stay the reference: the
 tests compare both on every day where something changes, on the seed and on generated
 registries. The flags' texts are built by the same functions in both.
