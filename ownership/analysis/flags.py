@@ -520,21 +520,6 @@ def flag_changes(
     return FlagChanges(raised[offset:end], cleared[offset:end], counts)
 
 
-def flags_on(
-    timeline: list[list[Any]], as_of: dt.date, only: list[str] | tuple[str, ...] = ()
-) -> list[Flag]:
-    """The flags of ``as_of`` among the pieces ``[since, until, uid, id, name, flag, detail,
-    evidence]`` of a timeline just worked out: those that hold that day (``since <= day <
-    until``, as ordinals)."""
-    day = as_of.toordinal()
-    found = [
-        Flag(*row[2:])
-        for row in timeline
-        if row[0] <= day < row[1] and (not only or row[5] in only)
-    ]
-    return sorted(found, key=_order)
-
-
 def _order(flag: Flag) -> tuple[str, str, str]:
     return (flag.flag, flag.name or "", flag.uid)
 

@@ -79,11 +79,11 @@ def _groups(graph: Graph, as_of: dt.date) -> list[dict[str, Any]]:
     return graph.read(cypher.LARGEST_GROUPS, as_of=as_of, limit=LIMIT)
 
 
-def keep_landing(graph: Graph, as_of: dt.date, version: str, flags: list[Flag]) -> Landing:
-    """Compute the page for ``as_of`` and keep it, with the dated ones of ``flags`` (every
-    flag with the default thresholds on that date), for data ``version``."""
+def keep_landing(graph: Graph, as_of: dt.date, version: str) -> Landing:
+    """Compute the page for ``as_of`` and keep it, with its dated red flags (read from the
+    flags kept just before it, for every date), for data ``version``."""
     page = compute_landing(graph, as_of)
-    page.flags = [f for f in flags if f.flag in DATED_FLAGS]
+    page.flags = dated_flags(graph, as_of)
     maintained.store(graph, KIND, KEY, as_of, page.to_row(), version)
     return page
 

@@ -561,13 +561,11 @@ def _reached_by_persons(dated: DatedGraph) -> dict[str, list[Span]]:
 # -- keeping them ----------------------------------------------------------------------------
 
 
-def keep_flag_timeline(graph: Graph, dated: DatedGraph, version: str) -> list[list[Any]]:
+def keep_flag_timeline(graph: Graph, dated: DatedGraph, version: str) -> None:
     """Work out the red flags (default thresholds) of every date and keep them for data
     ``version`` (read before ``dated``: a change meanwhile makes them stale, never wrong)."""
     settings = FlagSettings()
-    flags = flag_timeline(graph, dated, settings)
-    keep_flags(graph, settings, flags, version)
-    return flags
+    keep_flags(graph, settings, flag_timeline(graph, dated, settings), version)
 
 
 def keep_gap_timeline(graph: Graph, dated: DatedGraph, version: str) -> list[list[Any]]:

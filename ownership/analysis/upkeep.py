@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from ownership.analysis import maintained
 from ownership.analysis.flags import KIND as FLAGS
-from ownership.analysis.flags import flags_on
 from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.holding_periods import KIND as PERIODS
 from ownership.analysis.holding_periods import keep_periods
@@ -38,25 +37,20 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
     dated: list[DatedGraph] = []  # the graph with its dates, read once for both timelines
-    flags: list[list[object]] = []
     page: list[Landing] = []
 
     def keep_flags() -> None:
         dated.append(DatedGraph.read(graph))
-        flags.extend(keep_flag_timeline(graph, dated[0], version))
+        keep_flag_timeline(graph, dated[0], version)
 
-    def keep_page() -> None:
-        todays = flags_on(flags, as_of)
-        flags.clear()  # the pieces' last use (0.6 GB at a million companies)
-        page.append(keep_landing(graph, as_of, version, todays))
-
-    # The dated graph and the flags' pieces are dropped after their last use (the gaps, the
-    # landing page), so that the steps after them reuse their memory: the holding periods,
-    # read whole, were the peak of maintain at a million companies (docs/benchmarks.md).
+    # The flags' pieces are dropped once kept (the landing page reads its dated flags back
+    # from the kept answer: the pieces alive through the gaps were 0.6 GB at a million
+    # companies) and the dated graph after the gaps, so that the steps after them reuse their
+    # memory (docs/benchmarks.md).
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("flags", keep_flags),
         ("gaps", lambda: keep_gap_timeline(graph, dated.pop(), version)),
-        ("landing", keep_page),
+        ("landing", lambda: page.append(keep_landing(graph, as_of, version))),
         ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
         ("periods", lambda: keep_periods(graph, version)),
         ("blocked", lambda: keep_findings(graph, as_of, version)),
