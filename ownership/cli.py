@@ -584,7 +584,7 @@ def _explorer_command(port: int, address: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "streamlit",
+        "ownership.explorer.serve",  # Streamlit's command line, the pages' libraries imported
         "run",
         str(_app_file()),
         "--server.port",

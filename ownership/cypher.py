@@ -1142,16 +1142,22 @@ RETURN a.uid AS owner, b.uid AS owned, r.sources AS sources, r.statements AS sta
 LISTED_ENTITIES = _q(
     "listed_entities",
     """
-MATCH (e:Entity)-[:SUBJECT_TO]->(s:Sanction)
+MATCH (s:Sanction)
 WHERE (s.listed_on IS NULL OR s.listed_on <= $as_of)
   AND (s.delisted_on IS NULL OR $as_of < s.delisted_on)
   AND (s.retired_on IS NULL OR $as_of < s.retired_on)
   AND (size($authorities) = 0 OR s.authority IN $authorities)
+WITH s
+MATCH (s)<-[:SUBJECT_TO]-(e:Entity)
 RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid
 """,
-    "Entities on a sanctions list on $as_of (all authorities, or those in $authorities).",
+    "Entities on a sanctions list on $as_of (all authorities, or those in $authorities). The "
+    "listings in force are matched first, then (after WITH) their entities: in one pattern, "
+    "or in two MATCH clauses it joins into one, the embedded server walked from every entity "
+    "(1.7-2.3 s at a million companies, where this takes 0.08 s; most of the 50 % rule's "
+    "time on a day not kept).",
     as_of=dt.date(2022, 7, 1),
     authorities=[],
 )
@@ -1535,8 +1541,10 @@ ENTITY_NEW_INTERMEDIARY = _q(
 RESTRUCTURED_AFTER_LISTING = _q(
     "restructured_after_listing",
     """
-MATCH (l:Entity)-[:SUBJECT_TO]->(s:Sanction)
+MATCH (s:Sanction)
 WHERE s.listed_on IS NOT NULL AND s.listed_on <= $as_of
+WITH s
+MATCH (s)<-[:SUBJECT_TO]-(l:Entity)
 CALL (l) {
   OPTIONAL MATCH (l)-[:HOLDS]-(n:Entity)
   WITH l, collect(DISTINCT n) AS neighbours
@@ -1557,7 +1565,8 @@ ORDER BY uid, listed_on
     "Holdings that began or ended within $days days after the listing of a related party "
     "(the listed entity itself or one directly linked to it by ownership; a listing several "
     "sources carry counts once): sanctions evasion "
-    "often looks like a hurried restructuring. The neighbours are collected first: an "
+    "often looks like a hurried restructuring. The listings are matched before their "
+    "entities, as in listed_entities. The neighbours are collected first: an "
     "undirected OWNS*0..1 pattern took 18 times as long on the embedded server.",
     days=90,
     as_of=dt.date(2022, 7, 1),

@@ -273,6 +273,34 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
     assert not (tmp_path / "server").exists()  # the demo started no graph server
 
 
+# the explorer's first run, once the server has imported the pages' libraries (serve.warm)
+_NEW_ON_FIRST_RUN = """
+import sys, streamlit.web.cli
+from ownership.explorer import serve
+serve.warm()
+before = set(sys.modules)
+import ownership.explorer.main
+print("\\n".join(sorted(set(sys.modules) - before)))
+"""
+
+
+def test_the_explorer_server_imports_the_pages_libraries_before_it_listens():
+    """The first analyst after a start does not wait for pandas, the driver, pyvis or the
+    analyses: with them imported by the server, the first run adds only the explorer's own
+    modules, Streamlit's and the standard library's."""
+    found = subprocess.run(
+        [sys.executable, "-c", _NEW_ON_FIRST_RUN],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "ownership.explorer.main" in found
+    ours = {"ownership", "streamlit"} | set(sys.stdlib_module_names)
+    assert [m for m in found if m.split(".")[0] not in ours] == []
+    assert not [m for m in found if m.startswith("ownership.analysis")]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

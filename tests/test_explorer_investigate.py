@@ -146,6 +146,20 @@ def test_landing_page_shows_the_dated_flags_an_import_kept(seed):
     assert "landing_show_flags" in [t.key for t in at.toggle]
 
 
+def test_landing_page_lists_the_first_dated_flags_and_counts_them(seed, monkeypatch):
+    """A starting point, not the whole list: the first flags in their order, and how many."""
+    from ownership.explorer.views import landing
+
+    day = dt.date(2022, 7, 1)
+    upkeep.maintain(seed, day)
+    every = dated_flags(seed, day)
+    assert len(every) > 1
+    monkeypatch.setattr(landing, "STARTING_FLAGS", 1)
+    at = app(as_of=day.isoformat())
+    assert list(frame_by_key(at, "landing_flags")["id"]) == [every[0].id]
+    assert f"The first 1 of {len(every)} rows are shown" in texts(at)
+
+
 def test_gaps_view_lists_companies_no_person_reaches(seed):
     at = app(view="gaps", as_of="2022-07-01")
     table = frame_by_key(at, "gaps_table")

@@ -350,3 +350,47 @@ def test_kept_periods_answer_every_window_as_the_pass_over_the_graph(graph, tmp_
     )
     found = holding_periods.in_window(graph, *windows[1])
     assert any(p[0] == owner and p[2] == owned for p in found)
+
+
+def test_flags_raised_and_cleared_read_from_the_kept_header_equal_those_computed(graph, tmp_path):
+    """Two dates' flags compared on the kept flags' header (which flag each piece is of)
+    give the lists, order, counts and pages that comparing the two dates' computed flags
+    gives, on a generated graph whose flags start and end on many days."""
+    from bench.generate import generate
+    from ownership.analysis import flags, maintained
+    from ownership.analysis.stats import data_version
+    from ownership.analysis.timelines import DatedGraph, keep_flag_timeline
+
+    generate(tmp_path, 300, seed=11)
+    import_paths(graph, [tmp_path], "bench")
+    keep_flag_timeline(graph, DatedGraph.read(graph), data_version(graph)[0])
+    kept = flags.KeptFlags.load(graph, flags.FlagSettings())
+    assert kept is not None and kept.changes(D(2015, 1, 1), D(2024, 1, 1)) is not None
+    assert (flags.KIND, None, data_version(graph)[0]) in maintained.kept(graph)
+
+    def computed(before: dt.date, after: dt.date) -> tuple[list, list]:
+        then, now = (
+            flags.compute_red_flags(graph, flags.FlagSettings(), d) for d in (before, after)
+        )
+        was, became = ({(f.uid, f.flag) for f in day} for day in (then, now))
+        return (
+            [f for f in now if (f.uid, f.flag) not in was],
+            [f for f in then if (f.uid, f.flag) not in became],
+        )
+
+    seen = 0
+    for before, after in [
+        (D(2015, 1, 1), D(2024, 1, 1)),
+        (D(2021, 6, 1), D(2023, 6, 1)),
+        (D(2022, 5, 17), D(2022, 5, 17)),
+        (D(1900, 1, 1), D(2040, 1, 1)),
+    ]:
+        raised, cleared = computed(before, after)
+        whole = flags.flag_changes(graph, before, after)
+        assert (whole.raised, whole.cleared) == (raised, cleared)
+        assert whole.counts == {"raised": len(raised), "cleared": len(cleared)}
+        page = flags.flag_changes(graph, before, after, limit=3, offset=2)
+        assert (page.raised, page.cleared) == (raised[2:5], cleared[2:5])
+        assert page.counts == whole.counts
+        seen += len(raised) + len(cleared)
+    assert seen > 20  # the windows did raise and clear flags

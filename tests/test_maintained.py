@@ -18,7 +18,16 @@ from conftest import REPO, company, owns
 
 from bench.generate import generate
 from ownership import cypher
-from ownership.analysis import gaps, history, landing, maintained, sanctions, timelines, upkeep
+from ownership.analysis import (
+    gaps,
+    history,
+    landing,
+    maintained,
+    sanctions,
+    timelines,
+    upkeep,
+    why,
+)
 from ownership.analysis.entities import resolve
 from ownership.analysis.flags import (
     FlagSettings,
@@ -112,7 +121,7 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     assert flag_items(red_flags(graph, as_of=day, only=only)) == flag_items(
         compute_red_flags(graph, settings, day, only)
     )
-    assert maintained.load(graph, sanctions.KIND, day.isoformat()) is not None
+    assert sanctions.KeptFindings.load(graph, day) is not None
     computed = sanctions.every_finding(graph, day)
     assert sanctions.findings_on(graph, day) == computed
     assert history.blocked_on(graph, day) == {
@@ -161,6 +170,35 @@ def test_rows_streamed_a_few_at_a_time_are_the_rows_read(seed: Graph) -> None:
         (r["holding"][0], r["holding"][1]) for r in seed.read(cypher.DATED_HOLDINGS)
     )
     assert sorted(map(id, holdings)) == sorted(id(h) for into in dated.into.values() for h in into)
+
+
+def test_one_entitys_verdict_reads_only_the_kept_documents_it_needs(
+    seed: Graph, make_dataset: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rule's findings kept by entity (three or so to a document here): an entity's
+    verdict and explanation, read from the kept documents, equal those computed and read only
+    some documents; so does every finding, read all at once. Should the answer be replaced
+    while it is read (an import kept its own), what is left to read is computed again."""
+    monkeypatch.setattr(sanctions, "BUCKET", 3)
+    sanctions.keep_findings(seed, SEED_DAY, data_version(seed)[0])
+    computed = sanctions.every_finding(seed, SEED_DAY)
+    caught = sorted(uid for uid, f in computed.items() if f.status == sanctions.BLOCKED)
+    assert len(caught) > 3
+    kept = sanctions.KeptFindings.load(seed, SEED_DAY)
+    assert kept is not None and kept._buckets > 3
+    assert why.tree(kept, caught[0]) == why.tree(computed, caught[0])
+    assert why.tree(kept, caught[0]).owners  # an explanation with owners in it
+    assert 0 < len(kept._read) < kept._buckets
+    assert dict(kept) == computed and len(kept) == len(computed)
+    fresh = sanctions.findings_on(seed, SEED_DAY)
+    assert isinstance(fresh, sanctions.KeptFindings)
+    assert [why.tree(fresh, uid) for uid in caught] == [why.tree(computed, uid) for uid in caught]
+    unread = sanctions.KeptFindings.load(seed, SEED_DAY)
+    import_paths(seed, [make_dataset([company("x1", "KY")], [])], "late")
+    sanctions.keep_findings(seed, SEED_DAY, data_version(seed)[0])
+    assert unread is not None and unread[caught[0]] == computed[caught[0]]
+    assert unread._computed is not None  # the kept documents were gone: computed again
+    assert dict(unread) == sanctions.every_finding(seed, SEED_DAY)
 
 
 def test_kept_flags_serve_only_their_thresholds_and_data(seed: Graph, make_dataset: Any) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from ownership import cypher
 from ownership.analysis import holding_periods
 from ownership.analysis.entities import EntityRef
-from ownership.analysis.flags import red_flags_on
+from ownership.analysis.flags import flag_changes
 from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.sanctions import blocked_entities
 from ownership.analysis.statements import Claim
@@ -254,7 +254,6 @@ class Snapshot:
 
     chains: dict[tuple[str, ...], dict[str, Any]]
     blocked: dict[str, dict[str, Any]]
-    flags: dict[tuple[str, str], dict[str, Any]] | None = None  # by (entity, flag), when added
 
 
 def take_snapshot(graph: Graph, questions: Iterable[Any], as_of: dt.date) -> Snapshot:
@@ -279,20 +278,14 @@ def blocked_on(graph: Graph, as_of: dt.date) -> dict[str, dict[str, Any]]:
 
 
 def compare_snapshots(before: Snapshot, after: Snapshot) -> dict[str, list[dict[str, Any]]]:
-    """Chains new and gone (by their sequence of entity keys), entities newly caught by the 50
-    percent rule and no longer caught (by entity key), and, when both snapshots took them, red
-    flags raised and cleared (by entity and kind of flag: a flag whose detail changed, say more
-    companies at the address, is the same flag): in the order of the snapshots."""
-    changes = {
+    """Chains new and gone (by their sequence of entity keys) and entities newly caught by
+    the 50 percent rule and no longer caught (by entity key), in the order of the snapshots."""
+    return {
         "chains_new": [c for key, c in after.chains.items() if key not in before.chains],
         "chains_gone": [c for key, c in before.chains.items() if key not in after.chains],
         "newly_blocked": [f for uid, f in after.blocked.items() if uid not in before.blocked],
         "no_longer_blocked": [f for uid, f in before.blocked.items() if uid not in after.blocked],
     }
-    if before.flags is not None and after.flags is not None:
-        changes["flags_raised"] = [f for k, f in after.flags.items() if k not in before.flags]
-        changes["flags_cleared"] = [f for k, f in before.flags.items() if k not in after.flags]
-    return changes
 
 
 HOLDING_KINDS = ("started", "ended", "changed")
@@ -400,16 +393,13 @@ def compare_dates(
     with ThreadPoolExecutor(max_workers=4) as pool:
         before = pool.submit(take_snapshot, graph, questions, from_date)
         after = pool.submit(take_snapshot, graph, questions, to_date)
-        flags = pool.submit(red_flags_on, graph, (from_date, to_date))
+        flags = pool.submit(flag_changes, graph, from_date, to_date, limit, offset)
         holdings = pool.submit(holding_changes, graph, from_date, to_date, limit, offset)
-        then, now = before.result(), after.result()
-        then.flags, now.flags = (
-            {(f.uid, f.flag): f.as_dict() for f in day} for day in flags.result()
-        )
-        changes = compare_snapshots(then, now)
-        found = holdings.result()
+        changes = compare_snapshots(before.result(), after.result())
+        found, flagged = holdings.result(), flags.result()
     counts = {f"holdings_{k}": n for k, n in found.counts.items()}
     counts |= {name: len(items) for name, items in changes.items()}
+    counts |= {f"flags_{k}": n for k, n in flagged.counts.items()}
     page = slice(offset, None if limit is None else offset + limit)
     return Comparison(
         from_date=from_date,
@@ -430,5 +420,7 @@ def compare_dates(
         counts={name: counts.get(name, 0) for name in LISTS},
         offset=offset,
         limit=limit,
+        flags_raised=[f.as_dict() for f in flagged.raised],
+        flags_cleared=[f.as_dict() for f in flagged.cleared],
         **{name: items[page] for name, items in changes.items()},
     )

@@ -40,10 +40,12 @@ from ownership.graph import Graph
 
 # The layout of kept answers, raised whenever a reader can no longer read what was kept before
 # (2: documents found by their ``doc`` index, flags and gaps with packed headers, the 50 %
-# rule's findings under "rule-findings"). A graph upgraded from layout 1 read every kept
-# answer as missing but counted it as current, so each page computed its answer again (the
-# red flags at 1M: 150 s) and no refresh kept them anew.
-LAYOUT = 2
+# rule's findings under "rule-findings"; 3: the flags' last document numbers each piece's
+# flag, which two dates are compared on; 4: the rule's findings in documents by entity). A
+# graph upgraded from layout 1 read every kept answer as missing but counted it as current,
+# so each page computed its answer again (the red flags at 1M: 150 s) and no refresh kept
+# them anew.
+LAYOUT = 4
 _STAMP = f"#layout-{LAYOUT}"
 PART_CHARS = 1_000_000  # characters of JSON per node
 STATEMENT_CHARS = 8_000_000  # JSON sent in one statement: the embedded server's Bolt plugin

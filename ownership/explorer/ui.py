@@ -154,16 +154,18 @@ def table(
     wrap: Mapping[str, int] | None = None,
     everything: Callable[[], pd.DataFrame] | None = None,
     total: int | None = None,
+    most: int | None = None,
 ) -> None:
     """A table with its CSV download; with ``open_column``, selecting a row opens that entity;
     the ``wrap`` columns ({column: width in pixels}) are shown whole, wrapped.
 
-    At most :data:`MAX_SHOWN` rows are drawn, in the table's order (30,000 red flags at 100,000
-    companies took seconds to send and draw, and nobody scrolls through them); the CSV, made
-    only when it is downloaded, has every row: those of ``everything`` when ``data`` is one
-    page of a longer list (of ``total`` rows)."""
+    At most ``most`` (:data:`MAX_SHOWN`) rows are drawn, in the table's order (30,000 red flags
+    at 100,000 companies took seconds to send and draw, and nobody scrolls through them); the
+    CSV, made only when it is downloaded, has every row: those of ``everything`` when ``data``
+    is one page of a longer list (of ``total`` rows)."""
     total = len(data) if total is None else total
-    shown_rows = data.head(MAX_SHOWN) if total > MAX_SHOWN else data
+    most = MAX_SHOWN if most is None else most
+    shown_rows = data.head(most) if total > most else data
     shown = [c for c in data.columns if c not in hide]
     row = row_height(shown_rows, wrap or {})
     if height == "auto":  # short tables whole, long ones scroll
@@ -188,8 +190,8 @@ def table(
     st.dataframe(shown_rows, **kwargs)
     left, right = st.columns([3, 1])
     notes = [caption] if caption else []
-    if total > MAX_SHOWN:
-        notes.append(f"The first {MAX_SHOWN:,} of {total:,} rows are shown; the CSV has them all.")
+    if total > most:
+        notes.append(f"The first {most:,} of {total:,} rows are shown; the CSV has them all.")
     if notes:
         left.caption(" ".join(notes))
     right.download_button(
