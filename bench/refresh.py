@@ -86,7 +86,9 @@ def _new_role(row: dict[str, str]) -> dict[str, str]:
 
 
 def summary(report: dict[str, Any]) -> dict[str, Any]:
-    """What the harness keeps of a refresh report: status and per-source change counts."""
+    """What the harness keeps of a refresh report: status, per-source change counts, and
+    whether (and why) the run kept the whole-graph answers again, the larger part of a
+    refresh at a million companies."""
     source = next((s for s in report.get("sources", []) if s.get("name") == "bench"), {})
     return {
         "status": report.get("status"),
@@ -95,4 +97,5 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "changed": source.get("changed"),
         "chains_new": len(report.get("chains_new", [])),
         "chains_gone": len(report.get("chains_gone", [])),
+        "answers_kept": report.get("answers_kept"),
     }

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import math
 import os
@@ -214,6 +215,33 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "neo4j_driver": neo4j.__version__,
     }
+
+
+def code_digest() -> str:
+    """A short sha256 of the ``ownership`` source on disk now. The harness's children (the
+    import, ``db init``, the refreshes, the CLI latencies) import it anew when they start, so
+    a commit or merge in the checkout during a run changes the code measured midway: on
+    2026-12-07 the 1M Neo4j run's ``db init`` kept the answers with the code before the
+    kept-answer layout stamp and its unchanged refresh, 25 minutes later, ran the code after,
+    found them unreadable and kept them all again (447 of its 778 s). Taken at the start and
+    the end of each size; the report says when they differ."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "ownership").rglob("*.py")):
+        digest.update(f"{path.relative_to(REPO).as_posix()}\0".encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _code_note(result: dict[str, Any]) -> list[str]:
+    """A warning in a size's block when the code changed while it was measured."""
+    code = result.get("code") or {}
+    if code.get("start") == code.get("end"):
+        return []
+    return [
+        f"**The `ownership` code changed during this run** (source digest {code.get('start')} "
+        f"at the start, {code.get('end')} at the end): parts measured after the change ran "
+        "other code than those before; measure again on a checkout left alone.",
+        "",
+    ]
 
 
 def load_average() -> float | None:
@@ -618,6 +646,7 @@ def bench_size(
         "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": machine(),
         "load_average_start": load_average(),
+        "code": {"start": code_digest()},
     }
     with fresh_server(work_dir, server_kind, kit) as server:
         result["server_pids"] = server.pids
@@ -682,6 +711,9 @@ def bench_size(
         result["server_peak_rss_kb"] = server.peak_rss_kb()
         result["server_pids"] = server.pids
     result["load_average_end"] = load_average()
+    result["code"]["end"] = code_digest()
+    if result["code"]["end"] != result["code"]["start"]:
+        log(f"[{label}] WARNING: the ownership code changed during this run ({result['code']})")
     return result
 
 
@@ -756,6 +788,9 @@ def profile_size(
                     f"{run['server_cpu_seconds']} s"
                 )
     result["load_average_end"] = load_average()
+    result["code"]["end"] = code_digest()
+    if result["code"]["end"] != result["code"]["start"]:
+        log(f"[{label}] WARNING: the ownership code changed during this run ({result['code']})")
     return result
 
 
@@ -833,6 +868,7 @@ def render_size(result: dict[str, Any]) -> str:
         f"Measured {result['date']} on {_machine_line(result)}. Load average "
         f"{result['load_average_start']} at the start, {result['load_average_end']} at the end.",
         "",
+        *_code_note(result),
         "Data (`bench/generate.py`, seed "
         + str(result["data"]["seed"])
         + "): "
@@ -1025,6 +1061,10 @@ def _refresh_lines(found: dict[str, Any] | None) -> list[str]:
             f"{what} {sum((report.get(what) or {}).values())}"
             for what in ("added", "removed", "changed")
         )
+        kept = report.get("answers_kept")
+        if kept:  # the answers kept again: why, and how long it took
+            took = sum((kept.get("seconds") or {}).values())
+            said += f"; answers kept again in {_seconds(took)} ({kept['because']})"
         ok = r["wall_seconds"] <= goal
         lines.append(
             f"| {title} | {_seconds(r['wall_seconds'])} | {_mb(r['peak_rss_kb'])} | "

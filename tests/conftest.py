@@ -184,3 +184,17 @@ def graph_dump(graph: Graph, clean: Callable[[dict[str, Any]], str]) -> tuple[li
             for row in rels.rows
         ),
     )
+
+
+def assert_answers_kept_only_when_changed(refreshes: dict[str, Any]) -> None:
+    """The benchmark's refreshes after its first load (``bench.run.measure_refreshes``): the
+    unchanged ones keep no whole-graph answer again (the first load kept them for today on
+    this data), the 1 % changed one does, because it changed the data."""
+    for label in ("unchanged", "again"):
+        report = refreshes[label]["report"]
+        assert report["answers_kept"] is None, (label, report)
+        assert not any("answers kept" in line for line in refreshes[label]["log"]), label
+        for what in ("added", "removed", "changed"):
+            assert sum(report[what].values()) == 0, (label, report)
+    kept = refreshes["changed"]["report"]["answers_kept"]
+    assert kept["because"] == "this run changed the data" and kept["seconds"], kept

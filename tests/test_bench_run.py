@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import slow_query
+from conftest import assert_answers_kept_only_when_changed, slow_query
 
 from bench import run as bench_run
 from bench.server import BenchServer, fresh_server
@@ -250,6 +250,23 @@ def test_refreshes_measured_and_reported(bench_output: tuple[Path, dict, str]) -
     assert touched >= changed["edits"]["entities.csv"]
     assert "#### Refresh" in text and "| 1 % changed |" in text
     assert "| the same files once more (digest) |" in text
+    assert_answers_kept_only_when_changed(found)
+    [row] = [line for line in text.splitlines() if line.startswith("| 1 % changed |")]
+    assert "answers kept again in" in row and "(this run changed the data)" in row
+
+
+def test_the_code_measured_is_recorded_and_a_change_is_reported(
+    bench_output: tuple[Path, dict, str],
+) -> None:
+    """A checkout changed under a running benchmark changes what its children run (the 1M
+    Neo4j run of 2026-12-07: db init and refresh ran code a commit apart): the block says so."""
+    _, result, text = bench_output
+    assert result["code"]["start"] == result["code"]["end"] == bench_run.code_digest()
+    assert "code changed during this run" not in text
+    moved = {**result, "code": {"start": "aaaaaaaaaaaa", "end": "bbbbbbbbbbbb"}}
+    assert "code changed during this run** (source digest aaaaaaaaaaaa" in bench_run.render_size(
+        moved
+    )
 
 
 def test_changed_copy_changes_the_fraction_asked(tmp_path: Path) -> None:

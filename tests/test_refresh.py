@@ -61,6 +61,7 @@ REPORT_KEYS = {
     "newly_blocked",
     "no_longer_blocked",
     "error",  # more than the contract: the run's own failure, null when it has none
+    "answers_kept",  # more than the contract: why the whole-graph answers were kept again
 }
 SOURCE_KEYS = {"name", "status", "error", "added", "removed", "changed"}
 ZERO = {"entities": 0, "relationships": 0}
@@ -238,8 +239,12 @@ def test_two_runs_in_a_row_report_no_change(home, make_dataset, tmp_path, invoke
     ]
     assert {f["id"] for f in first["newly_blocked"]} == {"p1", "jp2"}
 
+    assert first["answers_kept"]["because"] == "this run changed the data"
+    assert first["answers_kept"]["as_of"] == TODAY.isoformat() and first["answers_kept"]["seconds"]
+
     second = refresh_json(invoke, toml)
     assert second["status"] == "ok" and second["run_id"] != first["run_id"]
+    assert second["answers_kept"] is None  # kept by the first run for this day and data
     [source] = second["sources"]
     assert (source["added"], source["changed"], source["removed"]) == (ZERO, ZERO, ZERO)
     assert second["chains_new"] == second["chains_gone"] == []
@@ -248,6 +253,9 @@ def test_two_runs_in_a_row_report_no_change(home, make_dataset, tmp_path, invoke
     saved = ledger.load_reports(home)
     assert [r["run_id"] for r in saved] == [second["run_id"], first["run_id"]]
     assert saved[0] == second
+    assert f"whole-graph answers for {TODAY}: kept in" in render_text(first)
+    assert "(this run changed the data)" in render_text(first)
+    assert "whole-graph answers: already kept for this day and data" in render_text(second)
     result = invoke(runs_command, "--format", "json")
     assert [r["run_id"] for r in json.loads(result.stdout)] == [second["run_id"], first["run_id"]]
     table = invoke(runs_command).stdout
@@ -603,6 +611,54 @@ def test_a_refresh_after_a_plain_import_of_the_same_data_writes_nothing(
     assert counts(report) == (ZERO, ZERO, ZERO)
     assert data_version(graph)[0] == version
     assert data_dump(graph) == before  # the kept answers too: nothing was computed again
+    assert report["answers_kept"] is None
+
+
+UNSTAMP = Query("test_unstamp", "MATCH (m:Maintained) SET m.version = $version", "", write=True)
+
+
+def kept_by_another_version(graph: Graph, make_dataset) -> None:
+    """What a graph whose answers an earlier ``ownership`` kept looks like to this one: their
+    version without this layout's stamp (as the 1M benchmark's was, 2026-12-07: its ``db init``
+    ran the code before the stamp, its refresh the code after)."""
+    upkeep.maintain(graph, TODAY)
+    graph.write(UNSTAMP, version=data_version(graph)[0])
+
+
+def kept_before_the_data_changed(graph: Graph, make_dataset) -> None:
+    upkeep.maintain(graph, TODAY)
+    other = make_dataset([company("hk1", "HK")], name="other")
+    import_paths(graph, [other], "other")  # `ownership import --no-maintain`
+
+
+@pytest.mark.parametrize(
+    ("keep", "because"),
+    [
+        (kept_by_another_version, "kept by another version of ownership, in a layout"),
+        (lambda graph, _: upkeep.maintain(graph, YESTERDAY), f"kept for {YESTERDAY}, not for"),
+        (kept_before_the_data_changed, "no answers are kept on this data (they were kept before"),
+        (lambda graph, _: None, "no answers are kept on this data"),  # import --no-maintain
+    ],
+    ids=["another-version", "another-day", "other-data", "none"],
+)
+def test_an_unchanged_refresh_keeps_answers_that_are_not_current_and_says_why(
+    home, graph, make_dataset, tmp_path, borrow, keep, because
+):
+    """An unchanged refresh writes nothing and keeps the answers again only when they are not
+    kept for its day and data in this version's layout; its report says which (the 1M
+    benchmark's unchanged refresh spent 447 s of its 778 s keeping them again, unexplained)."""
+    import_paths(graph, [scenario(make_dataset)], "reg")
+    keep(graph, make_dataset)
+    assert because in (upkeep.not_current_because(graph, TODAY) or "")
+    version = data_version(graph)[0]
+    config = load_config(sources_toml(tmp_path, {"name": "reg", "path": "registry"}))
+    report = run_refresh(config, home, borrow).as_dict()
+    assert counts(report) == (ZERO, ZERO, ZERO) and data_version(graph)[0] == version
+    kept = report["answers_kept"]
+    assert because in kept["because"] and kept["as_of"] == TODAY.isoformat()
+    assert kept["seconds"] and kept["error"] is None
+    assert upkeep.is_current(graph, TODAY)
+    assert run_refresh(config, home, borrow).as_dict()["answers_kept"] is None
 
 
 def test_a_changed_source_ends_as_a_fresh_import_of_its_new_data(

@@ -225,6 +225,12 @@ def kept(graph: Graph) -> set[tuple[str, dt.date | None, str]]:
     }
 
 
+def in_other_layouts(graph: Graph) -> int:
+    """How many answers are kept in another layout than :data:`LAYOUT` (by another version of
+    ``ownership``): unreadable here, so kept anew by the next import, refresh or maintain."""
+    return sum(not r["version"].endswith(_STAMP) for r in graph.read(cypher.MAINTAINED_KEPT))
+
+
 def forget_other_layouts(graph: Graph) -> None:
     """Drop the answers kept in another layout (and of kinds no longer kept): never read
     again, they would only take room (hundreds of megabytes at a million companies)."""

@@ -64,16 +64,46 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
+EVERY_DATE = (FLAGS, GAPS, PERIODS)  # kept for every date at once
+ON_THE_DAY = (LANDING, RULE_FINDINGS)  # kept for the day maintain ran for
+
+
 def is_current(graph: Graph, as_of: dt.date) -> bool:
     """Whether every maintained answer is kept for ``as_of`` on the data as it is now: a
     refresh that changed nothing then has nothing to compute (nor on an empty graph)."""
+    return not_current_because(graph, as_of) is None
+
+
+def not_current_because(graph: Graph, as_of: dt.date) -> str | None:
+    """Why the maintained answers are not all kept for ``as_of`` on the data as it is now, in
+    words for a refresh's report and log (a refresh that changed nothing keeps them again only
+    then, which takes minutes at a million companies: the report says why); None when they
+    are all kept.
+
+    An answer counts as kept only in this ``ownership``'s layout (:data:`maintained.LAYOUT`),
+    for the data version of now, and (the landing page, the 50 % rule) for ``as_of``."""
     if is_empty(graph):
-        return True
+        return None
     version = data_version(graph)[0]
     kept = maintained.kept(graph)
-    every_date = ((FLAGS, None, version), (GAPS, None, version), (PERIODS, None, version))
-    on_the_day = ((LANDING, as_of, version), (RULE_FINDINGS, as_of, version))
-    return all(answer in kept for answer in every_date + on_the_day)
+    wanted = [(kind, None) for kind in EVERY_DATE] + [(kind, as_of) for kind in ON_THE_DAY]
+    missing = [kind for kind, day in wanted if (kind, day, version) not in kept]
+    if not missing:
+        return None
+    if earlier := maintained.in_other_layouts(graph):
+        return (
+            f"{earlier} answers were kept by another version of ownership, in a layout this "
+            f"one cannot read (layout {maintained.LAYOUT} now)"
+        )
+    on_this_data = {(kind, day) for kind, day, kept_on in kept if kept_on == version}
+    if not on_this_data:
+        return "no answers are kept on this data" + (
+            " (they were kept before it last changed)" if kept else ""
+        )
+    days = sorted({d for k, d in on_this_data if k in ON_THE_DAY and d not in (None, as_of)})
+    if days and set(missing) <= set(ON_THE_DAY):
+        return f"the answers are kept for {days[-1].isoformat()}, not for {as_of.isoformat()}"
+    return "not kept on this data: " + ", ".join(missing)
 
 
 def maintain_after_import(

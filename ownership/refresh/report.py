@@ -6,7 +6,8 @@
      "sources": [{"name", "status", "error", "added": {"entities", "relationships"},
                   "removed": {…}, "changed": {…}}],
      "chains_new": [chain…], "chains_gone": [chain…],
-     "newly_blocked": [entity…], "no_longer_blocked": [entity…]}
+     "newly_blocked": [entity…], "no_longer_blocked": [entity…],
+     "answers_kept": null | {"as_of", "because", "seconds": {step: s} | null, "error"}}
 
 Per source, *entities* counts the source's entity records and *relationships* its ownership and
 officer edges and sanction listings: *added* were created by this run (or first seen by a
@@ -16,6 +17,9 @@ the run itself failed: the graph lost, or the process stopped after its sources 
 while it compared or kept answers (each source still says how far it got). Chains (shape of ``ownership chains`` JSON, :meth:`Chain.as_dict`) are
 those of the ``[[watch]]`` entries, compared as of the run date before and after the run by their
 sequence of entity keys; blocked entities (:meth:`Finding.as_dict`) are compared by entity key.
+``answers_kept`` (more than the contract asks) says whether the run kept the whole-graph answers
+for its date again and why (:class:`AnswersKept`): null when they were kept already for that
+day and data, so that nothing was computed.
 
 Each report is kept in ``OWNERSHIP_HOME/runs/<run_id>.json`` (see :mod:`ownership.refresh.ledger`,
 whose :func:`~ownership.refresh.ledger.load_reports` reads them back for the explorer).
@@ -70,6 +74,26 @@ class SourceReport:
 
 
 @dataclass
+class AnswersKept:
+    """The whole-graph answers a run kept for its date (:mod:`ownership.analysis.upkeep`): why
+    (the data changed, or they were not kept for that day and data, or were kept in a layout
+    this ``ownership`` cannot read), the seconds each took, or why they could not be kept."""
+
+    as_of: dt.date
+    because: str
+    seconds: dict[str, float] | None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "because": self.because,
+            "seconds": self.seconds,
+            "error": self.error,
+        }
+
+
+@dataclass
 class RunReport:
     run_id: str
     started_at: dt.datetime
@@ -82,6 +106,7 @@ class RunReport:
     chains_gone: list[dict[str, Any]] = field(default_factory=list)
     newly_blocked: list[dict[str, Any]] = field(default_factory=list)
     no_longer_blocked: list[dict[str, Any]] = field(default_factory=list)
+    answers_kept: AnswersKept | None = None  # None: they were current, nothing was computed
 
     @classmethod
     def start(cls, config: RefreshConfig, run_date: dt.date | None = None) -> RunReport:
@@ -128,6 +153,7 @@ class RunReport:
             "chains_gone": self.chains_gone,
             "newly_blocked": self.newly_blocked,
             "no_longer_blocked": self.no_longer_blocked,
+            "answers_kept": self.answers_kept.as_dict() if self.answers_kept else None,
         }
 
 
@@ -177,7 +203,24 @@ def render_text(report: dict[str, Any]) -> str:
     ):
         lines.append(f"  {title}: {len(report[key])}")
         lines.extend(f"    {entity_text(finding)}" for finding in report[key])
+    lines.extend(_answers_text(report))
     return "\n".join(lines)
+
+
+def _answers_text(report: dict[str, Any]) -> list[str]:
+    """Whether the run kept the whole-graph answers again, and why (reports saved before
+    ``answers_kept`` existed say nothing)."""
+    kept = report.get("answers_kept")
+    if kept is None:
+        if "answers_kept" not in report or report.get("error"):  # or the run ended before
+            return []
+        return ["  whole-graph answers: already kept for this day and data, none computed"]
+    done = (
+        f"not kept: {kept['error']}"
+        if kept.get("error")
+        else f"kept in {sum((kept.get('seconds') or {}).values()):.1f} s"
+    )
+    return [f"  whole-graph answers for {kept['as_of']}: {done} ({kept['because']})"]
 
 
 def summary_row(report: dict[str, Any]) -> dict[str, Any]:

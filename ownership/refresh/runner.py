@@ -9,10 +9,11 @@
 
 The run then keeps the whole-graph answers (red flags, ownership gaps, the landing page, the
 50 percent rule) for its date (:mod:`ownership.analysis.upkeep`) when the data changed, or when
-they are not kept for that date yet; a run that changed nothing on a day whose answers are kept
-computes nothing. The watched chains and the 50 percent rule's findings are taken before the
-first source that changes writes and again at the end; a run that changes nothing has nothing
-to compare and computes neither.
+they are not kept for that date and data yet (or were kept by another version of ``ownership``,
+in a layout this one cannot read); its report says which (``answers_kept``). A run that changed
+nothing on a day whose answers are kept computes nothing. The watched chains and the 50 percent
+rule's findings are taken before the first source that changes writes and again at the end; a
+run that changes nothing has nothing to compare and computes neither.
 
 A source that fails at any step (unreadable, invalid, unknown format, download error, a
 statement the server rejects) is reported with its error and keeps its previous data; the others
@@ -40,7 +41,7 @@ from ownership.refresh import ledger
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
 from ownership.refresh.replace import refresh_source
-from ownership.refresh.report import FAILED, OK, RUNNING, RunReport, SourceReport
+from ownership.refresh.report import FAILED, OK, RUNNING, AnswersKept, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
 
 log = logging.getLogger("ownership.refresh")
@@ -92,10 +93,14 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             started = time.perf_counter()
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
             log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
-        changed = data_version(graph)[0] != version
-        if changed or not upkeep.is_current(graph, report.run_date):
+        if data_version(graph)[0] != version:
+            because: str | None = "this run changed the data"
+        else:
+            because = upkeep.not_current_because(graph, report.run_date)
+        if because:
             seconds, failed = upkeep.maintain_after_import(graph, report.run_date)
-            log.info("answers kept for %s: %s", report.run_date, seconds)
+            report.answers_kept = AnswersKept(report.run_date, because, seconds, failed)
+            log.info("answers kept for %s (%s): %s", report.run_date, because, seconds)
             if failed:
                 log.warning("refresh %s: answers for %s not kept: %s", report.run_id,
                             report.run_date, failed)  # fmt: skip
