@@ -532,6 +532,18 @@ RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS n
        e.jurisdiction AS jurisdiction, e.kind AS kind
 ORDER BY uid;
 
+// ---- group_candidates
+// The $limit entities with the most direct holdings on any date (every HOLDS edge, in force or
+// not), most first: no entity holds more on one day than it ever held, so the largest groups of
+// any day are found among them with holdings_in_force_of (kept by import and refresh;
+// largest_groups reads the whole graph on each day asked).
+:param limit => 1000;
+MATCH (o:Entity)-[r:HOLDS]->(:Entity)
+WITH o, count(r) AS ever
+ORDER BY ever DESC, o.uid
+LIMIT $limit
+RETURN o.uid AS uid, ever;
+
 // ---- held_by
 // The entities the entities $uids hold directly on $as_of (keys only): one level of the walk
 // down from natural persons.
@@ -551,6 +563,18 @@ MATCH (a:Entity {uid: owner_uid})-[r:OWNS]->(b:Entity)
 RETURN a.uid AS owner, b.uid AS owned, r.uid AS uid, r.source AS source, r.share AS share,
        r.share_min AS share_min, r.share_max AS share_max, r.start_date AS start_date,
        r.end_date AS end_date, r.retired_on AS retired_on, r.kind AS kind, r.direct AS direct;
+
+// ---- holdings_in_force_of
+// How many direct holdings each of the entities $uids has in force on $as_of (the count of
+// largest_groups, for a few group candidates).
+:param uids => ['seed-registry:ru-mine-01'];
+:param as_of => date('2022-07-01');
+UNWIND $uids AS owner_uid
+MATCH (o:Entity {uid: owner_uid})
+OPTIONAL MATCH (o)-[r:HOLDS]->(:Entity)
+WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
+RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisdiction,
+       o.kind AS kind, count(r) AS holdings;
 
 // ---- holdings_of
 // Direct holdings in force on $as_of of the entities in $owners: one step of the 50 percent

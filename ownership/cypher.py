@@ -1341,6 +1341,38 @@ RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisd
     limit=10,
 )
 
+GROUP_CANDIDATES = _q(
+    "group_candidates",
+    """
+MATCH (o:Entity)-[r:HOLDS]->(:Entity)
+WITH o, count(r) AS ever
+ORDER BY ever DESC, o.uid
+LIMIT $limit
+RETURN o.uid AS uid, ever
+""",
+    "The $limit entities with the most direct holdings on any date (every HOLDS edge, in force "
+    "or not), most first: no entity holds more on one day than it ever held, so the largest "
+    "groups of any day are found among them with holdings_in_force_of (kept by import and "
+    "refresh; largest_groups reads the whole graph on each day asked).",
+    limit=1000,
+)
+
+HOLDINGS_IN_FORCE_OF = _q(
+    "holdings_in_force_of",
+    """
+UNWIND $uids AS owner_uid
+MATCH (o:Entity {uid: owner_uid})
+OPTIONAL MATCH (o)-[r:HOLDS]->(:Entity)
+WHERE {IN_FORCE_r}
+RETURN o.uid AS uid, o.record_id AS id, o.name AS name, o.jurisdiction AS jurisdiction,
+       o.kind AS kind, count(r) AS holdings
+""",
+    "How many direct holdings each of the entities $uids has in force on $as_of (the count "
+    "of largest_groups, for a few group candidates).",
+    uids=["seed-registry:ru-mine-01"],
+    as_of=dt.date(2022, 7, 1),
+)
+
 # --------------------------------------------------------------------------------------------
 # Ownership gaps: how much of an entity its known direct owners account for
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,14 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
         "relationships": {"DESCRIBES": 2, "HOLDS": 1, "OWNS": 1},
     }
     kinds = {kind for kind, _, _ in maintained.kept(graph)}
-    assert kinds == {"flags", "gaps", "holding-periods", "landing", "rule-findings"}
+    assert kinds == {
+        "flags",
+        "gaps",
+        "group-candidates",
+        "holding-periods",
+        "landing",
+        "rule-findings",
+    }
     assert kept >= len(kinds)
 
 

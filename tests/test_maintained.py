@@ -303,6 +303,33 @@ def test_generated_answers_kept_equal_the_computed_ones(graph: Graph, generated:
     assert_kept_equals_computed(graph, GENERATED_DAY, every=97)
 
 
+def test_largest_groups_among_the_kept_candidates_equal_the_whole_graphs(
+    graph: Graph, generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The largest groups of any day counted for the kept candidates (the entities with the
+    most holdings ever) equal the pass over the whole graph, whether the candidates prove the
+    answer (most days, with 1,000 of them) or not (two candidates: the whole graph again)."""
+    import_paths(graph, [generated], "bench")
+    version = data_version(graph)[0]
+    days = [dt.date(y, m, 1) for y in range(2000, 2027, 3) for m in (1, 7)]
+    days += [dt.date(1990, 1, 1), dt.date(2040, 1, 1)]
+
+    def whole(day: dt.date) -> list[dict[str, Any]]:
+        return graph.read(cypher.LARGEST_GROUPS, as_of=day, limit=landing.LIMIT)
+
+    assert landing.largest_groups(graph, days[0]) == whole(days[0])  # none kept yet
+    for candidates, batch in ((1_000, 50), (2, 1)):
+        monkeypatch.setattr(landing, "CANDIDATES", candidates)
+        monkeypatch.setattr(landing, "BATCH", batch)
+        landing.keep_candidates(graph, version)
+        kept = maintained.load(graph, landing.CANDIDATES_KIND, "all")
+        assert len(kept) == candidates
+        proved = [landing._among(graph, kept, day) is not None for day in days]
+        assert sum(proved) > len(days) // 2 if candidates > 2 else not any(proved)
+        assert [landing.largest_groups(graph, day) for day in days] == [whole(d) for d in days]
+    assert any(whole(day) for day in days)
+
+
 LOCAL_KINDS = {  # the flags a profile finds from its entity outwards
     "shared-address",
     "officer-hub",

@@ -20,6 +20,7 @@ from ownership.analysis.holding_periods import KIND as PERIODS
 from ownership.analysis.holding_periods import keep_periods
 from ownership.analysis.kept_chains import keep_asked
 from ownership.analysis.kept_holdings import keep_largest
+from ownership.analysis.landing import CANDIDATES_KIND as GROUP_CANDIDATES
 from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import Landing, keep_landing
 from ownership.analysis.sanctions import KIND as RULE_FINDINGS
@@ -64,7 +65,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
-EVERY_DATE = (FLAGS, GAPS, PERIODS)  # kept for every date at once
+EVERY_DATE = (FLAGS, GAPS, PERIODS, GROUP_CANDIDATES)  # kept for every date at once
 ON_THE_DAY = (LANDING, RULE_FINDINGS)  # kept for the day maintain ran for
 
 
