@@ -657,6 +657,11 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        collect({authority: s.authority, program: s.program, listed_on: s.listed_on}) AS listings
 ORDER BY uid;
 
+// ---- maintained_count
+// How many nodes hold kept answers (they come and go without the data changing).
+MATCH (m:Maintained)
+RETURN count(m) AS count;
+
 // ---- maintained_kept
 // Which answers are kept, for which date and data version (one small node each): a refresh that
 // changed nothing computes them again only when they are not kept for its day.
@@ -1097,6 +1102,18 @@ MATCH (a)<-[:REGISTERED_AT]-(e:Company)
 RETURN a.key AS address, e.uid AS uid, e.record_id AS id, e.name AS name, e.address AS text,
        registered AS count;
 
+// ---- source_counts
+// Each source's records (and those not retired by a refresh) and the entities they describe.
+MATCH (s:Source)
+CALL (s) {
+  OPTIONAL MATCH (r:Record {source: s.name})
+  OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
+  RETURN count(DISTINCT r) AS records, count(DISTINCT e) AS entities,
+         count(DISTINCT CASE WHEN r.retired_on IS NULL THEN r END) AS live_records
+}
+RETURN s.name AS name, records, live_records, entities
+ORDER BY name;
+
 // ---- source_owners
 // Every entity with an ownership statement from source $source (a scan of the statements: only
 // for deriving holdings again after an interruption).
@@ -1121,18 +1138,12 @@ RETURN x.source AS source, type(x) AS type, count(*) AS count
 ORDER BY source, type;
 
 // ---- sources
-// Every source in the graph: its records (and those not retired), the entities they describe,
-// where it was imported from and when it was last imported or refreshed.
+// Every source in the graph: where it was imported from and when it was last imported or
+// refreshed (its counts: source_counts).
 MATCH (s:Source)
-CALL (s) {
-  OPTIONAL MATCH (r:Record {source: s.name})
-  OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
-  RETURN count(DISTINCT r) AS records, count(DISTINCT e) AS entities,
-         count(DISTINCT CASE WHEN r.retired_on IS NULL THEN r END) AS live_records
-}
 RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
        s.imported_at AS imported_at, s.refreshed_at AS refreshed_at, s.last_run AS last_run,
-       s.loading AS loading, records, live_records, entities
+       s.loading AS loading
 ORDER BY name;
 
 // ---- sources_summary

@@ -37,10 +37,10 @@ from ownership.analysis import (
 )
 from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer, LookedUp
 from ownership.analysis.countries import country_code
+from ownership.analysis.counts import graph_counts
 from ownership.analysis.entities import resolve
 from ownership.analysis.kept_chains import Question, answer
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
-from ownership.analysis.stats import graph_stats
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
 from ownership.commandline import (
     REPO_ROOT,
@@ -537,7 +537,7 @@ def keep_answers(graph: Graph) -> dict[str, float] | None:
 def stats_command(output: str) -> None:
     """Counts of nodes per label and relationships per type."""
     with open_graph() as graph:
-        stats = graph_stats(graph)
+        stats = graph_counts(graph)
         note_if_empty(graph, stats["nodes"])
     rows = [{"kind": "node", "name": k, "count": v} for k, v in stats["nodes"].items()]
     rows += [

@@ -650,19 +650,38 @@ SOURCES = _q(
     "sources",
     """
 MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
+       s.imported_at AS imported_at, s.refreshed_at AS refreshed_at, s.last_run AS last_run,
+       s.loading AS loading
+ORDER BY name
+""",
+    "Every source in the graph: where it was imported from and when it was last imported or "
+    "refreshed (its counts: source_counts).",
+)
+
+SOURCE_COUNTS = _q(
+    "source_counts",
+    """
+MATCH (s:Source)
 CALL (s) {
   OPTIONAL MATCH (r:Record {source: s.name})
   OPTIONAL MATCH (r)-[:DESCRIBES]->(e:Entity)
   RETURN count(DISTINCT r) AS records, count(DISTINCT e) AS entities,
          count(DISTINCT CASE WHEN r.retired_on IS NULL THEN r END) AS live_records
 }
-RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
-       s.imported_at AS imported_at, s.refreshed_at AS refreshed_at, s.last_run AS last_run,
-       s.loading AS loading, records, live_records, entities
+RETURN s.name AS name, records, live_records, entities
 ORDER BY name
 """,
-    "Every source in the graph: its records (and those not retired), the entities they "
-    "describe, where it was imported from and when it was last imported or refreshed.",
+    "Each source's records (and those not retired by a refresh) and the entities they describe.",
+)
+
+MAINTAINED_COUNT = _q(
+    "maintained_count",
+    """
+MATCH (m:Maintained)
+RETURN count(m) AS count
+""",
+    "How many nodes hold kept answers (they come and go without the data changing).",
 )
 
 SOURCE_RELATIONSHIPS = _q(

@@ -35,6 +35,7 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
     assert kinds == {
         "flags",
         "gaps",
+        "graph-counts",
         "group-candidates",
         "holding-periods",
         "landing",

@@ -19,6 +19,7 @@ from conftest import REPO, company, owns
 from bench.generate import generate
 from ownership import cypher
 from ownership.analysis import (
+    counts,
     gaps,
     history,
     landing,
@@ -102,6 +103,8 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     settings = FlagSettings()
     assert KeptFlags.load(graph, settings) is not None
     assert gaps.KeptGaps.load(graph) is not None
+    assert maintained.load(graph, counts.KIND, counts.KEY) is not None
+    assert counts.counts(graph) == counts.compute_counts(graph)  # Maintained counted now
     days = change_days(graph)
     assert len(days) > 10
     raised = 0
@@ -251,7 +254,16 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
                      "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     seconds = json.loads(result.output)["maintained_seconds"]
-    assert set(seconds) == {"flags", "gaps", "periods", "landing", "groups", "blocked", "chains"}
+    assert set(seconds) == {
+        "flags",
+        "gaps",
+        "periods",
+        "landing",
+        "groups",
+        "blocked",
+        "chains",
+        "counts",
+    }
     today = dt.date.today()
     assert KeptFlags.load(graph, FlagSettings()) is not None
     result = run_cli("flags", "--format", "json")

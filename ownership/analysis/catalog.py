@@ -9,11 +9,11 @@ them; entities other sources describe stay, recomputed from what remains).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from ownership import cypher
+from ownership.analysis.counts import counts
 from ownership.graph import Graph
 from ownership.unload import unload_source
 
@@ -64,21 +64,17 @@ class SourceSummary:
 
 
 def list_sources(graph: Graph) -> list[SourceSummary]:
-    """Every source in the graph, by name."""
-    relationships: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in graph.read(cypher.SOURCE_RELATIONSHIPS):
-        if row["source"]:
-            relationships[row["source"]][row["type"]] = int(row["count"])
+    """Every source in the graph, by name: as its node says now, with its counts (kept by
+    the last import or refresh while the data is unchanged: :mod:`ownership.analysis.counts`)."""
+    counted = counts(graph)["sources"]
+    none = {"records": 0, "live_records": 0, "entities": 0, "relationships": {}}
     return [
         SourceSummary(
             name=row["name"],
             format=row["format"],
             paths=list(row["paths"] or []),
             url=row["url"],
-            records=int(row["records"]),
-            live_records=int(row["live_records"]),
-            entities=int(row["entities"]),
-            relationships=relationships.get(row["name"], {}),
+            **counted.get(row["name"], none),
             imported_at=row["imported_at"],
             refreshed_at=row["refreshed_at"],
             last_run=row["last_run"],

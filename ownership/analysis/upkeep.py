@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 
 from ownership.analysis import maintained
+from ownership.analysis.counts import KIND as COUNTS
+from ownership.analysis.counts import keep_counts
 from ownership.analysis.flags import KIND as FLAGS
 from ownership.analysis.gaps import KIND as GAPS
 from ownership.analysis.holding_periods import KIND as PERIODS
@@ -56,6 +58,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         ("periods", lambda: keep_periods(graph, version)),
         ("blocked", lambda: keep_findings(graph, as_of, version)),
         ("chains", lambda: keep_asked(graph, as_of, version)),
+        ("counts", lambda: keep_counts(graph, version)),
     )
     for name, step in steps:
         started = time.perf_counter()
@@ -65,7 +68,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
-EVERY_DATE = (FLAGS, GAPS, PERIODS, GROUP_CANDIDATES)  # kept for every date at once
+EVERY_DATE = (FLAGS, GAPS, PERIODS, GROUP_CANDIDATES, COUNTS)  # kept for every date at once
 ON_THE_DAY = (LANDING, RULE_FINDINGS)  # kept for the day maintain ran for
 
 

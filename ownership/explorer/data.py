@@ -14,6 +14,7 @@ import streamlit as st
 
 from ownership.analysis import (
     catalog,
+    counts,
     entities,
     gaps,
     history,
@@ -97,7 +98,7 @@ def reconnect() -> None:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def stats(_graph: Graph, key: str) -> dict[str, dict[str, int]]:
-    return stats_mod.graph_stats(_graph)
+    return counts.graph_counts(_graph)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
