@@ -684,15 +684,16 @@ RETURN count(m) AS count
     "How many nodes hold kept answers (they come and go without the data changing).",
 )
 
-SOURCE_RELATIONSHIPS = _q(
-    "source_relationships",
+RELATIONSHIP_COUNTS = _q(
+    "relationship_counts",
     """
-MATCH ()-[x:OWNS|OFFICER_OF|SUBJECT_TO]->()
-RETURN x.source AS source, type(x) AS type, count(*) AS count
-ORDER BY source, type
+MATCH ()-[r]->()
+RETURN type(r) AS type, r.source AS source, count(*) AS count
 """,
-    "How many ownership statements, officer roles and sanction links each source states (one "
-    "pass over those relationships).",
+    "Relationships per type and per the source that states them (ownership statements, "
+    "officer roles and sanction links carry their source; derived holdings and the other "
+    "types none): one pass for stats_relationships's counts and each source's (23 s at a "
+    "million companies on the embedded server, where the two passes took 41 s).",
 )
 
 # --------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from ownership.analysis.flags import (
     red_flags,
 )
 from ownership.analysis.profile import entity_profile
-from ownership.analysis.stats import data_version
+from ownership.analysis.stats import data_version, graph_stats
 from ownership.graph import Graph
 from ownership.loader import import_paths
 from ownership.refresh.runner import run_refresh
@@ -105,6 +105,7 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     assert gaps.KeptGaps.load(graph) is not None
     assert maintained.load(graph, counts.KIND, counts.KEY) is not None
     assert counts.counts(graph) == counts.compute_counts(graph)  # Maintained counted now
+    assert counts.graph_counts(graph) == graph_stats(graph)
     days = change_days(graph)
     assert len(days) > 10
     raised = 0
