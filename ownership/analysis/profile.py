@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,14 +187,21 @@ def _local_flags(
     served = sorted({r["uid"]: r["name"] for r in profile.roles if _in_force(r, as_of)}.values())
     if len(served) >= settings.officer_threshold:
         flags.append(flag("officer-hub", officer_hub_detail(served, settings.officer_threshold)))
-    cycles = graph.read(
-        cypher.ENTITY_CYCLES, max_hops=settings.max_hops, uid=profile.uid, as_of=as_of
-    )
-    if cycles:
-        names = [m["name"] for m in cycles[0]["members"][:-1]]
-        flags.append(flag("circular-ownership", circular_detail(names)))
-    for detect in (new_intermediary, transit, over_owned):
-        flags.extend(detect(graph, settings, as_of, profile.uid))
+    # four walks out from the entity, independent of each other: side by side (one after the
+    # other took their sum, 0.5-0.96 s for a group head at a million companies)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        cycles = pool.submit(
+            graph.read, cypher.ENTITY_CYCLES, settings.max_hops, uid=profile.uid, as_of=as_of
+        )
+        found = [
+            pool.submit(detect, graph, settings, as_of, profile.uid)
+            for detect in (new_intermediary, transit, over_owned)
+        ]
+        if cycles.result():
+            names = [m["name"] for m in cycles.result()[0]["members"][:-1]]
+            flags.append(flag("circular-ownership", circular_detail(names)))
+        for detected in found:
+            flags.extend(detected.result())
     return flags
 
 
