@@ -733,6 +733,10 @@ def test_changes_page_shows_the_last_refresh(graph, make_dataset, explorer_env, 
     shown = texts(at)
     assert f"Run {report.run_id}: ok" in shown
     assert "Watched chains that appeared:** 1" in shown
+    # a first load changed the data: the answers were kept again, and the page says why
+    assert report.answers_kept is not None
+    [line] = [t for t in shown.splitlines() if "graph answers for" in t]
+    assert "kept in" in line and line.endswith("this run changed the data\\)")
     table = frame_with(at, "chain", "effective share")
     assert table["chain"].tolist() == ["Hoshi Exchange K.K. (JP) → OOO Sever Data (RU)"]
     assert url(at)["run"] == report.run_id

@@ -203,24 +203,27 @@ def render_text(report: dict[str, Any]) -> str:
     ):
         lines.append(f"  {title}: {len(report[key])}")
         lines.extend(f"    {entity_text(finding)}" for finding in report[key])
-    lines.extend(_answers_text(report))
+    answers = answers_text(report)
+    if answers:
+        lines.append(f"  {answers}")
     return "\n".join(lines)
 
 
-def _answers_text(report: dict[str, Any]) -> list[str]:
-    """Whether the run kept the whole-graph answers again, and why (reports saved before
-    ``answers_kept`` existed say nothing)."""
+def answers_text(report: dict[str, Any]) -> str | None:
+    """Whether the run kept the whole-graph answers again, and why, in a line (the text
+    report, the explorer's Changes page); None for reports saved before ``answers_kept``
+    existed and for runs that ended before."""
     kept = report.get("answers_kept")
     if kept is None:
-        if "answers_kept" not in report or report.get("error"):  # or the run ended before
-            return []
-        return ["  whole-graph answers: already kept for this day and data, none computed"]
+        if "answers_kept" not in report or report.get("error"):
+            return None
+        return "whole-graph answers: already kept for this day and data, none computed"
     done = (
         f"not kept: {kept['error']}"
         if kept.get("error")
         else f"kept in {sum((kept.get('seconds') or {}).values()):.1f} s"
     )
-    return [f"  whole-graph answers for {kept['as_of']}: {done} ({kept['because']})"]
+    return f"whole-graph answers for {kept['as_of']}: {done} ({kept['because']})"
 
 
 def summary_row(report: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Changes: the reports of the scheduled refresh (``ownership refresh``), newest first.
 
 What appeared and disappeared in the last runs: per-source counts, watched chains that are new or
-gone, entities newly blocked or no longer blocked. The reports are the files the refresh keeps in
+gone, entities newly blocked or no longer blocked, and whether the run kept the whole-graph
+answers again (and why). The reports are the files the refresh keeps in
 ``OWNERSHIP_HOME/runs``; this page only reads them.
 """
 
@@ -14,7 +15,7 @@ import streamlit as st
 from ownership.explorer import data, formatting, ui
 from ownership.graph import Graph
 from ownership.refresh.ledger import load_reports
-from ownership.refresh.report import SUMMARY_COLUMNS, summary_row
+from ownership.refresh.report import SUMMARY_COLUMNS, answers_text, summary_row
 
 SHOWN_RUNS = 20
 
@@ -50,6 +51,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     st.subheader(f"Run {report['run_id']}: {report['status']}", anchor=False)
     if report.get("error"):
         st.error(report["error"])
+    answers = answers_text(report)
+    if answers:
+        st.caption(ui.md(answers[0].upper() + answers[1:]))
     sources = [
         {
             "source": s["name"],
