@@ -67,14 +67,15 @@ def list_sources(graph: Graph) -> list[SourceSummary]:
     """Every source in the graph, by name: as its node says now, with its counts (kept by
     the last import or refresh while the data is unchanged: :mod:`ownership.analysis.counts`)."""
     counted = counts(graph)["sources"]
-    none = {"records": 0, "live_records": 0, "entities": 0, "relationships": {}}
     return [
         SourceSummary(
             name=row["name"],
             format=row["format"],
             paths=list(row["paths"] or []),
             url=row["url"],
-            **counted.get(row["name"], none),
+            **counted.get(
+                row["name"], {"records": 0, "live_records": 0, "entities": 0, "relationships": {}}
+            ),
             imported_at=row["imported_at"],
             refreshed_at=row["refreshed_at"],
             last_run=row["last_run"],
