@@ -63,7 +63,8 @@ class Page:
 
 
 def pages(head: str) -> list[Page]:
-    """The pages of issue 16's target, for the group head ``head`` (a uid)."""
+    """Every view of the explorer (issue 16: none over 2 s at 100k), the profile and its history
+    for the group head ``head`` (a uid)."""
     entity = quote(head, safe="")
     main = '[data-testid="stMain"]'
     return [
@@ -96,6 +97,26 @@ def pages(head: str) -> list[Page]:
             f"{main} svg:has-text('as of')",
             tab="History",
         ),
+        Page(  # a name fragment that fills the first page of results
+            "search 'holdings'",
+            "/?view=search&q=holdings",
+            f'{main} [data-testid="stDataFrame"]',
+            last=f'{main} [data-testid="stDataFrame"]',  # no share box: the run's end is the mark
+        ),
+        Page("50% rule", "/?view=blocked", f'{main} [data-testid="stMetric"]'),
+        Page(
+            "what the graph holds",
+            "/?view=overview",
+            f'{main} [data-testid="stMetric"]',
+            last="text=Connected to the",
+        ),
+        Page(
+            "changes",
+            "/?view=changes",
+            f'{main} [data-testid="stDataFrame"], {main} [data-testid="stAlert"]',
+            last=f"{main} h2",
+        ),
+        Page("Cypher console", "/?view=console", f"{main} textarea"),
     ]
 
 
