@@ -17,6 +17,9 @@ Streamlit's "running" indicator is gone). The report is a file download: from th
 the run writes a JSON file and prints a Markdown table (``render``). The target of issue 16
 is 2 s of first content per page at 100k.
 
+Before the explorer, the same is measured on ``bench/floor_app.py`` served by plain Streamlit (a
+title and a table of 50 rows, no work): Streamlit's own share of every page on this machine.
+
 Subjects: the largest group's head (``ownership.analysis.landing``: the landing page's first
 "largest group") for the profile, its history and its report.
 """
@@ -24,6 +27,7 @@ Subjects: the largest group's head (``ownership.analysis.landing``: the landing 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -120,6 +124,14 @@ def pages(head: str) -> list[Page]:
     ]
 
 
+FLOOR = Page(  # bench/floor_app.py, served by plain Streamlit
+    "Streamlit's floor: a title and a 50-row table, no work",
+    "/",
+    '[data-testid="stMain"] [data-testid="stDataFrame"]',
+    last='[data-testid="stMain"] [data-testid="stDataFrame"]',
+)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -127,13 +139,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def explorer(home: Path) -> Iterator[str]:
-    """``ownership app`` on ``home``, stopped (with its streamlit child) afterwards."""
+def _served(command: Callable[[int], list[str]], env: dict[str, str]) -> Iterator[str]:
+    """A Streamlit server run by ``command(port)``, stopped with its children."""
     port = _free_port()
-    env = {**os.environ, "OWNERSHIP_HOME": str(home)}
-    env.pop("OWNERSHIP_BROWSER_URL", None)  # no Neo4j Browser links to a server of the caller
     process = subprocess.Popen(
-        [sys.executable, "-m", "ownership", "app", "--port", str(port), "--address", "127.0.0.1"],
+        command(port),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -151,7 +161,7 @@ def explorer(home: Path) -> Iterator[str]:
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the explorer did not start")
+                raise RuntimeError(f"{' '.join(command(port))} did not start")
             time.sleep(0.3)
         yield base
     finally:
@@ -160,6 +170,31 @@ def explorer(home: Path) -> Iterator[str]:
             process.wait(10)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def explorer(home: Path) -> contextlib.AbstractContextManager[str]:
+    """``ownership app`` on ``home``, stopped (with its streamlit child) afterwards."""
+    env = {**os.environ, "OWNERSHIP_HOME": str(home)}
+    env.pop("OWNERSHIP_BROWSER_URL", None)  # no Neo4j Browser links to a server of the caller
+    return _served(
+        lambda port: [
+            *(sys.executable, "-m", "ownership", "app"),
+            *("--port", str(port), "--address", "127.0.0.1"),
+        ],
+        env,
+    )
+
+
+def floor() -> contextlib.AbstractContextManager[str]:
+    """Streamlit serving ``bench/floor_app.py``: Streamlit's own share of every page."""
+    return _served(
+        lambda port: [
+            *(sys.executable, "-m", "streamlit", "run", str(REPO / "bench" / "floor_app.py")),
+            *("--server.port", str(port), "--server.address", "127.0.0.1"),
+            *("--server.headless", "true", "--browser.gatherUsageStats", "false"),
+        ],
+        dict(os.environ),
+    )
 
 
 def group_head(home: Path) -> dict[str, Any]:
@@ -277,36 +312,42 @@ def measure(
         "load_start": load_average(),
         "pages": [],
     }
-    with explorer(home) as base, sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
-        for page in pages(head["uid"]):
-            if only and not any(word in page.name for word in only):
-                continue
-            # a browser that has not seen the explorer (its scripts not cached), then another
-            # tab of it: a new Streamlit session each time, the server's caches warm the second
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 800}, accept_downloads=True
-            )
-            row: dict[str, Any] = {"page": page.name, "path": page.path}
-            for run in ("new", "again"):
-                row[run] = measure_page(context, base, page, shots, run)
-                log(f"{page.name} [{run}]: {row[run]}")
-            context.close()
-            result["pages"].append(row)
-        if not only or "report" in only:
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 800}, accept_downloads=True
-            )
-            report = {"page": "report (click → file)", "path": "Report button on the profile"}
-            report["again"] = measure_report(context, base, head["uid"], shots)
-            log(f"report: {report['again']}")
-            result["pages"].append(report)
-            context.close()
+        with floor() as base:
+            _both(browser, base, FLOOR, None, lambda _: None)  # Chromium's own first start
+            if not only or "floor" in only:
+                result["pages"].append(_both(browser, base, FLOOR, shots, log))
+        with explorer(home) as base:
+            for page in pages(head["uid"]):
+                if not only or any(word in page.name for word in only):
+                    result["pages"].append(_both(browser, base, page, shots, log))
+            if not only or "report" in only:
+                context = browser.new_context(
+                    viewport={"width": 1280, "height": 800}, accept_downloads=True
+                )
+                report = {"page": "report (click → file)", "path": "Report button on the profile"}
+                report["again"] = measure_report(context, base, head["uid"], shots)
+                log(f"report: {report['again']}")
+                result["pages"].append(report)
+                context.close()
         browser.close()
     result["load_end"] = load_average()
     return result
+
+
+def _both(browser: Any, base: str, page: Page, shots: Path | None, log: Callable) -> dict:
+    """``page`` in a browser that has not seen the server (its scripts not cached), then in
+    another tab of it: a new Streamlit session each time, the server's caches warm the second."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    row: dict[str, Any] = {"page": page.name, "path": page.path}
+    for run in ("new", "again"):
+        row[run] = measure_page(context, base, page, shots, run)
+        log(f"{page.name} [{run}]: {row[run]}")
+    context.close()
+    return row
 
 
 def _cell(found: dict[str, Any] | None, key: str = "first_s") -> str:
@@ -349,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shots", type=Path, default=None, help="folder for screenshots")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "out")
     parser.add_argument(
-        "--pages", default="", help="only the pages whose names contain one of these, and 'report'"
+        "--pages",
+        default="",
+        help="only the pages whose names contain one of these, and 'report' and 'floor'",
     )
     args = parser.parse_args(argv)
     only = tuple(w.strip() for w in args.pages.split(",") if w.strip())
