@@ -27,6 +27,7 @@ from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
 from bench.generate import generate
+from ownership.analysis import entities
 from ownership.analysis.chains import find_chains, search_chains
 from ownership.analysis.stats import graph_stats
 from ownership.embedded import EmbeddedServer
@@ -413,6 +414,17 @@ def test_search_then_open_a_result(story):
 def test_search_finds_aliases_and_identifiers(story, text, expected):
     at = app(view="search", q=text)
     assert expected in list(frame_by_key(at, "search_results")["id"])
+
+
+def test_search_lists_a_record_id_that_no_name_contains(story):
+    """The names search and the exact references are asked side by side (``entities.find``):
+    a record id is found by the second alone, and listed once."""
+    assert "story:jp1" not in {r["uid"] for r in entities.search(story, "story:jp1")}
+    at = app(view="search", q="story:jp1")
+    assert list(frame_by_key(at, "search_results")["id"]) == ["jp1"]
+    name = "Sakura Digital K.K."  # found by both: listed once
+    assert [c.uid for c in entities.candidates(story, name)] == ["story:jp1"]
+    assert [r["uid"] for r in entities.find(story, name)].count("story:jp1") == 1
 
 
 # -- console -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,3 +119,29 @@ def search(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:
     return graph.read(
         cypher.SEARCH_ENTITIES, norm=norm or compact, compact=compact or norm, limit=limit
     )
+
+
+def find(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:
+    """What a search box finds: the entities :func:`search` lists, then those ``text`` names
+    exactly (a record id, ``SOURCE:ID``, an identifier: :func:`candidates`) that it does not.
+    The two are asked side by side: three statements one after the other were 0.3 s of a
+    search page's first run at 100k."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        named = pool.submit(search, graph, text, limit)
+        exact = pool.submit(candidates, graph, text)
+        rows = named.result()
+        known = {r["uid"] for r in rows}
+        return rows + [
+            {
+                "uid": c.uid,
+                "id": c.id,
+                "name": c.name,
+                "jurisdiction": c.jurisdiction,
+                "kind": c.kind,
+                "tags": [],
+                "sources": [c.source],
+                "registration_number": None,
+            }
+            for c in exact.result()
+            if c.uid not in known
+        ]

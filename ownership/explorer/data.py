@@ -112,6 +112,12 @@ def search(_graph: Graph, key: str, text: str, limit: int) -> list[dict]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def find(_graph: Graph, key: str, text: str, limit: int) -> list[dict]:
+    """The search page's rows: names, aliases and identifiers, then exact references."""
+    return entities.find(_graph, text, limit=limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def suggestions(_graph: Graph, key: str, text: str) -> list[dict]:
     """Entities whose names are close to ``text``: "did you mean" (as the CLI's)."""
     return entities.suggestions(_graph, text)

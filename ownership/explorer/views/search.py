@@ -37,23 +37,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         with ui.guard("The landing page"):
             landing.render(graph)
         return
-    rows = data.search(graph, data.key(), text.strip(), LIMIT)
-    exact = data.candidates(graph, data.key(), text.strip())
-    known = {r["uid"] for r in rows}
-    rows += [  # an exact id or identifier that the name search does not find
-        {
-            "uid": c.uid,
-            "id": c.id,
-            "name": c.name,
-            "jurisdiction": c.jurisdiction,
-            "kind": c.kind,
-            "tags": [],
-            "sources": [c.source],
-            "registration_number": None,
-        }
-        for c in exact
-        if c.uid not in known
-    ]
+    rows = data.find(graph, data.key(), text.strip(), LIMIT)
     if not rows:
         st.info("No entity matches. Try fewer words, another spelling, or an identifier.")
         ui.did_you_mean(data.suggestions(graph, data.key(), text.strip()), "search_suggest")
