@@ -327,11 +327,11 @@ def keep(graph: Graph, settings: FlagSettings, rows: Iterable[list[Any]], versio
             kind.append(kinds_seen.setdefault(r[5], len(kinds_seen)))
             who.append(entities.setdefault((r[4] or "", r[2]), len(entities)))
         kinds = sorted(kinds_seen)
-        kind_rank = _ranks([kinds_seen[k] for k in kinds])[np.frombuffer(kind, np.int32)]
-        pairs = sorted(entities, key=entities.__getitem__)  # by number
+        kind_rank = maintained.ranks(list(kinds_seen))[np.frombuffer(kind, np.int32)]
+        pairs = list(entities)  # by number
         del entities
-        entity_rank = _ranks(sorted(range(len(pairs)), key=pairs.__getitem__))
-        uid_rank = _dense_ranks([uid for _, uid in pairs])
+        entity_rank = maintained.ranks(pairs)
+        uid_rank = maintained.ranks([uid for _, uid in pairs])
         del pairs
         who_ = np.frombuffer(who, np.int32)
         since_, until_ = np.frombuffer(since, np.int32), np.frombuffer(until, np.int32)
@@ -358,19 +358,6 @@ def keep(graph: Graph, settings: FlagSettings, rows: Iterable[list[Any]], versio
             graph, KIND, settings_key(settings), None, chain([header], chunks, [which]), version,
             count=2 + len(firsts),
         )  # fmt: skip
-
-
-def _ranks(order: list[int]) -> np.ndarray:
-    """Where each of ``range(len(order))`` stands in ``order``."""
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[np.array(order, dtype=np.int64)] = np.arange(len(order))
-    return rank
-
-
-def _dense_ranks(values: list[str]) -> np.ndarray:
-    """Each value's place among the distinct values, in order (equal values, equal places)."""
-    places = {value: n for n, value in enumerate(sorted(set(values)))}
-    return np.array([places[value] for value in values], dtype=np.int64)
 
 
 @dataclass

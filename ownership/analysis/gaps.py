@@ -179,7 +179,7 @@ def keep(graph: Graph, rows: Iterable[list[Any]], version: str) -> None:
             "pieces": maintained.pack(np.frombuffer(values, np.int32)),
         }
         firsts = range(0, len(spool), CHUNK)
-        chunks = spool.documents(range(len(spool)), CHUNK)  # read back as they are written
+        chunks = spool.documents(list(range(len(spool))), CHUNK)  # read back as they are written
         maintained.store_documents(
             graph, KIND, TIMELINE_KEY, None, chain([header], chunks), version,
             count=1 + len(firsts),

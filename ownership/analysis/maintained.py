@@ -89,6 +89,13 @@ def _text(answer: Any) -> str:
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=_encode)
 
 
+def ranks(values: list[Any]) -> np.ndarray:
+    """Each value's place among the distinct ``values`` in their order (equal values, equal
+    places): strings numbered once, so that what is sorted by them is sorted in numpy."""
+    places = {value: n for n, value in enumerate(sorted(set(values)))}
+    return np.array([places[value] for value in values], dtype=np.int64)
+
+
 class JSONText(str):
     """A document already made into its JSON text (:meth:`Spool.documents`)."""
 
@@ -123,19 +130,20 @@ class Spool:
         self._at += len(text)
         self._ends.append(self._at)
 
-    def documents(self, order: Iterable[int], size: int) -> Iterator[JSONText]:
-        """The items in ``order`` (positions in the order added), ``size`` to a document."""
+    def document(self, positions: Iterable[int]) -> JSONText:
+        """The JSON list of the items at ``positions`` (in the order added), in that order."""
         self._file.flush()
         fd, ends = self._file.fileno(), self._ends
-        texts: list[str] = []
-        for i in order:
+        texts = []
+        for i in positions:
             start = ends[i - 1] if i else 0
             texts.append(os.pread(fd, ends[i] - start, start).decode())
-            if len(texts) == size:
-                yield JSONText("[" + ",".join(texts) + "]")
-                texts = []
-        if texts:
-            yield JSONText("[" + ",".join(texts) + "]")
+        return JSONText("[" + ",".join(texts) + "]")
+
+    def documents(self, order: list[int], size: int) -> Iterator[JSONText]:
+        """The items in ``order`` (positions in the order added), ``size`` to a document."""
+        for first in range(0, len(order), size):
+            yield self.document(order[first : first + size])
 
 
 def store(
