@@ -11,8 +11,10 @@ ANY date is then a small read, a filter and the texts of the page shown
 where computing it took 11–20 s at 100,000 companies.
 
 The pieces are worked out here, in Python, from the graph with its dates read whole (every
-holding and entity in one query each, streamed; the officer roles of possible hubs, the cycles
-and the restructurings by the queries of their own rule). The on-date detectors of
+holding and entity in one query each, streamed into numpy columns, :class:`DatedGraph`; the
+officer roles of possible hubs, the cycles and the restructurings by the queries of their own
+rule), and handed on a piece at a time to be written away as they come: the importing process
+keeps a million companies' answers under 1 GB resident. The on-date detectors of
 :mod:`ownership.analysis.flags` and :mod:`ownership.analysis.gaps` stay the reference: the
 tests compare both on every day where something changes, on the seed and on generated
 registries. The flags' texts are built by the same functions in both.
@@ -231,11 +233,11 @@ class DatedGraph:
     into_start: np.ndarray
     into: np.ndarray
     _by_uid: np.ndarray = field(init=False)  # the numbers in the order of their uids
-    _v: _Views = field(init=False)
+    views: _Views = field(init=False)  # the columns walked a value at a time
 
     def __post_init__(self) -> None:
         self._by_uid = np.argsort(self.uid, kind="stable")
-        self._v = _Views(self)
+        self.views = _Views(self)
 
     @classmethod
     def read(cls, graph: Graph) -> DatedGraph:
@@ -320,15 +322,15 @@ class DatedGraph:
 
     def holders(self, i: int) -> memoryview:
         """The holdings into entity ``i`` (numbers), in the order read."""
-        return self._v.into[self._v.into_start[i] : self._v.into_start[i + 1]]
+        return self.views.into[self.views.into_start[i] : self.views.into_start[i + 1]]
 
     def holdings_of(self, i: int) -> range:
         """The holdings entity ``i`` holds (numbers), in the order read."""
-        return range(self._v.out_start[i], self._v.out_start[i + 1])
+        return range(self.views.out_start[i], self.views.out_start[i + 1])
 
     def shares(self, j: int) -> tuple[float | None, float | None, float | None]:
         """Holding ``j``'s share, lowest and highest share (None where not stated)."""
-        v = self._v
+        v = self.views
         return _none(v.share[j]), _none(v.share_min[j]), _none(v.share_max[j])
 
     def by_name(self, chosen: np.ndarray) -> np.ndarray:
@@ -359,7 +361,7 @@ class DatedGraph:
         also ``start`` itself on those days (0 steps). Breadth first; the days on which an
         entity was already reached in fewer steps are not walked on from again (whatever lies
         beyond is reached from there in fewer steps)."""
-        v = self._v
+        v = self.views
         reached: dict[int, list[Span]] = {start: first} if first else {}
         walked: dict[int, list[Span]] = {start: [ALWAYS]}
         frontier: dict[int, list[Span]] = {start: [ALWAYS]}
@@ -531,7 +533,7 @@ def _reaches(
 def _new_intermediaries(dated: DatedGraph, s: FlagSettings) -> Timeline:
     """Companies with owners that acquired something within the threshold of their
     incorporation (found in numpy first: at a million companies a few thousand)."""
-    targets, v = _targets(dated, s), dated._v
+    targets, v = _targets(dated, s), dated.views
     owns = dated.incorporated[dated.owner]
     acquired = (
         (dated.held_since != NO_DAY)
@@ -607,7 +609,7 @@ def _restructured(graph: Graph, s: FlagSettings) -> Timeline:
 
 
 def _transit(dated: DatedGraph, s: FlagSettings) -> Timeline:
-    targets, v = _targets(dated, s), dated._v
+    targets, v = _targets(dated, s), dated.views
     secrecy = [
         n for n, place in enumerate(dated.jurisdictions) if place in set(s.secrecy_jurisdictions)
     ]
@@ -646,7 +648,7 @@ def _transit(dated: DatedGraph, s: FlagSettings) -> Timeline:
 def _over_owned(dated: DatedGraph) -> Timeline:
     """Entities whose direct stated shares ever add up to more than 100 (the sums of every
     holding ever found in numpy first, with room for the order of a float sum's terms)."""
-    v = dated._v
+    v = dated.views
     stated = ~np.isnan(dated.share) & dated.direct
     if "shareholding" in dated.kinds:
         stated &= dated.kind == dated.kinds.index("shareholding")
@@ -685,7 +687,7 @@ def gap_timeline(dated: DatedGraph) -> Iterator[list[Any]]:
     and later pieces begin, ``values`` holds ``known_min, known_max, direct_owners,
     person_reached`` for each piece in turn (flat, whole shares as integers: 100,000
     companies' nested pieces of floats took seconds to parse)."""
-    reached, v = _reached_by_persons(dated), dated._v
+    reached, v = _reached_by_persons(dated), dated.views
     for i in dated.by_name(np.flatnonzero(dated.company)).tolist():
         items: list[tuple[Span, Any]] = [
             ((v.since[j], v.until[j]), ("owner", dated.shares(j)))
@@ -727,7 +729,7 @@ def _reached_by_persons(dated: DatedGraph) -> dict[int, list[Span]]:
     """The days on which a natural person holds each entity, directly or through others
     (``gaps.reached_by_persons`` for every date): spread down from the persons' holdings
     until nothing more is reached."""
-    v = dated._v
+    v = dated.views
     reached: dict[int, list[Span]] = {}
     holds = np.diff(dated.out_start) > 0
     todo: dict[int, list[Span]] = {
