@@ -236,13 +236,15 @@ RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporati
         e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity;
 
 // ---- dated_holding_periods
-// Every period of a holding that has a start or an end date, as the rows of changed_holdings:
-// what import and refresh keep, sorted by those days, so that `ownership diff` reads the periods
-// of its window without a pass over every holding (ownership/analysis/holding_periods.py).
+// Every period of a holding that has a start or an end date, a row each, as the periods of
+// changed_holdings: what import and refresh keep, sorted by those days, so that `ownership diff`
+// reads the periods of its window without a pass over every holding
+// (ownership/analysis/holding_periods.py). Streamed (Graph.stream): collected into one list, the
+// periods of a million companies took the importing process to 1.5 GB.
 MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
 WHERE h.start_date IS NOT NULL OR h.end_date IS NOT NULL
-RETURN collect([a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
-                h.share, h.share_min, h.share_max, h.disagree]) AS periods;
+RETURN [a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
+                h.share, h.share_min, h.share_max, h.disagree] AS period;
 
 // ---- dated_holdings
 // Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date,

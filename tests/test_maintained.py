@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import REPO, company, owns
 
@@ -61,7 +62,7 @@ def change_days(graph: Graph) -> list[dt.date]:
     stops, and the day before the first: the answers are the same from one to the next, so
     these days see every answer there is."""
     dated = timelines.DatedGraph.read(graph)
-    ordinals = {d for h in dated.holdings for d in h.span}
+    ordinals = set(dated.since.tolist()) | set(dated.until.tolist())
     for row in graph.read(cypher.DATED_OFFICER_ROLES, threshold=1):
         ordinals |= {d for r in row["roles"] for d in timelines.span(*r[2:])}
     flags = KeptFlags.load(graph, FlagSettings())
@@ -165,15 +166,92 @@ def test_rows_streamed_a_few_at_a_time_are_the_rows_read(seed: Graph) -> None:
     rows = seed.stream(cypher.DATED_HOLDINGS, batch=2)
     assert next(rows)["holding"]
     rows.close()
-    dated = timelines.DatedGraph.read(seed)
-    assert sorted(dated.entities) == sorted(
-        r["entity"][0] for r in seed.read(cypher.DATED_ENTITIES)
+    assert_dated_columns_hold_the_rows(seed)
+
+
+def assert_dated_columns_hold_the_rows(graph: Graph) -> timelines.DatedGraph:
+    """The dated graph's columns hold every entity and holding read, with their values (None
+    where there is none), each holding once among its owner's and once among its owned
+    entity's; an entity is found by its uid."""
+    dated = timelines.DatedGraph.read(graph)
+    entities = [r["entity"] for r in graph.read(cypher.DATED_ENTITIES)]
+    day = timelines._date
+
+    def entity(i: int) -> list[Any]:
+        return [
+            dated.uid_of(i), dated.ids[i], dated.names[i],
+            dated.jurisdictions[dated.jurisdiction[i]],
+            list(dated.operating[dated.operates_in[i]]), day(int(dated.incorporated[i])),
+            bool(dated.company[i]), bool(dated.person[i]), bool(dated.listed[i]),
+        ]  # fmt: skip
+
+    def text(row: list[Any]) -> str:
+        return json.dumps(row, default=str)
+
+    assert len(dated.uid) == len(entities)
+    assert sorted(text(entity(i)) for i in range(len(entities))) == sorted(
+        text([*e[:4], list(e[4] or ()), *e[5:]]) for e in entities
     )
-    holdings = list(dated.holdings)
-    assert sorted((h.owner, h.owned) for h in holdings) == sorted(
-        (r["holding"][0], r["holding"][1]) for r in seed.read(cypher.DATED_HOLDINGS)
+    assert all(dated.uid_of(dated.number(e[0])) == e[0] for e in entities)
+    with pytest.raises(KeyError):
+        dated.number("no such uid, longer than any uid read")
+
+    def holding(j: int) -> list[Any]:
+        share, low, high = dated.shares(j)
+        return [
+            dated.uid_of(int(dated.owner[j])), dated.uid_of(int(dated.owned[j])),
+            int(dated.since[j]), int(dated.until[j]), share, low, high,
+            dated.kinds[dated.kind[j]], bool(dated.direct[j]), day(int(dated.held_since[j])),
+        ]  # fmt: skip
+
+    read = [r["holding"] for r in graph.read(cypher.DATED_HOLDINGS)]
+    assert len(read) > 7
+    assert sorted(text(holding(j)) for j in range(len(dated.owner))) == sorted(
+        text([*r[:2], *timelines.span(*r[2:5]), *r[5:]]) for r in read
     )
-    assert sorted(map(id, holdings)) == sorted(id(h) for into in dated.into.values() for h in into)
+    outs = [j for i in range(len(entities)) for j in dated.holdings_of(i)]
+    assert sorted(outs) == list(range(len(read)))
+    assert all(int(dated.owner[j]) == i for i in range(len(entities)) for j in dated.holdings_of(i))
+    intos = [(i, list(dated.holders(i))) for i in range(len(entities))]
+    assert sorted(j for _, found in intos for j in found) == list(range(len(read)))
+    assert all(int(dated.owned[j]) == i for i, found in intos for j in found)
+    return dated
+
+
+def test_dated_columns_sort_and_answer_as_the_computation(graph: Graph, make_dataset: Any) -> None:
+    """Where the columns could part from the objects they replaced: names longer than the
+    prefix sorted in numpy that share it (cut inside a character of several bytes), names
+    outside ASCII, equal names, uids of different lengths, shares exact, banded and missing,
+    shares over 100 %. The companies come in Python's (name, uid) order, and the kept flags
+    and gaps of every date equal the computed ones."""
+    long = "Ŝhared prefix holdings of thirty-two bytes"
+    names = [long + " B", long + " A", "株式会社" * 9 + "乙", "株式会社" * 9 + "甲", "Zed", "Zed",
+             "Ärger GmbH", "abc", "Abc"]  # fmt: skip
+    companies = [
+        company(f"x{n}" * (1 + n % 3), place, name=name, incorporation_date="2019-01-01")
+        for n, (name, place) in enumerate(zip(names, ["KY", "RU", "GB", "JP"] * 3, strict=False))
+    ]
+    ids = [c["id"] for c in companies]
+    holdings = [
+        owns(ids[0], ids[1], 60, start_date="2019-03-01"),
+        owns(ids[1], ids[2], None, share_min=25, share_max=50, start_date="2020-01-01"),
+        owns(ids[2], ids[3], 70, start_date="2020-06-01", end_date="2023-01-01"),
+        owns(ids[4], ids[3], 50.5, start_date="2021-01-01"),
+        owns(ids[5], ids[6]),
+        owns(ids[6], ids[7], 100, start_date="2018-01-01"),
+        owns(ids[8], ids[7], 30, start_date="2022-01-01", end_date="2022-06-01"),
+        owns(ids[3], ids[0], 40, start_date="2019-02-01"),
+        owns(ids[7], ids[4], 10, start_date="2017-05-01", end_date="2024-02-01"),
+        owns(ids[1], ids[5], 20, start_date="2016-07-01", end_date="2025-03-01"),
+    ]
+    import_paths(graph, [make_dataset(companies, holdings)], "edge")
+    dated = assert_dated_columns_hold_the_rows(graph)
+    every = np.arange(len(dated.uid))
+    python = sorted(every.tolist(), key=lambda i: (dated.names[i] or "", dated.uid_of(i)))
+    assert dated.by_name(every).tolist() == python
+    ordered = [dated.names[i] for i in python]
+    assert ordered.index(long + " A") + 1 == ordered.index(long + " B")
+    assert_kept_equals_computed(graph, dt.date(2022, 3, 1))
 
 
 def test_one_entitys_verdict_reads_only_the_kept_documents_it_needs(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
@@ -300,7 +301,7 @@ class FlagPage:
         return {"as_of": self.as_of, "total": self.total, "counts": self.counts}
 
 
-def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: str) -> None:
+def keep(graph: Graph, settings: FlagSettings, rows: Iterable[list[Any]], version: str) -> None:
     """Keep the flags of every date, the pieces ``[since, until, uid, id, name, flag, detail,
     evidence]`` of :func:`ownership.analysis.timelines.flag_timeline`, for data ``version``
     so that one page of any date is read without the rest (:class:`KeptFlags`): a header
@@ -310,35 +311,53 @@ def keep(graph: Graph, settings: FlagSettings, rows: list[list[Any]], version: s
     date asked most) reads only the documents of the flags still raised; last, which flag
     (entity and kind) each piece is of, by number, for :meth:`KeptFlags.changes`. A piece of
     an entity's flag never overlaps another of the same flag, so the order of a date is that
-    of the pieces holding on it."""
+    of the pieces holding on it.
 
-    def fixed(r: list[Any]) -> tuple[Any, ...]:
-        return (r[5], r[4] or "", r[2], r[0])
-
-    last = max((r[1] for r in rows), default=0)
-    rows = sorted(rows, key=lambda r: (r[1] < last, *fixed(r)))
-    rank = np.empty(len(rows), dtype=np.int32)
-    rank[sorted(range(len(rows)), key=lambda i: fixed(rows[i]))] = np.arange(len(rows))
-    kinds = sorted({r[5] for r in rows})
-    flags = {key: n for n, key in enumerate(sorted({(r[2], r[5]) for r in rows}))}
-    firsts = range(0, len(rows), CHUNK)
-    header = {
-        "kinds": kinds,
-        "flags": 1 + len(firsts),  # the document of each piece's flag, after the chunks
-        "kind": maintained.pack(np.array([kinds.index(r[5]) for r in rows], dtype=np.int8)),
-        "since": maintained.pack(np.array([r[0] for r in rows], dtype=np.int32)),
-        "until": maintained.pack(np.array([r[1] for r in rows], dtype=np.int32)),
-        "rank": maintained.pack(np.diff(rank, prepend=0).astype(np.int32)),  # small steps
-    }
-    chunks = (  # made as they are written (maintained.store_documents)
-        [[r[2], r[3], r[4], r[6], r[7]] for r in rows[first : first + CHUNK]] for first in firsts
-    )
-    # which flag (entity and kind) each piece is of, numbered: two dates compared on it alone
-    which = {"flag": maintained.pack(np.array([flags[(r[2], r[5])] for r in rows], np.int32))}
-    maintained.store_documents(
-        graph, KIND, settings_key(settings), None, chain([header], chunks, [which]), version,
-        count=2 + len(firsts),
-    )  # fmt: skip
+    The pieces are taken one at a time (``rows`` may be a generator): each one's text is
+    written away as it comes (:class:`maintained.Spool`) and only numbers are held to order
+    them: the entity of each by its (name, uid), numbered, its kind and days."""
+    since, until, kind, who = array("i"), array("i"), array("i"), array("i")
+    kinds_seen: dict[str, int] = {}
+    entities: dict[tuple[str, str], int] = {}  # (name or "", uid) of the flagged entities
+    with maintained.Spool() as spool:
+        for r in rows:
+            spool.add([r[2], r[3], r[4], r[6], r[7]])
+            since.append(r[0])
+            until.append(r[1])
+            kind.append(kinds_seen.setdefault(r[5], len(kinds_seen)))
+            who.append(entities.setdefault((r[4] or "", r[2]), len(entities)))
+        kinds = sorted(kinds_seen)
+        kind_rank = maintained.ranks(list(kinds_seen))[np.frombuffer(kind, np.int32)]
+        pairs = list(entities)  # by number
+        del entities
+        entity_rank = maintained.ranks(pairs)
+        uid_rank = maintained.ranks([uid for _, uid in pairs])
+        del pairs
+        who_ = np.frombuffer(who, np.int32)
+        since_, until_ = np.frombuffer(since, np.int32), np.frombuffer(until, np.int32)
+        last = int(until_.max()) if len(until_) else 0
+        named = entity_rank[who_]
+        order = np.lexsort((since_, named, kind_rank, until_ < last))  # the kept order
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[np.lexsort((since_[order], named[order], kind_rank[order]))] = np.arange(len(order))
+        flag = uid_rank[who_] * max(len(kinds), 1) + kind_rank  # (uid, kind) in their order
+        numbered = np.unique(flag, return_inverse=True)[1].astype(np.int32)
+        firsts = range(0, len(order), CHUNK)
+        header = {
+            "kinds": kinds,
+            "flags": 1 + len(firsts),  # the document of each piece's flag, after the chunks
+            "kind": maintained.pack(kind_rank[order].astype(np.int8)),
+            "since": maintained.pack(since_[order]),
+            "until": maintained.pack(until_[order]),
+            "rank": maintained.pack(np.diff(rank, prepend=0).astype(np.int32)),  # small steps
+        }
+        # which flag (entity and kind) each piece is of, numbered: two dates compared on it alone
+        which = {"flag": maintained.pack(numbered[order])}
+        chunks = spool.documents(order.tolist(), CHUNK)  # read back as they are written
+        maintained.store_documents(
+            graph, KIND, settings_key(settings), None, chain([header], chunks, [which]), version,
+            count=2 + len(firsts),
+        )  # fmt: skip
 
 
 @dataclass

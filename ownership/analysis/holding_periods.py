@@ -15,7 +15,11 @@ the pass over the graph answers, with the same rows.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from ownership import cypher
 from ownership.analysis import maintained
@@ -59,19 +63,35 @@ def _changed(period: list[Any], low: str, high: str) -> bool:
 
 
 def keep_periods(graph: Graph, version: str) -> int:
-    """Keep every dated holding period for data ``version``; how many."""
-    [row] = graph.read(cypher.DATED_HOLDING_PERIODS)
-    periods = row["periods"]
-    events = sorted(
-        (day, number)
-        for number, period in enumerate(periods)
-        for day in {period[START], period[END]}
-        if day is not None
-    )
-    days, parts = [], []
-    for first in range(0, len(events), EVENTS_PER_PART):
-        chunk = events[first : first + EVENTS_PER_PART]
-        days.append([chunk[0][0], chunk[-1][0]])
-        parts.append([periods[number] for number in dict.fromkeys(n for _, n in chunk)])
-    maintained.store_documents(graph, KIND, KEY, None, [{"days": days}, *parts], version)
-    return len(periods)
+    """Keep every dated holding period for data ``version``; how many. The periods are read a
+    row at a time and written away as they come (:class:`maintained.Spool`); only the days
+    they begin and end, numbered, are held to sort them by."""
+    day, number = array("i"), array("i")
+    texts: dict[str, int] = {}  # each day (as text) numbered as first seen
+    with maintained.Spool() as spool:
+        for row in graph.stream(cypher.DATED_HOLDING_PERIODS):
+            period = row["period"]
+            for text in {period[START], period[END]}:
+                if text is not None:
+                    day.append(texts.setdefault(text, len(texts)))
+                    number.append(len(spool))
+            spool.add(period)
+        by_day = list(texts)  # by number
+        rank = maintained.ranks(by_day)
+        days_ = np.frombuffer(day, np.int32)
+        numbers = np.frombuffer(number, np.int32)
+        order = np.lexsort((numbers, rank[days_]))  # by day, then as read
+        days_, numbers = days_[order], numbers[order]
+        firsts = range(0, len(order), EVENTS_PER_PART)
+        days = [
+            [by_day[days_[first]], by_day[days_[min(first + EVENTS_PER_PART, len(order)) - 1]]]
+            for first in firsts
+        ]
+        parts = (  # each period once to a part, in the order of its first day there
+            spool.document(dict.fromkeys(numbers[first : first + EVENTS_PER_PART].tolist()))
+            for first in firsts
+        )
+        maintained.store_documents(
+            graph, KIND, KEY, None, chain([{"days": days}], parts), version, count=1 + len(days)
+        )
+        return len(spool)

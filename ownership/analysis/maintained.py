@@ -27,7 +27,10 @@ import base64
 import datetime as dt
 import gc
 import json
+import os
+import tempfile
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -81,7 +84,66 @@ def unpack(text: str, dtype: type | np.dtype[Any]) -> np.ndarray:
 
 
 def _text(answer: Any) -> str:
+    if isinstance(answer, JSONText):
+        return answer
     return json.dumps(answer, ensure_ascii=False, separators=(",", ":"), default=_encode)
+
+
+def ranks(values: list[Any]) -> np.ndarray:
+    """Each value's place among the distinct ``values`` in their order (equal values, equal
+    places): strings numbered once, so that what is sorted by them is sorted in numpy."""
+    places = {value: n for n, value in enumerate(sorted(set(values)))}
+    return np.array([places[value] for value in values], dtype=np.int64)
+
+
+class JSONText(str):
+    """A document already made into its JSON text (:meth:`Spool.documents`)."""
+
+
+class Spool:
+    """The items of a long answer (JSON-able, dates allowed) written away to a temporary file
+    as they are found, each as its JSON text, and read back a document's worth at a time in
+    any order (:meth:`documents`): an answer of hundreds of megabytes of texts (the red flags
+    of a million companies) is kept without holding it whole, only where each item lies.
+    A document of items is the JSON list of them, the same text ``json.dumps`` makes of it."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 — closed by close() / with
+        self._ends = array("q")
+        self._at = 0
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def add(self, item: Any) -> None:
+        text = _text(item).encode()
+        self._file.write(text)
+        self._at += len(text)
+        self._ends.append(self._at)
+
+    def document(self, positions: Iterable[int]) -> JSONText:
+        """The JSON list of the items at ``positions`` (in the order added), in that order."""
+        self._file.flush()
+        fd, ends = self._file.fileno(), self._ends
+        texts = []
+        for i in positions:
+            start = ends[i - 1] if i else 0
+            texts.append(os.pread(fd, ends[i] - start, start).decode())
+        return JSONText("[" + ",".join(texts) + "]")
+
+    def documents(self, order: list[int], size: int) -> Iterator[JSONText]:
+        """The items in ``order`` (positions in the order added), ``size`` to a document."""
+        for first in range(0, len(order), size):
+            yield self.document(order[first : first + size])
 
 
 def store(

@@ -11,8 +11,10 @@ ANY date is then a small read, a filter and the texts of the page shown
 where computing it took 11–20 s at 100,000 companies.
 
 The pieces are worked out here, in Python, from the graph with its dates read whole (every
-holding and entity in one query each, streamed; the officer roles of possible hubs, the cycles
-and the restructurings by the queries of their own rule). The on-date detectors of
+holding and entity in one query each, streamed into numpy columns, :class:`DatedGraph`; the
+officer roles of possible hubs, the cycles and the restructurings by the queries of their own
+rule), and handed on a piece at a time to be written away as they come: the importing process
+keeps a million companies' answers under 1 GB resident. The on-date detectors of
 :mod:`ownership.analysis.flags` and :mod:`ownership.analysis.gaps` stay the reference: the
 tests compare both on every day where something changes, on the seed and on generated
 registries. The flags' texts are built by the same functions in both.
@@ -24,10 +26,13 @@ Days are ordinals (``date.toordinal``): ``BEFORE`` stands for "since always", ``
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+import numpy as np
 
 from ownership import cypher
 from ownership.analysis.flags import (
@@ -44,7 +49,6 @@ from ownership.analysis.flags import (
 )
 from ownership.analysis.flags import keep as keep_flags
 from ownership.analysis.gaps import keep as keep_gaps
-from ownership.analysis.maintained import gc_paused
 from ownership.graph import Graph
 
 BEFORE, AFTER = 0, dt.date.max.toordinal() + 1
@@ -137,138 +141,297 @@ def _live(items: list[tuple[Span, Any]], cuts: list[int]) -> Iterable[list[Any]]
 
 # -- the graph with its dates --------------------------------------------------------------
 
-
-@dataclass(slots=True)  # a million of each at a million companies: no __dict__ apiece
-class Entity:
-    uid: str
-    id: str
-    name: str
-    jurisdiction: str | None
-    operates_in: tuple[str, ...]
-    incorporated: dt.date | None
-    company: bool
-    person: bool
-    listed: bool  # on some sanctions list, whatever the dates (as the flags' targets are)
+NO_DAY = 0  # a date column's "no date" (ordinals start at 1)
+PREFIX = 32  # bytes of a name that :meth:`DatedGraph.by_name` sorts by in numpy
 
 
-@dataclass(slots=True)
-class Holding:
-    owner: str
-    owned: str
-    span: Span
-    share: float | None
-    share_min: float | None
-    share_max: float | None
-    kind: str
-    direct: bool
-    held_since: dt.date | None
+class Texts:
+    """Many strings (or None) as one UTF-8 buffer and where each ends: a million companies'
+    identifiers and names as Python strings took ~0.25 GB (49 bytes of object each, and a
+    pointer in a list), here ~0.08 GB. Read back one at a time, for the entities shown."""
+
+    __slots__ = ("_data", "_ends", "_none")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+        self._none: set[int] = set()  # which are None (rare: a nameless entity)
+
+    def append(self, value: str | None) -> None:
+        if value is None:
+            self._none.add(len(self._ends))
+        else:
+            self._data += value.encode()
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> str | None:
+        if i in self._none:
+            return None
+        return self._data[self._ends[i - 1] if i else 0 : self._ends[i]].decode()
+
+    def prefixes(self, chosen: np.ndarray, size: int) -> np.ndarray:
+        """The first ``size`` bytes of each of the ``chosen`` strings (None as empty), as one
+        fixed-width column numpy sorts."""
+        found = np.zeros(len(chosen), dtype=f"S{size}")
+        data, ends = self._data, self._ends
+        for at, i in enumerate(chosen.tolist()):
+            start = ends[i - 1] if i else 0
+            found[at] = bytes(data[start : min(ends[i], start + size)])
+        return found
 
 
-class _Shared(dict[Any, Any]):
-    """One object for each distinct value among many equal ones: the driver makes a new
-    string, date or float for every value it reads, and :func:`span` a new tuple of new
-    integers for every holding. At 100,000 companies 151,131 holdings have 14,428 distinct
-    spans, 7,304 distinct ``held_since`` days and 3,723 distinct shares, the 130,000
-    entities 30 jurisdictions and 18,983 incorporation days, and every holding's kind is
-    one of two words; sharing them takes the dated graph from 110 MB to 71 MB there
-    (``tracemalloc``; 123 MB before it was streamed, with lists where there are tuples and a
-    new empty list for each entity operating nowhere else)."""
+class _Codes(dict[Any, int]):
+    """Each distinct value (a country, a kind, a tuple of countries) numbered as first seen."""
 
-    def __call__(self, value: V) -> V:
-        return value if value is None else self.setdefault(value, value)
+    def __call__(self, value: Any) -> int:
+        return self.setdefault(value, len(self))
 
-    def share(self, value: V) -> V:
-        """A float shared with the equal ones: only among floats (``50 == 50.0 == True``
-        would hand back another type), and never 0.0 (equal to -0.0)."""
-        if type(value) is not float or not value:
-            return value
-        return self.setdefault(value, value)
+    def values_by_code(self) -> list[Any]:
+        return list(self)  # a dict keeps the order of insertion: code n is the n-th
 
 
 @dataclass
 class DatedGraph:
-    """Every entity and every holding with its dates: the holdings by owner (``out``) and by
-    owned entity (``into``), each a tuple (a list built by appending holds up to twice the
-    room it needs, and a million entities have a list or two each)."""
+    """Every entity and every holding with their dates, as columns: entities are numbered in
+    the order read (``uid``, ``ids``, ``names``, codes of ``jurisdiction`` and ``operates_in``,
+    ``incorporated`` as an ordinal, :data:`NO_DAY` for none, and the flags ``company``,
+    ``person``, ``listed``), holdings in the order of their owners (``owner``, ``owned`` by
+    number, ``since`` / ``until`` their days in force, shares with NaN for none, the code of
+    their ``kind``, ``direct``, ``held_since``), an entity's holdings ``out`` from
+    ``out_start[i]`` to ``out_start[i + 1]``, those ``into`` it at ``into[into_start[i]:
+    into_start[i + 1]]``, in the order read. At a million companies a million small objects
+    each (entities, holdings, their tuples and dicts) took ~0.9 GB; the columns ~0.2 GB
+    (``docs/benchmarks.md``). Walks read them through ``memoryview``s, which hand out plain
+    Python numbers."""
 
-    entities: dict[str, Entity]
-    out: dict[str, tuple[Holding, ...]] = field(default_factory=dict)
-    into: dict[str, tuple[Holding, ...]] = field(default_factory=dict)
+    uid: np.ndarray  # bytes (UTF-8), fixed width
+    ids: Texts
+    names: Texts
+    jurisdictions: list[str | None]  # by code
+    jurisdiction: np.ndarray
+    operating: list[tuple[str, ...]]  # by code
+    operates_in: np.ndarray
+    incorporated: np.ndarray
+    company: np.ndarray
+    person: np.ndarray
+    listed: np.ndarray  # on some sanctions list, whatever the dates (as the flags' targets are)
+    owner: np.ndarray
+    owned: np.ndarray
+    since: np.ndarray
+    until: np.ndarray
+    share: np.ndarray
+    share_min: np.ndarray
+    share_max: np.ndarray
+    kinds: list[str]  # by code
+    kind: np.ndarray
+    direct: np.ndarray
+    held_since: np.ndarray
+    out_start: np.ndarray
+    into_start: np.ndarray
+    into: np.ndarray
+    _by_uid: np.ndarray = field(init=False)  # the numbers in the order of their uids
+    views: _Views = field(init=False)  # the columns walked a value at a time
 
-    @property
-    def holdings(self) -> Iterator[Holding]:
-        """Every holding once."""
-        for found in self.out.values():
-            yield from found
+    def __post_init__(self) -> None:
+        self._by_uid = np.argsort(self.uid, kind="stable")
+        self.views = _Views(self)
 
     @classmethod
     def read(cls, graph: Graph) -> DatedGraph:
         """Read the graph with its dates, a row at a time (:meth:`Graph.stream`): at a million
         companies the two queries' rows collected into one list each peaked at 2.72 GB, streamed
-        1.01 GB, and the read takes 89 s instead of 123 s (``docs/benchmarks.md``). Equal values
-        are shared (:class:`_Shared`); the collector is paused while millions of objects that
-        cannot form cycles are made."""
-        shared, floats = _Shared(), _Shared()
-        entities: dict[str, Entity] = {}
-        out: dict[str, list[Holding]] = defaultdict(list)
-        into: dict[str, list[Holding]] = defaultdict(list)
-        with gc_paused():
-            for row in graph.stream(cypher.DATED_ENTITIES):
-                uid, id_, name, country, operates, incorporated, *kinds = row["entity"]
-                entities[uid] = Entity(
-                    uid, id_, name, shared(country), shared(tuple(operates or ())),
-                    shared(incorporated), *kinds,
-                )  # fmt: skip
-            for row in graph.stream(cypher.DATED_HOLDINGS):
-                r = row["holding"]
-                # the ends' uids are the entities' own strings, not a copy per holding
-                owner, owned = entities.get(r[0]), entities.get(r[1])
-                h = Holding(
-                    owner.uid if owner else r[0], owned.uid if owned else r[1],
-                    shared(span(r[2], r[3], r[4])),
-                    floats.share(r[5]), floats.share(r[6]), floats.share(r[7]),
-                    shared(r[8]), r[9], shared(r[10]),
-                )  # fmt: skip
-                out[h.owner].append(h)
-                into[h.owned].append(h)
-            return cls(entities, _tuples(out), _tuples(into))
+        into objects 1.01 GB, into columns ~0.3 GB (``docs/benchmarks.md``). A holding whose
+        end was not among the entities read (created meanwhile) is left out: the answers are
+        then stale for the data version read before, never passed off as current."""
+        uids: list[bytes] = []
+        ids, names, places, operating = Texts(), Texts(), _Codes(), _Codes()
+        ints = {k: array("i") for k in ("jurisdiction", "operates_in", "incorporated")}
+        flags = {k: array("b") for k in ("company", "person", "listed")}
+        for row in graph.stream(cypher.DATED_ENTITIES):
+            uid, id_, name, country, operates, incorporated, *kinds = row["entity"]
+            uids.append(uid.encode())
+            ids.append(id_)
+            names.append(name)
+            ints["jurisdiction"].append(places(country))
+            ints["operates_in"].append(operating(tuple(operates or ())))
+            ints["incorporated"].append(_ordinal(incorporated))
+            for k, value in zip(flags, kinds, strict=True):
+                flags[k].append(bool(value))
+        uid = np.array(uids, dtype=bytes) if uids else np.zeros(0, dtype="S1")
+        del uids
+        by_uid = np.argsort(uid, kind="stable")
+        kinds_seen = _Codes()
+        h = {k: array("i") for k in ("owner", "owned", "since", "until", "held_since")}
+        f = {k: array("d") for k in ("share", "share_min", "share_max")}
+        kind, direct = array("b"), array("b")
+        for rows in _batches(graph.stream(cypher.DATED_HOLDINGS), 10_000):
+            ends = _numbers(uid, by_uid, [r[0] for r in rows] + [r[1] for r in rows])
+            for r, owner, owned in zip(rows, ends[: len(rows)], ends[len(rows) :], strict=True):
+                if owner < 0 or owned < 0:
+                    continue
+                since, until = span(r[2], r[3], r[4])
+                for k, value in zip(h, (owner, owned, since, until, _ordinal(r[10])), strict=True):
+                    h[k].append(value)
+                for k, value in zip(f, r[5:8], strict=True):
+                    f[k].append(np.nan if value is None else value)
+                kind.append(kinds_seen(r[8]))
+                direct.append(bool(r[9]))
+        n = len(uid)
+        owner = np.frombuffer(h["owner"], dtype=np.int32)
+        by_owner = np.argsort(owner, kind="stable")  # read order among an owner's holdings
+        owned = np.frombuffer(h["owned"], dtype=np.int32)[by_owner]
+        into = np.lexsort((by_owner, owned)).astype(np.int32)  # by owned, then read order
 
-    def reach(self, start: str, max_hops: int, first: list[Span] | None = None) -> dict:
+        def column(values: array, dtype: Any) -> np.ndarray:
+            return np.frombuffer(values, dtype=dtype)[by_owner]
+
+        return cls(
+            uid, ids, names, places.values_by_code(),
+            np.frombuffer(ints["jurisdiction"], dtype=np.int32).copy(),
+            operating.values_by_code(),
+            np.frombuffer(ints["operates_in"], dtype=np.int32).copy(),
+            np.frombuffer(ints["incorporated"], dtype=np.int32).copy(),
+            *(np.frombuffer(flags[k], dtype=np.int8).astype(bool) for k in flags),
+            owner[by_owner], owned,
+            column(h["since"], np.int32), column(h["until"], np.int32),
+            *(column(f[k], np.float64) for k in f),
+            kinds_seen.values_by_code(), column(kind, np.int8), column(direct, np.int8).astype(bool),
+            column(h["held_since"], np.int32),
+            np.searchsorted(owner[by_owner], np.arange(n + 1)).astype(np.int64),
+            np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
+            into,
+        )  # fmt: skip
+
+    # -- one entity, one holding --
+
+    def number(self, uid: str) -> int:
+        """The number of the entity ``uid`` (KeyError when it was not read)."""
+        [found] = _numbers(self.uid, self._by_uid, [uid])
+        if found < 0:
+            raise KeyError(uid)
+        return int(found)
+
+    def uid_of(self, i: int) -> str:
+        return bytes(self.uid[i]).decode()
+
+    def name_of(self, i: int) -> str | None:
+        return self.names[i]
+
+    def holders(self, i: int) -> memoryview:
+        """The holdings into entity ``i`` (numbers), in the order read."""
+        return self.views.into[self.views.into_start[i] : self.views.into_start[i + 1]]
+
+    def holdings_of(self, i: int) -> range:
+        """The holdings entity ``i`` holds (numbers), in the order read."""
+        return range(self.views.out_start[i], self.views.out_start[i + 1])
+
+    def shares(self, j: int) -> tuple[float | None, float | None, float | None]:
+        """Holding ``j``'s share, lowest and highest share (None where not stated)."""
+        v = self.views
+        return _none(v.share[j]), _none(v.share_min[j]), _none(v.share_max[j])
+
+    def by_name(self, chosen: np.ndarray) -> np.ndarray:
+        """The entities ``chosen`` (numbers) in the order (name, uid), names as Python orders
+        them (``name or ""``: UTF-8 bytes sort as their code points): by the first
+        :data:`PREFIX` bytes of the names in numpy, then, among names sharing a whole prefix,
+        by the names themselves."""
+        prefix = self.names.prefixes(chosen, PREFIX)
+        order = np.lexsort((self.uid[chosen], prefix))
+        chosen, prefix = chosen[order], prefix[order]
+        full = np.char.str_len(prefix) == PREFIX
+        same = np.flatnonzero(full[1:] & (prefix[1:] == prefix[:-1]))
+        start = 0
+        while start < len(same):  # each run of names sharing a whole prefix
+            end = start
+            while end + 1 < len(same) and same[end + 1] == same[end] + 1:
+                end += 1
+            run = slice(int(same[start]), int(same[end]) + 2)
+            chosen[run] = sorted(
+                chosen[run].tolist(), key=lambda i: (self.names[i] or "", self.uid_of(i))
+            )
+            start = end + 1
+        return chosen
+
+    def reach(self, start: int, max_hops: int, first: list[Span] | None = None) -> dict:
         """The days on which each entity is reachable from ``start`` along holdings in force
         (all of a path's holdings on the same day), in 1 to ``max_hops`` steps; with ``first``
         also ``start`` itself on those days (0 steps). Breadth first; the days on which an
         entity was already reached in fewer steps are not walked on from again (whatever lies
         beyond is reached from there in fewer steps)."""
-        reached: dict[str, list[Span]] = {start: first} if first else {}
-        walked: dict[str, list[Span]] = {start: [ALWAYS]}
-        frontier: dict[str, list[Span]] = {start: [ALWAYS]}
+        v = self.views
+        reached: dict[int, list[Span]] = {start: first} if first else {}
+        walked: dict[int, list[Span]] = {start: [ALWAYS]}
+        frontier: dict[int, list[Span]] = {start: [ALWAYS]}
         for _ in range(max_hops):
-            found: dict[str, list[Span]] = defaultdict(list)
-            for uid, days in frontier.items():
-                for h in self.out.get(uid, ()):
-                    found[h.owned].extend(m for d in days if (m := meet(d, h.span)))
+            found: dict[int, list[Span]] = defaultdict(list)
+            for i, days in frontier.items():
+                for j in range(v.out_start[i], v.out_start[i + 1]):
+                    held = (v.since[j], v.until[j])
+                    found[v.owned[j]].extend(m for d in days if (m := meet(d, held)))
             frontier = {}
-            for uid, spans in found.items():
+            for i, spans in found.items():
                 days = union(spans)
                 if not days:
                     continue
-                reached[uid] = union([*reached.get(uid, ()), *days])
-                new = minus(days, walked.get(uid, []))
+                reached[i] = union([*reached.get(i, ()), *days])
+                new = minus(days, walked.get(i, []))
                 if new:
-                    walked[uid] = union([*walked.get(uid, ()), *new])
-                    frontier[uid] = new
+                    walked[i] = union([*walked.get(i, ()), *new])
+                    frontier[i] = new
             if not frontier:
                 break
         return reached
 
 
-def _tuples(lists: dict[str, list[Holding]]) -> dict[str, tuple[Holding, ...]]:
-    """Each list as a tuple, emptied as it goes (both are never alive whole at once)."""
-    found = {}
-    for uid, holdings in lists.items():
-        found[uid] = tuple(holdings)
-        holdings.clear()
-    return found
+class _Views:
+    """The columns walked one value at a time, as memoryviews (plain ints, floats, bools)."""
+
+    def __init__(self, g: DatedGraph) -> None:
+        self.owner, self.owned = memoryview(g.owner), memoryview(g.owned)
+        self.since, self.until = memoryview(g.since), memoryview(g.until)
+        self.share, self.share_min = memoryview(g.share), memoryview(g.share_min)
+        self.share_max, self.kind = memoryview(g.share_max), memoryview(g.kind)
+        self.direct, self.held_since = memoryview(g.direct), memoryview(g.held_since)
+        self.out_start, self.into_start = memoryview(g.out_start), memoryview(g.into_start)
+        self.into, self.incorporated = memoryview(g.into), memoryview(g.incorporated)
+        self.jurisdiction = memoryview(g.jurisdiction)
+
+
+def _ordinal(day: dt.date | None) -> int:
+    return NO_DAY if day is None else day.toordinal()
+
+
+def _date(ordinal: int) -> dt.date | None:
+    return None if ordinal == NO_DAY else dt.date.fromordinal(ordinal)
+
+
+def _none(value: float) -> float | None:
+    return None if value != value else value  # NaN: not stated
+
+
+def _numbers(uid: np.ndarray, by_uid: np.ndarray, wanted: list[str]) -> np.ndarray:
+    """The numbers of the entities ``wanted`` (uids), -1 for those not read."""
+    if not len(uid):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    keys = np.array([w.encode() for w in wanted], dtype=uid.dtype)
+    at = np.minimum(np.searchsorted(uid, keys, sorter=by_uid), len(uid) - 1)
+    found = by_uid[at]
+    too_long = np.array([len(w.encode()) > uid.itemsize for w in wanted], dtype=bool)
+    return np.where((uid[found] == keys) & ~too_long, found, -1)
+
+
+def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[list[Any]]]:
+    batch: list[list[Any]] = []
+    for row in rows:
+        batch.append(row["holding"])
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 # -- red flags -------------------------------------------------------------------------------
@@ -276,34 +439,30 @@ def _tuples(lists: dict[str, list[Holding]]) -> dict[str, tuple[Holding, ...]]:
 FlagValue = tuple[str, dict[str, Any]]  # a flag's detail and evidence on a stretch of days
 
 
-def flag_timeline(graph: Graph, dated: DatedGraph, s: FlagSettings) -> list[list[Any]]:
+def flag_timeline(graph: Graph, dated: DatedGraph, s: FlagSettings) -> Iterator[list[Any]]:
     """Every flag with the days it holds: ``[since, until, uid, id, name, flag, detail,
-    evidence]`` rows (the flag's text may change from one piece to the next)."""
-    rows: list[list[Any]] = []
+    evidence]`` rows (the flag's text may change from one piece to the next), made one at a
+    time: :func:`ownership.analysis.flags.keep` writes each away as it comes (800,626 of them
+    at a million companies, ~0.65 GB held as a list)."""
 
-    def add(uid: str, kind: str, found: list[tuple[int, int, FlagValue]]) -> None:
-        entity = dated.entities[uid]
-        for since, until, (detail, evidence) in found:
-            rows.append([since, until, uid, entity.id, entity.name, kind, detail, evidence])
+    def rows(kind: str, found: Timeline) -> Iterator[list[Any]]:
+        for who, pieces_found in found:
+            i = who if isinstance(who, int) else dated.number(who)
+            uid, id_, name = dated.uid_of(i), dated.ids[i], dated.names[i]
+            for since, until, (detail, evidence) in pieces_found:
+                yield [since, until, uid, id_, name, kind, detail, evidence]
 
     for f in shared_address(graph, s):  # no date in this rule
-        rows.append([BEFORE, AFTER, f.uid, f.id, f.name, f.flag, f.detail, f.evidence])
-    for uid, found in _officer_hubs(graph, s):
-        add(uid, "officer-hub", found)
-    for uid, found in _cycles(graph, s):
-        add(uid, "circular-ownership", found)
-    for uid, found in _new_intermediaries(dated, s):
-        add(uid, "new-intermediary", found)
-    for uid, found in _restructured(graph, s):
-        add(uid, "restructured-after-listing", found)
-    for uid, found in _transit(dated, s):
-        add(uid, "secrecy-jurisdiction-intermediary", found)
-    for uid, found in _over_owned(dated):
-        add(uid, "shares-over-100", found)
-    return rows
+        yield [BEFORE, AFTER, f.uid, f.id, f.name, f.flag, f.detail, f.evidence]
+    yield from rows("officer-hub", _officer_hubs(graph, s))
+    yield from rows("circular-ownership", _cycles(graph, s))
+    yield from rows("new-intermediary", _new_intermediaries(dated, s))
+    yield from rows("restructured-after-listing", _restructured(graph, s))
+    yield from rows("secrecy-jurisdiction-intermediary", _transit(dated, s))
+    yield from rows("shares-over-100", _over_owned(dated))
 
 
-Timeline = Iterable[tuple[str, list[tuple[int, int, FlagValue]]]]
+Timeline = Iterable[tuple[str | int, list[tuple[int, int, FlagValue]]]]  # by uid or number
 
 
 def _value(flag: Flag) -> FlagValue:
@@ -318,7 +477,8 @@ def _officer_hubs(graph: Graph, s: FlagSettings) -> Timeline:
         names = list(companies.values())
         return officer_hub_detail(names, s.officer_threshold), {"count": len(companies)}
 
-    for row in graph.read(cypher.DATED_OFFICER_ROLES, threshold=s.officer_threshold):
+    # streamed: collected, the roles were 37 MB of objects at 100,000 companies (tracemalloc)
+    for row in graph.stream(cypher.DATED_OFFICER_ROLES, threshold=s.officer_threshold):
         roles = [(span(r[2], r[3], r[4]), (r[0], r[1])) for r in row["roles"]]
         yield row["uid"], pieces(roles, hub)
 
@@ -351,65 +511,71 @@ def _cycles(graph: Graph, s: FlagSettings) -> Timeline:
         yield uid, pieces(found, member)
 
 
-def _targets(dated: DatedGraph, s: FlagSettings) -> set[str]:
-    """Entities in a watched country (registered or operating) or on a sanctions list."""
+def _targets(dated: DatedGraph, s: FlagSettings) -> memoryview:
+    """Whether each entity is in a watched country (registered or operating) or on a sanctions
+    list."""
     watched = set(s.watched_countries)
-    return {
-        e.uid
-        for e in dated.entities.values()
-        if e.jurisdiction in watched or watched & set(e.operates_in) or e.listed
-    }
+    places = [n for n, place in enumerate(dated.jurisdictions) if place in watched]
+    operating = [n for n, where in enumerate(dated.operating) if watched & set(where)]
+    return memoryview(
+        np.isin(dated.jurisdiction, places) | np.isin(dated.operates_in, operating) | dated.listed
+    )
 
 
 def _reaches(
-    dated: DatedGraph, targets: set[str], found: dict[str, list[Span]]
-) -> list[tuple[Span, tuple[str, str]]]:
+    dated: DatedGraph, targets: memoryview, found: dict[int, list[Span]]
+) -> list[tuple[Span, tuple[int, str | None]]]:
     return [
-        (days, (uid, dated.entities[uid].name))
-        for uid, spans in found.items()
-        if uid in targets
-        for days in spans
+        (days, (i, dated.names[i])) for i, spans in found.items() if targets[i] for days in spans
     ]
 
 
 def _new_intermediaries(dated: DatedGraph, s: FlagSettings) -> Timeline:
-    targets = _targets(dated, s)
-    for e in dated.entities.values():
-        if not (e.company and e.incorporated and dated.into.get(e.uid)):
-            continue
+    """Companies with owners that acquired something within the threshold of their
+    incorporation (found in numpy first: at a million companies a few thousand)."""
+    targets, v = _targets(dated, s), dated.views
+    owns = dated.incorporated[dated.owner]
+    acquired = (
+        (dated.held_since != NO_DAY)
+        & (owns != NO_DAY)
+        & (dated.held_since >= owns)
+        & (dated.held_since - owns <= s.new_intermediary_days)
+        & dated.company[dated.owner]
+        & (np.diff(dated.into_start) > 0)[dated.owner]
+    )
+    for i in np.unique(dated.owner[acquired]).tolist():
+        incorporated = v.incorporated[i]
         items: list[tuple[Span, tuple[Any, ...]]] = []
-        for h in dated.out.get(e.uid, ()):
-            since = h.held_since
-            if since is None or since < e.incorporated:
+        for j in dated.holdings_of(i):
+            since = v.held_since[j]
+            if since == NO_DAY or since < incorporated:
                 continue
-            days = (since - e.incorporated).days
+            days = since - incorporated
             if days > s.new_intermediary_days:
                 continue
-            n = dated.entities[h.owned]
-            acquisition = (days, n.name, since)
-            for reach_days, target in _reaches(
-                dated, targets, dated.reach(n.uid, s.max_hops, [h.span])
-            ):
-                if both := meet(reach_days, h.span):
+            held = (v.since[j], v.until[j])
+            n = v.owned[j]
+            acquisition = (days, dated.names[n], dt.date.fromordinal(since))
+            for reach_days, target in _reaches(dated, targets, dated.reach(n, s.max_hops, [held])):
+                if both := meet(reach_days, held):
                     items.append((both, (acquisition, target)))
         if not items:
             continue
+        e = {"uid": dated.uid_of(i), "id": dated.ids[i], "name": dated.names[i],
+             "incorporated": _date(incorporated)}  # fmt: skip
 
-        def acquisitions(live: list[Any], e: Any = e) -> FlagValue:
+        def acquisitions(live: list[Any], e: dict[str, Any] = e) -> FlagValue:
             reaches: dict[tuple[Any, ...], set[str]] = defaultdict(set)
             for acquisition, (_, name) in live:
                 reaches[acquisition].add(name)
             rows = [
                 {
-                    "uid": e.uid,
-                    "id": e.id,
-                    "name": e.name,
-                    "incorporated": e.incorporated,
+                    **e,
                     "acquired_name": acquired_name,
                     "acquired": acquired,
                     "days": days,
                     "reaches": list(names),
-                }
+                }  # fmt: skip
                 for (days, acquired_name, acquired), names in reaches.items()
             ]
             flags = [
@@ -421,7 +587,7 @@ def _new_intermediaries(dated: DatedGraph, s: FlagSettings) -> Timeline:
             ]
             return "; ".join(f.detail for f in flags), flags[0].evidence
 
-        yield e.uid, pieces(items, acquisitions)
+        yield i, pieces(items, acquisitions)
 
 
 def _restructured(graph: Graph, s: FlagSettings) -> Timeline:
@@ -443,78 +609,97 @@ def _restructured(graph: Graph, s: FlagSettings) -> Timeline:
 
 
 def _transit(dated: DatedGraph, s: FlagSettings) -> Timeline:
-    targets, secrecy = _targets(dated, s), set(s.secrecy_jurisdictions)
-    for e in dated.entities.values():
-        owners = dated.into.get(e.uid)
-        if e.jurisdiction not in secrecy or not owners:
-            continue
-        reaches = _reaches(dated, targets, dated.reach(e.uid, s.max_hops))
+    targets, v = _targets(dated, s), dated.views
+    secrecy = [
+        n for n, place in enumerate(dated.jurisdictions) if place in set(s.secrecy_jurisdictions)
+    ]
+    held = np.isin(dated.jurisdiction, secrecy) & (np.diff(dated.into_start) > 0)
+    for i in np.flatnonzero(held).tolist():
+        reaches = _reaches(dated, targets, dated.reach(i, s.max_hops))
         if not reaches:
             continue
-        items = [(h.span, ("owner", h.owner)) for h in owners] + [
+        items = [((v.since[j], v.until[j]), ("owner", v.owner[j])) for j in dated.holders(i)] + [
             (days, ("target", target)) for days, target in reaches
         ]
+        jurisdiction = dated.jurisdictions[v.jurisdiction[i]] or ""
 
-        def chains(live: list[Any], e: Entity = e) -> FlagValue | None:
-            held_by = {uid for what, uid in live if what == "owner"}
+        def chains(
+            live: list[Any], i: int = i, jurisdiction: str = jurisdiction
+        ) -> FlagValue | None:
+            held_by = {who for what, who in live if what == "owner"}
             names = {
                 name
                 for what, target in live
                 if what == "target"
-                for uid, name in [target]
-                if held_by - {uid}  # the chain leads back to the intermediary's only owner
+                for who, name in [target]
+                if held_by - {who}  # the chain leads back to the intermediary's only owner
             }
             if not names:
                 return None
-            return _value(transit_flag(e.uid, e.id, e.name, e.jurisdiction or "", list(names)))
+            return _value(
+                transit_flag(
+                    dated.uid_of(i), dated.ids[i], dated.names[i], jurisdiction, list(names)
+                )
+            )
 
-        yield e.uid, pieces(items, chains)
+        yield i, pieces(items, chains)
 
 
 def _over_owned(dated: DatedGraph) -> Timeline:
-    for uid, into in dated.into.items():
-        stated = [
-            (h.span, (h.owner, h.share))
-            for h in into
-            if h.share is not None and h.kind == "shareholding" and h.direct
+    """Entities whose direct stated shares ever add up to more than 100 (the sums of every
+    holding ever found in numpy first, with room for the order of a float sum's terms)."""
+    v = dated.views
+    stated = ~np.isnan(dated.share) & dated.direct
+    if "shareholding" in dated.kinds:
+        stated &= dated.kind == dated.kinds.index("shareholding")
+    else:
+        stated &= False
+    ever = np.bincount(dated.owned[stated], dated.share[stated], minlength=len(dated.uid))
+    for i in np.flatnonzero(ever > 100.0001 - 1e-6).tolist():
+        live_stated = [
+            ((v.since[j], v.until[j]), (v.owner[j], v.share[j]))
+            for j in dated.holders(i)
+            if stated[j]
         ]
-        if sum(share for _, (_, share) in stated) <= 100.0001:
+        if sum(share for _, (_, share) in live_stated) <= 100.0001:
             continue  # never over 100 on any one day either
-        e = dated.entities[uid]
 
-        def over(live: list[tuple[str, float]], e: Entity = e) -> FlagValue | None:
+        def over(live: list[tuple[int, float]], i: int = i) -> FlagValue | None:
             total = sum(share for _, share in live)
             if total <= 100.0001:
                 return None
-            owners = [{"name": dated.entities[o].name, "share": share} for o, share in live]
-            return _value(over_owned_flag(e.uid, e.id, e.name, total, owners))
+            owners = [{"name": dated.names[o], "share": share} for o, share in live]
+            return _value(
+                over_owned_flag(dated.uid_of(i), dated.ids[i], dated.names[i], total, owners)
+            )
 
-        yield uid, pieces(stated, over)
+        yield i, pieces(live_stated, over)
 
 
 # -- ownership gaps --------------------------------------------------------------------------
 
 
-def gap_timeline(dated: DatedGraph) -> list[list[Any]]:
-    """Every company with its gap over time: ``[uid, id, name, jurisdiction, cuts, values]``.
-    A gap is known on every day, so its pieces follow one another: ``cuts`` are the days on
-    which the second and later pieces begin, ``values`` holds ``known_min, known_max,
-    direct_owners, person_reached`` for each piece in turn (flat, whole shares as integers:
-    100,000 companies' nested pieces of floats took seconds to parse)."""
-    reached = _reached_by_persons(dated)
-    rows = []
-    for e in dated.entities.values():
-        if not e.company:
-            continue
+def gap_timeline(dated: DatedGraph) -> Iterator[list[Any]]:
+    """Every company with its gap over time: ``[uid, id, name, jurisdiction, cuts, values]``,
+    in the order (name, uid) the gaps are kept in, made one at a time
+    (:func:`ownership.analysis.gaps.keep` writes each away as it comes). A gap is known on
+    every day, so its pieces follow one another: ``cuts`` are the days on which the second
+    and later pieces begin, ``values`` holds ``known_min, known_max, direct_owners,
+    person_reached`` for each piece in turn (flat, whole shares as integers: 100,000
+    companies' nested pieces of floats took seconds to parse)."""
+    reached, v = _reached_by_persons(dated), dated.views
+    for i in dated.by_name(np.flatnonzero(dated.company)).tolist():
         items: list[tuple[Span, Any]] = [
-            (h.span, ("owner", h)) for h in dated.into.get(e.uid, ()) if h.direct
+            ((v.since[j], v.until[j]), ("owner", dated.shares(j)))
+            for j in dated.holders(i)
+            if v.direct[j]
         ]
-        items += [(days, ("reached", None)) for days in reached.get(e.uid, ())]
+        items += [(days, ("reached", None)) for days in reached.get(i, ())]
         found = pieces([(ALWAYS, ("company", None)), *items], _gap)
         cuts = [since for since, _, _ in found[1:]]
-        values = [_compact(v) for p in found for v in p[2]]
-        rows.append([e.uid, e.id, e.name, e.jurisdiction, cuts, values])
-    return rows
+        values = [_compact(value) for p in found for value in p[2]]
+        place = dated.jurisdictions[v.jurisdiction[i]]
+        yield [dated.uid_of(i), dated.ids[i], dated.names[i], place, cuts, values]
 
 
 def _compact(value: float | int | bool) -> float | int | bool:
@@ -526,11 +711,11 @@ def _compact(value: float | int | bool) -> float | int | bool:
 
 def _gap(live: list[tuple[str, Any]]) -> tuple[float, float, int, bool]:
     """A company's gap on a stretch of days: the rule of ``entity_known_share``."""
-    owners = [h for what, h in live if what == "owner"]
-    low = sum(h.share if h.share is not None else (h.share_min or 0.0) for h in owners)
+    owners = [shares for what, shares in live if what == "owner"]  # share, lowest, highest
+    low = sum(share if share is not None else (least or 0.0) for share, least, _ in owners)
     high = sum(
-        h.share if h.share is not None else (h.share_max if h.share_max is not None else 100.0)
-        for h in owners
+        share if share is not None else (most if most is not None else 100.0)
+        for share, _, most in owners
     )
     return (
         round(min(100.0, float(low)), 6),
@@ -540,21 +725,24 @@ def _gap(live: list[tuple[str, Any]]) -> tuple[float, float, int, bool]:
     )
 
 
-def _reached_by_persons(dated: DatedGraph) -> dict[str, list[Span]]:
+def _reached_by_persons(dated: DatedGraph) -> dict[int, list[Span]]:
     """The days on which a natural person holds each entity, directly or through others
     (``gaps.reached_by_persons`` for every date): spread down from the persons' holdings
     until nothing more is reached."""
-    reached: dict[str, list[Span]] = {}
-    todo: dict[str, list[Span]] = {
-        e.uid: [ALWAYS] for e in dated.entities.values() if e.person and dated.out.get(e.uid)
+    v = dated.views
+    reached: dict[int, list[Span]] = {}
+    holds = np.diff(dated.out_start) > 0
+    todo: dict[int, list[Span]] = {
+        i: [ALWAYS] for i in np.flatnonzero(dated.person & holds).tolist()
     }
     while todo:
-        uid, days = todo.popitem()
-        for h in dated.out.get(uid, ()):
-            new = minus(union(m for d in days if (m := meet(d, h.span))), reached.get(h.owned, []))
+        i, days = todo.popitem()
+        for j in dated.holdings_of(i):
+            held, owned = (v.since[j], v.until[j]), v.owned[j]
+            new = minus(union(m for d in days if (m := meet(d, held))), reached.get(owned, []))
             if new:
-                reached[h.owned] = union([*reached.get(h.owned, ()), *new])
-                todo[h.owned] = union([*todo.get(h.owned, ()), *new])
+                reached[owned] = union([*reached.get(owned, ()), *new])
+                todo[owned] = union([*todo.get(owned, ()), *new])
     return reached
 
 
@@ -568,8 +756,6 @@ def keep_flag_timeline(graph: Graph, dated: DatedGraph, version: str) -> None:
     keep_flags(graph, settings, flag_timeline(graph, dated, settings), version)
 
 
-def keep_gap_timeline(graph: Graph, dated: DatedGraph, version: str) -> list[list[Any]]:
+def keep_gap_timeline(graph: Graph, dated: DatedGraph, version: str) -> None:
     """Work out the ownership gaps of every date and keep them for data ``version``."""
-    gaps = gap_timeline(dated)
-    keep_gaps(graph, gaps, version)
-    return gaps
+    keep_gaps(graph, gap_timeline(dated), version)

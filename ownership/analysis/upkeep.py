@@ -46,10 +46,10 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         dated.append(DatedGraph.read(graph))
         keep_flag_timeline(graph, dated[0], version)
 
-    # The flags' pieces are dropped once kept (the landing page reads its dated flags back
-    # from the kept answer: the pieces alive through the gaps were 0.6 GB at a million
-    # companies) and the dated graph after the gaps, so that the steps after them reuse their
-    # memory (docs/benchmarks.md).
+    # The flags' and the gaps' pieces are written away as they are found, never held whole
+    # (the landing page reads its dated flags back from the kept answer), and the dated graph,
+    # numpy columns, is dropped after the gaps: maintain stays under 1 GB resident at a
+    # million companies (docs/benchmarks.md).
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("flags", keep_flags),
         ("gaps", lambda: keep_gap_timeline(graph, dated.pop(), version)),
