@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ownership.analysis import maintained
+from ownership.analysis import kept_reach, maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
     DEFAULT_MAX_HOPS,
@@ -30,6 +30,7 @@ from ownership.analysis.chains import (
     ChainAnswer,
     ChainSearch,
     Link,
+    reach,
     search_chains,
 )
 from ownership.analysis.stats import data_version
@@ -96,14 +97,29 @@ class KeptChains(ChainAnswer):
                 chunks = dict(zip(parts, documents, strict=True))
                 return [_chain(chunks[i // CHUNK + 1][i % CHUNK]) for i in positions]
             # the data changed since the header was read: the answer is enumerated again
-            self._fresh = _search(self.graph, self.question)
+            self._fresh = _search(self.graph, self.question, data_version(self.graph)[0])
         return self._fresh.bare([i for i in positions if i < self._fresh.total])
 
 
 def _search(
-    graph: Graph, q: Question, progress: Callable[[int, int], None] | None = None
+    graph: Graph,
+    q: Question,
+    version: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ChainSearch:
-    return search_chains(graph, q.from_country, q.to_country, q.via, q.day, q.max_hops, progress)
+    """Enumerate ``q`` on data ``version``, from the reach of its target kept for that data
+    (:mod:`ownership.analysis.kept_reach`) when there is one, else from the backward pass,
+    whose reach is then kept for the next question with the same target, date and hops."""
+    found = kept_reach.load(graph, q.to_country, q.day, q.max_hops, q.from_country, version)
+    if found is None:
+        found = reach(graph, q.to_country, q.day, q.max_hops)
+        try:
+            kept_reach.keep(graph, q.to_country, q.day, q.max_hops, found, version)
+        except QueryFailed:
+            pass  # not kept (a read-only account): the next question finds it again
+    return search_chains(
+        graph, q.from_country, q.to_country, q.via, q.day, q.max_hops, progress, found
+    )
 
 
 def _encoded(chain: Chain) -> list[Any]:
@@ -162,7 +178,7 @@ def answer(
     if kept is not None:
         return kept
     version = data_version(graph)[0]
-    found = _search(graph, q, progress)
+    found = _search(graph, q, version, progress)
     try:
         keep(graph, q, found, version)
     except QueryFailed:
@@ -190,5 +206,5 @@ def keep_asked(graph: Graph, as_of: dt.date, version: str) -> int:
             seen.add(q.key)
             questions.append(q)
     for q in questions:
-        keep(graph, q, _search(graph, q), version)
+        keep(graph, q, _search(graph, q, version), version)
     return len(questions)
