@@ -125,7 +125,8 @@ def load(
         step = (depth[owner] == hops) & (hops + 1 + distance[owned] <= max_hops)
         np.minimum.at(depth, owned[step], hops + 1)
     usable = np.flatnonzero(depth[owner] + 1 + distance[owned] <= max_hops)
-    return _reach(entities, distance, edges, usable)
+    with maintained.gc_paused():  # tens of thousands of links and entities made at once
+        return _reach(entities, distance, edges, usable)
 
 
 def _reach(
@@ -136,6 +137,7 @@ def _reach(
 ) -> Reach:
     """A :class:`Reach` of the edges ``usable`` and their entities, in the kept order."""
     uids = entities["uid"]
+    rows = list(zip(*(entities[field] for field in ENTITY_TEXTS), strict=True))
     found = Reach()
     days: dict[int, dt.date | None] = {NO_DAY: None}
 
@@ -154,6 +156,6 @@ def _reach(
         found.owned[uids[u]].append((link, uids[v]))
     touched = np.unique(np.concatenate([edges["owner"][usable], edges["owned"][usable]]))
     for i, d in zip(touched.tolist(), distance[touched].tolist(), strict=True):
-        found.entities[uids[i]] = {field: entities[field][i] for field in ENTITY_TEXTS}
+        found.entities[uids[i]] = dict(zip(ENTITY_TEXTS, rows[i], strict=True))
         found.distance[uids[i]] = d
     return found
