@@ -181,6 +181,14 @@ SCHEMA: tuple[Query, ...] = tuple(
             "to find one.",
         ),
         (
+            "schema_maintained_kind",
+            "CREATE INDEX maintained_kind IF NOT EXISTS FOR (m:Maintained) ON (m.kind)",
+            "The answers of one kind found without reading the others: keeping an answer "
+            "drops those of its kind kept for older data, which at 1M companies read every "
+            "kept part, 750 MB of them, for 4.5 s on each chain question asked (0.2 s by "
+            "this index).",
+        ),
+        (
             "schema_record_source",
             "CREATE INDEX record_source IF NOT EXISTS FOR (r:Record) ON (r.source)",
             "Per-source counts and replacement.",
@@ -189,6 +197,7 @@ SCHEMA: tuple[Query, ...] = tuple(
 )
 # written before a kept answer is, for graphs whose schema was made before the index came
 SCHEMA_MAINTAINED_DOC = next(q for q in SCHEMA if q.name == "schema_maintained_doc")
+SCHEMA_MAINTAINED_KIND = next(q for q in SCHEMA if q.name == "schema_maintained_kind")
 
 # --------------------------------------------------------------------------------------------
 # Loading (UNWIND batches; MERGE on constrained keys; unchanged records are not rewritten)

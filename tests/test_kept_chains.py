@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
-from ownership.analysis import kept_chains, maintained
-from ownership.analysis.chains import ChainSearch, search_chains
+from ownership.analysis import kept_chains, kept_reach, maintained
+from ownership.analysis.chains import ChainAnswer, ChainSearch, search_chains
 from ownership.analysis.kept_chains import KeptChains, Question
+from ownership.analysis.stats import data_version
 from ownership.analysis.upkeep import maintain
 from ownership.loader import import_paths
 
@@ -92,6 +93,45 @@ def test_a_kept_answer_equals_the_enumeration(graph, generated, small_parts):
         same_answer(again, fresh(graph, q))
     assert kept_chains.load(graph, questions[0]).total > 50  # several parts, several pages
     assert kept_chains.load(graph, Question("JP", "RU", (), 5, D(2024, 6, 1))) is None
+
+
+def same_chains(found: ChainAnswer, fresh: ChainSearch) -> None:
+    """Total, starts, every page and the whole list of two answers agree."""
+    assert found.total == fresh.total
+    assert found.summary() == fresh.summary()
+    assert found.disagree == fresh.disagree
+    assert dicts(found.page()) == dicts(fresh.page())
+    for first in range(0, fresh.total + 50, 50):
+        assert dicts(found.page(50, first)) == dicts(fresh.page(50, first))
+
+
+@pytest.mark.parametrize("source", ["seed", "generated"])
+def test_a_new_question_from_a_kept_reach_equals_the_enumeration(graph, generated, source):
+    """The first question with a target, date and hop limit keeps the target's reach; other
+    questions with them (another origin, a via, the same question) start from it, and answer
+    exactly what the backward pass and enumeration answer, down to chains that use every hop
+    allowed. Another date or other hops find no kept reach."""
+    if source == "seed":
+        import_paths(graph, [SEED], "seed-registry")
+        day = D(2022, 7, 1)
+    else:
+        import_paths(graph, [generated], "bench")
+        day = D(2024, 6, 1)
+    version = data_version(graph)[0]
+    longest = set()
+    for hops in (6, 3, 2):
+        first = Question("JP", "RU", (), hops, day)
+        assert kept_reach.load(graph, "RU", day, hops, "JP", version) is None
+        kept_chains.answer(graph, first)
+        assert kept_reach.load(graph, "RU", day, hops, "JP", version) is not None
+        others = [("JP", ("SG",)), ("CY", ()), ("RU", ()), ("SG", ("CY",)), ("XX", ())]
+        for q in [first, *(Question(o, "RU", via, hops, day) for o, via in others)]:
+            from_kept = kept_chains._search(graph, q, version)
+            same_chains(from_kept, fresh(graph, q))
+            longest |= {hops for c in from_kept.page(cite=False) if len(c.links) == hops}
+    assert longest >= {2, 3}  # chains as long as allowed were compared
+    assert kept_reach.load(graph, "RU", day, 5, "JP", version) is None
+    assert kept_reach.load(graph, "RU", day + dt.timedelta(days=1), 6, "JP", version) is None
 
 
 def test_a_kept_answer_is_not_read_once_the_data_changed(graph, small_parts, tmp_path):

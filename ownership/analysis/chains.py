@@ -268,8 +268,10 @@ def entity_names(graph: Graph, uids: set[str]) -> Iterator[list[Any]]:
 
 
 def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
-    """Add id, name and jurisdiction to the entities ``uids`` of ``found``."""
-    for entity in entity_names(graph, uids):
+    """Add id, name and jurisdiction to the entities ``uids`` of ``found`` not named yet (a
+    kept reach comes named: :mod:`ownership.analysis.kept_reach`)."""
+    entities = found.entities
+    for entity in entity_names(graph, {uid for uid in uids if "name" not in entities[uid]}):
         found.entities[entity[0]].update(zip(CHAIN_ENTITY_FIELDS, entity, strict=True))
 
 
@@ -441,12 +443,15 @@ def search_chains(
     as_of: dt.date | None = None,
     max_hops: int = DEFAULT_MAX_HOPS,
     progress: Callable[[int, int], None] | None = None,
+    found: Reach | None = None,
 ) -> ChainSearch:
     """All chains in force on ``as_of`` (default today), enumerated within the backward reach
-    of the targets; ``progress(done, total)`` is told after each start entity."""
+    of the targets (``found``: that reach, already known for this target, date and hop limit;
+    by default the backward pass finds it); ``progress(done, total)`` is told after each start
+    entity."""
     cypher.CHAINS.render(max_hops)  # the one check of the hop bound, for every entry point
     as_of = as_of or dt.date.today()
-    found = reach(graph, to_country, as_of, max_hops)
+    found = found or reach(graph, to_country, as_of, max_hops)
     origin = from_country.upper()
     wanted = [cc.upper() for cc in via]
     starts = sorted(
@@ -455,15 +460,18 @@ def search_chains(
         if e.get("jurisdiction") == origin and e.get("kind") == "company" and found.owned.get(uid)
     )
     paths: list[tuple[tuple[str, ...], tuple[Link, ...], float | None]] = []
-    for done, start in enumerate(starts, 1):
-        paths.extend(_walk(found, start, max_hops, wanted))
-        if progress:
-            progress(done, len(starts))
-    _name(graph, found, {uid for uids, _, _ in paths for uid in uids})
-    entities = found.entities
-    paths.sort(
-        key=lambda p: _order(p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0])
-    )
+    with maintained.gc_paused():  # 81,603 chains at 1M: the collector walked them at each pass
+        for done, start in enumerate(starts, 1):
+            paths.extend(_walk(found, start, max_hops, wanted))
+            if progress:
+                progress(done, len(starts))
+        _name(graph, found, {uid for uids, _, _ in paths for uid in uids})
+        entities = found.entities
+        paths.sort(
+            key=lambda p: _order(
+                p[2], len(p[1]), tuple(entities[u]["name"] or "" for u in p[0]), p[0]
+            )
+        )
     return ChainSearch(graph, found, paths, as_of)
 
 
@@ -489,7 +497,7 @@ def _walk(
             step = None if high is None or link.high is None else high * link.high / 100.0
             uids.append(far)
             links.append(link)
-            if distance[far] == 0 and inner_ok():
+            if distance[far] == 0 and (not via or inner_ok()):
                 yield tuple(uids), tuple(links), None if step is None else round(step, 6)
             if hops < max_hops:
                 on_path.add(far)

@@ -17,11 +17,12 @@ day, so that the questions analysts work on stay immediate.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ownership.analysis import maintained
+from ownership.analysis import kept_reach, maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
     DEFAULT_MAX_HOPS,
@@ -30,6 +31,7 @@ from ownership.analysis.chains import (
     ChainAnswer,
     ChainSearch,
     Link,
+    reach,
     search_chains,
 )
 from ownership.analysis.stats import data_version
@@ -96,21 +98,55 @@ class KeptChains(ChainAnswer):
                 chunks = dict(zip(parts, documents, strict=True))
                 return [_chain(chunks[i // CHUNK + 1][i % CHUNK]) for i in positions]
             # the data changed since the header was read: the answer is enumerated again
-            self._fresh = _search(self.graph, self.question)
+            self._fresh = _search(self.graph, self.question, data_version(self.graph)[0])
         return self._fresh.bare([i for i in positions if i < self._fresh.total])
 
 
 def _search(
-    graph: Graph, q: Question, progress: Callable[[int, int], None] | None = None
+    graph: Graph,
+    q: Question,
+    version: str,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ChainSearch:
-    return search_chains(graph, q.from_country, q.to_country, q.via, q.day, q.max_hops, progress)
+    """Enumerate ``q`` on data ``version``, from the reach of its target kept for that data
+    (:mod:`ownership.analysis.kept_reach`) when there is one, else from the backward pass,
+    whose reach is then kept for the next question with the same target, date and hops."""
+    found = kept_reach.load(graph, q.to_country, q.day, q.max_hops, q.from_country, version)
+    if found is None:
+        found = reach(graph, q.to_country, q.day, q.max_hops)
+        try:
+            kept_reach.keep(graph, q.to_country, q.day, q.max_hops, found, version)
+        except QueryFailed:
+            pass  # not kept (a read-only account): the next question finds it again
+    return search_chains(
+        graph, q.from_country, q.to_country, q.via, q.day, q.max_hops, progress, found
+    )
 
 
-def _encoded(chain: Chain) -> list[Any]:
-    return [
-        [[e[k] for k in CHAIN_ENTITY_FIELDS] for e in chain.entities],
-        [[*(getattr(link, k) for k in LINK_NUMBERS), link.disagree] for link in chain.links],
-    ]
+def _encoded(found: ChainSearch) -> Iterator[list[Any]]:
+    """Each chain of ``found`` in the fixed order, as kept: its entities' fields and its
+    links' numbers (read back by :func:`_chain`). Straight from the enumeration's paths, each
+    entity and link encoded once: the chains of a question share most of them (the 89,121
+    chains JP → RU at 1M have 64,199 distinct links), and building each chain first took most
+    of keeping it."""
+    entities: dict[str, list[Any]] = {}
+    links: dict[Link, list[Any]] = {}
+    known = found.reach.entities
+    for uids, path, _ in found.paths:
+        yield [
+            [
+                entities.get(u)
+                or entities.setdefault(u, [known[u][k] for k in CHAIN_ENTITY_FIELDS])
+                for u in uids
+            ],
+            [
+                links.get(link)
+                or links.setdefault(
+                    link, [*(getattr(link, k) for k in LINK_NUMBERS), link.disagree]
+                )
+                for link in path
+            ],
+        ]
 
 
 def _chain(document: list[Any]) -> Chain:
@@ -132,9 +168,10 @@ def keep(graph: Graph, q: Question, found: ChainSearch, version: str) -> None:
         "starts": found.starts(),
     }
     parts: list[Any] = [header]
-    for first in range(0, found.total, CHUNK):
-        positions = list(range(first, min(found.total, first + CHUNK)))
-        parts.append([_encoded(c) for c in found.bare(positions)])
+    chains = _encoded(found)
+    with maintained.gc_paused():
+        while chunk := list(itertools.islice(chains, CHUNK)):
+            parts.append(chunk)
     maintained.store_documents(graph, KIND, q.key, q.day, parts, version)
 
 
@@ -162,7 +199,7 @@ def answer(
     if kept is not None:
         return kept
     version = data_version(graph)[0]
-    found = _search(graph, q, progress)
+    found = _search(graph, q, version, progress)
     try:
         keep(graph, q, found, version)
     except QueryFailed:
@@ -190,5 +227,5 @@ def keep_asked(graph: Graph, as_of: dt.date, version: str) -> int:
             seen.add(q.key)
             questions.append(q)
     for q in questions:
-        keep(graph, q, _search(graph, q), version)
+        keep(graph, q, _search(graph, q, version), version)
     return len(questions)

@@ -181,7 +181,8 @@ def store_documents(
         count = len(documents)
     texts = (_text(d) for d in documents)
     clear = (cypher.MAINTAINED_CLEAR_KEY, cypher.MAINTAINED_CLEAR_STALE)
-    graph.write(cypher.SCHEMA_MAINTAINED_DOC)  # a graph kept before the index came
+    graph.write(cypher.SCHEMA_MAINTAINED_DOC)  # a graph kept before the indexes came
+    graph.write(cypher.SCHEMA_MAINTAINED_KIND)
     _write(graph, clear, kind, key, as_of, texts, _stamped(version), count)
 
 
