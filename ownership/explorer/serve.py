@@ -17,7 +17,10 @@ import importlib
 import pkgutil
 
 # what the pages import besides Streamlit and the explorer's own modules
-LIBRARIES = ("pandas", "neo4j", "pyvis.network", "ownership.graph", "ownership.analysis")
+LIBRARIES = (
+    *("pandas", "neo4j", "pyvis.network", "normality"),  # normality: name keys, imported late
+    *("ownership.graph", "ownership.analysis"),
+)
 
 
 def warm() -> list[str]:
