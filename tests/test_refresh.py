@@ -784,6 +784,7 @@ def test_a_state_survives_being_packed(monkeypatch):
     documents = list(kept_state.encode(state))
     assert kept_state.decode(documents) == state
     monkeypatch.setattr(kept_state, "DOC_CHARS", 16)  # many documents
+    monkeypatch.setattr(kept_state, "FRAME", 1)  # of many frames
     assert kept_state.decode(list(kept_state.encode(state))) == state
 
 

@@ -40,7 +40,8 @@ from ownership.graph import Graph, Transaction
 KIND = "refresh-state"
 DOC_CHARS = 1_000_000  # base64 characters per kept document (one node; read a few at a time)
 READ_DOCS = 16  # documents read per query
-LAYOUT = 1  # of the packed state (:func:`encode`), in its header: another is not read
+LAYOUT = 2  # of the packed state (:func:`encode`), in each frame: another is not read
+FRAME = 50_000  # items per frame of the packed state
 NAMES = ("entities", "upsert_ownership", "upsert_officers", "upsert_sanctions")
 EDGES = frozenset({"upsert_ownership", "upsert_officers"})
 STATE_QUERIES = {
@@ -178,84 +179,115 @@ class Left:
 
 
 def encode(state: State) -> Iterator[str]:
-    """The state as documents of at most :data:`DOC_CHARS` base64 characters: one zlib stream
-    of a JSON header (the layout and each statement's item count and section lengths), then
-    per statement its keys (a JSON list of strings), its fingerprints (20 bytes each), the
-    flags (one byte each: in force; last reported fingerprint differs) and the last reported
-    fingerprints that differ."""
-    sections: list[bytes] = []
-    counts: dict[str, list[int]] = {}
+    """The state as documents of :data:`DOC_CHARS` base64 characters (the last shorter) of
+    one zlib stream of frames, made and compressed a frame at a time (a state of four million
+    items is about 180 MB packed: its intermediate forms are never all in memory at once).
+
+    A frame is up to :data:`FRAME` items of one statement: a 4-byte length, a JSON header
+    (layout, statement, the keys as a list of strings), then per item its fingerprint (20
+    bytes), one byte of flags (in force; last reported fingerprint differs), and the last
+    reported fingerprints that differ."""
+    deflate = zlib.compressobj(1)
+    packed = bytearray()
+    step = DOC_CHARS // 4 * 3  # bytes per document: base64 turns 3 bytes into 4 characters
+    for frame in _frames(state):
+        packed += deflate.compress(frame)
+        while len(packed) >= step:
+            yield base64.b64encode(packed[:step]).decode()
+            del packed[:step]
+    packed += deflate.flush()
+    for start in range(0, len(packed), step):
+        yield base64.b64encode(packed[start : start + step]).decode()
+
+
+def _frames(state: State) -> Iterator[bytes]:
     for name in NAMES:
-        items = state.items[name]
-        keys: list[Any] = []
-        fingerprints = bytearray()
-        flags = bytearray()
-        seen = bytearray()
-        for key, value in items.items():
-            fingerprint, last, bits = unpack(value)
-            if name in EDGES:
-                keys.extend(key)
-            elif name == "entities":
-                keys.extend((key, state.entity_of.get(key, "")))  # type: ignore[arg-type]
-            else:
-                keys.extend((key, list(state.listed.get(key, ()))))  # type: ignore[arg-type]
-            fingerprints += fingerprint.to_bytes(FP_BYTES, "big")
-            differs = last != fingerprint
-            flags.append((bits & LIVE) | (2 if differs else 0))
-            if differs:
-                seen += last.to_bytes(FP_BYTES, "big")
-        parts = [json.dumps(keys, ensure_ascii=False).encode(), fingerprints, flags, seen]
-        counts[name] = [len(items), *(len(p) for p in parts)]
-        sections += parts
-    header = json.dumps({"layout": LAYOUT, "counts": counts}).encode()
-    blob = zlib.compress(len(header).to_bytes(4, "big") + header + b"".join(sections), 1)
-    text = base64.b64encode(blob).decode()
-    for start in range(0, max(len(text), 1), DOC_CHARS):
-        yield text[start : start + DOC_CHARS]
+        items = list(state.items[name].items())
+        for start in range(0, len(items), FRAME):
+            keys: list[Any] = []
+            fingerprints, flags, seen = bytearray(), bytearray(), bytearray()
+            for key, value in items[start : start + FRAME]:
+                fingerprint, last, bits = unpack(value)
+                if name in EDGES:
+                    keys.extend(key)
+                elif name == "entities":
+                    keys.extend((key, state.entity_of.get(key, "")))  # type: ignore[arg-type]
+                else:
+                    keys.extend((key, list(state.listed.get(key, ()))))  # type: ignore[arg-type]
+                fingerprints += fingerprint.to_bytes(FP_BYTES, "big")
+                differs = last != fingerprint
+                flags.append((bits & LIVE) | (2 if differs else 0))
+                if differs:
+                    seen += last.to_bytes(FP_BYTES, "big")
+            header = json.dumps({"layout": LAYOUT, "name": name, "keys": keys}).encode()
+            yield b"".join((len(header).to_bytes(4, "big"), header, fingerprints, flags, seen))
 
 
 def decode(documents: Iterable[str]) -> State | None:
-    """The state :func:`encode` packed, or None when it is in another layout."""
-    inflate = zlib.decompressobj()
-    blob = b"".join(inflate.decompress(base64.b64decode(doc)) for doc in documents)
-    blob += inflate.flush()
-    size = int.from_bytes(blob[:4], "big")
-    header = json.loads(blob[4 : 4 + size])
-    if header.get("layout") != LAYOUT:
-        return None
+    """The state :func:`encode` packed, decompressed and read a frame at a time as its
+    documents come; None when it is in another layout."""
     state = State()
-    view = memoryview(blob)
-    at = 4 + size
-    for name in NAMES:
-        count, *lengths = header["counts"][name]
-        sections = []
-        for length in lengths:
-            sections.append(view[at : at + length])
-            at += length
-        keys = json.loads(bytes(sections[0]))
-        fingerprints, flags, seen = (bytes(s) for s in sections[1:])
-        items = state.items[name]
-        last_at = 0
-        for i in range(count):
-            fingerprint = int.from_bytes(fingerprints[i * FP_BYTES : (i + 1) * FP_BYTES], "big")
-            bits = flags[i]
-            last = fingerprint
-            if bits & 2:
-                last = int.from_bytes(seen[last_at : last_at + FP_BYTES], "big")
-                last_at += FP_BYTES
-            value = pack(fingerprint, last, bits & LIVE)
-            if name in EDGES:
-                uid, owner, owned = keys[3 * i : 3 * i + 3]
-                items[(sys.intern(uid), sys.intern(owner), sys.intern(owned))] = value
-            else:
-                uid, extra = sys.intern(keys[2 * i]), keys[2 * i + 1]
-                items[uid] = value
-                if name == "entities":
-                    if extra:
-                        state.entity_of[uid] = extra
-                else:
-                    state.listed[uid] = tuple(extra)
+    inflate = zlib.decompressobj()
+    buffer = bytearray()
+    for document in documents:
+        buffer += inflate.decompress(base64.b64decode(document))
+        if not _read_frames(state, buffer):
+            return None
+    buffer += inflate.flush()
+    if not _read_frames(state, buffer) or buffer:
+        return None
     return state
+
+
+def _read_frames(state: State, buffer: bytearray) -> bool:
+    """Read the whole frames at the start of ``buffer`` into ``state`` and drop them; False
+    when one is in another layout."""
+    at = 0
+    while len(buffer) - at >= 4:
+        size = int.from_bytes(buffer[at : at + 4], "big")
+        if len(buffer) - at < 4 + size:
+            break
+        header = json.loads(bytes(buffer[at + 4 : at + 4 + size]))
+        if header.get("layout") != LAYOUT:
+            return False
+        name, keys = header["name"], header["keys"]
+        count = len(keys) // (3 if name in EDGES else 2)
+        body = at + 4 + size
+        flags = buffer[body + count * FP_BYTES : body + count * (FP_BYTES + 1)]
+        end = body + count * (FP_BYTES + 1) + sum(f >> 1 for f in flags) * FP_BYTES
+        if len(buffer) < end:
+            break
+        fingerprints = bytes(buffer[body : body + count * FP_BYTES])
+        seen = bytes(buffer[body + count * (FP_BYTES + 1) : end])
+        _add_frame(state, name, keys, fingerprints, bytes(flags), seen)
+        at = end
+    del buffer[:at]
+    return True
+
+
+def _add_frame(
+    state: State, name: str, keys: list[Any], fingerprints: bytes, flags: bytes, seen: bytes
+) -> None:
+    items = state.items[name]
+    last_at = 0
+    for i, bits in enumerate(flags):
+        fingerprint = int.from_bytes(fingerprints[i * FP_BYTES : (i + 1) * FP_BYTES], "big")
+        last = fingerprint
+        if bits & 2:
+            last = int.from_bytes(seen[last_at : last_at + FP_BYTES], "big")
+            last_at += FP_BYTES
+        value = pack(fingerprint, last, bits & LIVE)
+        if name in EDGES:
+            uid, owner, owned = keys[3 * i : 3 * i + 3]
+            items[(sys.intern(uid), sys.intern(owner), sys.intern(owned))] = value
+        else:
+            uid, extra = sys.intern(keys[2 * i]), keys[2 * i + 1]
+            items[uid] = value
+            if name == "entities":
+                if extra:
+                    state.entity_of[uid] = extra
+            else:
+                state.listed[uid] = tuple(extra)
 
 
 def keep(graph: Graph, source: str, state: State, version: str) -> None:
