@@ -772,6 +772,38 @@ def test_a_kept_state_gives_the_runs_of_a_graph_read(home, graph, big_dataset, t
     assert changed[2] != (ZERO, ZERO, ZERO)  # the plain import's change is undone, and said
 
 
+def test_a_run_keeps_the_states_of_the_sources_it_did_not_change_for_its_data(
+    home, graph, make_dataset, tmp_path, borrow
+):
+    reg = scenario(make_dataset)
+    other = make_dataset(
+        [company("hk1", "HK"), company("hk2", "HK")], [owns("hk1", "hk2", 30)], name="other"
+    )
+    names = ("reg", "other")
+    config = load_config(
+        sources_toml(
+            tmp_path, {"name": "reg", "path": str(reg)}, {"name": "other", "path": str(other)}
+        )
+    )
+    run_refresh(config, home, borrow)  # both loaded by the run: their states are read next
+    assert all(kept_now(graph, name) is None for name in names)
+    reverse_rows(reg), reverse_rows(other)
+    run_refresh(config, home, borrow)  # compared with the graph read: states kept
+    for name in names:
+        assert kept_now(graph, name) == graph_state(graph, name)
+
+    fewer = [e for e in SCENARIO_ENTITIES if e["id"] != "gb1"]
+    edited = make_dataset(fewer, SCENARIO_OWNERSHIP, [], SCENARIO_SANCTIONS, name="edited")
+    shutil.copytree(edited, reg, dirs_exist_ok=True)
+    version = data_version(graph)[0]
+    report = run_refresh(config, home, borrow).as_dict()  # reg from its state, other untouched
+    assert counts({"sources": report["sources"][:1]})[2] == {"entities": 1, "relationships": 0}
+    assert data_version(graph)[0] != version
+    for name in names:  # both true for the new data version
+        kept = kept_now(graph, name)
+        assert kept is not None and kept == graph_state(graph, name), name
+
+
 def test_a_state_survives_being_packed(monkeypatch):
     state = kept_state.State()
     fp = [int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in range(4)]
