@@ -96,6 +96,8 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         if before.snapshot is not None:  # something was about to change
             merged = _apply_match_decisions(graph)
         _keep_states(graph, (version, key), left, merged)
+        # a source's state is ~0.8 GB at a million companies: not held through what follows
+        left.clear()
         if before.snapshot is not None:
             started = time.perf_counter()
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
