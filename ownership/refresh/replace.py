@@ -98,10 +98,10 @@ class Changes:
 
 @dataclass(frozen=True)
 class _Kind:
-    """One loader statement's items: how they are counted, read, stamped and retired."""
+    """One loader statement's items: how they are counted, stamped and retired (how they are
+    read: :data:`ownership.refresh.state.STATE_QUERIES`)."""
 
     counted_as: str
-    state: Query
     stamp: Query
     retire: Query
 
@@ -109,25 +109,21 @@ class _Kind:
 _KINDS = {
     "entities": _Kind(
         "entities",
-        cypher.REFRESH_STATE_RECORDS,
         cypher.REFRESH_STAMP_RECORDS,
         cypher.REFRESH_RETIRE_RECORDS,
     ),
     "upsert_ownership": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_OWNERSHIP,
         cypher.REFRESH_STAMP_OWNERSHIP,
         cypher.REFRESH_RETIRE_OWNERSHIP,
     ),
     "upsert_officers": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_OFFICERS,
         cypher.REFRESH_STAMP_OFFICERS,
         cypher.REFRESH_RETIRE_OFFICERS,
     ),
     "upsert_sanctions": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_SANCTIONS,
         cypher.REFRESH_STAMP_SANCTIONS,
         cypher.REFRESH_RETIRE_SANCTIONS,
     ),

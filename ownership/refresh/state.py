@@ -160,9 +160,6 @@ class State:
             ):
                 self.add(name, row)
 
-    def size(self) -> int:
-        return sum(len(items) for items in self.items.values())
-
 
 @dataclass
 class Left:
