@@ -997,11 +997,34 @@ RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprin
        CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
        x.retired_on IS NULL AS live;
 
+// ---- refresh_state_officers_of
+// Refresh: the officer edges {uid, owner} of $source, as refresh_state_ownership_of.
+:param rows => [{`uid`: 'seed-registry:r1', `owner`: 'seed-registry:p1'}];
+:param source => 'seed-registry';
+UNWIND $rows AS row
+MATCH (a:Entity {uid: row.owner})-[x:OFFICER_OF {uid: row.uid}]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
 // ---- refresh_state_ownership
 // Refresh: every ownership statement of $source with the entities at its ends (one pass over the
 // OWNS relationships), as refresh_state_records.
 :param source => 'seed-registry';
 MATCH (a:Entity)-[x:OWNS]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_ownership_of
+// Refresh: the ownership edges {uid, owner} of $source (found from their owner entity) as
+// refresh_state_ownership reads them, after the run wrote, stamped or retired them.
+:param rows => [{`uid`: 'seed-registry:o1', `owner`: 'seed-registry:c1'}];
+:param source => 'seed-registry';
+UNWIND $rows AS row
+MATCH (a:Entity {uid: row.owner})-[x:OWNS {uid: row.uid}]->(b:Entity)
 WHERE x.source = $source
 RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, x.fingerprint AS fingerprint,
        CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
@@ -1018,11 +1041,36 @@ RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, x.finger
        CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
        x.retired_on IS NULL AS live;
 
+// ---- refresh_state_records_of
+// Refresh: the records {uid} of $source as refresh_state_records reads them, after the run
+// wrote, stamped or retired them.
+:param rows => [{`uid`: 'seed-registry:c1'}];
+:param source => 'seed-registry';
+UNWIND $rows AS row
+MATCH (x:Record {uid: row.uid})-[:DESCRIBES]->(e:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
 // ---- refresh_state_sanctions
 // Refresh: every sanction listing of $source with the entities it lists, as
 // refresh_state_records.
 :param source => 'seed-registry';
 MATCH (x:Sanction)
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,
+       CASE WHEN x.seen_fingerprint <> x.fingerprint THEN x.seen_fingerprint END AS seen,
+       x.retired_on IS NULL AS live;
+
+// ---- refresh_state_sanctions_of
+// Refresh: the sanction listings {uid} of $source as refresh_state_sanctions reads them, after
+// the run wrote, stamped or retired them.
+:param rows => [{`uid`: 'seed-registry:s1'}];
+:param source => 'seed-registry';
+UNWIND $rows AS row
+MATCH (x:Sanction {uid: row.uid})
 WHERE x.source = $source
 OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
 RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -61,11 +62,12 @@ from ownership.commandline import (
 )
 from ownership.config import ConfigError, Settings
 from ownership.embedded import EmbeddedServer
-from ownership.graph import Graph
+from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import COMMIT_EVERY, NEO4J_COMMIT_EVERY, finish_bulk_loads, import_paths
 from ownership.locks import exclusive
 from ownership.output import cell, terminal_width, to_csv, to_json, to_json_line, to_table
 from ownership.readonly import NotReadOnly
+from ownership.refresh import state as kept_state
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.report import chain_text, entity_text
 from ownership.refresh.runner import run_refresh
@@ -163,17 +165,20 @@ def db_status(output: str) -> None:
 def db_init(as_json: bool, maintain: bool, wait: float) -> None:
     """Create the graph's constraints and indexes, and complete a first load made by
     neo4j-admin from `ownership export --neo4j-admin` (docs/bulk-load.md). Also for NEO4J_URI."""
-    kept, failed = (None, None)
+    kept, failed, states = (None, None, None)
     with exclusive(Settings.from_env().home, "import", wait_s=wait), open_graph() as graph:
         done = finish_bulk_loads(graph)
         if maintain and done.sources:
             kept, failed = upkeep.maintain_after_import(graph)
+            states = keep_refresh_states(graph, done.sources)
     if failed:
         click.echo(
             f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True
         )
     if as_json:
-        click.echo(to_json({**done.as_dict(), "maintained_seconds": kept}))
+        click.echo(
+            to_json({**done.as_dict(), "maintained_seconds": kept, "state_kept_seconds": states})
+        )
         return
     click.echo("constraints and indexes are in place")
     for name in done.sources:
@@ -264,11 +269,14 @@ def import_command(
             graph, paths, name, fmt, progress=progress, commit_every=commit_every
         )
         matching.apply_decisions(graph)
-        kept = None
+        kept = states = None
         if maintain and summary.imported_at is not None:
             kept = keep_answers(graph)
+            states = keep_refresh_states(graph, [name])
     if as_json:
-        click.echo(to_json({**summary.as_dict(), "maintained_seconds": kept}))
+        click.echo(
+            to_json({**summary.as_dict(), "maintained_seconds": kept, "state_kept_seconds": states})
+        )
         return
     if summary.imported_at is None:
         click.echo(
@@ -526,6 +534,22 @@ def keep_answers(graph: Graph) -> dict[str, float] | None:
     if failed:
         click.echo(f"ownership: note: the whole-graph answers were not kept: {failed}", err=True)
     return kept
+
+
+def keep_refresh_states(graph: Graph, sources: list[str]) -> float | None:
+    """Keep what the graph holds of ``sources`` for the next refresh (one read of every item,
+    which that refresh would otherwise make: ownership/refresh/state.py); the seconds it took,
+    or None with a note on stderr when it could not (the next refresh reads the graph)."""
+    started = time.perf_counter()
+    try:
+        for source in sources:
+            kept_state.keep_after_import(graph, source)
+    except GraphUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 — the data is in; only the next refresh is slower
+        click.echo(f"ownership: note: the refresh state was not kept: {exc}", err=True)
+        return None
+    return round(time.perf_counter() - started, 3)
 
 
 # -- stats -----------------------------------------------------------------------------------

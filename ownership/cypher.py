@@ -2304,6 +2304,60 @@ RETURN x.uid AS uid, collect(e.uid) AS entities, """
     source="seed-registry",
 )
 
+# The same columns for the items a run just wrote, stamped or retired, read inside its
+# transaction: the state it commits, kept for the next run (ownership/refresh/state.py).
+REFRESH_STATE_RECORDS_OF = _q(
+    "refresh_state_records_of",
+    """
+UNWIND $rows AS row
+MATCH (x:Record {uid: row.uid})-[:DESCRIBES]->(e:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, CASE WHEN e.uid <> x.uid THEN e.uid END AS entity, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: the records {uid} of $source as refresh_state_records reads them, after the run "
+    "wrote, stamped or retired them.",
+    rows=[{"uid": "seed-registry:c1"}],
+    source="seed-registry",
+)
+
+_REFRESH_STATE_EDGE_OF = """
+UNWIND $rows AS row
+MATCH (a:Entity {uid: row.owner})-[x:%s {uid: row.uid}]->(b:Entity)
+WHERE x.source = $source
+RETURN x.uid AS uid, a.uid AS owner, b.uid AS owned, """
+
+REFRESH_STATE_OWNERSHIP_OF = _q(
+    "refresh_state_ownership_of",
+    _REFRESH_STATE_EDGE_OF % "OWNS" + _REFRESH_STATE_COLUMNS,
+    "Refresh: the ownership edges {uid, owner} of $source (found from their owner entity) as "
+    "refresh_state_ownership reads them, after the run wrote, stamped or retired them.",
+    rows=[{"uid": "seed-registry:o1", "owner": "seed-registry:c1"}],
+    source="seed-registry",
+)
+
+REFRESH_STATE_OFFICERS_OF = _q(
+    "refresh_state_officers_of",
+    _REFRESH_STATE_EDGE_OF % "OFFICER_OF" + _REFRESH_STATE_COLUMNS,
+    "Refresh: the officer edges {uid, owner} of $source, as refresh_state_ownership_of.",
+    rows=[{"uid": "seed-registry:r1", "owner": "seed-registry:p1"}],
+    source="seed-registry",
+)
+
+REFRESH_STATE_SANCTIONS_OF = _q(
+    "refresh_state_sanctions_of",
+    """
+UNWIND $rows AS row
+MATCH (x:Sanction {uid: row.uid})
+WHERE x.source = $source
+OPTIONAL MATCH (x)<-[:SUBJECT_TO]-(e:Entity)
+RETURN x.uid AS uid, collect(e.uid) AS entities, """
+    + _REFRESH_STATE_COLUMNS,
+    "Refresh: the sanction listings {uid} of $source as refresh_state_sanctions reads them, "
+    "after the run wrote, stamped or retired them.",
+    rows=[{"uid": "seed-registry:s1"}],
+    source="seed-registry",
+)
+
 _REFRESH_STAMP = """
 SET x.last_seen_run = $run_id, x.seen_fingerprint = x.fingerprint, x.retired_on = null,
     x.retired_run = null
@@ -2628,6 +2682,21 @@ CREATE (:Maintained {kind: $kind, key: $key, as_of: $as_of, version: $version,
     now=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     count=1,
     parts=[{"part": 0, "data": "[]"}],
+)
+
+MAINTAINED_RESTAMP = _q(
+    "maintained_restamp",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.version = $version
+SET m.version = $now
+""",
+    "The answers of kind $kind kept for data version $version hold for version $now too (a "
+    "refresh's kept states of the sources it did not change, ownership/refresh/state.py).",
+    write=True,
+    kind="refresh-state",
+    version="1|2024-01-01T00:00:00Z|None|0|None",
+    now="1|2024-01-02T00:00:00Z|None|0|None",
 )
 
 MAINTAINED_KEPT = _q(

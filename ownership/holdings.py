@@ -56,6 +56,10 @@ KIND_ORDER: tuple[tuple[str, bool], ...] = (
     ("consolidation", False),
 )
 BATCH = 2000  # owners per statement when recomputing
+# holdings per statement written: the embedded server's Bolt plugin drops a message over 16 MB,
+# and 2,000 owners that include group heads (thousands of holdings each) held more (the 1 %
+# changed refresh at a million companies failed so, 2026-12-07)
+ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,7 @@ def recompute(tx: _Runner, owners: Iterable[str], batch: int = BATCH) -> int:
             for holding in periods(owner, owned, statements)
         ]
         tx.run(cypher.DELETE_HOLDINGS, owners=chunk)
-        if rows:
-            tx.run(cypher.CREATE_HOLDINGS, rows=rows)
+        for start in range(0, len(rows), ROWS):
+            tx.run(cypher.CREATE_HOLDINGS, rows=rows[start : start + ROWS])
         written += len(rows)
     return written

@@ -447,7 +447,8 @@ def _base(record: Record) -> dict[str, Any]:
 
 def _keyed(key: str, props: dict[str, Any], **ends: str) -> dict[str, Any]:
     """A row for an upsert statement; the fingerprint ignores where in the file it was."""
-    stable = {k: v for k, v in props.items() if k != "file"}
+    stable = props.copy()  # a copy and one deletion: faster than a comprehension over all
+    stable.pop("file", None)
     return {"uid": key, "fingerprint": fingerprint(stable), "props": props, **ends}
 
 

@@ -41,6 +41,7 @@ from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import import_paths
 from ownership.locks import exclusive
 from ownership.refresh import ledger, runner
+from ownership.refresh import state as kept_state
 from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.lock import RefreshLocked, refresh_lock
 from ownership.refresh.report import render_text
@@ -517,10 +518,13 @@ BOOKKEEPING = {"imported_at", "updated_at", "last_seen_run", "seen_fingerprint",
 
 def data_dump(graph: Graph) -> tuple[list[str], list[str]]:
     """Every node and relationship with every property (time stamps and kept answers
-    included), but the run ledger and the Source's refresh mark."""
+    included), but the run ledger, the Source's refresh mark and the states kept for the next
+    refresh (ownership/refresh/state.py)."""
 
     def clean(props: dict) -> str:
         if "run_id" in props and "status" in props:  # a Run node
+            return "RUN"
+        if props.get("kind") == kept_state.KIND:  # the refresh's own note of what it compares
             return "RUN"
         if "name" in props and "generation" in props:  # the Source node
             props = {k: v for k, v in props.items() if k not in SOURCE_MARK}
@@ -691,6 +695,129 @@ def test_a_changed_source_ends_as_a_fresh_import_of_its_new_data(
     for ours, theirs in zip(refreshed, imported, strict=True):  # the lines that differ, if any
         assert (sorted(set(ours) - set(theirs)), sorted(set(theirs) - set(ours))) == ([], [])
     assert imported == refreshed
+
+
+FORGET_STATES = Query(
+    "test_forget_states",
+    "MATCH (m:Maintained {kind: 'refresh-state'}) DETACH DELETE m",
+    "",
+    write=True,
+)
+
+
+def graph_state(graph: Graph, source: str) -> kept_state.State:
+    """What a refresh without a kept state reads of ``source``."""
+    with graph.transaction() as tx:
+        return kept_state.State.read(tx, source)
+
+
+def kept_now(graph: Graph, source: str) -> kept_state.State | None:
+    return kept_state.load(graph, source, data_version(graph)[0])
+
+
+def test_a_kept_state_gives_the_runs_of_a_graph_read(home, graph, big_dataset, tmp_path, borrow):
+    """The same steps twice: with the states that import and refresh keep (a refresh then
+    reads no item from the graph), and with them dropped before every refresh (each reads the
+    graph). Every report and the graph after every step are the same; the kept state is at
+    each step exactly what the graph holds, and a plain import in between (which moves the data
+    version) is not trusted to one: the next refresh reads the graph, and keeps a state again."""
+    source = tmp_path / "registry"  # records keep the path of the file they were read from
+    edited = {seed: tmp_path / f"changed-{seed}" for seed in (42, 7)}
+    for seed, folder in edited.items():
+        bench_refresh.changed_copy(big_dataset, folder, seed=seed)
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
+
+    def refresh() -> tuple[dict, dict, dict]:
+        return counts(run_refresh(config, home, borrow).as_dict())
+
+    def bring(folder: Path) -> Callable[[], tuple[dict, dict, dict]]:
+        return lambda: (shutil.copytree(folder, source, dirs_exist_ok=True), refresh())[1]
+
+    steps: list[tuple[str, Callable[[], object], bool]] = [  # what, how, kept state after
+        ("import", lambda: import_paths(graph, [source], "bench"), True),
+        ("the same records in other bytes", lambda: (reverse_rows(source), refresh())[1], True),
+        ("1 % changed", bring(edited[42]), True),
+        ("a plain import of other data", lambda: import_paths(graph, [edited[7]], "bench"), False),
+        ("back to the files of the last run", refresh, True),
+        ("another 1 % changed", bring(edited[7]), True),
+    ]
+    runs: dict[bool, list[tuple[object, tuple, kept_state.State]]] = {}
+    for keeping in (True, False):
+        graph.empty()
+        shutil.rmtree(source, ignore_errors=True)
+        shutil.copytree(big_dataset, source)
+        runs[keeping] = []
+        for what, step, kept_after in steps:
+            if not keeping:
+                graph.write(FORGET_STATES)
+            outcome = step()
+            if what == "import" or what.startswith("a plain import"):
+                outcome = "imported"
+                if keeping and what == "import":  # as `ownership import` does
+                    kept_state.keep_after_import(graph, "bench")
+            state = graph_state(graph, "bench")
+            if keeping:
+                kept = kept_now(graph, "bench")
+                assert (kept is not None) == kept_after, what
+                assert kept is None or kept == state, what  # the very state the graph holds
+            runs[keeping].append((outcome, live_dump(graph, TODAY), state))
+    for what, with_kept, without in zip(
+        [w for w, _, _ in steps], runs[True], runs[False], strict=True
+    ):
+        assert with_kept[0] == without[0], what  # the report's counts
+        assert with_kept[1] == without[1], what  # the data in force
+        assert with_kept[2] == without[2], what  # every item, fingerprints, in force or not
+    changed = [outcome for outcome, _, _ in runs[True] if outcome != "imported"]
+    assert changed[0] == (ZERO, ZERO, ZERO) and changed[1] != changed[0]
+    assert changed[2] != (ZERO, ZERO, ZERO)  # the plain import's change is undone, and said
+
+
+def test_a_run_keeps_the_states_of_the_sources_it_did_not_change_for_its_data(
+    home, graph, make_dataset, tmp_path, borrow
+):
+    reg = scenario(make_dataset)
+    other = make_dataset(
+        [company("hk1", "HK"), company("hk2", "HK")], [owns("hk1", "hk2", 30)], name="other"
+    )
+    names = ("reg", "other")
+    config = load_config(
+        sources_toml(
+            tmp_path, {"name": "reg", "path": str(reg)}, {"name": "other", "path": str(other)}
+        )
+    )
+    run_refresh(config, home, borrow)  # both loaded by the run: their states are read next
+    assert all(kept_now(graph, name) is None for name in names)
+    reverse_rows(reg), reverse_rows(other)
+    run_refresh(config, home, borrow)  # compared with the graph read: states kept
+    for name in names:
+        assert kept_now(graph, name) == graph_state(graph, name)
+
+    fewer = [e for e in SCENARIO_ENTITIES if e["id"] != "gb1"]
+    edited = make_dataset(fewer, SCENARIO_OWNERSHIP, [], SCENARIO_SANCTIONS, name="edited")
+    shutil.copytree(edited, reg, dirs_exist_ok=True)
+    version = data_version(graph)[0]
+    report = run_refresh(config, home, borrow).as_dict()  # reg from its state, other untouched
+    assert counts({"sources": report["sources"][:1]})[2] == {"entities": 1, "relationships": 0}
+    assert data_version(graph)[0] != version
+    for name in names:  # both true for the new data version
+        kept = kept_now(graph, name)
+        assert kept is not None and kept == graph_state(graph, name), name
+
+
+def test_a_state_survives_being_packed(monkeypatch):
+    state = kept_state.State()
+    fp = [int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in range(4)]
+    state.items["entities"] = {"s:a\tb\n": kept_state.pack(fp[0], fp[1], kept_state.LIVE),
+                               "s:é": kept_state.pack(fp[2], fp[2], 0)}  # fmt: skip
+    state.entity_of["s:é"] = "t:x"
+    state.items["upsert_ownership"] = {("s:o", "s:a", "s:é"): kept_state.pack(fp[3], fp[3], 1)}
+    state.items["upsert_sanctions"] = {"s:l": kept_state.pack(fp[1], fp[0], 1)}
+    state.listed["s:l"] = ("s:a", "t:x")
+    documents = list(kept_state.encode(state))
+    assert kept_state.decode(documents) == state
+    monkeypatch.setattr(kept_state, "DOC_CHARS", 16)  # many documents
+    monkeypatch.setattr(kept_state, "FRAME", 1)  # of many frames
+    assert kept_state.decode(list(kept_state.encode(state))) == state
 
 
 def test_two_concurrent_runs_one_gets_the_lock(

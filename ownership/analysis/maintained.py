@@ -300,6 +300,12 @@ def forget_other_layouts(graph: Graph) -> None:
     graph.write(cypher.MAINTAINED_CLEAR_LAYOUTS, stamp=_STAMP)
 
 
+def restamp(graph: Graph, kind: str, version: str, now: str) -> None:
+    """The answers of ``kind`` kept for data ``version`` hold for data version ``now`` too
+    (the caller knows that what changed between them does not touch them)."""
+    graph.write(cypher.MAINTAINED_RESTAMP, kind=kind, version=_stamped(version), now=_stamped(now))
+
+
 def _stamped(version: str) -> str:
     """A data version as kept answers carry it: with the layout they were kept in."""
     return version + _STAMP

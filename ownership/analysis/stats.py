@@ -31,7 +31,12 @@ def data_version(graph: Graph) -> tuple[str, dt.datetime | None]:
     it was (it moves the time only), so the answers kept for it stay valid."""
     [row] = graph.read(cypher.DATA_VERSION)
     times = [t for t in (row["imported"], row["refreshed"]) if t is not None]
-    version = "|".join(
+    return version_of(row), max(times) if times else None
+
+
+def version_of(row: dict[str, object]) -> str:
+    """The data version in a row of ``data_version`` (read by a transaction too: a refresh
+    notes the version its own writes leave)."""
+    return "|".join(
         str(row[k]) for k in ("sources", "imported", "generation", "decisions", "decided")
     )
-    return version, max(times) if times else None

@@ -99,7 +99,8 @@ def not_current_because(graph: Graph, as_of: dt.date) -> str | None:
             f"{earlier} answers were kept by another version of ownership, in a layout this "
             f"one cannot read (layout {maintained.LAYOUT} now)"
         )
-    on_this_data = {(kind, day) for kind, day, kept_on in kept if kept_on == version}
+    answers = {*EVERY_DATE, *ON_THE_DAY}  # not what else is kept (a refresh's state)
+    on_this_data = {(k, day) for k, day, kept_on in kept if kept_on == version and k in answers}
     if not on_this_data:
         return "no answers are kept on this data" + (
             " (they were kept before it last changed)" if kept else ""

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -50,6 +49,8 @@ from ownership.loader import (
     record_row,
 )
 from ownership.problems import ProblemLog
+from ownership.refresh import state as kept_state
+from ownership.refresh.state import EDGES, LIVE, SEEN, Key, State, pack, unpack
 from ownership.sources import SourceFormat, resolve_format
 
 log = logging.getLogger("ownership.refresh")
@@ -86,6 +87,7 @@ class Changes:
     entities_retired: int = 0  # entity nodes left without a live record
     owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
     written: int = 0  # records the loader wrote (new or changed)
+    left: kept_state.Left | None = None  # the state it left the source in, to keep
 
     @property
     def any(self) -> bool:
@@ -96,10 +98,10 @@ class Changes:
 
 @dataclass(frozen=True)
 class _Kind:
-    """One loader statement's items: how they are counted, read, stamped and retired."""
+    """One loader statement's items: how they are counted, stamped and retired (how they are
+    read: :data:`ownership.refresh.state.STATE_QUERIES`)."""
 
     counted_as: str
-    state: Query
     stamp: Query
     retire: Query
 
@@ -107,48 +109,25 @@ class _Kind:
 _KINDS = {
     "entities": _Kind(
         "entities",
-        cypher.REFRESH_STATE_RECORDS,
         cypher.REFRESH_STAMP_RECORDS,
         cypher.REFRESH_RETIRE_RECORDS,
     ),
     "upsert_ownership": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_OWNERSHIP,
         cypher.REFRESH_STAMP_OWNERSHIP,
         cypher.REFRESH_RETIRE_OWNERSHIP,
     ),
     "upsert_officers": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_OFFICERS,
         cypher.REFRESH_STAMP_OFFICERS,
         cypher.REFRESH_RETIRE_OFFICERS,
     ),
     "upsert_sanctions": _Kind(
         "relationships",
-        cypher.REFRESH_STATE_SANCTIONS,
         cypher.REFRESH_STAMP_SANCTIONS,
         cypher.REFRESH_RETIRE_SANCTIONS,
     ),
 }
-_EDGES = frozenset({"upsert_ownership", "upsert_officers"})
-
-# What the graph holds of one item, packed in one int (about 70 bytes where a tuple of two
-# hex strings and two flags took 300: a million-company source holds four million items):
-# the fingerprint, the fingerprint the last run reported, and two flags.
-_LIVE, _SEEN = 1, 2  # in force; found in the new data by this run
-_FP = 160  # bits of a fingerprint (a sha1)
-
-
-def _pack(fingerprint: str, seen: str, flags: int) -> int:
-    return (int(fingerprint, 16) << (_FP + 2)) | (int(seen, 16) << 2) | flags
-
-
-def _unpack(value: int) -> tuple[int, int, int]:
-    """(fingerprint, fingerprint last reported, flags) as ints."""
-    return value >> (_FP + 2), (value >> 2) & ((1 << _FP) - 1), value & 3
-
-
-Key = str | tuple[str, str, str]  # a record's or listing's uid; an edge's (uid, owner, owned)
 
 
 class _Held:
@@ -159,40 +138,25 @@ class _Held:
     would have only the new one.
     """
 
-    def __init__(self, created_by_run: bool) -> None:
+    def __init__(self, created_by_run: bool, state: State) -> None:
         self.created_by_run = created_by_run  # the source was loaded by this very run
-        self.items: dict[str, dict[Key, int]] = {name: {} for name in _KINDS}
-        self.entity_of: dict[str, str] = {}  # record -> entity, where the two uids differ
-        self.listed: dict[str, tuple[str, ...]] = {}  # sanction listing -> entities listed
+        self.state = state
+        self.items, self.entity_of, self.listed = state.items, state.entity_of, state.listed
         self.changes = Changes()
         self.stamps: dict[str, list[dict[str, str]]] = {name: [] for name in _KINDS}
         self.revive: list[str] = []  # records new or back: their entity is in force again
         self.to_write: set[tuple[str, str]] = set()  # (statement, uid) of records to write
         self.kept: list[tuple[str, dict[str, Any]]] | None = []  # their rows, while few
-
-    def read(self, tx: Transaction, source: str) -> None:
-        """Stream what the graph holds of ``source``."""
-        for name, kind in _KINDS.items():
-            items = self.items[name]
-            for row in tx.stream(kind.state, source=source):
-                fingerprint = row["fingerprint"]
-                value = _pack(fingerprint, row["seen"] or fingerprint, _LIVE if row["live"] else 0)
-                uid = sys.intern(row["uid"])
-                if name == "entities":
-                    if row["entity"]:
-                        self.entity_of[uid] = row["entity"]
-                    items[uid] = value
-                elif name in _EDGES:
-                    items[(uid, sys.intern(row["owner"]), sys.intern(row["owned"]))] = value
-                else:
-                    self.listed[uid] = tuple(row["entities"])
-                    items[uid] = value
+        # what this run writes, stamps or retires (uids per statement; for edges also the
+        # record naming their owner): read again at its end for the state it leaves
+        self.touched: dict[str, set[str]] = {name: set() for name in _KINDS}
+        self.owners_named: dict[str, set[tuple[str, str]]] = {name: set() for name in EDGES}
 
     def _entity(self, record_uid: str) -> str:
         return self.entity_of.get(record_uid, record_uid)
 
     def _key(self, name: str, row: dict[str, Any]) -> Key:
-        if name in _EDGES:
+        if name in EDGES:
             return (row["uid"], self._entity(row["from_uid"]), self._entity(row["to_uid"]))
         return row["uid"]
 
@@ -208,10 +172,10 @@ class _Held:
             self.changes.added.add(kind.counted_as, 1)
             self._added(name, row, key)
         else:
-            fingerprint, seen, flags = _unpack(held)
-            live = bool(flags & _LIVE)
+            fingerprint, seen, flags = unpack(held)
+            live = bool(flags & LIVE)
             write = fingerprint != incoming
-            if flags & _SEEN:  # twice in the new data: the last one wins, as in an import
+            if flags & SEEN:  # twice in the new data: the last one wins, as in an import
                 stamp = write
             else:
                 moved = name == "upsert_sanctions" and self._entity(
@@ -225,11 +189,15 @@ class _Held:
                         self._added(name, row, key)
                 elif seen != incoming or moved:
                     self.changes.changed.add(kind.counted_as, 1)
-        items[key] = _pack_seen(incoming)
+        items[key] = pack(incoming, incoming, LIVE | SEEN)  # as this run leaves it
         if stamp:
             self._stamp(name, row)
         if write:
             self._write(name, row)
+        if stamp or write:
+            self.touched[name].add(row["uid"])
+            if name in EDGES:
+                self.owners_named[name].add((row["uid"], row["from_uid"]))
 
     def _added(self, name: str, row: dict[str, Any], key: Key) -> None:
         if name == "entities":
@@ -239,7 +207,7 @@ class _Held:
 
     def _stamp(self, name: str, row: dict[str, Any]) -> None:
         stamp = {"uid": row["uid"]}
-        if name in _EDGES:
+        if name in EDGES:
             stamp["from_uid"] = row["from_uid"]
         self.stamps[name].append(stamp)
 
@@ -254,13 +222,21 @@ class _Held:
         """What the graph holds in force that the new data no longer contains."""
         for name, items in self.items.items():
             for key, value in items.items():
-                if value & (_LIVE | _SEEN) == _LIVE:
+                if value & (LIVE | SEEN) == LIVE:
                     yield name, key
 
-
-def _pack_seen(fingerprint: int) -> int:
-    """An item as it stands once this run has seen it: its fingerprint written and reported."""
-    return (fingerprint << (_FP + 2)) | (fingerprint << 2) | _LIVE | _SEEN
+    def after(self, tx: Transaction, source: str, gone: list[tuple[str, Key]]) -> State:
+        """What the graph holds of the source once this run's writes are in (read inside its
+        transaction): what it saw, as it saw it; what it touched (written, stamped, retired),
+        read again."""
+        for name, key in gone:
+            self.touched[name].add(key[0] if isinstance(key, tuple) else key)
+        for items in self.items.values():
+            for key, value in items.items():
+                if value & SEEN:
+                    items[key] = value ^ SEEN
+        self.state.read_again(tx, source, self.touched, self.owners_named)
+        return self.state
 
 
 def refresh_source(
@@ -304,11 +280,18 @@ def refresh_source(
         summary = import_paths(graph, paths, source, fmt)
         if summary.imported_at is None:  # no records, none before: nothing to speak of
             return Changes()
-    held = _Held(created_by_run)
+    kept, (version, key) = None, kept_state.versions(graph)
+    if not created_by_run:
+        kept = kept_state.load(graph, source, version)
+        clock.lap("kept state read" if kept else "no kept state")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     with graph.transaction() as tx:
-        held.read(tx, source)
-        clock.lap("graph read")
+        began = kept_state.versions(tx)[1]
+        if kept is not None and began == key:  # no one wrote since it was kept
+            held = _Held(created_by_run, kept)
+        else:
+            held = _Held(created_by_run, State.read(tx, source))
+            clock.lap("graph read")
         problems = ProblemLog()
         for path, source_format in plan:
             for record in source_format.read(path, source, problems):
@@ -336,6 +319,11 @@ def refresh_source(
             tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
         generation = time.time_ns() if changes.any or created_by_run else None
         tx.run(cypher.REFRESH_MARK_SOURCE, now=now, generation=generation, **mark)
+        if not created_by_run:  # a first load stamped everything: its state is read next time
+            touched = any(held.touched.values()) or bool(gone)
+            left = held.after(tx, source, gone) if touched or kept is None else None
+            changes.left = kept_state.Left(left, began, kept_state.versions(tx)[1])
+            clock.lap("state left noted")
     clock.lap("committed")
     holdings.settle(graph, changes.owners, [source])
     clock.lap(f"holdings of {len(changes.owners)} owners derived")

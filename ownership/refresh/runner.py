@@ -38,11 +38,13 @@ from ownership.loader import finish_bulk_loads
 from ownership.locks import exclusive
 from ownership.problems import InvalidData
 from ownership.refresh import ledger
+from ownership.refresh import state as kept_state
 from ownership.refresh.fetch import cache_dir, fetch
 from ownership.refresh.lock import refresh_lock
 from ownership.refresh.replace import refresh_source
 from ownership.refresh.report import FAILED, OK, RUNNING, AnswersKept, RunReport, SourceReport
 from ownership.refresh.sources import RefreshConfig, SourceSpec
+from ownership.refresh.state import Left
 
 log = logging.getLogger("ownership.refresh")
 IMPORT_WAIT_S = 600.0  # how long a source waits for a manual ``ownership import`` to finish
@@ -81,15 +83,22 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
             log.warning("runs %s had been interrupted: marked failed", ", ".join(repaired))
             ledger.fail_runs(graph, repaired)
         _save(home, report, graph)
-        version = data_version(graph)[0]
+        version, key = kept_state.versions(graph)
         before = _Before(graph, config, report.run_date)
+        left: list[tuple[str, Left]] = []  # the states the sources were left in
         for spec, source in zip(config.sources, report.sources, strict=True):
             source.status = RUNNING
             ledger.save_report(home, report.as_dict())
-            _refresh_source(graph, spec, source, home, report, before.take)
+            if state := _refresh_source(graph, spec, source, home, report, before.take):
+                left.append((spec.name, state))
             ledger.save_report(home, report.as_dict())
+        merged = 0
         if before.snapshot is not None:  # something was about to change
-            _apply_match_decisions(graph)
+            merged = _apply_match_decisions(graph)
+        _keep_states(graph, (version, key), left, merged)
+        # a source's state is ~0.8 GB at a million companies: not held through what follows
+        left.clear()
+        if before.snapshot is not None:
             started = time.perf_counter()
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
             log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
@@ -150,6 +159,39 @@ class SnapshotFailed(Exception):
     taken first thing."""
 
 
+def _keep_states(
+    graph: Graph, began: tuple[str, str], left: list[tuple[str, Left]], merged: int
+) -> None:
+    """Keep the states the run left its sources in, for the data version it ends with, so that
+    the next run need not read them back (:mod:`ownership.refresh.state`); the states kept of
+    the sources it did not change hold for that version too. Only when nothing but this run
+    wrote since it began: each source's transaction began on the version the previous one
+    ended with, and no accepted name match was applied again (that merges entities without
+    moving the version); otherwise the next run reads the graph."""
+    started = time.perf_counter()
+    expected = began[1]
+    for name, state in left:
+        if state.began != expected:
+            log.info("states not kept: the data changed under source %s", name)
+            return
+        expected = state.ended
+    try:
+        now, key = kept_state.versions(graph)
+        if merged or key != expected:
+            log.info("states not kept: the data changed during the run")
+            return
+        kept_state.restamp(graph, began[0], now)
+        for name, state in left:
+            if state.state is not None:
+                kept_state.keep(graph, name, state.state, now)
+    except GraphUnavailable:
+        raise
+    except Exception as exc:  # the data is in: the next run reads the graph instead
+        log.warning("states not kept: %s", describe(exc))
+        return
+    log.info("states kept: %.1f s", time.perf_counter() - started)
+
+
 def _save(home: Path, report: RunReport, graph: Graph) -> None:
     document = report.as_dict()
     ledger.save_report(home, document)
@@ -163,7 +205,9 @@ def _refresh_source(
     home: Path,
     report: RunReport,
     before_writing: Callable[[], None],
-) -> None:
+) -> Left | None:
+    """Refresh one source and fill in its report; the state it left the source in, when it
+    compared it with the graph."""
     log.info("source %s: refreshing from %s", spec.name, spec.location)
     try:
         url = sha256 = None
@@ -198,7 +242,7 @@ def _refresh_source(
         source.error = describe(exc)
         log.error("source %s: failed: %s", spec.name, source.error)
         log.debug("source %s: failure details", spec.name, exc_info=True)
-        return
+        return None
     source.status = OK
     source.record(changes)
     log.info(
@@ -214,20 +258,23 @@ def _refresh_source(
         changes.removed.relationships,
         f"; {changes.entities_retired} entities retired" if changes.entities_retired else "",
     )
+    return changes.left
 
 
-def _apply_match_decisions(graph: Graph) -> None:
+def _apply_match_decisions(graph: Graph) -> int:
     """Analysts' accepted name matches are re-applied after imports (as ``ownership import``
-    does); a failure here is logged, it does not fail the run."""
+    does); a failure here is logged, it does not fail the run. How many entities were merged
+    (-1: unknown, it failed)."""
     try:
         merged = matching.apply_decisions(graph)
     except GraphUnavailable:
         raise
     except Exception as exc:
         log.error("re-applying accepted name matches failed: %s", describe(exc))
-        return
+        return -1
     if merged:
         log.info("re-applied %d accepted name matches", merged)
+    return merged
 
 
 def describe(exc: BaseException) -> str:
