@@ -39,6 +39,7 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
         "group-candidates",
         "holding-periods",
         "landing",
+        "refresh-state",  # what the graph holds of the source, for the next refresh
         "rule-findings",
     }
     assert kept >= len(kinds)
