@@ -6,6 +6,7 @@ Screenshots go to each test's tmp_path; their paths are printed (``pytest -s`` s
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,12 +167,16 @@ def _hover_first_node(page, handle, frame, uid: str) -> None:
 
 
 def test_entity_deep_link_and_its_graph(page, tmp_path):
+    from playwright.sync_api import expect
+
     started = time.monotonic()
     _open(page, "/?entity=ru-dc-01&as_of=2022-07-01")
     page.get_by_role("heading", name="OOO Usolye Data Center").wait_for()
     print(f"profile of ru-dc-01 shown in {time.monotonic() - started:.2f} s (first visit)")
     metrics = page.locator('[data-testid="stMetric"]')
-    assert metrics.first.inner_text().split() == ["Owners", "8"]  # seed README: 8 owners
+    # retried until the page has settled: twice in CI the first metric read "Subsidiaries 0"
+    # while the run was still replacing the page's elements (never reproduced by hand)
+    expect(metrics.first).to_have_text(re.compile(r"^\s*Owners\s*8\s*$"))  # seed README: 8 owners
     _shot(page, tmp_path, "profile-overview")
     page.get_by_role("tab", name="Owners & subsidiaries").click()
     page.get_by_text("Cantor Reef Holdings Pte. Ltd.").first.wait_for(state="attached")
