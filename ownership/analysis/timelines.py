@@ -317,9 +317,6 @@ class DatedGraph:
     def uid_of(self, i: int) -> str:
         return bytes(self.uid[i]).decode()
 
-    def name_of(self, i: int) -> str | None:
-        return self.names[i]
-
     def holders(self, i: int) -> memoryview:
         """The holdings into entity ``i`` (numbers), in the order read."""
         return self.views.into[self.views.into_start[i] : self.views.into_start[i + 1]]
