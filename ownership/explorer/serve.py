@@ -27,7 +27,8 @@ from ownership.config import Settings
 
 # what the pages import besides Streamlit and the explorer's own modules
 LIBRARIES = (
-    *("pandas", "neo4j", "pyvis.network", "normality"),  # normality: name keys, imported late
+    *("pandas", "neo4j", "pyvis.network"),
+    *("normality", "rigour.names", "rapidfuzz"),  # a profile's "possibly the same": imported late
     *("ownership.graph", "ownership.analysis"),
 )
 
