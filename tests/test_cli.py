@@ -43,6 +43,7 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
         "landing",
         "refresh-state",  # what the graph holds of the source, for the next refresh
         "rule-findings",
+        "search-index",  # the search box's
     }
     assert kept >= len(kinds)
 

@@ -52,7 +52,8 @@ def warm_graph(settings: Settings | None = None) -> str | None:
     """Start the graph (the embedded server, when no ``NEO4J_URI`` is set) and run once what the
     first pages run: the data version, the landing page's facts for today and a search. Their
     answers are thrown away (the pages keep their own, per data version); what stays warm is
-    the server: started, its statements planned, its caches filled.
+    the server (started, its statements planned, its caches filled) and the kept search index,
+    read into this process for the pages' sessions (:mod:`ownership.analysis.search_index`).
 
     Returns why it could not, or None. A failure is only returned: the first page opens the
     graph itself and says why, where the analyst sees it."""
