@@ -3,15 +3,16 @@ identified by, searched in the client instead of by a scan of every entity on th
 
 The search (:data:`ownership.cypher.SEARCH_ENTITIES`) is a substring match, which no index
 of either server answers (the embedded server has no fulltext index), so it reads every
-entity: 0.15–0.27 s warm at 100,000 companies, 1.2–1.6 s right after a server start, and 19 s
-for the first search on a just-started explorer at a million companies (``docs/benchmarks.md``).
-The reference look-up by alias (:data:`ownership.cypher.FIND_ENTITY_BY_ALIAS`) is another such
-scan. ``ownership import`` and ``refresh`` therefore keep, beside the other whole-graph answers
-(:mod:`ownership.analysis.upkeep`), each entity's normalized names and aliases, identifiers,
-registration number, name and normalized name, as UTF-8 buffers with their lengths, compressed
-(:func:`keep`). A process reads them once per data version (:func:`current`) and finds a
-fragment with ``bytes.find`` over a buffer in which every term ends with a zero byte (no
-normalized text holds one, so a match never spans two terms). The answer is the scan's: the
+entity: 0.6–2.8 s at 100,000 companies on a just-started server, 8–9 s warm and 31 s cold at a
+million (``docs/benchmarks.md``). The reference look-up by alias
+(:data:`ownership.cypher.FIND_ENTITY_BY_ALIAS`) is another such scan. ``ownership import`` and
+``refresh`` therefore keep, beside the other whole-graph answers (:mod:`ownership.analysis.
+upkeep`), each entity's key, normalized name, normalized names and aliases, identifiers and
+registration number, as UTF-8 buffers in which every item ends with a zero byte (no normalized
+text holds one, so a match never spans two items), with the length of each entity's part, and
+each entity's place in the search's order (:func:`rank`), compressed (:func:`keep`). A process
+reads them once per data version (:func:`current`) and finds a fragment with ``bytes.find``
+over a buffer, the entities by the positions found. The answer is the scan's: the
 same entities, in the same order (exact name first, then shorter names, then name and key), up
 to the same limit; the server then gives the columns of only those shown. While no index is
 kept for the data as it is (an older graph, data changed since the last upkeep), the search is
@@ -24,11 +25,10 @@ servers' own order can differ for characters outside the Basic Multilingual Plan
 from __future__ import annotations
 
 import base64
-import heapq
 import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,8 @@ from ownership.graph import Graph
 KIND, KEY = "search-index", "all"  # one index, for every date (names do not depend on it)
 CHUNK = 1_000_000  # base64 characters of the compressed index per kept document
 END = b"\0"  # ends every kept term; normalized text never holds it
-# the columns, each a buffer of items ending with END and the length of each entity's part
-COLUMNS = ("uid", "name", "name_norm", "terms", "identifiers", "registration_number")
+# searched: each a buffer of items ending with END, and the length of each entity's part
+COLUMNS = ("uid", "name_norm", "terms", "identifiers", "registration_number")
 
 
 @dataclass
@@ -54,109 +54,118 @@ class _Column:
     data: bytes
     starts: np.ndarray  # int64, one per entity, and the end of the data
 
-    def owner(self, at: int) -> int:
-        """The entity whose part holds byte ``at``."""
-        return int(np.searchsorted(self.starts, at, side="right")) - 1
+    def owners(self, at: list[int]) -> np.ndarray:
+        """The entities whose parts hold the bytes at ``at``, each once."""
+        found = np.searchsorted(self.starts, np.array(at, dtype=np.int64), side="right") - 1
+        return np.unique(found)
+
+    def holding(self, needle: bytes) -> np.ndarray:
+        """The entities with ``needle`` somewhere in their part."""
+        return self.owners(_found(self.data, needle))
+
+    def holding_whole(self, text: str) -> np.ndarray:
+        """The entities with ``text`` as one of their items (which starts after its END)."""
+        return self.owners([at + 1 for at in _found(self.data, END + text.encode() + END)])
 
     def text(self, entity: int) -> str:
-        """An entity's only item (a name, a key) without its END."""
+        """An entity's only item (a key) without its END."""
         return self.data[self.starts[entity] : self.starts[entity + 1] - 1].decode()
 
-    def holders(self, needle: bytes) -> set[int]:
-        """The entities with ``needle`` somewhere in their part."""
-        found: set[int] = set()
-        at = self.data.find(needle)
-        while at >= 0:
-            entity = self.owner(at)
-            found.add(entity)
-            at = self.data.find(needle, int(self.starts[entity + 1]))  # its next entity on
-        return found
+
+def _found(data: bytes, needle: bytes) -> list[int]:
+    """Every position of ``needle`` in ``data``, overlapping ones too (``bytes.find`` searches
+    a buffer of a million companies' names in milliseconds; a regular expression took 0.5 s)."""
+    found = []
+    at = data.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = data.find(needle, at + 1)
+    return found
 
 
 class SearchIndex:
-    """Every entity's names, identifiers and registration number, as :func:`keep` keeps them
-    and :func:`current` reads them back."""
+    """Every entity's names, identifiers and registration number, and its place in the
+    search's order, as :func:`keep` keeps them and :func:`current` reads them back."""
 
-    def __init__(self, version: str, columns: dict[str, _Column], nameless: set[int]) -> None:
+    def __init__(self, version: str, columns: dict[str, _Column], rank: np.ndarray) -> None:
         self.version = version
         self._columns = columns
-        self._nameless = nameless  # entities without a name (sorted last, as the server does)
+        self._rank = rank  # each entity's place by name length, name and key (nameless last)
 
     def search(self, norm: str, compact: str, limit: int) -> list[str]:
         """The keys of the entities :data:`ownership.cypher.SEARCH_ENTITIES` finds for
-        ``norm`` and ``compact``, in its order, at most ``limit``."""
-        terms, identifiers = self._columns["terms"], self._columns["identifiers"]
-        registration = self._columns["registration_number"]
-        found = terms.holders(norm.encode())
-        found |= identifiers.holders(compact.encode() + END)  # ends with
-        found |= {registration.owner(at + 1) for at in _all(registration.data, _whole(compact))}
-        return [self.uid(e) for e in heapq.nsmallest(limit, found, key=self._order(norm))]
+        ``norm`` and ``compact``, in its order, at most ``limit``: its exact name first, then
+        by :func:`rank`."""
+        columns = self._columns
+        found = np.union1d(
+            columns["terms"].holding(norm.encode()),
+            np.union1d(
+                columns["identifiers"].holding(compact.encode() + END),  # ends with
+                columns["registration_number"].holding_whole(compact),
+            ),
+        )
+        exact = np.isin(found, columns["name_norm"].holding_whole(norm))
+        order = np.where(exact, 0, len(self._rank)) + self._rank[found]
+        if len(found) > limit:
+            chosen = np.argpartition(order, limit)[:limit]
+            found, order = found[chosen], order[chosen]
+        return [self.uid(int(e)) for e in found[np.argsort(order, kind="stable")]]
 
     def named(self, norm: str) -> list[str]:
         """The keys of the entities with ``norm`` among their normalized names and aliases
         (:data:`ownership.cypher.FIND_ENTITY_BY_ALIAS`)."""
-        terms = self._columns["terms"]
-        return sorted({self.uid(terms.owner(at + 1)) for at in _all(terms.data, _whole(norm))})
+        return sorted(self.uid(int(e)) for e in self._columns["terms"].holding_whole(norm))
 
     def uid(self, entity: int) -> str:
         return self._columns["uid"].text(entity)
 
-    def _order(self, norm: str) -> Any:
-        """The search's order: its exact name first, then by the name's length, the name and
-        the key; entities without a name last (a missing value sorts last on the server)."""
-        names, norms = self._columns["name"], self._columns["name_norm"]
 
-        def key(entity: int) -> tuple[Any, ...]:
-            exact = 0 if norms.text(entity) == norm else 1
-            if entity in self._nameless:
-                return (exact, 1, 0, "", self.uid(entity))
-            name = names.text(entity)
-            return (exact, 0, len(name), name, self.uid(entity))
-
-        return key
-
-
-def _whole(text: str) -> bytes:
-    """``text`` as a whole item of a column: between two ENDs."""
-    return END + text.encode() + END
-
-
-def _all(data: bytes, needle: bytes) -> Iterator[int]:
-    """Every position of ``needle`` in ``data``."""
-    at = data.find(needle)
-    while at >= 0:
-        yield at
-        at = data.find(needle, at + 1)
+def rank(rows: list[tuple[str | None, str]]) -> np.ndarray:
+    """Each entity's place in the search's order after the exact name: by its name's length,
+    its name, its key, entities without a name last (a missing value sorts last on the
+    server). ``rows``: (name, key) by entity number."""
+    order = sorted(
+        range(len(rows)),
+        key=lambda i: (
+            (1, 0, "", rows[i][1])
+            if rows[i][0] is None
+            else (0, len(rows[i][0]), rows[i][0], rows[i][1])
+        ),
+    )
+    places = np.empty(len(rows), dtype=np.uint32)
+    places[np.array(order, dtype=np.int64)] = np.arange(len(rows), dtype=np.uint32)
+    return places
 
 
 # -- keeping and reading back ----------------------------------------------------------------
 
 
-def build(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, bytearray], dict[str, array]]:
+def build(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, bytearray], dict[str, np.ndarray]]:
     """The columns of ``rows`` (:data:`ownership.cypher.SEARCH_INDEX_ENTITIES`): each a buffer,
-    and beside them the byte length of every entity's part in it (``NAME.lengths``) and the
-    numbers of the entities without a name (``nameless``), as :func:`keep` keeps them."""
+    and beside them the byte length of every entity's part in it (``NAME.lengths``) and every
+    entity's :func:`rank`, as :func:`keep` keeps them."""
     data = {name: bytearray(END) for name in COLUMNS}
-    numbers = {f"{name}.lengths": array("I") for name in COLUMNS} | {"nameless": array("I")}
-    for number, row in enumerate(rows):
-        if row["name"] is None:
-            numbers["nameless"].append(number)
+    lengths = {name: array("I") for name in COLUMNS}
+    named: list[tuple[str | None, str]] = []
+    for row in rows:
+        named.append((row["name"], row["uid"]))
         for name in COLUMNS:
             value = row[name]
             items = value if isinstance(value, list) else [value]
             part = b"".join(item.encode() + END for item in items if isinstance(item, str))
             if not isinstance(value, list) and not part:
-                part = END  # a missing name or number: an empty item, never matched
+                part = END  # a missing value: an empty item, never matched
             data[name] += part
-            numbers[f"{name}.lengths"].append(len(part))
-    return data, numbers
+            lengths[name].append(len(part))
+    numbers = {f"{name}.lengths": np.frombuffer(lengths[name], dtype=np.uint32) for name in COLUMNS}
+    return data, numbers | {"rank": rank(named)}
 
 
 def keep(graph: Graph, version: str) -> int:
     """Read every entity and keep the index for data ``version``; how many entities."""
     data, numbers = build(graph.stream(cypher.SEARCH_INDEX_ENTITIES))
     sizes = {name: len(data[name]) for name in COLUMNS}
-    sizes |= {name: len(column) * column.itemsize for name, column in numbers.items()}
+    sizes |= {name: column.nbytes for name, column in numbers.items()}
     packer = zlib.compressobj(6)
     blob = bytearray()
     for name in COLUMNS:
@@ -168,7 +177,7 @@ def keep(graph: Graph, version: str) -> int:
     text = base64.b64encode(bytes(blob)).decode()
     del blob
     chunks = [text[start : start + CHUNK] for start in range(0, len(text), CHUNK)]
-    entities = len(numbers["uid.lengths"])
+    entities = len(numbers["rank"])
     documents = [{"entities": entities, "sizes": sizes, "chunks": len(chunks)}, *chunks]
     maintained.store_documents(graph, KIND, KEY, None, documents, version)
     return entities
@@ -199,8 +208,7 @@ def load(graph: Graph, version: str) -> SearchIndex | None:
         np.cumsum(lengths, out=starts[1:])
         starts[1:] += len(END)
         columns[name] = _Column(parts[name], starts)
-    nameless = set(np.frombuffer(parts["nameless"], dtype=np.uint32).tolist())
-    return SearchIndex(version, columns, nameless)
+    return SearchIndex(version, columns, np.frombuffer(parts["rank"], dtype=np.uint32))
 
 
 _last: list[SearchIndex] = []  # the index read last (one: a new version replaces it)
