@@ -804,6 +804,40 @@ def test_a_run_keeps_the_states_of_the_sources_it_did_not_change_for_its_data(
         assert kept is not None and kept == graph_state(graph, name), name
 
 
+SEED = Path(__file__).resolve().parent.parent / "seed" / "registry"
+
+
+def test_a_first_load_keeps_the_state_it_wrote_which_is_the_graphs(graph, big_dataset, tmp_path):
+    """A first load notes the state it leaves its source in as it writes (no read of the
+    graph afterwards), and that state is the one a read of the graph gives: on the seed, on a
+    generated dataset, on a second source whose records join the first's entities (the same
+    registration numbers) so that its edges run between those. An import over an earlier one
+    notes nothing; the state is then read back."""
+    edited = tmp_path / "edited"
+    bench_refresh.changed_copy(big_dataset, edited, seed=7)
+
+    def first_load(paths: list[Path], source: str) -> kept_state.Written:
+        written = kept_state.Written()
+        import_paths(graph, paths, source, written=written)
+        assert written.keep(graph, source), source  # kept from what was written
+        assert kept_now(graph, source) == graph_state(graph, source), source
+        return written
+
+    first_load([SEED], "seed-registry")
+    graph.empty()
+    first_load([big_dataset], "bench")
+    joined = first_load([big_dataset], "copy")
+    assert joined.entity_of  # its records describe the first source's entities
+    state = graph_state(graph, "copy")
+    assert state.entity_of and state.items["upsert_ownership"] and state.listed
+
+    again = kept_state.Written()
+    import_paths(graph, [edited], "bench", written=again)  # over the earlier import
+    assert not again.keep(graph, "bench")
+    kept_state.keep_after_import(graph, "bench", again)  # read back instead
+    assert kept_now(graph, "bench") == graph_state(graph, "bench")
+
+
 def test_a_state_survives_being_packed(monkeypatch):
     state = kept_state.State()
     fp = [int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in range(4)]
