@@ -464,7 +464,9 @@ class Written:
     it (:func:`ownership.loader.resolve_rows`; a later batch never moves it), and an edge or a
     listing joins the entities of the records it names. What the graph holds is exactly that
     only when every row of every batch was written (a statement counts the rows it wrote: an
-    edge whose record is not there yet, or a row given twice, is not counted), no accepted
+    edge whose record is not there yet is not; a row given again with the same fingerprint is
+    not on the embedded server, and is on Neo4j, whose plan is eager, where it is then noted
+    twice as it was written twice, the last one standing as in the graph), no accepted
     name match was applied during the import (the decisions' part of the data version) or
     after it (``merged``), and nothing was written since: otherwise :meth:`keep` declines and
     the state is read back from the graph."""
