@@ -43,8 +43,9 @@ class _Noting(Batches):
         self.wall = self.cpu = 0.0
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            row.setdefault("entity_uid", row["uid"])
+        if name == "entities":  # as if resolution found every record new
+            for row in rows:
+                row["entity_uid"] = row["uid"]
         wall, cpu = time.perf_counter(), time.process_time()
         self.written.note(name, rows, len(rows))
         self.wall += time.perf_counter() - wall
