@@ -16,10 +16,12 @@ import pytest
 from conftest import REPO, company, owns
 
 from ownership.analysis import maintained
+from ownership.analysis.stats import data_version
 from ownership.config import Settings
 from ownership.embedded import EmbeddedServer
 from ownership.explorer import serve
 from ownership.output import display_width, to_table
+from ownership.refresh import state as kept_state
 
 
 def test_import_then_stats_json(run_cli, graph, make_dataset):
@@ -46,6 +48,10 @@ def test_import_then_stats_json(run_cli, graph, make_dataset):
         "search-index",  # the search box's
     }
     assert kept >= len(kinds)
+    with graph.transaction() as tx:  # the state the first load noted is the graph's
+        held = kept_state.State.read(tx, "cli")
+    assert kept_state.load(graph, "cli", data_version(graph)[0]) == held
+    assert len(held.items["upsert_ownership"]) == 1
 
 
 def test_import_json_summary(run_cli, graph, make_dataset):
