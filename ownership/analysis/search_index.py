@@ -41,6 +41,7 @@ from ownership.graph import Graph
 
 KIND, KEY = "search-index", "all"  # one index, for every date (names do not depend on it)
 CHUNK = 1_000_000  # base64 characters of the compressed index per kept document
+FORMAT = 1  # of the kept index: another is not read (the search is then the scan)
 END = b"\0"  # ends every kept term; normalized text never holds it
 # searched: each a buffer of items ending with END, and the length of each entity's part
 COLUMNS = ("uid", "name_norm", "terms", "identifiers", "registration_number")
@@ -178,7 +179,8 @@ def keep(graph: Graph, version: str) -> int:
     del blob
     chunks = [text[start : start + CHUNK] for start in range(0, len(text), CHUNK)]
     entities = len(numbers["rank"])
-    documents = [{"entities": entities, "sizes": sizes, "chunks": len(chunks)}, *chunks]
+    header = {"format": FORMAT, "entities": entities, "sizes": sizes, "chunks": len(chunks)}
+    documents = [header, *chunks]
     maintained.store_documents(graph, KIND, KEY, None, documents, version)
     return entities
 
@@ -189,6 +191,8 @@ def load(graph: Graph, version: str) -> SearchIndex | None:
     if head is None:
         return None
     [header] = head
+    if header.get("format") != FORMAT:
+        return None
     chunks = maintained.load_documents(
         graph, KIND, KEY, list(range(1, header["chunks"] + 1)), version
     )
