@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ownership.analysis import maintained
-from ownership.analysis.chains import Link, Reach, _name
+from ownership.analysis.chains import Link, Reach
 from ownership.graph import Graph
 
 KIND = "chain-reach"
@@ -59,8 +59,8 @@ def keep(
     graph: Graph, to_country: str, as_of: dt.date, max_hops: int, found: Reach, version: str
 ) -> None:
     """Keep ``found``, the reach of ``to_country`` on ``as_of`` within ``max_hops`` found on
-    data ``version``, with every entity named (the order of any chain needs the names)."""
-    _name(graph, found, set(found.entities))
+    data ``version``, with every entity named (the backward pass names them: the order of
+    any chain needs the names)."""
     uids = sorted(found.entities)
     position = {uid: i for i, uid in enumerate(uids)}
     rows = [(position[uid], position[far], link) for uid in uids for link, far in found.owned[uid]]
@@ -92,6 +92,14 @@ def keep(
     )
 
 
+def is_kept(graph: Graph, to_country: str, as_of: dt.date, max_hops: int, version: str) -> bool:
+    """Whether the reach of ``to_country`` on ``as_of`` within ``max_hops`` is kept for data
+    ``version`` (its small first document read, not the reach: the three are written in one
+    transaction)."""
+    first = maintained.load_documents(graph, KIND, key(to_country, as_of, max_hops), [0], version)
+    return first is not None
+
+
 def load(
     graph: Graph, to_country: str, as_of: dt.date, max_hops: int, origin: str, version: str
 ) -> Reach | None:
@@ -112,12 +120,8 @@ def load(
     distance = maintained.unpack(texts["distance"], np.int8).astype(np.int64)
     edges = {name: maintained.unpack(packed[name], dtype) for name, dtype in NUMBERS.items()}
     owner, owned = edges["owner"], edges["owned"]
-    start = np.array(
-        [
-            j == origin and k == "company"
-            for j, k in zip(entities["jurisdiction"], entities["kind"], strict=True)
-        ],
-        dtype=bool,
+    start = (np.array(entities["jurisdiction"], dtype=object) == origin) & (
+        np.array(entities["kind"], dtype=object) == "company"
     )
     far = max_hops + 1
     depth = np.where(start, 0, far)  # fewest hops from a start company, as the walk may go
@@ -137,7 +141,6 @@ def _reach(
 ) -> Reach:
     """A :class:`Reach` of the edges ``usable`` and their entities, in the kept order."""
     uids = entities["uid"]
-    rows = list(zip(*(entities[field] for field in ENTITY_TEXTS), strict=True))
     found = Reach()
     days: dict[int, dt.date | None] = {NO_DAY: None}
 
@@ -155,7 +158,8 @@ def _reach(
                     disagree=bool(disagree))  # fmt: skip
         found.owned[uids[u]].append((link, uids[v]))
     touched = np.unique(np.concatenate([edges["owner"][usable], edges["owned"][usable]]))
+    fields = [entities[field] for field in ENTITY_TEXTS]
     for i, d in zip(touched.tolist(), distance[touched].tolist(), strict=True):
-        found.entities[uids[i]] = dict(zip(ENTITY_TEXTS, rows[i], strict=True))
+        found.entities[uids[i]] = {f: c[i] for f, c in zip(ENTITY_TEXTS, fields, strict=True)}
         found.distance[uids[i]] = d
     return found
