@@ -15,10 +15,7 @@ they become :class:`~ownership.analysis.chains.Link` objects.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import zlib
 from typing import Any
 
 import numpy as np
@@ -47,14 +44,6 @@ def key(to_country: str, as_of: dt.date, max_hops: int) -> str:
     return f"{to_country.upper()}|hops={max_hops}|{as_of}"
 
 
-def _texts(values: list[Any]) -> str:
-    return base64.b64encode(zlib.compress(json.dumps(values).encode(), 6)).decode()
-
-
-def _untexts(text: str) -> list[Any]:
-    return json.loads(zlib.decompress(base64.b64decode(text)))
-
-
 def keep(
     graph: Graph, to_country: str, as_of: dt.date, max_hops: int, found: Reach, version: str
 ) -> None:
@@ -76,7 +65,8 @@ def keep(
         "disagree": [int(r[2].disagree) for r in rows],
     }
     entities = {
-        field: _texts([found.entities[uid].get(field) for uid in uids]) for field in ENTITY_TEXTS
+        field: maintained.pack_json([found.entities[uid].get(field) for uid in uids])
+        for field in ENTITY_TEXTS
     }
     distance = maintained.pack(np.array([found.distance[uid] for uid in uids], dtype=np.int8))
     edges = {
@@ -116,7 +106,7 @@ def load(
     if documents is None:
         return None
     texts, packed = documents
-    entities = {field: _untexts(texts[field]) for field in ENTITY_TEXTS}
+    entities = {field: maintained.unpack_json(texts[field]) for field in ENTITY_TEXTS}
     distance = maintained.unpack(texts["distance"], np.int8).astype(np.int64)
     edges = {name: maintained.unpack(packed[name], dtype) for name, dtype in NUMBERS.items()}
     owner, owned = edges["owner"], edges["owned"]
