@@ -265,14 +265,16 @@ def import_command(
         open_graph() as graph,
         progress_bar(f"importing {name}", min_total=5001) as progress,
     ):
+        written = kept_state.Written() if maintain else None
         summary = import_paths(
-            graph, paths, name, fmt, progress=progress, commit_every=commit_every
+            graph, paths, name, fmt, progress=progress, commit_every=commit_every, written=written
         )
-        matching.apply_decisions(graph)
+        merged = matching.apply_decisions(graph)
         kept = states = None
-        if maintain and summary.imported_at is not None:
+        if written and summary.imported_at is not None:
+            written.merged = merged
             kept = keep_answers(graph)
-            states = keep_refresh_states(graph, [name])
+            states = keep_refresh_states(graph, [name], written)
     if as_json:
         click.echo(
             to_json({**summary.as_dict(), "maintained_seconds": kept, "state_kept_seconds": states})
@@ -536,14 +538,17 @@ def keep_answers(graph: Graph) -> dict[str, float] | None:
     return kept
 
 
-def keep_refresh_states(graph: Graph, sources: list[str]) -> float | None:
-    """Keep what the graph holds of ``sources`` for the next refresh (one read of every item,
-    which that refresh would otherwise make: ownership/refresh/state.py); the seconds it took,
-    or None with a note on stderr when it could not (the next refresh reads the graph)."""
+def keep_refresh_states(
+    graph: Graph, sources: list[str], written: kept_state.Written | None = None
+) -> float | None:
+    """Keep what the graph holds of ``sources`` for the next refresh, which would otherwise
+    read it: what a first load noted as it wrote (``written``), else one read of every item
+    (ownership/refresh/state.py); the seconds it took, or None with a note on stderr when it
+    could not (the next refresh reads the graph)."""
     started = time.perf_counter()
     try:
         for source in sources:
-            kept_state.keep_after_import(graph, source)
+            kept_state.keep_after_import(graph, source, written)
     except GraphUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001 — the data is in; only the next refresh is slower

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ownership import cypher, holdings
 from ownership.graph import Graph, GraphUnavailable, QueryFailed, Transaction
@@ -39,6 +39,9 @@ from ownership.records import (
 from ownership.sources import SourceFormat, resolve_format
 from ownership.text import normalize, normalize_address
 from ownership.unload import recover_interrupted_loads, unload_source
+
+if TYPE_CHECKING:
+    from ownership.refresh.state import Written
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +113,12 @@ def import_paths(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     commit_every: int | None = None,
+    written: Written | None = None,
 ) -> ImportSummary:
     """Validate, then write; re-importing the same data changes nothing. ``commit_every``
-    None is the server's default (:func:`default_commit_every`).
+    None is the server's default (:func:`default_commit_every`). On a source's first load,
+    ``written`` notes the state it leaves the source in, batch by batch, for the next refresh
+    (:class:`ownership.refresh.state.Written`; after any other import it notes nothing).
 
     Callers hold the import lock (:func:`ownership.locks.exclusive`): the first thing done is
     to undo any chunked load an earlier, killed import left half-way.
@@ -133,10 +139,13 @@ def import_paths(
     if every:
         graph.write(cypher.MARK_SOURCE_LOADING, name=source, now=now)
     plan = _plan(paths, fmt)
+    noting = None if present else written
     try:
         with graph.transaction() as tx:
+            if noting:
+                noting.begin(tx)
             batch = min(batch_size, every) if every else batch_size  # within one transaction
-            writer = BatchWriter(tx, now, summary, progress, batch, every)
+            writer = BatchWriter(tx, now, summary, progress, batch, every, noting)
             for path, source_format in plan:
                 problems = ProblemLog()
                 for record in source_format.read(path, source, problems):
@@ -153,6 +162,8 @@ def import_paths(
                 paths=summary.paths,
                 format=",".join(sorted(set(summary.formats))),
             )
+            if noting:
+                noting.end(tx)
             summary.transactions = tx.checkpoints + 1
     except BaseException:
         if every:
@@ -291,8 +302,10 @@ class BatchWriter(Batches):
         progress: Progress | None,
         batch_size: int,
         commit_every: int,  # 0: never
+        noting: Written | None = None,  # told of every batch written (a first load's state)
     ) -> None:
         super().__init__(batch_size)
+        self.noting = noting
         self.tx = tx
         self.now = now
         self.summary = summary
@@ -309,6 +322,8 @@ class BatchWriter(Batches):
             result, counters = self.tx.execute(cypher.LIBRARY[name], rows=rows, now=self.now)
             if name == "upsert_ownership":
                 self.owners_changed.update(o for row in result for o in row["owners"])
+        if self.noting:
+            self.noting.note(name, rows, counters["written"])
         self.summary.written[_QUERY_KIND[name]] += counters["written"]
         self.summary.created["relationships"] += counters["relationships_created"]
         self.done += len(rows)

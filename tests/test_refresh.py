@@ -804,6 +804,47 @@ def test_a_run_keeps_the_states_of_the_sources_it_did_not_change_for_its_data(
         assert kept is not None and kept == graph_state(graph, name), name
 
 
+SEED = Path(__file__).resolve().parent.parent / "seed" / "registry"
+
+
+def test_a_first_load_keeps_the_state_it_wrote_which_is_the_graphs(graph, big_dataset, tmp_path):
+    """A first load notes the state it leaves its source in as it writes (no read of the
+    graph afterwards), and that state is the one a read of the graph gives: on the seed, on a
+    generated dataset, on a second source whose records join the first's entities (the same
+    registration numbers) so that its edges run between those, and one that gives every row
+    twice (noted twice, or read back where the server counts the second rows as writing
+    nothing: the embedded server does, Neo4j's eager plan does not). An import over an earlier
+    one notes nothing; the state is then read back."""
+    edited = tmp_path / "edited"
+    bench_refresh.changed_copy(big_dataset, edited, seed=7)
+
+    def first_load(paths: list[Path], source: str) -> kept_state.Written:
+        written = kept_state.Written()
+        import_paths(graph, paths, source, written=written)
+        assert written.keep(graph, source), source  # kept from what was written
+        assert kept_now(graph, source) == graph_state(graph, source), source
+        return written
+
+    first_load([SEED], "seed-registry")
+    graph.empty()
+    first_load([big_dataset], "bench")
+    joined = first_load([big_dataset], "copy")
+    assert joined.entity_of  # its records describe the first source's entities
+    state = graph_state(graph, "copy")
+    assert state.entity_of and state.items["upsert_ownership"] and state.listed
+
+    again = kept_state.Written()
+    import_paths(graph, [edited], "bench", written=again)  # over the earlier import
+    assert not again.keep(graph, "bench")
+    kept_state.keep_after_import(graph, "bench", again)  # read back instead
+    assert kept_now(graph, "bench") == graph_state(graph, "bench")
+
+    twice = kept_state.Written()  # every row given twice, the same
+    import_paths(graph, [SEED, SEED], "twice", written=twice)
+    kept_state.keep_after_import(graph, "twice", twice)
+    assert kept_now(graph, "twice") == graph_state(graph, "twice")
+
+
 def test_a_state_survives_being_packed(monkeypatch):
     state = kept_state.State()
     fp = [int(hashlib.sha1(str(i).encode()).hexdigest(), 16) for i in range(4)]

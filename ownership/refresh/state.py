@@ -13,6 +13,14 @@ changed something and did not keep its state) moves the version, and the refresh
 graph as before: a kept state is used only when nothing but the refresh that kept it has
 written since.
 
+An import does not read it back when it need not: a source's first load notes, as it writes,
+the state it leaves the source in (:class:`Written`: every item new, with the fingerprint and
+the entities the import gave it), which is exactly what a read would give; any other import
+reads it back (:func:`keep_after_import`). Either way the items are packed as they come
+(:class:`Packer`, spooled to a temporary file) and the documents written as they are made, so
+neither the state nor its documents are ever all in memory; a refresh decodes the documents as
+it reads them (:func:`load`).
+
 They are kept in the graph, as the whole-graph answers are
 (:mod:`ownership.analysis.maintained`, kind :data:`KIND`, one answer per source), not in a file
 under ``OWNERSHIP_HOME``: the data version they are stamped with is the graph's, so they travel
@@ -25,8 +33,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import json
 import sys
+import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -114,7 +124,7 @@ class State:
         elif name in EDGES:
             self.items[name][(uid, sys.intern(row["owner"]), sys.intern(row["owned"]))] = value
         else:
-            self.listed[uid] = tuple(row["entities"])
+            self.listed[uid] = tuple(sorted(row["entities"]))  # in any order the server gives
             self.items[name][uid] = value
 
     def read_again(
@@ -175,49 +185,121 @@ class Left:
 # -- kept beside the data version ---------------------------------------------------------------
 
 
-def encode(state: State) -> Iterator[str]:
-    """The state as documents of :data:`DOC_CHARS` base64 characters (the last shorter) of
-    one zlib stream of frames, made and compressed a frame at a time (a state of four million
-    items is about 180 MB packed: its intermediate forms are never all in memory at once).
+class Packer:
+    """Items packed as they come: frames of :data:`FRAME` items of one statement, each
+    compressed into one zlib stream as it fills and that stream spooled to a temporary file,
+    then handed out as documents of :data:`DOC_CHARS` base64 characters (:meth:`documents`).
+    Neither the items nor the documents are ever all in memory (a state of four million items
+    is about 180 MB packed); frames of several statements may come in any order.
 
-    A frame is up to :data:`FRAME` items of one statement: a 4-byte length, a JSON header
-    (layout, statement, the keys as a list of strings), then per item its fingerprint (20
-    bytes), one byte of flags (in force; last reported fingerprint differs), and the last
-    reported fingerprints that differ."""
-    deflate = zlib.compressobj(1)
-    packed = bytearray()
-    step = DOC_CHARS // 4 * 3  # bytes per document: base64 turns 3 bytes into 4 characters
-    for frame in _frames(state):
-        packed += deflate.compress(frame)
-        while len(packed) >= step:
-            yield base64.b64encode(packed[:step]).decode()
-            del packed[:step]
-    packed += deflate.flush()
-    for start in range(0, len(packed), step):
-        yield base64.b64encode(packed[start : start + step]).decode()
+    A frame: a 4-byte length, a JSON header (layout, statement, the keys as a list of
+    strings), then per item its fingerprint (20 bytes), one byte of flags (in force; last
+    reported fingerprint differs), and the last reported fingerprints that differ."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # closed once its documents are read
+        self._deflate = zlib.compressobj(1)
+        self._frames = {name: _Frame() for name in NAMES}
+
+    def add(
+        self, name: str, keys: tuple[Any, ...], fingerprint: bytes, last: bytes, live: bool
+    ) -> None:
+        """One item of statement ``name``: its keys (a record: uid and the entity it describes,
+        "" for its own; an edge: uid, owner, owned; a listing: uid and the entities it lists),
+        its fingerprint and the last reported one (20 bytes each), in force or not."""
+        frame = self._frames[name]
+        frame.keys.extend(keys)
+        frame.fingerprints += fingerprint
+        differs = last != fingerprint
+        frame.flags.append((LIVE if live else 0) | (2 if differs else 0))
+        if differs:
+            frame.seen += last
+        if len(frame.flags) >= FRAME:
+            self._flush(name)
+
+    def add_row(self, name: str, row: dict[str, Any]) -> None:
+        """One row of a ``refresh_state_*`` query, as :meth:`State.add` reads it."""
+        fingerprint = bytes.fromhex(row["fingerprint"])
+        last = bytes.fromhex(row["seen"]) if row["seen"] else fingerprint
+        if name == "entities":
+            keys: tuple[Any, ...] = (row["uid"], row["entity"] or "")
+        elif name in EDGES:
+            keys = (row["uid"], row["owner"], row["owned"])
+        else:
+            keys = (row["uid"], sorted(row["entities"]))
+        self.add(name, keys, fingerprint, last, row["live"])
+
+    def _flush(self, name: str) -> None:
+        frame = self._frames[name]
+        if frame.flags:
+            header = json.dumps({"layout": LAYOUT, "name": name, "keys": frame.keys}).encode()
+            self._file.write(
+                self._deflate.compress(
+                    b"".join(
+                        (
+                            len(header).to_bytes(4, "big"),
+                            header,
+                            frame.fingerprints,
+                            frame.flags,
+                            frame.seen,
+                        )
+                    )
+                )
+            )
+            self._frames[name] = _Frame()
+
+    def documents(self) -> tuple[int, Iterator[str]]:
+        """How many documents the packed items make, and those documents one at a time (read
+        from the spooled stream, which is then dropped); nothing can be added after."""
+        for name in NAMES:
+            self._flush(name)
+        self._file.write(self._deflate.flush())
+        size = self._file.tell()
+        step = DOC_CHARS // 4 * 3  # bytes per document: base64 turns 3 bytes into 4 characters
+        count = -(-size // step)
+        self._file.seek(0)
+
+        def read() -> Iterator[str]:
+            with self._file:
+                while chunk := self._file.read(step):
+                    yield base64.b64encode(chunk).decode()
+
+        return count, read()
 
 
-def _frames(state: State) -> Iterator[bytes]:
+@dataclass
+class _Frame:
+    keys: list[Any] = field(default_factory=list)
+    fingerprints: bytearray = field(default_factory=bytearray)
+    flags: bytearray = field(default_factory=bytearray)
+    seen: bytearray = field(default_factory=bytearray)
+
+
+def pack_state(state: State) -> Packer:
+    """``state`` packed (:class:`Packer`)."""
+    packer = Packer()
     for name in NAMES:
-        items = list(state.items[name].items())
-        for start in range(0, len(items), FRAME):
-            keys: list[Any] = []
-            fingerprints, flags, seen = bytearray(), bytearray(), bytearray()
-            for key, value in items[start : start + FRAME]:
-                fingerprint, last, bits = unpack(value)
-                if name in EDGES:
-                    keys.extend(key)
-                elif name == "entities":
-                    keys.extend((key, state.entity_of.get(key, "")))  # type: ignore[arg-type]
-                else:
-                    keys.extend((key, list(state.listed.get(key, ()))))  # type: ignore[arg-type]
-                fingerprints += fingerprint.to_bytes(FP_BYTES, "big")
-                differs = last != fingerprint
-                flags.append((bits & LIVE) | (2 if differs else 0))
-                if differs:
-                    seen += last.to_bytes(FP_BYTES, "big")
-            header = json.dumps({"layout": LAYOUT, "name": name, "keys": keys}).encode()
-            yield b"".join((len(header).to_bytes(4, "big"), header, fingerprints, flags, seen))
+        for key, value in state.items[name].items():
+            fingerprint, last, bits = unpack(value)
+            if name in EDGES:
+                keys: tuple[Any, ...] = key  # type: ignore[assignment]
+            elif name == "entities":
+                keys = (key, state.entity_of.get(key, ""))  # type: ignore[arg-type]
+            else:
+                keys = (key, list(state.listed.get(key, ())))  # type: ignore[arg-type]
+            packer.add(
+                name,
+                keys,
+                fingerprint.to_bytes(FP_BYTES, "big"),
+                last.to_bytes(FP_BYTES, "big"),
+                bool(bits & LIVE),
+            )
+    return packer
+
+
+def encode(state: State) -> Iterator[str]:
+    """The documents :func:`keep` keeps of ``state``."""
+    return pack_state(state).documents()[1]
 
 
 def decode(documents: Iterable[str]) -> State | None:
@@ -288,11 +370,23 @@ def _add_frame(
 
 
 def keep(graph: Graph, source: str, state: State, version: str) -> None:
-    """Keep ``state`` as what the graph holds of ``source`` at data ``version``: a first
-    document saying how many follow, then the packed state."""
-    documents = list(encode(state))
+    """Keep ``state`` as what the graph holds of ``source`` at data ``version``."""
+    keep_packed(graph, source, pack_state(state), version)
+
+
+def keep_packed(graph: Graph, source: str, packer: Packer, version: str) -> None:
+    """Keep the items ``packer`` packed as what the graph holds of ``source`` at data
+    ``version``: a first document saying how many follow, then the packed state, written a
+    statement's worth at a time as they are read from the packer's spool."""
+    count, documents = packer.documents()
     maintained.store_documents(
-        graph, KIND, source, None, [{"documents": len(documents)}, *documents], version
+        graph,
+        KIND,
+        source,
+        None,
+        itertools.chain([{"documents": count}], documents),
+        version,
+        count=count + 1,
     )
 
 
@@ -303,14 +397,20 @@ def load(graph: Graph, source: str, version: str) -> State | None:
     if not first:
         return None
     count = first[0]["documents"]
-    documents: list[str] = []
-    for start in range(1, count + 1, READ_DOCS):
-        parts = list(range(start, min(start + READ_DOCS, count + 1)))
-        docs = maintained.load_documents(graph, KIND, source, parts, version)
-        if docs is None:
-            return None
-        documents += docs
-    return decode(documents)
+    missing = False
+
+    def documents() -> Iterator[str]:  # decoded as they come, never all held (180 MB at 1M)
+        nonlocal missing
+        for start in range(1, count + 1, READ_DOCS):
+            parts = list(range(start, min(start + READ_DOCS, count + 1)))
+            docs = maintained.load_documents(graph, KIND, source, parts, version)
+            if docs is None:
+                missing = True
+                return
+            yield from docs
+
+    state = decode(documents())
+    return None if missing else state
 
 
 def restamp(graph: Graph, version: str, now: str) -> None:
@@ -334,13 +434,111 @@ def versions(reader: Graph | Transaction) -> tuple[str, str]:
     return version_of(row), version_of({**row, **times})
 
 
-def keep_after_import(graph: Graph, source: str) -> None:
-    """Read and keep what the graph holds of ``source`` after a plain ``ownership import``
-    (one read of every item, as a refresh without a kept state makes), so that the next
-    refresh need not read it; kept only when no one wrote while it was read."""
+def keep_after_import(graph: Graph, source: str, written: Written | None = None) -> None:
+    """Keep what the graph holds of ``source`` after a plain ``ownership import``, so that the
+    next refresh need not read it: what the import ``written`` noted when that is exactly it
+    (:meth:`Written.keep`), otherwise read back from the graph (one read of every item, as a
+    refresh without a kept state makes), packed as it is read, and kept only when no one
+    wrote while it was read."""
+    if written is not None and written.keep(graph, source):
+        return
     with graph.transaction() as tx:
         before = versions(tx)
-        state = State.read(tx, source)
+        packer = Packer()
+        for name, query in STATE_QUERIES.items():
+            for row in tx.stream(query, source=source):
+                packer.add_row(name, row)
         after = versions(tx)
     if before == after:
-        keep(graph, source, state, after[0])
+        keep_packed(graph, source, packer, after[0])
+
+
+class Written:
+    """The state a source's first load leaves it in, noted batch by batch as the import writes
+    (:class:`ownership.loader.BatchWriter`) instead of read back from the graph afterwards
+    (253–284 s at a million companies on the embedded server: docs/benchmarks.md).
+
+    On a first load the source has nothing in the graph but what the import writes, every
+    item new: its fingerprint is the one written, it was never reported (the last reported
+    fingerprint is its own) and it is in force. A record describes the entity resolution gave
+    it (:func:`ownership.loader.resolve_rows`; a later batch never moves it), and an edge or a
+    listing joins the entities of the records it names. What the graph holds is exactly that
+    only when every row of every batch was written (a statement counts the rows it wrote: an
+    edge whose record is not there yet is not; a row given again with the same fingerprint is
+    not on the embedded server, and is on Neo4j, whose plan is eager, where it is then noted
+    twice as it was written twice, the last one standing as in the graph), no accepted
+    name match was applied during the import (the decisions' part of the data version) or
+    after it (``merged``), and nothing was written since: otherwise :meth:`keep` declines and
+    the state is read back from the graph."""
+
+    def __init__(self) -> None:
+        self.packer: Packer | None = Packer()
+        self.entity_of: dict[str, str] = {}  # records that describe another entity than their own
+        self.listings: dict[str, tuple[bytes, set[str]]] = {}  # a listing's rows may be several
+        self.began: str | None = None
+        self.ended: str | None = None
+        self.merged = 0  # entities merged by accepted name matches after the import
+
+    def begin(self, tx: Transaction) -> None:
+        """The import's first transaction has begun: the data version it starts from."""
+        self.began = versions(tx)[1]
+
+    def note(self, name: str, rows: list[dict[str, Any]], written: int) -> None:
+        """One batch of statement ``name`` (rows of :func:`ownership.loader.record_row`, resolved),
+        of which the statement wrote ``written``."""
+        if self.packer is None:
+            return
+        if written != len(rows):
+            self.packer = None  # the state is read back from the graph instead
+            return
+        if name == "entities":
+            for row in rows:
+                uid, entity = row["uid"], row["entity_uid"]
+                if entity != uid:
+                    self.entity_of[uid] = entity
+                self.packer.add(name, (uid, "" if entity == uid else entity), *_new(row))
+        elif name in EDGES:
+            for row in rows:
+                ends = (self._entity(row["from_uid"]), self._entity(row["to_uid"]))
+                self.packer.add(name, (row["uid"], *ends), *_new(row))
+        else:
+            for row in rows:
+                _, entities = self.listings.get(row["uid"], (b"", set()))
+                entities.add(self._entity(row["entity_uid"]))
+                self.listings[row["uid"]] = (bytes.fromhex(row["fingerprint"]), entities)
+
+    def _entity(self, record: str) -> str:
+        return self.entity_of.get(record, record)
+
+    def end(self, tx: Transaction) -> None:
+        """The import's last transaction is about to commit: the data version it leaves."""
+        self.ended = versions(tx)[1]
+
+    def keep(self, graph: Graph, source: str) -> bool:
+        """Keep the noted state of ``source`` for the data version now, if it is exactly what
+        the graph holds; whether it was kept."""
+        if self.packer is None or self.began is None or self.ended is None or self.merged:
+            return False
+        if _decisions(self.began) != _decisions(self.ended):
+            return False
+        now, key = versions(graph)
+        if key != self.ended:
+            return False
+        for uid, (fingerprint, entities) in self.listings.items():
+            self.packer.add(
+                "upsert_sanctions", (uid, sorted(entities)), fingerprint, fingerprint, True
+            )
+        keep_packed(graph, source, self.packer, now)
+        self.packer = None
+        return True
+
+
+def _new(row: dict[str, Any]) -> tuple[bytes, bytes, bool]:
+    """Fingerprint, last reported fingerprint and in force, of an item a first load wrote."""
+    fingerprint = bytes.fromhex(row["fingerprint"])
+    return fingerprint, fingerprint, True
+
+
+def _decisions(version: str) -> list[str]:
+    """The match decisions' part of a data version (:func:`ownership.analysis.stats.version_of`)."""
+    return version.split("|")[-2:]
