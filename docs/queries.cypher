@@ -64,50 +64,57 @@ RETURN p;
 // ---- chain_reach_step
 // One step up from the entities in $uids: every holding in force on $as_of in them, with the
 // owner; the later levels of `ownership chains`' backward pass. Each edge is a list of the
-// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
-// and statements are looked up for the chains shown (entity_names, chain_link_details). At
-// 100,000 companies the full rows of owners_step took five times as long as these
-// (docs/benchmarks.md).
+// fields of cypher.REACH_FIELDS: what the enumeration and its order need, and the owner's record
+// id and name (what a chain shows of it: naming the 303,913 entities of a reach at a million
+// companies afterwards, by uid, took 12-16 s; docs/benchmarks.md); sources and statements are
+// looked up for the chains shown (chain_link_details). At 100,000 companies the full rows of
+// owners_step took five times as long as these.
 :param uids => ['seed-registry:ru-host-01'];
 :param as_of => date('2022-07-01');
 UNWIND $uids AS near_uid
 MATCH (near:Entity {uid: near_uid})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
-                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind, r.share,
+                r.share_min, r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
 
 // ---- chain_targets_operating
 // The other chain targets: entities registered elsewhere that operate in $to_country (a Cypriot
 // company running a Russian business), with the holdings in force on $as_of in them, in the
 // shape of chain_targets_registered. A separate statement because an OR with the registered
 // country would keep either server from using the jurisdiction index. Each edge is a list of the
-// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
-// and statements are looked up for the chains shown (entity_names, chain_link_details). At
-// 100,000 companies the full rows of owners_step took five times as long as these
-// (docs/benchmarks.md).
+// fields of cypher.REACH_FIELDS: what the enumeration and its order need, and the owner's record
+// id and name (what a chain shows of it: naming the 303,913 entities of a reach at a million
+// companies afterwards, by uid, took 12-16 s; docs/benchmarks.md); sources and statements are
+// looked up for the chains shown (chain_link_details). At 100,000 companies the full rows of
+// owners_step took five times as long as these. Each edge is a list of the fields of
+// cypher.REACH_FIELDS, then the target's (the near end's) cypher.TARGET_FIELDS.
 :param to_country => 'RU';
 :param as_of => date('2022-07-01');
 MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
 WHERE $to_country IN near.operates_in AND coalesce(near.jurisdiction, '') <> $to_country
   AND (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
-                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind, r.share,
+                r.share_min, r.share_max, r.start_date, r.end_date, r.disagree,
+                near.record_id, near.name, near.jurisdiction]) AS edges;
 
 // ---- chain_targets_registered
 // The first step of `ownership chains`' backward pass: every holding in force on $as_of in an
 // entity registered in $to_country (found through the jurisdiction index), with its owner. From
 // here the entities that can reach a target within N hops are found level by level
 // (chain_reach_step), and chains are enumerated only among them. Each edge is a list of the
-// fields of cypher.REACH_FIELDS: only what the enumeration and its order need; names, sources
-// and statements are looked up for the chains shown (entity_names, chain_link_details). At
-// 100,000 companies the full rows of owners_step took five times as long as these
-// (docs/benchmarks.md).
+// fields of cypher.REACH_FIELDS: what the enumeration and its order need, and the owner's record
+// id and name (what a chain shows of it: naming the 303,913 entities of a reach at a million
+// companies afterwards, by uid, took 12-16 s; docs/benchmarks.md); sources and statements are
+// looked up for the chains shown (chain_link_details). At 100,000 companies the full rows of
+// owners_step took five times as long as these. Each edge is a list of the fields of
+// cypher.REACH_FIELDS, then the target's (the near end's) cypher.TARGET_FIELDS.
 :param to_country => 'RU';
 :param as_of => date('2022-07-01');
 MATCH (near:Entity {jurisdiction: $to_country})<-[r:HOLDS]-(far:Entity)
 WHERE (r.start_date IS NULL OR r.start_date <= $as_of) AND (r.end_date IS NULL OR $as_of < r.end_date) AND (r.retired_on IS NULL OR $as_of < r.retired_on)
-RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
-                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges;
+RETURN collect([near.uid, far.uid, far.record_id, far.name, far.jurisdiction, far.kind, r.share,
+                r.share_min, r.share_max, r.start_date, r.end_date, r.disagree,
+                near.record_id, near.name, near.jurisdiction]) AS edges;
 
 // ---- chains
 // Every ownership chain from a company registered in $from_country to an entity registered in,

@@ -1086,18 +1086,30 @@ OWNERS_STEP = _q(
 )
 
 REACH_FIELDS = (
-    "near", "uid", "jurisdiction", "kind", "share", "share_min", "share_max", "start_date",
-    "end_date", "disagree",
+    "near", "uid", "id", "name", "jurisdiction", "kind", "share", "share_min", "share_max",
+    "start_date", "end_date", "disagree",
 )  # fmt: skip
-_REACH_EDGES = """
-RETURN collect([near.uid, far.uid, far.jurisdiction, far.kind, r.share, r.share_min,
-                r.share_max, r.start_date, r.end_date, r.disagree]) AS edges
+TARGET_FIELDS = ("id", "name", "jurisdiction")  # of the near end, after REACH_FIELDS
+_REACH_EDGE = """far.uid, far.record_id, far.name, far.jurisdiction, far.kind, r.share,
+                r.share_min, r.share_max, r.start_date, r.end_date, r.disagree"""
+_REACH_EDGES = f"""
+RETURN collect([near.uid, {_REACH_EDGE}]) AS edges
+"""
+_TARGET_EDGES = f"""
+RETURN collect([near.uid, {_REACH_EDGE},
+                near.record_id, near.name, near.jurisdiction]) AS edges
 """
 _REACH_DOC = (
-    " Each edge is a list of the fields of cypher.REACH_FIELDS: only what the enumeration and "
-    "its order need; names, sources and statements are looked up for the chains shown "
-    "(entity_names, chain_link_details). At 100,000 companies the full rows of owners_step "
-    "took five times as long as these (docs/benchmarks.md)."
+    " Each edge is a list of the fields of cypher.REACH_FIELDS: what the enumeration and its "
+    "order need, and the owner's record id and name (what a chain shows of it: naming the "
+    "303,913 entities of a reach at a million companies afterwards, by uid, took 12-16 s; "
+    "docs/benchmarks.md); sources and statements are looked up for the chains shown "
+    "(chain_link_details). At 100,000 companies the full rows of owners_step took five "
+    "times as long as these."
+)
+_TARGET_DOC = (
+    " Each edge is a list of the fields of cypher.REACH_FIELDS, then the target's (the near "
+    "end's) cypher.TARGET_FIELDS."
 )
 
 CHAIN_TARGETS_REGISTERED = _q(
@@ -1105,11 +1117,13 @@ CHAIN_TARGETS_REGISTERED = _q(
     """
 MATCH (near:Entity {jurisdiction: $to_country})<-[r:HOLDS]-(far:Entity)
 WHERE {IN_FORCE_r}"""
-    + _REACH_EDGES,
+    + _TARGET_EDGES,
     "The first step of `ownership chains`' backward pass: every holding in force on $as_of in "
     "an entity registered in $to_country (found through the jurisdiction index), with its "
     "owner. From here the entities that can reach a target within N hops are found level by "
-    "level (chain_reach_step), and chains are enumerated only among them." + _REACH_DOC,
+    "level (chain_reach_step), and chains are enumerated only among them."
+    + _REACH_DOC
+    + _TARGET_DOC,
     to_country="RU",
     as_of=dt.date(2022, 7, 1),
 )
@@ -1120,12 +1134,12 @@ CHAIN_TARGETS_OPERATING = _q(
 MATCH (near:Entity)<-[r:HOLDS]-(far:Entity)
 WHERE $to_country IN near.operates_in AND coalesce(near.jurisdiction, '') <> $to_country
   AND {IN_FORCE_r}"""
-    + _REACH_EDGES,
+    + _TARGET_EDGES,
     "The other chain targets: entities registered elsewhere that operate in $to_country (a "
     "Cypriot company running a Russian business), with the holdings in force on $as_of in "
     "them, in the shape of chain_targets_registered. A separate statement because an OR "
     "with the registered country would keep either server from using the jurisdiction "
-    "index." + _REACH_DOC,
+    "index." + _REACH_DOC + _TARGET_DOC,
     to_country="RU",
     as_of=dt.date(2022, 7, 1),
 )

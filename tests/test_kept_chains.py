@@ -18,7 +18,13 @@ import pytest
 
 from bench.generate import generate
 from ownership.analysis import kept_chains, kept_reach, maintained
-from ownership.analysis.chains import ChainAnswer, ChainSearch, search_chains
+from ownership.analysis.chains import (
+    CHAIN_ENTITY_FIELDS,
+    LINK_NUMBERS,
+    ChainAnswer,
+    ChainSearch,
+    search_chains,
+)
 from ownership.analysis.kept_chains import KeptChains, Question
 from ownership.analysis.stats import data_version
 from ownership.analysis.upkeep import maintain
@@ -186,3 +192,46 @@ def test_cli_pages_come_from_the_kept_answer(graph, generated, run_cli, small_pa
     assert json.loads(page.stdout) == everything[30:50]
     summary = json.loads(run_cli("chains", *question, "--format", "json", "--summary").stdout)
     assert summary["total"] == len(everything)
+
+
+def test_upkeep_keeps_the_reach_of_watched_and_asked_targets(graph, generated, tmp_path):
+    """After an import, the reach of a watched question's target and of the targets asked
+    before is kept for the import's day, so that the first new question to them starts from
+    it; a question already kept for the data is not enumerated again."""
+    import_paths(graph, [generated], "bench")
+    day = D(2024, 6, 1)
+    kept_chains.answer(graph, Question("JP", "RU", (), 3, D(2024, 1, 1)))
+    import_paths(graph, [another_chain(tmp_path)], "extra")
+    version = data_version(graph)[0]
+    watched = [Question("CN", "CY", (), 4)]
+    assert not kept_reach.is_kept(graph, "CY", day, 4, version)
+    assert not kept_reach.is_kept(graph, "RU", day, 3, version)
+    first = kept_chains.keep_asked(graph, day, version, watched)
+    assert first == {"answers": 1, "reaches": 2}
+    for to_country, hops, origin in (("CY", 4, "CN"), ("RU", 3, "SG")):
+        assert kept_reach.is_kept(graph, to_country, day, hops, version)
+        q = Question(origin, to_country, (), hops, day)
+        from_kept = kept_chains._search(graph, q, version)
+        assert from_kept.total > 0
+        same_chains(from_kept, fresh(graph, q))
+    assert kept_chains.keep_asked(graph, day, version, watched) == {"answers": 0, "reaches": 0}
+
+
+def test_an_answer_kept_by_the_earlier_layout_is_read(graph, generated, small_parts):
+    """Answers kept before the parts were made compact (each chain written out, the start
+    entities in the header) read the same as the enumeration."""
+    import_paths(graph, [generated], "bench")
+    q = Question("JP", "RU", ("SG",), 6, D(2024, 6, 1))
+    found = fresh(graph, q)
+    header = {"question": q.as_dict(), "asked_for_today": False, "total": found.total,
+              "disagree": found.disagree, "starts": found.starts()}  # fmt: skip
+    chains = [
+        [[[e[k] for k in CHAIN_ENTITY_FIELDS] for e in c.entities],
+         [[*(getattr(link, k) for k in LINK_NUMBERS), link.disagree] for link in c.links]]
+        for c in found.bare(list(range(found.total)))
+    ]  # fmt: skip
+    parts = [header] + [chains[i : i + 7] for i in range(0, len(chains), 7)]
+    maintained.store_documents(graph, kept_chains.KIND, q.key, q.day, parts, data_version(graph)[0])
+    kept = kept_chains.load(graph, q)
+    assert kept is not None and kept.start_rows is not None
+    same_answer(kept, found)

@@ -202,8 +202,8 @@ class Reach:
 
     ``distance`` is each entity's fewest hops to a target (0 for a target), ``owned`` the
     in-force edges out of each entity towards entities within reach, as (link, owned uid);
-    ``entities`` holds what the walk needs of each (jurisdiction and kind), and their names
-    once :func:`search_chains` has looked them up for the entities of the chains found.
+    ``entities`` holds what the walk needs of each (jurisdiction and kind) and what a chain
+    shows of it (id and name), as the backward pass found them.
     """
 
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -214,19 +214,21 @@ class Reach:
 def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach:
     """The backward pass: holdings in the targets, then their owners level by level.
 
-    Each edge row carries only the link's numbers and the owner's jurisdiction and kind
-    (cypher.REACH_FIELDS): names, sources and statements are fetched for what is shown."""
+    Each edge row carries the link's numbers and what the walk and a chain need of the owner
+    (cypher.REACH_FIELDS; of the target too on the first level): sources and statements
+    are fetched for what is shown."""
     found = Reach()
     country = to_country.upper()
-    edges = [
-        edge
-        for query in (cypher.CHAIN_TARGETS_REGISTERED, cypher.CHAIN_TARGETS_OPERATING)
-        for row in graph.read(query, to_country=country, as_of=as_of)
-        for edge in row["edges"]
-    ]
-    for edge in edges:
-        found.distance[edge[0]] = 0  # the owned end of a holding in a target is a target
-        found.entities.setdefault(edge[0], {"uid": edge[0]})
+    width = len(cypher.REACH_FIELDS)
+    edges = []
+    for query in (cypher.CHAIN_TARGETS_REGISTERED, cypher.CHAIN_TARGETS_OPERATING):
+        for row in graph.read(query, to_country=country, as_of=as_of):
+            for edge in row["edges"]:
+                uid = edge[0]  # the owned end of a holding in a target is a target
+                found.distance[uid] = 0
+                target = found.entities.setdefault(uid, {"uid": uid})
+                target.update(zip(cypher.TARGET_FIELDS, edge[width:], strict=True))
+                edges.append(edge[:width])
     for level in range(1, max_hops + 1):
         frontier: list[str] = []
         for row in sorted(
@@ -234,7 +236,7 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
         ):
             uid = row["uid"]
             known = found.entities.setdefault(uid, {"uid": uid})
-            known.update(jurisdiction=row["jurisdiction"], kind=row["kind"])
+            known.update((k, row[k]) for k in REACH_ENTITY_FIELDS)
             if uid not in found.distance:
                 found.distance[uid] = level
                 frontier.append(uid)
@@ -250,6 +252,7 @@ def reach(graph: Graph, to_country: str, as_of: dt.date, max_hops: int) -> Reach
 
 
 LINK_NUMBERS = ("share", "share_min", "share_max", "start_date", "end_date")  # Link's first fields
+REACH_ENTITY_FIELDS = ("id", "name", "jurisdiction", "kind")  # of an owner, from its edge row
 
 
 def _edge_order(row: dict[str, Any]) -> tuple[Any, ...]:
@@ -265,14 +268,6 @@ def entity_names(graph: Graph, uids: set[str]) -> Iterator[list[Any]]:
     for i in range(0, len(ordered), NAME_BATCH):
         for row in graph.read(cypher.ENTITY_NAMES, uids=ordered[i : i + NAME_BATCH]):
             yield from row["entities"]
-
-
-def _name(graph: Graph, found: Reach, uids: set[str]) -> None:
-    """Add id, name and jurisdiction to the entities ``uids`` of ``found`` not named yet (a
-    kept reach comes named: :mod:`ownership.analysis.kept_reach`)."""
-    entities = found.entities
-    for entity in entity_names(graph, {uid for uid in uids if "name" not in entities[uid]}):
-        found.entities[entity[0]].update(zip(CHAIN_ENTITY_FIELDS, entity, strict=True))
 
 
 NAME_BATCH = 10_000
@@ -465,7 +460,6 @@ def search_chains(
             paths.extend(_walk(found, start, max_hops, wanted))
             if progress:
                 progress(done, len(starts))
-        _name(graph, found, {uid for uids, _, _ in paths for uid in uids})
         entities = found.entities
         paths.sort(
             key=lambda p: _order(

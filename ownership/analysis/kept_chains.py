@@ -5,9 +5,10 @@ to answer: every holding into the target country is looked at before the first c
 (docs/benchmarks.md). An analyst pages through the answer, opens it again in another process
 (``ownership chains --limit 50 --offset 50``), or in the explorer after a restart. So the
 answer, once enumerated, is kept in the graph (:mod:`ownership.analysis.maintained`) for the
-data version it was computed on: a header (total, start entities, whether sources disagree)
-and the chains in the fixed order, :data:`CHUNK` to a part. Reading the summary and a page is
-then two small reads plus the look-ups of what the page shows (sources, statements,
+data version it was computed on: a header (the question, total, whether sources disagree),
+the chains in the fixed order, :data:`CHUNK` to a part, and the start entities. Reading a
+page is then two small reads (the header and the page's parts), the summary two (the header
+and the start entities), plus the look-ups of what the page shows (sources, statements,
 successions, always current). Any import, refresh, unload or match decision changes the data
 version, and the answer is then enumerated again when asked; ``ownership import`` and
 ``refresh`` keep the most recently asked questions (:data:`KEEP_ASKED`) up to date for their
@@ -17,8 +18,8 @@ day, so that the questions analysts work on stay immediate.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from ownership.graph import Graph, QueryFailed
 KIND = "chains"
 CHUNK = 500  # chains per kept part: a page of 50 reads one or two parts
 KEEP_ASKED = 5  # the most recently asked questions that an import or refresh keeps current
+KEEP_TARGETS = 3  # the targets asked most, whose reach an import or refresh keeps for its day
 
 
 @dataclass(frozen=True)
@@ -81,11 +83,18 @@ class KeptChains(ChainAnswer):
     as_of: dt.date
     total: int  # type: ignore[misc]
     disagree: bool  # type: ignore[misc]
-    start_rows: list[dict[str, Any]]
+    start_rows: list[dict[str, Any]] | None  # None: not read yet (:func:`_starts_part`)
     version: str  # the data version the answer was kept for
     _fresh: ChainSearch | None = None  # the answer enumerated anew when the data changed
 
     def starts(self) -> list[dict[str, Any]]:
+        if self.start_rows is None:  # kept in a part of their own, read only when asked
+            found = maintained.load_documents(
+                self.graph, KIND, self.question.key, [_starts_part(self.total)], self.version
+            )
+            if found is None:  # the data changed since the header was read
+                return self._enumerated().starts()
+            self.start_rows = _unpacked(found[0])
         return [dict(row) for row in self.start_rows]
 
     def bare(self, positions: list[int]) -> list[Chain]:
@@ -95,11 +104,16 @@ class KeptChains(ChainAnswer):
                 self.graph, KIND, self.question.key, parts, self.version
             )
             if documents is not None:
-                chunks = dict(zip(parts, documents, strict=True))
-                return [_chain(chunks[i // CHUNK + 1][i % CHUNK]) for i in positions]
-            # the data changed since the header was read: the answer is enumerated again
+                chunks = dict(zip(parts, map(_unpacked, documents), strict=True))
+                return [_chain(chunks[i // CHUNK + 1], i % CHUNK) for i in positions]
+        fresh = self._enumerated()
+        return fresh.bare([i for i in positions if i < fresh.total])
+
+    def _enumerated(self) -> ChainSearch:
+        """The answer enumerated again: the data changed since the header was read."""
+        if self._fresh is None:
             self._fresh = _search(self.graph, self.question, data_version(self.graph)[0])
-        return self._fresh.bare([i for i in positions if i < self._fresh.total])
+        return self._fresh
 
 
 def _search(
@@ -123,38 +137,89 @@ def _search(
     )
 
 
-def _encoded(found: ChainSearch) -> Iterator[list[Any]]:
-    """Each chain of ``found`` in the fixed order, as kept: its entities' fields and its
-    links' numbers (read back by :func:`_chain`). Straight from the enumeration's paths, each
-    entity and link encoded once: the chains of a question share most of them (the 89,121
-    chains JP → RU at 1M have 64,199 distinct links), and building each chain first took most
-    of keeping it."""
-    entities: dict[str, list[Any]] = {}
-    links: dict[Link, list[Any]] = {}
+def _encoded(found: ChainSearch) -> Iterator[str]:
+    """The chains of ``found`` in the fixed order, :data:`CHUNK` to a part, as kept: each
+    distinct entity (its fields) and link (its numbers, dates as day numbers) of the part
+    once, and each chain as their places (read back by :func:`_chain`), compressed. The
+    chains JP → RU at 1M companies (127,727 on 2025-06-01) were 80 MB of JSON written out,
+    are 38 MB so and about 8 MB compressed: written and read back that much faster."""
     known = found.reach.entities
-    for uids, path, _ in found.paths:
-        yield [
-            [
-                entities.get(u)
-                or entities.setdefault(u, [known[u][k] for k in CHAIN_ENTITY_FIELDS])
-                for u in uids
+    entity_rows: dict[str, list[Any]] = {}  # each made once for all the parts
+    link_rows: dict[int, list[Any]] = {}  # by identity: a dataclass hashes slowly
+    for first in range(0, found.total, CHUNK):
+        entities: dict[str, int] = {}
+        links: dict[int, int] = {}  # the identity of a reach's link: its place in the part
+        shown: list[Link] = []
+        chains: list[list[list[int]]] = []
+        for uids, path, _ in found.paths[first : first + CHUNK]:
+            places = []
+            for link in path:
+                at = links.get(id(link))
+                if at is None:
+                    at = links[id(link)] = len(shown)
+                    shown.append(link)
+                places.append(at)
+            chains.append([[entities.setdefault(u, len(entities)) for u in uids], places])
+        yield maintained.pack_json({
+            "entities": [
+                entity_rows.get(u)
+                or entity_rows.setdefault(u, [known[u][k] for k in CHAIN_ENTITY_FIELDS])
+                for u in entities
             ],
-            [
-                links.get(link)
-                or links.setdefault(
-                    link, [*(getattr(link, k) for k in LINK_NUMBERS), link.disagree]
-                )
-                for link in path
+            "links": [
+                link_rows.get(id(link)) or link_rows.setdefault(id(link), _link_numbers(link))
+                for link in shown
             ],
-        ]
+            "chains": chains,
+        }, level=1)  # fmt: skip
 
 
-def _chain(document: list[Any]) -> Chain:
-    entities, links = document
+def _unpacked(document: Any) -> Any:
+    """A part as :func:`_encoded` kept it, made JSON again (a part kept before 2026-12-08 was
+    kept as JSON)."""
+    return maintained.unpack_json(document) if isinstance(document, str) else document
+
+
+def _link_numbers(link: Link) -> list[Any]:
+    """A link as kept: :data:`LINK_NUMBERS` (dates as day numbers) and whether sources
+    disagree."""
+    return [
+        *(getattr(link, k) for k in LINK_NUMBERS[:3]),
+        *(None if day is None else day.toordinal() for day in (link.start_date, link.end_date)),
+        link.disagree,
+    ]
+
+
+def _chain(document: Any, place: int) -> Chain:
+    """The chain at ``place`` of a kept part (:func:`_encoded`; a part kept before
+    2026-12-08 lists its chains written out, dates as dates)."""
+    if isinstance(document, list):
+        entities, links = document[place]
+        return Chain(
+            [dict(zip(CHAIN_ENTITY_FIELDS, e, strict=True)) for e in entities],
+            [Link(*link[:-1], disagree=bool(link[-1])) for link in links],
+        )
+    entity_places, link_places = document["chains"][place]
+    rows = document["entities"]
     return Chain(
-        [dict(zip(CHAIN_ENTITY_FIELDS, e, strict=True)) for e in entities],
-        [Link(*link[:-1], disagree=bool(link[-1])) for link in links],  # _encoded's order
+        [dict(zip(CHAIN_ENTITY_FIELDS, rows[e], strict=True)) for e in entity_places],
+        [_link(document["links"][n]) for n in link_places],
     )
+
+
+def _link(numbers: list[Any]) -> Link:
+    share, low, high, begins, ends, disagree = numbers
+    return Link(share, low, high, _day(begins), _day(ends), disagree=bool(disagree))
+
+
+def _day(number: int | None) -> dt.date | None:
+    return None if number is None else dt.date.fromordinal(number)
+
+
+def _starts_part(total: int) -> int:
+    """The part the start entities are kept in, after the chains' (they are read for a
+    summary only: 21,978 of them for JP → RU at 1M, megabytes that a page does not need)."""
+    return -(-total // CHUNK) + 1
 
 
 def keep(graph: Graph, q: Question, found: ChainSearch, version: str) -> None:
@@ -165,13 +230,9 @@ def keep(graph: Graph, q: Question, found: ChainSearch, version: str) -> None:
         "asked_for_today": q.as_of is None or q.as_of == dt.date.today(),
         "total": found.total,
         "disagree": found.disagree,
-        "starts": found.starts(),
     }
-    parts: list[Any] = [header]
-    chains = _encoded(found)
     with maintained.gc_paused():
-        while chunk := list(itertools.islice(chains, CHUNK)):
-            parts.append(chunk)
+        parts = [header, *_encoded(found), maintained.pack_json(found.starts(), level=1)]
     maintained.store_documents(graph, KIND, q.key, q.day, parts, version)
 
 
@@ -183,7 +244,7 @@ def load(graph: Graph, q: Question) -> KeptChains | None:
         return None
     [header] = documents
     return KeptChains(
-        graph, q, q.day, header["total"], header["disagree"], header["starts"], version
+        graph, q, q.day, header["total"], header["disagree"], header.get("starts"), version
     )
 
 
@@ -207,25 +268,46 @@ def answer(
     return found
 
 
-def keep_asked(graph: Graph, as_of: dt.date, version: str) -> int:
-    """Enumerate again and keep the :data:`KEEP_ASKED` most recently asked questions, after an
-    import or refresh on ``as_of``: a question asked for its own day is kept for ``as_of``
-    (the analyst's "today" moved on), one asked for a date keeps its date. Returns how many."""
+def keep_asked(
+    graph: Graph, as_of: dt.date, version: str, watched: Iterable[Any] = ()
+) -> dict[str, int]:
+    """After an import or refresh on ``as_of``: enumerate again and keep the
+    :data:`KEEP_ASKED` most recently asked questions (a question asked for its own day is
+    kept for ``as_of``: the analyst's "today" moved on; one asked for a date keeps its date),
+    and keep for ``as_of`` the reach of every target of the ``watched`` questions (a refresh's
+    ``[[watch]]``) and of the :data:`KEEP_TARGETS` targets asked most, so that the first new
+    question to one of them reads its reach instead of waiting for the backward pass
+    (:mod:`ownership.analysis.kept_reach`). A question or reach already kept for ``version``
+    (a refresh's watched chains, kept as it compared them) is not computed again. Returns how
+    many answers and reaches were kept anew."""
     seen: set[str] = set()
     questions: list[Question] = []
+    asked: Counter[tuple[str, int]] = Counter()
     for row in maintained.kept_keys(graph, KIND):
         header = row["first"]
-        asked = header["question"]
+        question = header["question"]
         q = Question(
-            asked["from_country"],
-            asked["to_country"],
-            tuple(asked["via"]),
-            int(asked["max_hops"]),
-            as_of if header.get("asked_for_today") else asked["as_of"],
+            question["from_country"],
+            question["to_country"],
+            tuple(question["via"]),
+            int(question["max_hops"]),
+            as_of if header.get("asked_for_today") else question["as_of"],
         )
+        asked[(q.to_country, q.max_hops)] += 1
         if q.key not in seen and len(questions) < KEEP_ASKED:
             seen.add(q.key)
             questions.append(q)
+    answers = 0
     for q in questions:
-        keep(graph, q, _search(graph, q, version), version)
-    return len(questions)
+        if load(graph, q) is None:
+            keep(graph, q, _search(graph, q, version), version)
+            answers += 1
+    targets = [(w.to_country.upper(), int(w.max_hops)) for w in watched]
+    targets += [target for target, _ in asked.most_common(KEEP_TARGETS)]
+    reaches = 0
+    for to_country, max_hops in dict.fromkeys(targets):
+        if not kept_reach.is_kept(graph, to_country, as_of, max_hops, version):
+            found = reach(graph, to_country, as_of, max_hops)
+            kept_reach.keep(graph, to_country, as_of, max_hops, found, version)
+            reaches += 1
+    return {"answers": answers, "reaches": reaches}

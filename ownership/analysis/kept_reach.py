@@ -15,16 +15,13 @@ they become :class:`~ownership.analysis.chains.Link` objects.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import zlib
 from typing import Any
 
 import numpy as np
 
 from ownership.analysis import maintained
-from ownership.analysis.chains import Link, Reach, _name
+from ownership.analysis.chains import Link, Reach
 from ownership.graph import Graph
 
 KIND = "chain-reach"
@@ -47,20 +44,12 @@ def key(to_country: str, as_of: dt.date, max_hops: int) -> str:
     return f"{to_country.upper()}|hops={max_hops}|{as_of}"
 
 
-def _texts(values: list[Any]) -> str:
-    return base64.b64encode(zlib.compress(json.dumps(values).encode(), 6)).decode()
-
-
-def _untexts(text: str) -> list[Any]:
-    return json.loads(zlib.decompress(base64.b64decode(text)))
-
-
 def keep(
     graph: Graph, to_country: str, as_of: dt.date, max_hops: int, found: Reach, version: str
 ) -> None:
     """Keep ``found``, the reach of ``to_country`` on ``as_of`` within ``max_hops`` found on
-    data ``version``, with every entity named (the order of any chain needs the names)."""
-    _name(graph, found, set(found.entities))
+    data ``version``, with every entity named (the backward pass names them: the order of
+    any chain needs the names)."""
     uids = sorted(found.entities)
     position = {uid: i for i, uid in enumerate(uids)}
     rows = [(position[uid], position[far], link) for uid in uids for link, far in found.owned[uid]]
@@ -76,7 +65,8 @@ def keep(
         "disagree": [int(r[2].disagree) for r in rows],
     }
     entities = {
-        field: _texts([found.entities[uid].get(field) for uid in uids]) for field in ENTITY_TEXTS
+        field: maintained.pack_json([found.entities[uid].get(field) for uid in uids])
+        for field in ENTITY_TEXTS
     }
     distance = maintained.pack(np.array([found.distance[uid] for uid in uids], dtype=np.int8))
     edges = {
@@ -90,6 +80,14 @@ def keep(
     maintained.store_documents(
         graph, KIND, key(to_country, as_of, max_hops), as_of, documents, version
     )
+
+
+def is_kept(graph: Graph, to_country: str, as_of: dt.date, max_hops: int, version: str) -> bool:
+    """Whether the reach of ``to_country`` on ``as_of`` within ``max_hops`` is kept for data
+    ``version`` (its small first document read, not the reach: the three are written in one
+    transaction)."""
+    first = maintained.load_documents(graph, KIND, key(to_country, as_of, max_hops), [0], version)
+    return first is not None
 
 
 def load(
@@ -108,16 +106,12 @@ def load(
     if documents is None:
         return None
     texts, packed = documents
-    entities = {field: _untexts(texts[field]) for field in ENTITY_TEXTS}
+    entities = {field: maintained.unpack_json(texts[field]) for field in ENTITY_TEXTS}
     distance = maintained.unpack(texts["distance"], np.int8).astype(np.int64)
     edges = {name: maintained.unpack(packed[name], dtype) for name, dtype in NUMBERS.items()}
     owner, owned = edges["owner"], edges["owned"]
-    start = np.array(
-        [
-            j == origin and k == "company"
-            for j, k in zip(entities["jurisdiction"], entities["kind"], strict=True)
-        ],
-        dtype=bool,
+    start = (np.array(entities["jurisdiction"], dtype=object) == origin) & (
+        np.array(entities["kind"], dtype=object) == "company"
     )
     far = max_hops + 1
     depth = np.where(start, 0, far)  # fewest hops from a start company, as the walk may go
@@ -137,7 +131,6 @@ def _reach(
 ) -> Reach:
     """A :class:`Reach` of the edges ``usable`` and their entities, in the kept order."""
     uids = entities["uid"]
-    rows = list(zip(*(entities[field] for field in ENTITY_TEXTS), strict=True))
     found = Reach()
     days: dict[int, dt.date | None] = {NO_DAY: None}
 
@@ -155,7 +148,8 @@ def _reach(
                     disagree=bool(disagree))  # fmt: skip
         found.owned[uids[u]].append((link, uids[v]))
     touched = np.unique(np.concatenate([edges["owner"][usable], edges["owned"][usable]]))
+    fields = [entities[field] for field in ENTITY_TEXTS]
     for i, d in zip(touched.tolist(), distance[touched].tolist(), strict=True):
-        found.entities[uids[i]] = dict(zip(ENTITY_TEXTS, rows[i], strict=True))
+        found.entities[uids[i]] = {f: c[i] for f, c in zip(ENTITY_TEXTS, fields, strict=True)}
         found.distance[uids[i]] = d
     return found

@@ -3,16 +3,18 @@ refresh`` compute, after their data has landed: red flags with the default thres
 ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), the dated holding
 periods that ``ownership diff`` starts from (:mod:`ownership.analysis.holding_periods`), and
 for the day they run the landing page, the subsidiaries of its largest groups, the 50 percent
-rule's findings that ``ownership diff`` compares and the chain questions asked most recently,
-so that reading them is one small query (:mod:`ownership.analysis.maintained`); and the
-search box's index (:mod:`ownership.analysis.search_index`).
+rule's findings that ``ownership diff`` compares, the chain questions asked most recently and
+the backward reaches of the chain targets watched and asked most, so that reading them is one
+small query (:mod:`ownership.analysis.maintained`); and the search box's index
+(:mod:`ownership.analysis.search_index`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from ownership.analysis import maintained
 from ownership.analysis.counts import KIND as COUNTS
@@ -35,10 +37,13 @@ from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_ga
 from ownership.graph import Graph
 
 
-def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
+def maintain(
+    graph: Graph, as_of: dt.date | None = None, watched: Iterable[Any] = ()
+) -> dict[str, float]:
     """Compute and keep every maintained answer for ``as_of`` (default today); the seconds
     each took. The data version is read first: data changed meanwhile leaves the answers
-    stale (computed again on demand), never passed off as current."""
+    stale (computed again on demand), never passed off as current. ``watched``: a refresh's
+    watched chain questions, whose targets' reaches are kept (:func:`keep_asked`)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
@@ -60,7 +65,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
         ("periods", lambda: keep_periods(graph, version)),
         ("blocked", lambda: keep_findings(graph, as_of, version)),
-        ("chains", lambda: keep_asked(graph, as_of, version)),
+        ("chains", lambda: keep_asked(graph, as_of, version, watched)),
         ("counts", lambda: keep_counts(graph, version)),
         ("search", lambda: keep_search_index(graph, version)),
     )
@@ -116,13 +121,13 @@ def not_current_because(graph: Graph, as_of: dt.date) -> str | None:
 
 
 def maintain_after_import(
-    graph: Graph, as_of: dt.date | None = None
+    graph: Graph, as_of: dt.date | None = None, watched: Iterable[Any] = ()
 ) -> tuple[dict[str, float] | None, str | None]:
     """:func:`maintain` after an import or refresh (for its day): the seconds each answer took,
     or why it could not be kept. The data has landed by then, so a failure here (a server
     short of memory on a huge graph) is reported, not raised: the answers are then computed
     when asked, as for any other date."""
     try:
-        return maintain(graph, as_of), None
+        return maintain(graph, as_of, watched), None
     except Exception as exc:  # noqa: BLE001 — any failure leaves only the on-demand path
         return None, f"{type(exc).__name__}: {exc}"

@@ -107,7 +107,7 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         else:
             because = upkeep.not_current_because(graph, report.run_date)
         if because:
-            seconds, failed = upkeep.maintain_after_import(graph, report.run_date)
+            seconds, failed = upkeep.maintain_after_import(graph, report.run_date, config.watches)
             report.answers_kept = AnswersKept(report.run_date, because, seconds, failed)
             log.info("answers kept for %s (%s): %s", report.run_date, because, seconds)
             if failed:
