@@ -1190,6 +1190,15 @@ RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
        s.loading AS loading
 ORDER BY name;
 
+// ---- sources_marks
+// Every imported source with its format and when it was last imported or refreshed:
+// sources_summary without the records, for a caller that has just counted them (source_counts,
+// when import and refresh keep the landing page).
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at
+ORDER BY name;
+
 // ---- sources_summary
 // Every imported source: its format, when it was last imported or refreshed, and how many entity
 // records it holds (the Record.source index counts them).

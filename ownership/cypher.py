@@ -1321,6 +1321,19 @@ ORDER BY name
     "entity records it holds (the Record.source index counts them).",
 )
 
+SOURCES_MARKS = _q(
+    "sources_marks",
+    """
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at
+ORDER BY name
+""",
+    "Every imported source with its format and when it was last imported or refreshed: "
+    "sources_summary without the records, for a caller that has just counted them "
+    "(source_counts, when import and refresh keep the landing page).",
+)
+
 OWNERSHIP_DATES = _q(
     "ownership_dates",
     """
