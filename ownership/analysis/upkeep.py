@@ -42,8 +42,8 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     Every step reads the graph as it is then; what several need is read once and handed on
     (docs/benchmarks.md, "The answers' upkeep, measured"): the graph with its dates (red
     flags, gaps, holding periods and the group candidates), the counts (the landing page's
-    counts and dates), the watched chains a refresh just enumerated (kept, not enumerated
-    again by the chains step)."""
+    counts and dates), the watched chains and the 50 % rule's findings a refresh just worked
+    out on this data for its report (kept then, not worked out again here)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
@@ -59,6 +59,11 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         found["candidates"] = dated[0].most_holdings(GROUP_CANDIDATE_COUNT)
         keep_periods(graph, dated.pop(), version)
 
+    def kept(kind: str, key: str) -> bool:
+        """Whether the answer of ``kind`` for ``key`` is kept on this data already (a
+        refresh kept the rule's findings and the watched chains for its picture after)."""
+        return maintained.load_documents(graph, kind, key, [0], version) is not None
+
     def landing() -> None:
         page.append(keep_landing(graph, as_of, version, found["counted"], found["candidates"]))
 
@@ -73,7 +78,10 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
         ("counts", lambda: found.update(counted=keep_counts(graph, version))),
         ("landing", landing),
         ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
-        ("blocked", lambda: keep_findings(graph, as_of, version)),
+        (
+            "blocked",
+            lambda: kept(RULE_FINDINGS, as_of.isoformat()) or keep_findings(graph, as_of, version),
+        ),
         ("chains", lambda: keep_asked(graph, as_of, version)),
     )
     for name, step in steps:

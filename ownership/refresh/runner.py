@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ownership.analysis import matching, upkeep
 from ownership.analysis.history import Snapshot, take_snapshot
+from ownership.analysis.sanctions import keep_findings
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import finish_bulk_loads
@@ -100,6 +101,9 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         left.clear()
         if before.snapshot is not None:
             started = time.perf_counter()
+            # the rule's findings on the new data, kept first: the picture after reads them,
+            # and the answers' upkeep below finds them kept (computed once, not twice)
+            keep_findings(graph, report.run_date, data_version(graph)[0])
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
             log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
         if data_version(graph)[0] != version:
