@@ -74,13 +74,13 @@ def keep_periods(graph: Graph, dated: DatedGraph, version: str) -> int:
     day, number = array("i"), array("i")
     with maintained.Spool() as spool:
         for j in stated.tolist():
-            start, end = v.since[j], dated.ended[j]
+            start, end = v.since[j], int(dated.ended[j])
             for ordinal in {start, end} - {BEFORE, NO_DAY}:
                 day.append(ordinal)
                 number.append(len(spool))
             owner, owned = v.owner[j], v.owned[j]
             disagree = int(dated.disagree[j])
-            spool.add(
+            spool.add(  # the row of cypher.CHANGED_HOLDINGS
                 [
                     dated.uid_of(owner),
                     dated.names[owner],
@@ -91,7 +91,7 @@ def keep_periods(graph: Graph, dated: DatedGraph, version: str) -> int:
                     *dated.shares(j),
                     None if disagree < 0 else bool(disagree),
                 ]
-            )  # fmt: skip -- the row of cypher.CHANGED_HOLDINGS
+            )
         days_ = np.frombuffer(day, np.int32)
         numbers = np.frombuffer(number, np.int32)
         order = np.lexsort((numbers, days_))  # by day, then as made
