@@ -99,14 +99,15 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         _keep_states(graph, (version, key), left, merged)
         # a source's state is ~0.8 GB at a million companies: not held through what follows
         left.clear()
+        now = data_version(graph)[0]
         if before.snapshot is not None:
             started = time.perf_counter()
-            # the rule's findings on the new data, kept first: the picture after reads them,
-            # and the answers' upkeep below finds them kept (computed once, not twice)
-            keep_findings(graph, report.run_date, data_version(graph)[0])
+            if now != version:  # the answers are kept below: the rule's findings on the new
+                # data kept first, which the picture after reads and the upkeep finds kept
+                keep_findings(graph, report.run_date, now)
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
             log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
-        if data_version(graph)[0] != version:
+        if now != version:
             because: str | None = "this run changed the data"
         else:
             because = upkeep.not_current_because(graph, report.run_date)
