@@ -62,8 +62,10 @@ class Page:
     name: str
     path: str
     first: str  # a Playwright selector: the element that carries the page's answer
-    tab: str | None = None
     last: str = "text=Link to this view"  # what the page draws last (most: the share box)
+
+
+HISTORY_PICTURE = "[data-testid=\"stMain\"] svg:has-text('as of')"  # the history's timeline
 
 
 def pages(head: str) -> list[Page]:
@@ -95,11 +97,10 @@ def pages(head: str) -> list[Page]:
             "/?view=compare&from_date=2022-03-01&to_date=2022-07-01",
             f'{main} [data-testid="stMetric"]',
         ),
-        Page(
+        Page(  # the link to the profile's History section (the share box's link)
             "history of the group's head",
-            f"/?entity={entity}",
-            f"{main} svg:has-text('as of')",
-            tab="History",
+            f"/?entity={entity}&section=history",
+            HISTORY_PICTURE,
         ),
         Page(  # a name fragment that fills the first page of results
             "search 'holdings'",
@@ -249,8 +250,6 @@ def measure_page(context: Any, base: str, page: Page, shots: Path | None, run: s
         page (Streamlit's scripts, the session, the run up to the page's own work)."""
         tab.goto(base + page.path)
         tab.get_by_role("heading", name="Ownership explorer").wait_for()
-        if page.tab:
-            tab.get_by_role("tab", name=page.tab).click()
 
     found = _timed(
         open_page,
@@ -264,14 +263,36 @@ def measure_page(context: Any, base: str, page: Page, shots: Path | None, run: s
     return found
 
 
-def measure_report(context: Any, base: str, head: str, shots: Path | None) -> dict[str, Any]:
-    """From the click on "Report" (the profile loaded) to the downloaded file."""
+def _loaded_profile(context: Any, base: str, head: str) -> Any:
+    """A new tab on the profile of ``head``, its run finished."""
     tab = context.new_page()
     tab.set_default_timeout(PAGE_CAP_MS)
     tab.goto(base + f"/?entity={quote(head, safe='')}")
     tab.get_by_role("button", name="Report").wait_for()
     tab.get_by_text("Link to this view").wait_for(state="attached")
     _running_done(tab)
+    return tab
+
+
+def measure_history_click(context: Any, base: str, head: str, shots: Path | None) -> dict:
+    """From the click on the History tab (the profile loaded) to its picture: the section's
+    own run, which the link (``section=history``) measures together with the page's."""
+    tab = _loaded_profile(context, base, head)
+    found = _timed(
+        lambda: tab.get_by_role("tab", name="History").click(),
+        lambda: tab.locator(HISTORY_PICTURE).first.wait_for(),
+        lambda: tab.get_by_text("Link to this view").first.wait_for(state="attached"),
+        tab,
+    )
+    if shots is not None:
+        tab.screenshot(path=str(shots / "history-click.png"))
+    tab.close()
+    return found
+
+
+def measure_report(context: Any, base: str, head: str, shots: Path | None) -> dict[str, Any]:
+    """From the click on "Report" (the profile loaded) to the downloaded file."""
+    tab = _loaded_profile(context, base, head)
     load = load_average()
     started = time.monotonic()
     try:
@@ -324,6 +345,13 @@ def measure(
             for page in pages(head["uid"]):
                 if not only or any(word in page.name for word in only):
                     result["pages"].append(_both(browser, base, page, shots, log))
+            if not only or "history" in only:
+                context = browser.new_context(viewport={"width": 1280, "height": 800})
+                click = {"page": "History tab (click → picture)", "path": "History tab"}
+                click["again"] = measure_history_click(context, base, head["uid"], shots)
+                log(f"history click: {click['again']}")
+                result["pages"].append(click)
+                context.close()
             if not only or "report" in only:
                 context = browser.new_context(
                     viewport={"width": 1280, "height": 800}, accept_downloads=True

@@ -52,9 +52,10 @@ from bench import peers, refresh
 from bench.bulk_load import measure_bulk_load, render_parts
 from bench.generate import generate
 from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server, vm_hwm_kb
+from ownership import cypher
 from ownership.analysis import kept_chains
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
-from ownership.analysis.entities import resolve
+from ownership.analysis.entities import find, resolve
 from ownership.analysis.flags import FlagSettings, compute_red_flags, flag_page, red_flags
 from ownership.analysis.gaps import company_gaps, gap_page
 from ownership.analysis.history import compare_dates
@@ -73,6 +74,7 @@ OUT_DIR = REPO / "bench" / "out"
 DEFAULT_OUT = REPO / "docs" / "benchmarks.md"
 AS_OF = dt.date(2024, 1, 1)
 DIFF_FROM = dt.date(2022, 3, 1)  # the explorer's default start of a comparison
+SEARCHED = "holdings"  # a name fragment thousands of generated names share
 SEED = 42
 START, END = "<!-- generated:start -->", "<!-- generated:end -->"
 
@@ -149,6 +151,8 @@ LATENCIES = (
         2.0,
     ),
     Latency("profile", "profile page data (resolve + entity_profile)", 2.0),
+    Latency("search", "search 'holdings': the search box's first 50 (kept index)", 1.0),
+    Latency("search_scan", "search 'holdings': the server's scan of every entity", None),
 )
 
 
@@ -589,6 +593,10 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
             "diff": lambda g: compare_dates(g, DIFF_FROM, dt.date.today()),
             "diff_page": lambda g: compare_dates(g, DIFF_FROM, dt.date.today(), None, 100),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,
+            "search": lambda g: find(g, SEARCHED),
+            "search_scan": lambda g: g.read(
+                cypher.SEARCH_ENTITIES, norm=SEARCHED, compact=SEARCHED.upper(), limit=50
+            ),
         }
         results: dict[str, Any] = {}
         for latency in LATENCIES:

@@ -491,7 +491,7 @@ ORDER BY uid;
 
 // ---- find_entity_by_alias
 // Entities with $norm among their normalized names and aliases (a scan: used only when the
-// indexed look-ups found nothing).
+// indexed look-ups found nothing and no search index is kept).
 :param norm => '';
 MATCH (e:Entity)
 WHERE $norm IN e.search_terms
@@ -519,6 +519,17 @@ CALL () {
   UNION
   MATCH (e:Entity {name_norm: $norm}) RETURN e
 }
+
+RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS name,
+       e.jurisdiction AS jurisdiction, e.kind AS kind
+ORDER BY uid;
+
+// ---- find_entity_by_uids
+// The entities $uids as candidates of a reference (those the kept search index names by $norm,
+// as find_entity_by_alias would).
+:param uids => ['seed-registry:jp-ex-01'];
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})
 
 RETURN DISTINCT e.uid AS uid, e.record_id AS id, e.source AS source, e.name AS name,
        e.jurisdiction AS jurisdiction, e.kind AS kind
@@ -1127,6 +1138,8 @@ ORDER BY uid, listed_on;
 // ---- search_entities
 // Entities whose name or alias contains $norm (normalized: case, accents, punctuation and width
 // ignored; Japanese and Cyrillic kept), or whose identifier or registration number is $compact.
+// A scan of every entity: used when no search index is kept for the data
+// (ownership.analysis.search_index gives the same answer from the kept index).
 :param norm => 'tsubame';
 :param compact => 'TSUBAME';
 :param limit => 50;
@@ -1139,6 +1152,24 @@ RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisd
        e.registration_number AS registration_number
 ORDER BY CASE WHEN e.name_norm = $norm THEN 0 ELSE 1 END, size(e.name), e.name, e.uid
 LIMIT $limit;
+
+// ---- search_index_entities
+// What the kept search index holds of every entity: what the search matches and orders by (read
+// by import and refresh to keep it).
+MATCH (e:Entity)
+RETURN e.uid AS uid, e.name AS name, e.name_norm AS name_norm,
+       coalesce(e.search_terms, []) AS terms, coalesce(e.identifiers, []) AS identifiers,
+       e.registration_number AS registration_number;
+
+// ---- search_rows_of
+// The search's columns for the entities $uids (those the kept search index found, in any order:
+// the caller puts them in the index's).
+:param uids => ['seed-registry:jp-ex-01'];
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.kind AS kind, coalesce(e.tags, []) AS tags, coalesce(e.sources, [e.source]) AS sources,
+       e.registration_number AS registration_number;
 
 // ---- shared_addresses
 // Companies sharing one normalized registered address with at least $threshold - 1 others (mass

@@ -752,8 +752,20 @@ WHERE $norm IN e.search_terms
 """
     + _ENTITY_SUMMARY,
     "Entities with $norm among their normalized names and aliases (a scan: used only when the "
-    "indexed look-ups found nothing).",
+    "indexed look-ups found nothing and no search index is kept).",
     norm="",
+)
+
+FIND_ENTITY_BY_UIDS = _q(
+    "find_entity_by_uids",
+    """
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})
+"""
+    + _ENTITY_SUMMARY,
+    "The entities $uids as candidates of a reference (those the kept search index names by "
+    "$norm, as find_entity_by_alias would).",
+    uids=["seed-registry:jp-ex-01"],
 )
 
 # --------------------------------------------------------------------------------------------
@@ -1849,25 +1861,54 @@ def _wrap(text: str, width: int = 94) -> list[str]:
 # Search and entity profile (the explorer)
 # --------------------------------------------------------------------------------------------
 
+_SEARCH_ROW = """
+RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
+       e.kind AS kind, coalesce(e.tags, []) AS tags, coalesce(e.sources, [e.source]) AS sources,
+       e.registration_number AS registration_number"""
+
 SEARCH_ENTITIES = _q(
     "search_entities",
     """
 MATCH (e:Entity)
 WHERE any(t IN coalesce(e.search_terms, []) WHERE t CONTAINS $norm)
    OR any(i IN coalesce(e.identifiers, []) WHERE i ENDS WITH $compact)
-   OR e.registration_number = $compact
-RETURN e.uid AS uid, e.record_id AS id, e.name AS name, e.jurisdiction AS jurisdiction,
-       e.kind AS kind, coalesce(e.tags, []) AS tags, coalesce(e.sources, [e.source]) AS sources,
-       e.registration_number AS registration_number
+   OR e.registration_number = $compact"""
+    + _SEARCH_ROW
+    + """
 ORDER BY CASE WHEN e.name_norm = $norm THEN 0 ELSE 1 END, size(e.name), e.name, e.uid
 LIMIT $limit
 """,
     "Entities whose name or alias contains $norm (normalized: case, accents, punctuation and "
     "width ignored; Japanese and Cyrillic kept), or whose identifier or registration number "
-    "is $compact.",
+    "is $compact. A scan of every entity: used when no search index is kept for the data "
+    "(ownership.analysis.search_index gives the same answer from the kept index).",
     norm="tsubame",
     compact="TSUBAME",
     limit=50,
+)
+
+SEARCH_ROWS_OF = _q(
+    "search_rows_of",
+    """
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})"""
+    + _SEARCH_ROW
+    + "\n",
+    "The search's columns for the entities $uids (those the kept search index found, in any "
+    "order: the caller puts them in the index's).",
+    uids=["seed-registry:jp-ex-01"],
+)
+
+SEARCH_INDEX_ENTITIES = _q(
+    "search_index_entities",
+    """
+MATCH (e:Entity)
+RETURN e.uid AS uid, e.name AS name, e.name_norm AS name_norm,
+       coalesce(e.search_terms, []) AS terms, coalesce(e.identifiers, []) AS identifiers,
+       e.registration_number AS registration_number
+""",
+    "What the kept search index holds of every entity: what the search matches and orders by "
+    "(read by import and refresh to keep it).",
 )
 
 NEAR_NAMES = _q(

@@ -350,6 +350,7 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
         "blocked",
         "chains",
         "counts",
+        "search",
     }
     today = dt.date.today()
     assert KeptFlags.load(graph, FlagSettings()) is not None

@@ -9,6 +9,7 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from ownership import cypher
+from ownership.analysis import search_index
 from ownership.analysis.matching import name_key
 from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.graph import Graph
@@ -49,7 +50,11 @@ def candidates(graph: Graph, ref: str) -> list[EntityRef]:
     norm = normalize(ref)
     rows = graph.read(cypher.FIND_ENTITY_BY_KEY, ref=ref, norm=norm)
     if not rows and norm:
-        rows = graph.read(cypher.FIND_ENTITY_BY_ALIAS, norm=norm)
+        index = search_index.current(graph)
+        if index is None:
+            rows = graph.read(cypher.FIND_ENTITY_BY_ALIAS, norm=norm)
+        elif uids := index.named(norm):
+            rows = graph.read(cypher.FIND_ENTITY_BY_UIDS, uids=uids)
     return [EntityRef(**row) for row in rows]
 
 
@@ -111,14 +116,20 @@ def suggestions(graph: Graph, text: str, limit: int = 5) -> list[dict[str, Any]]
 
 
 def search(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:
-    """Entities whose name or alias contains ``text``, or with ``text`` as an identifier."""
+    """Entities whose name or alias contains ``text``, or with ``text`` as an identifier: from
+    the kept search index (:mod:`ownership.analysis.search_index`) when there is one for the
+    data as it is, else by the server's scan of every entity; the same answer either way."""
     norm = normalize(text)
     compact = "".join(text.split()).upper()
     if not norm and not compact:
         return []
-    return graph.read(
-        cypher.SEARCH_ENTITIES, norm=norm or compact, compact=compact or norm, limit=limit
-    )
+    norm, compact = norm or compact, compact or norm
+    index = search_index.current(graph)
+    if index is None:
+        return graph.read(cypher.SEARCH_ENTITIES, norm=norm, compact=compact, limit=limit)
+    uids = index.search(norm, compact, limit)
+    rows = {row["uid"]: row for row in graph.read(cypher.SEARCH_ROWS_OF, uids=uids)}
+    return [rows[uid] for uid in uids if uid in rows]
 
 
 def find(graph: Graph, text: str, limit: int = 50) -> list[dict[str, object]]:

@@ -4,7 +4,8 @@ ownership-gaps filter for every date (:mod:`ownership.analysis.timelines`), the 
 periods that ``ownership diff`` starts from (:mod:`ownership.analysis.holding_periods`), and
 for the day they run the landing page, the subsidiaries of its largest groups, the 50 percent
 rule's findings that ``ownership diff`` compares and the chain questions asked most recently,
-so that reading them is one small query (:mod:`ownership.analysis.maintained`).
+so that reading them is one small query (:mod:`ownership.analysis.maintained`); and the
+search box's index (:mod:`ownership.analysis.search_index`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import Landing, keep_landing
 from ownership.analysis.sanctions import KIND as RULE_FINDINGS
 from ownership.analysis.sanctions import keep_findings
+from ownership.analysis.search_index import KIND as SEARCH_INDEX
+from ownership.analysis.search_index import keep as keep_search_index
 from ownership.analysis.stats import data_version, is_empty
 from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
 from ownership.graph import Graph
@@ -83,6 +86,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
             lambda: kept(RULE_FINDINGS, as_of.isoformat()) or keep_findings(graph, as_of, version),
         ),
         ("chains", lambda: keep_asked(graph, as_of, version)),
+        ("search", lambda: keep_search_index(graph, version)),
     )
     for name, step in steps:
         started = time.perf_counter()
@@ -92,7 +96,7 @@ def maintain(graph: Graph, as_of: dt.date | None = None) -> dict[str, float]:
     return {k: round(v, 3) for k, v in seconds.items()}
 
 
-EVERY_DATE = (FLAGS, GAPS, PERIODS, GROUP_CANDIDATES, COUNTS)  # kept for every date at once
+EVERY_DATE = (FLAGS, GAPS, PERIODS, GROUP_CANDIDATES, COUNTS, SEARCH_INDEX)  # for every date
 ON_THE_DAY = (LANDING, RULE_FINDINGS)  # kept for the day maintain ran for
 
 

@@ -56,11 +56,9 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         return
     as_of = state.as_of()
     _title(ref, as_of)  # at once: the profile of a group head takes seconds at 100k
-    profile = data.profile(graph, data.key(), ref, as_of)
-    matches = _verdicts(graph, profile, ref, as_of)
-    with ui.guard("The ownership gap"):
-        evidence.gap_line(graph, ref, as_of)
-    evidence.report_button(graph, ref, as_of)
+    # the verdicts, the counts, the ownership gap and Report: above the sections, drawn once
+    # the profile is read (below)
+    top = st.container()
     # Only the chosen section runs (Streamlit runs every tab's code otherwise: a group head's
     # history, graph and subsidiaries took seconds before its Overview showed); it is kept in
     # the URL (section=…) beside the entity.
@@ -68,6 +66,16 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     state.seed(SECTION, labels[0])
     tabs = dict(zip(labels, st.tabs(labels, key=SECTION, on_change="rerun"), strict=True))
     state.keep(SECTION)
+    with tabs["History"]:  # needs no profile: shown before it is read
+        if tabs["History"].open:
+            with ui.guard("The history"):
+                evidence.history_tab(graph, ref, as_of)
+    profile = data.profile(graph, data.key(), ref, as_of)
+    with top:
+        matches = _verdicts(graph, profile, ref, as_of)
+        with ui.guard("The ownership gap"):
+            evidence.gap_line(graph, ref, as_of)
+        evidence.report_button(graph, ref, as_of)
     with tabs["Overview"]:
         if tabs["Overview"].open:
             with ui.guard("The why"):
@@ -78,10 +86,6 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     with tabs["Owners & subsidiaries"]:
         if tabs["Owners & subsidiaries"].open:
             _holdings(graph, profile, ref, as_of)
-    with tabs["History"]:
-        if tabs["History"].open:
-            with ui.guard("The history"):
-                evidence.history_tab(graph, ref, as_of)
     with tabs["Graph"]:
         if tabs["Graph"].open:
             with ui.guard("The graph"):
