@@ -538,8 +538,9 @@ ORDER BY uid;
 // ---- group_candidates
 // The $limit entities with the most direct holdings on any date (every HOLDS edge, in force or
 // not), most first: no entity holds more on one day than it ever held, so the largest groups of
-// any day are found among them with holdings_in_force_of (kept by import and refresh;
-// largest_groups reads the whole graph on each day asked).
+// any day are found among them with holdings_in_force_of (largest_groups reads the whole graph
+// on each day asked). Import and refresh keep them as found in the graph with its dates
+// (DatedGraph.most_holdings), which the tests compare with this query.
 :param limit => 1000;
 MATCH (o:Entity)-[r:HOLDS]->(:Entity)
 WITH o, count(r) AS ever

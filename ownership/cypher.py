@@ -1399,8 +1399,9 @@ RETURN o.uid AS uid, ever
 """,
     "The $limit entities with the most direct holdings on any date (every HOLDS edge, in force "
     "or not), most first: no entity holds more on one day than it ever held, so the largest "
-    "groups of any day are found among them with holdings_in_force_of (kept by import and "
-    "refresh; largest_groups reads the whole graph on each day asked).",
+    "groups of any day are found among them with holdings_in_force_of (largest_groups reads "
+    "the whole graph on each day asked). Import and refresh keep them as found in the graph "
+    "with its dates (DatedGraph.most_holdings), which the tests compare with this query.",
     limit=1000,
 )
 

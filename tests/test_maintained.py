@@ -418,10 +418,11 @@ def test_largest_groups_among_the_kept_candidates_equal_the_whole_graphs(
         return graph.read(cypher.LARGEST_GROUPS, as_of=day, limit=landing.LIMIT)
 
     assert landing.largest_groups(graph, days[0]) == whole(days[0])  # none kept yet
+    dated = timelines.DatedGraph.read(graph)
     for candidates, batch in ((1_000, 50), (2, 1)):
         monkeypatch.setattr(landing, "CANDIDATES", candidates)
         monkeypatch.setattr(landing, "BATCH", batch)
-        landing.keep_candidates(graph, version)
+        landing.keep_candidates(graph, version, dated.most_holdings(candidates))
         kept = maintained.load(graph, landing.CANDIDATES_KIND, "all")
         assert len(kept) == candidates
         proved = [landing._among(graph, kept, day) is not None for day in days]

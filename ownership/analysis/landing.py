@@ -141,13 +141,11 @@ def _among(
     return best if every_holder or (candidates and settled(candidates[-1][1])) else None
 
 
-def keep_candidates(graph: Graph, version: str, candidates: list[list[Any]] | None = None) -> None:
-    """Keep the entities with the most holdings ever (``group_candidates``, or ``candidates``
-    found as it finds them: :meth:`ownership.analysis.timelines.DatedGraph.most_holdings`) for
-    data ``version``: :func:`largest_groups` of any day then counts a few of them."""
-    if candidates is None:
-        rows = graph.read(cypher.GROUP_CANDIDATES, limit=CANDIDATES)
-        candidates = [[r["uid"], r["ever"]] for r in rows]
+def keep_candidates(graph: Graph, version: str, candidates: list[list[Any]]) -> None:
+    """Keep the entities with the most holdings ever (``[uid, holdings]``, most first, as
+    ``group_candidates`` finds them: :meth:`ownership.analysis.timelines.DatedGraph.
+    most_holdings`) for data ``version``: :func:`largest_groups` of any day then counts a few
+    of them."""
     maintained.store(graph, CANDIDATES_KIND, "all", None, candidates, version)
 
 
@@ -155,13 +153,14 @@ def keep_landing(
     graph: Graph,
     as_of: dt.date,
     version: str,
-    counted: dict[str, Any] | None = None,
-    candidates: list[list[Any]] | None = None,
+    counted: dict[str, Any],
+    candidates: list[list[Any]],
 ) -> Landing:
     """Compute the page for ``as_of`` and keep it, with its dated red flags (read from the
     flags kept just before it, for every date), for data ``version``; and the group
     candidates, from which it finds its largest groups. The graph's counts and the
-    candidates are taken as given when the caller found them on the same data."""
+    candidates are the caller's, found on the same data (:func:`ownership.analysis.upkeep.
+    maintain`)."""
     keep_candidates(graph, version, candidates)
     page = compute_landing(graph, as_of, counted)
     page.flags = dated_flags(graph, as_of)
