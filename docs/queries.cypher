@@ -242,25 +242,15 @@ MATCH (e:Entity)
 RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporation_date,
         e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity;
 
-// ---- dated_holding_periods
-// Every period of a holding that has a start or an end date, a row each, as the periods of
-// changed_holdings: what import and refresh keep, sorted by those days, so that `ownership diff`
-// reads the periods of its window without a pass over every holding
-// (ownership/analysis/holding_periods.py). Streamed (Graph.stream): collected into one list, the
-// periods of a million companies took the importing process to 1.5 GB.
-MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
-WHERE h.start_date IS NOT NULL OR h.end_date IS NOT NULL
-RETURN [a.uid, a.name, b.uid, b.name, toString(h.start_date), toString(h.end_date),
-                h.share, h.share_min, h.share_max, h.disagree] AS period;
-
 // ---- dated_holdings
 // Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date,
-// retired_on, share, share_min, share_max, kind, direct, held_since]: the red flags and the gaps
-// of every date are worked out from it in one pass. Streamed, as dated_entities.
+// retired_on, share, share_min, share_max, kind, direct, held_since, disagree]: the red flags,
+// the gaps of every date and the dated holding periods are worked out from it in one pass.
+// Streamed, as dated_entities.
 MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
 RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
         r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
-        r.held_since] AS holding;
+        r.held_since, r.disagree] AS holding;
 
 // ---- dated_officer_roles
 // The officer roles, whatever their dates, of everyone who ever held at least $threshold (only
@@ -555,8 +545,9 @@ ORDER BY uid;
 // ---- group_candidates
 // The $limit entities with the most direct holdings on any date (every HOLDS edge, in force or
 // not), most first: no entity holds more on one day than it ever held, so the largest groups of
-// any day are found among them with holdings_in_force_of (kept by import and refresh;
-// largest_groups reads the whole graph on each day asked).
+// any day are found among them with holdings_in_force_of (largest_groups reads the whole graph
+// on each day asked). Import and refresh keep them as found in the graph with its dates
+// (DatedGraph.most_holdings), which the tests compare with this query.
 :param limit => 1000;
 MATCH (o:Entity)-[r:HOLDS]->(:Entity)
 WITH o, count(r) AS ever
@@ -1099,9 +1090,12 @@ RETURN x.uid AS uid, collect(e.uid) AS entities, x.fingerprint AS fingerprint,
 // Relationships per type and per the source that states them (ownership statements, officer
 // roles and sanction links carry their source; derived holdings and the other types none): one
 // pass for stats_relationships's counts and each source's (23 s at a million companies on the
-// embedded server, where the two passes took 41 s).
+// embedded server, where the two passes took 41 s), and the dates each covers: those of OWNS are
+// ownership_dates's, which a refresh keeps with the counts without a second pass.
 MATCH ()-[r]->()
-RETURN type(r) AS type, r.source AS source, count(*) AS count;
+RETURN type(r) AS type, r.source AS source, count(*) AS count,
+       min(r.start_date) AS first_start, max(r.start_date) AS last_start,
+       max(r.end_date) AS last_end;
 
 // ---- resolve_records
 // Entity resolution, before a batch of entity records is written: the entity each record already
@@ -1233,6 +1227,15 @@ MATCH (s:Source)
 RETURN s.name AS name, s.format AS format, s.paths AS paths, s.url AS url,
        s.imported_at AS imported_at, s.refreshed_at AS refreshed_at, s.last_run AS last_run,
        s.loading AS loading
+ORDER BY name;
+
+// ---- sources_marks
+// Every imported source with its format and when it was last imported or refreshed:
+// sources_summary without the records, for a caller that has just counted them (source_counts,
+// when import and refresh keep the landing page).
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at
 ORDER BY name;
 
 // ---- sources_summary

@@ -697,12 +697,16 @@ RELATIONSHIP_COUNTS = _q(
     "relationship_counts",
     """
 MATCH ()-[r]->()
-RETURN type(r) AS type, r.source AS source, count(*) AS count
+RETURN type(r) AS type, r.source AS source, count(*) AS count,
+       min(r.start_date) AS first_start, max(r.start_date) AS last_start,
+       max(r.end_date) AS last_end
 """,
     "Relationships per type and per the source that states them (ownership statements, "
     "officer roles and sanction links carry their source; derived holdings and the other "
     "types none): one pass for stats_relationships's counts and each source's (23 s at a "
-    "million companies on the embedded server, where the two passes took 41 s).",
+    "million companies on the embedded server, where the two passes took 41 s), and the "
+    "dates each covers: those of OWNS are ownership_dates's, which a refresh keeps with the "
+    "counts without a second pass.",
 )
 
 # --------------------------------------------------------------------------------------------
@@ -1306,21 +1310,6 @@ WHERE """
     to_date=dt.date(2022, 7, 1),
 )
 
-DATED_HOLDING_PERIODS = _q(
-    "dated_holding_periods",
-    """
-MATCH (a:Entity)-[h:HOLDS]->(b:Entity)
-WHERE h.start_date IS NOT NULL OR h.end_date IS NOT NULL
-RETURN """
-    + _PERIOD
-    + " AS period",
-    "Every period of a holding that has a start or an end date, a row each, as the periods of "
-    "changed_holdings: what import and refresh keep, sorted by those days, so that "
-    "`ownership diff` reads the periods of its window without a pass over every holding "
-    "(ownership/analysis/holding_periods.py). Streamed (Graph.stream): collected into one "
-    "list, the periods of a million companies took the importing process to 1.5 GB.",
-)
-
 CHANGED_HOLDING_DETAILS = _q(
     "changed_holding_details",
     """
@@ -1356,6 +1345,19 @@ ORDER BY name
 """,
     "Every imported source: its format, when it was last imported or refreshed, and how many "
     "entity records it holds (the Record.source index counts them).",
+)
+
+SOURCES_MARKS = _q(
+    "sources_marks",
+    """
+MATCH (s:Source)
+RETURN s.name AS name, s.format AS format, s.imported_at AS imported_at,
+       s.refreshed_at AS refreshed_at
+ORDER BY name
+""",
+    "Every imported source with its format and when it was last imported or refreshed: "
+    "sources_summary without the records, for a caller that has just counted them "
+    "(source_counts, when import and refresh keep the landing page).",
 )
 
 OWNERSHIP_DATES = _q(
@@ -1411,8 +1413,9 @@ RETURN o.uid AS uid, ever
 """,
     "The $limit entities with the most direct holdings on any date (every HOLDS edge, in force "
     "or not), most first: no entity holds more on one day than it ever held, so the largest "
-    "groups of any day are found among them with holdings_in_force_of (kept by import and "
-    "refresh; largest_groups reads the whole graph on each day asked).",
+    "groups of any day are found among them with holdings_in_force_of (largest_groups reads "
+    "the whole graph on each day asked). Import and refresh keep them as found in the graph "
+    "with its dates (DatedGraph.most_holdings), which the tests compare with this query.",
     limit=1000,
 )
 
@@ -1729,11 +1732,12 @@ DATED_HOLDINGS = _q(
 MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
 RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
         r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
-        r.held_since] AS holding
+        r.held_since, r.disagree] AS holding
 """,
     "Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date, "
-    "retired_on, share, share_min, share_max, kind, direct, held_since]: the red flags and the "
-    "gaps of every date are worked out from it in one pass. Streamed, as dated_entities.",
+    "retired_on, share, share_min, share_max, kind, direct, held_since, disagree]: the red "
+    "flags, the gaps of every date and the dated holding periods are worked out from it in one "
+    "pass. Streamed, as dated_entities.",
 )
 
 DATED_OFFICER_ROLES = _q(

@@ -315,11 +315,13 @@ def test_kept_periods_answer_every_window_as_the_pass_over_the_graph(graph, tmp_
     from bench.generate import generate
     from ownership.analysis import holding_periods, maintained
     from ownership.analysis.stats import data_version
+    from ownership.analysis.timelines import DatedGraph
 
     monkeypatch.setattr(holding_periods, "EVENTS_PER_PART", 25)
     generate(tmp_path, 300, seed=11)
     import_paths(graph, [tmp_path], "bench")
-    kept = holding_periods.keep_periods(graph, data_version(graph)[0])
+    version = data_version(graph)[0]
+    kept = holding_periods.keep_periods(graph, DatedGraph.read(graph), version)
     assert kept > 100 and (holding_periods.KIND, None, data_version(graph)[0]) in maintained.kept(
         graph
     )

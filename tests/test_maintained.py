@@ -137,6 +137,10 @@ def assert_kept_equals_computed(graph: Graph, day: dt.date, every: int = 1) -> N
     assert page.flags is not None
     assert flag_items(page.flags) == flag_items(landing.dated_flags(graph, day))
     assert dataclasses.replace(page, flags=None) == computed_page
+    candidates = graph.read(cypher.GROUP_CANDIDATES, limit=landing.CANDIDATES)
+    assert maintained.load(graph, landing.CANDIDATES_KIND, "all") == [
+        [r["uid"], r["ever"]] for r in candidates
+    ]  # found in the dated graph as the query finds them
     other_day = day - dt.timedelta(days=400)  # the kept counts, the groups of that day
     assert landing.landing(graph, other_day) == landing.compute_landing(graph, other_day)
 
@@ -202,6 +206,7 @@ def assert_dated_columns_hold_the_rows(graph: Graph) -> timelines.DatedGraph:
             dated.uid_of(int(dated.owner[j])), dated.uid_of(int(dated.owned[j])),
             int(dated.since[j]), int(dated.until[j]), share, low, high,
             dated.kinds[dated.kind[j]], bool(dated.direct[j]), day(int(dated.held_since[j])),
+            None if dated.disagree[j] < 0 else bool(dated.disagree[j]),
         ]  # fmt: skip
 
     read = [r["holding"] for r in graph.read(cypher.DATED_HOLDINGS)]
@@ -209,6 +214,9 @@ def assert_dated_columns_hold_the_rows(graph: Graph) -> timelines.DatedGraph:
     assert sorted(text(holding(j)) for j in range(len(dated.owner))) == sorted(
         text([*r[:2], *timelines.span(*r[2:5]), *r[5:]]) for r in read
     )
+    assert sorted(str(day(int(d))) for d in dated.ended) == sorted(
+        str(r[3]) for r in read
+    )  # the stated end, whatever the retirement: the holding periods' own
     outs = [j for i in range(len(entities)) for j in dated.holdings_of(i)]
     assert sorted(outs) == list(range(len(read)))
     assert all(int(dated.owner[j]) == i for i in range(len(entities)) for j in dated.holdings_of(i))
@@ -410,10 +418,11 @@ def test_largest_groups_among_the_kept_candidates_equal_the_whole_graphs(
         return graph.read(cypher.LARGEST_GROUPS, as_of=day, limit=landing.LIMIT)
 
     assert landing.largest_groups(graph, days[0]) == whole(days[0])  # none kept yet
+    dated = timelines.DatedGraph.read(graph)
     for candidates, batch in ((1_000, 50), (2, 1)):
         monkeypatch.setattr(landing, "CANDIDATES", candidates)
         monkeypatch.setattr(landing, "BATCH", batch)
-        landing.keep_candidates(graph, version)
+        landing.keep_candidates(graph, version, dated.most_holdings(candidates))
         kept = maintained.load(graph, landing.CANDIDATES_KIND, "all")
         assert len(kept) == candidates
         proved = [landing._among(graph, kept, day) is not None for day in days]

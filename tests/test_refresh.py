@@ -697,6 +697,72 @@ def test_a_changed_source_ends_as_a_fresh_import_of_its_new_data(
     assert imported == refreshed
 
 
+KEPT_DOCUMENTS = Query(
+    "test_kept_documents",
+    """
+MATCH (m:Maintained)
+WHERE m.kind <> 'refresh-state'
+RETURN m.kind AS kind, m.key AS key, m.part AS part, m.parts AS parts, m.as_of AS as_of,
+       m.version AS version, m.data AS data
+""",
+    "",
+)
+FORGET_ANSWERS = Query(
+    "test_forget_answers",
+    "MATCH (m:Maintained) WHERE NOT m.kind IN ['refresh-state', 'chains'] DETACH DELETE m",
+    "",
+    write=True,
+)
+
+
+def kept_digests(graph: Graph) -> dict[tuple, str]:
+    """Every kept answer's document (not the refresh's states) by kind, key and part, with
+    its date, data version and count of parts: the sha256 of its text (when it was computed
+    left out)."""
+    return {
+        (r["kind"], r["key"], r["part"], r["parts"], str(r["as_of"]), r["version"]): (
+            hashlib.sha256(r["data"].encode()).hexdigest()
+        )
+        for r in graph.read(KEPT_DOCUMENTS)
+    }
+
+
+def test_the_answers_a_changed_refresh_keeps_are_a_full_maintains(
+    home, graph, big_dataset, tmp_path, borrow
+):
+    """After the bench's 1 % change the kept answers are byte for byte those of a ``maintain``
+    from nothing on the same graph: the steps that take what another found (the dated graph,
+    the counts, the watched chains the run enumerated after its change) find what they would
+    have found themselves."""
+    source = tmp_path / "registry"
+    shutil.copytree(big_dataset, source)
+    import_paths(graph, [source], "bench")
+    upkeep.maintain(graph, TODAY)  # as `ownership import` does
+    bench_refresh.changed_copy(big_dataset, tmp_path / "changed")
+    shutil.copytree(tmp_path / "changed", source, dirs_exist_ok=True)
+    config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
+    report = run_refresh(config, home, borrow).as_dict()
+    assert report["answers_kept"]["because"] == "this run changed the data"
+    version = data_version(graph)[0]
+    after_refresh = kept_digests(graph)
+    assert {k[0] for k in after_refresh} >= {*upkeep.EVERY_DATE, *upkeep.ON_THE_DAY, "chains"}
+    assert all(k[5].startswith(version) for k in after_refresh)
+
+    graph.write(FORGET_ANSWERS)  # the chain questions stay asked, on the data before
+    graph.write(UNSTAMP_CHAINS, version="asked before")
+    upkeep.maintain(graph, TODAY)
+    assert data_version(graph)[0] == version
+    assert kept_digests(graph) == after_refresh
+
+
+UNSTAMP_CHAINS = Query(
+    "test_unstamp_chains",
+    "MATCH (m:Maintained {kind: 'chains'}) SET m.version = $version",
+    "",
+    write=True,
+)
+
+
 FORGET_STATES = Query(
     "test_forget_states",
     "MATCH (m:Maintained {kind: 'refresh-state'}) DETACH DELETE m",

@@ -43,13 +43,24 @@ def graph_counts(graph: Graph) -> dict[str, dict[str, int]]:
 def compute_counts(graph: Graph) -> dict[str, Any]:
     """The counts of :func:`counts`, counted now (the nodes and relationships as
     :func:`ownership.analysis.stats.graph_stats` counts them, which tests check)."""
+    return count_graph(graph)[0]
+
+
+def count_graph(graph: Graph) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The counts of :func:`counts`, and the time the ownership statements cover
+    (``ownership_dates``'s row: the landing page's dates), found in the same pass over every
+    relationship: a refresh keeps both, and on the embedded server at 100,000 companies the
+    second pass took 5.4 s (docs/benchmarks.md)."""
     nodes = {row["label"]: row["count"] for row in graph.read(cypher.STATS_NODES)}
     relationships: dict[str, int] = defaultdict(int)
     by_type: dict[str, dict[str, int]] = defaultdict(dict)
+    owns = []  # the rows of ownership statements, by source: their dates
     for row in graph.read(cypher.RELATIONSHIP_COUNTS):
         relationships[row["type"]] += int(row["count"])
         if row["source"]:
             by_type[row["source"]][row["type"]] = int(row["count"])
+        if row["type"] == "OWNS":
+            owns.append(row)
     found: dict[str, Any] = {
         "nodes": dict(sorted(nodes.items())),
         "relationships": dict(sorted(relationships.items())),
@@ -63,11 +74,22 @@ def compute_counts(graph: Graph) -> dict[str, Any]:
         }
         for row in graph.read(cypher.SOURCE_COUNTS)
     }
-    return found
+    starts = [row["first_start"] for row in owns if row["first_start"] is not None]
+    lasts = [row["last_start"] for row in owns if row["last_start"] is not None]
+    ends = [row["last_end"] for row in owns if row["last_end"] is not None]
+    dates = {  # as ownership_dates returns them: min and max ignore statements without one
+        "first_start": min(starts, default=None),
+        "last_start": max(lasts, default=None),
+        "last_end": max(ends, default=None),
+        "statements": sum(int(row["count"]) for row in owns),
+    }
+    return found, dates
 
 
-def keep_counts(graph: Graph, version: str) -> None:
-    """Count the graph and keep the counts (but :data:`UNKEPT`'s) for data ``version``."""
-    found = compute_counts(graph)
+def keep_counts(graph: Graph, version: str) -> dict[str, Any]:
+    """Count the graph and keep the counts (but :data:`UNKEPT`'s) for data ``version``; the
+    time the ownership statements cover, found on the way (:func:`count_graph`)."""
+    found, dates = count_graph(graph)
     found["nodes"].pop(UNKEPT, None)
     maintained.store(graph, KIND, KEY, None, found, version)
+    return {"counts": found, "dates": dates}

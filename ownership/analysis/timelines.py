@@ -229,6 +229,8 @@ class DatedGraph:
     kind: np.ndarray
     direct: np.ndarray
     held_since: np.ndarray
+    ended: np.ndarray  # the stated end date (whatever the retirement), :data:`NO_DAY` for none
+    disagree: np.ndarray  # statements with different shares: 1, 0, or -1 where not said
     out_start: np.ndarray
     into_start: np.ndarray
     into: np.ndarray
@@ -264,21 +266,23 @@ class DatedGraph:
         del uids
         by_uid = np.argsort(uid, kind="stable")
         kinds_seen = _Codes()
-        h = {k: array("i") for k in ("owner", "owned", "since", "until", "held_since")}
+        h = {k: array("i") for k in ("owner", "owned", "since", "until", "held_since", "ended")}
         f = {k: array("d") for k in ("share", "share_min", "share_max")}
-        kind, direct = array("b"), array("b")
+        kind, direct, disagree = array("b"), array("b"), array("b")
         for rows in _batches(graph.stream(cypher.DATED_HOLDINGS), 10_000):
             ends = _numbers(uid, by_uid, [r[0] for r in rows] + [r[1] for r in rows])
             for r, owner, owned in zip(rows, ends[: len(rows)], ends[len(rows) :], strict=True):
                 if owner < 0 or owned < 0:
                     continue
                 since, until = span(r[2], r[3], r[4])
-                for k, value in zip(h, (owner, owned, since, until, _ordinal(r[10])), strict=True):
+                numbers = (owner, owned, since, until, _ordinal(r[10]), _ordinal(r[3]))
+                for k, value in zip(h, numbers, strict=True):
                     h[k].append(value)
                 for k, value in zip(f, r[5:8], strict=True):
                     f[k].append(np.nan if value is None else value)
                 kind.append(kinds_seen(r[8]))
                 direct.append(bool(r[9]))
+                disagree.append(-1 if r[11] is None else bool(r[11]))
         n = len(uid)
         owner = np.frombuffer(h["owner"], dtype=np.int32)
         by_owner = np.argsort(owner, kind="stable")  # read order among an owner's holdings
@@ -299,7 +303,8 @@ class DatedGraph:
             column(h["since"], np.int32), column(h["until"], np.int32),
             *(column(f[k], np.float64) for k in f),
             kinds_seen.values_by_code(), column(kind, np.int8), column(direct, np.int8).astype(bool),
-            column(h["held_since"], np.int32),
+            column(h["held_since"], np.int32), column(h["ended"], np.int32),
+            column(disagree, np.int8),
             np.searchsorted(owner[by_owner], np.arange(n + 1)).astype(np.int64),
             np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
             into,
@@ -351,6 +356,15 @@ class DatedGraph:
             )
             start = end + 1
         return chosen
+
+    def most_holdings(self, limit: int) -> list[list[Any]]:
+        """The ``limit`` entities with the most holdings on any date, most first, then by uid:
+        ``[uid, holdings]`` as ``group_candidates`` finds them (read again from the graph, they
+        took 2.6 s of a refresh at 100,000 companies on the embedded server)."""
+        held = np.diff(self.out_start)
+        owners = np.flatnonzero(held)
+        order = np.lexsort((self.uid[owners], -held[owners]))[:limit]
+        return [[self.uid_of(i), int(held[i])] for i in owners[order].tolist()]
 
     def reach(self, start: int, max_hops: int, first: list[Span] | None = None) -> dict:
         """The days on which each entity is reachable from ``start`` along holdings in force

@@ -25,6 +25,7 @@ from ownership.analysis.holding_periods import KIND as PERIODS
 from ownership.analysis.holding_periods import keep_periods
 from ownership.analysis.kept_chains import keep_asked
 from ownership.analysis.kept_holdings import keep_largest
+from ownership.analysis.landing import CANDIDATES as GROUP_CANDIDATE_COUNT
 from ownership.analysis.landing import CANDIDATES_KIND as GROUP_CANDIDATES
 from ownership.analysis.landing import KIND as LANDING
 from ownership.analysis.landing import Landing, keep_landing
@@ -43,30 +44,52 @@ def maintain(
     """Compute and keep every maintained answer for ``as_of`` (default today); the seconds
     each took. The data version is read first: data changed meanwhile leaves the answers
     stale (computed again on demand), never passed off as current. ``watched``: a refresh's
-    watched chain questions, whose targets' reaches are kept (:func:`keep_asked`)."""
+    watched chain questions, whose targets' reaches are kept (:func:`keep_asked`).
+
+    Every step reads the graph as it is then; what several need is read once and handed on
+    (docs/benchmarks.md, "The answers' upkeep, measured"): the graph with its dates (red
+    flags, gaps, holding periods and the group candidates), the counts (the landing page's
+    counts and dates), the watched chains and the 50 % rule's findings a refresh just worked
+    out on this data for its report (kept then, not worked out again here)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
-    dated: list[DatedGraph] = []  # the graph with its dates, read once for both timelines
+    dated: list[DatedGraph] = []  # the graph with its dates, read once for three steps
     page: list[Landing] = []
+    found: dict[str, Any] = {}  # what one step found that a later one takes (docstring)
 
     def keep_flags() -> None:
         dated.append(DatedGraph.read(graph))
         keep_flag_timeline(graph, dated[0], version)
 
-    # The flags' and the gaps' pieces are written away as they are found, never held whole
-    # (the landing page reads its dated flags back from the kept answer), and the dated graph,
-    # numpy columns, is dropped after the gaps: maintain stays under 1 GB resident at a
-    # million companies (docs/benchmarks.md).
+    def periods() -> None:
+        found["candidates"] = dated[0].most_holdings(GROUP_CANDIDATE_COUNT)
+        keep_periods(graph, dated.pop(), version)
+
+    def kept(kind: str, key: str) -> bool:
+        """Whether the answer of ``kind`` for ``key`` is kept on this data already (a
+        refresh kept the rule's findings and the watched chains for its picture after)."""
+        return maintained.load_documents(graph, kind, key, [0], version) is not None
+
+    def landing() -> None:
+        page.append(keep_landing(graph, as_of, version, found["counted"], found["candidates"]))
+
+    # The flags', the gaps' and the periods' pieces are written away as they are found, never
+    # held whole (the landing page reads its dated flags back from the kept answer), and the
+    # dated graph, numpy columns, is dropped after the periods: maintain stays under 1 GB
+    # resident at a million companies (docs/benchmarks.md).
     steps: tuple[tuple[str, Callable[[], object]], ...] = (
         ("flags", keep_flags),
-        ("gaps", lambda: keep_gap_timeline(graph, dated.pop(), version)),
-        ("landing", lambda: page.append(keep_landing(graph, as_of, version))),
+        ("gaps", lambda: keep_gap_timeline(graph, dated[0], version)),
+        ("periods", periods),
+        ("counts", lambda: found.update(counted=keep_counts(graph, version))),
+        ("landing", landing),
         ("groups", lambda: keep_largest(graph, [g["uid"] for g in page[0].groups], as_of)),
-        ("periods", lambda: keep_periods(graph, version)),
-        ("blocked", lambda: keep_findings(graph, as_of, version)),
+        (
+            "blocked",
+            lambda: kept(RULE_FINDINGS, as_of.isoformat()) or keep_findings(graph, as_of, version),
+        ),
         ("chains", lambda: keep_asked(graph, as_of, version, watched)),
-        ("counts", lambda: keep_counts(graph, version)),
         ("search", lambda: keep_search_index(graph, version)),
     )
     for name, step in steps:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ownership.analysis import matching, upkeep
 from ownership.analysis.history import Snapshot, take_snapshot
+from ownership.analysis.sanctions import keep_findings
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import finish_bulk_loads
@@ -98,11 +99,15 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         _keep_states(graph, (version, key), left, merged)
         # a source's state is ~0.8 GB at a million companies: not held through what follows
         left.clear()
+        now = data_version(graph)[0]
         if before.snapshot is not None:
             started = time.perf_counter()
+            if now != version:  # the answers are kept below: the rule's findings on the new
+                # data kept first, which the picture after reads and the upkeep finds kept
+                keep_findings(graph, report.run_date, now)
             report.compare(before.snapshot, take_snapshot(graph, config.watches, report.run_date))
             log.info("watched chains and 50 %% rule after: %.1f s", time.perf_counter() - started)
-        if data_version(graph)[0] != version:
+        if now != version:
             because: str | None = "this run changed the data"
         else:
             because = upkeep.not_current_because(graph, report.run_date)
