@@ -67,8 +67,9 @@ def maintain(
         keep_periods(graph, dated.pop(), version)
 
     def kept(kind: str, key: str) -> bool:
-        """Whether the answer of ``kind`` for ``key`` is kept on this data already (a
-        refresh kept the rule's findings and the watched chains for its picture after)."""
+        """Whether the answer of ``kind`` for ``key`` is kept on this data already (a refresh
+        keeps the rule's findings for its picture after; its watched chains too, which
+        :func:`keep_asked` finds kept itself)."""
         return maintained.load_documents(graph, kind, key, [0], version) is not None
 
     def landing() -> None:
