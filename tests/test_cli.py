@@ -291,6 +291,22 @@ def test_a_taken_port_is_refused_before_anything_starts(tmp_path):
     assert not (tmp_path / "server").exists()  # the demo started no graph server
 
 
+def test_the_command_line_imports_no_heavy_library_before_a_command_needs_it():
+    """``ownership --help`` should take at most 0.3 s (issue 14): numpy (0.1 s), pandas and the
+    driver are imported by the commands that compute, not by the command line's own import
+    (ownership.numeric, Graph's driver loading). A module that uses numpy at import time (a
+    dtype in a constant, say) brings it back and fails this."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, ownership.cli; print(' '.join(sys.modules))"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "ownership.analysis.kept_chains" in loaded  # the commands' modules are there
+    assert [m for m in loaded if m.split(".")[0] in {"numpy", "pandas", "neo4j"}] == []
+
+
 # the explorer's first run, once the server has imported the pages' libraries (serve.warm)
 _NEW_ON_FIRST_RUN = """
 import sys, streamlit.web.cli

@@ -17,9 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ownership.numeric import np
 
 from ownership import cypher
 from ownership.analysis import maintained

@@ -16,9 +16,12 @@ they become :class:`~ownership.analysis.chains.Link` objects.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ownership.numeric import np
 
 from ownership.analysis import maintained
 from ownership.analysis.chains import Link, Reach
@@ -26,15 +29,15 @@ from ownership.graph import Graph
 
 KIND = "chain-reach"
 ENTITY_TEXTS = ("uid", "id", "name", "jurisdiction", "kind")  # per entity, as compressed JSON
-NUMBERS = {  # per edge (owner and owned: positions in the entity columns)
-    "owner": np.int32,
-    "owned": np.int32,
-    "share": np.float64,
-    "share_min": np.float64,
-    "share_max": np.float64,
-    "start_date": np.int32,  # proleptic ordinal, 0 for none
-    "end_date": np.int32,
-    "disagree": np.uint8,
+NUMBERS = {  # per edge (owner and owned: positions in the entity columns); numpy dtype names
+    "owner": "int32",
+    "owned": "int32",
+    "share": "float64",
+    "share_min": "float64",
+    "share_max": "float64",
+    "start_date": "int32",  # proleptic ordinal, 0 for none
+    "end_date": "int32",
+    "disagree": "uint8",
 }
 NO_DAY = 0
 

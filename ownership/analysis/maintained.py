@@ -33,9 +33,12 @@ import zlib
 from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ownership.numeric import np
 
 from ownership import cypher
 from ownership.analysis.stats import data_version
@@ -78,7 +81,7 @@ def pack(column: np.ndarray) -> str:
     return base64.b64encode(zlib.compress(np.ascontiguousarray(column).tobytes(), 6)).decode()
 
 
-def unpack(text: str, dtype: type | np.dtype[Any]) -> np.ndarray:
+def unpack(text: str, dtype: str | type | np.dtype[Any]) -> np.ndarray:
     """The column :func:`pack` made of numbers of ``dtype``."""
     return np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=dtype)
 

@@ -30,9 +30,12 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ownership.numeric import np
 
 from ownership import cypher
 from ownership.analysis.flags import (
