@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ownership import cypher
@@ -54,6 +54,10 @@ class Profile:
     successors: list[dict[str, Any]] = field(default_factory=list)
     predecessors: list[dict[str, Any]] = field(default_factory=list)
 
+    def judged(self, found: Verdicts) -> Profile:
+        """This profile with the verdicts ``found`` on it (a copy: the facts may be shared)."""
+        return replace(self, flags=found.flags, rule=found.rule, disagreements=found.disagreements)
+
     @property
     def uid(self) -> str:
         return str(self.entity["uid"])
@@ -79,6 +83,20 @@ class Profile:
         return found
 
 
+@dataclass(frozen=True)
+class Verdicts:
+    """What a profile judges of its entity on a date: the red flags found from it outwards,
+    the OFAC 50 % rule's status and why, and the direct holdings whose sources disagree.
+
+    Apart from the facts because they take the time: the walks out of a group head took about
+    a second at a million companies, when its facts take a few milliseconds, and the explorer
+    draws the facts first (docs/benchmarks.md, session 11)."""
+
+    flags: list[Flag]
+    rule: RuleStatus | None
+    disagreements: list[list[statements.Claim]]
+
+
 def entity_profile(
     graph: Graph,
     ref: EntityRef,
@@ -93,7 +111,18 @@ def entity_profile(
     page at a time from :func:`ownership.analysis.kept_holdings.ranked` instead of naming
     every one first, and looks for possible matches once the rest is on screen."""
     as_of = as_of or dt.date.today()
-    settings = settings or FlagSettings()
+    facts = entity_facts(graph, ref, as_of)
+    profile = facts.judged(verdicts(graph, facts, as_of, settings))
+    if complete:
+        profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
+        profile.possibly_same = matching.possible_matches(graph, profile.uid)
+    return profile
+
+
+def entity_facts(graph: Graph, ref: EntityRef, as_of: dt.date) -> Profile:
+    """The profile of ``ref`` without its :class:`Verdicts` (and without subsidiaries and
+    possible matches): identity, provenance, listings, officers, addresses, succession and
+    owners on ``as_of``."""
     rows = graph.read(cypher.ENTITY_PROFILE, uid=ref.uid)
     if not rows:
         raise EntityNotFound(f"no entity {ref.uid!r}")
@@ -111,14 +140,18 @@ def entity_profile(
     profile.successors = [s for s in succession["successors"] if s.get("uid") != ref.uid]
     profile.predecessors = [p for p in succession["predecessors"] if p.get("uid") != ref.uid]
     profile.owners = holdings.owners(graph, ref, as_of)
-    if complete:
-        profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
-    profile.flags = _local_flags(graph, profile, settings, as_of)
-    profile.rule = rule_status(graph, ref.uid, as_of)
-    profile.disagreements = _disagreements(graph, profile.uid, as_of)
-    if complete:
-        profile.possibly_same = matching.possible_matches(graph, profile.uid)
     return profile
+
+
+def verdicts(
+    graph: Graph, facts: Profile, as_of: dt.date, settings: FlagSettings | None = None
+) -> Verdicts:
+    """The :class:`Verdicts` on the entity of ``facts`` (:func:`entity_facts`) on ``as_of``."""
+    return Verdicts(
+        flags=_local_flags(graph, facts, settings or FlagSettings(), as_of),
+        rule=rule_status(graph, facts.uid, as_of),
+        disagreements=_disagreements(graph, facts.uid, as_of),
+    )
 
 
 def _disagreements(graph: Graph, uid: str, as_of: dt.date) -> list[list[statements.Claim]]:

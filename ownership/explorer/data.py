@@ -141,10 +141,21 @@ def resolve(_graph: Graph, key: str, ref: str) -> entities.EntityRef:
 def profile(
     _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
 ) -> profile_mod.Profile:
-    """The profile without its subsidiaries and possible matches: :func:`holdings_page` counts
-    the subsidiaries and reads the page shown (naming a group head's 5,844 took half a second
-    of its first view at 100k), :func:`possible_matches` is drawn last."""
-    return profile_mod.entity_profile(_graph, ref, as_of, complete=False)
+    """The profile's facts (:func:`ownership.analysis.profile.entity_facts`), drawn first;
+    :func:`verdicts` are put on them after. Without subsidiaries and possible matches:
+    :func:`holdings_page` counts the subsidiaries and reads the page shown (naming a group
+    head's 5,844 took half a second of its first view at 100k), :func:`possible_matches` is
+    drawn last."""
+    return profile_mod.entity_facts(_graph, ref, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def verdicts(
+    _graph: Graph, key: str, ref: entities.EntityRef, as_of: dt.date
+) -> profile_mod.Verdicts:
+    """The profile's red flags, 50 % rule status and disagreements (about a second for a
+    group head at a million companies)."""
+    return profile_mod.verdicts(_graph, profile(_graph, key, ref, as_of), as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

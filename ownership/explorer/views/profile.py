@@ -70,17 +70,25 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         if tabs["History"].open:
             with ui.guard("The history"):
                 evidence.history_tab(graph, ref, as_of)
-    profile = data.profile(graph, data.key(), ref, as_of)
+    # the facts first (milliseconds), then the verdicts (the walks out of a group head: about
+    # a second at a million companies), drawn into their places above and in the Overview
+    facts = data.profile(graph, data.key(), ref, as_of)
+    with tabs["Overview"]:
+        if tabs["Overview"].open:
+            why = st.container()
+            _overview(facts, as_of)
+            judged_here = st.container()
+    profile = facts.judged(data.verdicts(graph, data.key(), ref, as_of))
     with top:
         matches = _verdicts(graph, profile, ref, as_of)
         with ui.guard("The ownership gap"):
             evidence.gap_line(graph, ref, as_of)
         evidence.report_button(graph, ref, as_of)
-    with tabs["Overview"]:
-        if tabs["Overview"].open:
-            with ui.guard("The why"):
-                evidence.why_section(profile.rule)
-            _overview(profile, as_of)
+    if tabs["Overview"].open:
+        with why, ui.guard("The why"):
+            evidence.why_section(profile.rule)
+        with judged_here:
+            _red_flags(profile)
             with ui.guard("The flag evidence"):
                 evidence.flag_evidence_section(graph, ref, as_of)
     with tabs["Owners & subsidiaries"]:
@@ -200,6 +208,8 @@ def _possibly_same(uid: str, candidates: list[matching.Candidate]) -> None:
 
 
 def _overview(profile: Profile, as_of: Any) -> None:
+    """What the entity is: identity, identifiers, addresses, succession, listings (its facts;
+    the red flags follow once judged)."""
     e = profile.entity
     facts = {k: e[k] for k in IDENTITY if e.get(k) not in (None, [], "")}
     st.subheader("Identity", anchor=False)
@@ -252,6 +262,11 @@ def _overview(profile: Profile, as_of: Any) -> None:
         )
     else:
         st.caption("not on any list in the graph")
+
+
+def _red_flags(profile: Profile) -> None:
+    """The Overview's red flags of the entity (its verdicts' flags), one row each."""
+    e = profile.entity
     st.subheader("Red flags", anchor=False)
     if profile.flags:
         ui.table(
