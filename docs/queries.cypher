@@ -330,6 +330,19 @@ RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
        other.jurisdiction AS jurisdiction, other.kind AS kind, holdings, statements
 ORDER BY outgoing, uid;
 
+// ---- entity_history_periods
+// entity_history without the source statements' details (each period still names its statements'
+// keys): the explorer's History section, which shows only the keys. A group head's 8,346 periods
+// at 1M companies: 0.8-1.1 s, against 3.1-3.6 s with the details (load 7).
+:param uid => 'seed-registry:ru-host-01';
+MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(other:Entity)
+WITH e, other, startNode(h) = e AS outgoing, collect({start_date: h.start_date, end_date: h.end_date, share: h.share,
+ share_min: h.share_min, share_max: h.share_max, disagree: h.disagree, kind: h.kind,
+ statements: h.statements, sources: h.sources}) AS holdings
+RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
+       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings
+ORDER BY outgoing, uid;
+
 // ---- entity_known_share
 // How much of an entity its direct owners on record account for on $as_of: the sum of the direct
 // holdings in force, a band by its bounds, a holding without a share as 0 and 100 (capped at 100

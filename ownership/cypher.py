@@ -1250,14 +1250,21 @@ _HOLDING = """{start_date: h.start_date, end_date: h.end_date, share: h.share,
  share_min: h.share_min, share_max: h.share_max, disagree: h.disagree, kind: h.kind,
  statements: h.statements, sources: h.sources}"""
 
-ENTITY_HISTORY = _q(
-    "entity_history",
+_ENTITY_PERIODS = (
     """
 MATCH (e:Entity {uid: $uid})-[h:HOLDS]-(other:Entity)
 WITH e, other, startNode(h) = e AS outgoing, collect("""
     + _HOLDING
     + """) AS holdings
-CALL (e, other, outgoing) {
+"""
+)
+_ENTITY_COUNTERPART = """outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
+       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings"""
+
+ENTITY_HISTORY = _q(
+    "entity_history",
+    _ENTITY_PERIODS
+    + """CALL (e, other, outgoing) {
   MATCH (other)-[r:OWNS]-(e)
   WHERE (startNode(r) = e) = outgoing
   RETURN collect({uid: r.uid, source: r.source, record_id: r.record_id, file: r.file,
@@ -1265,8 +1272,9 @@ CALL (e, other, outgoing) {
                   share_max: r.share_max, kind: r.kind, start_date: r.start_date,
                   end_date: r.end_date}) AS statements
 }
-RETURN outgoing, other.uid AS uid, other.record_id AS id, other.name AS name,
-       other.jurisdiction AS jurisdiction, other.kind AS kind, holdings, statements
+RETURN """
+    + _ENTITY_COUNTERPART
+    + """, statements
 ORDER BY outgoing, uid
 """,
     "Every holding into (outgoing false) and out of entity $uid over time, whatever its "
@@ -1277,6 +1285,21 @@ ORDER BY outgoing, uid
     "party, which the embedded server expands from: written from $uid, it walked all of a "
     "group head's statements once per counterpart (8,346 of them at 1M companies: 4.7 s, "
     "1.0 s from the other party).",
+    uid="seed-registry:ru-host-01",
+)
+
+ENTITY_HISTORY_PERIODS = _q(
+    "entity_history_periods",
+    _ENTITY_PERIODS
+    + """RETURN """
+    + _ENTITY_COUNTERPART
+    + """
+ORDER BY outgoing, uid
+""",
+    "entity_history without the source statements' details (each period still names its "
+    "statements' keys): the explorer's History section, which shows only the keys. A group "
+    "head's 8,346 periods at 1M companies: 0.8-1.1 s, against 3.1-3.6 s with the details "
+    "(load 7).",
     uid="seed-registry:ru-host-01",
 )
 

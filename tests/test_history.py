@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 
 import pytest
 from conftest import REPO, company, owns, person
@@ -52,6 +53,22 @@ def test_history_of_jp_ex_01_both_directions_and_table(seed, run_cli):
     line = next(x for x in table.splitlines() if "ru-host-01" in x)
     assert "2019-05-14" in line and "2022-04-01" in line and not line.rstrip().endswith("yes")
     assert next(x for x in table.splitlines() if "sg-shell-01" in x).rstrip().endswith("yes")
+
+
+def test_history_without_the_statements_details_names_the_same_statements(seed):
+    """The explorer's History section reads the periods without the statements' details
+    (claims=False); every period, and the keys of the statements behind it, are the same."""
+    from ownership.analysis.entities import resolve
+    from ownership.analysis.history import history
+
+    checked = 0
+    for row in seed.read(cypher.SEARCH_INDEX_ENTITIES):  # every entity
+        ref = resolve(seed, row["uid"])
+        whole, light = history(seed, ref), history(seed, ref, claims=False)
+        assert [replace(p, statements=[]) for p in whole] == light
+        assert all(p.records == [s.uid for s in p.statements] and p.records for p in whole)
+        checked += len(whole)
+    assert checked > 50
 
 
 def test_history_splits_a_share_change_into_two_periods(seed, run_cli):

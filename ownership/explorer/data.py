@@ -299,7 +299,8 @@ def chains_subgraph(
 def holdings_history(
     _graph: Graph, key: str, ref: entities.EntityRef
 ) -> list[history.HoldingPeriod]:
-    return history.history(_graph, ref)
+    """The History section's periods, without the statements' details (it shows their keys)."""
+    return history.history(_graph, ref, claims=False)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

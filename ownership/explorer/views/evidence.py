@@ -109,7 +109,7 @@ def history_tab(graph: Graph, ref: EntityRef, as_of: dt.date) -> None:
             "end_date": formatting.iso(h.end_date),
             "in_force": h.in_force(as_of),
             "sources": ", ".join(h.sources),
-            "records": ", ".join(s.uid for s in h.statements),
+            "records": ", ".join(h.records),
             "uid": h.uid,
         }
         for h in found
