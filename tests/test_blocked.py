@@ -234,3 +234,35 @@ def test_show_states_the_rule_status_down_to_the_listing(graph, make_dataset, ru
     assert (
         "own 10% of it in aggregate; at least 50% blocks" in not_blocked["rule_status"]["summary"]
     )
+
+
+def test_a_possibly_blocked_owner_that_becomes_blocked_later_blocks_what_it_holds(
+    graph, make_dataset
+):
+    """X is possibly blocked after the first round (L1's 40–60 % band) and its stake in Y
+    makes Y possibly blocked; L2, blocked only two rounds later (L3 → L4 → L2), adds 20 % to
+    X, which then is blocked: Y, settled while X was only possibly blocked, must follow."""
+    load(
+        graph,
+        make_dataset,
+        [
+            person("L1", "RU"),
+            person("L3", "RU"),
+            company("L4", "RU"),
+            company("L2", "RU"),
+            company("X", "CY"),
+            company("Y", "RU"),
+        ],
+        [
+            owns("L1", "X", None, share_min=40, share_max=60),
+            owns("L3", "L4", 100),
+            owns("L4", "L2", 100),
+            owns("L2", "X", 20),
+            owns("X", "Y", 100),
+        ],
+        [listing("L1"), listing("L3")],
+    )
+    found = statuses(graph)
+    assert found["L2"] == ("blocked", 100.0, 100.0)
+    assert found["X"] == ("blocked", 60.0, 80.0)
+    assert found["Y"] == ("blocked", 100.0, 100.0)

@@ -212,6 +212,7 @@ def every_finding(
             because=_listings(row["listings"]),
         )
     stakes: dict[str, dict[str, _Stake]] = {}  # owned -> owner -> strongest stake
+    held: dict[str, set[str]] = {}  # owner -> what it holds a stake in
     fetched: set[str] = set()
     while True:
         # only listed, blocked or possibly blocked owners' stakes count: fetch theirs, once
@@ -219,11 +220,14 @@ def every_finding(
         if not owners:
             break
         fetched.update(owners)
+        touched: set[str] = set()
         for row in graph.read(
             cypher.HOLDINGS_OF, owners=owners, as_of=as_of, kinds=list(chosen.kinds)
         ):
             _add_stake(stakes, findings, row)
-        _settle(stakes, findings, chosen)
+            held.setdefault(row["owner"], set()).add(row["owned"])
+            touched.add(row["owned"])
+        _settle(stakes, held, findings, chosen, touched)
     return findings
 
 
@@ -264,45 +268,54 @@ def _add_stake(
         )
 
 
-def _settle(stakes: dict[str, dict[str, _Stake]], findings: dict[str, Finding], rule: Rule) -> None:
-    """Recompute every owned entity's status from the stakes known so far, until stable.
+def _settle(
+    stakes: dict[str, dict[str, _Stake]],
+    held: dict[str, set[str]],
+    findings: dict[str, Finding],
+    rule: Rule,
+    touched: set[str],
+) -> None:
+    """Recompute the status of the entities ``touched`` (given new stakes) from the stakes
+    known so far, and of every entity held by one whose status rises, until none rises.
 
+    An entity's status, blocked share and ``because`` depend only on its stakes and on its
+    owners' statuses, which only rise: recomputing it whenever one of those changed reaches
+    the answer that recomputing every entity until nothing changes reached (and took half of
+    the rule's time on a day not kept at a million companies: 3.1 of 6.6 s at load 8).
     Entities below every threshold stay in ``findings`` with an empty status: a later round
     may add the stake that tips them over.
     """
-    changed = True
-    while changed:
-        changed = False
-        for owned, by_owner in stakes.items():
-            finding = findings[owned]
-            sure = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED)]
-            maybe = [
-                s
-                for s in by_owner.values()
-                if findings[s.owner].status in (LISTED, BLOCKED, POSSIBLY)
-            ]
-            low = min(sum(s.low for s in sure), 100.0)
-            high = min(sum(s.high for s in maybe), 100.0)
-            finding.blocked_share_min, finding.blocked_share_max = round(low, 6), round(high, 6)
-            if finding.status == LISTED:
-                continue
-            status = BLOCKED if rule.reached(low) else POSSIBLY if rule.reached(high) else ""
-            if rule.name == "eu" and any("control" in s.kinds for s in sure):
-                status = BLOCKED
-            if _RANK[status or None] > _RANK[finding.status or None]:
-                finding.status = status
-                changed = True
-            counted = maybe if finding.status == POSSIBLY else sure
-            finding.because = [
-                {
-                    "owner": findings[s.owner].id,
-                    "owner_uid": s.owner,
-                    "owner_name": findings[s.owner].name,
-                    "owner_status": findings[s.owner].status,
-                    "share": s.share,
-                    "share_min": s.share_min,
-                    "share_max": s.share_max,
-                    "sources": list(s.sources),
-                }
-                for s in sorted(counted, key=lambda s: (-s.low, s.owner))
-            ]
+    waiting = set(touched)
+    while waiting:
+        owned = waiting.pop()
+        by_owner = stakes[owned]
+        finding = findings[owned]
+        sure = [s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED)]
+        maybe = [
+            s for s in by_owner.values() if findings[s.owner].status in (LISTED, BLOCKED, POSSIBLY)
+        ]
+        low = min(sum(s.low for s in sure), 100.0)
+        high = min(sum(s.high for s in maybe), 100.0)
+        finding.blocked_share_min, finding.blocked_share_max = round(low, 6), round(high, 6)
+        if finding.status == LISTED:
+            continue  # its listings are its because
+        status = BLOCKED if rule.reached(low) else POSSIBLY if rule.reached(high) else ""
+        if rule.name == "eu" and any("control" in s.kinds for s in sure):
+            status = BLOCKED
+        if _RANK[status or None] > _RANK[finding.status or None]:
+            finding.status = status
+            waiting.update(held.get(owned, ()))  # its own stakes count for more now
+        counted = maybe if finding.status == POSSIBLY else sure
+        finding.because = [
+            {
+                "owner": findings[s.owner].id,
+                "owner_uid": s.owner,
+                "owner_name": findings[s.owner].name,
+                "owner_status": findings[s.owner].status,
+                "share": s.share,
+                "share_min": s.share_min,
+                "share_max": s.share_max,
+                "sources": list(s.sources),
+            }
+            for s in sorted(counted, key=lambda s: (-s.low, s.owner))
+        ]
