@@ -365,8 +365,12 @@ def test_blocked_page_lists_listed_and_blocked_with_reasons(story):
     because = dict(zip(table["id"], table["because"], strict=True))
     assert "OFAC RUSSIA-EO14024 since 2022-04-20" in because["ru9"]
     assert because["ru10"] == "60% held by AO Taiga Holding (listed)"
+    assert not [e for e in at.dataframe if "owner_name" in e.value.columns]  # not chosen yet
+    at.session_state["blocked_section"] = "Justification"
+    at.run()
     reasons = frame_with(at, "reason", "owner_name")
     assert set(reasons["reason"]) == {"listing", "owned by blocked party"}
+    assert set(reasons["id"]) == {"ru9", "ru10"}
     at = app(view="blocked", as_of="2022-03-01")
     assert "Nothing is listed or blocked on 2022-03-01." in texts(at)
 
