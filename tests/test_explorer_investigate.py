@@ -82,6 +82,9 @@ def test_compare_view_tells_the_seed_story(seed):
         to_date="2022-07-01",
         **{"from": "JP", "to": "RU", "via": "SG"},
     )
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Chains appeared"] == "2" and metrics["Chains disappeared"] == "2"
+    assert metrics["Newly caught (50% rule)"] == "11" and metrics["Red flags raised"] == "2"
     ended = frame_by_key(at, "compare_ended")
     assert list(zip(ended["owner"], ended["owned"], ended["on"], strict=True))[-1] == (
         "Hokuto Compute Singapore Pte. Ltd.",

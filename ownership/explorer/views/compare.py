@@ -153,6 +153,12 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
     cols[2].metric("Holdings changed", f"{counts['holdings_changed']:,}")
     cols[3].metric("Newly caught (50% rule)", f"{counts['newly_blocked']:,}")
     cols[4].metric("No longer caught", f"{counts['no_longer_blocked']:,}")
+    cols = st.columns(5)  # every kind's count at a glance, its list below
+    cols[0].metric("Red flags raised", f"{counts['flags_raised']:,}")
+    cols[1].metric("Red flags cleared", f"{counts['flags_cleared']:,}")
+    if question:
+        cols[2].metric("Chains appeared", f"{counts['chains_new']:,}")
+        cols[3].metric("Chains disappeared", f"{counts['chains_gone']:,}")
     if pages > 1:
         st.columns([1, 3])[0].number_input(
             f"Page (of {pages:,})",
