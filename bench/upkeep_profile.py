@@ -35,6 +35,7 @@ STEPS = {  # the functions upkeep.maintain's steps call, by the step's name
     "blocked": "keep_findings",
     "chains": "keep_asked",
     "counts": "keep_counts",
+    "search": "keep_search_index",
 }
 
 

@@ -33,7 +33,7 @@ from conftest import (
 
 from bench import refresh as bench_refresh
 from ownership import cypher
-from ownership.analysis import upkeep
+from ownership.analysis import timelines, upkeep
 from ownership.analysis.chains import find_chains
 from ownership.analysis.stats import data_version, graph_stats
 from ownership.cypher import Query
@@ -743,9 +743,12 @@ def test_the_answers_a_changed_refresh_keeps_are_a_full_maintains(
     config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
     report = run_refresh(config, home, borrow).as_dict()
     assert report["answers_kept"]["because"] == "this run changed the data"
+    # the dated graph kept by the import's upkeep, patched with what the run touched
+    assert "dated patched" in report["answers_kept"]["seconds"]
     version = data_version(graph)[0]
     after_refresh = kept_digests(graph)
-    assert {k[0] for k in after_refresh} >= {*upkeep.EVERY_DATE, *upkeep.ON_THE_DAY, "chains"}
+    kinds = {*upkeep.EVERY_DATE, *upkeep.ON_THE_DAY, "chains", timelines.KIND}
+    assert {k[0] for k in after_refresh} >= kinds
     assert all(k[5].startswith(version) for k in after_refresh)
 
     graph.write(FORGET_ANSWERS)  # the chain questions stay asked, on the data before
