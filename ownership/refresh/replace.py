@@ -87,7 +87,7 @@ class Changes:
     entities_retired: int = 0  # entity nodes left without a live record
     owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
     # the entities whose rows, holdings in or out, or listings the run may have changed (the
-    # owners among them): the kept dated graph is patched with them (DatedGraph.patch)
+    # owners among them; not officers' ends): the kept dated graph is patched with them
     entities: set[str] = field(default_factory=set)
     written: int = 0  # records the loader wrote (new or changed)
     left: kept_state.Left | None = None  # the state it left the source in, to keep
@@ -244,14 +244,16 @@ class _Held:
         return self.state
 
     def _entities_touched(self) -> set[str]:
-        """The entities of what this run touched (records, the ends of edges, the listed of
-        sanction listings) as the state has them now: called before and after the state is
-        read again, so that an entity a record or an edge left is among them too."""
+        """The entities of what this run touched (records, the ends of ownership edges, the
+        listed of sanction listings) as the state has them now: called before and after the
+        state is read again, so that an entity a record or an edge left is among them too.
+        Officer edges are not among them: the dated graph has no officers (the flags read
+        officer roles themselves)."""
         state = self.state
         found = {state.entity_of.get(uid, uid) for uid in self.touched["entities"]}
-        for name in EDGES:
-            if uids := self.touched[name]:
-                found.update(end for key in state.items[name] if key[0] in uids for end in key[1:])  # type: ignore[index]
+        if uids := self.touched["upsert_ownership"]:
+            ends = (key[1:] for key in state.items["upsert_ownership"] if key[0] in uids)  # type: ignore[index]
+            found.update(end for pair in ends for end in pair)
         for uid in self.touched["upsert_sanctions"]:
             found.update(state.listed.get(uid, ()))
         return found
