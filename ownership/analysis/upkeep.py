@@ -64,7 +64,8 @@ def maintain(
 
     The dated graph itself is kept too (:func:`keep_dated_graph`): ``touched``, what a refresh
     changed since the version it began from, patches the one kept then instead of reading
-    the whole graph again (:func:`dated_graph`; how it was had is under ``dated``)."""
+    the whole graph again (:func:`dated_graph`; the seconds say how it was had: ``dated read``,
+    ``dated patched`` or ``dated kept``)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
