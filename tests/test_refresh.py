@@ -771,7 +771,7 @@ def assert_refresh_keeps_a_full_maintains_answers(graph, config, home, borrow) -
 def move_list_and_add(folder: Path) -> None:
     """Edit a generated registry in place: a new company held by a new person and holding an
     existing company; the first ownership row's owner replaced by another company; the first
-    listing gone and a new one for the first company."""
+    listing gone and a new one for a company no listing named before."""
 
     def rows(name: str) -> tuple[list[str], list[dict[str, str]]]:
         with (folder / name).open(newline="", encoding="utf-8") as f:
@@ -806,8 +806,10 @@ def move_list_and_add(folder: Path) -> None:
     write("ownership.csv", header, owned)
     header, listed = rows("sanctions.csv")
     blank = dict.fromkeys(header, "")
+    already = {row["entity_id"] for row in listed}
+    newly = next(c for c in reversed(companies) if c not in already)  # touched by nothing else
     listed = listed[1:] + [
-        {**blank, "entity_id": companies[0], "authority": "UK", "program": "Russia",
+        {**blank, "entity_id": newly, "authority": "UK", "program": "Russia",
          "listed_on": "2023-03-01"},
     ]  # fmt: skip
     write("sanctions.csv", header, listed)
