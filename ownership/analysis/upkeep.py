@@ -65,7 +65,7 @@ def maintain(
     The dated graph itself is kept too (:func:`keep_dated_graph`): ``touched``, what a refresh
     changed since the version it began from, patches the one kept then instead of reading
     the whole graph again (:func:`dated_graph`; the seconds say how it was had: ``dated read``,
-    ``dated patched`` or ``dated kept``)."""
+    ``dated patched`` or ``dated kept``, seconds that are part of the ``flags`` step's)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
