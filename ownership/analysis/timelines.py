@@ -339,9 +339,10 @@ class DatedGraph:
         """The dated graph of these rows in its canonical order, whatever order they were read
         in: entities by uid, holdings by owner, owned and then every value, each list of codes
         (countries, kinds) sorted with only the codes used. The server's order of rows is not
-        the same from one read to the next (nor from one server to the other), and some flag
-        texts follow the order of holdings: kept and patched after a refresh
-        (:meth:`patch`), the columns are then exactly those a fresh read gives."""
+        the same from one read to the next (nor from one server to the other), a patch adds
+        what it reads again at the end, and the walks follow the order of holdings (shares
+        summed as floats before rounding, the items of each piece): kept and patched after a
+        refresh (:meth:`patch`), the columns are then exactly those a fresh read gives."""
         uid = entities.arrays.pop("uid")
         uid = uid.astype(f"S{max(1, int(np.char.str_len(uid).max(initial=0)))}")
         order = np.argsort(uid, kind="stable")
