@@ -35,6 +35,7 @@ STEPS = {  # the functions upkeep.maintain's steps call, by the step's name
     "blocked": "keep_findings",
     "chains": "keep_asked",
     "counts": "keep_counts",
+    "search": "keep_search_index",
 }
 
 
@@ -123,7 +124,8 @@ def install(profile: Profile) -> None:
     t.commit = profile.timed("write", lambda *_: "commit", t.commit)
     for step, function in STEPS.items():
         setattr(upkeep, function, profile.in_step(step, getattr(upkeep, function)))
-    upkeep.DatedGraph.read = profile.in_step("dated graph", upkeep.DatedGraph.read)
+    upkeep.dated_graph = profile.in_step("dated graph", upkeep.dated_graph)
+    upkeep.keep_dated_graph = profile.in_step("dated graph kept", upkeep.keep_dated_graph)
     upkeep.maintain = profile.in_step("answers", upkeep.maintain)
 
 

@@ -242,12 +242,40 @@ MATCH (e:Entity)
 RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporation_date,
         e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity;
 
+// ---- dated_entities_of
+// The entities $uids as dated_entities reads them: those a refresh touched, read again to patch
+// the kept dated graph (DatedGraph.patch) instead of reading every entity.
+:param uids => ['seed-registry:c1'];
+UNWIND $uids AS uid
+MATCH (e:Entity {uid: uid})
+RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporation_date,
+        e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity;
+
 // ---- dated_holdings
 // Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date,
 // retired_on, share, share_min, share_max, kind, direct, held_since, disagree]: the red flags,
 // the gaps of every date and the dated holding periods are worked out from it in one pass.
 // Streamed, as dated_entities.
 MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
+RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+        r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+        r.held_since, r.disagree] AS holding;
+
+// ---- dated_holdings_into
+// The holdings into the entities $uids as dated_holdings reads them (DatedGraph.patch; those
+// whose owner is patched too are read by dated_holdings_out_of).
+:param uids => ['seed-registry:c1'];
+UNWIND $uids AS uid
+MATCH (b:Entity {uid: uid})<-[r:HOLDS]-(a:Entity)
+RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+        r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+        r.held_since, r.disagree] AS holding;
+
+// ---- dated_holdings_out_of
+// The holdings out of the entities $uids as dated_holdings reads them (DatedGraph.patch).
+:param uids => ['seed-registry:c1'];
+UNWIND $uids AS uid
+MATCH (a:Entity {uid: uid})-[r:HOLDS]->(b:Entity)
 RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
         r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
         r.held_since, r.disagree] AS holding;

@@ -1735,13 +1735,19 @@ ENTITY_TRANSIT = _q(
 # graph with its dates, read whole, once per import or refresh
 # --------------------------------------------------------------------------------------------
 
-DATED_ENTITIES = _q(
-    "dated_entities",
-    """
-MATCH (e:Entity)
+_DATED_ENTITY = """
 RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporation_date,
         e:Company, e:Person, EXISTS { (e)-[:SUBJECT_TO]->(:Sanction) }] AS entity
-""",
+"""
+_DATED_HOLDING = """
+RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
+        r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
+        r.held_since, r.disagree] AS holding
+"""
+
+DATED_ENTITIES = _q(
+    "dated_entities",
+    "MATCH (e:Entity)" + _DATED_ENTITY,
     "Every entity, a row each, as [uid, id, name, jurisdiction, operates_in, "
     "incorporation_date, company, person, listed ever]: what the red flags and the gaps filter "
     "look at besides the dates. Streamed (Graph.stream), not collected: one list of every "
@@ -1751,16 +1757,34 @@ RETURN [e.uid, e.record_id, e.name, e.jurisdiction, e.operates_in, e.incorporati
 
 DATED_HOLDINGS = _q(
     "dated_holdings",
-    """
-MATCH (a:Entity)-[r:HOLDS]->(b:Entity)
-RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_min,
-        r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
-        r.held_since, r.disagree] AS holding
-""",
+    "MATCH (a:Entity)-[r:HOLDS]->(b:Entity)" + _DATED_HOLDING,
     "Every holding whatever its dates, a row each, as [owner, owned, start_date, end_date, "
     "retired_on, share, share_min, share_max, kind, direct, held_since, disagree]: the red "
     "flags, the gaps of every date and the dated holding periods are worked out from it in one "
     "pass. Streamed, as dated_entities.",
+)
+
+DATED_ENTITIES_OF = _q(
+    "dated_entities_of",
+    "UNWIND $uids AS uid\nMATCH (e:Entity {uid: uid})" + _DATED_ENTITY,
+    "The entities $uids as dated_entities reads them: those a refresh touched, read again to "
+    "patch the kept dated graph (DatedGraph.patch) instead of reading every entity.",
+    uids=["seed-registry:c1"],
+)
+
+DATED_HOLDINGS_OUT_OF = _q(
+    "dated_holdings_out_of",
+    "UNWIND $uids AS uid\nMATCH (a:Entity {uid: uid})-[r:HOLDS]->(b:Entity)" + _DATED_HOLDING,
+    "The holdings out of the entities $uids as dated_holdings reads them (DatedGraph.patch).",
+    uids=["seed-registry:c1"],
+)
+
+DATED_HOLDINGS_INTO = _q(
+    "dated_holdings_into",
+    "UNWIND $uids AS uid\nMATCH (b:Entity {uid: uid})<-[r:HOLDS]-(a:Entity)" + _DATED_HOLDING,
+    "The holdings into the entities $uids as dated_holdings reads them (DatedGraph.patch; "
+    "those whose owner is patched too are read by dated_holdings_out_of).",
+    uids=["seed-registry:c1"],
 )
 
 DATED_OFFICER_ROLES = _q(

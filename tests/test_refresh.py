@@ -3,6 +3,7 @@ the change report, the run ledger, the lock, URL sources and the ``--every`` sch
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import http.server
@@ -33,7 +34,7 @@ from conftest import (
 
 from bench import refresh as bench_refresh
 from ownership import cypher
-from ownership.analysis import upkeep
+from ownership.analysis import timelines, upkeep
 from ownership.analysis.chains import find_chains
 from ownership.analysis.stats import data_version, graph_stats
 from ownership.cypher import Query
@@ -733,7 +734,10 @@ def test_the_answers_a_changed_refresh_keeps_are_a_full_maintains(
     """After the bench's 1 % change the kept answers are byte for byte those of a ``maintain``
     from nothing on the same graph: the steps that take what another found (the dated graph,
     the counts, the watched chains the run enumerated after its change) find what they would
-    have found themselves."""
+    have found themselves. The dated graph, kept by the upkeep before, is patched with the
+    entities each run touched (:meth:`DatedGraph.patch`), and is itself among the documents
+    compared. Then again after a second run that adds a company and a person, moves an
+    ownership row to another owner and lists one entity while delisting another."""
     source = tmp_path / "registry"
     shutil.copytree(big_dataset, source)
     import_paths(graph, [source], "bench")
@@ -741,11 +745,20 @@ def test_the_answers_a_changed_refresh_keeps_are_a_full_maintains(
     bench_refresh.changed_copy(big_dataset, tmp_path / "changed")
     shutil.copytree(tmp_path / "changed", source, dirs_exist_ok=True)
     config = load_config(sources_toml(tmp_path, {"name": "bench", "path": str(source)}))
+    assert_refresh_keeps_a_full_maintains_answers(graph, config, home, borrow)
+    move_list_and_add(source)
+    assert_refresh_keeps_a_full_maintains_answers(graph, config, home, borrow)
+
+
+def assert_refresh_keeps_a_full_maintains_answers(graph, config, home, borrow) -> None:
     report = run_refresh(config, home, borrow).as_dict()
     assert report["answers_kept"]["because"] == "this run changed the data"
+    # the dated graph kept by the upkeep before, patched with what the run touched
+    assert "dated patched" in report["answers_kept"]["seconds"]
     version = data_version(graph)[0]
     after_refresh = kept_digests(graph)
-    assert {k[0] for k in after_refresh} >= {*upkeep.EVERY_DATE, *upkeep.ON_THE_DAY, "chains"}
+    kinds = {*upkeep.EVERY_DATE, *upkeep.ON_THE_DAY, "chains", timelines.KIND}
+    assert {k[0] for k in after_refresh} >= kinds
     assert all(k[5].startswith(version) for k in after_refresh)
 
     graph.write(FORGET_ANSWERS)  # the chain questions stay asked, on the data before
@@ -753,6 +766,53 @@ def test_the_answers_a_changed_refresh_keeps_are_a_full_maintains(
     upkeep.maintain(graph, TODAY)
     assert data_version(graph)[0] == version
     assert kept_digests(graph) == after_refresh
+
+
+def move_list_and_add(folder: Path) -> None:
+    """Edit a generated registry in place: a new company held by a new person and holding an
+    existing company; the first ownership row's owner replaced by another company; the first
+    listing gone and a new one for a company no listing named before."""
+
+    def rows(name: str) -> tuple[list[str], list[dict[str, str]]]:
+        with (folder / name).open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            return list(reader.fieldnames or []), list(reader)
+
+    def write(name: str, header: list[str], found: list[dict[str, str]]) -> None:
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(found)
+
+    header, entities = rows("entities.csv")
+    companies = [e["id"] for e in entities if e["type"] == "company"]
+    blank = dict.fromkeys(header, "")
+    entities += [
+        {**blank, "id": "cnew0001", "type": "company", "name": "Novaya Holding", "jurisdiction": "RU",
+         "incorporation_date": "2023-01-10"},
+        {**blank, "id": "pnew0001", "type": "person", "name": "Ivan Novy"},
+    ]  # fmt: skip
+    write("entities.csv", header, entities)
+    header, owned = rows("ownership.csv")
+    blank = dict.fromkeys(header, "")
+    mover = next(c for c in companies if c not in (owned[0]["owner_id"], owned[0]["owned_id"]))
+    owned[0] = {**owned[0], "owner_id": mover}
+    owned += [
+        {**blank, "owner_id": "pnew0001", "owned_id": "cnew0001", "share": "60",
+         "start_date": "2023-01-10"},
+        {**blank, "owner_id": "cnew0001", "owned_id": companies[0], "share": "30",
+         "start_date": "2023-02-01"},
+    ]  # fmt: skip
+    write("ownership.csv", header, owned)
+    header, listed = rows("sanctions.csv")
+    blank = dict.fromkeys(header, "")
+    already = {row["entity_id"] for row in listed}
+    newly = next(c for c in reversed(companies) if c not in already)  # touched by nothing else
+    listed = listed[1:] + [
+        {**blank, "entity_id": newly, "authority": "UK", "program": "Russia",
+         "listed_on": "2023-03-01"},
+    ]  # fmt: skip
+    write("sanctions.csv", header, listed)
 
 
 UNSTAMP_CHAINS = Query(

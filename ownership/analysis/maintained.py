@@ -267,10 +267,11 @@ def kept_keys(graph: Graph, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def load(graph: Graph, kind: str, key: str) -> Any | None:
+def load(graph: Graph, kind: str, key: str, version: str | None = None) -> Any | None:
     """The kept answer of ``kind`` for ``key``, or None when there is none, it is incomplete,
-    or the data changed since it was computed."""
-    version = _stamped(data_version(graph)[0])
+    or the data changed since it was computed (or, ``version`` given, it was not computed on
+    the data of that version)."""
+    version = _stamped(data_version(graph)[0] if version is None else version)
     rows = graph.read(cypher.MAINTAINED_READ, kind=kind, key=key, version=version)
     if not rows or len(rows) != rows[0]["parts"]:
         return None

@@ -38,6 +38,7 @@ else:
     from ownership.numeric import np
 
 from ownership import cypher
+from ownership.analysis import maintained
 from ownership.analysis.flags import (
     Flag,
     FlagSettings,
@@ -175,6 +176,46 @@ class Texts:
             return None
         return self._data[self._ends[i - 1] if i else 0 : self._ends[i]].decode()
 
+    def take(self, chosen: np.ndarray) -> Texts:
+        """The strings ``chosen`` (places), in that order."""
+        taken = Texts()
+        data, ends = self._data, self._ends
+        pieces, at = [], 0
+        for n, i in enumerate(chosen.tolist()):
+            start = ends[i - 1] if i else 0
+            pieces.append(data[start : ends[i]])
+            at += ends[i] - start
+            taken._ends.append(at)
+            if i in self._none:
+                taken._none.add(n)
+        taken._data = bytearray(b"".join(pieces))
+        return taken
+
+    def joined(self, then: Texts) -> Texts:
+        """These strings, then those of ``then``."""
+        both = Texts()
+        both._data = self._data + then._data
+        both._ends = array("q", self._ends)
+        both._ends.extend(end + len(self._data) for end in then._ends)
+        both._none = self._none | {i + len(self) for i in then._none}
+        return both
+
+    def packed(self) -> dict[str, Any]:
+        """The strings as a kept document's part (:meth:`unpacked` reads it back)."""
+        return {
+            "data": maintained.pack(np.frombuffer(bytes(self._data), dtype=np.uint8)),
+            "ends": maintained.pack(np.frombuffer(self._ends, dtype=np.int64)),
+            "none": sorted(self._none),
+        }
+
+    @classmethod
+    def unpacked(cls, doc: dict[str, Any]) -> Texts:
+        texts = cls()
+        texts._data = bytearray(maintained.unpack(doc["data"], np.uint8).tobytes())
+        texts._ends = array("q", maintained.unpack(doc["ends"], np.int64).tobytes())
+        texts._none = set(doc["none"])
+        return texts
+
     def prefixes(self, chosen: np.ndarray, size: int) -> np.ndarray:
         """The first ``size`` bytes of each of the ``chosen`` strings (None as empty), as one
         fixed-width column numpy sorts."""
@@ -251,64 +292,152 @@ class DatedGraph:
         into objects 1.01 GB, into columns ~0.3 GB (``docs/benchmarks.md``). A holding whose
         end was not among the entities read (created meanwhile) is left out: the answers are
         then stale for the data version read before, never passed off as current."""
-        uids: list[bytes] = []
-        ids, names, places, operating = Texts(), Texts(), _Codes(), _Codes()
-        ints = {k: array("i") for k in ("jurisdiction", "operates_in", "incorporated")}
-        flags = {k: array("b") for k in ("company", "person", "listed")}
+        entities = _EntityColumns()
         for row in graph.stream(cypher.DATED_ENTITIES):
-            uid, id_, name, country, operates, incorporated, *kinds = row["entity"]
-            uids.append(uid.encode())
-            ids.append(id_)
-            names.append(name)
-            ints["jurisdiction"].append(places(country))
-            ints["operates_in"].append(operating(tuple(operates or ())))
-            ints["incorporated"].append(_ordinal(incorporated))
-            for k, value in zip(flags, kinds, strict=True):
-                flags[k].append(bool(value))
-        uid = np.array(uids, dtype=bytes) if uids else np.zeros(0, dtype="S1")
-        del uids
-        by_uid = np.argsort(uid, kind="stable")
-        kinds_seen = _Codes()
-        h = {k: array("i") for k in ("owner", "owned", "since", "until", "held_since", "ended")}
-        f = {k: array("d") for k in ("share", "share_min", "share_max")}
-        kind, direct, disagree = array("b"), array("b"), array("b")
+            entities.add(row["entity"])
+        uid, by_uid = entities.uids()
+        holdings = _HoldingColumns()
         for rows in _batches(graph.stream(cypher.DATED_HOLDINGS), 10_000):
-            ends = _numbers(uid, by_uid, [r[0] for r in rows] + [r[1] for r in rows])
-            for r, owner, owned in zip(rows, ends[: len(rows)], ends[len(rows) :], strict=True):
-                if owner < 0 or owned < 0:
-                    continue
-                since, until = span(r[2], r[3], r[4])
-                numbers = (owner, owned, since, until, _ordinal(r[10]), _ordinal(r[3]))
-                for k, value in zip(h, numbers, strict=True):
-                    h[k].append(value)
-                for k, value in zip(f, r[5:8], strict=True):
-                    f[k].append(np.nan if value is None else value)
-                kind.append(kinds_seen(r[8]))
-                direct.append(bool(r[9]))
-                disagree.append(-1 if r[11] is None else bool(r[11]))
+            holdings.add(rows, uid, by_uid)
+        return cls.assemble(entities.columns(uid), holdings.columns())
+
+    def patch(self, graph: Graph, touched: Iterable[str]) -> DatedGraph:
+        """The dated graph after a change that touched only the entities ``touched`` (uids):
+        their rows and every holding out of or into them read again, the rest taken from this
+        one. Equal, column for column, to :meth:`read` of the changed graph when every entity
+        the change wrote, and every owner whose holdings it derived again, is among them (a
+        refresh's :attr:`ownership.refresh.replace.Changes.entities`): the canonical order
+        (:meth:`assemble`) makes the result independent of the order rows come in."""
+        wanted = sorted(set(touched))
+        hit = np.zeros(len(self.uid), dtype=bool)
+        found = _numbers(self.uid, self._by_uid, wanted)
+        hit[found[found >= 0]] = True
+        stays = np.flatnonzero(~hit)
+        fresh = _EntityColumns()
+        for start in range(0, len(wanted), PATCH_BATCH):
+            chunk = wanted[start : start + PATCH_BATCH]
+            for row in graph.read(cypher.DATED_ENTITIES_OF, uids=chunk):
+                fresh.add(row["entity"])
+        entities = _Columns.joined(self.entity_columns(stays), fresh.columns(fresh.uids()[0]))
+        uid = entities.arrays["uid"]
+        by_uid = np.argsort(uid, kind="stable")
+        kept = np.flatnonzero(~(hit[self.owner] | hit[self.owned]))
+        old_to_new = np.full(len(self.uid), -1, dtype=np.int64)
+        old_to_new[stays] = np.arange(len(stays))
+        holdings, patched = _HoldingColumns(), set(wanted)
+        for start in range(0, len(wanted), PATCH_BATCH):
+            chunk = wanted[start : start + PATCH_BATCH]
+            rows = [r["holding"] for r in graph.read(cypher.DATED_HOLDINGS_OUT_OF, uids=chunk)]
+            rows += [
+                r["holding"]
+                for r in graph.read(cypher.DATED_HOLDINGS_INTO, uids=chunk)
+                if r["holding"][0] not in patched  # read from its owner
+            ]
+            holdings.add(rows, uid, by_uid)
+        both = _Columns.joined(self.holding_columns(kept, old_to_new), holdings.columns())
+        return type(self).assemble(entities, both)
+
+    @classmethod
+    def assemble(cls, entities: _Columns, holdings: _Columns) -> DatedGraph:
+        """The dated graph of these rows in its canonical order, whatever order they were read
+        in: entities by uid, holdings by owner, owned and then every value, each list of codes
+        (countries, kinds) sorted with only the codes used. The server's order of rows is not
+        the same from one read to the next (nor from one server to the other), a patch adds
+        what it reads again at the end, and the walks follow the order of holdings (shares
+        summed as floats before rounding, the items of each piece): kept and patched after a
+        refresh (:meth:`patch`), the columns are then exactly those a fresh read gives."""
+        uid = entities.arrays.pop("uid")
+        uid = uid.astype(f"S{max(1, int(np.char.str_len(uid).max(initial=0)))}")
+        order = np.argsort(uid, kind="stable")
+        place = np.empty(len(order), dtype=np.int64)
+        place[order] = np.arange(len(order))
+        e = entities.taken(order)
+        h = holdings.arrays
+        owner, owned = place[h["owner"]].astype(np.int32), place[h["owned"]].astype(np.int32)
+        kinds, kind = _canonical_codes(holdings.codes["kinds"], h["kind"], np.int8)
+        keys = [h[k] for k in reversed(_HoldingColumns.VALUES) if k != "kind"]
+        by = np.lexsort([*keys, kind, owned, owner]) if len(owner) else np.zeros(0, np.int64)
+        jurisdictions, jurisdiction = _canonical_codes(
+            e.codes["jurisdictions"], e.arrays["jurisdiction"], np.int32
+        )
+        operating, operates_in = _canonical_codes(
+            e.codes["operating"], e.arrays["operates_in"], np.int32
+        )
         n = len(uid)
-        owner = np.frombuffer(h["owner"], dtype=np.int32)
-        by_owner = np.argsort(owner, kind="stable")  # read order among an owner's holdings
-        owned = np.frombuffer(h["owned"], dtype=np.int32)[by_owner]
-        into = np.lexsort((by_owner, owned)).astype(np.int32)  # by owned, then read order
-
-        def column(values: array, dtype: Any) -> np.ndarray:
-            return np.frombuffer(values, dtype=dtype)[by_owner]
-
+        owner, owned = owner[by], owned[by]
+        into = np.argsort(owned, kind="stable").astype(np.int32)
         return cls(
-            uid, ids, names, places.values_by_code(),
-            np.frombuffer(ints["jurisdiction"], dtype=np.int32).copy(),
-            operating.values_by_code(),
-            np.frombuffer(ints["operates_in"], dtype=np.int32).copy(),
-            np.frombuffer(ints["incorporated"], dtype=np.int32).copy(),
-            *(np.frombuffer(flags[k], dtype=np.int8).astype(bool) for k in flags),
-            owner[by_owner], owned,
-            column(h["since"], np.int32), column(h["until"], np.int32),
-            *(column(f[k], np.float64) for k in f),
-            kinds_seen.values_by_code(), column(kind, np.int8), column(direct, np.int8).astype(bool),
-            column(h["held_since"], np.int32), column(h["ended"], np.int32),
-            column(disagree, np.int8),
-            np.searchsorted(owner[by_owner], np.arange(n + 1)).astype(np.int64),
+            uid[order], e.texts["ids"], e.texts["names"], jurisdictions, jurisdiction,
+            operating, operates_in,
+            *(e.arrays[k] for k in ("incorporated", "company", "person", "listed")),
+            owner, owned, h["since"][by], h["until"][by],
+            *(h[k][by] for k in ("share", "share_min", "share_max")),
+            kinds, kind[by], h["direct"][by],
+            *(h[k][by] for k in ("held_since", "ended", "disagree")),
+            np.searchsorted(owner, np.arange(n + 1)).astype(np.int64),
+            np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
+            into,
+        )  # fmt: skip
+
+    def entity_columns(self, chosen: np.ndarray) -> _Columns:
+        """The entities ``chosen`` (numbers) as the columns :meth:`assemble` takes."""
+        return _Columns(
+            {"uid": self.uid[chosen], "jurisdiction": self.jurisdiction[chosen],
+             "operates_in": self.operates_in[chosen], "incorporated": self.incorporated[chosen],
+             "company": self.company[chosen], "person": self.person[chosen],
+             "listed": self.listed[chosen]},
+            {"ids": self.ids.take(chosen), "names": self.names.take(chosen)},
+            {"jurisdictions": list(self.jurisdictions), "operating": list(self.operating)},
+        )  # fmt: skip
+
+    def holding_columns(self, chosen: np.ndarray, renumber: np.ndarray) -> _Columns:
+        """The holdings ``chosen`` (numbers), their ends ``renumber``-ed, as :meth:`assemble`
+        takes them."""
+        arrays = {k: getattr(self, k)[chosen] for k in _HoldingColumns.VALUES}
+        arrays["owner"] = renumber[self.owner[chosen]]
+        arrays["owned"] = renumber[self.owned[chosen]]
+        return _Columns(arrays, {}, {"kinds": list(self.kinds)})
+
+    # -- kept beside the data version --
+
+    def document(self) -> dict[str, Any]:
+        """The columns as one document to keep (:func:`ownership.analysis.maintained.store`),
+        :meth:`from_document` reads it back: a refresh patches the kept one (:meth:`patch`)
+        instead of reading the whole graph again."""
+        packed = {k: maintained.pack(getattr(self, k)) for k in _PACKED}
+        return {
+            "format": DOCUMENT_FORMAT,
+            "uid_width": self.uid.itemsize,
+            "columns": packed,
+            "texts": {k: getattr(self, k).packed() for k in ("ids", "names")},
+            "codes": {
+                "jurisdictions": self.jurisdictions,
+                "operating": [list(t) for t in self.operating],
+                "kinds": self.kinds,
+            },
+        }
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> DatedGraph | None:
+        """The dated graph :meth:`document` kept; None for a document of another format."""
+        if doc.get("format") != DOCUMENT_FORMAT:
+            return None
+        cols = {
+            k: maintained.unpack(doc["columns"][k], _PACKED[k](doc["uid_width"])).copy()
+            for k in _PACKED
+        }
+        codes = doc["codes"]
+        n, owned = len(cols["uid"]), cols["owned"]
+        into = np.argsort(owned, kind="stable").astype(np.int32)
+        return cls(
+            cols["uid"], Texts.unpacked(doc["texts"]["ids"]), Texts.unpacked(doc["texts"]["names"]),
+            codes["jurisdictions"], cols["jurisdiction"],
+            [tuple(t) for t in codes["operating"]], cols["operates_in"],
+            *(cols[k] for k in ("incorporated", "company", "person", "listed", "owner", "owned",
+                                "since", "until", "share", "share_min", "share_max")),
+            codes["kinds"],
+            *(cols[k] for k in ("kind", "direct", "held_since", "ended", "disagree")),
+            np.searchsorted(cols["owner"], np.arange(n + 1)).astype(np.int64),
             np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
             into,
         )  # fmt: skip
@@ -398,6 +527,138 @@ class DatedGraph:
             if not frontier:
                 break
         return reached
+
+
+# -- the dated graph's rows as read, and its canonical order --------------------------------
+
+DOCUMENT_FORMAT = 1  # of the kept dated graph (:meth:`DatedGraph.document`)
+PATCH_BATCH = 5_000  # touched entities read again per query
+CODED = {"jurisdiction": "jurisdictions", "operates_in": "operating", "kind": "kinds"}
+_PACKED: dict[str, Callable[[int], Any]] = {
+    "uid": lambda width: f"S{width}",
+    **{k: lambda _: np.int32 for k in ("jurisdiction", "operates_in", "incorporated")},
+    **{k: lambda _: np.bool_ for k in ("company", "person", "listed", "direct")},
+    **{k: lambda _: np.int32 for k in ("owner", "owned", "since", "until", "held_since", "ended")},
+    **{k: lambda _: np.float64 for k in ("share", "share_min", "share_max")},
+    **{k: lambda _: np.int8 for k in ("kind", "disagree")},
+}
+
+
+@dataclass
+class _Columns:
+    """Rows as columns before :meth:`DatedGraph.assemble` orders them: numpy ``arrays``,
+    :class:`Texts`, and the values by code of the coded arrays (:data:`CODED`)."""
+
+    arrays: dict[str, np.ndarray]
+    texts: dict[str, Texts]
+    codes: dict[str, list[Any]]
+
+    def taken(self, chosen: np.ndarray) -> _Columns:
+        return _Columns(
+            {k: a[chosen] for k, a in self.arrays.items()},
+            {k: t.take(chosen) for k, t in self.texts.items()},
+            self.codes,
+        )
+
+    @staticmethod
+    def joined(first: _Columns, then: _Columns) -> _Columns:
+        """The rows of ``first``, then those of ``then`` (their codes made ``first``'s)."""
+        arrays = dict(first.arrays)
+        codes = {k: list(v) for k, v in first.codes.items()}
+        for name, column in then.arrays.items():
+            if name in CODED:
+                values = codes[CODED[name]]
+                known = {v: n for n, v in enumerate(values)}
+                lookup = [known.setdefault(v, len(known)) for v in then.codes[CODED[name]]]
+                values.extend(v for v in list(known)[len(values) :])
+                column = np.array(lookup, dtype=column.dtype)[column] if len(column) else column
+            arrays[name] = np.concatenate([first.arrays[name], column])
+        texts = {k: t.joined(then.texts[k]) for k, t in first.texts.items()}
+        return _Columns(arrays, texts, codes)
+
+
+def _canonical_codes(values: list[Any], codes: np.ndarray, dtype: Any) -> tuple[list, np.ndarray]:
+    """Only the values used, sorted (None first), and the codes renumbered to them."""
+    used = np.unique(codes).tolist()
+    ordered = sorted(used, key=lambda c: (values[c] is not None, values[c]))
+    lookup = np.zeros(len(values) or 1, dtype=dtype)
+    lookup[ordered] = np.arange(len(ordered))
+    return [values[c] for c in ordered], lookup[codes].astype(dtype)
+
+
+class _EntityColumns:
+    """``dated_entities`` rows gathered as they are streamed."""
+
+    def __init__(self) -> None:
+        self._uids: list[bytes] = []
+        self.ids, self.names, self.places, self.operating = Texts(), Texts(), _Codes(), _Codes()
+        self.ints = {k: array("i") for k in ("jurisdiction", "operates_in", "incorporated")}
+        self.flags = {k: array("b") for k in ("company", "person", "listed")}
+
+    def add(self, entity: list[Any]) -> None:
+        uid, id_, name, country, operates, incorporated, *kinds = entity
+        self._uids.append(uid.encode())
+        self.ids.append(id_)
+        self.names.append(name)
+        self.ints["jurisdiction"].append(self.places(country))
+        self.ints["operates_in"].append(self.operating(tuple(operates or ())))
+        self.ints["incorporated"].append(_ordinal(incorporated))
+        for k, value in zip(self.flags, kinds, strict=True):
+            self.flags[k].append(bool(value))
+
+    def uids(self) -> tuple[np.ndarray, np.ndarray]:
+        """The uids in the order read, and that order sorted by uid."""
+        uid = np.array(self._uids, dtype=bytes) if self._uids else np.zeros(0, dtype="S1")
+        self._uids = []
+        return uid, np.argsort(uid, kind="stable")
+
+    def columns(self, uid: np.ndarray) -> _Columns:
+        arrays = {"uid": uid}
+        arrays |= {k: np.frombuffer(v, dtype=np.int32).copy() for k, v in self.ints.items()}
+        arrays |= {k: np.frombuffer(v, dtype=np.int8).astype(bool) for k, v in self.flags.items()}
+        codes = {"jurisdictions": self.places.values_by_code(),
+                 "operating": self.operating.values_by_code()}  # fmt: skip
+        return _Columns(arrays, {"ids": self.ids, "names": self.names}, codes)
+
+
+class _HoldingColumns:
+    """``dated_holdings`` rows gathered as they are streamed, their ends numbered among the
+    entities read."""
+
+    VALUES = ("since", "until", "held_since", "ended", "share", "share_min", "share_max",
+              "kind", "direct", "disagree")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.kinds = _Codes()
+        self.ints = {k: array("i") for k in ("owner", "owned", "since", "until", "held_since",
+                                             "ended")}  # fmt: skip
+        self.floats = {k: array("d") for k in ("share", "share_min", "share_max")}
+        self.bytes = {k: array("b") for k in ("kind", "direct", "disagree")}
+
+    def add(self, rows: list[list[Any]], uid: np.ndarray, by_uid: np.ndarray) -> None:
+        ends = _numbers(uid, by_uid, [r[0] for r in rows] + [r[1] for r in rows])
+        h, f, b = self.ints, self.floats, self.bytes
+        for r, owner, owned in zip(rows, ends[: len(rows)], ends[len(rows) :], strict=True):
+            if owner < 0 or owned < 0:
+                continue
+            since, until = span(r[2], r[3], r[4])
+            numbers = (owner, owned, since, until, _ordinal(r[10]), _ordinal(r[3]))
+            for k, value in zip(h, numbers, strict=True):
+                h[k].append(value)
+            for k, value in zip(f, r[5:8], strict=True):
+                f[k].append(np.nan if value is None else value)
+            b["kind"].append(self.kinds(r[8]))
+            b["direct"].append(bool(r[9]))
+            b["disagree"].append(-1 if r[11] is None else bool(r[11]))
+
+    def columns(self) -> _Columns:
+        arrays = {k: np.frombuffer(v, dtype=np.int32).astype(np.int64 if k in ("owner", "owned")
+                                                              else np.int32)
+                  for k, v in self.ints.items()}  # fmt: skip
+        arrays |= {k: np.frombuffer(v, dtype=np.float64).copy() for k, v in self.floats.items()}
+        arrays |= {k: np.frombuffer(v, dtype=np.int8).copy() for k, v in self.bytes.items()}
+        arrays["direct"] = arrays["direct"].astype(bool)
+        return _Columns(arrays, {}, {"kinds": self.kinds.values_by_code()})
 
 
 class _Views:
@@ -761,6 +1022,44 @@ def _reached_by_persons(dated: DatedGraph) -> dict[int, list[Span]]:
 
 
 # -- keeping them ----------------------------------------------------------------------------
+
+
+KIND = "dated-graph"  # the dated graph kept beside the answers (:func:`dated_graph`)
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a change touched, for :func:`dated_graph`: the data ``version`` it began from and
+    the ``entities`` (uids) it may have changed, their rows or any holding out of or into
+    them (:attr:`ownership.refresh.replace.Changes.entities`)."""
+
+    version: str
+    entities: frozenset[str]
+
+
+def dated_graph(
+    graph: Graph, version: str, touched: Touched | None = None
+) -> tuple[DatedGraph, str]:
+    """The graph with its dates for data ``version``, and how it was had: "kept" (kept for
+    that version already), "patched" (the one kept for the version ``touched`` began from,
+    with what it touched read again: :meth:`DatedGraph.patch`) or "read" (the whole graph).
+    At a million companies the whole read took 337 s of a refresh's 1,804 s of upkeep at load
+    10-20 (docs/benchmarks.md)."""
+    if (kept := _kept(graph, version)) is not None:
+        return kept, "kept"
+    if touched is not None and (before := _kept(graph, touched.version)) is not None:
+        return before.patch(graph, touched.entities), "patched"
+    return DatedGraph.read(graph), "read"
+
+
+def _kept(graph: Graph, version: str) -> DatedGraph | None:
+    doc = maintained.load(graph, KIND, "", version)
+    return None if doc is None else DatedGraph.from_document(doc)
+
+
+def keep_dated_graph(graph: Graph, dated: DatedGraph, version: str) -> None:
+    """Keep ``dated`` for data ``version``, for the next change to patch (:func:`dated_graph`)."""
+    maintained.store(graph, KIND, "", None, dated.document(), version)
 
 
 def keep_flag_timeline(graph: Graph, dated: DatedGraph, version: str) -> None:

@@ -34,12 +34,22 @@ from ownership.analysis.sanctions import keep_findings
 from ownership.analysis.search_index import KIND as SEARCH_INDEX
 from ownership.analysis.search_index import keep as keep_search_index
 from ownership.analysis.stats import data_version, is_empty
-from ownership.analysis.timelines import DatedGraph, keep_flag_timeline, keep_gap_timeline
+from ownership.analysis.timelines import (
+    DatedGraph,
+    Touched,
+    dated_graph,
+    keep_dated_graph,
+    keep_flag_timeline,
+    keep_gap_timeline,
+)
 from ownership.graph import Graph
 
 
 def maintain(
-    graph: Graph, as_of: dt.date | None = None, watched: Iterable[Any] = ()
+    graph: Graph,
+    as_of: dt.date | None = None,
+    watched: Iterable[Any] = (),
+    touched: Touched | None = None,
 ) -> dict[str, float]:
     """Compute and keep every maintained answer for ``as_of`` (default today); the seconds
     each took. The data version is read first: data changed meanwhile leaves the answers
@@ -50,7 +60,12 @@ def maintain(
     (docs/benchmarks.md, "The answers' upkeep, measured"): the graph with its dates (red
     flags, gaps, holding periods and the group candidates), the counts (the landing page's
     counts and dates), the watched chains and the 50 % rule's findings a refresh just worked
-    out on this data for its report (kept then, not worked out again here)."""
+    out on this data for its report (kept then, not worked out again here).
+
+    The dated graph itself is kept too (:func:`keep_dated_graph`): ``touched``, what a refresh
+    changed since the version it began from, patches the one kept then instead of reading
+    the whole graph again (:func:`dated_graph`; the seconds say how it was had: ``dated read``,
+    ``dated patched`` or ``dated kept``, seconds that are part of the ``flags`` step's)."""
     as_of = as_of or dt.date.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
@@ -59,12 +74,16 @@ def maintain(
     found: dict[str, Any] = {}  # what one step found that a later one takes (docstring)
 
     def keep_flags() -> None:
-        dated.append(DatedGraph.read(graph))
-        keep_flag_timeline(graph, dated[0], version)
+        started = time.perf_counter()
+        had, how = dated_graph(graph, version, touched)
+        dated.append(had)
+        seconds[f"dated {how}"] = time.perf_counter() - started
+        keep_flag_timeline(graph, had, version)
 
     def periods() -> None:
         found["candidates"] = dated[0].most_holdings(GROUP_CANDIDATE_COUNT)
-        keep_periods(graph, dated.pop(), version)
+        keep_periods(graph, dated[0], version)
+        keep_dated_graph(graph, dated.pop(), version)
 
     def kept(kind: str, key: str) -> bool:
         """Whether the answer of ``kind`` for ``key`` is kept on this data already (a refresh
@@ -145,13 +164,16 @@ def not_current_because(graph: Graph, as_of: dt.date) -> str | None:
 
 
 def maintain_after_import(
-    graph: Graph, as_of: dt.date | None = None, watched: Iterable[Any] = ()
+    graph: Graph,
+    as_of: dt.date | None = None,
+    watched: Iterable[Any] = (),
+    touched: Touched | None = None,
 ) -> tuple[dict[str, float] | None, str | None]:
     """:func:`maintain` after an import or refresh (for its day): the seconds each answer took,
     or why it could not be kept. The data has landed by then, so a failure here (a server
     short of memory on a huge graph) is reported, not raised: the answers are then computed
     when asked, as for any other date."""
     try:
-        return maintain(graph, as_of, watched), None
+        return maintain(graph, as_of, watched, touched), None
     except Exception as exc:  # noqa: BLE001 — any failure leaves only the on-demand path
         return None, f"{type(exc).__name__}: {exc}"

@@ -86,6 +86,9 @@ class Changes:
     removed: Counts = field(default_factory=Counts)
     entities_retired: int = 0  # entity nodes left without a live record
     owners: set[str] = field(default_factory=set)  # whose ownership statements came or went
+    # the entities whose rows, holdings in or out, or listings the run may have changed (the
+    # owners among them; not officers' ends): the kept dated graph is patched with them
+    entities: set[str] = field(default_factory=set)
     written: int = 0  # records the loader wrote (new or changed)
     left: kept_state.Left | None = None  # the state it left the source in, to keep
 
@@ -235,8 +238,25 @@ class _Held:
             for key, value in items.items():
                 if value & SEEN:
                     items[key] = value ^ SEEN
+        before = self._entities_touched()
         self.state.read_again(tx, source, self.touched, self.owners_named)
+        self.changes.entities = before | self._entities_touched() | self.changes.owners
         return self.state
+
+    def _entities_touched(self) -> set[str]:
+        """The entities of what this run touched (records, the ends of ownership edges, the
+        listed of sanction listings) as the state has them now: called before and after the
+        state is read again, so that an entity a record or an edge left is among them too.
+        Officer edges are not among them: the dated graph has no officers (the flags read
+        officer roles themselves)."""
+        state = self.state
+        found = {state.entity_of.get(uid, uid) for uid in self.touched["entities"]}
+        if uids := self.touched["upsert_ownership"]:
+            ends = (key[1:] for key in state.items["upsert_ownership"] if key[0] in uids)  # type: ignore[index]
+            found.update(end for pair in ends for end in pair)
+        for uid in self.touched["upsert_sanctions"]:
+            found.update(state.listed.get(uid, ()))
+        return found
 
 
 def refresh_source(
@@ -322,7 +342,9 @@ def refresh_source(
         if not created_by_run:  # a first load stamped everything: its state is read next time
             touched = any(held.touched.values()) or bool(gone)
             left = held.after(tx, source, gone) if touched or kept is None else None
-            changes.left = kept_state.Left(left, began, kept_state.versions(tx)[1])
+            changes.left = kept_state.Left(
+                left, began, kept_state.versions(tx)[1], changes.entities
+            )
             clock.lap("state left noted")
     clock.lap("committed")
     holdings.settle(graph, changes.owners, [source])

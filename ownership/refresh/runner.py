@@ -34,6 +34,7 @@ from ownership.analysis import matching, upkeep
 from ownership.analysis.history import Snapshot, take_snapshot
 from ownership.analysis.sanctions import keep_findings
 from ownership.analysis.stats import data_version
+from ownership.analysis.timelines import Touched
 from ownership.graph import Graph, GraphUnavailable
 from ownership.loader import finish_bulk_loads
 from ownership.locks import exclusive
@@ -96,7 +97,9 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         merged = 0
         if before.snapshot is not None:  # something was about to change
             merged = _apply_match_decisions(graph)
-        _keep_states(graph, (version, key), left, merged)
+        touched = None
+        if _keep_states(graph, (version, key), left, merged):  # only this run wrote
+            touched = Touched(version, frozenset().union(*(s.entities for _, s in left)))
         # a source's state is ~0.8 GB at a million companies: not held through what follows
         left.clear()
         now = data_version(graph)[0]
@@ -112,7 +115,9 @@ def _run(graph: Graph, config: RefreshConfig, home: Path, run_date: dt.date | No
         else:
             because = upkeep.not_current_because(graph, report.run_date)
         if because:
-            seconds, failed = upkeep.maintain_after_import(graph, report.run_date, config.watches)
+            seconds, failed = upkeep.maintain_after_import(
+                graph, report.run_date, config.watches, touched
+            )
             report.answers_kept = AnswersKept(report.run_date, because, seconds, failed)
             log.info("answers kept for %s (%s): %s", report.run_date, because, seconds)
             if failed:
@@ -166,25 +171,26 @@ class SnapshotFailed(Exception):
 
 def _keep_states(
     graph: Graph, began: tuple[str, str], left: list[tuple[str, Left]], merged: int
-) -> None:
+) -> bool:
     """Keep the states the run left its sources in, for the data version it ends with, so that
     the next run need not read them back (:mod:`ownership.refresh.state`); the states kept of
     the sources it did not change hold for that version too. Only when nothing but this run
     wrote since it began: each source's transaction began on the version the previous one
     ended with, and no accepted name match was applied again (that merges entities without
-    moving the version); otherwise the next run reads the graph."""
+    moving the version); otherwise the next run reads the graph. Whether they were kept: only
+    then is what the run touched all that changed (the answers' upkeep patches with it)."""
     started = time.perf_counter()
     expected = began[1]
     for name, state in left:
         if state.began != expected:
             log.info("states not kept: the data changed under source %s", name)
-            return
+            return False
         expected = state.ended
     try:
         now, key = kept_state.versions(graph)
         if merged or key != expected:
             log.info("states not kept: the data changed during the run")
-            return
+            return False
         kept_state.restamp(graph, began[0], now)
         for name, state in left:
             if state.state is not None:
@@ -193,8 +199,9 @@ def _keep_states(
         raise
     except Exception as exc:  # the data is in: the next run reads the graph instead
         log.warning("states not kept: %s", describe(exc))
-        return
+        return False
     log.info("states kept: %.1f s", time.perf_counter() - started)
+    return True
 
 
 def _save(home: Path, report: RunReport, graph: Graph) -> None:

@@ -180,6 +180,7 @@ class Left:
     state: State | None
     began: str
     ended: str
+    entities: set[str] = field(default_factory=set)  # touched (Changes.entities)
 
 
 # -- kept beside the data version ---------------------------------------------------------------
