@@ -20,6 +20,7 @@ from bench.generate import generate
 from ownership.analysis import kept_chains, kept_reach, maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
+    DEFAULT_MAX_HOPS,
     LINK_NUMBERS,
     ChainAnswer,
     ChainSearch,
@@ -215,6 +216,21 @@ def test_upkeep_keeps_the_reach_of_watched_and_asked_targets(graph, generated, t
         assert from_kept.total > 0
         same_chains(from_kept, fresh(graph, q))
     assert kept_chains.keep_asked(graph, day, version, watched) == {"answers": 0, "reaches": 0}
+
+
+def test_upkeep_on_a_graph_nobody_asked_about_keeps_the_watched_countries_reach(graph, generated):
+    """Nothing watched, nothing asked yet (a first import): the reach of the countries the
+    red flags watch (Russia) is kept, and the first question into it starts from there."""
+    import_paths(graph, [generated], "bench")
+    day, version = D(2024, 6, 1), data_version(graph)[0]
+    assert not kept_reach.is_kept(graph, "RU", day, DEFAULT_MAX_HOPS, version)
+    assert kept_chains.keep_asked(graph, day, version) == {"answers": 0, "reaches": 1}
+    assert kept_reach.is_kept(graph, "RU", day, DEFAULT_MAX_HOPS, version)
+    q = Question("JP", "RU", (), DEFAULT_MAX_HOPS, day)
+    from_kept = kept_chains._search(graph, q, version)
+    assert from_kept.total > 0
+    same_chains(from_kept, fresh(graph, q))
+    assert kept_chains.keep_asked(graph, day, version) == {"answers": 0, "reaches": 0}
 
 
 def test_an_answer_kept_by_the_earlier_layout_is_read(graph, generated, small_parts):

@@ -35,6 +35,7 @@ from ownership.analysis.chains import (
     reach,
     search_chains,
 )
+from ownership.analysis.flags import FlagSettings
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph, QueryFailed
 
@@ -277,7 +278,10 @@ def keep_asked(
     and keep for ``as_of`` the reach of every target of the ``watched`` questions (a refresh's
     ``[[watch]]``) and of the :data:`KEEP_TARGETS` targets asked most, so that the first new
     question to one of them reads its reach instead of waiting for the backward pass
-    (:mod:`ownership.analysis.kept_reach`). A question or reach already kept for ``version``
+    (:mod:`ownership.analysis.kept_reach`). On a graph nobody has asked about yet, the
+    targets are the countries the red flags watch (Russia by default): the first question
+    into Russia after a first import of 100,000 companies took 4.4 s by the backward pass and
+    0.12-0.25 s from the kept reach. A question or reach already kept for ``version``
     (a refresh's watched chains, kept as it compared them) is not computed again. Returns how
     many answers and reaches were kept anew."""
     seen: set[str] = set()
@@ -304,6 +308,8 @@ def keep_asked(
             answers += 1
     targets = [(w.to_country.upper(), int(w.max_hops)) for w in watched]
     targets += [target for target, _ in asked.most_common(KEEP_TARGETS)]
+    if not targets:  # nothing watched or asked yet: the countries the red flags watch
+        targets = [(c, DEFAULT_MAX_HOPS) for c in FlagSettings().watched_countries]
     reaches = 0
     for to_country, max_hops in dict.fromkeys(targets):
         if not kept_reach.is_kept(graph, to_country, as_of, max_hops, version):
