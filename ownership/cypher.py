@@ -545,12 +545,13 @@ BULK_PENDING = _q(
     """
 MATCH (s:Source)
 WHERE s.bulk_finish
-RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge
+RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge, s.generation AS generation
 ORDER BY name
 """,
     "Sources loaded by neo4j-admin from `ownership export --neo4j-admin` whose load is not "
     "finished yet (empty lists to give back, entities described by several records to "
-    "recompute with merge_records): ownership/bulk.py finishes them.",
+    "recompute with merge_records, the refresh state the export noted to stamp with the data "
+    "version): ownership/bulk.py finishes them.",
 )
 
 BULK_FILL_LISTS = _q(
@@ -2779,6 +2780,20 @@ SET m.version = $now
     kind="refresh-state",
     version="1|2024-01-01T00:00:00Z|None|0|None",
     now="1|2024-01-02T00:00:00Z|None|0|None",
+)
+
+MAINTAINED_FORGET = _q(
+    "maintained_forget",
+    """
+MATCH (m:Maintained {kind: $kind})
+WHERE m.version = $version
+DETACH DELETE m
+""",
+    "Drop the answers of kind $kind kept for $version (the refresh state a bulk export noted, "
+    "when `db init --no-maintain` keeps none, ownership/refresh/state.py).",
+    write=True,
+    kind="refresh-state",
+    version="bulk|1733529600000000000",
 )
 
 MAINTAINED_KEPT = _q(
