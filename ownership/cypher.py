@@ -2782,20 +2782,6 @@ SET m.version = $now
     now="1|2024-01-02T00:00:00Z|None|0|None",
 )
 
-MAINTAINED_FORGET = _q(
-    "maintained_forget",
-    """
-MATCH (m:Maintained {kind: $kind})
-WHERE m.version = $version
-DETACH DELETE m
-""",
-    "Drop the answers of kind $kind kept for $version (the refresh state a bulk export noted, "
-    "when `db init --no-maintain` keeps none, ownership/refresh/state.py).",
-    write=True,
-    kind="refresh-state",
-    version="bulk|1733529600000000000",
-)
-
 MAINTAINED_KEPT = _q(
     "maintained_kept",
     """

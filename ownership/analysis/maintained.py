@@ -322,9 +322,9 @@ def restamp(graph: Graph, kind: str, version: str, now: str) -> None:
     graph.write(cypher.MAINTAINED_RESTAMP, kind=kind, version=_stamped(version), now=_stamped(now))
 
 
-def forget(graph: Graph, kind: str, version: str) -> None:
-    """Drop the answers of ``kind`` kept for ``version``."""
-    graph.write(cypher.MAINTAINED_FORGET, kind=kind, version=_stamped(version))
+def forget(graph: Graph, kind: str, key: str) -> None:
+    """Drop the answer of ``kind`` kept for ``key``, whatever its version."""
+    graph.write(cypher.MAINTAINED_CLEAR_KEY, kind=kind, key=key)
 
 
 def document_nodes(

@@ -407,14 +407,14 @@ def keep_bulk(graph: Graph, source: str, generation: int, keep: bool) -> bool:
     Nothing but the export wrote the source while it is unfinished (any import or refresh
     finishes bulk loads first), so the noted state is what the graph holds, unless a match
     decision was recorded on the loaded graph before this (it may have moved records to
-    another entity): then, and when the export kept none, it is dropped, and the state is
-    read back (:func:`keep_after_import`)."""
+    another entity): then it is dropped, and ``db init`` reads the state back
+    (:func:`keep_after_import`), as when the export noted none (an older ``ownership``)."""
     placeholder = bulk_version(generation)
     now = versions(graph)[0]
     if keep and _decisions(now) == ["0", "None"]:
         maintained.restamp(graph, KIND, placeholder, now)
         return maintained.load_documents(graph, KIND, source, [0], now) is not None
-    maintained.forget(graph, KIND, placeholder)
+    maintained.forget(graph, KIND, source)  # what the export noted: the source was unfinished
     return False
 
 
