@@ -19,7 +19,9 @@ neo4j-admin cannot write two things the import writes, so the export marks them 
 later import or refresh) completes the graph in the database: empty lists (an empty CSV field is "no property"; nodes are labelled
 ``BulkLists``) and entities that several records describe (``merge_records`` recomputes their
 properties, as the import does after each batch). It also creates the constraints and indexes,
-which neo4j-admin does not.
+which neo4j-admin does not, and stamps the refresh state the export noted as it wrote the rows
+(``Maintained`` nodes in the files, as a first ``ownership import`` keeps it) with the data
+version: no read of the graph back.
 
 All or nothing: the files are written into a temporary folder next to DIR and renamed to DIR
 only when everything was read without a problem; invalid input leaves no DIR behind.
