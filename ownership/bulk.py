@@ -19,7 +19,9 @@ neo4j-admin cannot write two things the import writes, so the export marks them 
 later import or refresh) completes the graph in the database: empty lists (an empty CSV field is "no property"; nodes are labelled
 ``BulkLists``) and entities that several records describe (``merge_records`` recomputes their
 properties, as the import does after each batch). It also creates the constraints and indexes,
-which neo4j-admin does not.
+which neo4j-admin does not, and stamps the refresh state the export noted as it wrote the rows
+(``Maintained`` nodes in the files, as a first ``ownership import`` keeps it) with the data
+version: no read of the graph back.
 
 All or nothing: the files are written into a temporary folder next to DIR and renamed to DIR
 only when everything was read without a problem; invalid input leaves no DIR behind.
@@ -52,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from ownership import holdings
+from ownership.analysis import maintained
 from ownership.loader import (
     BATCH_SIZE,
     Batches,
@@ -64,6 +67,7 @@ from ownership.loader import (
 )
 from ownership.problems import InvalidData, ProblemLog
 from ownership.records import ENTITY_KINDS, ENTITY_LIST_PROPERTIES
+from ownership.refresh import state as kept_state
 from ownership.sources import SourceFormat
 
 ARRAY_DELIMITER = "\x1f"  # the ASCII unit separator: never in names, unlike ";"
@@ -388,6 +392,7 @@ class _Exporter(Batches):
         self.now = now
         self.summary = summary
         self.merged: set[str] = set()
+        self.state = kept_state.Written()  # what the graph will hold, for the next refresh
 
         def table(name: str, kind: str, *keys: str) -> _Table:
             return _Table(folder, name, kind, keys)
@@ -405,19 +410,24 @@ class _Exporter(Batches):
             "OFFICER_OF": table("officer-of", "relationships", *_ends("Entity", "Entity")),
             "SUBJECT_TO": table("subject-to", "relationships", *_ends("Entity", "Sanction")),
             "HOLDS": table("holds", "relationships", *_ends("Entity", "Entity")),
+            "Maintained": table("maintained", "nodes", "doc:ID(Maintained)", ":LABEL"),
         }
 
     # -- batches (the loader's statements, in order) ------------------------------------------
 
     def write(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """One batch of statement ``name``; the rows it writes noted as the refresh state
+        (:class:`ownership.refresh.state.Written`: all of them, since a row the statement
+        would skip is left out here)."""
         if name == "entities":
-            self._entities(rows)
+            written = self._entities(rows)
         elif name == "upsert_sanctions":
-            self._sanctions(rows)
+            written = self._sanctions(rows)
         else:
-            self._edges("OWNS" if name == "upsert_ownership" else "OFFICER_OF", rows)
+            written = self._edges("OWNS" if name == "upsert_ownership" else "OFFICER_OF", rows)
+        self.state.note(name, written, len(written))
 
-    def _entities(self, rows: list[dict[str, Any]]) -> None:
+    def _entities(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         merged, new = resolve_rows(rows, self._found(rows))
         self.merged |= merged
         created = []
@@ -436,9 +446,8 @@ class _Exporter(Batches):
         )
         seen = set(self._described(row["uid"] for row in rows))
         described = []
-        for row in rows:  # upsert_records
-            if row["entity_uid"] not in kinds:
-                continue
+        written = [row for row in rows if row["entity_uid"] in kinds]
+        for row in written:  # upsert_records
             if row["uid"] in seen:
                 raise BulkUnsupported(
                     f"record {row['uid']} comes twice in the input (again in "
@@ -493,6 +502,7 @@ class _Exporter(Batches):
                 self._relationship("REGISTERED_AT", entity, uid, {})
         self.index.add("INSERT INTO address VALUES (?)", new_places)
         self.index.add("INSERT INTO registered VALUES (?, ?)", new_registered)
+        return written
 
     def _found(self, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The answers of ``cypher.RESOLVE_RECORDS`` for a batch, from the index. A record
@@ -530,7 +540,7 @@ class _Exporter(Batches):
         record not in the graph is missing, and the statement skips its row."""
         return dict(self.index.lookup("SELECT uid, entity FROM record WHERE uid IN (%s)", records))
 
-    def _edges(self, kind: str, rows: list[dict[str, Any]]) -> None:
+    def _edges(self, kind: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """upsert_ownership / upsert_officers."""
         described = self._described(uid for row in rows for uid in (row["from_uid"], row["to_uid"]))
         rows = [r for r in rows if r["from_uid"] in described and r["to_uid"] in described]
@@ -563,8 +573,9 @@ class _Exporter(Batches):
                     )
                 )
         self.index.add("INSERT INTO owns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", owns)
+        return rows
 
-    def _sanctions(self, rows: list[dict[str, Any]]) -> None:
+    def _sanctions(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """upsert_sanctions."""
         described = self._described(row["entity_uid"] for row in rows)
         rows = [row for row in rows if row["entity_uid"] in described]
@@ -588,6 +599,7 @@ class _Exporter(Batches):
                     "record_id": row["props"].get("record_id"),
                 },
             )
+        return rows
 
     def _unique(self, kind: str, rows: list[dict[str, Any]]) -> None:
         """Refuse a relationship the input gives twice (the loader would update the first)."""
@@ -629,16 +641,27 @@ class _Exporter(Batches):
                 self._relationship("HOLDS", owner, owned, holding.properties())
 
     def source(self, name: str, summary: ExportSummary) -> None:
-        """upsert_source, with the marks ``loader.finish_bulk_loads`` acts on."""
+        """upsert_source, with the marks ``loader.finish_bulk_loads`` acts on, and the refresh
+        state the rows written leave the source in (as a first ``ownership import`` notes it,
+        :class:`ownership.refresh.state.Written`), kept as ``import`` keeps it but for a
+        placeholder version that ``db init`` replaces with the graph's data version
+        (:func:`ownership.refresh.state.keep_bulk`): no read of the graph back."""
+        generation = time.time_ns()  # as upsert_source: for the data version
         props = {
             "imported_at": self.now,
-            "generation": time.time_ns(),  # as upsert_source: for the data version
+            "generation": generation,
             "paths": summary.paths,
             "format": ",".join(sorted(set(summary.formats))),
             "bulk_finish": True,
             "bulk_merge": sorted(self.merged) or None,
         }
         self._node("Source", name, ("Source",), props)
+        count, documents = kept_state.kept_documents(self.state.packed())
+        version = kept_state.bulk_version(generation)
+        for node in maintained.document_nodes(
+            kept_state.KIND, name, documents, version, count, self.now
+        ):
+            self._node("Maintained", node["doc"], ("Maintained",), node)
 
     def close(self, record_options: list[str], record_multiline: bool) -> list[str]:
         """Every table's neo4j-admin options, the record nodes' (written apart) among them."""

@@ -167,10 +167,11 @@ def db_init(as_json: bool, maintain: bool, wait: float) -> None:
     neo4j-admin from `ownership export --neo4j-admin` (docs/bulk-load.md). Also for NEO4J_URI."""
     kept, failed, states = (None, None, None)
     with exclusive(Settings.from_env().home, "import", wait_s=wait), open_graph() as graph:
-        done = finish_bulk_loads(graph)
+        done = finish_bulk_loads(graph, keep_state=maintain)
         if maintain and done.sources:
             kept, failed = upkeep.maintain_after_import(graph)
-            states = keep_refresh_states(graph, done.sources)
+            unnoted = [name for name in done.sources if name not in done.states_kept]
+            states = keep_refresh_states(graph, unnoted) if unnoted else done.seconds["state"]
     if failed:
         click.echo(
             f"ownership: note: today's whole-graph answers were not kept: {failed}", err=True

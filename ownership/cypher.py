@@ -545,12 +545,13 @@ BULK_PENDING = _q(
     """
 MATCH (s:Source)
 WHERE s.bulk_finish
-RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge
+RETURN s.name AS name, coalesce(s.bulk_merge, []) AS merge, s.generation AS generation
 ORDER BY name
 """,
     "Sources loaded by neo4j-admin from `ownership export --neo4j-admin` whose load is not "
     "finished yet (empty lists to give back, entities described by several records to "
-    "recompute with merge_records): ownership/bulk.py finishes them.",
+    "recompute with merge_records, the refresh state the export noted to stamp with the data "
+    "version): ownership/bulk.py finishes them.",
 )
 
 BULK_FILL_LISTS = _q(

@@ -191,21 +191,27 @@ class BulkFinished:
     sources: list[str]
     lists_filled: int = 0
     entities_merged: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)  # schema, lists, merge
+    states_kept: list[str] = field(default_factory=list)  # the export's noted state, stamped
+    seconds: dict[str, float] = field(default_factory=dict)  # schema, lists, merge, state
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "sources": self.sources,
             "lists_filled": self.lists_filled,
             "entities_merged": self.entities_merged,
+            "states_kept": self.states_kept,
             "seconds": self.seconds,
         }
 
 
-def finish_bulk_loads(graph: Graph, batch: int = FILL_BATCH) -> BulkFinished:
+def finish_bulk_loads(
+    graph: Graph, batch: int = FILL_BATCH, keep_state: bool = True
+) -> BulkFinished:
     """Create the schema, and complete every source loaded by neo4j-admin from
     ``ownership export --neo4j-admin`` (:mod:`ownership.bulk` says what is left to do) into
-    the graph ``import_paths`` would have written. A no-op beyond the schema on any other graph;
+    the graph ``import_paths`` would have written; the refresh state the export noted is kept
+    for the data version the load left (dropped when not ``keep_state``:
+    :func:`ownership.refresh.state.keep_bulk`). A no-op beyond the schema on any other graph;
     every step is idempotent, so an interrupted or concurrent run does no harm."""
     started = time.perf_counter()
     graph.ensure_schema()
@@ -219,13 +225,21 @@ def finish_bulk_loads(graph: Graph, batch: int = FILL_BATCH) -> BulkFinished:
         done.lists_filled += written
     done.seconds["lists"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
+    from ownership.refresh import state as kept_state  # noqa: PLC0415 - imported when used, as Written
+
+    done.seconds["state"] = 0.0
     for row in pending:
         uids = sorted(row["merge"])
         for i in range(0, len(uids), BATCH_SIZE):
             graph.write(cypher.MERGE_RECORDS, uids=uids[i : i + BATCH_SIZE])
         done.entities_merged += len(uids)
-        graph.write(cypher.BULK_DONE, name=row["name"])
-    done.seconds["merge"] = round(time.perf_counter() - started, 3)
+        stamped = time.perf_counter()
+        if kept_state.keep_bulk(graph, row["name"], row["generation"], keep_state):
+            done.states_kept.append(row["name"])
+        done.seconds["state"] += time.perf_counter() - stamped
+        graph.write(cypher.BULK_DONE, name=row["name"])  # last: a run cut short is run again
+    done.seconds["state"] = round(done.seconds["state"], 3)
+    done.seconds["merge"] = round(time.perf_counter() - started - done.seconds["state"], 3)
     return done
 
 

@@ -26,11 +26,13 @@ from click.testing import CliRunner
 from conftest import graph_dump
 
 from bench.generate import generate
+from ownership.analysis.stats import data_version
 from ownership.bulk import ARGUMENTS_FILE, BulkUnsupported, _field, _Table, export_neo4j_admin
 from ownership.cli import main
 from ownership.config import Settings
 from ownership.graph import Graph
 from ownership.problems import InvalidData
+from ownership.refresh import state as kept_state
 
 REPO = Path(__file__).resolve().parent.parent
 KIT = Path(os.environ.get("NEO4J_KIT") or REPO.parent / "shared" / "neo4j")
@@ -162,15 +164,33 @@ class Loaded:
     env: dict[str, str]
 
 
+def _needs_kit() -> None:
+    if not (KIT / "server").is_file():
+        pytest.skip(f"no Neo4j kit at {KIT} (its neo4j-admin is what this compares against)")
+    if not os.environ.get("NEO4J_URI"):
+        pytest.skip("the bulk path is Neo4j's: compared in the suite on Neo4j (make test-neo4j)")
+
+
+def _bulk_load(env: dict[str, str], state: Path, data: Path, out: Path) -> None:
+    """Export ``data`` as source ``bench`` and load it with neo4j-admin into the kit server of
+    ``state``, which is left stopped (start it again, then ``db init``)."""
+    _ownership(env, "export", "--neo4j-admin", str(out), str(data), "--source", "bench")
+    _kit("stop", state)
+    admin = [str(KIT_ADMIN), str(state), "database", "import", "full", "neo4j"]
+    subprocess.run(
+        [*admin, f"@{out / ARGUMENTS_FILE}"],
+        capture_output=True,
+        env={**os.environ, "NEO4J_KIT_CACHE": KIT_CACHE},
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def two_graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The same generated source loaded into two fresh Neo4j servers: by ``ownership import``
     ("normal"), and by ``ownership export --neo4j-admin``, ``neo4j-admin database import full``
     and ``ownership db init`` ("bulk"); "data" is the source's folder."""
-    if not (KIT / "server").is_file():
-        pytest.skip(f"no Neo4j kit at {KIT} (its neo4j-admin is what this compares against)")
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip("the bulk path is Neo4j's: compared in the suite on Neo4j (make test-neo4j)")
+    _needs_kit()
     root = tmp_path_factory.mktemp("bulk")
     data = _dataset(root / "data")
     states = {name: root / f"neo4j-{name}" for name in ("normal", "bulk")}
@@ -187,18 +207,7 @@ def two_graphs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         # data and computed after it; the bulk path leaves them to the first import or refresh
         _ownership(envs["normal"], "import", str(data), "--source", "bench", "--no-maintain")
 
-        out = root / "export"
-        _ownership(
-            envs["bulk"], "export", "--neo4j-admin", str(out), str(data), "--source", "bench"
-        )
-        _kit("stop", states["bulk"])
-        admin = [str(KIT_ADMIN), str(states["bulk"]), "database", "import", "full", "neo4j"]
-        subprocess.run(
-            [*admin, f"@{out / ARGUMENTS_FILE}"],
-            capture_output=True,
-            env={**os.environ, "NEO4J_KIT_CACHE": KIT_CACHE},
-            check=True,
-        )
+        _bulk_load(envs["bulk"], states["bulk"], data, root / "export")
         start("bulk")
         _ownership(envs["bulk"], "db", "init", "--no-maintain")
         for name, env in envs.items():
@@ -249,6 +258,31 @@ def test_later_imports_stay_incremental(two_graphs: dict[str, Any]) -> None:
     assert_same(dump(two_graphs["normal"].graph), dump(two_graphs["bulk"].graph))
 
 
+def test_db_init_keeps_the_state_the_export_noted_which_is_the_graphs(tmp_path: Path) -> None:
+    """The refresh state is noted by the export as it writes the files (no read of the graph
+    back in ``db init``), and once ``db init`` has stamped it with the data version it is what
+    a refresh reading the graph would find, records that joined another's entity included."""
+    _needs_kit()
+    data = _dataset(tmp_path / "data")
+    state = tmp_path / "neo4j"
+    env = _kit("start", state)
+    graph = None
+    try:
+        _bulk_load(env, state, data, tmp_path / "export")
+        env = _kit("start", state) | {"OWNERSHIP_HOME": str(tmp_path / "home")}
+        done = json.loads(_ownership(env, "db", "init", "--json"))
+        assert done["states_kept"] == ["bench"]
+        graph = Graph.open(Settings.from_env(env))
+        with graph.transaction() as tx:
+            held = kept_state.State.read(tx, "bench")
+        assert held.entity_of and len(held.items["upsert_ownership"]) > 1000
+        assert kept_state.load(graph, "bench", data_version(graph)[0]) == held
+    finally:
+        if graph is not None:
+            graph.close()
+        _kit("stop", state)
+
+
 # -- all or nothing ----------------------------------------------------------------------------
 
 
@@ -290,11 +324,14 @@ def test_export_never_writes_into_a_folder_with_files(tmp_path: Path) -> None:
 
 
 def _files(folder: Path) -> dict[str, str]:
-    """The exported CSV files, the run's time stamps and the source's clock taken out."""
+    """The exported CSV files, the run's time stamps and the source's clock (also in the
+    placeholder version of the refresh state) taken out."""
     found = {}
     for path in sorted(folder.glob("*.csv")):
         text = path.read_text(encoding="utf-8")
-        found[path.name] = re.sub(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"|"\d{19}"', "T", text)
+        found[path.name] = re.sub(
+            r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"|"\d{19}"|bulk\|\d{19}', "T", text
+        )
     return found
 
 

@@ -323,6 +323,23 @@ def restamp(graph: Graph, kind: str, version: str, now: str) -> None:
     graph.write(cypher.MAINTAINED_RESTAMP, kind=kind, version=_stamped(version), now=_stamped(now))
 
 
+def forget(graph: Graph, kind: str, key: str) -> None:
+    """Drop the answer of ``kind`` kept for ``key``, whatever its version."""
+    graph.write(cypher.MAINTAINED_CLEAR_KEY, kind=kind, key=key)
+
+
+def document_nodes(
+    kind: str, key: str, documents: Iterable[Any], version: str, count: int, now: dt.datetime
+) -> Iterator[dict[str, Any]]:
+    """The properties of the nodes :func:`store_documents` keeps ``documents`` as (``count``
+    of them, made one at a time), for a writer that creates those nodes itself: the bulk
+    export writes them as CSV rows for neo4j-admin (:mod:`ownership.bulk`)."""
+    for part, document in enumerate(documents):
+        yield {"kind": kind, "key": key, "version": _stamped(version), "computed_at": now,
+               "part": part, "parts": count, "data": _text(document),
+               "doc": _doc(kind, key, part)}  # fmt: skip
+
+
 def _stamped(version: str) -> str:
     """A data version as kept answers carry it: with the layout they were kept in."""
     return version + _STAMP

@@ -379,16 +379,44 @@ def keep_packed(graph: Graph, source: str, packer: Packer, version: str) -> None
     """Keep the items ``packer`` packed as what the graph holds of ``source`` at data
     ``version``: a first document saying how many follow, then the packed state, written a
     statement's worth at a time as they are read from the packer's spool."""
+    count, documents = kept_documents(packer)
+    maintained.store_documents(graph, KIND, source, None, documents, version, count=count)
+
+
+def kept_documents(packer: Packer) -> tuple[int, Iterator[Any]]:
+    """The documents a state packed by ``packer`` is kept as (:func:`load` reads them): a
+    first saying how many follow, then the packed state; how many in all, and the documents
+    made one at a time."""
     count, documents = packer.documents()
-    maintained.store_documents(
-        graph,
-        KIND,
-        source,
-        None,
-        itertools.chain([{"documents": count}], documents),
-        version,
-        count=count + 1,
-    )
+    return count + 1, itertools.chain([{"documents": count}], documents)
+
+
+def bulk_version(generation: int) -> str:
+    """What the state a bulk export noted (:mod:`ownership.bulk`) is kept for until ``db
+    init`` finishes the load (:func:`keep_bulk`): not a data version, since the graph's own
+    is only read once neo4j-admin has built it; the export's clock (the Source's
+    ``generation``) tells one export's from another's."""
+    return f"bulk|{generation}"
+
+
+def keep_bulk(graph: Graph, source: str, generation: int, keep: bool) -> bool:
+    """A bulk-loaded ``source`` is being finished: its state, which the export noted as it
+    wrote the files (every item new, as :class:`Written` notes a first load), is restamped
+    with the data version the load left (``keep``), or dropped (not ``keep``: ``db init
+    --no-maintain`` keeps nothing, as ``import --no-maintain``). Whether it is kept now.
+
+    Nothing but the export wrote the source while it is unfinished (any import or refresh
+    finishes bulk loads first), so the noted state is what the graph holds, unless a match
+    decision was recorded on the loaded graph before this (it may have moved records to
+    another entity): then it is dropped, and ``db init`` reads the state back
+    (:func:`keep_after_import`), as when the export noted none (an older ``ownership``)."""
+    placeholder = bulk_version(generation)
+    now = versions(graph)[0]
+    if keep and _decisions(now) == ["0", "None"]:
+        maintained.restamp(graph, KIND, placeholder, now)
+        return maintained.load_documents(graph, KIND, source, [0], now) is not None
+    maintained.forget(graph, KIND, source)  # what the export noted: the source was unfinished
+    return False
 
 
 def load(graph: Graph, source: str, version: str) -> State | None:
@@ -525,13 +553,17 @@ class Written:
         now, key = versions(graph)
         if key != self.ended:
             return False
-        for uid, (fingerprint, entities) in self.listings.items():
-            self.packer.add(
-                "upsert_sanctions", (uid, sorted(entities)), fingerprint, fingerprint, True
-            )
-        keep_packed(graph, source, self.packer, now)
-        self.packer = None
+        keep_packed(graph, source, self.packed(), now)
         return True
+
+    def packed(self) -> Packer:
+        """Everything noted, packed (nothing can be noted after)."""
+        if self.packer is None:
+            raise ValueError("the noted state was given up: it is read back instead")
+        packer, self.packer = self.packer, None
+        for uid, (fingerprint, entities) in self.listings.items():
+            packer.add("upsert_sanctions", (uid, sorted(entities)), fingerprint, fingerprint, True)
+        return packer
 
 
 def _new(row: dict[str, Any]) -> tuple[bytes, bytes, bool]:
