@@ -249,3 +249,13 @@ def test_compare_view_shows_counts_and_one_page_at_a_time(seed, monkeypatch):
     assert not at.exception
     assert list(frame_by_key(at, "compare_started")["owned"]) == started[4:8]
     assert "(5–8 shown)" in texts(at)
+
+
+def test_flags_thresholds_change_the_flags(seed):
+    """A threshold set on the page applies to the flags listed (the seed's shared addresses
+    are flagged at the default 3 companies, none at 10)."""
+    at = app(view="flags", as_of="2022-07-01")
+    assert "shared-address" in texts(at)
+    at.number_input(key="flags_address").set_value(10).run()
+    assert not at.exception and "shared-address" not in texts(at)
+    assert "circular-ownership" in texts(at)  # the other detectors still run
