@@ -102,20 +102,19 @@ def entity_profile(
     ref: EntityRef,
     as_of: dt.date | None = None,
     settings: FlagSettings | None = None,
-    complete: bool = True,
 ) -> Profile:
-    """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags.
+    """The profile of ``ref`` on ``as_of``: identity, provenance, holdings both ways, flags,
+    every subsidiary and the possible matches (``ownership show``, the report).
 
-    ``complete=False`` leaves :attr:`Profile.subsidiaries` and :attr:`Profile.possibly_same`
-    empty: the explorer reads a group head's subsidiaries (20,000 at a million companies) a
-    page at a time from :func:`ownership.analysis.kept_holdings.ranked` instead of naming
-    every one first, and looks for possible matches once the rest is on screen."""
+    The explorer reads it in parts instead: :func:`entity_facts` first, then
+    :func:`verdicts`; a group head's subsidiaries (20,000 at a million companies) a page at a
+    time from :func:`ownership.analysis.kept_holdings.ranked` instead of naming every one
+    first, and the possible matches once the rest is on screen."""
     as_of = as_of or dt.date.today()
     facts = entity_facts(graph, ref, as_of)
     profile = facts.judged(verdicts(graph, facts, as_of, settings))
-    if complete:
-        profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
-        profile.possibly_same = matching.possible_matches(graph, profile.uid)
+    profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)
+    profile.possibly_same = matching.possible_matches(graph, profile.uid)
     return profile
 
 
