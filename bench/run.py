@@ -52,7 +52,7 @@ from bench import peers, refresh
 from bench.bulk_load import measure_bulk_load, render_parts
 from bench.generate import generate
 from bench.server import DEFAULT_KIT, KINDS, BenchServer, fresh_server, vm_hwm_kb
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import kept_chains
 from ownership.analysis.chains import exhaustive_chains, find_chains, search_chains
 from ownership.analysis.entities import find, resolve
@@ -583,15 +583,15 @@ def measure_latencies(server: BenchServer, repeat: int, cap: float) -> dict[str,
             "flags": lambda g: compute_red_flags(g, FlagSettings(), AS_OF),
             # `ownership import` keeps these (ownership.analysis.upkeep): red flags and gaps
             # for every date, the landing page and the 50 % rule for the day it ran
-            "flags_kept": lambda g: red_flags(g, as_of=dt.date.today()),
+            "flags_kept": lambda g: red_flags(g, as_of=clock.today()),
             "flags_other": lambda g: red_flags(g, as_of=AS_OF),
             "flags_page": lambda g: flag_page(g, as_of=AS_OF, limit=50).flags,
-            "landing": lambda g: landing(g, dt.date.today()),
-            "gaps": lambda g: company_gaps(g, dt.date.today()),
+            "landing": lambda g: landing(g, clock.today()),
+            "gaps": lambda g: company_gaps(g, clock.today()),
             "gaps_other": lambda g: company_gaps(g, AS_OF),
             "gaps_page": lambda g: gap_page(g, AS_OF, limit=50).gaps,
-            "diff": lambda g: compare_dates(g, DIFF_FROM, dt.date.today()),
-            "diff_page": lambda g: compare_dates(g, DIFF_FROM, dt.date.today(), None, 100),
+            "diff": lambda g: compare_dates(g, DIFF_FROM, clock.today()),
+            "diff_page": lambda g: compare_dates(g, DIFF_FROM, clock.today(), None, 100),
             "profile": (lambda g: entity_profile(g, resolve(g, mid.uid), AS_OF)) if mid else None,
             "search": lambda g: find(g, SEARCHED),
             "search_scan": lambda g: g.read(

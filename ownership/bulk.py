@@ -53,7 +53,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from ownership import holdings
+from ownership import clock, holdings
 from ownership.analysis import maintained
 from ownership.loader import (
     BATCH_SIZE,
@@ -873,7 +873,7 @@ def export_neo4j_admin(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        now = clock.now()
         records: dict[str, Any] = {}  # the record nodes' table, once written
         rows = (_rows_read_apart if summary.processes > 1 else _rows_here)(
             plan, source, _RecordNodes(work, now), summary, records

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from ownership import clock
 from ownership.analysis.entities import AmbiguousEntity, EntityNotFound
 from ownership.analysis.stats import EMPTY_GRAPH, is_empty
 from ownership.config import ConfigError, Settings
@@ -242,7 +243,7 @@ def progress_bar(
 
 def as_of_date(value: dt.date | None) -> dt.date:
     """The date of an ``--as-of`` option; today when it was not given."""
-    return value or dt.date.today()
+    return value or clock.today()
 
 
 def emit(output: str, document: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:

@@ -8,7 +8,6 @@ same Cypher, so there is one code path.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import logging
 import re
 import sys
@@ -494,8 +493,3 @@ def _counters(result: neo4j.Result, rows: list[dict] | None = None) -> dict[str,
         "relationships_deleted": counters.relationships_deleted,
         "properties_set": counters.properties_set,
     }
-
-
-def today() -> dt.date:
-    """The default as-of date of every query."""
-    return dt.date.today()

@@ -29,6 +29,8 @@ import unicodedata
 from collections.abc import Callable
 from datetime import date
 
+from ownership import clock
+
 __all__ = [
     "canonical_scheme",
     "inn10",
@@ -220,7 +222,7 @@ def valid_uen(s: str, *, today: date | None = None) -> bool:
     """
     if not isinstance(s, str):
         return False
-    year_now = (today or date.today()).year
+    year_now = (today or clock.today()).year
     if len(s) == 9:
         return _UEN_ROB.fullmatch(s) is not None
     if len(s) != 10:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ownership import cypher, holdings
+from ownership import clock, cypher, holdings
 from ownership.graph import Graph, GraphUnavailable, QueryFailed, Transaction
 from ownership.problems import ProblemLog
 from ownership.records import (
@@ -129,7 +129,7 @@ def import_paths(
     present = prepare(graph, source)
     if not summary.total_read and not present:
         return summary  # a header-only file: no records, so no source to speak of
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.now()
     summary.imported_at = now
     if commit_every is None:
         commit_every = default_commit_every(graph)

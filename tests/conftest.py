@@ -7,6 +7,7 @@ with it set, the suite runs against that Neo4j and EMPTIES the configured databa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ownership.cli import main
+from ownership.clock import TODAY_VARIABLE
 from ownership.config import Settings
 from ownership.embedded import EmbeddedServer
 from ownership.graph import Graph
@@ -23,6 +25,10 @@ from ownership.sources.registry_csv import ENTITIES, OFFICERS, OWNERSHIP, SANCTI
 
 REPO = Path(__file__).resolve().parent.parent
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
+
+# One today for the whole run, in this process and in every process it starts (ownership.clock):
+# a run that crosses midnight would otherwise keep answers for one day and look for the next's.
+os.environ.setdefault(TODAY_VARIABLE, dt.date.today().isoformat())
 
 ENTITY_HEADER = list(ENTITIES.columns)
 OWNERSHIP_HEADER = list(OWNERSHIP.columns)

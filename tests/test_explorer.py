@@ -27,6 +27,7 @@ from conftest import company, owns, person, slow_query
 from streamlit.testing.v1 import AppTest
 
 from bench.generate import generate
+from ownership import clock
 from ownership.analysis import entities
 from ownership.analysis.chains import find_chains, search_chains
 from ownership.analysis.stats import graph_stats
@@ -525,7 +526,7 @@ def test_a_stopped_server_is_one_sentence_and_reconnect_restarts_it(monkeypatch,
 def test_bad_as_of_in_link_is_a_warning(story):
     at = app(view="blocked", as_of="2022-13-40")
     assert "is not a date" in " ".join(w.value for w in at.warning)
-    assert url(at)["as_of"] == dt.date.today().isoformat()
+    assert url(at)["as_of"] == clock.today().isoformat()
 
 
 # -- Neo4j Browser links -----------------------------------------------------------------------
@@ -589,7 +590,7 @@ def hub_story(graph, make_dataset, explorer_env):
 def test_subgraph_caps_per_node_hubs_and_total(hub_story):
     from ownership.explorer.subgraph import build
 
-    today = dt.date.today()
+    today = clock.today()
     sub = build(hub_story, ["hub:t"], ["hub:h", "hub:o"], today, per_node=15, expand=["hub:h"])
     ids = [n.id for n in sub.nodes]
     assert ids[:3] == ["hub:t", "hub:h", "hub:o"] and len(ids) == 17  # o, then 14 clients

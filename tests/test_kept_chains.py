@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import generate
+from ownership import clock
 from ownership.analysis import kept_chains, kept_reach, maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
@@ -164,11 +165,11 @@ def test_import_keeps_the_questions_asked_up_to_date(graph, small_parts, tmp_pat
     wait for the enumeration."""
     import_paths(graph, [SEED], "seed-registry")
     dated = Question("JP", "RU", (), 6, D(2022, 7, 1))
-    today = Question("JP", "RU", ("SG",), 6, dt.date.today())
+    today = Question("JP", "RU", ("SG",), 6, clock.today())
     kept_chains.answer(graph, dated)
     kept_chains.answer(graph, today)
     import_paths(graph, [another_chain(tmp_path)], "extra")
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = clock.today() + dt.timedelta(days=1)
     moved_on = dataclasses.replace(today, as_of=tomorrow)
     seconds = maintain(graph, tomorrow)  # what ownership import does after its data landed
     assert "chains" in seconds

@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO, company, owns
 
 from bench.generate import generate
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import (
     counts,
     gaps,
@@ -366,7 +366,7 @@ def test_import_command_keeps_todays_answers(graph: Graph, run_cli: Any) -> None
         "search",
         "dated read",  # the graph with its dates: nothing kept to patch on a first import
     }
-    today = dt.date.today()
+    today = clock.today()
     assert KeptFlags.load(graph, FlagSettings()) is not None
     result = run_cli("flags", "--format", "json")
     assert result.exit_code == 0, result.output

@@ -33,7 +33,7 @@ from conftest import (
 )
 
 from bench import refresh as bench_refresh
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import timelines, upkeep
 from ownership.analysis.chains import find_chains
 from ownership.analysis.stats import data_version, graph_stats
@@ -50,7 +50,7 @@ from ownership.refresh.runner import run_refresh
 from ownership.refresh.schedule import Scheduler, parse_duration
 from ownership.refresh.sources import SourcesFileError, load_config
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 YESTERDAY = TODAY - dt.timedelta(days=1)
 REPORT_KEYS = {
     "run_id",

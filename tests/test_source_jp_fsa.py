@@ -15,6 +15,7 @@ import pytest
 from conftest import REAL_DATA
 from openpyxl import Workbook
 
+from ownership import clock
 from ownership.loader import import_paths
 from ownership.problems import ProblemLog
 from ownership.refresh.fetch import _unpack
@@ -279,4 +280,4 @@ def test_a_licence_ends_when_a_later_list_no_longer_has_it(graph, tmp_path: Path
     assert source["removed"]["entities"] == 1
     shown = json.loads(run_cli("show", "なにわコイン株式会社", "--format", "json").output)
     (record,) = shown["records"]
-    assert record["retired_on"] == dt.date.today().isoformat()  # the licence's end
+    assert record["retired_on"] == clock.today().isoformat()  # the licence's end

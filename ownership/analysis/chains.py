@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import maintained, statements
 from ownership.graph import Graph
 from ownership.shares import share_text
@@ -445,7 +445,7 @@ def search_chains(
     by default the backward pass finds it); ``progress(done, total)`` is told after each start
     entity."""
     cypher.CHAINS.render(max_hops)  # the one check of the hop bound, for every entry point
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     found = found or reach(graph, to_country, as_of, max_hops)
     origin = from_country.upper()
     wanted = [cc.upper() for cc in via]
@@ -532,7 +532,7 @@ def exhaustive_chains(
         from_country=from_country.upper(),
         to_country=to_country.upper(),
         via=[cc.upper() for cc in via],
-        as_of=as_of or dt.date.today(),
+        as_of=as_of or clock.today(),
     )
     chains = [
         Chain(

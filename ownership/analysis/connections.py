@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.graph import Graph
 
 DEFAULT_HUB_LIMIT = 50
@@ -58,7 +58,7 @@ def connect(
     limit: int = 20,
 ) -> list[Connection]:
     """All shortest connections between entity uids ``a`` and ``b`` (at most ``limit``)."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     if a == b:
         return []
     names: dict[str, tuple[str, str]] = {}

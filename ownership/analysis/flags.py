@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 else:
     from ownership.numeric import np
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import maintained
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph
@@ -484,7 +484,7 @@ def flag_page(
     if offset < 0 or (limit is not None and limit < 0):
         raise ValueError("--limit and --offset must not be negative")
     settings = settings or FlagSettings()
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     kept = KeptFlags.load(graph, settings)
     found = kept.page(as_of, only, limit, offset) if kept is not None else None
     if found is not None:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ownership import clock
 from ownership.analysis import kept_reach, maintained
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
@@ -57,7 +58,7 @@ class Question:
 
     @property
     def day(self) -> dt.date:
-        return self.as_of or dt.date.today()
+        return self.as_of or clock.today()
 
     @property
     def key(self) -> str:
@@ -228,7 +229,7 @@ def keep(graph: Graph, q: Question, found: ChainSearch, version: str) -> None:
     enumeration: data changed meanwhile leaves the answer stale, never wrong)."""
     header = {
         "question": q.as_dict(),
-        "asked_for_today": q.as_of is None or q.as_of == dt.date.today(),
+        "asked_for_today": q.as_of is None or q.as_of == clock.today(),
         "total": found.total,
         "disagree": found.disagree,
     }

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from ownership import clock
 from ownership.analysis import maintained
 from ownership.analysis.entities import EntityRef, resolve
 from ownership.analysis.owners import (
@@ -50,7 +51,7 @@ class Question:
     def key(self) -> str:
         """What the answer is kept under: 'subsidiaries|reg:jp-ex-01|hops=10|2022-07-01'."""
         direction = "owners" if self.upward else "subsidiaries"
-        day = self.as_of or dt.date.today()
+        day = self.as_of or clock.today()
         return f"{direction}|{self.uid}|hops={self.max_hops}|{day}"
 
 
@@ -91,7 +92,7 @@ def _keep(graph: Graph, q: Question, ordered: list[Holding], version: str) -> No
         parts.append(
             [[getattr(h, k) for k in HOLDING_FIELDS] for h in ordered[first : first + CHUNK]]
         )
-    maintained.store_documents(graph, KIND, q.key, q.as_of or dt.date.today(), parts, version)
+    maintained.store_documents(graph, KIND, q.key, q.as_of or clock.today(), parts, version)
 
 
 def _read(

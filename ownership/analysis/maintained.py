@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 else:
     from ownership.numeric import np
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph
 
@@ -214,7 +214,7 @@ def _write(
 ) -> None:
     """Write the parts ``texts`` (``count`` of them, made as they are written) in one
     transaction, at most :data:`STATEMENT_CHARS` of them to a statement."""
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    now = clock.now()
     written = 0
     with graph.transaction() as tx:
         for statement in clear:

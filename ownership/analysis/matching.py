@@ -10,13 +10,12 @@ stable, and re-applied after every import.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownership import cypher, holdings
+from ownership import clock, cypher, holdings
 from ownership.graph import Graph
 from ownership.text import normalize
 
@@ -254,7 +253,7 @@ def decide_many(
         cypher.UPSERT_DECISIONS,
         rows=rows,
         verdict=verdict,
-        now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        now=clock.now(),
         note=note,
     )
     keys = [row["key"] for row in rows]

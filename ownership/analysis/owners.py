@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis.chains import entity_names, product_percent
 from ownership.analysis.entities import EntityRef
 from ownership.graph import Graph
@@ -215,7 +215,7 @@ def reached(
     """Every entity joined to ``subject`` by simple paths of at most ``max_hops`` in-force
     edges, upward (owners) or downward (subsidiaries), with the arithmetic over those paths."""
     step = cypher.OWNERS_STEP if upward else cypher.HOLDINGS_STEP
-    adjacency, kinds = _edges(graph, step, subject, as_of or dt.date.today(), max_hops)
+    adjacency, kinds = _edges(graph, step, subject, as_of or clock.today(), max_hops)
     paths: list[Path] = []
     uids = [subject.uid]
     links: list[Edge] = []

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import matching, statements
 from ownership.analysis import owners as holdings
 from ownership.analysis.entities import EntityNotFound, EntityRef
@@ -110,7 +110,7 @@ def entity_profile(
     :func:`verdicts`; a group head's subsidiaries (20,000 at a million companies) a page at a
     time from :func:`ownership.analysis.kept_holdings.ranked` instead of naming every one
     first, and the possible matches once the rest is on screen."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     facts = entity_facts(graph, ref, as_of)
     profile = facts.judged(verdicts(graph, facts, as_of, settings))
     profile.subsidiaries = holdings.subsidiaries(graph, ref, as_of)

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.analysis import maintained
 from ownership.analysis.stats import data_version
 from ownership.graph import Graph
@@ -100,7 +100,7 @@ def blocked_entities(
     authorities: list[str] | tuple[str, ...] = (),
 ) -> list[Finding]:
     """Listed, blocked and possibly blocked entities on ``as_of``, listed first."""
-    findings = findings_on(graph, as_of or dt.date.today(), rule, authorities)
+    findings = findings_on(graph, as_of or clock.today(), rule, authorities)
     order = {LISTED: 0, BLOCKED: 1, POSSIBLY: 2}
     caught = [f for f in findings.values() if f.status]
     return sorted(caught, key=lambda f: (order[f.status], f.name or "", f.uid))

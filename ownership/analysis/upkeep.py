@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ownership import clock
 from ownership.analysis import maintained
 from ownership.analysis.counts import KIND as COUNTS
 from ownership.analysis.counts import keep_counts
@@ -66,7 +67,7 @@ def maintain(
     changed since the version it began from, patches the one kept then instead of reading
     the whole graph again (:func:`dated_graph`; the seconds say how it was had: ``dated read``,
     ``dated patched`` or ``dated kept``, seconds that are part of the ``flags`` step's)."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     version = data_version(graph)[0]
     seconds: dict[str, float] = {}
     dated: list[DatedGraph] = []  # the graph with its dates, read once for three steps

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ownership import clock
 from ownership.analysis.sanctions import BLOCKED, LISTED, POSSIBLY, RULES, Finding, findings_on
 from ownership.graph import Graph
 from ownership.shares import pct, share_text
@@ -241,5 +242,5 @@ def rule_status(
     authorities: list[str] | tuple[str, ...] = (),
 ) -> RuleStatus:
     """The 50 % rule status of entity ``uid`` on ``as_of`` and its explanation."""
-    as_of = as_of or dt.date.today()
+    as_of = as_of or clock.today()
     return RuleStatus(uid, rule, as_of, tree(findings_on(graph, as_of, rule, authorities), uid))

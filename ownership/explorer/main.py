@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from ownership import clock
 from ownership.config import ConfigError
 from ownership.explorer import data, state, ui
 from ownership.explorer.views import (
@@ -134,7 +135,7 @@ def _data_age(last: dt.datetime | None, now: dt.datetime | None = None) -> str:
 
 
 def _today() -> None:
-    st.session_state["as_of"] = dt.date.today()
+    st.session_state["as_of"] = clock.today()
 
 
 def run() -> None:

@@ -16,6 +16,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from ownership import clock
 from ownership.analysis import gaps, history
 from ownership.analysis.entities import EntityRef
 from ownership.analysis.flag_evidence import Evidence, flag_evidence
@@ -64,7 +65,7 @@ def gather(graph: Graph, ref: EntityRef, as_of: dt.date) -> ReportData:
     return ReportData(
         ref=ref,
         as_of=as_of,
-        generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        generated_at=clock.now(),
         profile=profile,
         holdings=history.history(graph, ref),
         gap=gaps.ownership_gap(graph, ref, as_of, profile.owners),

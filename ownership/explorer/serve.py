@@ -18,11 +18,11 @@ give ``streamlit``.
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import pkgutil
 import threading
 
+from ownership import clock
 from ownership.config import Settings
 
 # what the pages import besides Streamlit and the explorer's own modules
@@ -63,7 +63,7 @@ def warm_graph(settings: Settings | None = None) -> str | None:
     try:
         with Graph.open(settings) as graph:
             stats.data_version(graph)
-            landing.landing(graph, dt.date.today())
+            landing.landing(graph, clock.today())
             entities.find(graph, WARM_SEARCH)
     except Exception as exc:  # noqa: BLE001 - whatever it is, the page reports it
         return f"{type(exc).__name__}: {exc}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from ownership import clock
 from ownership.explorer import links
 
 VIEWS: dict[str, str] = {
@@ -118,7 +119,7 @@ def load_url() -> None:
     as_of = parse_date(as_of_text)
     if as_of_text and as_of is None:
         warnings.append(f"as_of={as_of_text!r} in the link is not a date (YYYY-MM-DD): using today")
-    ss["as_of"] = as_of or dt.date.today()
+    ss["as_of"] = as_of or clock.today()
     for param, (key, parse) in URL_PARAMS.items():
         values = qp.get_all(param)
         if values:
@@ -160,7 +161,7 @@ def view() -> str:
 
 def as_of() -> dt.date:
     value = st.session_state.get("as_of")
-    return value if isinstance(value, dt.date) else dt.date.today()
+    return value if isinstance(value, dt.date) else clock.today()
 
 
 def open_entity(ref: str) -> None:

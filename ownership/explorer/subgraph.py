@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ownership import cypher
+from ownership import clock, cypher
 from ownership.graph import Graph
 
 DEFAULT_PER_NODE = 15
@@ -322,7 +322,7 @@ def _add_links(
 ) -> None:
     """Add to ``sub`` the officers of the drawn nodes ``officers`` and the addresses (with the
     entities registered there) of the drawn nodes ``addresses``, within the caps."""
-    as_of = sub.as_of or dt.date.today()
+    as_of = sub.as_of or clock.today()
     drawn = {n.id: n for n in sub.nodes}
     edges: dict[tuple[str, str, str, str], Edge] = {}
     entities: list[str] = []  # new entity nodes, filled in from NODES_BY_UID below

@@ -13,7 +13,6 @@ download.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
@@ -27,7 +26,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ownership import __version__
+from ownership import __version__, clock
 
 CHUNK = 1 << 16
 META = "meta.json"
@@ -113,7 +112,7 @@ def fetch(url: str, folder: Path, timeout: float = 60.0) -> Fetched:
             sha256=digest.hexdigest(),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
-            fetched_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            fetched_at=clock.now().isoformat(),
         )
     fetched.path = str(_unpack(folder, folder / name))
     _write_meta(folder, fetched)

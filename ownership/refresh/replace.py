@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ownership import __version__, cypher, holdings
+from ownership import __version__, clock, cypher, holdings
 from ownership.cypher import Query
 from ownership.graph import Graph, Transaction
 from ownership.loader import (
@@ -277,7 +277,7 @@ def refresh_source(
     paths = list(paths)
     plan = [(path, resolve_format(path, fmt)) for path in paths]
     summary = ImportSummary(source, [f.name for _, f in plan], [str(p) for p, _ in plan])
-    clock = _Clock()
+    laps = _Laps()
     digest = files_digest(plan)
     created_by_run = not prepare(graph, source)
     mark = {
@@ -291,7 +291,7 @@ def refresh_source(
     }
     if not created_by_run and _digest_of(graph, source) == digest:
         # the very files the last refresh brought the source to, and nothing wrote it since
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        now = clock.now()
         graph.write(cypher.REFRESH_MARK_SOURCE, now=now, generation=None, **mark)
         log.info("source %s: files unchanged since the last refresh (sha256 %s)", source, digest)
         return Changes()
@@ -303,15 +303,15 @@ def refresh_source(
     kept, (version, key) = None, kept_state.versions(graph)
     if not created_by_run:
         kept = kept_state.load(graph, source, version)
-        clock.lap("kept state read" if kept else "no kept state")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        laps.lap("kept state read" if kept else "no kept state")
+    now = clock.now()
     with graph.transaction() as tx:
         began = kept_state.versions(tx)[1]
         if kept is not None and began == key:  # no one wrote since it was kept
             held = _Held(created_by_run, kept)
         else:
             held = _Held(created_by_run, State.read(tx, source))
-            clock.lap("graph read")
+            laps.lap("graph read")
         problems = ProblemLog()
         for path, source_format in plan:
             for record in source_format.read(path, source, problems):
@@ -321,20 +321,20 @@ def refresh_source(
                     _stamp(tx, held, run_id, WRITE_BATCH)
         problems.raise_if_any()
         gone = list(held.gone())
-        clock.lap("files read and compared")
+        laps.lap("files read and compared")
         changes = held.changes
         if created_by_run or held.to_write or held.revive or gone or any(held.stamps.values()):
             before_writing()
-            clock.lap("watched chains before")
+            laps.lap("watched chains before")
         if held.to_write:
             changes.written = len(held.to_write)
             changes.owners |= _write(tx, plan, source, held, summary, now)
-        clock.lap(f"{changes.written} records written")
+        laps.lap(f"{changes.written} records written")
         _stamp(tx, held, run_id)
         for start in range(0, len(held.revive), WRITE_BATCH):
             tx.run(cypher.REFRESH_REVIVE_ENTITIES, uids=held.revive[start : start + WRITE_BATCH])
         _retire(tx, held, gone, run_id, run_date)
-        clock.lap("stamped and retired")
+        laps.lap("stamped and retired")
         if changes.owners:
             tx.run(cypher.MARK_HOLDINGS_PENDING, name=source)
         generation = time.time_ns() if changes.any or created_by_run else None
@@ -345,11 +345,11 @@ def refresh_source(
             changes.left = kept_state.Left(
                 left, began, kept_state.versions(tx)[1], changes.entities
             )
-            clock.lap("state left noted")
-    clock.lap("committed")
+            laps.lap("state left noted")
+    laps.lap("committed")
     holdings.settle(graph, changes.owners, [source])
-    clock.lap(f"holdings of {len(changes.owners)} owners derived")
-    log.info("source %s: %s", source, clock)
+    laps.lap(f"holdings of {len(changes.owners)} owners derived")
+    log.info("source %s: %s", source, laps)
     return changes
 
 
@@ -374,7 +374,7 @@ def _digest_of(graph: Graph, source: str) -> str | None:
     return rows[0]["digest"] if rows else None
 
 
-class _Clock:
+class _Laps:
     """Seconds per step, for the log: where a refresh spends its time."""
 
     def __init__(self) -> None:

@@ -32,16 +32,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from ownership import clock
 from ownership.analysis.history import Snapshot, compare_snapshots
 from ownership.refresh.ledger import load_reports  # noqa: F401 (the explorer imports it here too)
 from ownership.refresh.replace import Changes, Counts
 from ownership.refresh.sources import RefreshConfig
 
 OK, PARTIAL, FAILED, RUNNING, PENDING = "ok", "partial", "failed", "running", "pending"
-
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def new_run_id(started: dt.datetime) -> str:
@@ -114,7 +111,7 @@ class RunReport:
         return cls(
             run_id=new_run_id(precise),
             started_at=precise.replace(microsecond=0),
-            run_date=run_date or dt.date.today(),
+            run_date=run_date or clock.today(),
             sources=[SourceReport(spec.name) for spec in config.sources],
         )
 
@@ -135,7 +132,7 @@ class RunReport:
         self.status = OK if not failed else FAILED if failed == len(self.sources) else PARTIAL
         if error:
             self.status, self.error = FAILED, error
-        self.finished_at = now()
+        self.finished_at = clock.now()
 
     @property
     def failed_sources(self) -> list[SourceReport]:
