@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
@@ -18,13 +19,14 @@ import pytest
 
 from bench.generate import generate
 from ownership import clock
-from ownership.analysis import kept_chains, kept_reach, maintained
+from ownership.analysis import kept_chains, kept_reach, maintained, timelines
 from ownership.analysis.chains import (
     CHAIN_ENTITY_FIELDS,
     DEFAULT_MAX_HOPS,
     LINK_NUMBERS,
     ChainAnswer,
     ChainSearch,
+    reach,
     search_chains,
 )
 from ownership.analysis.kept_chains import KeptChains, Question
@@ -252,3 +254,43 @@ def test_an_answer_kept_by_the_earlier_layout_is_read(graph, generated, small_pa
     kept = kept_chains.load(graph, q)
     assert kept is not None and kept.start_rows is not None
     same_answer(kept, found)
+
+
+def same_columns(found: kept_reach.ReachColumns, expected: kept_reach.ReachColumns) -> None:
+    assert found.entities == expected.entities
+    assert found.distance.tolist() == expected.distance.tolist()
+    for name in kept_reach.NUMBERS:  # NaN for unknown shares: compared as text
+        assert found.edges[name].astype(str).tolist() == expected.edges[name].astype(str).tolist()
+
+
+@pytest.mark.parametrize("source", ["seed", "generated"])
+def test_a_reach_worked_out_from_the_dated_graph_is_the_backward_passs(graph, generated, source):
+    """Once an import's upkeep has kept the dated graph, a first question's reach is worked
+    out from it in process (``kept_reach.from_dated``): it equals the backward pass's column
+    for column, with targets registered in the country and targets operating there (the seed's
+    Cypriot and Emirati companies in Russia, its Japanese exchanges in Singapore), on several
+    dates and hop limits; and the chains of a question answered from it are the enumeration's."""
+    if source == "seed":
+        import_paths(graph, [SEED], "seed-registry")
+        days = [D(2019, 1, 1), D(2022, 3, 1), D(2022, 7, 1)]
+    else:
+        import_paths(graph, [generated], "bench")
+        days = [D(2015, 1, 1), D(2024, 6, 1)]
+    maintain(graph, days[-1])
+    version = data_version(graph)[0]
+    dated = timelines.kept_dated_graph(graph, version)
+    assert dated is not None
+    operating_targets = 0
+    for country, day, hops in itertools.product(("RU", "SG", "JP"), days, (6, 3, 1)):
+        found = kept_reach.from_dated(dated, country, day, hops)
+        same_columns(found, kept_reach.ReachColumns.of(reach(graph, country, day, hops)))
+        operating_targets += sum(
+            1
+            for j, d in zip(found.entities["jurisdiction"], found.distance.tolist(), strict=True)
+            if d == 0 and j != country
+        )
+    assert operating_targets > 0 or source == "generated"
+    q = Question("JP", "RU", ("SG",), 4, days[-1])
+    assert not kept_reach.is_kept(graph, "RU", q.day, 4, version)
+    same_chains(kept_chains._search(graph, q, version), fresh(graph, q))
+    assert kept_reach.is_kept(graph, "RU", q.day, 4, version)  # found from the dated graph, kept

@@ -33,7 +33,6 @@ from ownership.analysis.chains import (
     ChainAnswer,
     ChainSearch,
     Link,
-    reach,
     search_chains,
 )
 from ownership.analysis.flags import FlagSettings
@@ -125,15 +124,13 @@ def _search(
     progress: Callable[[int, int], None] | None = None,
 ) -> ChainSearch:
     """Enumerate ``q`` on data ``version``, from the reach of its target kept for that data
-    (:mod:`ownership.analysis.kept_reach`) when there is one, else from the backward pass,
-    whose reach is then kept for the next question with the same target, date and hops."""
+    (:mod:`ownership.analysis.kept_reach`) when there is one, else from one found now and
+    kept for the next question with the same target, date and hops."""
     found = kept_reach.load(graph, q.to_country, q.day, q.max_hops, q.from_country, version)
     if found is None:
-        found = reach(graph, q.to_country, q.day, q.max_hops)
-        try:
-            kept_reach.keep(graph, q.to_country, q.day, q.max_hops, found, version)
-        except QueryFailed:
-            pass  # not kept (a read-only account): the next question finds it again
+        found = kept_reach.find(graph, q.to_country, q.day, q.max_hops, version).cut(
+            q.from_country.upper(), q.max_hops
+        )
     return search_chains(
         graph, q.from_country, q.to_country, q.via, q.day, q.max_hops, progress, found
     )
@@ -314,7 +311,6 @@ def keep_asked(
     reaches = 0
     for to_country, max_hops in dict.fromkeys(targets):
         if not kept_reach.is_kept(graph, to_country, as_of, max_hops, version):
-            found = reach(graph, to_country, as_of, max_hops)
-            kept_reach.keep(graph, to_country, as_of, max_hops, found, version)
+            kept_reach.find(graph, to_country, as_of, max_hops, version)
             reaches += 1
     return {"answers": answers, "reaches": reaches}

@@ -1045,14 +1045,15 @@ def dated_graph(
     with what it touched read again: :meth:`DatedGraph.patch`) or "read" (the whole graph).
     At a million companies the whole read took 337 s of a refresh's 1,804 s of upkeep at load
     10-20 (docs/benchmarks.md)."""
-    if (kept := _kept(graph, version)) is not None:
+    if (kept := kept_dated_graph(graph, version)) is not None:
         return kept, "kept"
-    if touched is not None and (before := _kept(graph, touched.version)) is not None:
+    if touched is not None and (before := kept_dated_graph(graph, touched.version)) is not None:
         return before.patch(graph, touched.entities), "patched"
     return DatedGraph.read(graph), "read"
 
 
-def _kept(graph: Graph, version: str) -> DatedGraph | None:
+def kept_dated_graph(graph: Graph, version: str) -> DatedGraph | None:
+    """The dated graph kept for data ``version``, or None (not kept, or kept for other data)."""
     doc = maintained.load(graph, KIND, "", version)
     return None if doc is None else DatedGraph.from_document(doc)
 
