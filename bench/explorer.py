@@ -63,6 +63,9 @@ class Page:
     path: str
     first: str  # a Playwright selector: the element that carries the page's answer
     last: str = "text=Link to this view"  # what the page draws last (most: the share box)
+    # a chain question (from, to) whose kept answer and reach are dropped before the page is
+    # first visited: the first question into a country nobody has asked about yet
+    unasked: tuple[str, str] | None = None
 
 
 HISTORY_PICTURE = "[data-testid=\"stMain\"] svg:has-text('as of')"  # the history's timeline
@@ -84,6 +87,12 @@ def pages(head: str) -> list[Page]:
             "chain finder JP → RU",
             "/?view=chains&from=JP&to=RU",
             f"{main} h3:has-text('JP → RU on')",
+        ),
+        Page(
+            "chain finder JP → HK, asked for the first time",
+            "/?view=chains&from=JP&to=HK",
+            f"{main} h3:has-text('JP → HK on')",
+            unasked=("JP", "HK"),
         ),
         Page(  # its first content: the verdicts above the sections, then the Overview
             "profile of the largest group's head",
@@ -201,12 +210,30 @@ def floor() -> contextlib.AbstractContextManager[str]:
 def group_head(home: Path) -> dict[str, Any]:
     """The landing page's largest group today: its head's uid, name and direct holdings."""
     os.environ["OWNERSHIP_HOME"] = str(home)
+    from ownership import clock
     from ownership.analysis.landing import landing
-    from ownership.graph import Graph, today
+    from ownership.graph import Graph
 
     graph = Graph.open()
     try:
-        return dict(landing(graph, today()).groups[0])
+        return dict(landing(graph, clock.today()).groups[0])
+    finally:
+        graph.close()
+
+
+def forget_question(home: Path, from_country: str, to_country: str) -> None:
+    """Drop today's kept answer to the chain question ``from_country`` → ``to_country`` (6
+    hops, no via) and its target's kept reach: the next ask is a first one."""
+    os.environ["OWNERSHIP_HOME"] = str(home)
+    from ownership import clock
+    from ownership.analysis import kept_chains, kept_reach, maintained
+    from ownership.graph import Graph
+
+    question = kept_chains.Question(from_country, to_country, (), 6, clock.today())
+    graph = Graph.open()
+    try:
+        maintained.forget(graph, kept_chains.KIND, question.key)
+        maintained.forget(graph, kept_reach.KIND, kept_reach.key(to_country, clock.today(), 6))
     finally:
         graph.close()
 
@@ -344,6 +371,8 @@ def measure(
         with explorer(home) as base:
             for page in pages(head["uid"]):
                 if not only or any(word in page.name for word in only):
+                    if page.unasked:
+                        forget_question(home, *page.unasked)
                     result["pages"].append(_both(browser, base, page, shots, log))
             if not only or "history" in only:
                 context = browser.new_context(viewport={"width": 1280, "height": 800})
