@@ -304,6 +304,29 @@ def test_one_entitys_verdict_reads_only_the_kept_documents_it_needs(
     assert dict(unread) == sanctions.every_finding(seed, SEED_DAY)
 
 
+def test_the_rule_pages_counts_are_read_from_the_kept_header(seed: Graph) -> None:
+    """The 50 % rule page shows how many entities of each status before reading the findings:
+    from the kept answer's header for the default rule, counted from the findings for any
+    other rule or authority; both equal the listing's own counts."""
+
+    def counted(rule: str = "ofac", authorities: tuple[str, ...] = ()) -> dict[str, int]:
+        listing = sanctions.blocked_entities(seed, SEED_DAY, rule, authorities)
+        return {s: sum(1 for f in listing if f.status == s) for s in sanctions.STATUSES}
+
+    assert sanctions.KeptFindings.load(seed, SEED_DAY) is None
+    assert sanctions.status_counts(seed, SEED_DAY) == counted()  # computed
+    sanctions.keep_findings(seed, SEED_DAY, data_version(seed)[0])
+    kept = sanctions.KeptFindings.load(seed, SEED_DAY)
+    assert kept is not None and kept.statuses == counted()
+    assert sanctions.status_counts(seed, SEED_DAY) == counted()
+    assert all(counted().values())  # the seed lists, blocks and possibly blocks some
+    for rule, authorities in (("eu", ()), ("ofac", ("EU",))):
+        assert sanctions.status_counts(seed, SEED_DAY, rule, authorities) == counted(
+            rule, authorities
+        )
+    assert counted("ofac", ("EU",)) != counted()
+
+
 def test_kept_flags_serve_only_their_thresholds_and_data(seed: Graph, make_dataset: Any) -> None:
     upkeep.maintain(seed, SEED_DAY)
     assert KeptFlags.load(seed, FlagSettings()) is not None

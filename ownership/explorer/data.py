@@ -216,6 +216,15 @@ def blocked(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def blocked_counts(
+    _graph: Graph, key: str, as_of: dt.date, rule: str = "ofac", authorities: tuple[str, ...] = ()
+) -> dict[str, int]:
+    """How many entities :func:`blocked` lists of each status, read before the findings
+    themselves: the 50 % rule page shows them first (:func:`sanctions.status_counts`)."""
+    return sanctions.status_counts(_graph, as_of, rule=rule, authorities=authorities)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def statuses(_graph: Graph, key: str, as_of: dt.date) -> dict[str, str]:
     """{uid: listed | blocked | possibly-blocked} under the OFAC rule on ``as_of``: the colours of
     every graph. The findings the last import or refresh kept for its day are read when they

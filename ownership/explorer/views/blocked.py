@@ -18,7 +18,7 @@ from ownership.explorer import data, formatting, state, ui
 from ownership.graph import Graph
 from ownership.text import normalize
 
-STATUSES = ["listed", "blocked", "possibly-blocked"]
+STATUSES = list(sanctions.STATUSES)
 RULE_LABELS = {
     "ofac": "OFAC: 50% or more, shareholdings",
     "eu": "EU/UK: more than 50%, also voting rights and control",
@@ -65,8 +65,8 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         {"rule": rule if rule != "ofac" else "", "authority": list(authorities), "status": statuses}
     )
 
-    findings = data.blocked(graph, data.key(), as_of, rule, authorities)
-    counts = {s: sum(1 for f in findings if f.status == s) for s in STATUSES}
+    # the counts first, from the kept answer's header: the findings follow
+    counts = data.blocked_counts(graph, data.key(), as_of, rule, authorities)
     metrics = st.columns(3)
     for column, name in zip(metrics, STATUSES, strict=True):
         column.metric(name, f"{counts[name]:,}")
@@ -75,6 +75,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         "multiplied down a chain); a band counts with its minimum for “blocked” and its "
         "maximum for “possibly blocked”."
     )
+    findings = data.blocked(graph, data.key(), as_of, rule, authorities)
     table = _filter(formatting.blocked_frame(findings), statuses, text)
     config = {
         "blocked_share": st.column_config.TextColumn(
