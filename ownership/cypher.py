@@ -1802,24 +1802,6 @@ RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles
     threshold=3,
 )
 
-DATED_CYCLES = _q(
-    "dated_cycles",
-    """
-MATCH (a:Entity)
-WHERE EXISTS { (a)<-[:HOLDS]-(:Entity) } AND EXISTS { (a)-[:HOLDS]->(:Entity) }
-MATCH p = (a)-[:HOLDS*2..{max_hops}]->(a)
-WHERE all(i IN range(1, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..])
-  AND all(x IN relationships(p) WHERE x.start_date IS NULL
-          OR all(y IN relationships(p) WHERE (y.end_date IS NULL OR x.start_date < y.end_date)
-                 AND (y.retired_on IS NULL OR x.start_date < y.retired_on)))
-RETURN [n IN nodes(p) | {uid: n.uid, id: n.record_id, name: n.name}] AS members,
-       [x IN relationships(p) | [x.start_date, x.end_date, x.retired_on]] AS spans
-""",
-    "Circular ownership on some date: the cycles of `cycles` whatever the date, each with the "
-    "dates of its holdings; only cycles whose holdings are all in force on one same day "
-    "(every one starts before every other ends, which for periods means a common day).",
-)
-
 # --------------------------------------------------------------------------------------------
 # Connections (breadth-first, one step at a time, so hubs can be skipped)
 # --------------------------------------------------------------------------------------------

@@ -539,3 +539,60 @@ def test_answers_kept_in_an_earlier_layout_are_kept_anew(seed: Graph) -> None:
                                    "RETURN count(m) AS n", ""), v=version)  # fmt: skip
     assert row["n"] == 0
     assert_kept_equals_computed(seed, SEED_DAY)
+
+
+def test_the_dated_graphs_cycles_are_the_path_querys_on_every_day(graph: Graph, make_dataset):
+    """Circular ownership for every date comes from the dated graph's cycles
+    (``DatedGraph.cycles``), no longer from a path query over the whole graph: on every day
+    around their holdings' dates they are the cycles the per-date query (``cypher.CYCLES``,
+    what an as-of question runs) finds. The shapes: a triangle always in force; two periods
+    of one holding, each closing its own cycle with a third holding; holdings that never
+    overlap (no cycle); a figure of eight (two cycles sharing an entity); a cycle of seven
+    holdings (beyond six hops)."""
+    ring = [f"r{i}" for i in range(7)]
+    names = ["c1", "c2", "c3", "x1", "x2", "y1", "y2", "z1", "z2", "z3", *ring]
+    rows = [
+        owns("c1", "c2", 40), owns("c2", "c3", 40), owns("c3", "c1", 40),
+        owns("x1", "x2", 30, start_date="2010-01-01", end_date="2015-01-01"),
+        owns("x1", "x2", 35, start_date="2018-01-01"),
+        owns("x2", "x1", 20, start_date="2012-01-01", end_date="2020-01-01"),
+        owns("y1", "y2", 10, start_date="2000-01-01", end_date="2005-01-01"),
+        owns("y2", "y1", 10, start_date="2006-01-01"),
+        owns("z1", "z2", 10), owns("z2", "z1", 10, start_date="2016-06-01"),
+        owns("z2", "z3", 10, end_date="2017-01-01"), owns("z3", "z2", 10),
+        *(owns(a, b, 10) for a, b in zip(ring, ring[1:] + ring[:1], strict=True)),
+    ]  # fmt: skip
+    import_paths(graph, [make_dataset([company(n, "KY") for n in names], rows)], "cycles")
+    dated = timelines.DatedGraph.read(graph)
+    found = [([dated.uid_of(i) for i in numbers], days) for numbers, days in dated.cycles(6)]
+
+    def rotated(uids: list[str]) -> tuple[str, ...]:
+        first = uids.index(min(uids))
+        return tuple(uids[first:] + uids[:first])
+
+    days = ["1999-01-01", "2004-12-31", "2006-01-01", "2011-06-01", "2012-01-01", "2014-12-31",
+            "2015-01-01", "2016-06-01", "2016-12-31", "2017-01-01", "2018-01-01", "2019-12-31",
+            "2020-01-01", "2030-01-01"]  # fmt: skip
+    seen = set()
+    for day in map(dt.date.fromisoformat, days):
+        ordinal = day.toordinal()
+        mine = sorted(rotated(u) for u, (since, until) in found if since <= ordinal < until)
+        query = sorted(
+            {
+                rotated([m["uid"] for m in row["members"][:-1]])
+                for row in graph.read(cypher.CYCLES, max_hops=6, as_of=day)
+            }
+        )
+        assert mine == query, day
+        seen |= set(mine)
+    short = {tuple(u.split(":")[1] for u in cycle) for cycle in seen}
+    assert short == {("c1", "c2", "c3"), ("x1", "x2"), ("z1", "z2"), ("z2", "z3")}
+    # the two periods of x1's holding in x2 each close a cycle with x2's holding in x1
+    periods = sorted(
+        days for uids, days in found if {u.split(":")[1] for u in uids} == {"x1", "x2"}
+    )
+    assert [(dt.date.fromordinal(a), dt.date.fromordinal(b)) for a, b in periods] == [
+        (dt.date(2012, 1, 1), dt.date(2015, 1, 1)),
+        (dt.date(2018, 1, 1), dt.date(2020, 1, 1)),
+    ]
+    assert len(found) == len({(tuple(u), d) for u, d in found})  # each cycle once

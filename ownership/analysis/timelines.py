@@ -498,6 +498,54 @@ class DatedGraph:
         order = np.lexsort((self.uid[owners], -held[owners]))[:limit]
         return [[self.uid_of(i), int(held[i])] for i in owners[order].tolist()]
 
+    def cycles(self, max_hops: int) -> Iterator[tuple[list[int], Span]]:
+        """Every simple cycle of 2 to ``max_hops`` holdings all in force on some same day,
+        whatever the day: its entities (numbers, from the smallest on) and the days all its
+        holdings are in force. Two holdings between the same entities (two periods) make two
+        cycles, as two relationships make two paths.
+
+        Only an entity that holds and is held by entities that do too can lie on a cycle:
+        the others are trimmed away first, over the columns (at a million companies 1,039 of
+        1,300,000 entities are left, in 0.16 s; the server's path query from every entity
+        took 50-76 s). Each cycle is then walked once, from its smallest entity, through
+        larger ones only."""
+        v = self.views
+        core = self._cycle_core()
+        out = {
+            i: [j for j in self.holdings_of(i) if core[v.owned[j]]]
+            for i in np.flatnonzero(core).tolist()
+        }
+
+        def walk(path: list[int], days: Span) -> Iterator[tuple[list[int], Span]]:
+            first = path[0]
+            for j in out[path[-1]]:
+                k, common = v.owned[j], meet(days, (v.since[j], v.until[j]))
+                if common is None:
+                    continue
+                if k == first:
+                    if len(path) >= 2:
+                        yield list(path), common
+                elif k > first and k not in path and len(path) < max_hops:
+                    path.append(k)
+                    yield from walk(path, common)
+                    path.pop()
+
+        for first in sorted(out):
+            yield from walk([first], ALWAYS)
+
+    def _cycle_core(self) -> np.ndarray:
+        """Whether each entity is left once those that hold nothing or are held by nothing
+        (among those left) are taken away, again and again: where every cycle lies."""
+        left = np.ones(len(self.uid), dtype=bool)
+        while True:
+            live = left[self.owner] & left[self.owned]
+            holds = np.bincount(self.owner[live], minlength=len(left)) > 0
+            held = np.bincount(self.owned[live], minlength=len(left)) > 0
+            now = left & holds & held
+            if now.sum() == left.sum():
+                return left
+            left = now
+
     def reach(self, start: int, max_hops: int, first: list[Span] | None = None) -> dict:
         """The days on which each entity is reachable from ``start`` along holdings in force
         (all of a path's holdings on the same day), in 1 to ``max_hops`` steps; with ``first``
@@ -730,7 +778,7 @@ def flag_timeline(graph: Graph, dated: DatedGraph, s: FlagSettings) -> Iterator[
     for f in shared_address(graph, s):  # no date in this rule
         yield [BEFORE, AFTER, f.uid, f.id, f.name, f.flag, f.detail, f.evidence]
     yield from rows("officer-hub", _officer_hubs(graph, s))
-    yield from rows("circular-ownership", _cycles(graph, s))
+    yield from rows("circular-ownership", _cycles(dated, s))
     yield from rows("new-intermediary", _new_intermediaries(dated, s))
     yield from rows("restructured-after-listing", _restructured(graph, s))
     yield from rows("secrecy-jurisdiction-intermediary", _transit(dated, s))
@@ -758,15 +806,12 @@ def _officer_hubs(graph: Graph, s: FlagSettings) -> Timeline:
         yield row["uid"], pieces(roles, hub)
 
 
-def _cycles(graph: Graph, s: FlagSettings) -> Timeline:
+def _cycles(dated: DatedGraph, s: FlagSettings) -> Timeline:
     cycles: dict[tuple[str, ...], tuple[list[dict[str, Any]], list[Span]]] = {}
-    for row in graph.read(cypher.DATED_CYCLES, max_hops=s.max_hops):
-        days: Span | None = ALWAYS
-        for start, end, retired in row["spans"]:
-            days = meet(days, span(start, end, retired)) if days else None
-        if days is None:
-            continue
-        members = row["members"][:-1]
+    for numbers, days in dated.cycles(s.max_hops):
+        members = [
+            {"uid": dated.uid_of(i), "id": dated.ids[i], "name": dated.names[i]} for i in numbers
+        ]
         uids = [m["uid"] for m in members]
         first = min(range(len(members)), key=lambda i: (members[i]["name"] or "", uids[i]))
         key = tuple(uids[first:] + uids[:first])
