@@ -47,7 +47,7 @@ from ownership.refresh.command import refresh_command, runs_command
 from ownership.refresh.lock import RefreshLocked, refresh_lock
 from ownership.refresh.report import render_text
 from ownership.refresh.runner import run_refresh
-from ownership.refresh.schedule import Scheduler, parse_duration
+from ownership.refresh.schedule import Scheduler, Stop, parse_duration
 from ownership.refresh.sources import SourcesFileError, load_config
 
 TODAY = clock.today()
@@ -1153,6 +1153,23 @@ def test_every_runs_n_times_with_jitter_then_stops():
 
     scheduler = Scheduler(lambda: calls.append(1), interval=60, sleep=sleep_then_stop)
     assert scheduler.run() == 1 and calls == [1]
+
+
+def test_a_signal_during_the_sleep_stops_it_at_once():
+    """The stop a SIGTERM handler asks for wakes the scheduler's sleep (a signal handler may
+    make it: no lock the interrupted sleep could be holding), and later sleeps return at once."""
+    stop = Stop()
+    assert stop.wait(0.01) is False and not stop.is_set()
+    previous = signal.signal(signal.SIGALRM, lambda *_: stop.set())
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        started = time.monotonic()
+        assert stop.wait(30) is True
+        assert time.monotonic() - started < 10
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert stop.wait(30) is True and stop.is_set()
 
 
 def test_a_database_that_is_down_is_retried_with_backoff(

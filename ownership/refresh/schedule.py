@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import random
 import re
 import signal
@@ -49,6 +50,34 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
+class Stop:
+    """A request to stop that a signal handler may make, and a sleep it cuts short.
+
+    Not a :class:`threading.Event`: the handler runs in the main thread between two bytecodes,
+    and should that be while the main thread is inside ``Event.wait`` holding the event's
+    lock, ``Event.set`` waits for that same lock for ever (a scheduled refresh told to stop
+    right as it went to sleep hung; CI saw it once under load). ``queue.SimpleQueue.put`` is
+    reentrant, documented as safe to call from a signal handler."""
+
+    def __init__(self) -> None:
+        self._requested = False
+        self._wake: queue.SimpleQueue[None] = queue.SimpleQueue()
+
+    def set(self) -> None:
+        self._requested = True
+        self._wake.put(None)
+
+    def is_set(self) -> bool:
+        return self._requested
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep ``timeout`` seconds or until :meth:`set`; whether stopping was asked."""
+        if not self._requested:
+            with contextlib.suppress(queue.Empty):
+                self._wake.get(timeout=timeout)
+        return self._requested
+
+
 class Scheduler:
     """Calls ``run_once`` every ``interval`` seconds until stopped.
 
@@ -69,7 +98,7 @@ class Scheduler:
     ) -> None:
         self.run_once = run_once
         self.interval = interval
-        self.stop = threading.Event()
+        self.stop = Stop()
         self.sleep = sleep or self.stop.wait
         self.jitter = jitter
         self.backoff_base = backoff_base
@@ -120,7 +149,7 @@ class Scheduler:
 
 
 @contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+def stop_on_signals(stop: Stop) -> Iterator[None]:
     """SIGTERM/SIGINT set ``stop`` (finish the run, then leave); a second one stops at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
