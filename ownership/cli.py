@@ -40,7 +40,7 @@ from ownership.analysis.chains import DEFAULT_MAX_HOPS, Chain, ChainAnswer, Look
 from ownership.analysis.countries import country_code
 from ownership.analysis.counts import graph_counts
 from ownership.analysis.entities import resolve
-from ownership.analysis.kept_chains import Question, answer
+from ownership.analysis.kept_chains import Later, Question, answer, keep_now
 from ownership.analysis.profile import SUCCESSION_COLUMNS, entity_profile
 from ownership.bulk import ARGUMENTS_FILE, export_neo4j_admin
 from ownership.commandline import (
@@ -465,9 +465,10 @@ def chains_command(
     # the graph stays open while chains are built: a page looks up the sources' statements
     # and the successions of what it shows
     with open_graph() as graph:
+        later: Later = []  # the answer is printed first, then kept for the next reader
         with progress_bar("chains", out is not None) as progress:
             question = Question(origin, target, via, max_hops, as_of_date(as_of))
-            found = answer(graph, question, progress)
+            found = answer(graph, question, progress, later)
         note_if_empty(graph, range(found.total))
         if out is not None:
             export_chains(found, out, "csv" if output == "csv" or out.suffix == ".csv" else "json")
@@ -482,6 +483,8 @@ def chains_command(
             merged = any(row["merged_into"] for row in rows)
             columns = chain_columns(found, merged, terminal=output == "table")
             emit(output, [c.as_dict() for c in chains], rows, columns)
+        sys.stdout.flush()
+        keep_now(later)
 
 
 # -- sources ---------------------------------------------------------------------------------

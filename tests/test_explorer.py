@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest
 
 from bench.generate import generate
 from ownership import clock
-from ownership.analysis import entities
+from ownership.analysis import entities, kept_chains
 from ownership.analysis.chains import find_chains, search_chains
 from ownership.analysis.stats import graph_stats
 from ownership.embedded import EmbeddedServer
@@ -245,9 +245,13 @@ def test_profile_pages_a_large_group_strongest_first(story, monkeypatch):
 
 
 def test_chains_deep_link_shows_the_chains(story):
+    question = kept_chains.Question("JP", "RU", ("SG",), 6, dt.date(2022, 7, 1))
+    assert kept_chains.load(story, question) is None
     at = app(view="chains", **{"from": "JP", "to": "RU", "via": "SG", "as_of": "2022-07-01"})
     table = frame_by_key(at, "chains_table")
     assert list(table["ids"]) == ["jp1 → sg1 → ru1"]
+    assert kept_chains.load(story, question) is not None  # kept once the page was drawn
+    assert data.PENDING == []
     assert list(table["effective_share"]) == [60.0]
     assert list(table["shares"]) == ["100% → 60%"]
     assert list(table["in_force_since"]) == ["2022-04-01"]

@@ -294,3 +294,31 @@ def test_a_reach_worked_out_from_the_dated_graph_is_the_backward_passs(graph, ge
     assert not kept_reach.is_kept(graph, "RU", q.day, 4, version)
     same_chains(kept_chains._search(graph, q, version), fresh(graph, q))
     assert kept_reach.is_kept(graph, "RU", q.day, 4, version)  # found from the dated graph, kept
+
+
+def test_an_answer_shown_first_is_kept_afterwards(graph, run_cli):
+    """The chain finder and ``ownership chains`` show a first answer before keeping it: the
+    writes wait on a list until the caller makes them; two readers of the list make each
+    once. The command line keeps its answer once it has printed it."""
+    import_paths(graph, [SEED], "seed-registry")
+    version = data_version(graph)[0]
+    q = Question("JP", "RU", ("SG",), 6, D(2022, 7, 1))
+    later: kept_chains.Later = []
+    found = kept_chains.answer(graph, q, later=later)
+    assert len(later) == 2  # the target's reach, then the answer
+    assert kept_chains.load(graph, q) is None
+    assert not kept_reach.is_kept(graph, "RU", q.day, 6, version)
+    same_chains(found, fresh(graph, q))
+    twice = list(later)
+    kept_chains.keep_now(later)
+    kept_chains.keep_now(later)  # nothing left: nothing made twice
+    assert later == [] and len(twice) == 2
+    assert kept_reach.is_kept(graph, "RU", q.day, 6, version)
+    kept = kept_chains.load(graph, q)
+    assert isinstance(kept, KeptChains)
+    same_answer(kept, fresh(graph, q))
+    other = Question("JP", "RU", (), 6, D(2022, 3, 1))
+    printed = run_cli("chains", "--from-country", "JP", "--to-country", "RU",
+                      "--as-of", "2022-03-01", "--format", "json")  # fmt: skip
+    assert printed.exit_code == 0 and len(json.loads(printed.stdout)) == fresh(graph, other).total
+    assert isinstance(kept_chains.load(graph, other), KeptChains)

@@ -40,6 +40,7 @@ from ownership.analysis.stats import data_version
 from ownership.graph import Graph, QueryFailed
 
 KIND = "chains"
+Later = list[Callable[[], None]]  # writes put off until an answer is shown (answer)
 CHUNK = 500  # chains per kept part: a page of 50 reads one or two parts
 KEEP_ASKED = 5  # the most recently asked questions that an import or refresh keeps current
 KEEP_TARGETS = 3  # the targets asked most, whose reach an import or refresh keeps for its day
@@ -122,13 +123,15 @@ def _search(
     q: Question,
     version: str,
     progress: Callable[[int, int], None] | None = None,
+    later: Later | None = None,
 ) -> ChainSearch:
     """Enumerate ``q`` on data ``version``, from the reach of its target kept for that data
     (:mod:`ownership.analysis.kept_reach`) when there is one, else from one found now and
-    kept for the next question with the same target, date and hops."""
+    kept for the next question with the same target, date and hops (with ``later``: the
+    write that keeps it put on that list, :func:`answer`)."""
     found = kept_reach.load(graph, q.to_country, q.day, q.max_hops, q.from_country, version)
     if found is None:
-        found = kept_reach.find(graph, q.to_country, q.day, q.max_hops, version).cut(
+        found = kept_reach.find(graph, q.to_country, q.day, q.max_hops, version, later).cut(
             q.from_country.upper(), q.max_hops
         )
     return search_chains(
@@ -251,20 +254,41 @@ def answer(
     graph: Graph,
     q: Question,
     progress: Callable[[int, int], None] | None = None,
+    later: Later | None = None,
 ) -> ChainAnswer:
     """The answer to ``q``: kept, or enumerated now (``progress(done, total)`` told after
     each start entity) and then kept for the next reader. Keeping is a convenience: a server
-    that refuses the write (a read-only account) still gets its answer."""
+    that refuses the write (a read-only account) still gets its answer.
+
+    ``later``: a list to put the writes that keep the answer (and its target's reach) on,
+    instead of making them before returning, for a caller that shows the answer first and
+    then makes them (:func:`keep_now`): they were half of a first question's 3 s at a million
+    companies (docs/benchmarks.md, "A first question into any country")."""
     kept = load(graph, q)
     if kept is not None:
         return kept
     version = data_version(graph)[0]
-    found = _search(graph, q, version, progress)
-    try:
-        keep(graph, q, found, version)
-    except QueryFailed:
-        pass  # not kept: the next reader enumerates it again
+    writes: Later = [] if later is None else later
+    found = _search(graph, q, version, progress, writes)
+    writes.append(lambda: keep(graph, q, found, version))
+    if later is None:
+        keep_now(writes)
     return found
+
+
+def keep_now(writes: Later) -> None:
+    """Make the writes :func:`answer` put off, taking each off the list as it is made (two
+    readers of one list never make one twice); one the server refuses (a read-only account)
+    leaves its answer unkept, as it would have been at once."""
+    while True:
+        try:
+            write = writes.pop(0)
+        except IndexError:
+            return
+        try:
+            write()
+        except QueryFailed:
+            pass  # not kept: the next reader works it out again
 
 
 def keep_asked(

@@ -16,6 +16,7 @@ they become :class:`~ownership.analysis.chains.Link` objects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -123,22 +124,36 @@ def keep(
 
 
 def find(
-    graph: Graph, to_country: str, as_of: dt.date, max_hops: int, version: str
+    graph: Graph,
+    to_country: str,
+    as_of: dt.date,
+    max_hops: int,
+    version: str,
+    later: list[Callable[[], None]] | None = None,
 ) -> ReachColumns:
     """The reach of ``to_country`` on ``as_of`` within ``max_hops`` on data ``version``, found
     now and kept for the next question (unless the server refuses the write: a read-only
-    account). It is worked out in process from the dated graph the upkeep keeps for every
-    data version (:func:`from_dated`) when that is kept for ``version``, else by the backward
-    pass (:func:`ownership.analysis.chains.reach`), whose round trip per level cost 2-4 s at
-    100,000 companies and 22-36 s at a million for a first question into a country nobody
+    account), or, with ``later``, with the write that keeps it put on that list for after the
+    answer is shown (:func:`ownership.analysis.kept_chains.answer`). It is worked out in
+    process from the dated graph the upkeep keeps for every data version (:func:`from_dated`)
+    when that is kept for ``version``, else by the backward pass
+    (:func:`ownership.analysis.chains.reach`), whose round trip per level cost 0.5-1.8 s at
+    100,000 companies and 15-32 s at a million for a first question into a country nobody
     had asked about (docs/benchmarks.md, "A first question into any country")."""
     dated = kept_dated_graph(graph, version)
     if dated is not None:
         found = from_dated(dated, to_country, as_of, max_hops)
     else:
         found = ReachColumns.of(reach(graph, to_country, as_of, max_hops))
-    try:
+
+    def keeping() -> None:
         keep(graph, to_country, as_of, max_hops, found, version)
+
+    if later is not None:
+        later.append(keeping)
+        return found
+    try:
+        keeping()
     except QueryFailed:
         pass  # not kept: the next question finds it again
     return found

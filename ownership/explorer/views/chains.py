@@ -188,6 +188,7 @@ def render(graph: Graph, url: dict[str, Any]) -> None:
         key="nb_chains",
     )
     ui.share_box(url)
+    data.keep_pending()  # last: the answer is on the page before it is kept
 
 
 PAGE_SIZES = (25, 50, 100, 200)
