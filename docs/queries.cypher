@@ -267,15 +267,27 @@ RETURN [a.uid, b.uid, r.start_date, r.end_date, r.retired_on, r.share, r.share_m
         r.share_max, coalesce(r.kind, 'shareholding'), coalesce(r.direct, true),
         r.held_since, r.disagree] AS holding;
 
-// ---- dated_officer_roles
-// The officer roles, whatever their dates, of everyone who ever held at least $threshold (only
-// they can be officer hubs on some date), as [company, company name, start_date, end_date,
-// retired_on].
-:param threshold => 3;
+// ---- dated_roles
+// Every officer role whatever its dates, a row each, as [officer, company, start_date, end_date,
+// retired_on]: the officer hubs of every date are worked out from them with the rest of the
+// dated graph, which a refresh patches. Streamed, as dated_entities.
 MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
-WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
-WHERE size(roles) >= $threshold
-RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles;
+RETURN [p.uid, c.uid, r.start_date, r.end_date, r.retired_on] AS role;
+
+// ---- dated_roles_in
+// The roles in the companies $uids as dated_roles reads them (DatedGraph.patch; those whose
+// officer is patched too are read by dated_roles_of).
+:param uids => ['seed-registry:c1'];
+UNWIND $uids AS uid
+MATCH (c:Entity {uid: uid})<-[r:OFFICER_OF]-(p:Entity)
+RETURN [p.uid, c.uid, r.start_date, r.end_date, r.retired_on] AS role;
+
+// ---- dated_roles_of
+// The roles of the officers $uids as dated_roles reads them (DatedGraph.patch).
+:param uids => ['seed-registry:p1'];
+UNWIND $uids AS uid
+MATCH (p:Entity {uid: uid})-[r:OFFICER_OF]->(c:Entity)
+RETURN [p.uid, c.uid, r.start_date, r.end_date, r.retired_on] AS role;
 
 // ---- decisions
 // Analysts' match decisions with the entities their records describe now.

@@ -1788,18 +1788,31 @@ DATED_HOLDINGS_INTO = _q(
     uids=["seed-registry:c1"],
 )
 
-DATED_OFFICER_ROLES = _q(
-    "dated_officer_roles",
-    """
-MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)
-WITH p, collect([c.uid, c.name, r.start_date, r.end_date, r.retired_on]) AS roles
-WHERE size(roles) >= $threshold
-RETURN p.uid AS uid, p.record_id AS id, p.name AS name, roles
-""",
-    "The officer roles, whatever their dates, of everyone who ever held at least $threshold "
-    "(only they can be officer hubs on some date), as [company, company name, start_date, "
-    "end_date, retired_on].",
-    threshold=3,
+_DATED_ROLE = """
+RETURN [p.uid, c.uid, r.start_date, r.end_date, r.retired_on] AS role
+"""
+
+DATED_ROLES = _q(
+    "dated_roles",
+    "MATCH (p:Entity)-[r:OFFICER_OF]->(c:Entity)" + _DATED_ROLE,
+    "Every officer role whatever its dates, a row each, as [officer, company, start_date, "
+    "end_date, retired_on]: the officer hubs of every date are worked out from them with the "
+    "rest of the dated graph, which a refresh patches. Streamed, as dated_entities.",
+)
+
+DATED_ROLES_OF = _q(
+    "dated_roles_of",
+    "UNWIND $uids AS uid\nMATCH (p:Entity {uid: uid})-[r:OFFICER_OF]->(c:Entity)" + _DATED_ROLE,
+    "The roles of the officers $uids as dated_roles reads them (DatedGraph.patch).",
+    uids=["seed-registry:p1"],
+)
+
+DATED_ROLES_IN = _q(
+    "dated_roles_in",
+    "UNWIND $uids AS uid\nMATCH (c:Entity {uid: uid})<-[r:OFFICER_OF]-(p:Entity)" + _DATED_ROLE,
+    "The roles in the companies $uids as dated_roles reads them (DatedGraph.patch; those whose "
+    "officer is patched too are read by dated_roles_of).",
+    uids=["seed-registry:c1"],
 )
 
 # --------------------------------------------------------------------------------------------

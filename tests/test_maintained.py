@@ -63,8 +63,7 @@ def change_days(graph: Graph) -> list[dt.date]:
     these days see every answer there is."""
     dated = timelines.DatedGraph.read(graph)
     ordinals = set(dated.since.tolist()) | set(dated.until.tolist())
-    for row in graph.read(cypher.DATED_OFFICER_ROLES, threshold=1):
-        ordinals |= {d for r in row["roles"] for d in timelines.span(*r[2:])}
+    ordinals |= set(dated.role_since.tolist()) | set(dated.role_until.tolist())
     flags = KeptFlags.load(graph, FlagSettings())
     if flags is not None:
         ordinals |= set(flags.since.tolist()) | set(flags.until.tolist())
@@ -223,6 +222,25 @@ def assert_dated_columns_hold_the_rows(graph: Graph) -> timelines.DatedGraph:
     intos = [(i, list(dated.holders(i))) for i in range(len(entities))]
     assert sorted(j for _, found in intos for j in found) == list(range(len(read)))
     assert all(int(dated.owned[j]) == i for i, found in intos for j in found)
+    roles = [r["role"] for r in graph.read(cypher.DATED_ROLES)]
+    held = [
+        [dated.uid_of(p), dated.uid_of(c), since, until]
+        for p, c, since, until in zip(
+            *(
+                getattr(dated, f"role_{k}").tolist()
+                for k in ("person", "company", "since", "until")
+            ),
+            strict=True,
+        )
+    ]
+    assert sorted(map(text, held)) == sorted(
+        text([*r[:2], *timelines.span(*r[2:5])]) for r in roles
+    )
+    assert all(
+        int(dated.role_person[k]) == i
+        for i in range(len(entities))
+        for k in range(int(dated.role_start[i]), int(dated.role_start[i + 1]))
+    )
     assert_dated_keeps_and_patches(graph, dated)
     return dated
 

@@ -246,7 +246,9 @@ class DatedGraph:
     number, ``since`` / ``until`` their days in force, shares with NaN for none, the code of
     their ``kind``, ``direct``, ``held_since``), an entity's holdings ``out`` from
     ``out_start[i]`` to ``out_start[i + 1]``, those ``into`` it at ``into[into_start[i]:
-    into_start[i + 1]]``, in the order read. At a million companies a million small objects
+    into_start[i + 1]]``, in the order read; and every officer role (``role_person``,
+    ``role_company`` by number, ``role_since`` / ``role_until`` its days), an officer's from
+    ``role_start[i]`` to ``role_start[i + 1]``. At a million companies a million small objects
     each (entities, holdings, their tuples and dicts) took ~0.9 GB; the columns ~0.2 GB
     (``docs/benchmarks.md``). Walks read them through ``memoryview``s, which hand out plain
     Python numbers."""
@@ -278,12 +280,18 @@ class DatedGraph:
     out_start: np.ndarray
     into_start: np.ndarray
     into: np.ndarray
+    role_person: np.ndarray
+    role_company: np.ndarray
+    role_since: np.ndarray
+    role_until: np.ndarray
     _by_uid: np.ndarray = field(init=False)  # the numbers in the order of their uids
     views: _Views = field(init=False)  # the columns walked a value at a time
+    role_start: np.ndarray = field(init=False)  # where each entity's roles start
 
     def __post_init__(self) -> None:
         self._by_uid = np.argsort(self.uid, kind="stable")
         self.views = _Views(self)
+        self.role_start = np.searchsorted(self.role_person, np.arange(len(self.uid) + 1))
 
     @classmethod
     def read(cls, graph: Graph) -> DatedGraph:
@@ -297,14 +305,17 @@ class DatedGraph:
             entities.add(row["entity"])
         uid, by_uid = entities.uids()
         holdings = _HoldingColumns()
-        for rows in _batches(graph.stream(cypher.DATED_HOLDINGS), 10_000):
+        for rows in _batches(graph.stream(cypher.DATED_HOLDINGS), "holding"):
             holdings.add(rows, uid, by_uid)
-        return cls.assemble(entities.columns(uid), holdings.columns())
+        roles = _RoleColumns()
+        for rows in _batches(graph.stream(cypher.DATED_ROLES), "role"):
+            roles.add(rows, uid, by_uid)
+        return cls.assemble(entities.columns(uid), holdings.columns(), roles.columns())
 
     def patch(self, graph: Graph, touched: Iterable[str]) -> DatedGraph:
         """The dated graph after a change that touched only the entities ``touched`` (uids):
-        their rows and every holding out of or into them read again, the rest taken from this
-        one. Equal, column for column, to :meth:`read` of the changed graph when every entity
+        their rows and every holding and officer role out of or into them read again, the rest
+        taken from this one. Equal, column for column, to :meth:`read` of the changed graph when every entity
         the change wrote, and every owner whose holdings it derived again, is among them (a
         refresh's :attr:`ownership.refresh.replace.Changes.entities`): the canonical order
         (:meth:`assemble`) makes the result independent of the order rows come in."""
@@ -335,10 +346,22 @@ class DatedGraph:
             ]
             holdings.add(rows, uid, by_uid)
         both = _Columns.joined(self.holding_columns(kept, old_to_new), holdings.columns())
-        return type(self).assemble(entities, both)
+        stay = np.flatnonzero(~(hit[self.role_person] | hit[self.role_company]))
+        roles = _RoleColumns()
+        for start in range(0, len(wanted), PATCH_BATCH):
+            chunk = wanted[start : start + PATCH_BATCH]
+            rows = [r["role"] for r in graph.read(cypher.DATED_ROLES_OF, uids=chunk)]
+            rows += [
+                r["role"]
+                for r in graph.read(cypher.DATED_ROLES_IN, uids=chunk)
+                if r["role"][0] not in patched  # read from its officer
+            ]
+            roles.add(rows, uid, by_uid)
+        all_roles = _Columns.joined(self.role_columns(stay, old_to_new), roles.columns())
+        return type(self).assemble(entities, both, all_roles)
 
     @classmethod
-    def assemble(cls, entities: _Columns, holdings: _Columns) -> DatedGraph:
+    def assemble(cls, entities: _Columns, holdings: _Columns, roles: _Columns) -> DatedGraph:
         """The dated graph of these rows in its canonical order, whatever order they were read
         in: entities by uid, holdings by owner, owned and then every value, each list of codes
         (countries, kinds) sorted with only the codes used. The server's order of rows is not
@@ -366,6 +389,9 @@ class DatedGraph:
         n = len(uid)
         owner, owned = owner[by], owned[by]
         into = np.argsort(owned, kind="stable").astype(np.int32)
+        r = roles.arrays
+        person, company = place[r["person"]].astype(np.int32), place[r["company"]].astype(np.int32)
+        by_role = np.lexsort([r["until"], r["since"], company, person])
         return cls(
             uid[order], e.texts["ids"], e.texts["names"], jurisdictions, jurisdiction,
             operating, operates_in,
@@ -377,6 +403,7 @@ class DatedGraph:
             np.searchsorted(owner, np.arange(n + 1)).astype(np.int64),
             np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
             into,
+            person[by_role], company[by_role], r["since"][by_role], r["until"][by_role],
         )  # fmt: skip
 
     def entity_columns(self, chosen: np.ndarray) -> _Columns:
@@ -397,6 +424,16 @@ class DatedGraph:
         arrays["owner"] = renumber[self.owner[chosen]]
         arrays["owned"] = renumber[self.owned[chosen]]
         return _Columns(arrays, {}, {"kinds": list(self.kinds)})
+
+    def role_columns(self, chosen: np.ndarray, renumber: np.ndarray) -> _Columns:
+        """The officer roles ``chosen`` (numbers), their ends ``renumber``-ed, as
+        :meth:`assemble` takes them."""
+        return _Columns(
+            {"person": renumber[self.role_person[chosen]],
+             "company": renumber[self.role_company[chosen]],
+             "since": self.role_since[chosen], "until": self.role_until[chosen]},
+            {}, {},
+        )  # fmt: skip
 
     # -- kept beside the data version --
 
@@ -440,6 +477,7 @@ class DatedGraph:
             np.searchsorted(cols["owner"], np.arange(n + 1)).astype(np.int64),
             np.searchsorted(owned[into], np.arange(n + 1)).astype(np.int64),
             into,
+            *(cols[k] for k in ("role_person", "role_company", "role_since", "role_until")),
         )  # fmt: skip
 
     # -- one entity, one holding --
@@ -579,7 +617,7 @@ class DatedGraph:
 
 # -- the dated graph's rows as read, and its canonical order --------------------------------
 
-DOCUMENT_FORMAT = 1  # of the kept dated graph (:meth:`DatedGraph.document`)
+DOCUMENT_FORMAT = 2  # of the kept dated graph (:meth:`DatedGraph.document`); 2: officer roles
 PATCH_BATCH = 5_000  # touched entities read again per query
 CODED = {"jurisdiction": "jurisdictions", "operates_in": "operating", "kind": "kinds"}
 _PACKED: dict[str, Callable[[int], Any]] = {
@@ -589,6 +627,7 @@ _PACKED: dict[str, Callable[[int], Any]] = {
     **{k: lambda _: np.int32 for k in ("owner", "owned", "since", "until", "held_since", "ended")},
     **{k: lambda _: np.float64 for k in ("share", "share_min", "share_max")},
     **{k: lambda _: np.int8 for k in ("kind", "disagree")},
+    **{k: lambda _: np.int32 for k in ("role_person", "role_company", "role_since", "role_until")},
 }
 
 
@@ -709,6 +748,28 @@ class _HoldingColumns:
         return _Columns(arrays, {}, {"kinds": self.kinds.values_by_code()})
 
 
+class _RoleColumns:
+    """``dated_roles`` rows gathered as they are streamed, their ends numbered among the
+    entities read (a role whose officer or company was not read is left out, as a holding)."""
+
+    def __init__(self) -> None:
+        self.ints = {k: array("i") for k in ("person", "company", "since", "until")}
+
+    def add(self, rows: list[list[Any]], uid: np.ndarray, by_uid: np.ndarray) -> None:
+        ends = _numbers(uid, by_uid, [r[0] for r in rows] + [r[1] for r in rows])
+        for r, person, company in zip(rows, ends[: len(rows)], ends[len(rows) :], strict=True):
+            if person < 0 or company < 0:
+                continue
+            for k, value in zip(self.ints, (person, company, *span(r[2], r[3], r[4])), strict=True):
+                self.ints[k].append(value)
+
+    def columns(self) -> _Columns:
+        arrays = {k: np.frombuffer(v, dtype=np.int32).copy() for k, v in self.ints.items()}
+        arrays["person"] = arrays["person"].astype(np.int64)
+        arrays["company"] = arrays["company"].astype(np.int64)
+        return _Columns(arrays, {}, {})
+
+
 class _Views:
     """The columns walked one value at a time, as memoryviews (plain ints, floats, bools)."""
 
@@ -746,10 +807,12 @@ def _numbers(uid: np.ndarray, by_uid: np.ndarray, wanted: list[str]) -> np.ndarr
     return np.where((uid[found] == keys) & ~too_long, found, -1)
 
 
-def _batches(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[list[Any]]]:
+def _batches(
+    rows: Iterable[dict[str, Any]], field: str, size: int = 10_000
+) -> Iterator[list[list[Any]]]:
     batch: list[list[Any]] = []
     for row in rows:
-        batch.append(row["holding"])
+        batch.append(row[field])
         if len(batch) == size:
             yield batch
             batch = []
@@ -777,7 +840,7 @@ def flag_timeline(graph: Graph, dated: DatedGraph, s: FlagSettings) -> Iterator[
 
     for f in shared_address(graph, s):  # no date in this rule
         yield [BEFORE, AFTER, f.uid, f.id, f.name, f.flag, f.detail, f.evidence]
-    yield from rows("officer-hub", _officer_hubs(graph, s))
+    yield from rows("officer-hub", _officer_hubs(dated, s))
     yield from rows("circular-ownership", _cycles(dated, s))
     yield from rows("new-intermediary", _new_intermediaries(dated, s))
     yield from rows("restructured-after-listing", _restructured(graph, s))
@@ -792,7 +855,11 @@ def _value(flag: Flag) -> FlagValue:
     return flag.detail, flag.evidence
 
 
-def _officer_hubs(graph: Graph, s: FlagSettings) -> Timeline:
+def _officer_hubs(dated: DatedGraph, s: FlagSettings) -> Timeline:
+    """Officers of at least ``officer_threshold`` companies on some day, from the dated graph's
+    roles: patched by a refresh with the rest of it, where the roles' own whole-graph read took
+    56-73 s at a million companies (docs/benchmarks.md)."""
+
     def hub(roles: list[tuple[str, str]]) -> FlagValue | None:
         companies = dict(roles)  # each company once, however many roles
         if len(companies) < s.officer_threshold:
@@ -800,10 +867,19 @@ def _officer_hubs(graph: Graph, s: FlagSettings) -> Timeline:
         names = list(companies.values())
         return officer_hub_detail(names, s.officer_threshold), {"count": len(companies)}
 
-    # streamed: collected, the roles were 37 MB of objects at 100,000 companies (tracemalloc)
-    for row in graph.stream(cypher.DATED_OFFICER_ROLES, threshold=s.officer_threshold):
-        roles = [(span(r[2], r[3], r[4]), (r[0], r[1])) for r in row["roles"]]
-        yield row["uid"], pieces(roles, hub)
+    start = dated.role_start
+    for i in np.flatnonzero(np.diff(start) >= s.officer_threshold).tolist():
+        mine = slice(int(start[i]), int(start[i + 1]))
+        roles = [
+            ((since, until), (dated.uid_of(c), dated.names[c]))
+            for c, since, until in zip(
+                dated.role_company[mine].tolist(),
+                dated.role_since[mine].tolist(),
+                dated.role_until[mine].tolist(),
+                strict=True,
+            )
+        ]
+        yield i, pieces(roles, hub)
 
 
 def _cycles(dated: DatedGraph, s: FlagSettings) -> Timeline:

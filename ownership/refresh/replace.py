@@ -244,16 +244,16 @@ class _Held:
         return self.state
 
     def _entities_touched(self) -> set[str]:
-        """The entities of what this run touched (records, the ends of ownership edges, the
-        listed of sanction listings) as the state has them now: called before and after the
-        state is read again, so that an entity a record or an edge left is among them too.
-        Officer edges are not among them: the dated graph has no officers (the flags read
-        officer roles themselves)."""
+        """The entities of what this run touched (records, the ends of ownership and officer
+        edges, the listed of sanction listings) as the state has them now: called before and
+        after the state is read again, so that an entity a record or an edge left is among
+        them too (the dated graph patches their holdings and officer roles)."""
         state = self.state
         found = {state.entity_of.get(uid, uid) for uid in self.touched["entities"]}
-        if uids := self.touched["upsert_ownership"]:
-            ends = (key[1:] for key in state.items["upsert_ownership"] if key[0] in uids)  # type: ignore[index]
-            found.update(end for pair in ends for end in pair)
+        for name in ("upsert_ownership", "upsert_officers"):
+            if uids := self.touched[name]:
+                ends = (key[1:] for key in state.items[name] if key[0] in uids)  # type: ignore[index]
+                found.update(end for pair in ends for end in pair)
         for uid in self.touched["upsert_sanctions"]:
             found.update(state.listed.get(uid, ()))
         return found
