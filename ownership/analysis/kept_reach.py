@@ -27,7 +27,7 @@ else:
 
 from ownership.analysis import maintained
 from ownership.analysis.chains import Link, Reach, reach
-from ownership.analysis.timelines import DatedGraph, kept_dated_graph
+from ownership.analysis.timelines import NO_DAY, DatedGraph, kept_dated_graph, ordinal
 from ownership.graph import Graph, QueryFailed
 
 KIND = "chain-reach"
@@ -42,7 +42,6 @@ NUMBERS = {  # per edge (owner and owned: positions in the entity columns); nump
     "end_date": "int32",
     "disagree": "uint8",
 }
-NO_DAY = 0
 
 
 def key(to_country: str, as_of: dt.date, max_hops: int) -> str:
@@ -76,8 +75,8 @@ class ReachColumns:
             "share": [none if r[2].share is None else r[2].share for r in rows],
             "share_min": [none if r[2].share_min is None else r[2].share_min for r in rows],
             "share_max": [none if r[2].share_max is None else r[2].share_max for r in rows],
-            "start_date": [_ordinal(r[2].start_date) for r in rows],
-            "end_date": [_ordinal(r[2].end_date) for r in rows],
+            "start_date": [ordinal(r[2].start_date) for r in rows],
+            "end_date": [ordinal(r[2].end_date) for r in rows],
             "disagree": [int(r[2].disagree) for r in rows],
         }
         return cls(
@@ -211,7 +210,7 @@ def from_dated(dated: DatedGraph, to_country: str, as_of: dt.date, max_hops: int
         "share": dated.share[edges],
         "share_min": dated.share_min[edges],
         "share_max": dated.share_max[edges],
-        "start_date": dated.since[edges],
+        "start_date": dated.since[edges],  # BEFORE (no start) is NO_DAY: both 0
         "end_date": dated.ended[edges],
         "disagree": (dated.disagree[edges] == 1).astype(np.uint8),
     }
@@ -280,7 +279,3 @@ def _reach(
         found.entities[uids[i]] = {f: c[i] for f, c in zip(ENTITY_TEXTS, fields, strict=True)}
         found.distance[uids[i]] = d
     return found
-
-
-def _ordinal(day: dt.date | None) -> int:
-    return NO_DAY if day is None else day.toordinal()

@@ -335,29 +335,36 @@ class DatedGraph:
         kept = np.flatnonzero(~(hit[self.owner] | hit[self.owned]))
         old_to_new = np.full(len(self.uid), -1, dtype=np.int64)
         old_to_new[stays] = np.arange(len(stays))
-        holdings, patched = _HoldingColumns(), set(wanted)
-        for start in range(0, len(wanted), PATCH_BATCH):
-            chunk = wanted[start : start + PATCH_BATCH]
-            rows = [r["holding"] for r in graph.read(cypher.DATED_HOLDINGS_OUT_OF, uids=chunk)]
-            rows += [
-                r["holding"]
-                for r in graph.read(cypher.DATED_HOLDINGS_INTO, uids=chunk)
-                if r["holding"][0] not in patched  # read from its owner
-            ]
-            holdings.add(rows, uid, by_uid)
-        both = _Columns.joined(self.holding_columns(kept, old_to_new), holdings.columns())
+        patched = set(wanted)
+
+        def read_again(
+            out_of: cypher.Query,
+            into: cypher.Query,
+            field: str,
+            found: _HoldingColumns | _RoleColumns,
+        ) -> _Columns:
+            """The edges out of and into the entities patched (``out_of`` and ``into``,
+            rows under ``field``), each once: one between two of them is read from its
+            first end."""
+            for start in range(0, len(wanted), PATCH_BATCH):
+                chunk = wanted[start : start + PATCH_BATCH]
+                rows = [r[field] for r in graph.read(out_of, uids=chunk)]
+                rows += [
+                    r[field] for r in graph.read(into, uids=chunk) if r[field][0] not in patched
+                ]
+                found.add(rows, uid, by_uid)
+            return found.columns()
+
+        both = _Columns.joined(
+            self.holding_columns(kept, old_to_new),
+            read_again(cypher.DATED_HOLDINGS_OUT_OF, cypher.DATED_HOLDINGS_INTO, "holding",
+                       _HoldingColumns()),
+        )  # fmt: skip
         stay = np.flatnonzero(~(hit[self.role_person] | hit[self.role_company]))
-        roles = _RoleColumns()
-        for start in range(0, len(wanted), PATCH_BATCH):
-            chunk = wanted[start : start + PATCH_BATCH]
-            rows = [r["role"] for r in graph.read(cypher.DATED_ROLES_OF, uids=chunk)]
-            rows += [
-                r["role"]
-                for r in graph.read(cypher.DATED_ROLES_IN, uids=chunk)
-                if r["role"][0] not in patched  # read from its officer
-            ]
-            roles.add(rows, uid, by_uid)
-        all_roles = _Columns.joined(self.role_columns(stay, old_to_new), roles.columns())
+        all_roles = _Columns.joined(
+            self.role_columns(stay, old_to_new),
+            read_again(cypher.DATED_ROLES_OF, cypher.DATED_ROLES_IN, "role", _RoleColumns()),
+        )
         return type(self).assemble(entities, both, all_roles)
 
     @classmethod
@@ -689,7 +696,7 @@ class _EntityColumns:
         self.names.append(name)
         self.ints["jurisdiction"].append(self.places(country))
         self.ints["operates_in"].append(self.operating(tuple(operates or ())))
-        self.ints["incorporated"].append(_ordinal(incorporated))
+        self.ints["incorporated"].append(ordinal(incorporated))
         for k, value in zip(self.flags, kinds, strict=True):
             self.flags[k].append(bool(value))
 
@@ -729,7 +736,7 @@ class _HoldingColumns:
             if owner < 0 or owned < 0:
                 continue
             since, until = span(r[2], r[3], r[4])
-            numbers = (owner, owned, since, until, _ordinal(r[10]), _ordinal(r[3]))
+            numbers = (owner, owned, since, until, ordinal(r[10]), ordinal(r[3]))
             for k, value in zip(h, numbers, strict=True):
                 h[k].append(value)
             for k, value in zip(f, r[5:8], strict=True):
@@ -784,7 +791,8 @@ class _Views:
         self.jurisdiction = memoryview(g.jurisdiction)
 
 
-def _ordinal(day: dt.date | None) -> int:
+def ordinal(day: dt.date | None) -> int:
+    """A date as the columns hold it: its proleptic ordinal, :data:`NO_DAY` for none."""
     return NO_DAY if day is None else day.toordinal()
 
 
